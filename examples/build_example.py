@@ -1,0 +1,36 @@
+"""Rebuild examples/referentiel-exemple.xlsx from the CSV folder beside it.
+
+    python examples/build_example.py
+"""
+
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from sofi_bulk.referentiel import TABLES, load_referentiel
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    ref = load_referentiel(HERE / "referentiel-csv")
+    book = Workbook()
+    book.remove(book.active)
+    for table, (_model, columns) in TABLES.items():
+        sheet = book.create_sheet(table)
+        sheet.append([c.name for c in columns])
+        for obj in getattr(ref, table).values():
+            row = []
+            for col in columns:
+                value = getattr(obj, col.attr)
+                row.append(";".join(value) if isinstance(value, tuple) else value)
+            sheet.append(row)
+        for col in sheet.columns:
+            sheet.column_dimensions[col[0].column_letter].width = 22
+            for cell in col:
+                cell.number_format = "@"
+    book.save(HERE / "referentiel-exemple.xlsx")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from sofi_bulk.cli import main
+
+main()

@@ -1,0 +1,118 @@
+"""Refuse hostile or unreadable files before any parser sees them.
+
+An .xlsx is a zip archive: we check its signature, its entry count, its declared
+uncompressed size and its compression ratio from the central directory alone, so a
+zip bomb is refused without inflating a byte. Every message is French and names the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from sofi_bulk.errors import UserError, WorkbookError
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_ENTRIES = 5_000
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_RATIO = 250  # per large entry; real worksheets compress 10-60x
+RATIO_MIN_SIZE = 10 * 1024 * 1024  # ratios of small entries are not meaningful
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def check_xlsx_container(path: Path) -> None:
+    """Raise WorkbookError unless ``path`` looks like a sane .xlsx file."""
+    name = path.name
+    if not path.exists():
+        raise WorkbookError(f"{name} : fichier introuvable.")
+    if path.is_dir():
+        raise WorkbookError(f"{name} : c'est un dossier, pas un classeur .xlsx.")
+    size = path.stat().st_size
+    if size == 0:
+        raise WorkbookError(f"{name} : le fichier est vide.")
+    if size > MAX_FILE_BYTES:
+        raise WorkbookError(f"{name} : fichier trop volumineux ({size // 2**20} Mio, maximum {MAX_FILE_BYTES // 2**20}).")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head == OLE2_MAGIC:
+        raise WorkbookError(
+            f"{name} : classeur protégé par mot de passe ou au format Excel 97-2003 (.xls). "
+            "Retirez le mot de passe (Fichier > Informations > Protéger le classeur) ou "
+            "enregistrez-le au format « Classeur Excel (.xlsx) », puis recommencez."
+        )
+    if not head.startswith(b"PK"):
+        kind = "un fichier texte (CSV ?)" if _looks_like_text(head) else "un fichier d'un autre type"
+        raise WorkbookError(
+            f"{name} : ce n'est pas un classeur .xlsx mais {kind}. "
+            "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le au format .xlsx."
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+            if "mimetype" in names and "content.xml" in names:
+                raise WorkbookError(
+                    f"{name} : classeur OpenDocument (.ods). Dans LibreOffice, faites "
+                    "Fichier > Enregistrer sous > « Excel 2007-365 (.xlsx) », puis recommencez."
+                )
+            if len(infos) > MAX_ENTRIES:
+                raise WorkbookError(f"{name} : archive anormale ({len(infos)} éléments) ; fichier refusé.")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise WorkbookError(
+                    f"{name} : contenu décompressé démesuré ({total // 2**20} Mio) ; fichier refusé."
+                )
+            for info in infos:
+                if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                    raise WorkbookError(
+                        f"{name} : taux de compression suspect ({info.filename}) ; fichier refusé."
+                    )
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                raise WorkbookError(f"{name} : archive zip qui n'est pas un classeur Excel (.xlsx).")
+            if any(n.startswith("xl/workbook.bin") for n in names):
+                raise WorkbookError(f"{name} : classeur binaire (.xlsb) ; enregistrez-le au format .xlsx.")
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(f"{name} : fichier .xlsx endommagé ou incomplet ({exc}).") from exc
+    except OSError as exc:
+        raise WorkbookError(f"{name} : lecture impossible ({exc}).") from exc
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def check_output_path(output: Path, inputs: list[Path]) -> None:
+    """Refuse to write over an input file or into a folder that does not exist."""
+    out = output.resolve()
+    for src in inputs:
+        if src.exists() and out == src.resolve():
+            raise UserError(f"{output} : le fichier de sortie ne peut pas être le fichier d'entrée.")
+    if not out.parent.is_dir():
+        raise UserError(f"{output} : le dossier {out.parent} n'existe pas.")
+    if out.is_dir():
+        raise UserError(f"{output} : c'est un dossier ; donnez un nom de fichier.")
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename: never half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    write_atomic(path, lambda p: p.write_bytes(data))

@@ -1,0 +1,19 @@
+"""Text normalisation shared by the reader, the code tables and header matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u200b]+")
+
+
+def clean(value: str) -> str:
+    """Trim and collapse every kind of space (non-breaking ones included)."""
+    return _SPACES.sub(" ", value).strip()
+
+
+def fold(value: str) -> str:
+    """Case-, accent- and space-insensitive key: 'Entrées/Sorties ' -> 'entrees/sorties'."""
+    decomposed = unicodedata.normalize("NFKD", clean(value).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

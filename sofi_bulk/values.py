@@ -1,0 +1,49 @@
+"""Small value helpers shared by the référentiel reader and the cell parsers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2 == 1:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+def siret_is_valid(siret: str) -> bool:
+    """14 digits and a valid Luhn key (La Poste establishments use a digit sum rule)."""
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    if siret.startswith("356000000"):
+        return sum(int(c) for c in siret) % 5 == 0
+    return luhn_ok(siret)
+
+
+def digits_code(value: Any, length: int) -> str | None:
+    """A fixed-length numeric code, repairing the leading zeros a spreadsheet drops.
+
+    ``4400`` (a number) -> ``"04400"``; ``"130 005 119 00032"`` -> 14 digits; None if not
+    a code of that length.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            return None
+        value = int(value)
+    text = "".join(str(value).split()).replace("\u00a0", "").replace("\u202f", "")
+    if not text.isdigit() or len(text) > length:
+        return None
+    if isinstance(value, int) or len(text) < length:
+        if isinstance(value, int):
+            text = text.zfill(length)
+        else:
+            return None
+    return text if len(text) == length else None
