@@ -108,6 +108,9 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates 0600; give the usual rights
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
