@@ -34,3 +34,13 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def build_filled() -> None:
+    from sofi_bulk.sample import write_example
+
+    write_example(HERE / "saisie-exemple.xlsx")
+
+
+if __name__ == "__main__":
+    build_filled()

@@ -80,6 +80,14 @@ class Field:
     not_exported: str | None = None  # why it does not land in LHEO, when it does not
     width: int = 18
     lot_dependent: bool = False  # its dropdown depends on the session's lot
+    record: str | None = None  # the submission object holding it, when not its level's
+
+    @property
+    def group(self) -> str:
+        """Which object of the submission JSON holds the value."""
+        if self.record:
+            return self.record
+        return {Level.IDENT: "session"}.get(self.level, self.level.value)
 
     @property
     def sheet(self) -> str:
@@ -109,7 +117,7 @@ FIELDS: tuple[Field, ...] = (
           help="Code FAS de la session si elle existe déjà dans SOFI (ex. 19482-89393-143842). "
                "Laissez vide pour une nouvelle session.",
           lheo="formation/@numero, action/@numero, action/session/@numero"),
-    Field("lot", "Numéro lot CR", ID, Kind.LOT, required=True, width=16,
+    Field("lot", "Numéro lot CR", ID, Kind.LOT, required=True, width=16, record="dispositif",
           help="Lot du bon de commande de la Région (ex. PAS2025_1). Choisissez-le d'abord : "
                "il détermine le mandataire, les codes externes, les sites et les contacts proposés.",
           lheo=X_DISPOSITIF.format("numero-lot-cr")),
@@ -248,16 +256,16 @@ FIELDS: tuple[Field, ...] = (
           table="modalite-recrutement", required=True, multi=True, columns=3, width=24,
           help="Une ou plusieurs modalités de recrutement (une par colonne).",
           lheo="action/session/recrutement/modalite-recrutement"),
-    Field("pmr_contact", "Référent PMR", S, Kind.CONTACT, required=True, width=30,
+    Field("pmr_contact", "Référent PMR", S, Kind.CONTACT, required=True, width=30, record="referents",
           lot_dependent=True, help="Contact référent handicap (personnes à mobilité réduite).",
           lheo="action/session/contact-session[type-contact=1]"),
-    Field("prf_contact", "Référent PRF", S, Kind.CONTACT, width=30, lot_dependent=True,
+    Field("prf_contact", "Référent PRF", S, Kind.CONTACT, width=30, lot_dependent=True, record="referents",
           help="Contact référent du Programme régional de formation. Facultatif.",
           lheo="action/session/contact-session[type-contact=0]"),
-    Field("liaison_email", "Mail de liaison", S, Kind.EMAIL, max_length=160, width=26,
+    Field("liaison_email", "Mail de liaison", S, Kind.EMAIL, max_length=160, width=26, record="referents",
           help="Adresse e-mail de liaison. Facultatif.",
           lheo=X_SESSION.format("mail-de-liaison")),
-    Field("mobility_contact", "Référent mobilité", S, Kind.CONTACT, required=True, width=30,
+    Field("mobility_contact", "Référent mobilité", S, Kind.CONTACT, required=True, width=30, record="referents",
           lot_dependent=True, help="Contact référent mobilité.",
           lheo="action/session/contact-session[type-contact=2]"),
     # --- Dispositif ----------------------------------------------------------------

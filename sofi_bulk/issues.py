@@ -1,0 +1,160 @@
+"""Validation issues: typed data with a stable code, a severity, a location and a message.
+
+Each code is declared once in ``ISSUE_TYPES`` with its default severity and a French
+message template; the README's list of checks is generated from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "erreur"
+    WARNING = "avertissement"
+
+
+@dataclass(frozen=True)
+class IssueType:
+    code: str
+    severity: Severity
+    title: str
+    template: str  # str.format template; {col} is the column header
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+ISSUE_TYPES: dict[str, IssueType] = {
+    t.code: t
+    for t in [
+        # structure
+        IssueType("colonne-manquante", E, "Colonne obligatoire absente",
+                  "La colonne obligatoire « {col} » est absente de la feuille {sheet}. Rétablissez-la "
+                  "(copiez l'en-tête depuis un modèle neuf) ou générez un nouveau modèle."),
+        IssueType("colonne-en-double", W, "Colonne en double",
+                  "La colonne « {col} » apparaît plusieurs fois ; seule la première ({first}) est lue."),
+        IssueType("feuille-manquante", W, "Feuille absente",
+                  "La feuille « {sheet} » est absente : ses lignes ne sont pas contrôlées."),
+        IssueType("metadonnees-absentes", W, "Classeur sans métadonnées",
+                  "Ce classeur n'a pas été généré par sofi-bulk (feuille _meta absente) : contrôle fait "
+                  "avec le programme {programme} et le référentiel {referentiel}."),
+        IssueType("referentiel-different", W, "Autre référentiel",
+                  "Le classeur a été généré avec un autre référentiel (empreinte {expected}) que celui "
+                  "utilisé pour le contrôle ({actual})."),
+        # single cells
+        IssueType("champ-obligatoire", E, "Valeur obligatoire manquante",
+                  "« {col} » est obligatoire : {hint}"),
+        IssueType("valeur-imposee", E, "Valeur imposée modifiée",
+                  "« {col} » est imposé par le programme : remettez « {expected} » (valeur lue : « {value} »)."),
+        IssueType("code-inconnu", E, "Valeur hors liste",
+                  "« {value} » n'est pas une valeur admise pour « {col} ». Choisissez dans la liste : {choices}."),
+        IssueType("code-non-admis", E, "Valeur non admise par le programme",
+                  "« {value} » n'est pas admis pour « {col} » dans ce programme. Valeurs admises : {choices}."),
+        IssueType("texte-trop-long", E, "Texte trop long",
+                  "« {col} » : {length} caractères, {max} au plus. Raccourcissez le texte de {excess} caractères."),
+        IssueType("date-invalide", E, "Date illisible",
+                  "« {col} » : « {value} » n'est pas une date. Saisissez-la au format jj/mm/aaaa (ex. 10/02/2025)."),
+        IssueType("date-impossible", E, "Date impossible",
+                  "« {col} » : « {value} » n'existe pas dans le calendrier. Vérifiez le jour et le mois (jj/mm/aaaa)."),
+        IssueType("date-incomplete", E, "Date incomplète",
+                  "« {col} » : « {value} » ne précise pas l'année. Saisissez la date complète (jj/mm/aaaa)."),
+        IssueType("heure-invalide", E, "Heure illisible",
+                  "« {col} » : « {value} » n'est pas une heure. Saisissez-la sous la forme 9h30 ou 09:30."),
+        IssueType("nombre-invalide", E, "Nombre illisible",
+                  "« {col} » : « {value} » n'est pas un nombre. Saisissez un nombre (virgule décimale, ex. 1 234,50)."),
+        IssueType("entier-attendu", E, "Nombre entier attendu",
+                  "« {col} » : « {value} » n'est pas un nombre entier. Saisissez un nombre sans décimale."),
+        IssueType("nombre-hors-limites", E, "Nombre hors limites",
+                  "« {col} » : {value} est hors des limites admises ({low} à {high})."),
+        IssueType("url-invalide", E, "Adresse web invalide",
+                  "« {col} » : « {value} » n'est pas une adresse web complète. Elle doit commencer par https://."),
+        IssueType("url-video-invalide", E, "Vidéo non reconnue",
+                  "« {col} » : « {value} » n'est ni une vidéo YouTube ni un fichier .mp4."),
+        IssueType("email-invalide", E, "E-mail invalide",
+                  "« {col} » : « {value} » n'est pas une adresse e-mail valide (ex. prenom.nom@organisme.fr)."),
+        IssueType("siret-invalide", E, "SIRET invalide",
+                  "« {col} » : « {value} » n'est pas un SIRET valide (14 chiffres avec une clé de contrôle juste)."),
+        IssueType("code-fas-invalide", E, "Code FAS invalide",
+                  "« {col} » : « {value} » n'est pas un code FAS (trois nombres séparés par des tirets, ex. 19482-89393-143842)."),
+        # référentiel
+        IssueType("lot-inconnu", E, "Lot inconnu",
+                  "« {col} » : le lot « {value} » n'est pas dans le référentiel de ce classeur. Choisissez un lot de la liste."),
+        IssueType("lot-autre-programme", E, "Lot d'un autre programme",
+                  "« {col} » : le lot « {value} » relève du programme « {programme} », pas de ce classeur."),
+        IssueType("site-inconnu", E, "Site inconnu",
+                  "« {col} » : le site « {value} » n'est pas dans le référentiel. Choisissez un site de la liste."),
+        IssueType("site-hors-lot", E, "Site non autorisé pour le lot",
+                  "« {col} » : le site « {value} » n'appartient à aucun organisme du lot {lot}. Choisissez un site proposé pour ce lot."),
+        IssueType("contact-inconnu", E, "Contact inconnu",
+                  "« {col} » : le contact « {value} » n'est pas dans le référentiel. Choisissez un contact de la liste."),
+        IssueType("contact-hors-lot", E, "Contact non autorisé pour le lot",
+                  "« {col} » : le contact « {value} » n'appartient à aucun organisme du lot {lot}. Choisissez un contact proposé pour ce lot."),
+        IssueType("organisme-responsable", E, "Organisme responsable incorrect",
+                  "« {col} » : l'organisme responsable doit être le mandataire du lot {lot} : « {expected} »."),
+        IssueType("code-externe", E, "Code externe incorrect",
+                  "« {col} » : « {value} » ne correspond pas au lot {lot} ; la valeur attendue est « {expected} » (ou laissez vide)."),
+        # cross-field rules
+        IssueType("date-hors-campagne", E, "Session hors campagne",
+                  "« {col} » : la session doit débuter en {year} (année de campagne du lot {lot}) ; date lue : {value}."),
+        IssueType("dates-inversees", E, "Fin avant le début",
+                  "« {col} » : la date de fin ({end}) est antérieure à la date de début ({start})."),
+        IssueType("date-apres-debut-session", E, "Date après le début de la session",
+                  "« {col} » : le {value} est après le début de la session {session} ({start}) ; elle doit avoir lieu avant."),
+        IssueType("heures-inversees", E, "Heure de fin avant l'heure de début",
+                  "« {col} » : l'heure de fin ({end}) précède l'heure de début ({start})."),
+        IssueType("info-collective-manquante", E, "Information collective manquante",
+                  "La session {session} n'a pas d'information collective (au moins {min}). Ajoutez-en dans la feuille "
+                  "« Infos collectives » : c'est obligatoire pour alimenter Kairos, Ouiform et les sites régionaux."),
+        IssueType("places-restantes", E, "Trop de places restantes",
+                  "« {col} » : {value} places restantes pour {places} places au total ; il ne peut en rester plus que le total."),
+        IssueType("effectif-capacite", E, "Effectif minimal supérieur à la capacité",
+                  "« {col} » : l'effectif minimal ({value}) dépasse la capacité simultanée ({capacity})."),
+        IssueType("frais-ttc", E, "Frais TTC incohérents",
+                  "« {col} » : {ttc} € ne correspond pas à {ht} € HT avec une TVA de {rate} % ; attendu : {expected} €."),
+        IssueType("certifinfo-incoherent", E, "Code Certifinfo sans référence",
+                  "« {col} » : un code Certifinfo est saisi alors que « Référence Certifinfo » vaut non. Effacez-le."),
+        IssueType("session-inconnue", E, "Session introuvable",
+                  "« {col} » : aucune session « {value} » dans la feuille Sessions. Choisissez une Réf. session de la liste."),
+        IssueType("reference-en-double", E, "Réf. session en double",
+                  "« {col} » : la Réf. session « {value} » est déjà utilisée ligne {first}. Donnez à chaque session une référence unique."),
+        IssueType("session-en-double", W, "Session saisie deux fois",
+                  "Cette session semble saisie deux fois (même lot, sites et dates que la ligne {first})."),
+        IssueType("places-lot-depassees", W, "Places du lot dépassées",
+                  "Les sessions du lot {lot} totalisent {total} places pour {ordered} places commandées par la Région."),
+    ]
+}
+
+
+@dataclass
+class Issue:
+    code: str
+    severity: Severity
+    sheet: str
+    cell: str | None  # A1 reference in the file that was read; None for a whole-sheet issue
+    message: str
+    row: int | None = None
+    field: str | None = None
+    value: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = str(self.severity)
+        data["value"] = None if self.value is None else str(self.value)
+        return data
+
+
+def make_issue(code: str, sheet: str, cell: str | None, *, row: int | None = None, field: str | None = None,
+               severity: Severity | str | None = None, value: Any = None, **params: Any) -> Issue:
+    kind = ISSUE_TYPES[code]
+    shown = params.pop("shown", value)
+    text = kind.template.format(value=_show(shown), sheet=sheet, **params)
+    return Issue(code, Severity(severity) if severity else kind.severity, sheet, cell, text, row, field, value)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "…"

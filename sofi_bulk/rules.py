@@ -1,0 +1,223 @@
+"""The procedure's rules across cells, rows and sheets.
+
+Each rule is a small function over parsed records; the parameters (campaign year,
+minimum number of informations collectives, severities) come from the programme
+profile and the référentiel, never from constants here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from sofi_bulk.fields import BY_KEY, Kind
+from sofi_bulk.issues import make_issue
+from sofi_bulk.referentiel import Lot
+from sofi_bulk.text import fold
+
+if TYPE_CHECKING:
+    from sofi_bulk.validate import Record, ValidationResult
+
+
+def _fr_date(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
+
+
+class RuleChecker:
+    def __init__(self, result: ValidationResult) -> None:
+        self.result = result
+        self.profile = result.profile
+        self.ref = result.referentiel
+        self.issues = result.issues
+
+    def add(self, code: str, rec: Record, key: str | None, **params: Any) -> None:
+        cell = rec.cells.get(key) if key else None
+        col = BY_KEY[key].header if key else ""
+        self.issues.append(make_issue(code, rec.sheet, cell, row=rec.row, field=key, col=col, **params))
+
+    def usable(self, rec: Record, *keys: str) -> bool:
+        return all(rec.get(k) is not None and k not in rec.bad for k in keys)
+
+    # --- sessions -------------------------------------------------------------------------
+    def lot_of(self, rec: Record) -> Lot | None:
+        numero = rec.get("lot")
+        if numero is None:
+            return None
+        lot = self.ref.find_lot(numero)
+        if lot is None:
+            self.add("lot-inconnu", rec, "lot", value=numero)
+            rec.bad.add("lot")
+            return None
+        if fold(lot.programme) != fold(self.profile.referentiel_programme):
+            self.add("lot-autre-programme", rec, "lot", value=numero, programme=lot.programme)
+            rec.bad.add("lot")
+            return None
+        rec.values["lot"] = lot.numero
+        return lot
+
+    def year_of(self, lot: Lot | None) -> int:
+        return lot.annee if lot and lot.annee else self.profile.campaign_year
+
+    def check_references(self, rec: Record, lot: Lot | None) -> None:
+        for key in ("delivery_site", "site", "ic_site"):
+            if key in rec.values and key not in rec.bad:
+                self.check_site(rec, key, lot)
+        for key in ("pmr_contact", "prf_contact", "mobility_contact"):
+            code = rec.get(key)
+            if code is None or key in rec.bad:
+                continue
+            contact = self.ref.contacts.get(code)
+            if contact is None:
+                self.add("contact-inconnu", rec, key, value=code)
+                rec.bad.add(key)
+            elif lot and contact.siret not in lot.sirets:
+                self.add("contact-hors-lot", rec, key, value=contact.display, lot=lot.numero)
+                rec.bad.add(key)
+
+    def check_site(self, rec: Record, key: str, lot: Lot | None) -> None:
+        code = rec.get(key)
+        site = self.ref.sites.get(code)
+        if site is None:
+            self.add("site-inconnu", rec, key, value=code)
+            rec.bad.add(key)
+        elif lot and site.siret not in lot.sirets:
+            self.add("site-hors-lot", rec, key, value=site.display, lot=lot.numero)
+            rec.bad.add(key)
+
+    def check_session(self, rec: Record) -> None:
+        lot = self.lot_of(rec)
+        self.check_references(rec, lot)
+        if lot:
+            mandataire = self.ref.organismes[lot.siret_mandataire]
+            org = rec.get("responsible_org")
+            if org is not None and "responsible_org" not in rec.bad and org != lot.siret_mandataire:
+                self.add("organisme-responsable", rec, "responsible_org", lot=lot.numero, expected=mandataire.display)
+            for key, expected in (("cr_action_id", lot.id_action_cr), ("cr_mandataire_id", lot.of_mandataire_cr)):
+                value = rec.get(key)
+                if value is None:
+                    rec.values[key] = expected  # derived from the lot
+                elif fold(str(value)) != fold(expected):
+                    self.add("code-externe", rec, key, value=value, lot=lot.numero, expected=expected)
+        start, end = rec.get("start_date"), rec.get("end_date")
+        if self.usable(rec, "start_date") and "lot" not in rec.bad:
+            year = self.year_of(lot)
+            if start.year != year:
+                self.add("date-hors-campagne", rec, "start_date", value=_fr_date(start), year=year,
+                         lot=lot.numero if lot else "(non choisi)")
+        if self.usable(rec, "start_date", "end_date") and end < start:
+            self.add("dates-inversees", rec, "end_date", start=_fr_date(start), end=_fr_date(end))
+        if rec.get("certifinfo_code") and rec.get("certifinfo_reference") == "non":
+            self.add("certifinfo-incoherent", rec, "certifinfo_code")
+        if self.usable(rec, "places", "places_remaining") and rec.get("places_remaining") > rec.get("places"):
+            self.add("places-restantes", rec, "places_remaining", value=rec.get("places_remaining"),
+                     places=rec.get("places"))
+        if (self.usable(rec, "min_headcount", "simultaneous_capacity")
+                and rec.get("min_headcount") > rec.get("simultaneous_capacity")):
+            self.add("effectif-capacite", rec, "min_headcount", value=rec.get("min_headcount"),
+                     capacity=rec.get("simultaneous_capacity"))
+        self.check_fees(rec)
+        prereq, comment = rec.get("prerequisites") or "", rec.get("prerequisites_comment") or ""
+        if prereq and comment and len(prereq) + 1 + len(comment) > 3000:
+            total = len(prereq) + 1 + len(comment)
+            self.add("texte-trop-long", rec, "prerequisites_comment", length=total, max=3000, excess=total - 3000)
+
+    def check_fees(self, rec: Record) -> None:
+        if not self.usable(rec, "fee_excl_tax", "vat_rate", "fee_incl_tax"):
+            return
+        ht, rate, ttc = rec.get("fee_excl_tax"), float(rec.get("vat_rate")), rec.get("fee_incl_tax")
+        expected = round(ht * (1 + rate / 100) + 1e-9, 2)
+        if abs(expected - ttc) >= 0.005:
+            self.add("frais-ttc", rec, "fee_incl_tax", ttc=_money(ttc), ht=_money(ht),
+                     rate=f"{rate:g}".replace(".", ","), expected=_money(expected))
+
+    # --- whole workbook --------------------------------------------------------------
+    def run(self) -> None:
+        result = self.result
+        by_ref: dict[str, Record] = {}
+        seen: dict[tuple, Record] = {}
+        for rec in result.sessions:
+            self.check_session(rec)
+            ref = rec.get("session_ref")
+            if ref is not None:
+                key = fold(str(ref))
+                if key in by_ref:
+                    self.add("reference-en-double", rec, "session_ref", value=ref, first=by_ref[key].row)
+                    rec.bad.add("session_ref")
+                else:
+                    by_ref[key] = rec
+            fingerprint = tuple(rec.get(k) for k in ("lot", "site", "delivery_site", "start_date", "end_date"))
+            if all(v is not None for v in fingerprint):
+                if fingerprint in seen:
+                    self.add("session-en-double", rec, "session_ref", first=seen[fingerprint].row,
+                             severity=self.profile.rules.duplicate_session_severity)
+                else:
+                    seen[fingerprint] = rec
+        self.check_lot_places()
+        info_count: dict[str, int] = defaultdict(int)
+        for rec in result.infos:
+            session = self.parent(rec, "ic_session", by_ref)
+            lot = self.ref.find_lot(session.get("lot")) if session and session.get("lot") else None
+            self.check_references(rec, lot if session and "lot" not in session.bad else None)
+            if session is not None:
+                info_count[fold(str(session.get("session_ref")))] += 1
+                self.before_start(rec, "ic_date", session)
+            if self.usable(rec, "ic_start_time", "ic_end_time") and rec.get("ic_end_time") < rec.get("ic_start_time"):
+                self.add("heures-inversees", rec, "ic_end_time", start=rec.get("ic_start_time").strftime("%H:%M"),
+                         end=rec.get("ic_end_time").strftime("%H:%M"))
+        for rec in result.periodes:
+            session = self.parent(rec, "pi_session", by_ref)
+            if session is not None:
+                self.before_start(rec, "pi_start", session)
+            if self.usable(rec, "pi_start", "pi_end") and rec.get("pi_end") < rec.get("pi_start"):
+                self.add("dates-inversees", rec, "pi_end", start=_fr_date(rec.get("pi_start")),
+                         end=_fr_date(rec.get("pi_end")))
+        minimum = self.profile.rules.min_info_sessions
+        for key, rec in by_ref.items():
+            if info_count[key] < minimum:
+                self.add("info-collective-manquante", rec, "session_ref", session=rec.get("session_ref"),
+                         min=minimum, severity=self.profile.rules.info_sessions_severity)
+
+    def parent(self, rec: Record, key: str, by_ref: dict[str, Record]) -> Record | None:
+        ref = rec.get(key)
+        if ref is None:
+            return None
+        session = by_ref.get(fold(str(ref)))
+        if session is None:
+            self.add("session-inconnue", rec, key, value=ref)
+            rec.bad.add(key)
+        else:
+            rec.values[key] = session.get("session_ref")
+        return session
+
+    def before_start(self, rec: Record, key: str, session: Record) -> None:
+        start = session.get("start_date")
+        if start is None or "start_date" in session.bad or not self.usable(rec, key):
+            return
+        if rec.get(key) > start:
+            self.add("date-apres-debut-session", rec, key, value=_fr_date(rec.get(key)),
+                     session=session.get("session_ref"), start=_fr_date(start))
+
+    def check_lot_places(self) -> None:
+        totals: dict[str, int] = defaultdict(int)
+        last: dict[str, Record] = {}
+        for rec in self.result.sessions:
+            if self.usable(rec, "lot", "places"):
+                totals[rec.get("lot")] += rec.get("places")
+                last[rec.get("lot")] = rec
+        for numero, total in totals.items():
+            lot = self.ref.find_lot(numero)
+            if lot and lot.places is not None and total > lot.places:
+                self.add("places-lot-depassees", last[numero], "places", lot=numero, total=total,
+                         ordered=lot.places, severity=self.profile.rules.lot_places_severity)
+
+
+def check_rules(result: ValidationResult) -> None:
+    RuleChecker(result).run()
+
+
+__all__ = ["check_rules", "Kind"]

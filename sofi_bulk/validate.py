@@ -1,0 +1,372 @@
+"""The validation core: plain rows of cell values in, typed records and issues out.
+
+No file I/O here: the CLI, the annotated copy, the benchmark and the Excel add-in all
+feed it a ``WorkbookInput`` (sheet name -> rows of values) and read a
+``ValidationResult``. Rules of the procedure are in ``rules.py``; this module finds the
+columns, skips blank rows, parses every cell and locates every issue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from sofi_bulk.errors import WorkbookError
+from sofi_bulk.fields import (
+    FIELDS,
+    INFOS_SHEET,
+    PERIODES_SHEET,
+    SESSIONS_SHEET,
+    Field,
+    Kind,
+)
+from sofi_bulk.issues import Issue, Severity, make_issue
+from sofi_bulk.layout import STATUS_HEADER
+from sofi_bulk.parse import CellError, is_empty, parse_scalar, split_multi
+from sofi_bulk.profile import Profile
+from sofi_bulk.reader import WorkbookInput
+from sofi_bulk.referentiel import Referentiel
+from sofi_bulk.text import fold
+
+HEADER_SCAN_ROWS = 10
+
+REQUIRED_HINTS: dict[Kind, str] = {
+    Kind.CODE: "choisissez une valeur dans la liste.",
+    Kind.DATE: "saisissez une date au format jj/mm/aaaa.",
+    Kind.INT: "saisissez un nombre entier.",
+    Kind.DECIMAL: "saisissez un nombre.",
+    Kind.LOT: "choisissez le lot dans la liste.",
+    Kind.SITE: "choisissez un site dans la liste (elle dépend du lot).",
+    Kind.CONTACT: "choisissez un contact dans la liste (elle dépend du lot).",
+    Kind.ORGANISME: "choisissez le mandataire du lot dans la liste.",
+    Kind.SESSION_REF: "choisissez la Réf. session dans la liste.",
+}
+
+
+@dataclass
+class SheetMap:
+    """Where each catalogue column sits in the sheet actually read."""
+
+    sheet: str
+    header_row: int  # 1-based
+    columns: dict[tuple[str, int], int] = field(default_factory=dict)  # (key, part) -> 0-based index
+    unknown: list[tuple[int, str]] = field(default_factory=list)
+    status_column: int | None = None
+
+    def cell(self, key: str, row: int, part: int = 0) -> str | None:
+        index = self.columns.get((key, part))
+        if index is None:
+            index = self.columns.get((key, 0))
+        return None if index is None else f"{get_column_letter(index + 1)}{row}"
+
+
+@dataclass
+class Record:
+    """One data row: parsed values by field key, and the cell of each value."""
+
+    sheet: str
+    row: int
+    values: dict[str, Any] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)
+    bad: set[str] = field(default_factory=set)  # fields whose cell failed to parse
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+
+@dataclass
+class ValidationResult:
+    book_name: str
+    profile: Profile
+    referentiel: Referentiel
+    issues: list[Issue]
+    sessions: list[Record]
+    infos: list[Record]
+    periodes: list[Record]
+    maps: dict[str, SheetMap]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- finding sheets and columns -----------------------------------------------------------
+def _header_key(value: Any) -> str:
+    return fold(str(value)).replace("*", "").strip() if value is not None else ""
+
+
+def _header_index(sheet: str) -> dict[str, tuple[str, int]]:
+    index: dict[str, tuple[str, int]] = {}
+    for fld in FIELDS:
+        if fld.sheet != sheet:
+            continue
+        for part, header in enumerate(fld.column_headers()):
+            index[_header_key(header)] = (fld.key, part)
+        index.setdefault(_header_key(fld.header), (fld.key, 0))
+    return index
+
+
+def map_sheet(sheet: str, rows: list[list[Any]], issues: list[Issue]) -> SheetMap | None:
+    index = _header_index(sheet)
+    best, best_row = 0, None
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        hits = sum(1 for v in row if _header_key(v) in index)
+        if hits > best:
+            best, best_row = hits, r
+    if best_row is None or best < 2:
+        return None
+    smap = SheetMap(sheet, best_row + 1)
+    for c, value in enumerate(rows[best_row]):
+        key = _header_key(value)
+        if not key:
+            continue
+        if key == _header_key(STATUS_HEADER):
+            smap.status_column = c
+        elif key in index:
+            target = index[key]
+            if target in smap.columns:
+                first = get_column_letter(smap.columns[target] + 1)
+                issues.append(make_issue("colonne-en-double", sheet, f"{get_column_letter(c + 1)}{best_row + 1}",
+                                         row=best_row + 1, field=target[0], col=str(value).strip(), first=first))
+            else:
+                smap.columns[target] = c
+        else:
+            smap.unknown.append((c, str(value)))
+    return smap
+
+
+def find_sheet(book: WorkbookInput, name: str) -> str | None:
+    for actual in book.sheets:
+        if fold(actual) == fold(name):
+            return actual
+    return None
+
+
+# --- parsing rows ---------------------------------------------------------------------------
+class RowParser:
+    """Parses the rows of one sheet against the catalogue and the profile."""
+
+    def __init__(self, sheet: str, smap: SheetMap, profile: Profile, issues: list[Issue]) -> None:
+        from sofi_bulk.template import prefill_display
+
+        self.sheet, self.smap, self.profile, self.issues = sheet, smap, profile, issues
+        self.fields = [f for f in FIELDS if f.sheet == sheet]
+        self.prefill: dict[int, str] = {}
+        for (key, part), col in smap.columns.items():
+            shown = prefill_display(self_field(key), profile.prefill(key))
+            if part < len(shown):
+                self.prefill[col] = fold(str(shown[part]))
+        self.report_missing_columns()
+
+    def report_missing_columns(self) -> None:
+        for fld in self.fields:
+            if (fld.key, 0) in self.smap.columns or fld.key in self.profile.fixed:
+                continue
+            if self.profile.is_required(fld.key):
+                self.issues.append(make_issue("colonne-manquante", self.sheet, None, field=fld.key, col=fld.header))
+
+    def is_blank(self, row: list[Any]) -> bool:
+        for col in self.smap.columns.values():
+            if col >= len(row):
+                continue
+            value = row[col]
+            if is_empty(value):
+                continue
+            expected = self.prefill.get(col)
+            if expected is None or fold(str(value)) != expected:
+                return False
+        return True
+
+    def parse(self, row: list[Any], number: int) -> Record:
+        rec = Record(self.sheet, number)
+        for fld in self.fields:
+            if fld.multi:
+                self._parse_multi(fld, row, rec)
+            else:
+                self._parse_single(fld, row, rec)
+        return rec
+
+    def _raw(self, row: list[Any], col: int | None) -> Any:
+        return row[col] if col is not None and col < len(row) else None
+
+    def _parse_single(self, fld: Field, row: list[Any], rec: Record) -> None:
+        col = self.smap.columns.get((fld.key, 0))
+        if col is None:
+            if fld.key in self.profile.fixed:
+                rec.values[fld.key] = self.profile.fixed[fld.key]
+            return
+        cell = f"{get_column_letter(col + 1)}{rec.row}"
+        rec.cells[fld.key] = cell
+        raw = self._raw(row, col)
+        if is_empty(raw):
+            self._empty(fld, rec, cell)
+            return
+        try:
+            value = parse_scalar(fld, raw)
+        except CellError as err:
+            self._cell_error(err, fld, rec, cell, raw)
+            return
+        rec.values[fld.key] = value
+        self._check_profile(fld, rec, cell, value, raw)
+
+    def _parse_multi(self, fld: Field, row: list[Any], rec: Record) -> None:
+        values: list[str] = []
+        first_cell = None
+        seen_column = False
+        for part in range(fld.columns):
+            col = self.smap.columns.get((fld.key, part))
+            if col is None:
+                continue
+            seen_column = True
+            cell = f"{get_column_letter(col + 1)}{rec.row}"
+            first_cell = first_cell or cell
+            raw = self._raw(row, col)
+            if is_empty(raw):
+                continue
+            for item in split_multi(raw):
+                try:
+                    value = parse_scalar(fld, item)
+                except CellError as err:
+                    self._cell_error(err, fld, rec, cell, item)
+                    continue
+                if value not in values:
+                    values.append(value)
+        if not seen_column:
+            if fld.key in self.profile.fixed:
+                rec.values[fld.key] = list(self.profile.fixed[fld.key])
+            return
+        rec.cells[fld.key] = first_cell
+        if not values:
+            if fld.key not in rec.bad:
+                self._empty(fld, rec, first_cell)
+            return
+        rec.values[fld.key] = values
+        self._check_profile(fld, rec, first_cell, values, values)
+
+    def _empty(self, fld: Field, rec: Record, cell: str) -> None:
+        if fld.key in self.profile.fixed:
+            expected = _fixed_display(fld, self.profile)
+            self.issues.append(make_issue("valeur-imposee", self.sheet, cell, row=rec.row, field=fld.key,
+                                          col=fld.header, expected=expected, value="", shown="(vide)"))
+            rec.values[fld.key] = self.profile.fixed[fld.key]
+        elif self.profile.is_required(fld.key):
+            hint = REQUIRED_HINTS.get(fld.kind, "renseignez cette cellule.")
+            if fld.key in self.profile.defaults:
+                hint += " (Valeur par défaut du programme : voir la feuille Aide.)"
+            self.issues.append(make_issue("champ-obligatoire", self.sheet, cell, row=rec.row, field=fld.key,
+                                          col=fld.header, hint=hint))
+
+    def _cell_error(self, err: CellError, fld: Field, rec: Record, cell: str, raw: Any) -> None:
+        from sofi_bulk.parse import as_text
+
+        rec.bad.add(fld.key)
+        self.issues.append(make_issue(err.code, self.sheet, cell, row=rec.row, field=fld.key, value=as_text(raw),
+                                      col=fld.header, **err.params))
+
+    def _check_profile(self, fld: Field, rec: Record, cell: str, value: Any, raw: Any) -> None:
+        profile = self.profile
+        if fld.key in profile.fixed:
+            fixed = profile.fixed[fld.key]
+            same = set(value) == set(fixed) if isinstance(fixed, list) else str(value) == str(fixed)
+            if not same:
+                from sofi_bulk.parse import as_text
+
+                shown = " ; ".join(as_text(v) for v in value) if isinstance(value, list) else as_text(raw)
+                self.issues.append(make_issue("valeur-imposee", self.sheet, cell, row=rec.row, field=fld.key,
+                                              col=fld.header, expected=_fixed_display(fld, profile), value=shown))
+                rec.values[fld.key] = fixed
+        allowed = profile.allowed.get(fld.key)
+        if allowed:
+            for item in value if isinstance(value, list) else [value]:
+                if item not in allowed:
+                    from sofi_bulk.codes import TABLES
+
+                    choices = ", ".join(TABLES[fld.table].option(c).display for c in allowed)
+                    self.issues.append(make_issue("code-non-admis", self.sheet, cell, row=rec.row, field=fld.key,
+                                                  col=fld.header, value=item,
+                                                  shown=TABLES[fld.table].option(item).display, choices=choices))
+                    rec.bad.add(fld.key)
+
+
+def self_field(key: str) -> Field:
+    from sofi_bulk.fields import BY_KEY
+
+    return BY_KEY[key]
+
+
+def _fixed_display(fld: Field, profile: Profile) -> str:
+    from sofi_bulk.template import prefill_display
+
+    return " ; ".join(str(v) for v in prefill_display(fld, profile.fixed[fld.key]))
+
+
+# --- the entry point ----------------------------------------------------------------------
+def read_records(book: WorkbookInput, sheet: str, profile: Profile, issues: list[Issue],
+                 maps: dict[str, SheetMap]) -> list[Record]:
+    actual = find_sheet(book, sheet)
+    if actual is None:
+        if sheet == SESSIONS_SHEET:
+            raise WorkbookError(f"{book.name} : feuille « {SESSIONS_SHEET} » absente ; ce n'est pas un "
+                                "classeur de saisie sofi-bulk (générez-en un avec « sofi-bulk template »).")
+        issues.append(make_issue("feuille-manquante", sheet, None))
+        return []
+    rows = book.sheets[actual]
+    smap = map_sheet(sheet, rows, issues)
+    if smap is None:
+        if sheet == SESSIONS_SHEET:
+            raise WorkbookError(f"{book.name} : feuille « {actual} » sans ligne d'en-têtes reconnue "
+                                "(Réf. session, Numéro lot CR, Date début…).")
+        issues.append(make_issue("feuille-manquante", sheet, None))
+        return []
+    smap.sheet = actual
+    maps[sheet] = smap
+    parser = RowParser(actual, smap, profile, issues)
+    records = []
+    for r in range(smap.header_row, len(rows)):
+        row = rows[r]
+        if parser.is_blank(row):
+            continue
+        records.append(parser.parse(row, r + 1))
+    return records
+
+
+def validate_book(book: WorkbookInput, profile: Profile, referentiel: Referentiel,
+                  notices: list[Issue] | None = None) -> ValidationResult:
+    """Check every row of a workbook; never raises for bad cell values, only for unusable books."""
+    from sofi_bulk.rules import check_rules
+
+    issues: list[Issue] = list(notices or [])
+    maps: dict[str, SheetMap] = {}
+    sessions = read_records(book, SESSIONS_SHEET, profile, issues, maps)
+    if not sessions:
+        raise WorkbookError(f"{book.name} : la feuille « {SESSIONS_SHEET} » ne contient aucune session. "
+                            "Remplissez au moins une ligne (Réf. session, lot, dates…).")
+    infos = read_records(book, INFOS_SHEET, profile, issues, maps)
+    periodes = read_records(book, PERIODES_SHEET, profile, issues, maps)
+    result = ValidationResult(book.name, profile, referentiel, issues, sessions, infos, periodes, maps)
+    check_rules(result)
+    result.issues.sort(key=_issue_order)
+    return result
+
+
+SHEET_ORDER = {SESSIONS_SHEET: 0, INFOS_SHEET: 1, PERIODES_SHEET: 2}
+
+
+def _issue_order(issue: Issue) -> tuple:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    col = 0
+    if issue.cell:
+        letters, _ = coordinate_from_string(issue.cell)
+        col = column_index_from_string(letters)
+    return (SHEET_ORDER.get(issue.sheet, 3), issue.row or 0, col)
