@@ -457,8 +457,11 @@ def write_template(
     siret: str | None = None,
     inputs: list[Path] | None = None,
 ) -> TemplateBuilder:
+    from sofi_bulk.values import digits_code
+
     check_output_path(output, inputs or [])
     selected = select_lots(profile, referentiel, lots, siret)
+    siret = digits_code(siret, 14) if siret else None
     builder = TemplateBuilder(profile, referentiel, selected, siret=siret)
     builder.save(output)
     return builder

@@ -1,0 +1,280 @@
+"""The ``sofi-bulk`` command: template, validate, export, lheo.
+
+Each command is a thin layer over a library function (``write_template``,
+``validate_file``, ``build_submission``, ``submission_to_lheo``). Bad input gives one
+French line and exit status 2, never a traceback; validation errors give status 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from sofi_bulk import __version__
+from sofi_bulk.errors import UserError
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class FrenchCommand(click.Command):
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Utilisation : ")
+
+
+class FrenchGroup(click.Group):
+    command_class = FrenchCommand
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Utilisation : ")
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, cmd.get_short_help_str(70)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commandes"):
+                formatter.write_dl(rows)
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _help(f: Any) -> Any:
+    return click.help_option("-h", "--help", help="Affiche cette aide et quitte.")(f)
+
+
+def _programme_option(f: Any) -> Any:
+    return click.option("--programme", "-p", metavar="PROGRAMME", default=None,
+                        help="Programme (profil) : prepa-avenir-sup, ou un fichier de profil .json. "
+                             "Par défaut : celui du classeur.")(f)
+
+
+def _referentiel_option(f: Any) -> Any:
+    return click.option("--referentiel", "-r", metavar="CHEMIN", default=None,
+                        help="Référentiel de la Région (.xlsx, ou dossier de fichiers CSV). Par défaut : "
+                             "celui intégré au classeur (ou l'exemple fourni).")(f)
+
+
+@click.group(cls=FrenchGroup, context_settings=CONTEXT, add_help_option=False,
+             help="Saisie en masse de l'offre de formation SOFI (Carif-Oref Pays de la Loire) dans Excel : "
+                  "modèle de saisie, contrôle, export JSON et LHEO 2.3.")
+@click.version_option(__version__, "--version", message="sofi-bulk %(version)s", help="Affiche la version et quitte.")
+@_help
+def cli() -> None:
+    pass
+
+
+# --- template -------------------------------------------------------------------------------
+@cli.command("template", add_help_option=False, short_help="Génère le classeur de saisie.")
+@_referentiel_option
+@click.option("--programme", "-p", metavar="PROGRAMME", default="prepa-avenir-sup",
+              help="Programme (profil) du modèle : prepa-avenir-sup (par défaut) ou un fichier de profil .json.")
+@click.option("--lot", "lots", metavar="LOT", multiple=True,
+              help="Ne proposer que ce lot (répétable : --lot PAS2025_1 --lot PAS2025_2).")
+@click.option("--siret", metavar="SIRET", default=None, help="Ne proposer que les lots de cet organisme.")
+@click.option("--output", "-o", metavar="FICHIER.xlsx", required=True, help="Classeur à écrire.")
+@_help
+def template_cmd(referentiel: str | None, programme: str, lots: tuple[str, ...], siret: str | None,
+                 output: str) -> None:
+    """Génère le classeur de saisie : une ligne par session, listes déroulantes par lot, valeurs
+    imposées et par défaut du programme, aide sur chaque colonne.
+
+    Exemple : sofi-bulk template -o saisie.xlsx
+    """
+    from sofi_bulk.profile import load_profile
+    from sofi_bulk.referentiel import load_referentiel
+    from sofi_bulk.template import write_template
+
+    out = _xlsx_output(output)
+    ref = load_referentiel(referentiel)
+    inputs = [Path(referentiel)] if referentiel else []
+    builder = write_template(out, load_profile(programme), ref, lots=list(lots) or None, siret=siret, inputs=inputs)
+    lots_text = ", ".join(lot.numero for lot in builder.lots)
+    console.print(f"[green]✔[/] Modèle écrit : [bold]{out}[/] ({builder.profile.label} ; lots {lots_text} ; "
+                  f"{builder.rows['Sessions']} lignes de session).")
+    console.print(f"Remplissez-le, puis contrôlez-le : sofi-bulk validate {out.name} -o {out.stem}-annote.xlsx")
+
+
+# --- validate ------------------------------------------------------------------------------
+@cli.command("validate", add_help_option=False, short_help="Contrôle un classeur rempli.")
+@click.argument("fichier", metavar="FICHIER.xlsx")
+@click.option("--output", "-o", metavar="COPIE.xlsx", default=None,
+              help="Écrit une copie annotée : cellules en erreur colorées et commentées, feuille « Erreurs ».")
+@click.option("--format", "fmt", metavar="texte|json", default="texte",
+              help="Format du rapport affiché : texte (lisible, par défaut) ou json (pour d'autres outils).")
+@_referentiel_option
+@_programme_option
+@_help
+def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | None, programme: str | None) -> None:
+    """Contrôle chaque ligne du classeur (champs, listes, dates, règles de la procédure) et
+    affiche les erreurs avec leur cellule. Statut de sortie : 0 sans erreur (avertissements
+    admis), 1 avec des erreurs, 2 si le fichier est illisible.
+
+    Exemple : sofi-bulk validate saisie.xlsx -o saisie-annotee.xlsx
+    """
+    from sofi_bulk.report import issues_json, print_report
+
+    if fmt not in ("texte", "json", "text"):
+        raise UserError(f"--format : « {fmt} » inconnu ; choisissez texte ou json.")
+    source = Path(fichier)
+    out = _xlsx_output(output) if output else None
+    if out:
+        from sofi_bulk.safety import check_output_path
+
+        check_output_path(out, [source])
+    book, result = _validate(source, referentiel, programme)
+    if fmt == "json":
+        click.echo(issues_json(result))
+    else:
+        print_report(result, console)
+    if out:
+        from sofi_bulk.annotate import write_annotated
+
+        write_annotated(out, source, book, result)
+        if fmt != "json":
+            console.print(f"Copie annotée écrite : [bold]{out}[/] (corrigez-la puis contrôlez-la à nouveau).")
+    elif result.issues and fmt != "json":
+        console.print(f"Pour une copie annotée : sofi-bulk validate {source.name} -o {source.stem}-annote.xlsx")
+    sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
+
+
+# --- export ---------------------------------------------------------------------------------
+@cli.command("export", add_help_option=False, short_help="Écrit la soumission JSON.")
+@click.argument("fichier", metavar="FICHIER.xlsx")
+@click.option("--output", "-o", metavar="SOUMISSION.json", required=True, help="Fichier JSON à écrire.")
+@_referentiel_option
+@_programme_option
+@_help
+def export_cmd(fichier: str, output: str, referentiel: str | None, programme: str | None) -> None:
+    """Écrit la soumission JSON (formation → actions → sessions), conforme au schéma
+    schemas/submission.schema.json. Refusé (statut 1) tant que le contrôle trouve des erreurs.
+
+    Exemple : sofi-bulk export saisie.xlsx -o soumission.json
+    """
+    from sofi_bulk.safety import check_output_path, write_bytes_atomic
+    from sofi_bulk.submission import build_submission, dumps
+
+    source, out = Path(fichier), Path(output)
+    check_output_path(out, [source])
+    _, result = _validate(source, referentiel, programme)
+    if not result.ok:
+        _refuse(result)
+    data = build_submission(result)
+    write_bytes_atomic(out, dumps(data).encode("utf-8"))
+    n = data["header"]["session_count"]
+    console.print(f"[green]✔[/] Soumission écrite : [bold]{out}[/] ({n} session{'s' if n > 1 else ''}, "
+                  f"{len(data['formations'])} formation(s)).")
+    if result.warnings:
+        console.print(f"[yellow]⚠ {len(result.warnings)} avertissement(s)[/] : voir sofi-bulk validate {source.name}")
+
+
+# --- lheo -----------------------------------------------------------------------------------
+@cli.command("lheo", add_help_option=False, short_help="Écrit le fichier LHEO 2.3 (XML).")
+@click.argument("fichier", metavar="FICHIER.xlsx|FICHIER.json")
+@click.option("--output", "-o", metavar="OFFRE.xml", required=True, help="Fichier XML à écrire.")
+@_referentiel_option
+@_programme_option
+@_help
+def lheo_cmd(fichier: str, output: str, referentiel: str | None, programme: str | None) -> None:
+    """Écrit l'offre au format LHEO 2.3, validée par le schéma XSD officiel, depuis un
+    classeur (contrôlé d'abord, comme pour export) ou une soumission JSON.
+
+    Exemple : sofi-bulk lheo saisie.xlsx -o offre.xml
+    """
+    from sofi_bulk.lheo.export import load_submission_json, submission_to_lheo, write_lheo
+    from sofi_bulk.profile import load_profile
+    from sofi_bulk.safety import check_output_path
+    from sofi_bulk.submission import build_submission
+
+    source, out = Path(fichier), Path(output)
+    check_output_path(out, [source])
+    if source.suffix.lower() == ".json":
+        data = load_submission_json(source)
+        profile = load_profile(programme or data["header"]["programme"])
+        xml = submission_to_lheo(data, profile)
+    else:
+        _, result = _validate(source, referentiel, programme)
+        if not result.ok:
+            _refuse(result)
+        sources: list = []
+        data = build_submission(result, sources=sources)
+        xml = submission_to_lheo(data, result.profile, sources)
+    write_lheo(out, xml)
+    n = data["header"]["session_count"]
+    console.print(f"[green]✔[/] Fichier LHEO 2.3 écrit et validé par le XSD officiel : [bold]{out}[/] "
+                  f"({n} session{'s' if n > 1 else ''}).")
+
+
+# --- helpers --------------------------------------------------------------------------------
+def _validate(source: Path, referentiel: str | None, programme: str | None) -> tuple[Any, Any]:
+    from sofi_bulk.context import resolve_context
+    from sofi_bulk.reader import read_workbook
+    from sofi_bulk.validate import validate_book
+
+    book = read_workbook(source)
+    ctx = resolve_context(book, programme, referentiel)
+    return book, validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+
+
+def _refuse(result: Any) -> None:
+    from sofi_bulk.report import print_report
+
+    print_report(result, err_console, shown=10)
+    err_console.print(f"[bold red]Export refusé[/] : corrigez les erreurs (sofi-bulk validate "
+                      f"{Path(result.book_name).name} -o copie-annotee.xlsx), puis recommencez.")
+    sys.exit(EXIT_INVALID)
+
+
+def _xlsx_output(output: str) -> Path:
+    out = Path(output)
+    if out.suffix.lower() != ".xlsx":
+        raise UserError(f"{output} : le fichier à écrire doit avoir l'extension .xlsx.")
+    return out
+
+
+def _french_usage_error(exc: click.UsageError) -> str:
+    if isinstance(exc, click.MissingParameter):
+        hint = exc.param.get_error_hint(exc.ctx) if exc.param and exc.ctx else "?"
+        kind = "argument" if isinstance(exc.param, click.Argument) else "option"
+        return f"{kind} obligatoire manquant(e) : {hint}."
+    if isinstance(exc, click.NoSuchOption):
+        return f"option inconnue : {exc.option_name}."
+    if isinstance(exc, click.BadParameter):
+        return f"valeur invalide : {exc.format_message()}"
+    message = exc.format_message()
+    if message.startswith("No such command"):
+        return f"commande inconnue ({message.split(' ', 3)[-1]}) ; commandes : template, validate, export, lheo."
+    if "requires an argument" in message:
+        return f"une valeur est attendue après {message.split()[0]}."
+    if message.startswith("Got unexpected extra argument"):
+        return f"argument en trop ({message.split('(')[-1].rstrip(')')})."
+    return message
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="sofi-bulk", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "sofi-bulk"
+        err_console.print(f"[bold red]Erreur[/] : {_french_usage_error(exc)} (aide : {command} --help)")
+        sys.exit(EXIT_BAD_INPUT)
+    except click.Abort:
+        err_console.print("Interrompu.")
+        sys.exit(EXIT_BAD_INPUT)
+    except UserError as exc:
+        err_console.print(f"[bold red]Erreur[/] : {exc}", soft_wrap=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        err_console.print("Interrompu.")
+        sys.exit(130)
+    except MemoryError:
+        err_console.print("[bold red]Erreur[/] : fichier trop volumineux pour la mémoire disponible.")
+        sys.exit(EXIT_BAD_INPUT)

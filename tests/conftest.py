@@ -1,0 +1,59 @@
+"""Shared fixtures: the bundled profile and référentiel, a fresh template, a filled sample."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from sofi_bulk.context import resolve_context
+from sofi_bulk.profile import load_profile
+from sofi_bulk.reader import WorkbookInput, read_workbook
+from sofi_bulk.referentiel import load_referentiel
+from sofi_bulk.sample import make_sample
+from sofi_bulk.template import write_template
+from sofi_bulk.validate import ValidationResult, validate_book
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def profile():
+    return load_profile()
+
+
+@pytest.fixture(scope="session")
+def referentiel():
+    return load_referentiel()
+
+
+@pytest.fixture(scope="session")
+def template_path(tmp_path_factory, profile, referentiel) -> Path:
+    path = tmp_path_factory.mktemp("template") / "saisie.xlsx"
+    write_template(path, profile, referentiel)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_path(tmp_path_factory) -> Path:
+    """A valid filled workbook: 6 sessions, one information collective and one period each."""
+    path = tmp_path_factory.mktemp("sample") / "saisie-remplie.xlsx"
+    make_sample(6).save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_input(sample_path) -> WorkbookInput:
+    return read_workbook(sample_path)
+
+
+@pytest.fixture
+def book(sample_input) -> WorkbookInput:
+    """A private deep copy of the sample's rows, free to mutate."""
+    return copy.deepcopy(sample_input)
+
+
+def run_validation(book: WorkbookInput) -> ValidationResult:
+    ctx = resolve_context(book)
+    return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)

@@ -1,0 +1,149 @@
+"""The field catalogue covers every field of the procedure, and profiles are data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sofi_bulk.codes import TABLES
+from sofi_bulk.errors import UserError
+from sofi_bulk.fields import BY_KEY, FIELDS, Kind, Level
+from sofi_bulk.profile import load_profile, load_profile_file
+
+F, A, S, D = Level.FORMATION, Level.ACTION, Level.SESSION, Level.DISPOSITIF
+IC, PI = Level.INFO_COLLECTIVE, Level.PERIODE_INSCRIPTION
+
+# Every field the issue lists, by the procedure's name: (catalogue key, level).
+PROCEDURE_FIELDS = {
+    "intitulé": ("title", F), "objectif général": ("general_objective", F),
+    "niveau de sortie": ("exit_level", F), "domaines de formation": ("formacodes", F),
+    "domaine principal": ("main_formacode", F), "référence Certifinfo": ("certifinfo_reference", F),
+    "code Certifinfo": ("certifinfo_code", F),
+    "site dispensateur": ("delivery_site", A), "complément intitulé": ("title_complement", A),
+    "complément programme": ("programme_complement", A), "objectifs": ("objectives", A),
+    "résultats attendus": ("expected_results", A), "le « plus » formation": ("highlight", A),
+    "URL vidéo": ("video_url", A), "URL PDF": ("pdf_url", A), "URL action": ("action_url", A),
+    "type d'équipement": ("equipment_type", A), "coût indicatif": ("equipment_cost", A),
+    "commentaire équipement": ("equipment_comment", A), "niveau d'entrée": ("entry_level", A),
+    "pré-requis": ("prerequisites", A), "commentaire pré-requis": ("prerequisites_comment", A),
+    "public visé": ("target_public", A),
+    "site lieu": ("site", S), "date début": ("start_date", S), "date fin": ("end_date", S),
+    "ESP": ("entry_exit_mode", S), "rythme": ("rhythm", S), "périodes de formation": ("training_periods", S),
+    "type de parcours": ("pathway_type", S), "modalités pédagogiques": ("teaching_methods", S),
+    "modalités d'enseignement": ("delivery_mode", S), "durée en centre": ("centre_hours", S),
+    "durée en entreprise": ("company_hours", S), "commentaire durée": ("duration_comment", S),
+    "durée hebdo": ("weekly_hours", S), "cycle de l'alternance": ("alternance_cycle", S),
+    "unité entreprise": ("company_unit", S), "organisme responsable": ("responsible_org", S),
+    "recrutement": ("recruitment_status", S), "modalités de recrutement": ("recruitment_methods", S),
+    "information collective: code": ("ic_code", IC), "information collective: date": ("ic_date", IC),
+    "information collective: heure début": ("ic_start_time", IC),
+    "information collective: heure fin": ("ic_end_time", IC), "information collective: lieu": ("ic_site", IC),
+    "information collective: commentaire": ("ic_comment", IC),
+    "période d'inscription: code": ("pi_code", PI), "période d'inscription: type": ("pi_type", PI),
+    "période d'inscription: début": ("pi_start", PI), "période d'inscription: fin": ("pi_end", PI),
+    "référent PMR": ("pmr_contact", S), "référent PRF": ("prf_contact", S),
+    "mail de liaison": ("liaison_email", S), "référent mobilité": ("mobility_contact", S),
+    "dispositif": ("dispositif", D), "publics": ("publics", D), "ID action CR": ("cr_action_id", D),
+    "OF mandataire CR": ("cr_mandataire_id", D), "nb places dispositif": ("places", D),
+    "nb places restantes": ("places_remaining", D), "effectif minimal": ("min_headcount", D),
+    "capacité simultanée": ("simultaneous_capacity", D), "frais HT": ("fee_excl_tax", D),
+    "taux TVA": ("vat_rate", D), "frais TTC": ("fee_incl_tax", D), "frais additionnels": ("extra_fees", D),
+    "frais de certification": ("certification_fees", D), "prise en charge": ("fees_covered", D),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROCEDURE_FIELDS))
+def test_every_procedure_field_is_declared_once(name):
+    key, level = PROCEDURE_FIELDS[name]
+    fld = BY_KEY[key]
+    assert fld.level is level, name
+    assert fld.header and fld.help and len(fld.help) > 15
+    assert fld.lheo or fld.not_exported, f"{key}: neither an LHEO path nor a reason"
+
+
+def test_lot_number_is_declared_with_the_dispositif_codes_externes():
+    assert BY_KEY["lot"].kind is Kind.LOT and BY_KEY["lot"].group == "dispositif"
+
+
+def test_keys_and_headers_are_unique_per_sheet():
+    assert len(BY_KEY) == len(FIELDS)
+    for sheet in {f.sheet for f in FIELDS}:
+        headers = [h for f in FIELDS if f.sheet == sheet for h in f.column_headers()]
+        assert len(headers) == len(set(headers)), sheet
+
+
+def test_coded_fields_name_an_existing_code_table_with_labels():
+    for fld in FIELDS:
+        if fld.kind is Kind.CODE:
+            table = TABLES[fld.table]
+            assert table.options and all(o.code and o.label for o in table.options)
+
+
+def test_several_valued_fields():
+    assert BY_KEY["recruitment_methods"].multi and BY_KEY["recruitment_methods"].columns >= 2
+    assert BY_KEY["publics"].multi and BY_KEY["formacodes"].multi
+
+
+def test_lheo_code_tables_match_the_definition():
+    assert TABLES["ais"].option("9").label.startswith("(Re)mobilisation")
+    assert TABLES["esp"].option("permanentes").lheo_code == "1"
+    assert TABLES["esp"].option("cadencees").lheo_code == "0"
+    assert TABLES["boolean"].option("oui").lheo_code == "1"
+    assert {o.code for o in TABLES["type-parcours"].options} == {"1", "2", "3", "4"}
+
+
+def test_code_lookup_accepts_code_label_and_display_in_any_case():
+    table = TABLES["modalites-enseignement"]
+    assert table.lookup("0") == "0"
+    assert table.lookup("FORMATION ENTIEREMENT PRESENTIELLE") == "0"
+    assert table.lookup("0 - formation entièrement présentielle") == "0"
+    assert table.lookup("présentiel") is None
+
+
+def test_profile_holds_the_programme_values(profile):
+    assert profile.fixed["title"] == "PREPA Avenir Sup"
+    assert profile.fixed["general_objective"] == "9"
+    assert profile.fixed["formacodes"] == ["15061", "15084"] and profile.fixed["main_formacode"] == "15061"
+    assert profile.fixed["certifinfo_reference"] == "non"
+    assert profile.fixed["dispositif"] == "PROGRAMME REGION - Prépa avenir sup"
+    assert profile.fixed["publics"] == ["80006", "80008", "82038", "82044", "82055"]
+    assert profile.fixed["fees_covered"] == "oui" and profile.fixed["certification_fees"] == "non"
+    for key in ("programme_complement", "objectives", "expected_results", "prerequisites",
+                "prerequisites_comment", "target_public"):
+        assert len(profile.defaults[key]) > 40, key
+    assert profile.campaign_year == 2025
+    assert "type de parcours inconnu" not in str(profile.allowed)
+
+
+def _write(tmp_path, data):
+    path = tmp_path / f"{data['id']}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_a_new_programme_is_a_new_profile_file(tmp_path, profile):
+    data = json.loads(profile.model_dump_json())
+    data.update(id="prepa-cles-avenir", label="PREPA Clés Avenir", campaign_year=2026)
+    data["fixed"]["title"] = "PREPA Clés Avenir"
+    other = load_profile_file(_write(tmp_path, data))
+    assert other.campaign_year == 2026 and other.fixed["title"] == "PREPA Clés Avenir"
+
+
+@pytest.mark.parametrize("mutation, message", [
+    (lambda d: d["fixed"].update(titre="x"), "champ inconnu"),
+    (lambda d: d["fixed"].update(general_objective="99"), "absent de la table"),
+    (lambda d: d["defaults"].update(highlight="x" * 300), "250 caractères"),
+    (lambda d: d["allowed"].update(pathway_type=["0"]), "codes inconnus"),
+    (lambda d: d.update(campaign_year="deux mille"), "campaign_year"),
+])
+def test_an_invalid_profile_is_refused_on_load(tmp_path, profile, mutation, message):
+    data = json.loads(profile.model_dump_json())
+    mutation(data)
+    with pytest.raises(UserError, match=message):
+        load_profile_file(_write(tmp_path, data))
+
+
+def test_unknown_programme_names_the_available_ones():
+    with pytest.raises(UserError, match="prepa-avenir-sup"):
+        load_profile("programme-inexistant")

@@ -1,0 +1,132 @@
+"""The référentiel: .xlsx and CSV forms, queries per lot, French errors with locations."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from openpyxl import load_workbook
+
+from sofi_bulk.referentiel import ReferentielError, load_referentiel
+from sofi_bulk.resources import example_referentiel
+from tests.conftest import ROOT
+
+CSV = ROOT / "examples" / "referentiel-csv"
+
+
+def test_xlsx_and_csv_examples_hold_the_same_data(referentiel):
+    assert load_referentiel(CSV).fingerprint() == referentiel.fingerprint()
+
+
+def test_example_is_realistic(referentiel):
+    prepa = referentiel.lots_for("PREPA Avenir Sup")
+    mandataires = {lot.siret_mandataire for lot in prepa}
+    assert len(prepa) >= 4 and len(mandataires) >= 2
+    assert len(referentiel.sites) >= 6 and len(referentiel.contacts) >= 6
+
+
+def test_lots_decide_sites_and_contacts(referentiel):
+    lot2 = referentiel.find_lot("pas2025_2")  # case-insensitive
+    sites = {s.code for s in referentiel.sites_for(lot2)}
+    assert {"36364", "52019"} <= sites  # the mandataire's and the formateur's sites
+    assert "41210" not in sites  # another mandataire's
+    contacts = {c.id for c in referentiel.contacts_for(lot2)}
+    assert "3015" in contacts and "2210" not in contacts
+
+
+def test_filter_by_siret_and_lot(referentiel):
+    assert [lot.numero for lot in referentiel.lots_for("PREPA Avenir Sup", "72312345100012")] == ["PAS2025_2", "PAS2025_5"]
+    assert [lot.numero for lot in referentiel.lots_for("PREPA Avenir Sup", numbers=["PAS2025_3"])] == ["PAS2025_3"]
+
+
+def _copy_csv(tmp_path):
+    folder = tmp_path / "ref"
+    shutil.copytree(CSV, folder)
+    return folder
+
+
+def test_csv_saved_by_french_excel_cp1252_with_commas(tmp_path):
+    folder = _copy_csv(tmp_path)
+    for path in folder.glob("*.csv"):
+        text = path.read_text(encoding="utf-8").replace(";", ",")
+        path.write_bytes(text.encode("cp1252"))
+    assert load_referentiel(folder).fingerprint() == load_referentiel(CSV).fingerprint()
+
+
+@pytest.mark.parametrize("table, old, new, message", [
+    ("lots", "44198765800016;48", "44198765800017;48", r"lots.csv.*ligne 2.*siret_mandataire.*\(F2\).*SIRET"),
+    ("sites", "36364;ILF Nantes", ";ILF Nantes", r"sites.csv.*ligne 2.*code_site.*obligatoire"),
+    ("lots", "PAS2025_2;", "PAS2025_1;", r"lots.csv.*ligne 3.*deux fois"),
+    ("organismes", "52440999944", "5244", r"organismes.csv.*numero_activite.*11 chiffres"),
+    ("lots", "48;2025", "quarante;2025", r"places_commandees.*entier"),
+])
+def test_malformed_csv_names_file_row_and_column(tmp_path, table, old, new, message):
+    folder = _copy_csv(tmp_path)
+    path = folder / f"{table}.csv"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ReferentielError, match=message):
+        load_referentiel(folder)
+
+
+def test_missing_column_and_missing_file(tmp_path):
+    folder = _copy_csv(tmp_path)
+    path = folder / "contacts.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("id_contact", "identifiant"), encoding="utf-8")
+    with pytest.raises(ReferentielError, match="colonne « id_contact » absente"):
+        load_referentiel(folder)
+    (folder / "sites.csv").unlink()
+    with pytest.raises(ReferentielError, match="sites.csv absent"):
+        load_referentiel(folder)
+
+
+def test_empty_referentiel_is_refused(tmp_path):
+    folder = _copy_csv(tmp_path)
+    path = folder / "lots.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(ReferentielError, match="aucun lot"):
+        load_referentiel(folder)
+
+
+def test_mandataire_must_be_an_organisme(tmp_path):
+    folder = _copy_csv(tmp_path)
+    path = folder / "organismes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line for line in lines if not line.startswith("49281345600018")) + "\n", encoding="utf-8")
+    with pytest.raises(ReferentielError, match="49281345600018 est absent"):
+        load_referentiel(folder)
+
+
+def test_xlsx_errors_name_the_sheet(tmp_path):
+    book = load_workbook(example_referentiel())
+    book["sites"]["C3"] = "123"
+    path = tmp_path / "ref.xlsx"
+    book.save(path)
+    with pytest.raises(ReferentielError, match=r"feuille « sites », ligne 3, colonne « siret » \(C3\)"):
+        load_referentiel(path)
+    del book["contacts"]
+    book.save(path)
+    with pytest.raises(ReferentielError, match="feuille « contacts » absente"):
+        load_referentiel(path)
+
+
+def test_numbers_typed_into_the_xlsx_are_repaired(tmp_path):
+    book = load_workbook(example_referentiel())
+    ws = book["sites"]
+    ws["C2"] = 44198765800016  # SIRET as a number
+    ws["E2"] = 4400  # a postal code that lost its leading zero
+    path = tmp_path / "ref.xlsx"
+    book.save(path)
+    ref = load_referentiel(path)
+    assert ref.sites["36364"].siret == "44198765800016"
+    assert ref.sites["36364"].code_postal == "04400"
+
+
+def test_unknown_format(tmp_path):
+    path = tmp_path / "ref.ods"
+    path.write_bytes(b"x")
+    with pytest.raises(ReferentielError, match="format non reconnu"):
+        load_referentiel(path)
+    with pytest.raises(ReferentielError, match="introuvable"):
+        load_referentiel(tmp_path / "absent.xlsx")

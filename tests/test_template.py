@@ -1,0 +1,232 @@
+"""The generated template: lists through defined names, dependent lists per lot, in-sheet
+rules, fixed values protected, defaults pre-filled, help, metadata; and it reopens intact."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import range_boundaries
+
+from sofi_bulk.codes import TABLES
+from sofi_bulk.fields import BY_KEY, FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Kind
+from sofi_bulk.layout import (
+    DEPENDENT_PREFIX,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    LOT_LIST,
+    SESSION_ROWS,
+    column_of,
+    list_name,
+    sheet_columns,
+)
+from sofi_bulk.referentiel import Referentiel
+from sofi_bulk.template import TemplateBuilder, prefill_display, select_lots, write_template
+
+LAST = FIRST_DATA_ROW + SESSION_ROWS - 1
+
+
+@pytest.fixture(scope="module")
+def wb(template_path):
+    return load_workbook(template_path)
+
+
+def name_values(wb, name: str) -> list:
+    """Resolve a workbook-level defined name to the values it lists."""
+    dn = wb.defined_names[name]
+    sheet, ref = next(iter(dn.destinations))
+    cols = wb[sheet][ref.replace("$", "")]
+    return [row[0].value for row in cols if row[0].value is not None]
+
+
+def rules_of(ws) -> dict[str, list]:
+    """Data validations by column letter, with the rows they cover."""
+    out: dict[str, list] = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            min_col, min_row, max_col, max_row = range_boundaries(rng.coord)
+            for col in range(min_col, max_col + 1):
+                out.setdefault(sheet_columns(ws.title)[col - 1].letter, []).append((dv, min_row, max_row))
+    return out
+
+
+def test_sheets_and_states(wb):
+    assert wb.sheetnames[:4] == ["Aide", SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET]
+    states = {ws.title: ws.sheet_state for ws in wb.worksheets}
+    assert states["Listes"] == "hidden" and states["_meta"] == "veryHidden"
+    assert wb.active.title == SESSIONS_SHEET
+
+
+def test_headers_are_grouped_and_annotated(wb):
+    ws = wb[SESSIONS_SHEET]
+    for col in sheet_columns(SESSIONS_SHEET):
+        cell = ws.cell(row=HEADER_ROW, column=col.index)
+        assert cell.value == col.header
+        assert cell.comment is not None and len(cell.comment.text) > 10
+    assert ws.freeze_panes == "E3"
+    bands = [c.value for c in ws[1] if c.value]
+    assert bands == ["IDENTIFICATION", "FORMATION", "ACTION", "SESSION", "DISPOSITIF"]
+    assert ws.column_dimensions[column_of(SESSIONS_SHEET, "target_public").letter].width >= 30
+
+
+@pytest.mark.parametrize("sheet", [SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET])
+def test_every_coded_column_has_a_list_through_a_defined_name(wb, sheet):
+    ws = wb[sheet]
+    rules = rules_of(ws)
+    for col in sheet_columns(sheet):
+        fld = col.field
+        if fld is None or fld.kind not in (Kind.CODE, Kind.LOT, Kind.SITE, Kind.CONTACT, Kind.ORGANISME,
+                                             Kind.SESSION_REF):
+            continue
+        lists = [(dv, lo, hi) for dv, lo, hi in rules.get(col.letter, []) if dv.type == "list"]
+        assert lists, f"{sheet} {col.header}: no dropdown"
+        dv, lo, hi = lists[0]
+        assert lo == FIRST_DATA_ROW and hi >= FIRST_DATA_ROW + 999, col.header
+        assert "!" not in dv.formula1, f"{col.header}: direct cross-sheet reference {dv.formula1}"
+        names = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", dv.formula1.replace('"', " "))
+        assert any(n in wb.defined_names for n in names), dv.formula1
+        if fld.kind is Kind.CODE:
+            assert dv.formula1 == list_name(fld.key)
+        assert dv.showErrorMessage and dv.error and dv.promptTitle and dv.prompt
+
+
+def test_no_inline_list_over_255_characters_and_prompts_within_excel_limits(wb):
+    for ws in wb.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            if dv.type == "list" and dv.formula1.startswith('"'):
+                assert len(dv.formula1) <= 255
+            assert len(dv.promptTitle or "") <= 32 and len(dv.prompt or "") <= 255
+            assert len(dv.errorTitle or "") <= 32 and len(dv.error or "") <= 255
+
+
+def test_code_lists_hold_code_and_label(wb, profile):
+    assert name_values(wb, list_name("delivery_mode"))[0] == "0 - formation entièrement présentielle"
+    # the profile restricts the type de parcours to mixte / individualisé
+    assert name_values(wb, list_name("pathway_type")) == ["2 - individualisé", "4 - mixte"]
+    assert name_values(wb, LOT_LIST) == ["PAS2025_1", "PAS2025_2", "PAS2025_3", "PAS2025_4", "PAS2025_5"]
+
+
+def test_dependent_lists_resolve_for_each_lot(wb, referentiel):
+    lots = name_values(wb, LOT_LIST)
+    for i, numero in enumerate(lots, start=1):
+        lot = referentiel.find_lot(numero)
+        mandataire = referentiel.organismes[lot.siret_mandataire]
+        assert name_values(wb, f"{DEPENDENT_PREFIX['site']}{i}") == [s.display for s in referentiel.sites_for(lot)]
+        assert name_values(wb, f"{DEPENDENT_PREFIX['contact']}{i}") == [c.display for c in referentiel.contacts_for(lot)]
+        assert name_values(wb, f"{DEPENDENT_PREFIX['organisme']}{i}") == [mandataire.display]
+        assert name_values(wb, f"{DEPENDENT_PREFIX['cr_action_id']}{i}") == [lot.id_action_cr]
+        assert name_values(wb, f"{DEPENDENT_PREFIX['cr_mandataire_id']}{i}") == [lot.of_mandataire_cr]
+    rules = rules_of(wb[SESSIONS_SHEET])
+    site_rule = [dv for dv, _, _ in rules[column_of(SESSIONS_SHEET, "site").letter]][0]
+    assert site_rule.formula1 == f'INDIRECT("Sites_"&MATCH($D3,{LOT_LIST},0))'
+
+
+def test_in_sheet_rules_for_dates_numbers_and_lengths(wb):
+    rules = rules_of(wb[SESSIONS_SHEET])
+
+    def rule(key):
+        return rules[column_of(SESSIONS_SHEET, key).letter][0][0]
+
+    start = rule("start_date")
+    assert (start.type, start.operator, start.formula1, start.formula2) == ("date", "between", "DATE(2025,1,1)", "DATE(2025,12,31)")
+    assert "2025" in start.error
+    end = rule("end_date")
+    assert (end.type, end.operator) == ("date", "greaterThanOrEqual")
+    assert end.formula1 == f"${column_of(SESSIONS_SHEET, 'start_date').letter}3"
+    places = rule("places")
+    assert (places.type, places.formula1, places.formula2) == ("whole", "1", "99999")
+    highlight = rule("highlight")
+    assert (highlight.type, highlight.operator, highlight.formula1) == ("textLength", "lessThanOrEqual", "250")
+    assert rule("fee_excl_tax").type == "decimal"
+    child = rules_of(wb[INFOS_SHEET])[column_of(INFOS_SHEET, "ic_date").letter][0][0]
+    assert child.type == "custom" and "L_sessions_debut" in child.formula1
+    for dv in wb[SESSIONS_SHEET].data_validations.dataValidation:
+        assert dv.error and dv.errorTitle == "Valeur refusée"
+
+
+def test_fixed_values_are_filled_and_protected(wb, profile):
+    ws = wb[SESSIONS_SHEET]
+    assert ws.protection.sheet
+    for key in profile.fixed:
+        fld = BY_KEY[key]
+        expected = prefill_display(fld, profile.fixed[key])
+        for part, value in enumerate(expected):
+            col = column_of(SESSIONS_SHEET, key, part)
+            for row in (FIRST_DATA_ROW, LAST):
+                cell = ws.cell(row=row, column=col.index)
+                assert cell.value == value, (key, row)
+                assert cell.protection.locked, key
+    assert ws.cell(row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "publics").index).value.startswith(
+        "80006 - Demandeur d'emploi ; 80008")
+
+
+def test_defaults_are_prefilled_and_editable(wb, profile):
+    ws = wb[SESSIONS_SHEET]
+    for key, value in profile.defaults.items():
+        fld = BY_KEY[key]
+        col = column_of(SESSIONS_SHEET, key)
+        cell = ws.cell(row=LAST, column=col.index)
+        assert cell.value == prefill_display(fld, value)[0]
+        assert not cell.protection.locked
+    for key in ("session_ref", "start_date", "places"):
+        cell = ws.cell(row=LAST, column=column_of(SESSIONS_SHEET, key).index)
+        assert cell.value is None and not cell.protection.locked
+    assert ws.cell(row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "start_date").index).number_format == "DD/MM/YYYY"
+    assert ws.cell(row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "responsible_org").index).number_format == "@"
+
+
+def test_help_sheet_documents_every_column(wb, profile):
+    text = "\n".join(str(c.value) for row in wb["Aide"].iter_rows() for c in row if c.value)
+    for fld in FIELDS:
+        assert fld.header in text
+    assert "jj/mm/aaaa" in text and "sofi-bulk validate" in text
+    assert "PAS2025_4" in text  # the lots with their mandataire and places
+
+
+def test_metadata_and_embedded_referentiel(wb, referentiel, profile):
+    rows = [(r[0].value, r[1].value) for r in wb["_meta"].iter_rows(min_row=2)]
+    meta = {k: v for k, v in rows if k != "referentiel_json"}
+    assert meta["programme"] == profile.id and meta["template_version"] == profile.template_version
+    assert meta["format"] == "1" and meta["generated_at"][:4].isdigit()
+    blob = "".join(v for k, v in rows if k == "referentiel_json")
+    embedded = Referentiel.from_json(blob)
+    assert embedded.fingerprint() == meta["referentiel_fingerprint"]
+    assert set(embedded.lots) == {"PAS2025_1", "PAS2025_2", "PAS2025_3", "PAS2025_4", "PAS2025_5"}
+
+
+def test_reopens_and_resaves_with_everything_intact(template_path, tmp_path, wb):
+    copy = tmp_path / "resaved.xlsx"
+    wb.save(copy)
+    again = load_workbook(copy)
+    for name in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
+        assert len(again[name].data_validations.dataValidation) == len(wb[name].data_validations.dataValidation)
+        assert again[name].protection.sheet
+    assert set(again.defined_names) == set(wb.defined_names)
+    assert [ws.sheet_state for ws in again.worksheets] == [ws.sheet_state for ws in wb.worksheets]
+
+
+def test_filters_by_lot_and_siret(tmp_path, profile, referentiel):
+    out = tmp_path / "un-lot.xlsx"
+    write_template(out, profile, referentiel, lots=["pas2025_3"])
+    assert name_values(load_workbook(out), LOT_LIST) == ["PAS2025_3"]
+    out2 = tmp_path / "formateur.xlsx"
+    write_template(out2, profile, referentiel, siret="723 123 451 00012")
+    book = load_workbook(out2)
+    assert name_values(book, LOT_LIST) == ["PAS2025_2", "PAS2025_5"]
+    meta = {r[0].value: r[1].value for r in book["_meta"].iter_rows(min_row=2)}
+    assert meta["siret"] == "72312345100012"
+
+
+def test_lots_of_different_campaign_years_get_a_per_lot_rule(profile, referentiel):
+    lots = select_lots(profile, referentiel, None, None)
+    lots = [lots[0], lots[1].model_copy(update={"annee": 2026})]
+    builder = TemplateBuilder(profile, referentiel, lots, session_rows=10, child_rows=10)
+    ws = builder.book[SESSIONS_SHEET]
+    col = column_of(SESSIONS_SHEET, "start_date").letter
+    rule = next(dv for dv in ws.data_validations.dataValidation if str(dv.sqref).startswith(col + "3"))
+    assert rule.type == "custom" and "L_lot_annee" in rule.formula1
+
+
+def test_code_tables_in_lists_are_complete(wb):
+    assert name_values(wb, list_name("recruitment_methods")) == [o.display for o in TABLES["modalite-recrutement"].options]
