@@ -162,10 +162,13 @@ class RowParser:
         self.sheet, self.smap, self.profile, self.issues = sheet, smap, profile, issues
         self.fields = [f for f in FIELDS if f.sheet == sheet]
         self.prefill: dict[int, str] = {}
+        self.prefill_raw: dict[int, object] = {}
         for (key, part), col in smap.columns.items():
             shown = prefill_display(self_field(key), profile.prefill(key))
             if part < len(shown):
                 self.prefill[col] = fold(str(shown[part]))
+                self.prefill_raw[col] = shown[part]
+        self.columns = sorted(smap.columns.values())
         self.report_missing_columns()
 
     def report_missing_columns(self) -> None:
@@ -176,10 +179,15 @@ class RowParser:
                 self.issues.append(make_issue("colonne-manquante", self.sheet, None, field=fld.key, col=fld.header))
 
     def is_blank(self, row: list[Any]) -> bool:
-        for col in self.smap.columns.values():
-            if col >= len(row):
-                continue
+        """True when every cell is empty or still holds the template's pre-filled value."""
+        prefill_raw = self.prefill_raw
+        size = len(row)
+        for col in self.columns:
+            if col >= size:
+                break
             value = row[col]
+            if value is None or value == "" or value == prefill_raw.get(col):
+                continue
             if is_empty(value):
                 continue
             expected = self.prefill.get(col)

@@ -1,0 +1,257 @@
+"""Each rule of the procedure, with a passing and a failing case, on plain rows of values.
+
+The core never sees a file here: rows of the sample workbook are mutated in memory and
+validated, which is exactly what the CLI and the Excel add-in feed it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sofi_bulk.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
+from sofi_bulk.issues import ISSUE_TYPES, Severity
+from sofi_bulk.layout import FIRST_DATA_ROW, HEADER_ROW, column_of
+from sofi_bulk.validate import validate_book
+from tests.conftest import run_validation
+
+
+def put(book, sheet: str, key: str, index: int, value, part: int = 0) -> str:
+    """Set a cell of data row ``index`` (0-based) by field key; return its A1 reference."""
+    col = column_of(sheet, key, part)
+    rows = book.sheets[sheet]
+    r = FIRST_DATA_ROW - 1 + index
+    while len(rows) <= r:
+        rows.append([])
+    row = rows[r]
+    while len(row) < col.index:
+        row.append(None)
+    row[col.index - 1] = value
+    return f"{col.letter}{r + 1}"
+
+
+def found(result) -> set[tuple[str, str | None]]:
+    return {(i.code, i.cell) for i in result.issues}
+
+
+def assert_only(result, code: str, cell: str | None, severity: Severity = Severity.ERROR):
+    assert found(result) == {(code, cell)}, [(i.code, i.cell, i.message) for i in result.issues]
+    issue = result.issues[0]
+    assert issue.severity is severity
+    assert issue.message and "{" not in issue.message
+
+
+def test_the_sample_is_clean(book):
+    result = run_validation(book)
+    assert result.issues == [] and len(result.sessions) == 6 and len(result.infos) == 6
+
+
+CELL_CASES = [
+    # (rule, key, value, expected code); each row of the sample is otherwise valid
+    ("obligatoire", "places", None, "champ-obligatoire"),
+    ("obligatoire (espaces)", "start_date", "   ", "champ-obligatoire"),
+    ("valeur imposée", "title", "PREPA Avenir", "valeur-imposee"),
+    ("valeur imposée effacée", "dispositif", None, "valeur-imposee"),
+    ("liste", "rhythm", "mi-temps", "code-inconnu"),
+    ("liste du programme", "pathway_type", "1 - en groupe (non personnalisable)", "code-non-admis"),
+    ("longueur", "highlight", "x" * 251, "texte-trop-long"),
+    ("date réelle", "end_date", "31/04/2025", "date-impossible"),
+    ("date lisible", "end_date", "fin mai", "date-invalide"),
+    ("campagne", "start_date", "10/02/2026", "date-hors-campagne"),
+    ("fin après début", "end_date", "01/01/2025", "dates-inversees"),
+    ("places > 0", "places", 0, "nombre-hors-limites"),
+    ("entier", "places", "12,5", "entier-attendu"),
+    ("nombre", "centre_hours", "deux cents", "nombre-invalide"),
+    ("organisme = mandataire", "responsible_org", "49281345600018 - Horizons Compétences", "organisme-responsable"),
+    ("SIRET", "responsible_org", "44198765800017", "siret-invalide"),
+    ("URL", "action_url", "www.ilf-formation.fr", "url-invalide"),
+    ("URL vidéo", "video_url", "https://vimeo.com/12345", "url-video-invalide"),
+    ("e-mail", "liaison_email", "sessions@ilf", "email-invalide"),
+    ("site connu", "site", "99999", "site-inconnu"),
+    ("site du lot", "site", "41210 - Horizons Angers - Principal", "site-hors-lot"),
+    ("site dispensateur du lot", "delivery_site", "41233", "site-hors-lot"),
+    ("contact connu", "pmr_contact", "9999", "contact-inconnu"),
+    ("contact du lot", "mobility_contact", "2210 - Sophie Bernard", "contact-hors-lot"),
+    ("lot connu", "lot", "PAS2099_1", "lot-inconnu"),
+    ("lot hors du classeur", "lot", "UEF2025_7", "lot-inconnu"),
+    ("code externe", "cr_action_id", "9999", "code-externe"),
+    ("code FAS", "fas_code", "19482/89393", "code-fas-invalide"),
+    ("places restantes", "places_remaining", 40, "places-restantes"),
+    ("effectif ≤ capacité", "min_headcount", 30, "effectif-capacite"),
+    ("frais TTC", "fee_incl_tax", "3 850,00", "frais-ttc"),
+    ("Certifinfo", "certifinfo_code", "12345", "certifinfo-incoherent"),
+]
+
+
+@pytest.mark.parametrize("rule, key, value, code", CELL_CASES, ids=[c[0] for c in CELL_CASES])
+def test_rule_fails_on_its_cell(book, rule, key, value, code):
+    if key == "start_date" and value.strip():
+        put(book, SESSIONS_SHEET, "end_date", 0, "30/06/2026")
+    cell = put(book, SESSIONS_SHEET, key, 0, value)
+    assert_only(run_validation(book), code, cell)
+
+
+PASSING = [
+    ("places", "12"), ("places", 12.0), ("end_date", dt.datetime(2025, 6, 30)),
+    ("highlight", "x" * 250), ("video_url", "https://cdn.ilf-formation.fr/presentation.MP4"),
+    ("video_url", "https://youtu.be/dQw4w9WgXcQ"), ("liaison_email", "Sessions.Nantes@ilf-formation.fr"),
+    ("responsible_org", 44198765800016), ("responsible_org", "441 987 658 00016"),
+    ("site", "36371 - ILF Nantes - Île de Nantes"), ("cr_action_id", None), ("cr_action_id", "2868"),
+    ("fee_incl_tax", "3840"), ("vat_rate", 0.2), ("pathway_type", "individualisé"),
+    ("rhythm", "TEMPS PARTIEL"), ("entry_exit_mode", "Entrees/sorties permanentes"),
+    ("fas_code", "19482-89393-143842"), ("places_remaining", 0),
+]
+
+
+@pytest.mark.parametrize("key, value", PASSING)
+def test_rule_passes_on_valid_values(book, key, value):
+    put(book, SESSIONS_SHEET, key, 0, value)
+    result = run_validation(book)
+    assert result.issues == [], [(i.code, i.cell, i.message) for i in result.issues]
+
+
+def test_campaign_year_comes_from_the_lot(book, referentiel, profile):
+    lot = referentiel.lots["PAS2025_1"].model_copy(update={"annee": 2026})
+    ref = type(referentiel)(**{**referentiel.__dict__, "lots": {**referentiel.lots, "PAS2025_1": lot}})
+    cell = put(book, SESSIONS_SHEET, "start_date", 0, "10/02/2026")
+    put(book, SESSIONS_SHEET, "end_date", 0, "10/05/2026")
+    result = validate_book(book, profile, ref)
+    # row 0 now starts in 2026 as its lot says; row 5, same lot, still starts in 2025
+    other = f"{column_of(SESSIONS_SHEET, 'start_date').letter}{FIRST_DATA_ROW + 5}"
+    assert {(i.code, i.cell) for i in result.issues if i.code == "date-hors-campagne"} == {("date-hors-campagne", other)}
+    assert "2026" in result.issues[0].message
+    put(book, SESSIONS_SHEET, "start_date", 0, "10/02/2025")
+    put(book, SESSIONS_SHEET, "end_date", 0, "10/05/2025")
+    assert ("date-hors-campagne", cell) in found(validate_book(book, profile, ref))
+
+
+def test_lot_of_another_programme_with_the_full_referentiel(book, referentiel, profile):
+    cell = put(book, SESSIONS_SHEET, "lot", 0, "UEF2025_7")
+    result = validate_book(book, profile, referentiel)
+    assert_only(result, "lot-autre-programme", cell)
+    assert "1 emploi = 1 formation" in result.issues[0].message
+
+
+def test_information_collective_is_required_per_session(book):
+    for index, row in enumerate(book.sheets[INFOS_SHEET][FIRST_DATA_ROW - 1:]):
+        if row and row[column_of(INFOS_SHEET, "ic_session").index - 1] == "S002":
+            book.sheets[INFOS_SHEET][FIRST_DATA_ROW - 1 + index] = [None] * len(row)
+    result = run_validation(book)
+    assert_only(result, "info-collective-manquante", f"{column_of(SESSIONS_SHEET, 'session_ref').letter}4")
+    assert "S002" in result.issues[0].message and "Kairos" in result.issues[0].message
+
+
+def test_child_rows_must_point_at_a_session(book):
+    cell = put(book, INFOS_SHEET, "ic_session", 6, "S999")
+    put(book, INFOS_SHEET, "ic_date", 6, "01/01/2025")
+    put(book, INFOS_SHEET, "ic_site", 6, "36364")
+    assert_only(run_validation(book), "session-inconnue", cell)
+    put(book, INFOS_SHEET, "ic_session", 6, "s001")  # the reference is matched without case
+    assert run_validation(book).issues == []
+
+
+def test_child_dates_before_the_session_starts(book):
+    cell = put(book, INFOS_SHEET, "ic_date", 0, "31/12/2025")
+    assert_only(run_validation(book), "date-apres-debut-session", cell)
+    book2 = book
+    put(book2, INFOS_SHEET, "ic_date", 0, "01/01/2025")
+    cell = put(book2, PERIODES_SHEET, "pi_start", 0, "31/12/2025")
+    put(book2, PERIODES_SHEET, "pi_end", 0, None)
+    assert_only(run_validation(book2), "date-apres-debut-session", cell)
+
+
+def test_period_end_after_its_start(book):
+    cell = put(book, PERIODES_SHEET, "pi_end", 0, "01/01/2024")
+    assert_only(run_validation(book), "dates-inversees", cell)
+
+
+def test_information_collective_site_and_hours(book):
+    cell = put(book, INFOS_SHEET, "ic_site", 0, "41210")  # a site of another lot's organisme
+    assert_only(run_validation(book), "site-hors-lot", cell)
+    put(book, INFOS_SHEET, "ic_site", 0, "36364")
+    put(book, INFOS_SHEET, "ic_start_time", 0, "14h00")
+    cell = put(book, INFOS_SHEET, "ic_end_time", 0, "11:30")
+    assert_only(run_validation(book), "heures-inversees", cell)
+    cell = put(book, INFOS_SHEET, "ic_end_time", 0, "25h")
+    assert_only(run_validation(book), "heure-invalide", cell)
+
+
+def test_same_session_twice_is_a_warning(book):
+    source = book.sheets[SESSIONS_SHEET][FIRST_DATA_ROW - 1]
+    book.sheets[SESSIONS_SHEET][FIRST_DATA_ROW - 1 + 6] = list(source)
+    cell = put(book, SESSIONS_SHEET, "session_ref", 6, "S007")
+    put(book, INFOS_SHEET, "ic_session", 6, "S007")
+    put(book, INFOS_SHEET, "ic_date", 6, "01/01/2025")
+    put(book, INFOS_SHEET, "ic_site", 6, "36364")
+    result = run_validation(book)
+    assert_only(result, "session-en-double", cell, Severity.WARNING)
+    assert result.ok  # warnings do not block
+
+
+def test_duplicate_session_reference_is_an_error(book):
+    cell = put(book, SESSIONS_SHEET, "session_ref", 1, "s001")
+    result = run_validation(book)
+    assert ("reference-en-double", cell) in found(result)
+
+
+def test_lot_places_against_the_order_is_a_warning(book):
+    # lot PAS2025_1 holds rows 0 and 5; the Région ordered 48 places
+    put(book, SESSIONS_SHEET, "places", 0, 40)
+    put(book, SESSIONS_SHEET, "simultaneous_capacity", 0, 40)
+    cell = put(book, SESSIONS_SHEET, "places", 5, 13)
+    put(book, SESSIONS_SHEET, "places_remaining", 5, 0)
+    result = run_validation(book)
+    assert_only(result, "places-lot-depassees", cell, Severity.WARNING)
+    assert "53" in result.issues[0].message and "48" in result.issues[0].message
+
+
+def test_prerequisites_and_comment_fit_lheo_together(book):
+    put(book, SESSIONS_SHEET, "prerequisites", 0, "p" * 1600)
+    cell = put(book, SESSIONS_SHEET, "prerequisites_comment", 0, "c" * 1600)
+    assert_only(run_validation(book), "texte-trop-long", cell)
+
+
+def test_columns_found_by_header_not_position(book):
+    """Reordered, added and hidden columns, and blank rows between sessions."""
+    rows = book.sheets[SESSIONS_SHEET]
+    width = max(len(r) for r in rows)
+    order = list(range(width))
+    order[5], order[30] = order[30], order[5]
+    order.reverse()
+    book.sheets[SESSIONS_SHEET] = [[(r + [None] * width)[i] for i in order] + ["note libre"] for r in rows]
+    book.sheets[SESSIONS_SHEET].insert(FIRST_DATA_ROW, [None] * (width + 1))  # a blank row after the first session
+    result = run_validation(book)
+    assert result.issues == [] and len(result.sessions) == 6
+    assert result.maps[SESSIONS_SHEET].unknown[0][1] == "note libre"
+
+
+def test_header_row_can_move(book):
+    del book.sheets[SESSIONS_SHEET][0]  # the coloured band removed: headers on row 1
+    result = run_validation(book)
+    assert result.issues == [] and result.sessions[0].row == FIRST_DATA_ROW - 1
+
+
+def test_missing_required_column_is_reported_once(book):
+    col = column_of(SESSIONS_SHEET, "places").index - 1
+    book.sheets[SESSIONS_SHEET][HEADER_ROW - 1][col] = "Colonne renommée"
+    result = run_validation(book)
+    missing = [i for i in result.issues if i.code == "colonne-manquante"]
+    assert len(missing) == 1 and "Nb places dispositif" in missing[0].message
+    assert not [i for i in result.issues if i.code == "champ-obligatoire"]
+
+
+def test_missing_fixed_column_uses_the_programme_value(book):
+    col = column_of(SESSIONS_SHEET, "title").index - 1
+    for row in book.sheets[SESSIONS_SHEET]:
+        if len(row) > col:
+            row[col] = None
+    result = run_validation(book)
+    assert result.issues == [] and result.sessions[0].get("title") == "PREPA Avenir Sup"
+
+
+def test_every_issue_code_has_a_french_template():
+    for code, kind in ISSUE_TYPES.items():
+        assert code == code.lower() and " " not in code
+        assert kind.severity in (Severity.ERROR, Severity.WARNING)
+        assert any(word in kind.template for word in (" le ", " la ", " de ", " : ", " est ")), code
