@@ -138,7 +138,8 @@ def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | 
 
         write_annotated(out, source, book, result)
         if fmt != "json":
-            console.print(f"Copie annotée écrite : [bold]{out}[/] (corrigez-la puis contrôlez-la à nouveau).")
+            todo = " : corrigez-la, puis contrôlez-la à nouveau" if result.issues else ""
+            console.print(f"Copie annotée écrite : [bold]{out}[/]{todo}.")
     elif result.issues and fmt != "json":
         console.print(f"Pour une copie annotée : sofi-bulk validate {source.name} -o {source.stem}-annote.xlsx")
     sys.exit(EXIT_OK if result.ok else EXIT_INVALID)

@@ -42,7 +42,7 @@ MULTI_SPLIT = re.compile(r"\s*[;\n]\s*")
 
 
 def is_empty(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and not clean(raw))
+    return raw is None or (isinstance(raw, str) and not raw.strip().strip("\u200b"))
 
 
 def as_text(raw: Any) -> str:

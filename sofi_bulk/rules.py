@@ -109,7 +109,8 @@ class RuleChecker:
             if start.year != year:
                 self.add("date-hors-campagne", rec, "start_date", value=_fr_date(start), year=year,
                          lot=lot.numero if lot else "(non choisi)")
-        if self.usable(rec, "start_date", "end_date") and end < start:
+                rec.bad.add("start_date")  # children are not compared with a start already in error
+        if start is not None and end is not None and "end_date" not in rec.bad and end < start:
             self.add("dates-inversees", rec, "end_date", start=_fr_date(start), end=_fr_date(end))
         if rec.get("certifinfo_code") and rec.get("certifinfo_reference") == "non":
             self.add("certifinfo-incoherent", rec, "certifinfo_code")

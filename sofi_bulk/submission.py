@@ -137,12 +137,28 @@ class Builder:
         return {"header": header, "formations": list(formations.values())}
 
 
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """The same schema with every local $ref replaced by its target: resolving thousands
+    of $ref at validation time costs more than the checks themselves."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            target = _inline_refs(defs[ref.rsplit("/", 1)[-1]], defs)
+            siblings = {k: _inline_refs(v, defs) for k, v in node.items() if k != "$ref"}
+            return {**target, **siblings}
+        return {k: _inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs) for v in node]
+    return node
+
+
 @cache
 def _schema_validator() -> jsonschema.protocols.Validator:
     schema = json.loads(submission_schema().read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    flat = _inline_refs(schema, schema.get("$defs", {}))
+    return cls(flat, format_checker=cls.FORMAT_CHECKER)
 
 
 def build_submission(result: ValidationResult, generated_at: dt.datetime | None = None,

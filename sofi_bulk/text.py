@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u200b]+")
 
 
+@lru_cache(maxsize=65536)
 def clean(value: str) -> str:
     """Trim and collapse every kind of space (non-breaking ones included)."""
     return _SPACES.sub(" ", value).strip()
 
 
+@lru_cache(maxsize=65536)
 def fold(value: str) -> str:
     """Case-, accent- and space-insensitive key: 'Entrées/Sorties ' -> 'entrees/sorties'."""
     decomposed = unicodedata.normalize("NFKD", clean(value).casefold())

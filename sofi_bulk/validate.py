@@ -169,6 +169,7 @@ class RowParser:
                 self.prefill[col] = fold(str(shown[part]))
                 self.prefill_raw[col] = shown[part]
         self.columns = sorted(smap.columns.values())
+        self._memo: dict[tuple[str, type, Any], Any] = {}  # parsing is pure: values repeat a lot
         self.report_missing_columns()
 
     def report_missing_columns(self) -> None:
@@ -204,6 +205,20 @@ class RowParser:
                 self._parse_single(fld, row, rec)
         return rec
 
+    def _parse(self, fld: Field, raw: Any) -> Any:
+        key = (fld.key, type(raw), raw)
+        try:
+            outcome = self._memo[key]
+        except KeyError:
+            try:
+                outcome = parse_scalar(fld, raw)
+            except CellError as err:
+                outcome = err
+            self._memo[key] = outcome
+        if isinstance(outcome, CellError):
+            raise outcome
+        return outcome
+
     def _raw(self, row: list[Any], col: int | None) -> Any:
         return row[col] if col is not None and col < len(row) else None
 
@@ -220,7 +235,7 @@ class RowParser:
             self._empty(fld, rec, cell)
             return
         try:
-            value = parse_scalar(fld, raw)
+            value = self._parse(fld, raw)
         except CellError as err:
             self._cell_error(err, fld, rec, cell, raw)
             return
@@ -243,7 +258,7 @@ class RowParser:
                 continue
             for item in split_multi(raw):
                 try:
-                    value = parse_scalar(fld, item)
+                    value = self._parse(fld, item)
                 except CellError as err:
                     self._cell_error(err, fld, rec, cell, item)
                     continue
@@ -371,7 +386,7 @@ SHEET_ORDER = {SESSIONS_SHEET: 0, INFOS_SHEET: 1, PERIODES_SHEET: 2}
 
 
 def _issue_order(issue: Issue) -> tuple:
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     col = 0
     if issue.cell:

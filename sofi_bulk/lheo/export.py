@@ -898,9 +898,8 @@ def _precheck(root: etree._Element, origins: dict[etree._Element, Origin], loc: 
             reason = _check_simple(name, node.text or "", model.simple[name])
             if reason:
                 say(node, reason)
-            if name == "heure-debut" or name == "heure-fin":
-                if node.text and not _HOUR.match(node.text):
-                    say(node, f"heure {_excerpt(node.text)} : LHEO attend la forme 9h30 ou 14h00.")
+            if name in ("heure-debut", "heure-fin") and node.text and not _HOUR.match(node.text):
+                say(node, f"heure {_excerpt(node.text)} : LHEO attend la forme 9h30 ou 14h00.")
         elif name in model.sequence:
             counts = Counter(_local(child) for child in node)
             allowed = {child for child, _, _ in model.sequence[name]}
@@ -1000,32 +999,47 @@ def _json_path(path: Any) -> str:
     return out or "(racine)"
 
 
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    """A French reason for a JSON Schema error (nullable fields: the non-null branch's reason)."""
+def _schema_problems(error: jsonschema.ValidationError) -> list[tuple[str, str]]:
+    """(JSON path, French reason) for a JSON Schema error; nullable fields: the non-null branch."""
+    path = _json_path(error.absolute_path)
     if error.validator in ("anyOf", "oneOf") and error.context:
         useful = [e for e in error.context if not (e.validator == "type" and e.validator_value == "null")]
         if useful:
-            return _schema_message(min(useful, key=lambda e: len(list(e.relative_path))))
+            return _schema_problems(min(useful, key=lambda e: len(list(e.relative_path))))
     v, value, instance = error.validator, error.validator_value, error.instance
+    if v == "required":
+        name = error.message.split("'")[1] if "'" in error.message else "?"
+        return [(_join(path, name), "champ obligatoire absent.")]
+    if v == "additionalProperties" and isinstance(instance, dict):
+        known = set(error.schema.get("properties", {}))
+        return [(_join(path, k), "champ inconnu d'une soumission sofi-bulk ; retirez-le.")
+                for k in sorted(set(instance) - known)]
     shown = json.dumps(instance, ensure_ascii=False)
     shown = shown if len(shown) <= 60 else shown[:60] + "…"
     types = {"string": "un texte", "integer": "un nombre entier", "number": "un nombre", "array": "une liste",
              "object": "un objet", "boolean": "vrai/faux", "null": "null"}
+    wanted = (types.get(value, value) if isinstance(value, str)
+              else " ou ".join(types.get(t, t) for t in value) if isinstance(value, list) else value)
     messages = {
-        "type": lambda: f"{shown} n'est pas {types.get(value, value) if isinstance(value, str) else ' ou '.join(types.get(t, t) for t in value)}.",
-        "required": lambda: f"champ obligatoire absent ({error.message.split()[0]}).",
-        "additionalProperties": lambda: f"champ inconnu ({error.message.split('(')[-1].rstrip(')')}).",
-        "enum": lambda: f"valeur {shown} non admise (valeurs admises : {', '.join(map(str, value))}).",
-        "const": lambda: f"valeur {shown} non admise (attendu : {value}).",
-        "maxLength": lambda: f"texte trop long ({len(instance)} caractères, {value} au plus).",
-        "minLength": lambda: "texte vide.",
-        "minimum": lambda: f"{shown} est inférieur au minimum ({value}).",
-        "maximum": lambda: f"{shown} dépasse le maximum ({value}).",
-        "minItems": lambda: f"liste vide ou trop courte ({value} élément(s) au moins).",
-        "pattern": lambda: f"{shown} n'a pas la forme attendue.",
-        "format": lambda: f"{shown} n'est pas au format {'AAAA-MM-JJ' if value == 'date' else value}.",
+        "type": f"{shown} n'est pas {wanted}.",
+        "enum": f"valeur {shown} non admise (valeurs admises : {', '.join(map(str, value or []))})."
+        if isinstance(value, list) else "",
+        "const": f"valeur {shown} non admise (attendu : {value}).",
+        "maxLength": f"texte trop long ({len(instance) if isinstance(instance, str) else '?'} caractères, "
+                     f"{value} au plus).",
+        "minLength": "texte vide.",
+        "minimum": f"{shown} est inférieur au minimum ({value}).",
+        "maximum": f"{shown} dépasse le maximum ({value}).",
+        "minItems": f"liste vide ou trop courte ({value} élément(s) au moins).",
+        "pattern": f"{shown} n'a pas la forme attendue.",
+        "format": f"{shown} n'est pas une date valide (AAAA-MM-JJ)." if value == "date"
+        else f"{shown} n'est pas au format {value}.",
     }
-    return messages.get(v, lambda: f"valeur {shown} refusée par le schéma ({v}).")()
+    return [(path, messages.get(v) or f"valeur {shown} refusée (règle « {v} » du schéma).")]
+
+
+def _join(path: str, name: str) -> str:
+    return name if path == "(racine)" else f"{path}.{name}"
 
 
 def load_submission_json(path: Path) -> dict[str, Any]:
@@ -1047,10 +1061,12 @@ def load_submission_json(path: Path) -> dict[str, Any]:
                         "syntaxe incorrecte) ; donnez la soumission écrite par « sofi-bulk export ».") from None
     errors = sorted(_submission_validator().iter_errors(data), key=lambda e: (list(map(str, e.path)), e.validator))
     if errors:
-        lines = [f"{_json_path(e.path)} : {_schema_message(e)}" for e in errors[:20]]
-        more = f"\n… et {len(errors) - 20} autre(s)." if len(errors) > 20 else ""
-        raise UserError(f"{name} : ce n'est pas une soumission sofi-bulk valide ({len(errors)} "
-                        f"problème{'s' if len(errors) > 1 else ''}) :\n" + "\n".join(f"- {line}" for line in lines) + more)
+        found = [f"{where} : {reason}" for e in errors for where, reason in _schema_problems(e)]
+        found = list(dict.fromkeys(found))
+        lines = "\n".join(f"- {line}" for line in found[:20])
+        more = f"\n- … et {len(found) - 20} autre(s)." if len(found) > 20 else ""
+        raise UserError(f"{name} : ce n'est pas une soumission sofi-bulk valide ({len(found)} "
+                        f"problème{'s' if len(found) > 1 else ''}) :\n{lines}{more}")
     return data
 
 
