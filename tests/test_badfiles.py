@@ -63,10 +63,52 @@ def sha256(path: Path) -> str:
 
 # --- the files ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def real_xlsx(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("real") / "saisie.xlsx"
-    make_sample(2).save(path)
-    return path
+def sample_files(tmp_path_factory) -> dict[str, Path]:
+    """From one filled workbook (openpyxl, in memory): the valid file, variants of its hidden
+    _meta sheet (another template version, layout format or programme), and the workbook
+    without its Sessions sheet."""
+    d = tmp_path_factory.mktemp("samples")
+    sample = make_sample(2)
+    files = {"real": d / "saisie.xlsx"}
+    sample.save(files["real"])
+    ws = sample.builder.book[META_SHEET]
+    variants = {
+        "old-version": ("ancienne-version.xlsx", {"template_version": "2024.1"}),
+        "old-format": ("ancien-format.xlsx", {"format": "0"}),
+        "other-programme": ("autre-programme.xlsx", {"programme": "autre-programme",
+                                                     "programme_label": "Autre programme"}),
+    }
+    for kind, (name, changes) in variants.items():
+        saved = {}
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value in changes:
+                saved[row[0].value] = row[1].value
+                row[1].value = changes[row[0].value]
+        assert set(saved) == set(changes)
+        files[kind] = d / name
+        sample.save(files[kind])
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value in saved:
+                row[1].value = saved[row[0].value]
+    del sample.builder.book[SESSIONS_SHEET]
+    files["no-sessions"] = d / "sans-sessions.xlsx"
+    sample.save(files["no-sessions"])
+    return files
+
+
+@pytest.fixture(scope="module")
+def real_xlsx(sample_files) -> Path:
+    return sample_files["real"]
+
+
+@pytest.fixture(scope="module")
+def meta_files(sample_files) -> dict[str, Path]:
+    return sample_files
+
+
+@pytest.fixture(scope="module")
+def no_sessions_sheet(sample_files) -> Path:
+    return sample_files["no-sessions"]
 
 
 def _zip(path: Path, entries: dict[str, bytes | str], method: int = zipfile.ZIP_DEFLATED) -> Path:
@@ -255,7 +297,8 @@ def zip_bomb(tmp_path_factory) -> Path:
     return path
 
 
-def test_zip_bomb_is_refused_before_any_parser(zip_bomb, monkeypatch):
+def _forbid_parsers(monkeypatch) -> list[str]:
+    """Replace python-calamine's workbook class and openpyxl's loader by spies that refuse."""
     import openpyxl
     import python_calamine
 
@@ -279,6 +322,19 @@ def test_zip_bomb_is_refused_before_any_parser(zip_bomb, monkeypatch):
     monkeypatch.setattr(python_calamine, "CalamineWorkbook", NoCalamine)
     monkeypatch.setattr(openpyxl, "load_workbook", no_openpyxl)
     monkeypatch.setattr("openpyxl.reader.excel.load_workbook", no_openpyxl)
+    return calls
+
+
+def test_parser_spies_do_catch_a_real_read(real_xlsx, monkeypatch):
+    """Control for the zip bomb test: the spies sit where read_workbook really calls."""
+    calls = _forbid_parsers(monkeypatch)
+    with pytest.raises(WorkbookError):
+        read_workbook(real_xlsx)
+    assert calls == ["calamine"]
+
+
+def test_zip_bomb_is_refused_before_any_parser(zip_bomb, monkeypatch):
+    calls = _forbid_parsers(monkeypatch)
     started = time.perf_counter()
     with pytest.raises(WorkbookError) as info:
         read_workbook(zip_bomb)
@@ -300,32 +356,6 @@ def test_zip_bomb_through_the_command(zip_bomb):
 
 
 # --- workbooks of another template version or programme, or without sessions --------------
-def _with_meta(tmp: Path, name: str, **changes: str) -> Path:
-    """A valid filled workbook whose hidden _meta sheet is rewritten with openpyxl."""
-    sample = make_sample(2)
-    ws = sample.builder.book[META_SHEET]
-    seen = set()
-    for row in ws.iter_rows(min_row=2):
-        if row[0].value in changes:
-            row[1].value = changes[row[0].value]
-            seen.add(row[0].value)
-    assert seen == set(changes)
-    path = tmp / name
-    sample.save(path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def meta_files(tmp_path_factory) -> dict[str, Path]:
-    d = tmp_path_factory.mktemp("meta")
-    return {
-        "old-version": _with_meta(d, "ancienne-version.xlsx", template_version="2024.1"),
-        "old-format": _with_meta(d, "ancien-format.xlsx", format="0"),
-        "other-programme": _with_meta(d, "autre-programme.xlsx", programme="autre-programme",
-                                      programme_label="Autre programme"),
-    }
-
-
 def test_other_template_version_library(meta_files):
     with pytest.raises(WorkbookError) as info:
         library_check(meta_files["old-version"])
@@ -391,15 +421,6 @@ def test_untouched_template_command(untouched_template):
     assert "aucune session" in message
 
 
-@pytest.fixture(scope="module")
-def no_sessions_sheet(tmp_path_factory) -> Path:
-    sample = make_sample(2)
-    del sample.builder.book[SESSIONS_SHEET]
-    path = tmp_path_factory.mktemp("nosessions") / "sans-sessions.xlsx"
-    sample.save(path)
-    return path
-
-
 def test_workbook_without_sessions_sheet_library(no_sessions_sheet):
     with pytest.raises(WorkbookError) as info:
         library_check(no_sessions_sheet)
@@ -449,7 +470,7 @@ def test_validate_output_equal_to_input_is_refused(work_copy, spelling):
         target = {"same": "saisie.xlsx", "dot-slash": "./saisie.xlsx", "absolute": str(work_copy)}[spelling]
         cwd = folder
     listing = sorted(p.name for p in folder.iterdir())
-    message = assert_refused(run_cli("validate", "saisie.xlsx", "-o", target, cwd=cwd), "saisie.xlsx")
+    message = assert_refused(run_cli("validate", "saisie.xlsx", "-o", target, cwd=cwd), Path(target).name)
     assert "entrée" in message
     assert sha256(work_copy) == before
     assert sorted(p.name for p in folder.iterdir()) == listing

@@ -18,6 +18,7 @@ import json
 import re
 import textwrap
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -336,6 +337,11 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
+def _maybe(value: Any, fmt: Callable[[Any], str]) -> str | None:
+    """``fmt(value)``, or None (element omitted) when the value is empty."""
+    return None if _blank(value) else fmt(value)
+
+
 def _lheo_date(value: str) -> str:
     """ISO 2025-02-10 -> LHEO 20250210 (anything else is left for the pre-checks to refuse)."""
     m = _ISO_DATE.match(str(value))
@@ -617,28 +623,23 @@ class _Builder:
         self.leaf(node, "code-modalite-pedagogique", session.get("training_periods"), o("training_periods"),
                   ref=lheo.formacode_ref)
         self.equipment(node, action, i)
-        self.leaf(node, "frais-restants", _money(dispositif["extra_fees"]) if "extra_fees" in dispositif
-                  and not _blank(dispositif["extra_fees"]) else None, o("extra_fees"))
-        if not _blank(dispositif.get("fee_incl_tax")):
-            self.el(node, "prix-total-TTC", _money(dispositif["fee_incl_tax"]), o("fee_incl_tax"))
+        self.leaf(node, "frais-restants", _maybe(dispositif.get("extra_fees"), _money), o("extra_fees"))
+        self.leaf(node, "prix-total-TTC", _maybe(dispositif.get("fee_incl_tax"), _money), o("fee_incl_tax"))
         self.leaf(node, "duree-indicative", session.get("duration_comment"), o("duration_comment"))
         centre, company = session.get("centre_hours"), session.get("company_hours")
-        self.leaf(node, "nombre-heures-centre", _number(centre) if centre is not None else None, o("centre_hours"))
-        self.leaf(node, "nombre-heures-entreprise", _number(company) if company is not None else None,
-                  o("company_hours"))
+        self.leaf(node, "nombre-heures-centre", _maybe(centre, _number), o("centre_hours"))
+        self.leaf(node, "nombre-heures-entreprise", _maybe(company, _number), o("company_hours"))
         hours = [h for h in (centre, company) if isinstance(h, int | float)]
         if hours:
             self.el(node, "nombre-heures-total", _number(sum(hours)), o("centre_hours"))
         self.trainer(node, action, i)
         self.funder(node, dispositif, i)
         self.extras(node, "frais-pedagogiques", [
-            ("frais-ht", _money(dispositif["fee_excl_tax"]) if not _blank(dispositif.get("fee_excl_tax")) else None,
-             o("fee_excl_tax")),
+            ("frais-ht", _maybe(dispositif.get("fee_excl_tax"), _money), o("fee_excl_tax")),
             ("taux-tva", dispositif.get("vat_rate"), o("vat_rate")),
-            ("frais-ttc", _money(dispositif["fee_incl_tax"]) if not _blank(dispositif.get("fee_incl_tax")) else None,
-             o("fee_incl_tax")),
-            ("frais-certification-inclus", _code("certification_fees", dispositif["certification_fees"])
-             if not _blank(dispositif.get("certification_fees")) else None, o("certification_fees")),
+            ("frais-ttc", _maybe(dispositif.get("fee_incl_tax"), _money), o("fee_incl_tax")),
+            ("frais-certification-inclus", _maybe(dispositif.get("certification_fees"),
+                                                  lambda v: _code("certification_fees", v)), o("certification_fees")),
         ])
         self.extras(node, "sofi-action", [
             ("complement-intitule", action.get("title_complement"), o("title_complement")),
@@ -676,8 +677,7 @@ class _Builder:
         self.el(node, "type-equipement", _code("equipment_type", kind) if not _blank(kind) else "0",
                 Origin(i, "equipment_type"))
         cost = action.get("equipment_cost")
-        self.leaf(node, "cout-indicatif-equipement", _number(cost) if cost is not None else None,
-                  Origin(i, "equipment_cost"))
+        self.leaf(node, "cout-indicatif-equipement", _maybe(cost, _number), Origin(i, "equipment_cost"))
         self.leaf(node, "commentaire", action.get("equipment_comment"), Origin(i, "equipment_comment"))
 
     def trainer(self, parent: etree._Element, action: dict[str, Any], i: int) -> None:
@@ -699,7 +699,7 @@ class _Builder:
         node = self.el(parent, "organisme-financeur")
         self.el(node, "code-financeur", self.profile.lheo.code_financeur, Origin(i, setting="lheo.code_financeur"))
         places = dispositif.get("places")
-        self.leaf(node, "nb-places-financees", _number(places) if places is not None else None, o("places"))
+        self.leaf(node, "nb-places-financees", _maybe(places, _number), o("places"))
         self.extras(node, "specificites", [
             ("programme-financeur", dispositif.get("dispositif"), o("dispositif")),
             ("ref-action-marche-financeur", dispositif.get("cr_action_id"), o("cr_action_id")),
@@ -737,8 +737,8 @@ class _Builder:
             else:  # an open period: the envelope has no known end
                 k_open = next(k for k, p in enumerate(periods) if _blank(p.get("pi_end")))
                 self.el(box, "fin", UNKNOWN_END, o("pi_end", child=k_open))
-        self.leaf(node, "etat-recrutement", _code("recruitment_status", session["recruitment_status"])
-                  if not _blank(session.get("recruitment_status")) else None, o("recruitment_status"))
+        self.leaf(node, "etat-recrutement", _maybe(session.get("recruitment_status"),
+                                                   lambda v: _code("recruitment_status", v)), o("recruitment_status"))
         infos = session.get("informations_collectives") or []
         for k, info in enumerate(infos):
             self.info_collective(node, info, i, k)
@@ -757,18 +757,16 @@ class _Builder:
             ("reference", session.get("session_ref"), o("session_ref")),
             ("code-fas", session.get("fas_code"), o("fas_code")),
             ("esp", session.get("entry_exit_mode"), o("entry_exit_mode")),
-            ("duree-hebdo", _number(session["weekly_hours"]) if session.get("weekly_hours") is not None else None,
-             o("weekly_hours")),
+            ("duree-hebdo", _maybe(session.get("weekly_hours"), _number), o("weekly_hours")),
             ("cycle-alternance", session.get("alternance_cycle"), o("alternance_cycle")),
-            ("unite-entreprise", _number(session["company_unit"]) if session.get("company_unit") is not None
-             else None, o("company_unit")),
+            ("unite-entreprise", _maybe(session.get("company_unit"), _number), o("company_unit")),
             ("mail-de-liaison", referents.get("liaison_email"), o("liaison_email")),
         ]
         dispositif = session.get("dispositif") or {}
         for name, key in (("nb-places-restantes", "places_remaining"), ("effectif-minimal", "min_headcount"),
                           ("capacite-simultanee", "simultaneous_capacity")):
             value = dispositif.get(key)
-            items.append((name, _number(value) if value is not None else None, o(key)))
+            items.append((name, _maybe(value, _number), o(key)))
         box = self.extras(node, "sofi-session", items)
         if periods:
             if box is None:
@@ -776,10 +774,8 @@ class _Builder:
             for k, period in enumerate(periods):
                 self.extras(box, "periode-inscription", [
                     ("type", period.get("pi_type"), o("pi_type", child=k)),
-                    ("debut", _lheo_date(period["pi_start"]) if not _blank(period.get("pi_start")) else None,
-                     o("pi_start", child=k)),
-                    ("fin", _lheo_date(period["pi_end"]) if not _blank(period.get("pi_end")) else None,
-                     o("pi_end", child=k)),
+                    ("debut", _maybe(period.get("pi_start"), _lheo_date), o("pi_start", child=k)),
+                    ("fin", _maybe(period.get("pi_end"), _lheo_date), o("pi_end", child=k)),
                 ], numero=period.get("pi_code"))
 
     def info_collective(self, parent: etree._Element, info: dict[str, Any], i: int, k: int) -> None:

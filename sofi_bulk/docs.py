@@ -1,0 +1,82 @@
+"""README sections generated from the catalogue, the issue codes and the profile.
+
+    python -m sofi_bulk.docs      # rewrites the marked sections of README.md
+
+tests/test_docs.py fails when the README is stale, so the documentation cannot drift
+from the declarations it describes.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from sofi_bulk.codes import TABLES
+from sofi_bulk.fields import FIELDS, LEVEL_LABELS, Kind
+from sofi_bulk.issues import ISSUE_TYPES
+from sofi_bulk.profile import load_profile
+from sofi_bulk.resources import PACKAGE_DIR
+
+README = PACKAGE_DIR.parent / "README.md"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def fields_table() -> str:
+    profile = load_profile()
+    lines = ["| Feuille | Colonne | Niveau | Obl. | Type | Valeurs / limites | LHEO 2.3 |", "|---|---|---|---|---|---|---|"]
+    for fld in FIELDS:
+        if fld.kind is Kind.CODE:
+            limits = f"liste « {TABLES[fld.table].title} »"
+        elif fld.max_length:
+            limits = f"≤ {fld.max_length} car."
+        elif fld.min_value is not None:
+            limits = f"{fld.min_value:g} à {fld.max_value:g}"
+        else:
+            limits = ""
+        if fld.key in profile.fixed:
+            limits = (limits + ", " if limits else "") + "**imposé**"
+        elif fld.key in profile.defaults:
+            limits = (limits + ", " if limits else "") + "pré-rempli"
+        required = "oui" if profile.is_required(fld.key) else ""
+        lheo = fld.lheo or f"non exporté : {fld.not_exported}"
+        lines.append(f"| {fld.sheet} | {_cell(fld.header)} | {LEVEL_LABELS[fld.level]} | {required} | {fld.kind.value} "
+                     f"| {_cell(limits)} | `{_cell(lheo)}` |")
+    return "\n".join(lines)
+
+
+def checks_table() -> str:
+    lines = ["| Code | Gravité | Contrôle |", "|---|---|---|"]
+    for code, kind in ISSUE_TYPES.items():
+        lines.append(f"| `{code}` | {kind.severity.value} | {_cell(kind.title)} |")
+    return "\n".join(lines)
+
+
+def open_questions() -> str:
+    profile = load_profile()
+    return "\n".join(f"- **{key}** : {text}" for key, text in profile.open_questions.items())
+
+
+SECTIONS = {"champs": fields_table, "controles": checks_table, "questions": open_questions}
+
+
+def render(text: str) -> str:
+    for name, make in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- debut:{name} -->\n)(?:.*?\n)?(<!-- fin:{name} -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"README: section {name} markers missing")
+        text = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), text)
+    return text
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else README
+    path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"Sections régénérées : {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The README and CI stay true: generated sections are fresh, commands are the real ones."""
+
+from __future__ import annotations
+
+import re
+
+from sofi_bulk.docs import README, render
+from sofi_bulk.issues import ISSUE_TYPES
+from tests.conftest import ROOT
+
+
+def readme() -> str:
+    return README.read_text(encoding="utf-8")
+
+
+def bash_blocks() -> list[str]:
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", readme(), re.S)]
+
+
+def test_generated_sections_are_fresh():
+    assert render(readme()) == readme(), "README is stale: run python -m sofi_bulk.docs"
+
+
+def test_every_check_code_is_documented():
+    text = readme()
+    for code in ISSUE_TYPES:
+        assert f"`{code}`" in text
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = next(b for b in bash_blocks() if "pytest" in b and "pip install" not in b)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci.splitlines()
+
+
+def test_setup_command_installs_then_runs_the_main_job_on_bundled_data():
+    setup = bash_blocks()[0]
+    assert "\n" not in setup and "pip install" in setup and "sofi-bulk template" in setup
+    for path in re.findall(r"examples/[\w./-]+\.xlsx", setup):
+        assert (ROOT / path).exists(), path
+
+
+def test_bundled_example_workbook_is_current_and_valid():
+    from sofi_bulk.reader import read_workbook
+    from tests.conftest import run_validation
+
+    result = run_validation(read_workbook(ROOT / "examples" / "saisie-exemple.xlsx"))
+    assert result.ok and not result.issues and len(result.sessions) == 6
