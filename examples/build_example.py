@@ -1,4 +1,5 @@
-"""Rebuild examples/referentiel-exemple.xlsx from the CSV folder beside it.
+"""Rebuild the bundled examples: the référentiel .xlsx from its CSV folder, the filled
+example workbook, and the blank template in workbook_templates/.
 
     python examples/build_example.py
 """
@@ -32,15 +33,16 @@ def main() -> None:
     book.save(HERE / "referentiel-exemple.xlsx")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def build_filled() -> None:
+    from sofi_bulk.profile import load_profile
     from sofi_bulk.sample import write_example
+    from sofi_bulk.template import write_template
 
     write_example(HERE / "saisie-exemple.xlsx")
+    blank = HERE.parent / "workbook_templates" / "saisie-prepa-avenir-sup.xlsx"
+    write_template(blank, load_profile(), load_referentiel(HERE / "referentiel-exemple.xlsx"))
 
 
 if __name__ == "__main__":
+    main()
     build_filled()

@@ -230,3 +230,17 @@ def test_lots_of_different_campaign_years_get_a_per_lot_rule(profile, referentie
 
 def test_code_tables_in_lists_are_complete(wb):
     assert name_values(wb, list_name("recruitment_methods")) == [o.display for o in TABLES["modalite-recrutement"].options]
+
+
+def test_bundled_blank_template_is_current(profile, wb):
+    from tests.conftest import ROOT
+
+    bundled = load_workbook(ROOT / "workbook_templates" / "saisie-prepa-avenir-sup.xlsx")
+    meta = {r[0].value: r[1].value for r in bundled["_meta"].iter_rows(min_row=2)}
+    fresh = {r[0].value: r[1].value for r in wb["_meta"].iter_rows(min_row=2)}
+    for key in ("format", "template_version", "programme", "referentiel_fingerprint"):
+        assert meta[key] == fresh[key], key
+    assert bundled.sheetnames == wb.sheetnames
+    for name in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
+        assert [c.value for c in bundled[name][HEADER_ROW]] == [c.value for c in wb[name][HEADER_ROW]]
+    assert set(bundled.defined_names) == set(wb.defined_names)
