@@ -83,7 +83,7 @@ TABLES: dict[str, CodeTable] = {
                 ("8", "Préparation à la qualification"),
                 ("5", "Remise à niveau, maîtrise des savoirs de base, initiation"),
                 ("9", "(Re)mobilisation, aide à l'élaboration de projet professionnel"),
-                ("2/3", "Perfectionnement, élargissement des compétences"),
+                ("2/3", "Perfectionnement, élargissement des compétences", "2"),
                 ("4", "Création d'entreprise"),
             ],
         ),

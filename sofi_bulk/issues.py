@@ -54,6 +54,9 @@ ISSUE_TYPES: dict[str, IssueType] = {
                   "« {value} » n'est pas admis pour « {col} » dans ce programme. Valeurs admises : {choices}."),
         IssueType("texte-trop-long", E, "Texte trop long",
                   "« {col} » : {length} caractères, {max} au plus. Raccourcissez le texte de {excess} caractères."),
+        IssueType("caracteres-invalides", E, "Caractères invisibles",
+                  "« {col} » contient des caractères de contrôle invisibles (souvent venus d'un copier-coller). "
+                  "Retapez le texte ou collez-le sans mise en forme."),
         IssueType("date-invalide", E, "Date illisible",
                   "« {col} » : « {value} » n'est pas une date. Saisissez-la au format jj/mm/aaaa (ex. 10/02/2025)."),
         IssueType("date-impossible", E, "Date impossible",
@@ -95,6 +98,9 @@ ISSUE_TYPES: dict[str, IssueType] = {
                   "« {col} » : l'organisme responsable doit être le mandataire du lot {lot} : « {expected} »."),
         IssueType("code-externe", E, "Code externe incorrect",
                   "« {col} » : « {value} » ne correspond pas au lot {lot} ; la valeur attendue est « {expected} » (ou laissez vide)."),
+        IssueType("referentiel-incomplet", W, "Référentiel incomplet",
+                  "« {col} » : {what} manque dans le référentiel ({table} {ident}) ; l'export LHEO l'exige. "
+                  "Faites compléter le référentiel de la Région."),
         # cross-field rules
         IssueType("date-hors-campagne", E, "Session hors campagne",
                   "« {col} » : la session doit débuter en {year} (année de campagne du lot {lot}) ; date lue : {value}."),

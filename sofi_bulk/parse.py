@@ -39,6 +39,7 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9
 _FAS = re.compile(r"^\d{1,9}-\d{1,9}-\d{1,9}$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MULTI_SPLIT = re.compile(r"\s*[;\n]\s*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def is_empty(raw: Any) -> bool:
@@ -241,6 +242,8 @@ def parse_text(raw: Any, fld: Field) -> str:
     if isinstance(raw, str):
         text = raw.strip() if fld.kind is Kind.LONGTEXT else clean(raw)
         text = text.replace("\r\n", "\n").replace("\u00a0", " ")
+        if _CONTROL.search(text):
+            raise CellError("caracteres-invalides")
     else:
         text = as_text(raw)
     if fld.max_length and len(text) > fld.max_length:

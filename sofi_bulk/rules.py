@@ -28,12 +28,17 @@ def _money(value: float) -> str:
     return f"{value:,.2f}".replace(",", " ").replace(".", ",")
 
 
+ADDRESS = [("adresse", "l'adresse"), ("code_postal", "le code postal"), ("ville", "la ville")]
+
+
 class RuleChecker:
     def __init__(self, result: ValidationResult) -> None:
         self.result = result
         self.profile = result.profile
         self.ref = result.referentiel
         self.issues = result.issues
+        self._objects = {"sites": self.ref.sites, "organismes": self.ref.organismes}
+        self._warned: set[tuple[str, str]] = set()
 
     def add(self, code: str, rec: Record, key: str | None, **params: Any) -> None:
         cell = rec.cells.get(key) if key else None
@@ -89,11 +94,23 @@ class RuleChecker:
             self.add("site-hors-lot", rec, key, value=site.display, lot=lot.numero)
             rec.bad.add(key)
 
+    def check_complete(self, rec: Record, key: str, table: str, obj_key: str, what: list[tuple[str, str]]) -> None:
+        """Warn once per référentiel object that lacks what the LHEO export needs."""
+        missing = [label for attr, label in what if not getattr(self._objects[table][obj_key], attr)]
+        if missing and (table, obj_key) not in self._warned:
+            self._warned.add((table, obj_key))
+            self.add("referentiel-incomplet", rec, key, what=", ".join(missing), table=table, ident=obj_key)
+
     def check_session(self, rec: Record) -> None:
         lot = self.lot_of(rec)
         self.check_references(rec, lot)
+        for key in ("site", "delivery_site"):
+            if rec.get(key) in self.ref.sites and key not in rec.bad:
+                self.check_complete(rec, key, "sites", rec.get(key), ADDRESS)
         if lot:
             mandataire = self.ref.organismes[lot.siret_mandataire]
+            self.check_complete(rec, "responsible_org", "organismes", lot.siret_mandataire,
+                                [("numero_activite", "le numéro de déclaration d'activité"), *ADDRESS])
             org = rec.get("responsible_org")
             if org is not None and "responsible_org" not in rec.bad and org != lot.siret_mandataire:
                 self.add("organisme-responsable", rec, "responsible_org", lot=lot.numero, expected=mandataire.display)

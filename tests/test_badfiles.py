@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from sofi_bulk.errors import UserError, WorkbookError
 from sofi_bulk.fields import SESSIONS_SHEET
 from sofi_bulk.layout import META_SHEET
 from sofi_bulk.reader import read_workbook
+from sofi_bulk.resources import profiles_dir
 from sofi_bulk.sample import make_sample
 from sofi_bulk.validate import validate_book
 
@@ -77,7 +79,10 @@ def sample_files(tmp_path_factory) -> dict[str, Path]:
         "old-format": ("ancien-format.xlsx", {"format": "0"}),
         "other-programme": ("autre-programme.xlsx", {"programme": "autre-programme",
                                                      "programme_label": "Autre programme"}),
+        # a hostile _meta naming a profile file on the user's disk (a copy of the real one here)
+        "programme-path": ("profil-local.xlsx", {"programme": str(d / "profil-quelconque.json")}),
     }
+    shutil.copy(profiles_dir() / "prepa-avenir-sup.json", d / "profil-quelconque.json")
     for kind, (name, changes) in variants.items():
         saved = {}
         for row in ws.iter_rows(min_row=2):
@@ -262,10 +267,23 @@ def test_bad_file_through_the_library(kind, bad_files):
     assert "Traceback" not in message
 
 
+@pytest.fixture(scope="module")
+def bad_files_cli(bad_files) -> dict[str, subprocess.CompletedProcess]:
+    """``validate`` on every bad file, the processes run side by side to save time."""
+    procs = {kind: subprocess.Popen([sys.executable, "-m", "sofi_bulk", "validate", str(path)],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for kind, path in bad_files.items()}
+    results = {}
+    for kind, proc in procs.items():
+        out, err = proc.communicate(timeout=120)
+        results[kind] = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return results
+
+
 @pytest.mark.parametrize("kind", BAD_FILES)
-def test_bad_file_through_the_command(kind, bad_files):
+def test_bad_file_through_the_command(kind, bad_files, bad_files_cli):
     path = bad_files[kind]
-    message = assert_refused(run_cli("validate", path), path.name)
+    message = assert_refused(bad_files_cli[kind], path.name)
     assert BAD_FILES[kind][1] in message
 
 
@@ -389,6 +407,14 @@ def test_other_programme_library(meta_files):
 def test_other_programme_command(meta_files):
     message = assert_refused(run_cli("validate", meta_files["other-programme"]), "autre-programme.xlsx")
     assert "programme" in message
+
+
+def test_workbook_cannot_make_the_tool_load_a_file_of_its_choice(meta_files):
+    """_meta's programme is an id stamped by ``template`` (never a path): a workbook naming a
+    .json file on disk must be refused, not have that file loaded as its programme profile."""
+    with pytest.raises(WorkbookError) as info:
+        library_check(meta_files["programme-path"])
+    assert str(info.value).startswith("profil-local.xlsx : ")
 
 
 def test_programme_option_that_contradicts_the_workbook(real_xlsx):

@@ -20,6 +20,7 @@ from sofi_bulk.lheo.export import (
     LheoError,
     load_submission_json,
     submission_to_lheo,
+    validate_lheo,
     write_lheo,
 )
 from sofi_bulk.profile import Profile
@@ -616,3 +617,13 @@ def test_write_lheo_replaces_the_file_atomically(example, tmp_path):
     write_lheo(out, xml)
     assert out.read_bytes() == xml
     assert [p.name for p in tmp_path.iterdir()] == ["offre.xml"]  # no temporary left behind
+
+
+def test_validate_lheo_reports_xsd_errors(example):
+    data, sources, profile = example
+    xml = submission_to_lheo(data, profile, sources)
+    assert validate_lheo(xml) == []
+    broken = xml.replace(b"<certifiante>0</certifiante>", b"<certifiante>2</certifiante>", 1)
+    errors = validate_lheo(broken)
+    assert errors and "certifiante" in errors[0]
+    assert validate_lheo(b"<lheo") and validate_lheo(b"<lheo")[0].startswith("XML illisible")

@@ -255,3 +255,20 @@ def test_every_issue_code_has_a_french_template():
         assert code == code.lower() and " " not in code
         assert kind.severity in (Severity.ERROR, Severity.WARNING)
         assert any(word in kind.template for word in (" le ", " la ", " de ", " : ", " est ")), code
+
+
+def test_incomplete_referentiel_is_warned_before_the_lheo_export(book, referentiel, profile):
+    site = referentiel.sites["36364"].model_copy(update={"adresse": ""})
+    org = referentiel.organismes["44198765800016"].model_copy(update={"numero_activite": ""})
+    ref = type(referentiel)(**{**referentiel.__dict__, "sites": {**referentiel.sites, "36364": site},
+                               "organismes": {**referentiel.organismes, "44198765800016": org}})
+    result = validate_book(book, profile, ref)
+    warned = {(i.code, i.field) for i in result.issues}
+    assert warned == {("referentiel-incomplet", "delivery_site"), ("referentiel-incomplet", "responsible_org")}
+    assert result.ok and len(result.issues) == 2  # once per object, not once per row
+    assert any("déclaration d'activité" in i.message for i in result.issues)
+
+
+def test_invisible_control_characters_are_refused(book):
+    cell = put(book, SESSIONS_SHEET, "highlight", 0, "Stages\x0b en entreprise")
+    assert_only(run_validation(book), "caracteres-invalides", cell)

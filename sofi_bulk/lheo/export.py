@@ -29,7 +29,7 @@ from lxml import etree
 
 from sofi_bulk.codes import TABLES
 from sofi_bulk.errors import UserError
-from sofi_bulk.fields import BY_KEY, FIELDS, Kind
+from sofi_bulk.fields import BY_KEY, Kind
 from sofi_bulk.profile import Profile
 from sofi_bulk.referentiel import TABLES as REF_TABLES
 from sofi_bulk.resources import lheo_xsd, submission_schema
@@ -1065,13 +1065,3 @@ def load_submission_json(path: Path) -> dict[str, Any]:
                         f"problème{'s' if len(found) > 1 else ''}) :\n{lines}{more}")
     return data
 
-
-def field_coverage() -> dict[str, str]:
-    """Every catalogue field and where it lands, or why it does not (for docs and tests)."""
-    out = {}
-    for fld in FIELDS:
-        if fld.key in EXPORTED_FIELDS:
-            out[fld.key] = " + ".join(EXPORTED_FIELDS[fld.key])
-        else:
-            out[fld.key] = "non exporté : " + NOT_EXPORTED[fld.key]
-    return out
