@@ -264,7 +264,7 @@ def test_incomplete_referentiel_is_warned_before_the_lheo_export(book, referenti
                                "organismes": {**referentiel.organismes, "44198765800016": org}})
     result = validate_book(book, profile, ref)
     warned = {(i.code, i.field) for i in result.issues}
-    assert warned == {("referentiel-incomplet", "delivery_site"), ("referentiel-incomplet", "responsible_org")}
+    assert warned == {("referentiel-incomplet", "site"), ("referentiel-incomplet", "responsible_org")}
     assert result.ok and len(result.issues) == 2  # once per object, not once per row
     assert any("déclaration d'activité" in i.message for i in result.issues)
 
