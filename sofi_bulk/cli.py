@@ -7,6 +7,7 @@ French line and exit status 2, never a traceback; validation errors give status 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
+NO_ARGS_IS_HELP: type[Exception] = getattr(click.exceptions, "NoArgsIsHelpError", type("_Never", (Exception,), {}))
 
 
 class FrenchCommand(click.Command):
@@ -78,10 +80,10 @@ def cli() -> None:
 @click.option("--lot", "lots", metavar="LOT", multiple=True,
               help="Ne proposer que ce lot (répétable : --lot PAS2025_1 --lot PAS2025_2).")
 @click.option("--siret", metavar="SIRET", default=None, help="Ne proposer que les lots de cet organisme.")
-@click.option("--output", "-o", metavar="FICHIER.xlsx", required=True, help="Classeur à écrire.")
+@click.option("--output", "-o", metavar="FICHIER.xlsx", help="Classeur à écrire (obligatoire).")
 @_help
 def template_cmd(referentiel: str | None, programme: str, lots: tuple[str, ...], siret: str | None,
-                 output: str) -> None:
+                 output: str | None) -> None:
     """Génère le classeur de saisie : une ligne par session, listes déroulantes par lot, valeurs
     imposées et par défaut du programme, aide sur chaque colonne.
 
@@ -91,7 +93,7 @@ def template_cmd(referentiel: str | None, programme: str, lots: tuple[str, ...],
     from sofi_bulk.referentiel import load_referentiel
     from sofi_bulk.template import write_template
 
-    out = _xlsx_output(output)
+    out = _xlsx_output(_required_output(output))
     ref = load_referentiel(referentiel)
     inputs = [Path(referentiel)] if referentiel else []
     builder = write_template(out, load_profile(programme), ref, lots=list(lots) or None, siret=siret, inputs=inputs)
@@ -148,11 +150,11 @@ def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | 
 # --- export ---------------------------------------------------------------------------------
 @cli.command("export", add_help_option=False, short_help="Écrit la soumission JSON.")
 @click.argument("fichier", metavar="FICHIER.xlsx")
-@click.option("--output", "-o", metavar="SOUMISSION.json", required=True, help="Fichier JSON à écrire.")
+@click.option("--output", "-o", metavar="SOUMISSION.json", help="Fichier JSON à écrire (obligatoire).")
 @_referentiel_option
 @_programme_option
 @_help
-def export_cmd(fichier: str, output: str, referentiel: str | None, programme: str | None) -> None:
+def export_cmd(fichier: str, output: str | None, referentiel: str | None, programme: str | None) -> None:
     """Écrit la soumission JSON (formation → actions → sessions), conforme au schéma
     schemas/submission.schema.json. Refusé (statut 1) tant que le contrôle trouve des erreurs.
 
@@ -161,7 +163,7 @@ def export_cmd(fichier: str, output: str, referentiel: str | None, programme: st
     from sofi_bulk.safety import check_output_path, write_bytes_atomic
     from sofi_bulk.submission import build_submission, dumps
 
-    source, out = Path(fichier), Path(output)
+    source, out = Path(fichier), Path(_required_output(output))
     check_output_path(out, [source])
     _, result = _validate(source, referentiel, programme)
     if not result.ok:
@@ -178,11 +180,11 @@ def export_cmd(fichier: str, output: str, referentiel: str | None, programme: st
 # --- lheo -----------------------------------------------------------------------------------
 @cli.command("lheo", add_help_option=False, short_help="Écrit le fichier LHEO 2.3 (XML).")
 @click.argument("fichier", metavar="FICHIER.xlsx|FICHIER.json")
-@click.option("--output", "-o", metavar="OFFRE.xml", required=True, help="Fichier XML à écrire.")
+@click.option("--output", "-o", metavar="OFFRE.xml", help="Fichier XML à écrire (obligatoire).")
 @_referentiel_option
 @_programme_option
 @_help
-def lheo_cmd(fichier: str, output: str, referentiel: str | None, programme: str | None) -> None:
+def lheo_cmd(fichier: str, output: str | None, referentiel: str | None, programme: str | None) -> None:
     """Écrit l'offre au format LHEO 2.3, validée par le schéma XSD officiel, depuis un
     classeur (contrôlé d'abord, comme pour export) ou une soumission JSON.
 
@@ -193,7 +195,7 @@ def lheo_cmd(fichier: str, output: str, referentiel: str | None, programme: str 
     from sofi_bulk.safety import check_output_path
     from sofi_bulk.submission import build_submission
 
-    source, out = Path(fichier), Path(output)
+    source, out = Path(fichier), Path(_required_output(output))
     check_output_path(out, [source])
     if source.suffix.lower() == ".json":
         data = load_submission_json(source)
@@ -232,6 +234,12 @@ def _refuse(result: Any) -> None:
     sys.exit(EXIT_INVALID)
 
 
+def _required_output(output: str | None) -> str:
+    if not output:
+        raise click.UsageError("option obligatoire manquante : -o / --output (le fichier à écrire).")
+    return output
+
+
 def _xlsx_output(output: str) -> Path:
     out = Path(output)
     if out.suffix.lower() != ".xlsx":
@@ -249,10 +257,12 @@ def _french_usage_error(exc: click.UsageError) -> str:
     if isinstance(exc, click.BadParameter):
         return f"valeur invalide : {exc.format_message()}"
     message = exc.format_message()
+    quoted = re.findall(r"'([^']+)'", message)
     if message.startswith("No such command"):
-        return f"commande inconnue ({message.split(' ', 3)[-1]}) ; commandes : template, validate, export, lheo."
+        name = quoted[0] if quoted else "?"
+        return f"commande inconnue « {name} » ; commandes : template, validate, export, lheo."
     if "requires an argument" in message:
-        return f"une valeur est attendue après {message.split()[0]}."
+        return f"une valeur est attendue après {quoted[0] if quoted else 'l’option'}."
     if message.startswith("Got unexpected extra argument"):
         return f"argument en trop ({message.split('(')[-1].rstrip(')')})."
     return message
@@ -263,6 +273,9 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="sofi-bulk", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except NO_ARGS_IS_HELP as exc:  # "sofi-bulk" alone: show the help
+        console.print(exc.ctx.get_help() if exc.ctx else "", markup=False)
+        sys.exit(EXIT_OK)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "sofi-bulk"
         err_console.print(f"[bold red]Erreur[/] : {_french_usage_error(exc)} (aide : {command} --help)")

@@ -13,7 +13,7 @@ from pathlib import Path
 from sofi_bulk.errors import WorkbookError
 from sofi_bulk.issues import Issue, make_issue
 from sofi_bulk.layout import FORMAT_VERSION, META_SHEET
-from sofi_bulk.profile import Profile, load_profile
+from sofi_bulk.profile import Profile, available_profiles, load_profile
 from sofi_bulk.reader import WorkbookInput
 from sofi_bulk.referentiel import Referentiel, load_referentiel
 
@@ -31,6 +31,13 @@ def resolve_context(book: WorkbookInput, programme: str | None = None,
     notices: list[Issue] = []
     if meta:
         stamped = meta.get("programme", "")
+        if stamped not in available_profiles():  # an id, never a path taken from the file
+            raise WorkbookError(
+                f"{book.name} : ce classeur est un modèle du programme « {meta.get('programme_label', stamped)} », "
+                f"que cette version de sofi-bulk ne connaît pas (programmes connus : {', '.join(available_profiles())}). "
+                "Utilisez la version de sofi-bulk qui l'a généré, ou générez un nouveau modèle "
+                "(sofi-bulk template --programme …) et recopiez-y vos lignes."
+            )
         if programme and Path(programme).stem != stamped and programme != stamped:
             raise WorkbookError(
                 f"{book.name} : ce classeur est un modèle du programme « {meta.get('programme_label', stamped)} », "

@@ -30,13 +30,14 @@ MONTHS = {
     "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "sep": 9,
     "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
 }
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_PARTIAL_DATE = re.compile(r"^\d{1,2}\s*[/.\-]\s*\d{1,2}$")
-_TEXT_DATE = re.compile(r"^(?:\w+\.?\s+)?(\d{1,2})(?:er)?\s+([a-zéûè]+)\.?\s+(\d{4})$")
-_TIME = re.compile(r"^(\d{1,2})\s*(?:h|:|H)\s*(\d{2})?(?:\s*(?:min|mn))?(?::\d{2})?$")
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$", re.ASCII)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", re.ASCII)
+_PARTIAL_DATE = re.compile(r"^\d{1,2}\s*[/.\-]\s*\d{1,2}$", re.ASCII)
+_PARTIAL_TEXT_DATE = re.compile(r"^(?:\w+\.?\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?$", re.ASCII)
+_TEXT_DATE = re.compile(r"^(?:\w+\.?\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})$", re.ASCII)
+_TIME = re.compile(r"^(\d{1,2})\s*(?:h|:|H)\s*(\d{2})?(?:\s*(?:min|mn))?(?::\d{2})?$", re.ASCII)
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
-_FAS = re.compile(r"^\d{1,9}-\d{1,9}-\d{1,9}$")
+_FAS = re.compile(r"^\d{1,9}-\d{1,9}-\d{1,9}$", re.ASCII)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MULTI_SPLIT = re.compile(r"\s*[;\n]\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -79,7 +80,7 @@ def parse_number(raw: Any) -> float:
     else:
         text = text.replace(",", ".")
     text = text.replace("'", "")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+    if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
         raise CellError("nombre-invalide")
     return float(text)
 
@@ -118,6 +119,8 @@ def parse_date(raw: Any) -> dt.date:
         return _make_date(int(m[3]), month, int(m[1]))
     if _PARTIAL_DATE.match(text):
         raise CellError("date-incomplete")
+    if (m := _PARTIAL_TEXT_DATE.match(text)) and m[2].rstrip(".") in MONTHS:
+        raise CellError("date-incomplete")
     raise CellError("date-invalide")
 
 
@@ -134,7 +137,7 @@ def parse_time(raw: Any) -> dt.time:
     if isinstance(raw, dt.time):
         return raw.replace(second=0, microsecond=0)
     if isinstance(raw, float) and 0 <= raw < 1:  # a fraction of a day
-        minutes = round(raw * 24 * 60)
+        minutes = min(round(raw * 24 * 60), 23 * 60 + 59)  # 23:59:40 must not round to 24:00
         return dt.time(minutes // 60, minutes % 60)
     if isinstance(raw, int | float) and not isinstance(raw, bool) and 0 <= raw <= 23 and float(raw).is_integer():
         return dt.time(int(raw), 0)

@@ -56,10 +56,8 @@ def read_workbook(path: Path) -> WorkbookInput:
     except WorkbookError:
         raise
     except Exception as exc:  # calamine's own error classes: corrupt parts, bad XML
-        raise WorkbookError(f"{path.name} : classeur illisible ou endommagé ({_short(exc)}).") from exc
+        raise WorkbookError(f"{path.name} : classeur illisible ou endommagé : une de ses parties est "
+                            "invalide. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau "
+                            "au format .xlsx.") from exc
     return WorkbookInput.from_sheets(path.name, sheets)
 
-
-def _short(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]

@@ -76,9 +76,10 @@ def check_xlsx_container(path: Path) -> None:
             if any(n.startswith("xl/workbook.bin") for n in names):
                 raise WorkbookError(f"{name} : classeur binaire (.xlsb) ; enregistrez-le au format .xlsx.")
     except zipfile.BadZipFile as exc:
-        raise WorkbookError(f"{name} : fichier .xlsx endommagé ou incomplet ({exc}).") from exc
+        raise WorkbookError(f"{name} : fichier .xlsx endommagé ou incomplet (copie interrompue ?). "
+                            "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau.") from exc
     except OSError as exc:
-        raise WorkbookError(f"{name} : lecture impossible ({exc}).") from exc
+        raise WorkbookError(f"{name} : lecture impossible (droits d'accès ou disque).") from exc
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -7,6 +7,8 @@ import unicodedata
 from functools import lru_cache
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u200b]+")
+_LOOKALIKES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'",
+                             "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00ab": '"', "\u00bb": '"'})
 
 
 @lru_cache(maxsize=65536)
@@ -18,5 +20,5 @@ def clean(value: str) -> str:
 @lru_cache(maxsize=65536)
 def fold(value: str) -> str:
     """Case-, accent- and space-insensitive key: 'Entrées/Sorties ' -> 'entrees/sorties'."""
-    decomposed = unicodedata.normalize("NFKD", clean(value).casefold())
+    decomposed = unicodedata.normalize("NFKD", clean(value).casefold().translate(_LOOKALIKES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))

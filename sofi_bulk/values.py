@@ -19,7 +19,7 @@ def luhn_ok(digits: str) -> bool:
 
 def siret_is_valid(siret: str) -> bool:
     """14 digits and a valid Luhn key (La Poste establishments use a digit sum rule)."""
-    if len(siret) != 14 or not siret.isdigit():
+    if len(siret) != 14 or not (siret.isascii() and siret.isdigit()):
         return False
     if siret.startswith("356000000"):
         return sum(int(c) for c in siret) % 5 == 0
@@ -39,7 +39,7 @@ def digits_code(value: Any, length: int) -> str | None:
             return None
         value = int(value)
     text = "".join(str(value).split()).replace("\u00a0", "").replace("\u202f", "")
-    if not text.isdigit() or len(text) > length:
+    if not (text.isascii() and text.isdigit()) or len(text) > length:
         return None
     if isinstance(value, int) or len(text) < length:
         if isinstance(value, int):
