@@ -175,8 +175,9 @@ def build_submission(result: ValidationResult, generated_at: dt.datetime | None 
     if sources is not None:
         sources.extend(builder.sources)
     Submission.model_validate(data)  # the models and the schema must both accept it
-    errors = sorted(_schema_validator().iter_errors(data), key=lambda e: list(e.path))
-    if errors:
+    validator = _schema_validator()
+    if not validator.is_valid(data):
+        errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.path])
         first = errors[0]
         where = "/".join(str(p) for p in first.path)
         raise AssertionError(f"submission does not match its JSON Schema at {where}: {first.message}")

@@ -289,6 +289,7 @@ class TemplateBuilder:
         if rule is None:
             return
         rule.sqref = f"{col.letter}{FIRST_DATA_ROW}:{col.letter}{last}"
+        rule.allow_blank = True  # an empty cell is not invalid ("Ignorer si vide"); required is checked by validate
         rule.showInputMessage = True
         rule.showErrorMessage = True
         rule.promptTitle = col.header[:32]
