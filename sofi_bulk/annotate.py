@@ -194,7 +194,8 @@ class Annotator:
                       issue.message]
             for col, value in enumerate(values, start=1):
                 target = ws.cell(row=row, column=col, value=value)
-                target.alignment = Alignment(vertical="top", wrap_text=col == 7)
+                target.alignment = Alignment(vertical="top", wrap_text=col == 7,
+                                             horizontal="center" if col in (3, 4) else None)
             ws.cell(row=row, column=1).fill = FILLS[issue.severity]
             if sheet and cell:
                 link = ws.cell(row=row, column=3)

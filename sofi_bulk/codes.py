@@ -17,10 +17,12 @@ class Option:
     code: str
     label: str
     lheo: str | None = None  # LHEO code when the SOFI code is not an LHEO code itself
+    show_code: bool = True  # official numeric codes are shown; SOFI's own slugs are not
 
     @property
     def display(self) -> str:
-        return self.label if self.code == self.label else f"{self.code} - {self.label}"
+        """What a dropdown shows: "9 - (Re)mobilisation…" for coded tables, the label otherwise."""
+        return f"{self.code} - {self.label}" if self.show_code and self.code != self.label else self.label
 
     @property
     def lheo_code(self) -> str:
@@ -62,8 +64,11 @@ class CodeTable:
         return tuple(o for o in self.options if o.code in codes)
 
 
-def _table(name: str, title: str, source: str, rows: list[tuple]) -> CodeTable:
-    return CodeTable(name, title, source, tuple(Option(*row) for row in rows))
+def _table(name: str, title: str, source: str, rows: list[tuple], show_code: bool | None = None) -> CodeTable:
+    if show_code is None:
+        show_code = all(row[0][:1].isdigit() for row in rows)
+    return CodeTable(name, title, source, tuple(Option(*row, show_code=show_code) if len(row) == 3
+                                                else Option(*row, None, show_code) for row in rows))
 
 
 LHEO = "LHEO 2.3"
@@ -234,6 +239,7 @@ TABLES: dict[str, CodeTable] = {
             "Taux de TVA",
             SOFI,
             [("0", "0 %"), ("5.5", "5,5 %"), ("10", "10 %"), ("20", "20 %")],
+            show_code=False,
         ),
     ]
 }

@@ -309,7 +309,7 @@ def test_parse_scalar(key, raw, expected):
 def test_unknown_code_message_lists_the_choices():
     with pytest.raises(CellError) as info:
         parse_scalar(BY_KEY["rhythm"], "quotidien")
-    assert "temps-plein - temps plein" in info.value.params["choices"]
+    assert info.value.params["choices"] == "temps plein, temps partiel"
 
 
 # --- end to end: a real workbook, the library and the command -------------------------------
