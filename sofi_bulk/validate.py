@@ -69,11 +69,16 @@ class Record:
     sheet: str
     row: int
     values: dict[str, Any] = field(default_factory=dict)
-    cells: dict[str, str] = field(default_factory=dict)
+    letters: dict[str, str] = field(default_factory=dict)  # field key -> column letter, shared per sheet
     bad: set[str] = field(default_factory=set)  # fields whose cell failed to parse
 
     def get(self, key: str) -> Any:
         return self.values.get(key)
+
+    @property
+    def cells(self) -> dict[str, str]:
+        """The A1 reference of each field's (first) cell in this row."""
+        return {key: f"{letter}{self.row}" for key, letter in self.letters.items()}
 
 
 @dataclass
@@ -169,7 +174,11 @@ class RowParser:
                 self.prefill[col] = fold(str(shown[part]))
                 self.prefill_raw[col] = shown[part]
         self.columns = sorted(smap.columns.values())
-        self._memo: dict[tuple[str, type, Any], Any] = {}  # parsing is pure: values repeat a lot
+        self.letters = {key: get_column_letter(col + 1) for (key, part), col in smap.columns.items() if part == 0}
+        for (key, part), col in sorted(smap.columns.items()):
+            self.letters.setdefault(key, get_column_letter(col + 1))
+        self._memo: dict[tuple[str, type, Any], Any] = {}
+        self.checked = set(profile.fixed) | set(profile.allowed)  # parsing is pure: values repeat a lot
         self.report_missing_columns()
 
     def report_missing_columns(self) -> None:
@@ -197,7 +206,7 @@ class RowParser:
         return True
 
     def parse(self, row: list[Any], number: int) -> Record:
-        rec = Record(self.sheet, number)
+        rec = Record(self.sheet, number, letters=self.letters)
         for fld in self.fields:
             if fld.multi:
                 self._parse_multi(fld, row, rec)
@@ -228,19 +237,18 @@ class RowParser:
             if fld.key in self.profile.fixed:
                 rec.values[fld.key] = self.profile.fixed[fld.key]
             return
-        cell = f"{get_column_letter(col + 1)}{rec.row}"
-        rec.cells[fld.key] = cell
-        raw = self._raw(row, col)
-        if is_empty(raw):
-            self._empty(fld, rec, cell)
+        raw = row[col] if col < len(row) else None
+        if raw is None or (raw.__class__ is str and is_empty(raw)):
+            self._empty(fld, rec, f"{self.letters[fld.key]}{rec.row}")
             return
         try:
             value = self._parse(fld, raw)
         except CellError as err:
-            self._cell_error(err, fld, rec, cell, raw)
+            self._cell_error(err, fld, rec, f"{self.letters[fld.key]}{rec.row}", raw)
             return
         rec.values[fld.key] = value
-        self._check_profile(fld, rec, cell, value, raw)
+        if fld.key in self.checked:
+            self._check_profile(fld, rec, f"{self.letters[fld.key]}{rec.row}", value, raw)
 
     def _parse_multi(self, fld: Field, row: list[Any], rec: Record) -> None:
         values: list[str] = []
@@ -268,13 +276,13 @@ class RowParser:
             if fld.key in self.profile.fixed:
                 rec.values[fld.key] = list(self.profile.fixed[fld.key])
             return
-        rec.cells[fld.key] = first_cell
         if not values:
             if fld.key not in rec.bad:
                 self._empty(fld, rec, first_cell)
             return
         rec.values[fld.key] = values
-        self._check_profile(fld, rec, first_cell, values, values)
+        if fld.key in self.checked:
+            self._check_profile(fld, rec, first_cell, values, values)
 
     def _empty(self, fld: Field, rec: Record, cell: str) -> None:
         if fld.key in self.profile.fixed:
