@@ -58,6 +58,7 @@ class Annotator:
             selected = select_lots(profile, ref, None, None)
         rows = {name: self._rows_needed(name) for name in DATA_SHEETS}
         self.builder = TemplateBuilder(profile, ref, selected, siret=siret,
+                                       referentiel_source=book.meta.get("referentiel_source"),
                                        session_rows=max(1000, rows[DATA_SHEETS[0]]),
                                        child_rows=max(2000, rows[DATA_SHEETS[1]], rows[DATA_SHEETS[2]]))
         self.out = self.builder.book
@@ -237,6 +238,7 @@ def _row_of(cell: str | None) -> int | None:
     return coordinate_from_string(cell)[1]
 
 
-def write_annotated(output: Path, source: Path | None, book: WorkbookInput, result: ValidationResult) -> None:
-    check_output_path(output, [source] if source else [])
+def write_annotated(output: Path, source: Path | None, book: WorkbookInput, result: ValidationResult,
+                    force: bool = True) -> None:
+    check_output_path(output, [source] if source else [], force)
     Annotator(book, result).build().save(output)

@@ -7,6 +7,7 @@ French line and exit status 2, never a traceback; validation errors give status 
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -26,12 +27,20 @@ NO_ARGS_IS_HELP: type[Exception] = getattr(click.exceptions, "NoArgsIsHelpError"
 
 
 class FrenchCommand(click.Command):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[OPTIONS]")
+        super().__init__(*args, **kwargs)
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Utilisation : ")
 
 
 class FrenchGroup(click.Group):
     command_class = FrenchCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("subcommand_metavar", "COMMANDE [ARGUMENTS]…")
+        super().__init__(*args, **kwargs)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Utilisation : ")
@@ -55,6 +64,11 @@ def _programme_option(f: Any) -> Any:
     return click.option("--programme", "-p", metavar="PROGRAMME", default=None,
                         help="Programme (profil) : prepa-avenir-sup, ou un fichier de profil .json. "
                              "Par défaut : celui du classeur.")(f)
+
+
+def _force_option(f: Any) -> Any:
+    return click.option("--ecraser", "force", is_flag=True, default=False,
+                        help="Remplace le fichier de sortie même s'il contient des données saisies à la main.")(f)
 
 
 def _referentiel_option(f: Any) -> Any:
@@ -81,9 +95,10 @@ def cli() -> None:
               help="Ne proposer que ce lot (répétable : --lot PAS2025_1 --lot PAS2025_2).")
 @click.option("--siret", metavar="SIRET", default=None, help="Ne proposer que les lots de cet organisme.")
 @click.option("--output", "-o", metavar="FICHIER.xlsx", help="Classeur à écrire (obligatoire).")
+@_force_option
 @_help
 def template_cmd(referentiel: str | None, programme: str, lots: tuple[str, ...], siret: str | None,
-                 output: str | None) -> None:
+                 output: str | None, force: bool) -> None:
     """Génère le classeur de saisie : une ligne par session, listes déroulantes par lot, valeurs
     imposées et par défaut du programme, aide sur chaque colonne.
 
@@ -96,11 +111,14 @@ def template_cmd(referentiel: str | None, programme: str, lots: tuple[str, ...],
     out = _xlsx_output(_required_output(output))
     ref = load_referentiel(referentiel)
     inputs = [Path(referentiel)] if referentiel else []
-    builder = write_template(out, load_profile(programme), ref, lots=list(lots) or None, siret=siret, inputs=inputs)
+    builder = write_template(out, load_profile(programme), ref, lots=list(lots) or None, siret=siret, inputs=inputs,
+                             force=force)
     lots_text = ", ".join(lot.numero for lot in builder.lots)
     console.print(f"[green]✔[/] Modèle écrit : [bold]{out}[/] ({builder.profile.label} ; lots {lots_text} ; "
                   f"{builder.rows['Sessions']} lignes de session).")
-    console.print(f"Remplissez-le, puis contrôlez-le : sofi-bulk validate {out.name} -o {out.stem}-annote.xlsx")
+    if referentiel is None:
+        _example_warning()
+    console.print(f"Remplissez-le, puis contrôlez-le : sofi-bulk validate {out.name} -o {out.stem}-annotee.xlsx")
 
 
 # --- validate ------------------------------------------------------------------------------
@@ -112,8 +130,10 @@ def template_cmd(referentiel: str | None, programme: str, lots: tuple[str, ...],
               help="Format du rapport affiché : texte (lisible, par défaut) ou json (pour d'autres outils).")
 @_referentiel_option
 @_programme_option
+@_force_option
 @_help
-def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | None, programme: str | None) -> None:
+def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | None, programme: str | None,
+                 force: bool) -> None:
     """Contrôle chaque ligne du classeur (champs, listes, dates, règles de la procédure) et
     affiche les erreurs avec leur cellule. Statut de sortie : 0 sans erreur (avertissements
     admis), 1 avec des erreurs, 2 si le fichier est illisible.
@@ -122,28 +142,36 @@ def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | 
     """
     from sofi_bulk.report import issues_json, print_report
 
+    fmt = fmt.lower()
     if fmt not in ("texte", "json", "text"):
         raise UserError(f"--format : « {fmt} » inconnu ; choisissez texte ou json.")
     source = Path(fichier)
-    out = _xlsx_output(output) if output else None
-    if out:
-        from sofi_bulk.safety import check_output_path
+    try:
+        out = _xlsx_output(output) if output else None
+        if out:
+            from sofi_bulk.safety import check_output_path
 
-        check_output_path(out, [source])
-    book, result = _validate(source, referentiel, programme)
+            check_output_path(out, [source], force)
+        book, result = _validate(source, referentiel, programme)
+    except UserError as exc:
+        if fmt == "json":  # other tools get an answer on stdout too
+            click.echo(json.dumps({"file": source.name or str(source), "error": str(exc)}, ensure_ascii=False))
+        raise
     if fmt == "json":
         click.echo(issues_json(result))
     else:
         print_report(result, console)
+        if _is_example(book.meta):
+            _example_warning()
     if out:
         from sofi_bulk.annotate import write_annotated
 
-        write_annotated(out, source, book, result)
+        write_annotated(out, source, book, result, force=True)  # checked above
         if fmt != "json":
             todo = " : corrigez-la, puis contrôlez-la à nouveau" if result.issues else ""
             console.print(f"Copie annotée écrite : [bold]{out}[/]{todo}.")
     elif result.issues and fmt != "json":
-        console.print(f"Pour une copie annotée : sofi-bulk validate {source.name} -o {source.stem}-annote.xlsx")
+        console.print(f"Pour une copie annotée : sofi-bulk validate {source.name} -o {source.stem}-annotee.xlsx")
     sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
 
 
@@ -153,8 +181,10 @@ def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | 
 @click.option("--output", "-o", metavar="SOUMISSION.json", help="Fichier JSON à écrire (obligatoire).")
 @_referentiel_option
 @_programme_option
+@_force_option
 @_help
-def export_cmd(fichier: str, output: str | None, referentiel: str | None, programme: str | None) -> None:
+def export_cmd(fichier: str, output: str | None, referentiel: str | None, programme: str | None,
+               force: bool) -> None:
     """Écrit la soumission JSON (formation → actions → sessions), conforme au schéma
     schemas/submission.schema.json. Refusé (statut 1) tant que le contrôle trouve des erreurs.
 
@@ -163,16 +193,17 @@ def export_cmd(fichier: str, output: str | None, referentiel: str | None, progra
     from sofi_bulk.safety import check_output_path, write_bytes_atomic
     from sofi_bulk.submission import build_submission, dumps
 
-    source, out = Path(fichier), Path(_required_output(output))
-    check_output_path(out, [source])
-    _, result = _validate(source, referentiel, programme)
+    source, out = Path(fichier), _output_with(_required_output(output), ".json")
+    check_output_path(out, [source], force)
+    book, result = _validate(source, referentiel, programme)
     if not result.ok:
         _refuse(result)
     data = build_submission(result)
     write_bytes_atomic(out, dumps(data).encode("utf-8"))
-    n = data["header"]["session_count"]
-    console.print(f"[green]✔[/] Soumission écrite : [bold]{out}[/] ({n} session{'s' if n > 1 else ''}, "
-                  f"{len(data['formations'])} formation(s)).")
+    n, f = data["header"]["session_count"], len(data["formations"])
+    console.print(f"[green]✔[/] Soumission écrite : [bold]{out}[/] ({_plural(n, 'session')}, {_plural(f, 'formation')}).")
+    if _is_example(book.meta):
+        _example_warning()
     if result.warnings:
         console.print(f"[yellow]⚠ {len(result.warnings)} avertissement(s)[/] : voir sofi-bulk validate {source.name}")
 
@@ -183,8 +214,10 @@ def export_cmd(fichier: str, output: str | None, referentiel: str | None, progra
 @click.option("--output", "-o", metavar="OFFRE.xml", help="Fichier XML à écrire (obligatoire).")
 @_referentiel_option
 @_programme_option
+@_force_option
 @_help
-def lheo_cmd(fichier: str, output: str | None, referentiel: str | None, programme: str | None) -> None:
+def lheo_cmd(fichier: str, output: str | None, referentiel: str | None, programme: str | None,
+             force: bool) -> None:
     """Écrit l'offre au format LHEO 2.3, validée par le schéma XSD officiel, depuis un
     classeur (contrôlé d'abord, comme pour export) ou une soumission JSON.
 
@@ -195,8 +228,8 @@ def lheo_cmd(fichier: str, output: str | None, referentiel: str | None, programm
     from sofi_bulk.safety import check_output_path
     from sofi_bulk.submission import build_submission
 
-    source, out = Path(fichier), Path(_required_output(output))
-    check_output_path(out, [source])
+    source, out = Path(fichier), _output_with(_required_output(output), ".xml")
+    check_output_path(out, [source], force)
     if source.suffix.lower() == ".json":
         data = load_submission_json(source)
         profile = load_profile(programme or data["header"]["programme"])
@@ -211,7 +244,7 @@ def lheo_cmd(fichier: str, output: str | None, referentiel: str | None, programm
     write_lheo(out, xml)
     n = data["header"]["session_count"]
     console.print(f"[green]✔[/] Fichier LHEO 2.3 écrit et validé par le XSD officiel : [bold]{out}[/] "
-                  f"({n} session{'s' if n > 1 else ''}).")
+                  f"({_plural(n, 'session')}).")
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -225,12 +258,27 @@ def _validate(source: Path, referentiel: str | None, programme: str | None) -> t
     return book, validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+def _is_example(meta: dict[str, str]) -> bool:
+    from sofi_bulk.resources import example_referentiel
+
+    return meta.get("referentiel_source") == example_referentiel().name
+
+
+def _example_warning() -> None:
+    err_console.print("[yellow]⚠ Référentiel d'exemple (lots, organismes, sites et contacts fictifs).[/] Pour vos "
+                      "vrais lots, générez le modèle avec --referentiel <extraction de la Région>.")
+
+
 def _refuse(result: Any) -> None:
     from sofi_bulk.report import print_report
 
     print_report(result, err_console, shown=10)
     err_console.print(f"[bold red]Export refusé[/] : corrigez les erreurs (sofi-bulk validate "
-                      f"{Path(result.book_name).name} -o copie-annotee.xlsx), puis recommencez.")
+                      f"{Path(result.book_name).name} -o {Path(result.book_name).stem}-annotee.xlsx), puis recommencez.")
     sys.exit(EXIT_INVALID)
 
 
@@ -240,18 +288,23 @@ def _required_output(output: str | None) -> str:
     return output
 
 
-def _xlsx_output(output: str) -> Path:
+def _output_with(output: str, suffix: str) -> Path:
     out = Path(output)
-    if out.suffix.lower() != ".xlsx":
-        raise UserError(f"{output} : le fichier à écrire doit avoir l'extension .xlsx.")
+    if out.suffix.lower() != suffix:
+        raise UserError(f"{output} : le fichier à écrire doit avoir l'extension {suffix}.")
     return out
+
+
+def _xlsx_output(output: str) -> Path:
+    return _output_with(output, ".xlsx")
 
 
 def _french_usage_error(exc: click.UsageError) -> str:
     if isinstance(exc, click.MissingParameter):
-        hint = exc.param.get_error_hint(exc.ctx) if exc.param and exc.ctx else "?"
-        kind = "argument" if isinstance(exc.param, click.Argument) else "option"
-        return f"{kind} obligatoire manquant(e) : {hint}."
+        hint = exc.param.get_error_hint(exc.ctx).replace("'", "") if exc.param and exc.ctx else "?"
+        if isinstance(exc.param, click.Argument):
+            return f"argument obligatoire manquant : {hint} (le fichier à traiter)."
+        return f"option obligatoire manquante : {hint}."
     if isinstance(exc, click.NoSuchOption):
         return f"option inconnue : {exc.option_name}."
     if isinstance(exc, click.BadParameter):

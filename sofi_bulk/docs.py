@@ -17,6 +17,7 @@ from sofi_bulk.fields import FIELDS, LEVEL_LABELS, Kind
 from sofi_bulk.issues import ISSUE_TYPES
 from sofi_bulk.profile import load_profile
 from sofi_bulk.resources import PACKAGE_DIR
+from sofi_bulk.text import fr_number
 
 README = PACKAGE_DIR.parent / "README.md"
 
@@ -34,7 +35,7 @@ def fields_table() -> str:
         elif fld.max_length:
             limits = f"≤ {fld.max_length} car."
         elif fld.min_value is not None:
-            limits = f"{fld.min_value:g} à {fld.max_value:g}"
+            limits = f"{fr_number(fld.min_value)} à {fr_number(fld.max_value)}"
         else:
             limits = ""
         if fld.key in profile.fixed:
@@ -57,7 +58,10 @@ def checks_table() -> str:
 
 def open_questions() -> str:
     profile = load_profile()
-    return "\n".join(f"- **{key}** : {text}" for key, text in profile.open_questions.items())
+    from sofi_bulk.fields import BY_KEY
+
+    return "\n".join(f"- **{BY_KEY[key].header if key in BY_KEY else key}** : {text}"
+                     for key, text in profile.open_questions.items())
 
 
 SECTIONS = {"champs": fields_table, "controles": checks_table, "questions": open_questions}

@@ -10,6 +10,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sofi_bulk.codes import TABLES
 from sofi_bulk.fields import FIELDS, LEVEL_LABELS, Field, Kind
 from sofi_bulk.layout import LEVEL_COLOURS
+from sofi_bulk.text import fr_number
 
 if TYPE_CHECKING:
     from sofi_bulk.template import TemplateBuilder
@@ -30,8 +31,9 @@ STEPS = [
     "Les cellules en erreur sont colorées (rouge : erreur, orange : avertissement), avec une "
     "note qui explique quoi corriger ; la feuille « Erreurs » donne un lien vers chacune. "
     "Corrigez dans la copie annotée, puis contrôlez-la à nouveau.",
-    "8. Quand il n'y a plus d'erreur : sofi-bulk export saisie.xlsx -o soumission.json, "
-    "et sofi-bulk lheo saisie.xlsx -o offre.xml pour le fichier LHEO 2.3.",
+    "8. Quand le contrôle ne trouve plus d'erreur, exportez le fichier corrigé (par exemple "
+    "saisie-annotee.xlsx) : sofi-bulk export saisie-annotee.xlsx -o soumission.json, et "
+    "sofi-bulk lheo saisie-annotee.xlsx -o offre.xml pour le fichier LHEO 2.3.",
     "Un copier-coller peut contourner les listes et les contrôles de la feuille : le contrôle "
     "par sofi-bulk revérifie toujours tout.",
 ]
@@ -51,7 +53,7 @@ def _limits(fld: Field, builder: TemplateBuilder) -> str:
     if fld.max_length:
         parts.append(f"{fld.max_length} caractères au plus")
     if fld.min_value is not None or fld.max_value is not None:
-        parts.append(f"de {fld.min_value:g} à {fld.max_value:g}")
+        parts.append(f"de {fr_number(fld.min_value)} à {fr_number(fld.max_value)}")
     if fld.kind is Kind.DATE and fld.key == "start_date":
         years = sorted({builder.year_of(lot) for lot in builder.lots})
         parts.append("début en " + " ou ".join(str(y) for y in years))

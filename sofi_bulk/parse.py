@@ -8,13 +8,14 @@ the clean value or raises ``CellError`` with an issue code and its message param
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from sofi_bulk.codes import TABLES
 from sofi_bulk.fields import Field, Kind
-from sofi_bulk.text import clean, fold
+from sofi_bulk.text import clean, fold, fr_number
 from sofi_bulk.values import digits_code, siret_is_valid
 
 
@@ -40,7 +41,7 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9
 _FAS = re.compile(r"^\d{1,9}-\d{1,9}-\d{1,9}$", re.ASCII)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MULTI_SPLIT = re.compile(r"\s*[;\n]\s*")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
 
 
 def is_empty(raw: Any) -> bool:
@@ -109,6 +110,8 @@ def parse_date(raw: Any) -> dt.date:
         day, month, year = int(m[1]), int(m[2]), int(m[3])
         if year < 100:
             year += 2000
+        if month > 12 and day <= 12:
+            raise CellError("date-impossible", hint=" Date au format américain (mois/jour) ? En France : jour/mois/année.")
         return _make_date(year, month, day)
     if m := _ISO_DATE.match(text):
         return _make_date(int(m[1]), int(m[2]), int(m[3]))
@@ -128,7 +131,7 @@ def _make_date(year: int, month: int, day: int) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise CellError("date-impossible") from None
+        raise CellError("date-impossible", hint="") from None
 
 
 def parse_time(raw: Any) -> dt.time:
@@ -175,7 +178,7 @@ def parse_code(fld: Field, raw: Any) -> str:
     if found is None and fld.table == "taux-tva":
         found = _vat_code(raw)
     if found is None:
-        raise CellError("code-inconnu", choices=_choices(fld))
+        raise CellError("code-inconnu", choices=_choices(fld), suggestion=_suggest(fld, token))
     return found
 
 
@@ -192,9 +195,19 @@ def _vat_code(raw: Any) -> str | None:
 
 
 def _choices(fld: Field) -> str:
+    return " | ".join(o.display for o in TABLES[fld.table].options) + "."
+
+
+def _suggest(fld: Field, token: str) -> str:
+    """" Vouliez-vous dire « … » ?" when one option is close to what was typed."""
     options = TABLES[fld.table].options
-    text = ", ".join(o.display for o in options[:8])
-    return text + ("…" if len(options) > 8 else "")
+    key = fold(token)
+    hits = [o for o in options if key and (key in fold(o.label) or fold(o.label) in key)]
+    if len(hits) != 1:
+        by_label = {fold(o.label): o for o in options}
+        close = difflib.get_close_matches(key, list(by_label), n=1, cutoff=0.75)
+        hits = [by_label[close[0]]] if close else []
+    return f" Vouliez-vous dire « {hits[0].display} » ?" if hits else ""
 
 
 def split_multi(raw: Any) -> list[Any]:
@@ -243,10 +256,10 @@ def parse_email(raw: Any) -> str:
 
 def parse_text(raw: Any, fld: Field) -> str:
     if isinstance(raw, str):
+        if _CONTROL.search(raw):
+            raise CellError("caracteres-invalides")
         text = raw.strip() if fld.kind is Kind.LONGTEXT else clean(raw)
         text = text.replace("\r\n", "\n").replace("\u00a0", " ")
-        if _CONTROL.search(text):
-            raise CellError("caracteres-invalides")
     else:
         text = as_text(raw)
     if fld.max_length and len(text) > fld.max_length:
@@ -282,13 +295,15 @@ def parse_scalar(fld: Field, raw: Any) -> Any:
     if kind is Kind.ORGANISME:
         return parse_siret(reference_token(raw))
     if kind in (Kind.SITE, Kind.CONTACT):
-        return reference_token(raw)
+        return code_token(raw)  # resolved against the référentiel by the rules
     if kind is Kind.FAS:
         text = clean(str(raw)).replace(" ", "")
         if not _FAS.match(text):
             raise CellError("code-fas-invalide")
         return text
     if kind in (Kind.LOT, Kind.SESSION_REF):
+        if isinstance(raw, str) and _CONTROL.search(raw):
+            raise CellError("caracteres-invalides")
         return code_token(raw)
     raise AssertionError(kind)
 
@@ -297,4 +312,4 @@ def _check_range(fld: Field, value: float) -> None:
     low = fld.min_value if fld.min_value is not None else float("-inf")
     high = fld.max_value if fld.max_value is not None else float("inf")
     if not low <= value <= high:
-        raise CellError("nombre-hors-limites", low=f"{low:g}", high=f"{high:g}")
+        raise CellError("nombre-hors-limites", low=fr_number(low), high=fr_number(high))

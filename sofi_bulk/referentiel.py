@@ -151,6 +151,29 @@ class Referentiel:
                 return lot
         return None
 
+    def find_site(self, text: str) -> Site | None:
+        """A site from its code, its "code - libellé" display or its libellé alone."""
+        if text in self.sites:
+            return self.sites[text]
+        head = text.partition(" - ")[0].strip()
+        if head in self.sites:
+            return self.sites[head]
+        key = fold(text)
+        hits = [s for s in self.sites.values() if key in (fold(s.libelle), fold(s.display))]
+        return hits[0] if len(hits) == 1 else None
+
+    def find_contact(self, text: str) -> Contact | None:
+        """A contact from its id, its display, or "Prénom Nom" / "Nom Prénom"."""
+        if text in self.contacts:
+            return self.contacts[text]
+        head = text.partition(" - ")[0].strip()
+        if head in self.contacts:
+            return self.contacts[head]
+        key = fold(text)
+        hits = [c for c in self.contacts.values()
+                if key in (fold(c.display), fold(f"{c.prenom} {c.nom}"), fold(f"{c.nom} {c.prenom}"))]
+        return hits[0] if len(hits) == 1 else None
+
     def sites_for(self, lot: Lot) -> list[Site]:
         return [s for siret in lot.sirets for s in self.sites.values() if s.siret == siret]
 

@@ -73,24 +73,28 @@ class RuleChecker:
             if key in rec.values and key not in rec.bad:
                 self.check_site(rec, key, lot)
         for key in ("pmr_contact", "prf_contact", "mobility_contact"):
-            code = rec.get(key)
-            if code is None or key in rec.bad:
+            typed = rec.get(key)
+            if typed is None or key in rec.bad:
                 continue
-            contact = self.ref.contacts.get(code)
+            contact = self.ref.find_contact(typed)
             if contact is None:
-                self.add("contact-inconnu", rec, key, value=code)
+                self.add("contact-inconnu", rec, key, value=typed)
                 rec.bad.add(key)
-            elif lot and contact.siret not in lot.sirets:
+                continue
+            rec.values[key] = contact.id
+            if lot and contact.siret not in lot.sirets:
                 self.add("contact-hors-lot", rec, key, value=contact.display, lot=lot.numero)
                 rec.bad.add(key)
 
     def check_site(self, rec: Record, key: str, lot: Lot | None) -> None:
-        code = rec.get(key)
-        site = self.ref.sites.get(code)
+        typed = rec.get(key)
+        site = self.ref.find_site(typed)
         if site is None:
-            self.add("site-inconnu", rec, key, value=code)
+            self.add("site-inconnu", rec, key, value=typed)
             rec.bad.add(key)
-        elif lot and site.siret not in lot.sirets:
+            return
+        rec.values[key] = site.code
+        if lot and site.siret not in lot.sirets:
             self.add("site-hors-lot", rec, key, value=site.display, lot=lot.numero)
             rec.bad.add(key)
 

@@ -7,11 +7,14 @@ zip bomb is refused without inflating a byte. Every message is French and names 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sofi_bulk.errors import UserError, WorkbookError
 
@@ -26,7 +29,7 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 def check_xlsx_container(path: Path) -> None:
     """Raise WorkbookError unless ``path`` looks like a sane .xlsx file."""
-    name = path.name
+    name = path.name or str(path)
     if not path.exists():
         raise WorkbookError(f"{name} : fichier introuvable.")
     if path.is_dir():
@@ -37,8 +40,10 @@ def check_xlsx_container(path: Path) -> None:
     if size > MAX_FILE_BYTES:
         raise WorkbookError(f"{name} : fichier trop volumineux ({size // 2**20} Mio, maximum {MAX_FILE_BYTES // 2**20}).")
     with path.open("rb") as fh:
-        head = fh.read(8)
-    if head == OLE2_MAGIC:
+        head = fh.read(512)
+    if head.startswith(b"%PDF"):
+        raise WorkbookError(f"{name} : c'est un document PDF, pas un classeur .xlsx.")
+    if head[:8] == OLE2_MAGIC:
         raise WorkbookError(
             f"{name} : classeur protégé par mot de passe ou au format Excel 97-2003 (.xls). "
             "Retirez le mot de passe (Fichier > Informations > Protéger le classeur) ou "
@@ -83,6 +88,8 @@ def check_xlsx_container(path: Path) -> None:
 
 
 def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
     try:
         head.decode("utf-8")
     except UnicodeDecodeError:
@@ -90,8 +97,9 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def check_output_path(output: Path, inputs: list[Path]) -> None:
-    """Refuse to write over an input file or into a folder that does not exist."""
+def check_output_path(output: Path, inputs: list[Path], force: bool = True) -> None:
+    """Refuse to write over an input file, into a folder that does not exist, or over a
+    file holding the user's work (unless ``force``)."""
     out = output.resolve()
     for src in inputs:
         if src.exists() and out == src.resolve():
@@ -100,6 +108,7 @@ def check_output_path(output: Path, inputs: list[Path]) -> None:
         raise UserError(f"{output} : le dossier {out.parent} n'existe pas.")
     if out.is_dir():
         raise UserError(f"{output} : c'est un dossier ; donnez un nom de fichier.")
+    check_overwrite(out, force)
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -120,3 +129,60 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     write_atomic(path, lambda p: p.write_bytes(data))
+
+
+# --- never overwrite what the user typed ------------------------------------------------------
+def content_fingerprint(sheets: dict[str, list[list[Any]]]) -> str:
+    """A hash of the values of the data sheets, as a reader sees them.
+
+    The tool stamps it in ``_meta`` when it writes a workbook; a file whose values still
+    hash the same holds nothing the user typed since, so it may be replaced.
+    """
+    from sofi_bulk.layout import DATA_SHEETS
+    from sofi_bulk.parse import as_text
+
+    digest = hashlib.sha256()
+    for sheet in DATA_SHEETS:
+        for r, row in enumerate(sheets.get(sheet, [])):
+            for c, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                digest.update(f"{sheet}\t{r}\t{c}\t{as_text(value)}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+def _regenerable(path: Path) -> bool:
+    """True when replacing ``path`` loses nothing: an untouched output of sofi-bulk."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            from sofi_bulk.reader import read_workbook
+
+            book = read_workbook(path)
+            stamped = book.meta.get("content_fingerprint")
+            return bool(stamped) and stamped == content_fingerprint(book.sheets)
+        if suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return isinstance(data, dict) and data.get("header", {}).get("format") == "sofi-bulk/soumission"
+        if suffix == ".xml":
+            from defusedxml.ElementTree import parse
+
+            return parse(path).getroot().tag == "{http://lheo.gouv.fr/2.3}lheo"
+    except (UserError, OSError, ValueError, AttributeError):
+        return False
+    except Exception:  # any parser failure means: not one of ours
+        return False
+    return False
+
+
+def check_overwrite(path: Path, force: bool) -> None:
+    """Refuse to replace a file that may hold the user's own work, unless asked to."""
+    if force or not path.exists() or path.is_dir():
+        return
+    if _regenerable(path):
+        return
+    raise UserError(
+        f"{path} existe déjà et contient des données que sofi-bulk n'a pas écrites telles quelles "
+        "(une saisie, des corrections, un autre fichier ?). Choisissez un autre nom de fichier, "
+        "ou ajoutez --ecraser pour le remplacer."
+    )

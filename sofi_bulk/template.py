@@ -40,6 +40,7 @@ from sofi_bulk.layout import (
     LOT_LIST,
     LOT_YEAR_LIST,
     META_SHEET,
+    SESSION_LOT_LIST,
     SESSION_REF_LIST,
     SESSION_ROWS,
     SESSION_START_LIST,
@@ -105,6 +106,7 @@ class TemplateBuilder:
         siret: str | None = None,
         session_rows: int = SESSION_ROWS,
         child_rows: int = CHILD_ROWS,
+        referentiel_source: str | None = None,
     ) -> None:
         if not lots:
             raise UserError("Aucun lot à proposer : le modèle n'aurait aucune session possible.")
@@ -112,6 +114,7 @@ class TemplateBuilder:
         self.referentiel = referentiel.subset(lots)
         self.lots = lots
         self.siret = siret
+        self.referentiel_source = referentiel_source or Path(referentiel.source).name
         self.rows = {DATA_SHEETS[0]: session_rows, DATA_SHEETS[1]: child_rows, DATA_SHEETS[2]: child_rows}
         self.book = Workbook()
         self._list_column = 0
@@ -122,6 +125,12 @@ class TemplateBuilder:
         return FIRST_DATA_ROW + self.rows[sheet] - 1
 
     def save(self, path: Path) -> None:
+        """Write atomically, stamping the values' fingerprint (see safety.check_overwrite)."""
+        from sofi_bulk.safety import content_fingerprint
+
+        sheets = {name: [list(row) for row in self.book[name].iter_rows(values_only=True)]
+                  for name in DATA_SHEETS if name in self.book.sheetnames}
+        self._fingerprint_cell.value = content_fingerprint(sheets)
         write_atomic(path, lambda tmp: self.book.save(tmp))
 
     # building --------------------------------------------------------------------------
@@ -177,7 +186,8 @@ class TemplateBuilder:
         last = self.last_row(sessions)
         ref_col = column_of(sessions, "session_ref").letter
         start_col = column_of(sessions, "start_date").letter
-        for name, letter in ((SESSION_REF_LIST, ref_col), (SESSION_START_LIST, start_col)):
+        lot_col = column_of(sessions, "lot").letter
+        for name, letter in ((SESSION_REF_LIST, ref_col), (SESSION_START_LIST, start_col), (SESSION_LOT_LIST, lot_col)):
             target = f"{quote_sheetname(sessions)}!${letter}${FIRST_DATA_ROW}:${letter}${last}"
             self.book.defined_names[name] = DefinedName(name, attr_text=target)
 
@@ -308,8 +318,12 @@ class TemplateBuilder:
             return _list(LOT_LIST, "Choisissez un lot de la liste.")
         if fld.kind is Kind.SESSION_REF:
             return _list(SESSION_REF_LIST, "Choisissez une Réf. session saisie dans la feuille Sessions.")
-        if fld.kind is Kind.SITE and not fld.lot_dependent:
-            return _list(ALL_SITES_LIST, "Choisissez un site de la liste.")
+        if fld.kind is Kind.SITE and not fld.lot_dependent:  # a child row: the lot of its session
+            session = f"${column_of(sheet, 'ic_session').letter}{row}"
+            lot = f"INDEX({SESSION_LOT_LIST},MATCH({session},{SESSION_REF_LIST},0))"
+            return _list(f'INDIRECT("{DEPENDENT_PREFIX["site"]}"&MATCH({lot},{LOT_LIST},0))',
+                         "Choisissez un site de la liste ; elle dépend du lot de la session : "
+                         "choisissez d'abord la Réf. session.")
         if fld.lot_dependent:
             prefix = DEPENDENT_PREFIX[dependent.get(fld.kind, fld.key)]
             formula = f'INDIRECT("{prefix}"&MATCH({lot_cell},{LOT_LIST},0))'
@@ -386,6 +400,7 @@ class TemplateBuilder:
             "tool_version": __version__,
             "lots": ";".join(lot.numero for lot in self.lots),
             "siret": self.siret or "",
+            "referentiel_source": self.referentiel_source,
         }
 
     def _write_meta(self) -> None:
@@ -393,6 +408,8 @@ class TemplateBuilder:
         ws.append(["clé", "valeur"])
         for key, value in self.metadata().items():
             ws.append([key, value])
+        ws.append(["content_fingerprint", ""])
+        self._fingerprint_cell = ws.cell(row=ws.max_row, column=2)
         blob = self.referentiel.to_json()
         chunk = 30000
         for i in range(0, len(blob), chunk):
@@ -428,22 +445,35 @@ def _fr(value: float) -> str:
 # --- entry point shared by the CLI and the library -------------------------------------
 def select_lots(profile: Profile, referentiel: Referentiel, lots: list[str] | None, siret: str | None) -> list[Lot]:
     """The lots a template offers, with a French error for an unknown lot or SIRET."""
-    from sofi_bulk.values import digits_code
+    from sofi_bulk.values import digits_code, siret_is_valid
 
+    programme_lots = referentiel.lots_for(profile.referentiel_programme)
+    known = ", ".join(lot.numero for lot in programme_lots) or "aucun"
     if siret is not None:
         clean_siret = digits_code(siret, 14)
-        if clean_siret is None or clean_siret not in referentiel.organismes:
+        if clean_siret is None:
+            if digits_code(siret, 9) is not None:
+                raise UserError(f"--siret « {siret} » : c'est un SIREN (9 chiffres) ; donnez le SIRET (14 chiffres) "
+                                "de l'établissement.")
+            raise UserError(f"--siret « {siret} » : un SIRET a 14 chiffres.")
+        if not siret_is_valid(clean_siret):
+            raise UserError(f"--siret « {siret} » : SIRET invalide (la clé de contrôle ne correspond pas).")
+        if clean_siret not in referentiel.organismes:
             raise UserError(f"SIRET inconnu du référentiel : « {siret} ».")
         siret = clean_siret
     for numero in lots or []:
         lot = referentiel.find_lot(numero)
         if lot is None:
-            raise UserError(f"Lot inconnu du référentiel : « {numero} ».")
+            raise UserError(f"Lot inconnu du référentiel : « {numero} ». Lots du programme {profile.label} : {known}.")
         if lot.programme.casefold() != profile.referentiel_programme.casefold():
             raise UserError(f"Le lot « {numero} » relève du programme « {lot.programme} », "
                             f"pas de « {profile.label} ».")
     selected = referentiel.lots_for(profile.referentiel_programme, siret, lots)
     if not selected:
+        if siret and lots:
+            own = ", ".join(lot.numero for lot in referentiel.lots_for(profile.referentiel_programme, siret)) or "aucun"
+            raise UserError(f"Le SIRET {siret} n'intervient sur aucun des lots demandés ({', '.join(lots)}) ; "
+                            f"ses lots : {own}.")
         who = f" pour le SIRET {siret}" if siret else ""
         raise UserError(f"Aucun lot du programme « {profile.label} »{who} dans le référentiel.")
     return selected
@@ -457,10 +487,11 @@ def write_template(
     lots: list[str] | None = None,
     siret: str | None = None,
     inputs: list[Path] | None = None,
+    force: bool = True,
 ) -> TemplateBuilder:
     from sofi_bulk.values import digits_code
 
-    check_output_path(output, inputs or [])
+    check_output_path(output, inputs or [], force)
     selected = select_lots(profile, referentiel, lots, siret)
     siret = digits_code(siret, 14) if siret else None
     builder = TemplateBuilder(profile, referentiel, selected, siret=siret)

@@ -11,6 +11,12 @@ _LOOKALIKES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b
                              "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00ab": '"', "\u00bb": '"'})
 
 
+def fr_number(value: float) -> str:
+    """12345.5 -> '12 345,5': numbers as French readers write them."""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".") if not float(value).is_integer() else f"{int(value):,}"
+    return text.replace(",", "\u202f").replace(".", ",").replace("\u202f", " ")
+
+
 @lru_cache(maxsize=65536)
 def clean(value: str) -> str:
     """Trim and collapse every kind of space (non-breaking ones included)."""

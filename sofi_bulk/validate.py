@@ -175,7 +175,7 @@ class RowParser:
                 self.prefill_raw[col] = shown[part]
         self.columns = sorted(smap.columns.values())
         self.letters = {key: get_column_letter(col + 1) for (key, part), col in smap.columns.items() if part == 0}
-        for (key, part), col in sorted(smap.columns.items()):
+        for (key, _part), col in sorted(smap.columns.items()):
             self.letters.setdefault(key, get_column_letter(col + 1))
         self._memo: dict[tuple[str, type, Any], Any] = {}
         self.checked = set(profile.fixed) | set(profile.allowed)  # parsing is pure: values repeat a lot

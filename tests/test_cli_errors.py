@@ -88,7 +88,7 @@ def test_malformed_siret(work):
 
 def test_siret_and_lot_that_do_not_match(work):
     message = refused_template(work, "--siret", "49281345600018", "--lot", "PAS2025_1")
-    assert "Aucun lot" in message and "49281345600018" in message
+    assert "49281345600018" in message and "PAS2025_1" in message and "PAS2025_3" in message
 
 
 def test_empty_referentiel(work):

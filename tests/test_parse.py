@@ -262,11 +262,11 @@ SCALAR_CASES = [
     ("site", 36364, "36364"),
     ("site", "36364", "36364"),
     ("site", " 36364 ", "36364"),
-    ("site", "36364 - ILF Nantes - Principal", "36364"),
+    ("site", "36364 - ILF Nantes - Principal", "36364 - ILF Nantes - Principal"),  # resolved by the rules
     ("delivery_site", 36371.0, "36371"),
     ("pmr_contact", 1902, "1902"),
     ("pmr_contact", 1902.0, "1902"),
-    ("pmr_contact", "1902 - Claire Martin", "1902"),
+    ("pmr_contact", "1902 - Claire Martin", "1902 - Claire Martin"),  # resolved by the rules
     ("mobility_contact", "1907", "1907"),
     # integers and decimals stored as text
     ("centre_hours", "200", 200),
@@ -309,7 +309,7 @@ def test_parse_scalar(key, raw, expected):
 def test_unknown_code_message_lists_the_choices():
     with pytest.raises(CellError) as info:
         parse_scalar(BY_KEY["rhythm"], "quotidien")
-    assert info.value.params["choices"] == "temps plein, temps partiel"
+    assert info.value.params["choices"] == "temps plein | temps partiel."
 
 
 # --- end to end: a real workbook, the library and the command -------------------------------

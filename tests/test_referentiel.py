@@ -130,3 +130,14 @@ def test_unknown_format(tmp_path):
         load_referentiel(path)
     with pytest.raises(ReferentielError, match="introuvable"):
         load_referentiel(tmp_path / "absent.xlsx")
+
+
+def test_sites_and_contacts_are_found_as_users_type_them(referentiel):
+    assert referentiel.find_site("36364").code == "36364"
+    assert referentiel.find_site("36364 - ILF Nantes - Principal").code == "36364"
+    assert referentiel.find_site("ilf nantes - principal").code == "36364"  # the libellé alone
+    assert referentiel.find_site("ILF Nantes") is None
+    assert referentiel.find_contact("1902 - Claire Martin").id == "1902"
+    assert referentiel.find_contact("Claire Martin").id == "1902"
+    assert referentiel.find_contact("MARTIN Claire").id == "1902"
+    assert referentiel.find_contact("Claire") is None

@@ -272,3 +272,31 @@ def test_incomplete_referentiel_is_warned_before_the_lheo_export(book, referenti
 def test_invisible_control_characters_are_refused(book):
     cell = put(book, SESSIONS_SHEET, "highlight", 0, "Stages\x0b en entreprise")
     assert_only(run_validation(book), "caracteres-invalides", cell)
+
+
+def test_site_and_contact_typed_by_name_are_understood(book):
+    put(book, SESSIONS_SHEET, "site", 0, "ILF Nantes - Île de Nantes")
+    put(book, SESSIONS_SHEET, "pmr_contact", 0, "Yann Le Goff")
+    result = run_validation(book)
+    assert result.issues == [], [i.message for i in result.issues]
+    assert result.sessions[0].get("site") == "36371" and result.sessions[0].get("pmr_contact") == "1907"
+
+
+def test_unknown_code_suggests_the_close_value(book):
+    cell = put(book, SESSIONS_SHEET, "recruitment_methods", 0, "entretien", part=1)
+    result = run_validation(book)
+    assert_only(result, "code-inconnu", cell)
+    assert "Vouliez-vous dire « 8 - entretien ou RDV individuel » ?" in result.issues[0].message
+    assert "9 - information collective." in result.issues[0].message and "…" not in result.issues[0].message
+
+
+def test_american_dates_get_a_hint(book):
+    cell = put(book, SESSIONS_SHEET, "end_date", 0, "05/30/2025")
+    result = run_validation(book)
+    assert_only(result, "date-impossible", cell)
+    assert "américain" in result.issues[0].message
+
+
+def test_invisible_characters_in_a_session_reference(book):
+    cell = put(book, SESSIONS_SHEET, "session_ref", 0, "S0\u200b01")
+    assert ("caracteres-invalides", cell) in found(run_validation(book))

@@ -244,3 +244,11 @@ def test_bundled_blank_template_is_current(profile, wb):
     for name in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
         assert [c.value for c in bundled[name][HEADER_ROW]] == [c.value for c in wb[name][HEADER_ROW]]
     assert set(bundled.defined_names) == set(wb.defined_names)
+
+
+def test_information_collective_place_follows_the_lot_of_its_session(wb):
+    rules = rules_of(wb[INFOS_SHEET])
+    rule = rules[column_of(INFOS_SHEET, "ic_site").letter][0][0]
+    assert rule.type == "list"
+    assert rule.formula1 == ('INDIRECT("Sites_"&MATCH(INDEX(L_sessions_lot,MATCH($B3,L_sessions,0)),L_lot,0))')
+    assert "L_sessions_lot" in wb.defined_names

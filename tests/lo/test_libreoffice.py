@@ -98,6 +98,12 @@ def test_dependent_lists_follow_the_lot_of_each_row(lo, template, referentiel):
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "session_ref", 1), "STNAZAIRE-1")
         assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_session")) == ["NANTES-1", "STNAZAIRE-1"]
         assert doc.list_entries(PERIODES_SHEET, ref(PERIODES_SHEET, "pi_session", 5)) == ["NANTES-1", "STNAZAIRE-1"]
+        # the place of an information collective is offered among the sites of its session's lot
+        doc.pick(INFOS_SHEET, ref(INFOS_SHEET, "ic_session", 0), "STNAZAIRE-1")
+        lot2 = referentiel.find_lot(numbers[1])
+        assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 0)) == [
+            s.display for s in referentiel.sites_for(lot2)]
+        assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 1)) == []  # no session chosen yet
 
 
 def test_libreoffice_flags_values_that_break_the_sheet_rules(lo, template):

@@ -1,0 +1,88 @@
+"""Outputs never destroy the user's work: a file is replaced only when it holds nothing
+sofi-bulk did not write itself, or when --ecraser says so."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from sofi_bulk.cli import main
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def run(*args: str) -> int:
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        return exc.code or 0
+    return 0
+
+
+def test_template_regenerates_over_an_untouched_template_but_not_over_a_filled_one(tmp_path, sample_path, capsys):
+    out = tmp_path / "saisie.xlsx"
+    assert run("template", "-o", str(out)) == 0
+    assert run("template", "-o", str(out)) == 0  # still untouched: replaced
+    filled = tmp_path / "remplie.xlsx"
+    shutil.copy(sample_path, filled)
+    book = load_workbook(filled)
+    book["Sessions"]["B3"] = "MA-SESSION"  # typed by the user since the tool wrote it
+    book.save(filled)
+    before = filled.read_bytes()
+    capsys.readouterr()
+    assert run("template", "-o", str(filled)) == 2
+    assert "existe déjà" in capsys.readouterr().err and filled.read_bytes() == before
+    assert run("template", "-o", str(filled), "--ecraser") == 0
+    assert filled.read_bytes() != before
+
+
+def test_validate_output_refuses_to_replace_corrections(tmp_path, sample_path):
+    annotated = tmp_path / "annotee.xlsx"
+    assert run("validate", str(sample_path), "-o", str(annotated)) == 0
+    assert run("validate", str(sample_path), "-o", str(annotated)) == 0  # untouched copy: replaced
+    book = load_workbook(annotated)
+    book["Sessions"]["BD3"] = 11  # a correction made in the copy
+    book.save(annotated)
+    assert run("validate", str(sample_path), "-o", str(annotated)) == 2
+    assert load_workbook(annotated)["Sessions"]["BD3"].value == 11
+
+
+def test_export_and_lheo_check_extension_and_kind(tmp_path, sample_path):
+    precious = tmp_path / "precieux.xlsx"
+    shutil.copy(sample_path, precious)
+    assert run("export", str(sample_path), "-o", str(precious)) == 2
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"mes": "notes"}', encoding="utf-8")
+    assert run("export", str(sample_path), "-o", str(notes)) == 2
+    assert notes.read_text(encoding="utf-8") == '{"mes": "notes"}'
+    out = tmp_path / "soumission.json"
+    assert run("export", str(sample_path), "-o", str(out)) == 0
+    assert run("export", str(sample_path), "-o", str(out)) == 0  # its own earlier output: replaced
+    assert run("lheo", str(sample_path), "-o", str(out)) == 2  # not .xml
+    xml = tmp_path / "offre.xml"
+    assert run("lheo", str(out), "-o", str(xml)) == 0
+    assert run("lheo", str(sample_path), "-o", str(xml)) == 0
+    other = tmp_path / "autre.xml"
+    other.write_text("<note>à garder</note>", encoding="utf-8")
+    assert run("lheo", str(out), "-o", str(other)) == 2
+
+
+def test_the_example_referentiel_is_never_used_silently(tmp_path):
+    out = tmp_path / "saisie.xlsx"
+    done = subprocess.run([sys.executable, "-m", "sofi_bulk", "template", "-o", str(out)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and "Référentiel d'exemple" in done.stderr
+    ref = Path(__file__).resolve().parent.parent / "examples" / "referentiel-csv"
+    done = subprocess.run([sys.executable, "-m", "sofi_bulk", "template", "--referentiel", str(ref), "-o",
+                           str(tmp_path / "vrai.xlsx")], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and "exemple" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "sofi_bulk", "validate", str(out)], capture_output=True, text=True)
+    assert done.returncode == 2  # an empty template
+    example = Path(__file__).resolve().parent.parent / "examples" / "saisie-exemple.xlsx"
+    done = subprocess.run([sys.executable, "-m", "sofi_bulk", "validate", str(example)], capture_output=True, text=True)
+    assert done.returncode == 0 and "Référentiel d'exemple" in done.stderr
