@@ -17,42 +17,29 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from sofi_bulk.codes import TABLES
 from sofi_bulk.fields import FIELDS, Kind
 from sofi_bulk.fields import Field as CatalogueField
+from sofi_bulk.referentiel import Contact, Organisme, Site
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SiteRef(_Strict):
+class SiteRef(Site):
     """A site of the référentiel (Site lieu, Site dispensateur, Lieu of an information collective)."""
 
-    code: str
-    libelle: str
-    siret: str = Field(pattern=r"^\d{14}$")
-    adresse: str = ""
-    code_postal: str = ""
-    ville: str = ""
+    model_config = ConfigDict(extra="forbid", frozen=False)
 
 
-class ContactRef(_Strict):
-    id: str
-    nom: str
-    prenom: str = ""
-    email: str = ""
-    telephone: str = ""
-    siret: str = Field(pattern=r"^\d{14}$")
+class ContactRef(Contact):
+    """A contact of the référentiel (référents of the session)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
 
 
-class OrganismeRef(_Strict):
-    siret: str = Field(pattern=r"^\d{14}$")
-    nom: str
-    raison_sociale: str
-    numero_activite: str = ""
-    adresse: str = ""
-    code_postal: str = ""
-    ville: str = ""
-    telephone: str = ""
-    email: str = ""
+class OrganismeRef(Organisme):
+    """An organisme of the référentiel (the organisme responsable)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
 
 
 REF_TYPES: dict[Kind, type[BaseModel]] = {Kind.SITE: SiteRef, Kind.CONTACT: ContactRef, Kind.ORGANISME: OrganismeRef}

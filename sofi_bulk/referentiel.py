@@ -12,9 +12,9 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from sofi_bulk.errors import UserError
 from sofi_bulk.text import clean, fold
@@ -43,9 +43,12 @@ class Lot(BaseModel):
         return (self.siret_mandataire, *[s for s in self.siret_formateurs if s != self.siret_mandataire])
 
 
+Siret = Annotated[str, Field(pattern=r"^\d{14}$")]
+
+
 class Organisme(BaseModel):
     model_config = ConfigDict(frozen=True)
-    siret: str
+    siret: Siret
     nom: str
     raison_sociale: str
     numero_activite: str = ""
@@ -64,7 +67,7 @@ class Site(BaseModel):
     model_config = ConfigDict(frozen=True)
     code: str
     libelle: str
-    siret: str
+    siret: Siret
     adresse: str = ""
     code_postal: str = ""
     ville: str = ""
@@ -81,7 +84,7 @@ class Contact(BaseModel):
     prenom: str = ""
     email: str = ""
     telephone: str = ""
-    siret: str
+    siret: Siret
 
     @property
     def display(self) -> str:

@@ -57,3 +57,14 @@ def book(sample_input) -> WorkbookInput:
 def run_validation(book: WorkbookInput) -> ValidationResult:
     ctx = resolve_context(book)
     return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+
+
+def run_cli(*args: str) -> int:
+    """Run the sofi-bulk command in-process; its exit status."""
+    from sofi_bulk.cli import main
+
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        return exc.code or 0
+    return 0

@@ -46,3 +46,13 @@ def test_bundled_example_workbook_is_current_and_valid():
 
     result = run_validation(read_workbook(ROOT / "examples" / "saisie-exemple.xlsx"))
     assert result.ok and not result.issues and len(result.sessions) == 6
+
+
+def test_every_lheo_extras_key_is_listed_in_the_readme():
+    from sofi_bulk.lheo.export import EXPORTED_FIELDS
+
+    keys = {k for paths in EXPORTED_FIELDS.values() for path in paths for k in re.findall(r"@info='([a-z-]+)'", path)}
+    assert keys, "no extras key found in EXPORTED_FIELDS"
+    text = readme()
+    missing = sorted(k for k in keys if f"`{k}`" not in text)
+    assert not missing, missing

@@ -11,17 +11,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sofi_bulk.cli import main
+from tests.conftest import run_cli
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 def run(*args: str) -> int:
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        return exc.code or 0
-    return 0
+    return run_cli(*args)
 
 
 def test_template_regenerates_over_an_untouched_template_but_not_over_a_filled_one(tmp_path, sample_path, capsys):

@@ -12,20 +12,15 @@ import jsonschema
 import pytest
 from openpyxl import load_workbook
 
-from sofi_bulk.cli import main
 from sofi_bulk.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
 from sofi_bulk.layout import ERRORS_SHEET, FIRST_DATA_ROW, column_of
 from sofi_bulk.models import Submission
 from sofi_bulk.resources import submission_schema
+from tests.conftest import run_cli
 
 
 def run(*args: str) -> int:
-    """Run the CLI in-process; its exit status."""
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        return exc.code or 0
-    return 0
+    return run_cli(*args)
 
 
 def cell(sheet: str, key: str, index: int, part: int = 0) -> str:
