@@ -218,3 +218,16 @@ def test_sessions_group_by_identical_action_values(tmp_path):
     order = [s["session_ref"] for a in actions for s in a["sessions"]]
     assert [src.cells["session_ref"] for src in sources] == [
         f"B{FIRST_DATA_ROW + int(ref[1:]) - 1}" for ref in order]
+
+
+def test_lheo_refuses_a_workbook_with_errors_as_export_does(filled, tmp_path, capsys):
+    out = tmp_path / "offre.xml"
+    assert run("lheo", str(filled), "-o", str(out)) == 1
+    assert not out.exists()
+    assert "Export refusé" in capsys.readouterr().err
+
+
+def test_openpyxl_reads_xml_through_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
