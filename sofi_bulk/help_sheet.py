@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -97,7 +98,7 @@ def write_help_sheet(ws: Worksheet, builder: TemplateBuilder) -> None:
     for lot in builder.lots:
         row += 1
         mandataire = builder.referentiel.organismes[lot.siret_mandataire]
-        for col, value in enumerate([lot.numero, lot.intitule, mandataire.display, lot.id_action_cr,
+        for col, value in enumerate([lot.numero, lot.intitule, mandataire.nom, lot.id_action_cr,
                                      lot.of_mandataire_cr, lot.places, builder.year_of(lot)], start=1):
             ws.cell(row=row, column=col, value=value)
     row += 2
@@ -106,6 +107,7 @@ def write_help_sheet(ws: Worksheet, builder: TemplateBuilder) -> None:
     for col, title in enumerate(DICT_HEADERS, start=1):
         cell = ws.cell(row=row, column=col, value=title)
         cell.font = Font(bold=True)
+    widths = [18, 30, 16, 11, 12, 40, 40, 60, 40]
     for fld in FIELDS:
         row += 1
         _, fill = LEVEL_COLOURS[fld.level]
@@ -117,6 +119,9 @@ def write_help_sheet(ws: Worksheet, builder: TemplateBuilder) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if col <= 3:
                 cell.fill = PatternFill("solid", fgColor=fill)
-    for letter, width in zip("ABCDEFGHI", [18, 30, 16, 11, 12, 40, 40, 60, 40], strict=True):
+        # spreadsheets do not grow wrapped rows of a file they open: size them here
+        lines = max(math.ceil(len(str(v)) / (w * 1.1)) for v, w in zip(values, widths, strict=True))
+        ws.row_dimensions[row].height = 15 * max(1, lines)
+    for letter, width in zip("ABCDEFGHI", widths, strict=True):
         ws.column_dimensions[letter].width = width
     ws.sheet_view.showGridLines = False
