@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from sofi_bulk.fields import LEVEL_LABELS
 from sofi_bulk.issues import Issue, Severity
 from sofi_bulk.layout import (
     DATA_SHEETS,
@@ -28,6 +29,7 @@ from sofi_bulk.layout import (
     TOOL_SHEETS,
     column_of,
 )
+from sofi_bulk.parse import FormulaError
 from sofi_bulk.reader import WorkbookInput
 from sofi_bulk.safety import check_output_path
 from sofi_bulk.template import TemplateBuilder, select_lots
@@ -62,6 +64,8 @@ class Annotator:
                                        session_rows=max(1000, rows[DATA_SHEETS[0]]),
                                        child_rows=max(2000, rows[DATA_SHEETS[1]], rows[DATA_SHEETS[2]]))
         self.out = self.builder.book
+        self.extra_targets: dict[str, dict[int, int]] = {}
+        self.outside: list[tuple[str, str, Any]] = []
         # (canonical sheet, output row) -> issues
         self.row_issues: dict[tuple[str, int], list[Issue]] = defaultdict(list)
         self.located: list[tuple[Issue, str | None, str | None]] = []  # issue, sheet, A1 in the copy
@@ -81,20 +85,27 @@ class Annotator:
             rows = self.book.sheets[smap.sheet]
             ws = self.out[sheet]
             targets = {idx: column_of(sheet, key, part).index for (key, part), idx in smap.columns.items()}
-            extra = self._extra_columns(ws, smap)
+            extra = self._extra_columns(ws, smap, rows)
+            self.extra_targets[sheet] = dict(extra)
             for r in range(smap.header_row, len(rows)):
                 out_row = self.out_row(smap, r + 1)
                 row = rows[r]
                 for idx, target in list(targets.items()) + extra:
                     value = row[idx] if idx < len(row) else None
-                    ws.cell(row=out_row, column=target, value=_cell_value(value))
+                    _put(ws.cell(row=out_row, column=target), value)
+            self._keep_above_header(smap, rows)
 
-    def _extra_columns(self, ws: Any, smap: SheetMap) -> list[tuple[int, int]]:
-        """Columns the user added: kept, after the template's own."""
+    def _extra_columns(self, ws: Any, smap: SheetMap, rows: list[list[Any]]) -> list[tuple[int, int]]:
+        """Columns the template does not know (added, duplicated, without header): kept, after its own."""
+        known = set(smap.columns.values()) | ({smap.status_column} if smap.status_column is not None else set())
+        headers = rows[smap.header_row - 1] if smap.header_row - 1 < len(rows) else []
+        used = sorted({c for row in rows[smap.header_row - 1:] for c, v in enumerate(row)
+                       if c not in known and v not in (None, "")})
         pairs = []
         next_col = ws.max_column + 1
-        for idx, header in smap.unknown:
-            cell = ws.cell(row=HEADER_ROW, column=next_col, value=header)
+        for idx in used:
+            header = headers[idx] if idx < len(headers) and headers[idx] not in (None, "") else ""
+            cell = ws.cell(row=HEADER_ROW, column=next_col, value=_cell_value(header))
             cell.font = Font(bold=True, italic=True)
             ws.column_dimensions[get_column_letter(next_col)].width = 18
             for r in range(FIRST_DATA_ROW, self.builder.last_row(ws.title) + 1):
@@ -103,17 +114,39 @@ class Annotator:
             next_col += 1
         return pairs
 
+    def _keep_above_header(self, smap: SheetMap, rows: list[list[Any]]) -> None:
+        """Notes typed above the header row have no place in the template: list them."""
+        ours = {fold(label) for label in LEVEL_LABELS.values()}
+        for r in range(0, smap.header_row - 1):
+            for c, value in enumerate(rows[r] if r < len(rows) else []):
+                if value in (None, "") or fold(str(value)) in ours:
+                    continue
+                self.outside.append((smap.sheet, f"{get_column_letter(c + 1)}{r + 1}", value))
+
     def out_row(self, smap: SheetMap, row: int) -> int:
         return row - smap.header_row + HEADER_ROW
 
     def copy_other_sheets(self) -> None:
+        """The user's own sheets (and a data sheet whose headers were not found), kept as values,
+        in their order, right after the data sheets."""
         known = {fold(n) for n in (*DATA_SHEETS, *TOOL_SHEETS)}
+        mapped = {smap.sheet for smap in self.result.maps.values()}
+        position = len(DATA_SHEETS) + 1
         for name, rows in self.book.sheets.items():
-            if fold(name) in known:
+            if fold(name) in known and (name in mapped or fold(name) not in {fold(s) for s in DATA_SHEETS}):
                 continue
-            ws = self.out.create_sheet(name[:31])
-            for row in rows:
-                ws.append([_cell_value(v) for v in row])
+            title = name[:31] if fold(name) not in known else f"{name[:22]} (copie)"
+            ws = self.out.create_sheet(title, index=position)
+            position += 1
+            for r, row in enumerate(rows, start=1):
+                for c, value in enumerate(row, start=1):
+                    if value not in (None, ""):
+                        _put(ws.cell(row=r, column=c), value)
+        if self.outside:
+            ws = self.out.create_sheet("Hors modèle", index=position)
+            ws.append(["Feuille", "Cellule", "Valeur (au-dessus des en-têtes, sans place dans le modèle)"])
+            for sheet, ref, value in self.outside:
+                ws.append([sheet, ref, _cell_value(value)])
 
     # --- marks ------------------------------------------------------------------------------
     def locate(self, issue: Issue) -> tuple[str | None, str | None]:
@@ -121,12 +154,16 @@ class Annotator:
                           self.result.maps[s].sheet == issue.sheet), None)
         if canonical is None:
             canonical = next((s for s in DATA_SHEETS if fold(s) == fold(issue.sheet)), None)
+        if canonical is not None and issue.cell is None and issue.code == "colonne-manquante" and issue.field:
+            return canonical, f"{column_of(canonical, issue.field).letter}{HEADER_ROW}"  # re-created, empty
         if canonical is None or issue.cell is None:
             return canonical, None
         smap = self.result.maps[canonical]
         letters, row = coordinate_from_string(issue.cell)
         idx = column_index_from_string(letters) - 1
         target = next((column_of(canonical, k, p).index for (k, p), i in smap.columns.items() if i == idx), None)
+        if target is None:
+            target = self.extra_targets.get(canonical, {}).get(idx)
         if target is None:
             return canonical, None
         return canonical, f"{get_column_letter(target)}{self.out_row(smap, row)}"
@@ -150,6 +187,11 @@ class Annotator:
             target.comment = note
         self.write_status()
 
+    @property
+    def sheet_errors(self) -> set[str]:
+        return {sheet for issue, sheet, _ in self.located
+                if sheet and issue.row is None and issue.severity is Severity.ERROR}
+
     def write_status(self) -> None:
         records = {DATA_SHEETS[0]: self.result.sessions, DATA_SHEETS[1]: self.result.infos,
                    DATA_SHEETS[2]: self.result.periodes}
@@ -164,7 +206,10 @@ class Annotator:
                 errors = sum(1 for i in issues if i.severity is Severity.ERROR)
                 warnings = len(issues) - errors
                 cell = ws.cell(row=out_row, column=1)
-                if errors:
+                if not issues and sheet in self.sheet_errors:
+                    cell.value = "✖ voir Erreurs"  # a column the whole sheet lacks
+                    cell.fill = ERROR_FILL
+                elif errors:
                     cell.value = "✖ " + _plural(errors, "erreur")
                     cell.fill = ERROR_FILL
                 elif warnings:
@@ -218,11 +263,18 @@ class Annotator:
         return self.builder
 
 
+def _put(cell: Any, value: Any) -> None:
+    """Write a value read from the user's file, keeping text as text (even '=Nantes')."""
+    cell.value = _cell_value(value)
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"  # openpyxl would write it as a formula
+
+
 def _cell_value(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
-    if isinstance(value, str) and value.startswith("="):
-        return value  # calamine gives values, not formulas; a leading '=' is the user's text
+    if isinstance(value, FormulaError):
+        return value.code  # the error the user sees (#DIV/0!); its formula is not kept
     return value
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from sofi_bulk import __version__
 from sofi_bulk.errors import UserError
@@ -114,11 +115,11 @@ def template_cmd(referentiel: str | None, programme: str, lots: tuple[str, ...],
     builder = write_template(out, load_profile(programme), ref, lots=list(lots) or None, siret=siret, inputs=inputs,
                              force=force)
     lots_text = ", ".join(lot.numero for lot in builder.lots)
-    console.print(f"[green]✔[/] Modèle écrit : [bold]{out}[/] ({builder.profile.label} ; lots {lots_text} ; "
+    console.print(f"[green]✔[/] Modèle écrit : [bold]{escape(str(out))}[/] ({builder.profile.label} ; lots {escape(str(lots_text))} ; "
                   f"{builder.rows['Sessions']} lignes de session).")
     if referentiel is None:
         _example_warning()
-    console.print(f"Remplissez-le, puis contrôlez-le : sofi-bulk validate {out.name} -o {out.stem}-annotee.xlsx")
+    console.print(f"Remplissez-le, puis contrôlez-le : sofi-bulk validate {escape(str(out.name))} -o {escape(str(out.stem))}-annotee.xlsx")
 
 
 # --- validate ------------------------------------------------------------------------------
@@ -169,9 +170,9 @@ def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | 
         write_annotated(out, source, book, result, force=True)  # checked above
         if fmt != "json":
             todo = " : corrigez-la, puis contrôlez-la à nouveau" if result.issues else ""
-            console.print(f"Copie annotée écrite : [bold]{out}[/]{todo}.")
+            console.print(f"Copie annotée écrite : [bold]{escape(str(out))}[/]{todo}.")
     elif result.issues and fmt != "json":
-        console.print(f"Pour une copie annotée : sofi-bulk validate {source.name} -o {source.stem}-annotee.xlsx")
+        console.print(f"Pour une copie annotée : sofi-bulk validate {escape(str(source.name))} -o {escape(str(source.stem))}-annotee.xlsx")
     sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
 
 
@@ -201,11 +202,11 @@ def export_cmd(fichier: str, output: str | None, referentiel: str | None, progra
     data = build_submission(result)
     write_bytes_atomic(out, dumps(data).encode("utf-8"))
     n, f = data["header"]["session_count"], len(data["formations"])
-    console.print(f"[green]✔[/] Soumission écrite : [bold]{out}[/] ({_plural(n, 'session')}, {_plural(f, 'formation')}).")
+    console.print(f"[green]✔[/] Soumission écrite : [bold]{escape(str(out))}[/] ({_plural(n, 'session')}, {_plural(f, 'formation')}).")
     if _is_example(book.meta):
         _example_warning()
     if result.warnings:
-        console.print(f"[yellow]⚠ {len(result.warnings)} avertissement(s)[/] : voir sofi-bulk validate {source.name}")
+        console.print(f"[yellow]⚠ {len(result.warnings)} avertissement(s)[/] : voir sofi-bulk validate {escape(str(source.name))}")
 
 
 # --- lheo -----------------------------------------------------------------------------------
@@ -243,7 +244,7 @@ def lheo_cmd(fichier: str, output: str | None, referentiel: str | None, programm
         xml = submission_to_lheo(data, result.profile, sources)
     write_lheo(out, xml)
     n = data["header"]["session_count"]
-    console.print(f"[green]✔[/] Fichier LHEO 2.3 écrit et validé par le XSD officiel : [bold]{out}[/] "
+    console.print(f"[green]✔[/] Fichier LHEO 2.3 écrit et validé par le XSD officiel : [bold]{escape(str(out))}[/] "
                   f"({_plural(n, 'session')}).")
 
 
@@ -278,7 +279,7 @@ def _refuse(result: Any) -> None:
 
     print_report(result, err_console, shown=10)
     err_console.print(f"[bold red]Export refusé[/] : corrigez les erreurs (sofi-bulk validate "
-                      f"{Path(result.book_name).name} -o {Path(result.book_name).stem}-annotee.xlsx), puis recommencez.")
+                      f"{escape(Path(result.book_name).name)} -o {escape(Path(result.book_name).stem)}-annotee.xlsx), puis recommencez.")
     sys.exit(EXIT_INVALID)
 
 
@@ -337,11 +338,18 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("Interrompu.")
         sys.exit(EXIT_BAD_INPUT)
     except UserError as exc:
-        err_console.print(f"[bold red]Erreur[/] : {exc}", soft_wrap=True)
+        err_console.print(f"[bold red]Erreur[/] : {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         err_console.print("Interrompu.")
         sys.exit(130)
+    except OSError as exc:  # a file that vanished or cannot be read mid-way
+        err_console.print(f"[bold red]Erreur[/] : {escape(str(exc.filename or ''))} : lecture ou écriture impossible "
+                          f"({escape(exc.strerror or 'erreur système')}).")
+        sys.exit(EXIT_BAD_INPUT)
+    except RecursionError:
+        err_console.print("[bold red]Erreur[/] : fichier trop profondément imbriqué ; il est refusé.")
+        sys.exit(EXIT_BAD_INPUT)
     except MemoryError:
         err_console.print("[bold red]Erreur[/] : fichier trop volumineux pour la mémoire disponible.")
         sys.exit(EXIT_BAD_INPUT)

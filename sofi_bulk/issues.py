@@ -31,12 +31,16 @@ ISSUE_TYPES: dict[str, IssueType] = {
     for t in [
         # structure
         IssueType("colonne-manquante", E, "Colonne obligatoire absente",
-                  "La colonne obligatoire « {col} » est absente de la feuille {sheet}. Rétablissez-la "
-                  "(copiez l'en-tête depuis un modèle neuf) ou générez un nouveau modèle."),
+                  "La colonne obligatoire « {col} » est absente de la feuille {sheet} : aucune ligne n'a donc "
+                  "cette valeur. Rétablissez la colonne (la copie annotée la contient, vide) et remplissez-la."),
         IssueType("colonne-en-double", W, "Colonne en double",
                   "La colonne « {col} » apparaît plusieurs fois ; seule la première ({first}) est lue."),
         IssueType("feuille-manquante", W, "Feuille absente",
                   "La feuille « {sheet} » est absente : ses lignes ne sont pas contrôlées."),
+        IssueType("en-tetes-introuvables", E, "En-têtes introuvables",
+                  "La feuille « {sheet} » est là, mais sa ligne d'en-têtes est introuvable dans ses 30 "
+                  "premières lignes : ses lignes ne sont pas lues. Rétablissez les en-têtes du modèle "
+                  "(la copie annotée garde la feuille telle quelle, sous le nom « … (copie) »)."),
         IssueType("metadonnees-absentes", W, "Classeur sans métadonnées",
                   "Ce classeur n'a pas été généré par sofi-bulk (feuille _meta absente) : contrôle fait "
                   "avec le programme {programme} et le référentiel {referentiel}."),
@@ -57,6 +61,12 @@ ISSUE_TYPES: dict[str, IssueType] = {
         IssueType("caracteres-invalides", E, "Caractères invisibles",
                   "« {col} » contient des caractères de contrôle invisibles (souvent venus d'un copier-coller). "
                   "Retapez le texte ou collez-le sans mise en forme."),
+        IssueType("formule-en-erreur", E, "Formule en erreur",
+                  "« {col} » : la formule de cette cellule donne une erreur ({error}). Corrigez la formule, "
+                  "ou saisissez la valeur elle-même."),
+        IssueType("cellules-fusionnees", W, "Cellules fusionnées",
+                  "Cellules fusionnées {range} : la valeur « {value} » est reprise sur chacune des lignes. "
+                  "Défusionnez-les dans votre classeur (la copie annotée les présente défusionnées)."),
         IssueType("date-invalide", E, "Date illisible",
                   "« {col} » : « {value} » n'est pas une date. Saisissez-la au format jj/mm/aaaa (ex. 10/02/2025)."),
         IssueType("date-impossible", E, "Date impossible",
@@ -98,6 +108,16 @@ ISSUE_TYPES: dict[str, IssueType] = {
                   "« {col} » : l'organisme responsable doit être le mandataire du lot {lot} : « {expected} »."),
         IssueType("code-externe", E, "Code externe incorrect",
                   "« {col} » : « {value} » ne correspond pas au lot {lot} ; la valeur attendue est « {expected} » (ou laissez vide)."),
+        IssueType("prerequis-trop-longs", E, "Pré-requis trop longs pour LHEO",
+                  "« Pré-requis » et « Commentaire pré-requis » forment ensemble {length} caractères ; LHEO "
+                  "les réunit dans un seul texte de {max} caractères au plus. Raccourcissez l'un ou l'autre "
+                  "de {excess} caractères."),
+        IssueType("nombre-ambigu", E, "Nombre ambigu",
+                  "« {col} » : dans « {value} », le point sépare-t-il les milliers ou les décimales ? Saisissez "
+                  "{thousands} ou {decimal} (virgule décimale)."),
+        IssueType("organisme-inconnu", E, "Organisme inconnu",
+                  "« {col} » : « {value} » n'est pas un organisme du référentiel. Choisissez le mandataire du "
+                  "lot dans la liste."),
         IssueType("referentiel-incomplet", W, "Référentiel incomplet",
                   "« {col} » : {what} manque dans le référentiel ({table} {ident}) ; l'export LHEO l'exige. "
                   "Faites compléter le référentiel de la Région."),

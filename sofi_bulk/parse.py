@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,16 @@ from sofi_bulk.codes import TABLES
 from sofi_bulk.fields import Field, Kind
 from sofi_bulk.text import clean, fold, fr_number
 from sofi_bulk.values import digits_code, siret_is_valid
+
+
+@dataclass(frozen=True)
+class FormulaError:
+    """A cell whose formula evaluates to an error: #DIV/0!, #N/A, #NOM?…"""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class CellError(Exception):
@@ -50,6 +61,8 @@ def is_empty(raw: Any) -> bool:
 
 def as_text(raw: Any) -> str:
     """A cell as text, the way the user sees it (12.0 -> '12', dates as jj/mm/aaaa)."""
+    if isinstance(raw, FormulaError):
+        return raw.code
     if isinstance(raw, bool):
         return "VRAI" if raw else "FAUX"
     if isinstance(raw, float) and raw.is_integer():
@@ -72,6 +85,8 @@ def parse_number(raw: Any) -> float:
     if not isinstance(raw, str):
         raise CellError("nombre-invalide")
     text = clean(raw).replace(" ", "").replace("€", "").replace("EUR", "").replace("%", "")
+    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text):  # 3.200: thousands or 3,2?
+        raise CellError("nombre-ambigu", thousands=text.replace(".", ""), decimal=text.replace(".", ",", 1))
     text = re.sub(r"(?i)(heures?|h)$", "", text)
     if "," in text and "." in text:  # 1.234,50 or 1,234.50: the last mark is the decimal one
         if text.rfind(",") > text.rfind("."):
@@ -269,6 +284,8 @@ def parse_text(raw: Any, fld: Field) -> str:
 
 def parse_scalar(fld: Field, raw: Any) -> Any:
     """Parse one non-empty cell of a field; references stay as keys (checked later)."""
+    if isinstance(raw, FormulaError):
+        raise CellError("formule-en-erreur", error=raw.code)
     kind = fld.kind
     if kind is Kind.CODE:
         return parse_code(fld, raw)
@@ -293,7 +310,7 @@ def parse_scalar(fld: Field, raw: Any) -> Any:
     if kind is Kind.SIRET:
         return parse_siret(raw)
     if kind is Kind.ORGANISME:
-        return parse_siret(reference_token(raw))
+        return code_token(raw)  # a SIRET, "SIRET - nom" or the name: resolved by the rules
     if kind in (Kind.SITE, Kind.CONTACT):
         return code_token(raw)  # resolved against the référentiel by the rules
     if kind is Kind.FAS:

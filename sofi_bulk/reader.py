@@ -12,7 +12,9 @@ from typing import Any
 
 from sofi_bulk.errors import WorkbookError
 from sofi_bulk.layout import META_SHEET
+from sofi_bulk.parse import FormulaError
 from sofi_bulk.safety import check_xlsx_container
+from sofi_bulk.xlsx_scan import scan_workbook
 
 Rows = list[list[Any]]
 
@@ -25,6 +27,7 @@ class WorkbookInput:
     sheets: dict[str, Rows]
     meta: dict[str, str] = field(default_factory=dict)
     referentiel_json: str | None = None
+    merges: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)  # 0-based, inclusive
 
     @classmethod
     def from_sheets(cls, name: str, sheets: dict[str, Rows]) -> WorkbookInput:
@@ -45,19 +48,31 @@ class WorkbookInput:
 
 def read_workbook(path: Path) -> WorkbookInput:
     check_xlsx_container(path)
+    scans = scan_workbook(path)  # refuses a far-away cell before calamine allocates its grid
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-        sheets = {
-            name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            for name in book.sheet_names
-        }
+        sheets: dict[str, Rows] = {}
+        merges: dict[str, list[tuple[int, int, int, int]]] = {}
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            scan = scans.get(name)
+            for (r, c), text in (scan.errors.items() if scan else ()):
+                while len(rows) <= r:
+                    rows.append([])
+                rows[r].extend([None] * (c + 1 - len(rows[r])))
+                rows[r][c] = FormulaError(text)  # readers return "" for #DIV/0!, #N/A…
+            sheets[name] = rows
+            merges[name] = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
     except WorkbookError:
         raise
     except Exception as exc:  # calamine's own error classes: corrupt parts, bad XML
         raise WorkbookError(f"{path.name} : classeur illisible ou endommagé : une de ses parties est "
                             "invalide. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau "
                             "au format .xlsx.") from exc
-    return WorkbookInput.from_sheets(path.name, sheets)
+    result = WorkbookInput.from_sheets(path.name, sheets)
+    result.merges = merges
+    return result
 

@@ -156,6 +156,7 @@ class Referentiel:
 
     def find_site(self, text: str) -> Site | None:
         """A site from its code, its "code - libellé" display or its libellé alone."""
+        text = text.replace("\u2013", "-").replace("\u2014", "-")
         if text in self.sites:
             return self.sites[text]
         head = text.partition(" - ")[0].strip()
@@ -165,8 +166,19 @@ class Referentiel:
         hits = [s for s in self.sites.values() if key in (fold(s.libelle), fold(s.display))]
         return hits[0] if len(hits) == 1 else None
 
+    def find_organisme(self, text: str) -> Organisme | None:
+        """An organisme from its SIRET (spaces allowed), "SIRET - nom", its name or raison sociale."""
+        head = text.replace("\u2013", "-").replace("\u2014", "-").partition(" - ")[0]
+        siret = "".join(head.split())
+        if siret in self.organismes:
+            return self.organismes[siret]
+        key = fold(text)
+        hits = [o for o in self.organismes.values() if key in (fold(o.nom), fold(o.raison_sociale), fold(o.display))]
+        return hits[0] if len(hits) == 1 else None
+
     def find_contact(self, text: str) -> Contact | None:
         """A contact from its id, its display, or "Prénom Nom" / "Nom Prénom"."""
+        text = text.replace("\u2013", "-").replace("\u2014", "-")
         if text in self.contacts:
             return self.contacts[text]
         head = text.partition(" - ")[0].strip()
@@ -253,6 +265,9 @@ def _read_xlsx(path: Path) -> dict[str, tuple[str, Rows]]:
     from sofi_bulk.safety import check_xlsx_container
 
     check_xlsx_container(path)
+    from sofi_bulk.xlsx_scan import scan_workbook
+
+    scan_workbook(path)  # a far-away cell would make the reader allocate a huge grid
     from python_calamine import CalamineWorkbook
 
     try:

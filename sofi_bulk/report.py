@@ -26,7 +26,7 @@ def summary_line(result: ValidationResult) -> str:
 
 def print_report(result: ValidationResult, console: Console, *, shown: int = SHOWN) -> None:
     console.print(
-        f"[bold]Contrôle de {result.book_name}[/] : {_plural(len(result.sessions), 'session')}, "
+        f"[bold]Contrôle de {escape(result.book_name)}[/] : {_plural(len(result.sessions), 'session')}, "
         f"{_plural(len(result.infos), 'information')} collective{'s' if len(result.infos) > 1 else ''}, "
         f"{_plural(len(result.periodes), 'période')} d'inscription "
         f"(programme {result.profile.label})."
@@ -39,10 +39,10 @@ def print_report(result: ValidationResult, console: Console, *, shown: int = SHO
     per_sheet: Counter[tuple[str, Severity]] = Counter((i.sheet, i.severity) for i in result.issues)
     for sheet in dict.fromkeys(i.sheet for i in result.issues):
         e, w = per_sheet[(sheet, Severity.ERROR)], per_sheet[(sheet, Severity.WARNING)]
-        console.print(f"  • {sheet} : {_plural(e, 'erreur')}, {_plural(w, 'avertissement')}")
+        console.print(f"  • {escape(sheet)} : {_plural(e, 'erreur')}, {_plural(w, 'avertissement')}")
     for issue in result.issues[:shown]:
         where = f"{issue.sheet}!{issue.cell}" if issue.cell else issue.sheet
-        console.print(f"{ICONS[issue.severity]} [bold]{where}[/] : {escape(issue.message)} [dim]({issue.code})[/]",
+        console.print(f"{ICONS[issue.severity]} [bold]{escape(where)}[/] : {escape(issue.message)} [dim]({issue.code})[/]",
                       soft_wrap=True)
     rest = len(result.issues) - shown
     if rest > 0:

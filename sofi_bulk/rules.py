@@ -15,6 +15,7 @@ from sofi_bulk.fields import BY_KEY, Kind
 from sofi_bulk.issues import make_issue
 from sofi_bulk.referentiel import Lot
 from sofi_bulk.text import fold
+from sofi_bulk.values import digits_code, siret_is_valid
 
 if TYPE_CHECKING:
     from sofi_bulk.validate import Record, ValidationResult
@@ -111,6 +112,18 @@ class RuleChecker:
         for key in ("site", "delivery_site"):
             if rec.get(key) in self.ref.sites and key not in rec.bad:
                 self.check_complete(rec, key, "sites", rec.get(key), ADDRESS)
+        typed = rec.get("responsible_org")
+        if typed is not None and "responsible_org" not in rec.bad:
+            org = self.ref.find_organisme(typed)
+            if org is not None:
+                rec.values["responsible_org"] = org.siret
+            else:
+                siret = digits_code("".join(typed.replace("\u2013", "-").partition(" - ")[0].split()), 14)
+                code = "organisme-inconnu" if siret and siret_is_valid(siret) else "siret-invalide"
+                if siret is None and not any(ch.isdigit() for ch in typed):
+                    code = "organisme-inconnu"
+                self.add(code, rec, "responsible_org", value=typed)
+                rec.bad.add("responsible_org")
         if lot:
             mandataire = self.ref.organismes[lot.siret_mandataire]
             self.check_complete(rec, "responsible_org", "organismes", lot.siret_mandataire,
@@ -146,7 +159,7 @@ class RuleChecker:
         prereq, comment = rec.get("prerequisites") or "", rec.get("prerequisites_comment") or ""
         if prereq and comment and len(prereq) + 1 + len(comment) > 3000:
             total = len(prereq) + 1 + len(comment)
-            self.add("texte-trop-long", rec, "prerequisites_comment", length=total, max=3000, excess=total - 3000)
+            self.add("prerequis-trop-longs", rec, "prerequisites_comment", length=total, max=3000, excess=total - 3000)
 
     def check_fees(self, rec: Record) -> None:
         if not self.usable(rec, "fee_excl_tax", "vat_rate", "fee_incl_tax"):

@@ -113,7 +113,10 @@ def check_output_path(output: Path, inputs: list[Path], force: bool = True) -> N
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file in the same folder, then rename: never half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UserError(f"{path} : écriture impossible dans {path.parent} (droits d'accès ?).") from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -122,6 +125,10 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         os.umask(umask)
         os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates 0600; give the usual rights
         os.replace(tmp_path, path)
+    except OSError as exc:
+        tmp_path.unlink(missing_ok=True)
+        raise UserError(f"{path} : écriture impossible (fichier ouvert dans Excel, disque plein, "
+                        "droits d'accès ?). Fermez-le ou choisissez un autre nom, puis recommencez.") from exc
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
@@ -138,12 +145,14 @@ def content_fingerprint(sheets: dict[str, list[list[Any]]]) -> str:
     The tool stamps it in ``_meta`` when it writes a workbook; a file whose values still
     hash the same holds nothing the user typed since, so it may be replaced.
     """
-    from sofi_bulk.layout import DATA_SHEETS
+    from sofi_bulk.layout import META_SHEET
     from sofi_bulk.parse import as_text
 
     digest = hashlib.sha256()
-    for sheet in DATA_SHEETS:
-        for r, row in enumerate(sheets.get(sheet, [])):
+    for sheet in sorted(sheets):
+        if sheet == META_SHEET:
+            continue
+        for r, row in enumerate(sheets[sheet]):
             for c, value in enumerate(row):
                 if value is None or value == "":
                     continue

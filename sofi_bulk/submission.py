@@ -184,5 +184,32 @@ def build_submission(result: ValidationResult, generated_at: dt.datetime | None 
     return data
 
 
+def check_submission(data: dict[str, Any]) -> list[str]:
+    """What a schema cannot say about a submission read back from a file (French)."""
+    from sofi_bulk.profile import available_profiles
+
+    problems = []
+    header = data["header"]
+    if header["programme"] not in available_profiles():
+        problems.append(f"header.programme : programme « {header['programme']} » inconnu "
+                        f"(programmes connus : {', '.join(available_profiles())}).")
+    sessions = [(f, a, s) for f, formation in enumerate(data["formations"])
+                for a, action in enumerate(formation["actions"]) for s, _ in enumerate(action["sessions"])]
+    if header["session_count"] != len(sessions):
+        problems.append(f"header.session_count : {header['session_count']} annoncée(s), {len(sessions)} présente(s).")
+    for f, a, s in sessions:
+        session = data["formations"][f]["actions"][a]["sessions"][s]
+        where = f"formations[{f}].actions[{a}].sessions[{s}]"
+        if session["end_date"] < session["start_date"]:
+            problems.append(f"{where}.end_date : la date de fin précède la date de début.")
+        for k, period in enumerate(session.get("periodes_inscription", [])):
+            if period.get("pi_end") and period["pi_end"] < period["pi_start"]:
+                problems.append(f"{where}.periodes_inscription[{k}].pi_end : la fin précède le début.")
+        for k, info in enumerate(session.get("informations_collectives", [])):
+            if info["ic_date"] > session["start_date"]:
+                problems.append(f"{where}.informations_collectives[{k}].ic_date : après le début de la session.")
+    return problems
+
+
 def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -128,8 +128,7 @@ class TemplateBuilder:
         """Write atomically, stamping the values' fingerprint (see safety.check_overwrite)."""
         from sofi_bulk.safety import content_fingerprint
 
-        sheets = {name: [list(row) for row in self.book[name].iter_rows(values_only=True)]
-                  for name in DATA_SHEETS if name in self.book.sheetnames}
+        sheets = {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in self.book.worksheets}
         self._fingerprint_cell.value = content_fingerprint(sheets)
         write_atomic(path, lambda tmp: self.book.save(tmp))
 
@@ -476,6 +475,11 @@ def select_lots(profile: Profile, referentiel: Referentiel, lots: list[str] | No
                             f"ses lots : {own}.")
         who = f" pour le SIRET {siret}" if siret else ""
         raise UserError(f"Aucun lot du programme « {profile.label} »{who} dans le référentiel.")
+    for lot in selected:  # a lot without sites or contacts gives a workbook that can never be filled
+        for what, found in (("site", referentiel.sites_for(lot)), ("contact", referentiel.contacts_for(lot))):
+            if not found:
+                raise UserError(f"Référentiel {Path(referentiel.source).name} : le lot {lot.numero} n'a aucun {what} "
+                                f"(feuille « {what}s », SIRET {', '.join(lot.sirets)}) ; complétez le référentiel.")
     return selected
 
 

@@ -30,7 +30,7 @@ from sofi_bulk.reader import WorkbookInput
 from sofi_bulk.referentiel import Referentiel
 from sofi_bulk.text import fold
 
-HEADER_SCAN_ROWS = 10
+HEADER_SCAN_ROWS = 30
 
 REQUIRED_HINTS: dict[Kind, str] = {
     Kind.CODE: "choisissez une valeur dans la liste.",
@@ -357,10 +357,11 @@ def read_records(book: WorkbookInput, sheet: str, profile: Profile, issues: list
         if sheet == SESSIONS_SHEET:
             raise WorkbookError(f"{book.name} : feuille « {actual} » sans ligne d'en-têtes reconnue "
                                 "(Réf. session, Numéro lot CR, Date début…).")
-        issues.append(make_issue("feuille-manquante", sheet, None))
+        issues.append(make_issue("en-tetes-introuvables", actual, None))
         return []
     smap.sheet = actual
     maps[sheet] = smap
+    unmerge(actual, rows, book.merges.get(actual, []), smap.header_row, issues)
     parser = RowParser(actual, smap, profile, issues)
     records = []
     for r in range(smap.header_row, len(rows)):
@@ -369,6 +370,24 @@ def read_records(book: WorkbookInput, sheet: str, profile: Profile, issues: list
             continue
         records.append(parser.parse(row, r + 1))
     return records
+
+
+def unmerge(sheet: str, rows: list[list[Any]], merges: list[tuple[int, int, int, int]], header_row: int,
+            issues: list[Issue]) -> None:
+    """Give every cell of a merged range in the data area the value of its top-left cell."""
+    for r0, c0, r1, c1 in merges:
+        if r0 < header_row or r0 >= len(rows):
+            continue  # the coloured band and headers: not data
+        value = rows[r0][c0] if c0 < len(rows[r0]) else None
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            row.extend([None] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = value
+        if value not in (None, ""):
+            area = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
+            issues.append(make_issue("cellules-fusionnees", sheet, f"{get_column_letter(c0 + 1)}{r0 + 1}",
+                                     row=r0 + 1, value=value, range=area))
 
 
 def validate_book(book: WorkbookInput, profile: Profile, referentiel: Referentiel,

@@ -209,7 +209,9 @@ def test_lot_places_against_the_order_is_a_warning(book):
 def test_prerequisites_and_comment_fit_lheo_together(book):
     put(book, SESSIONS_SHEET, "prerequisites", 0, "p" * 1600)
     cell = put(book, SESSIONS_SHEET, "prerequisites_comment", 0, "c" * 1600)
-    assert_only(run_validation(book), "texte-trop-long", cell)
+    result = run_validation(book)
+    assert_only(result, "prerequis-trop-longs", cell)
+    assert "ensemble 3201 caractères" in result.issues[0].message
 
 
 def test_columns_found_by_header_not_position(book):
@@ -300,3 +302,20 @@ def test_american_dates_get_a_hint(book):
 def test_invisible_characters_in_a_session_reference(book):
     cell = put(book, SESSIONS_SHEET, "session_ref", 0, "S0\u200b01")
     assert ("caracteres-invalides", cell) in found(run_validation(book))
+
+
+@pytest.mark.parametrize("typed", ["441 987 658 00016", "441\u00a0987\u00a0658\u00a000016", 44198765800016.0,
+                                   "44198765800016 - Institut Ligérien de Formation",
+                                   "44198765800016 \u2013 Institut Ligérien de Formation",
+                                   "Institut Ligérien de Formation", "INSTITUT LIGERIEN DE FORMATION"])
+def test_organisme_responsable_as_users_type_it(book, typed):
+    put(book, SESSIONS_SHEET, "responsible_org", 0, typed)
+    result = run_validation(book)
+    assert result.issues == [] and result.sessions[0].get("responsible_org") == "44198765800016"
+
+
+@pytest.mark.parametrize("typed, code", [("44198765800017", "siret-invalide"), (4419876580001, "siret-invalide"),
+                                         ("72312345100020", "organisme-inconnu"), ("Institut Inconnu", "organisme-inconnu")])
+def test_unknown_organisme_responsable(book, typed, code):
+    cell = put(book, SESSIONS_SHEET, "responsible_org", 0, typed)
+    assert_only(run_validation(book), code, cell)

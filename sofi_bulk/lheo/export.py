@@ -37,6 +37,7 @@ from sofi_bulk.safety import write_bytes_atomic
 from sofi_bulk.submission import SessionSource
 
 NS = "http://lheo.gouv.fr/2.3"
+MAX_JSON_BYTES = 200 * 1024 * 1024
 XS = "{http://www.w3.org/2001/XMLSchema}"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 PUBLIC_VISE_MAX = 250  # info-public-vise maxLength in the XSD
@@ -1042,6 +1043,8 @@ def load_submission_json(path: Path) -> dict[str, Any]:
     """Read a submission JSON written by « sofi-bulk export », refusing anything else plainly."""
     name = path.name
     try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise UserError(f"{name} : fichier trop volumineux pour une soumission ({path.stat().st_size // 2**20} Mio).")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise UserError(f"{name} : fichier introuvable.") from None
@@ -1055,6 +1058,8 @@ def load_submission_json(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise UserError(f"{name} : ce n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno} : "
                         "syntaxe incorrecte) ; donnez la soumission écrite par « sofi-bulk export ».") from None
+    except RecursionError:
+        raise UserError(f"{name} : JSON imbriqué à l'excès ; ce n'est pas une soumission sofi-bulk.") from None
     errors = sorted(_submission_validator().iter_errors(data), key=lambda e: (list(map(str, e.path)), e.validator))
     if errors:
         found = [f"{where} : {reason}" for e in errors for where, reason in _schema_problems(e)]
@@ -1063,5 +1068,10 @@ def load_submission_json(path: Path) -> dict[str, Any]:
         more = f"\n- … et {len(found) - 20} autre(s)." if len(found) > 20 else ""
         raise UserError(f"{name} : ce n'est pas une soumission sofi-bulk valide ({len(found)} "
                         f"problème{'s' if len(found) > 1 else ''}) :\n{lines}{more}")
+    from sofi_bulk.submission import check_submission
+
+    problems = check_submission(data)
+    if problems:
+        raise UserError(f"{name} : soumission incohérente :\n" + "\n".join(f"- {p}" for p in problems))
     return data
 

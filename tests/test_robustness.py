@@ -1,0 +1,220 @@
+"""What a careless or hostile workbook must not do: crash, lose data or mislead."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from sofi_bulk.errors import UserError, WorkbookError
+from sofi_bulk.fields import INFOS_SHEET, SESSIONS_SHEET
+from sofi_bulk.layout import ERRORS_SHEET, FIRST_DATA_ROW, HEADER_ROW, column_of
+from sofi_bulk.reader import read_workbook
+from tests.conftest import run_cli, run_validation
+
+
+def cell(key: str, index: int = 0, sheet: str = SESSIONS_SHEET) -> str:
+    return f"{column_of(sheet, key).letter}{FIRST_DATA_ROW + index}"
+
+
+def edited(sample_path: Path, tmp_path: Path, name: str, edit) -> Path:
+    book = load_workbook(sample_path)
+    for ws in book.worksheets:
+        ws.protection.sheet = False
+    edit(book)
+    out = tmp_path / name
+    book.save(out)
+    return out
+
+
+def command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sofi_bulk", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("ref", ["XFD1048576", "B60000", "ZZZ5"])
+def test_a_far_away_cell_is_refused_before_reading(sample_path, tmp_path, ref):
+    path = edited(sample_path, tmp_path, "loin.xlsx", lambda b: b[SESSIONS_SHEET].__setitem__(ref, "x"))
+    start = time.perf_counter()
+    with pytest.raises(WorkbookError, match="très loin"):
+        read_workbook(path)
+    assert time.perf_counter() - start < 5
+    done = command("validate", str(path), "-o", str(tmp_path / "copie.xlsx"))
+    assert done.returncode == 2 and "très loin" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "copie.xlsx").exists()
+
+
+def test_formula_errors_are_reported_not_read_as_empty(sample_path, tmp_path):
+    def edit(book):
+        book[SESSIONS_SHEET][cell("fee_incl_tax", 1)] = "#DIV/0!"  # stored as an error value (t="e")
+    path = edited(sample_path, tmp_path, "erreur.xlsx", edit)
+    result = run_validation(read_workbook(path))
+    assert [(i.code, i.cell) for i in result.issues] == [("formule-en-erreur", cell("fee_incl_tax", 1))]
+    assert "#DIV/0!" in result.issues[0].message
+
+
+def test_merged_cells_give_their_value_to_each_row(sample_path, tmp_path):
+    def edit(book):
+        ws = book[SESSIONS_SHEET]
+        ws[cell("places", 1)] = ws[cell("places", 0)].value
+        ws.merge_cells(f"{cell('places', 0)}:{cell('places', 1)}")
+    result = run_validation(read_workbook(edited(sample_path, tmp_path, "fusion.xlsx", edit)))
+    assert [(i.code, i.cell) for i in result.issues] == [("cellules-fusionnees", cell("places", 0))]
+    assert result.sessions[1].get("places") == result.sessions[0].get("places")
+
+
+def test_the_annotated_copy_keeps_everything_the_user_typed(sample_path, tmp_path):
+    def edit(book):
+        ws = book[SESSIONS_SHEET]
+        ws[cell("title_complement", 0)] = "=Nantes"
+        ws[cell("title_complement", 0)].data_type = "s"  # text typed with a leading '='
+        ws["CB3"] = "note sans en-tête"
+        ws.insert_rows(1)
+        ws["A1"] = "Saisie de mars, à relire"
+        notes = book.create_sheet("Budget", 0)
+        notes["A1"] = "à garder"
+    path = edited(sample_path, tmp_path, "notes.xlsx", edit)
+    copy = tmp_path / "copie.xlsx"
+    assert run_cli("validate", str(path), "-o", str(copy)) == 0
+    book = load_workbook(copy)
+    ws = book[SESSIONS_SHEET]
+    target = ws[cell("title_complement", 0)]
+    assert target.value == "=Nantes" and target.data_type == "s"
+    kept = [c.value for row in ws.iter_rows(min_row=HEADER_ROW) for c in row if c.value == "note sans en-tête"]
+    assert kept == ["note sans en-tête"]
+    assert [r[2].value for r in book["Hors modèle"].iter_rows(min_row=2)] == ["Saisie de mars, à relire"]
+    names = book.sheetnames
+    assert names.index("Budget") < names.index("Listes") and book["Budget"]["A1"].value == "à garder"
+    assert run_validation(read_workbook(copy)).issues == []
+
+
+def test_duplicate_header_column_is_kept(sample_path, tmp_path):
+    def edit(book):
+        ws = book[SESSIONS_SHEET]
+        ws["CC2"] = "Commentaire durée"
+        ws["CC3"] = "deuxième commentaire"
+    path = edited(sample_path, tmp_path, "doublon.xlsx", edit)
+    copy = tmp_path / "copie.xlsx"
+    assert run_cli("validate", str(path), "-o", str(copy)) == 0  # a warning only
+    values = [c.value for row in load_workbook(copy)[SESSIONS_SHEET].iter_rows() for c in row]
+    assert "deuxième commentaire" in values
+
+
+def test_child_sheet_header_further_down_and_unreadable(sample_path, tmp_path):
+    path = edited(sample_path, tmp_path, "bas.xlsx", lambda b: b[INFOS_SHEET].insert_rows(1, 9))
+    assert run_validation(read_workbook(path)).issues == []
+
+    def rename(book):
+        for c in book[INFOS_SHEET][HEADER_ROW]:
+            c.value = f"colonne {c.column}"
+    path = edited(sample_path, tmp_path, "illisible.xlsx", rename)
+    result = run_validation(read_workbook(path))
+    assert "en-tetes-introuvables" in {i.code for i in result.issues}
+    copy = tmp_path / "copie.xlsx"
+    assert run_cli("validate", str(path), "-o", str(copy)) == 1
+    kept = load_workbook(copy)[f"{INFOS_SHEET} (copie)"]
+    assert kept.cell(row=FIRST_DATA_ROW, column=2).value == "S001"
+
+
+def test_missing_column_is_marked_on_its_header_in_the_copy(sample_path, tmp_path):
+    def edit(book):
+        book[SESSIONS_SHEET].delete_cols(column_of(SESSIONS_SHEET, "end_date").index)
+    copy = tmp_path / "copie.xlsx"
+    assert run_cli("validate", str(edited(sample_path, tmp_path, "sans-fin.xlsx", edit)), "-o", str(copy)) == 1
+    ws = load_workbook(copy)[SESSIONS_SHEET]
+    header = ws[f"{column_of(SESSIONS_SHEET, 'end_date').letter}{HEADER_ROW}"]
+    assert "absente" in header.comment.text and header.fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws[f"A{FIRST_DATA_ROW}"].value == "✖ voir Erreurs"
+    assert ws[cell("end_date")].value is None  # re-created, empty
+
+
+def test_damaged_metadata_can_be_worked_around_with_the_referentiel(sample_path, tmp_path):
+    def edit(book):
+        for row in book["_meta"].iter_rows(min_row=2):
+            if row[0].value == "referentiel_json":
+                row[1].value = row[1].value[:100]
+                break
+    path = edited(sample_path, tmp_path, "meta.xlsx", edit)
+    done = command("validate", str(path))
+    assert done.returncode == 2 and "--referentiel" in done.stderr
+    ref = Path(__file__).resolve().parent.parent / "examples" / "referentiel-csv"
+    done = command("validate", str(path), "--referentiel", str(ref))
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_programme_given_as_a_profile_file(tmp_path, profile):
+    data = json.loads(profile.model_dump_json())
+    data.update(id="mon-programme", label="Mon programme")
+    path = tmp_path / "mon-programme.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    template = tmp_path / "mp.xlsx"
+    assert run_cli("template", "--programme", str(path), "-o", str(template)) == 0
+    assert run_cli("validate", str(template)) == 2  # unknown without its profile file
+    done = command("validate", str(template), "--programme", str(path))
+    assert done.returncode == 2 and "aucune session" in done.stderr  # the profile is accepted
+
+
+def test_dot_thousands_are_ambiguous(book):
+    from tests.test_rules import assert_only, put
+
+    ref = put(book, SESSIONS_SHEET, "fee_excl_tax", 0, "3.200")
+    result = run_validation(book)
+    assert_only(result, "nombre-ambigu", ref)
+    assert "3200" in result.issues[0].message and "3,200" in result.issues[0].message
+
+
+def test_unwritable_output_and_odd_names(sample_path, tmp_path):
+    done = command("export", str(sample_path), "-o", "/proc/soumission.json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "impossible" in done.stderr
+    odd = tmp_path / "offre [final].xlsx"
+    shutil.copy(sample_path, odd)
+    done = command("validate", str(odd))
+    assert done.returncode == 0 and "offre [final].xlsx" in done.stdout
+    folder = tmp_path / "a["
+    folder.mkdir()
+    done = command("export", str(odd), "-o", str(folder / "b].json"))
+    assert done.returncode == 0 and "b].json" in done.stdout
+
+
+def test_lheo_from_json_checks_what_the_schema_cannot(sample_path, tmp_path):
+    out = tmp_path / "soumission.json"
+    assert run_cli("export", str(sample_path), "-o", str(out)) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    data["header"]["session_count"] = 99
+    first = data["formations"][0]["actions"][0]["sessions"][0]
+    first["end_date"] = "2024-01-01"
+    bad = tmp_path / "incoherente.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    done = command("lheo", str(bad), "-o", str(tmp_path / "offre.xml"))
+    assert done.returncode == 2 and "session_count" in done.stderr and "end_date" in done.stderr
+    deep = tmp_path / "profond.json"
+    deep.write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
+    done = command("lheo", str(deep), "-o", str(tmp_path / "offre.xml"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_a_lot_without_contacts_gives_no_template(tmp_path, profile):
+    from sofi_bulk.referentiel import load_referentiel
+    from sofi_bulk.template import write_template
+
+    folder = tmp_path / "ref"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "referentiel-csv", folder)
+    contacts = folder / "contacts.csv"
+    contacts.write_text(contacts.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match="aucun contact"):
+        write_template(tmp_path / "x.xlsx", profile, load_referentiel(folder))
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_errors_sheet_lists_a_missing_column_with_its_header_link(sample_path, tmp_path):
+    def edit(book):
+        book[SESSIONS_SHEET].delete_cols(column_of(SESSIONS_SHEET, "places").index)
+    copy = tmp_path / "copie.xlsx"
+    run_cli("validate", str(edited(sample_path, tmp_path, "sans-places.xlsx", edit)), "-o", str(copy))
+    rows = [r for r in load_workbook(copy)[ERRORS_SHEET].iter_rows(min_row=4) if r[5].value == "colonne-manquante"]
+    assert rows and rows[0][2].hyperlink.location.endswith(f"{column_of(SESSIONS_SHEET, 'places').letter}{HEADER_ROW}")
