@@ -36,6 +36,7 @@ class LheoSettings(BaseModel):
     formacode_ref: str = "V14"
     code_financeur: str = "2"
     niveau_entree_obligatoire: Literal["0", "1"] = "1"
+    conventionnement: Literal["0", "1"] | None = None  # a Région-funded (conventionné) action: "1"
     emit_exit_level: bool = True
     pmr_contact_type: str = "1"
     mobility_contact_type: str = "2"

@@ -627,3 +627,20 @@ def test_validate_lheo_reports_xsd_errors(example):
     errors = validate_lheo(broken)
     assert errors and "certifiante" in errors[0]
     assert validate_lheo(b"<lheo") and validate_lheo(b"<lheo")[0].startswith("XML illisible")
+
+
+def test_conventionnement_comes_from_the_profile(tmp_path):
+    from sofi_bulk.context import resolve_context
+    from sofi_bulk.lheo.export import submission_to_lheo
+    from sofi_bulk.reader import read_workbook
+    from sofi_bulk.submission import build_submission
+    from sofi_bulk.validate import validate_book
+
+    book = read_workbook(Path("examples/saisie-exemple.xlsx").resolve())
+    ctx = resolve_context(book)
+    data = build_submission(validate_book(book, ctx.profile, ctx.referentiel))
+    ns = {"l": "http://lheo.gouv.fr/2.3"}
+    with_setting = etree.fromstring(submission_to_lheo(data, ctx.profile))
+    assert with_setting.xpath("count(//l:action/l:conventionnement[.='1'])", namespaces=ns) == 6
+    without = ctx.profile.model_copy(update={"lheo": ctx.profile.lheo.model_copy(update={"conventionnement": None})})
+    assert etree.fromstring(submission_to_lheo(data, without)).xpath("count(//l:conventionnement)", namespaces=ns) == 0

@@ -633,6 +633,8 @@ class _Builder:
         hours = [h for h in (centre, company) if isinstance(h, int | float)]
         if hours:
             self.el(node, "nombre-heures-total", _number(sum(hours)), o("centre_hours"))
+        if lheo.conventionnement is not None:  # the programme's funding implies it (profile setting)
+            self.el(node, "conventionnement", lheo.conventionnement, Origin(i, setting="lheo.conventionnement"))
         self.trainer(node, action, i)
         self.funder(node, dispositif, i)
         self.extras(node, "frais-pedagogiques", [
