@@ -2,7 +2,7 @@
 
 The unit tests feed the cell parsers (``parse_date``, ``parse_number``, ``parse_time``,
 ``parse_scalar``) the raw values a reader returns for what Excel or LibreOffice (fr-FR)
-store when a user types something (see /work/shared/reference/excel-notes.md, "What
+store when a user types something (see the shared reference excel-notes.md, "What
 users' typing produces").
 
 The end-to-end tests write the same forms into a real filled workbook
