@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from sofi_bulk.errors import UserError
 from sofi_bulk.fields import LEVEL_LABELS
 from sofi_bulk.issues import Issue, Severity
 from sofi_bulk.layout import (
@@ -56,7 +57,7 @@ class Annotator:
         profile, ref = result.profile, result.referentiel
         try:
             selected = select_lots(profile, ref, lots or None, None)
-        except Exception:  # lots no longer in the référentiel: offer every lot of the programme
+        except UserError:  # lots no longer in the référentiel: offer every lot of the programme
             selected = select_lots(profile, ref, None, None)
         rows = {name: self._rows_needed(name) for name in DATA_SHEETS}
         self.builder = TemplateBuilder(profile, ref, selected, siret=siret,

@@ -196,9 +196,7 @@ def export_cmd(fichier: str, output: str | None, referentiel: str | None, progra
 
     source, out = Path(fichier), _output_with(_required_output(output), ".json")
     check_output_path(out, [source], force)
-    book, result = _validate(source, referentiel, programme)
-    if not result.ok:
-        _refuse(result)
+    book, result = _validate_for_export(source, referentiel, programme)
     data = build_submission(result)
     write_bytes_atomic(out, dumps(data).encode("utf-8"))
     n, f = data["header"]["session_count"], len(data["formations"])
@@ -236,9 +234,7 @@ def lheo_cmd(fichier: str, output: str | None, referentiel: str | None, programm
         profile = load_profile(programme or data["header"]["programme"])
         xml = submission_to_lheo(data, profile)
     else:
-        _, result = _validate(source, referentiel, programme)
-        if not result.ok:
-            _refuse(result)
+        _, result = _validate_for_export(source, referentiel, programme)
         sources: list = []
         data = build_submission(result, sources=sources)
         xml = submission_to_lheo(data, result.profile, sources)
@@ -257,6 +253,14 @@ def _validate(source: Path, referentiel: str | None, programme: str | None) -> t
     book = read_workbook(source)
     ctx = resolve_context(book, programme, referentiel)
     return book, validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+
+
+def _validate_for_export(source: Path, referentiel: str | None, programme: str | None) -> tuple[Any, Any]:
+    """Validate; a workbook with errors stops here (status 1), as export and lheo require."""
+    book, result = _validate(source, referentiel, programme)
+    if not result.ok:
+        _refuse(result)
+    return book, result
 
 
 def _plural(n: int, word: str) -> str:

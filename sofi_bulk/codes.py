@@ -35,12 +35,15 @@ class CodeTable:
     title: str
     source: str
     options: tuple[Option, ...]
+    aliases: tuple[tuple[str, str], ...] = ()  # other words users type for a code: ("vrai", "oui")
     _index: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for opt in self.options:
             for key in (opt.code, opt.label, opt.display):
                 self._index.setdefault(fold(key), opt.code)
+        for alias, code in self.aliases:
+            self._index.setdefault(fold(alias), code)
 
     def lookup(self, value: str) -> str | None:
         """Return the code for a code, a label or a "code - label" string; None if unknown."""
@@ -64,11 +67,12 @@ class CodeTable:
         return tuple(o for o in self.options if o.code in codes)
 
 
-def _table(name: str, title: str, source: str, rows: list[tuple], show_code: bool | None = None) -> CodeTable:
+def _table(name: str, title: str, source: str, rows: list[tuple], show_code: bool | None = None,
+           aliases: tuple[tuple[str, str], ...] = ()) -> CodeTable:
     if show_code is None:
         show_code = all(row[0][:1].isdigit() for row in rows)
     return CodeTable(name, title, source, tuple(Option(*row, show_code=show_code) if len(row) == 3
-                                                else Option(*row, None, show_code) for row in rows))
+                                                else Option(*row, None, show_code) for row in rows), aliases)
 
 
 LHEO = "LHEO 2.3"
@@ -77,7 +81,9 @@ SOFI = "SOFI"
 TABLES: dict[str, CodeTable] = {
     t.name: t
     for t in [
-        _table("boolean", "Oui / non", f"{LHEO} dict-boolean", [("non", "non", "0"), ("oui", "oui", "1")]),
+        _table("boolean", "Oui / non", f"{LHEO} dict-boolean", [("non", "non", "0"), ("oui", "oui", "1")],
+               aliases=(("vrai", "oui"), ("faux", "non"), ("o", "oui"), ("n", "non"), ("1", "oui"), ("0", "non"),
+                        ("yes", "oui"), ("no", "non"), ("true", "oui"), ("false", "non"))),
         _table(
             "ais",
             "Objectif général de formation",

@@ -43,7 +43,6 @@ class Kind(StrEnum):
     TIME = "heure"
     URL = "url"
     EMAIL = "e-mail"
-    SIRET = "siret"
     LOT = "lot"
     SITE = "site"
     CONTACT = "contact"

@@ -86,7 +86,6 @@ LOT_YEAR_LIST = "L_lot_annee"
 SESSION_REF_LIST = "L_sessions"
 SESSION_START_LIST = "L_sessions_debut"
 SESSION_LOT_LIST = "L_sessions_lot"
-ALL_SITES_LIST = "L_sites"
 
 # per-lot dependent lists: prefix + the lot's position in LOT_LIST (names cannot hold
 # arbitrary lot numbers, and MATCH gives the position in both Excel and LibreOffice)

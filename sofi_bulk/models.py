@@ -59,8 +59,6 @@ def python_type(fld: CatalogueField) -> Any:
         base = Annotated[str, Field(pattern=r"^([01]?\d|2[0-3])h[0-5]\d$")]
     elif fld.kind in REF_TYPES:
         base = REF_TYPES[fld.kind]
-    elif fld.kind is Kind.SIRET:
-        base = Annotated[str, Field(pattern=r"^\d{14}$")]
     else:
         base = Annotated[str, Field(min_length=1, max_length=fld.max_length)]
     return list[base] if fld.multi else base

@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 from sofi_bulk.codes import TABLES
 from sofi_bulk.fields import Field, Kind
 from sofi_bulk.text import clean, fold, fr_number
-from sofi_bulk.values import digits_code, siret_is_valid
 
 
 @dataclass(frozen=True)
@@ -187,9 +186,6 @@ def parse_code(fld: Field, raw: Any) -> str:
     table = TABLES[fld.table]
     token = code_token(raw)
     found = table.lookup(token)
-    if found is None and fld.table == "boolean":
-        found = {"vrai": "oui", "faux": "non", "o": "oui", "n": "non", "1": "oui", "0": "non",
-                 "yes": "oui", "no": "non", "true": "oui", "false": "non"}.get(fold(token))
     if found is None and fld.table == "taux-tva":
         found = _vat_code(raw)
     if found is None:
@@ -229,20 +225,6 @@ def split_multi(raw: Any) -> list[Any]:
     if isinstance(raw, str):
         return [part for part in MULTI_SPLIT.split(raw.strip()) if part.strip()]
     return [raw]
-
-
-def reference_token(raw: Any) -> str:
-    """The key of a référentiel reference shown as 'code - label' (or typed as the bare code)."""
-    token = code_token(raw)
-    head, sep, _ = token.partition(" - ")
-    return head.strip() if sep else token
-
-
-def parse_siret(raw: Any) -> str:
-    siret = digits_code(raw, 14)
-    if siret is None or not siret_is_valid(siret):
-        raise CellError("siret-invalide")
-    return siret
 
 
 def parse_url(raw: Any, fld: Field) -> str:
@@ -307,8 +289,6 @@ def parse_scalar(fld: Field, raw: Any) -> Any:
         return parse_url(raw, fld)
     if kind is Kind.EMAIL:
         return parse_email(raw)
-    if kind is Kind.SIRET:
-        return parse_siret(raw)
     if kind is Kind.ORGANISME:
         return code_token(raw)  # a SIRET, "SIRET - nom" or the name: resolved by the rules
     if kind in (Kind.SITE, Kind.CONTACT):

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -156,51 +157,22 @@ class Referentiel:
 
     def find_site(self, text: str) -> Site | None:
         """A site from its code, its "code - libellé" display or its libellé alone."""
-        text = text.replace("\u2013", "-").replace("\u2014", "-")
-        if text in self.sites:
-            return self.sites[text]
-        head = text.partition(" - ")[0].strip()
-        if head in self.sites:
-            return self.sites[head]
-        key = fold(text)
-        hits = [s for s in self.sites.values() if key in (fold(s.libelle), fold(s.display))]
-        return hits[0] if len(hits) == 1 else None
+        return _lookup(self.sites, text, lambda s: (s.libelle, s.display))
 
     def find_organisme(self, text: str) -> Organisme | None:
         """An organisme from its SIRET (spaces allowed), "SIRET - nom", its name or raison sociale."""
-        head = text.replace("\u2013", "-").replace("\u2014", "-").partition(" - ")[0]
-        siret = "".join(head.split())
-        if siret in self.organismes:
-            return self.organismes[siret]
-        key = fold(text)
-        hits = [o for o in self.organismes.values() if key in (fold(o.nom), fold(o.raison_sociale), fold(o.display))]
-        return hits[0] if len(hits) == 1 else None
+        return _lookup(self.organismes, text, lambda o: (o.nom, o.raison_sociale, o.display),
+                       normalise=lambda key: "".join(key.split()))
 
     def find_contact(self, text: str) -> Contact | None:
         """A contact from its id, its display, or "Prénom Nom" / "Nom Prénom"."""
-        text = text.replace("\u2013", "-").replace("\u2014", "-")
-        if text in self.contacts:
-            return self.contacts[text]
-        head = text.partition(" - ")[0].strip()
-        if head in self.contacts:
-            return self.contacts[head]
-        key = fold(text)
-        hits = [c for c in self.contacts.values()
-                if key in (fold(c.display), fold(f"{c.prenom} {c.nom}"), fold(f"{c.nom} {c.prenom}"))]
-        return hits[0] if len(hits) == 1 else None
+        return _lookup(self.contacts, text, lambda c: (c.display, f"{c.prenom} {c.nom}", f"{c.nom} {c.prenom}"))
 
     def sites_for(self, lot: Lot) -> list[Site]:
         return [s for siret in lot.sirets for s in self.sites.values() if s.siret == siret]
 
     def contacts_for(self, lot: Lot) -> list[Contact]:
         return [c for siret in lot.sirets for c in self.contacts.values() if c.siret == siret]
-
-    def sites_of(self, lots: list[Lot]) -> list[Site]:
-        seen: dict[str, Site] = {}
-        for lot in lots:
-            for site in self.sites_for(lot):
-                seen.setdefault(site.code, site)
-        return list(seen.values())
 
     def subset(self, lots: list[Lot]) -> Referentiel:
         """The part of the référentiel a template for these lots needs (embedded in it)."""
@@ -234,6 +206,22 @@ class Referentiel:
             contacts={d["id"]: Contact(**d) for d in data["contacts"]},
             source=source,
         )
+
+
+def reference_head(text: str) -> str:
+    """The code of a "code - libellé" display, dashes as spreadsheets autocorrect them."""
+    return text.replace("\u2013", "-").replace("\u2014", "-").partition(" - ")[0].strip()
+
+
+def _lookup(items: dict[str, Any], text: str, names: Callable[[Any], tuple[str, ...]],
+            normalise: Callable[[str], str] = str.strip) -> Any:
+    """Find a référentiel object as users type it: its key, a display, or one of its names."""
+    for key in (text, reference_head(text)):
+        if normalise(key) in items:
+            return items[normalise(key)]
+    folded = fold(text)
+    hits = [obj for obj in items.values() if folded in {fold(name) for name in names(obj)}]
+    return hits[0] if len(hits) == 1 else None
 
 
 # --- reading ---------------------------------------------------------------------

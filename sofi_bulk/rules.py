@@ -11,9 +11,9 @@ import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sofi_bulk.fields import BY_KEY, Kind
+from sofi_bulk.fields import BY_KEY
 from sofi_bulk.issues import make_issue
-from sofi_bulk.referentiel import Lot
+from sofi_bulk.referentiel import Lot, reference_head
 from sofi_bulk.text import fold
 from sofi_bulk.values import digits_code, siret_is_valid
 
@@ -71,32 +71,24 @@ class RuleChecker:
 
     def check_references(self, rec: Record, lot: Lot | None) -> None:
         for key in ("delivery_site", "site", "ic_site"):
-            if key in rec.values and key not in rec.bad:
-                self.check_site(rec, key, lot)
+            self.resolve(rec, key, lot, self.ref.find_site, "code", "site-inconnu", "site-hors-lot")
         for key in ("pmr_contact", "prf_contact", "mobility_contact"):
-            typed = rec.get(key)
-            if typed is None or key in rec.bad:
-                continue
-            contact = self.ref.find_contact(typed)
-            if contact is None:
-                self.add("contact-inconnu", rec, key, value=typed)
-                rec.bad.add(key)
-                continue
-            rec.values[key] = contact.id
-            if lot and contact.siret not in lot.sirets:
-                self.add("contact-hors-lot", rec, key, value=contact.display, lot=lot.numero)
-                rec.bad.add(key)
+            self.resolve(rec, key, lot, self.ref.find_contact, "id", "contact-inconnu", "contact-hors-lot")
 
-    def check_site(self, rec: Record, key: str, lot: Lot | None) -> None:
+    def resolve(self, rec: Record, key: str, lot: Lot | None, find: Any, code: str, unknown: str,
+                outside: str) -> None:
+        """Replace what was typed by the référentiel's code; flag unknown ones and those of another lot."""
         typed = rec.get(key)
-        site = self.ref.find_site(typed)
-        if site is None:
-            self.add("site-inconnu", rec, key, value=typed)
+        if typed is None or key in rec.bad:
+            return
+        found = find(typed)
+        if found is None:
+            self.add(unknown, rec, key, value=typed)
             rec.bad.add(key)
             return
-        rec.values[key] = site.code
-        if lot and site.siret not in lot.sirets:
-            self.add("site-hors-lot", rec, key, value=site.display, lot=lot.numero)
+        rec.values[key] = getattr(found, code)
+        if lot and found.siret not in lot.sirets:
+            self.add(outside, rec, key, value=found.display, lot=lot.numero)
             rec.bad.add(key)
 
     def check_complete(self, rec: Record, key: str, table: str, obj_key: str, what: list[tuple[str, str]]) -> None:
@@ -118,7 +110,7 @@ class RuleChecker:
             if org is not None:
                 rec.values["responsible_org"] = org.siret
             else:
-                siret = digits_code("".join(typed.replace("\u2013", "-").partition(" - ")[0].split()), 14)
+                siret = digits_code("".join(reference_head(typed).split()), 14)
                 code = "organisme-inconnu" if siret and siret_is_valid(siret) else "siret-invalide"
                 if siret is None and not any(ch.isdigit() for ch in typed):
                     code = "organisme-inconnu"
@@ -254,5 +246,3 @@ class RuleChecker:
 def check_rules(result: ValidationResult) -> None:
     RuleChecker(result).run()
 
-
-__all__ = ["check_rules", "Kind"]

@@ -26,7 +26,6 @@ from sofi_bulk.codes import TABLES
 from sofi_bulk.errors import UserError
 from sofi_bulk.fields import FIELDS, LEVEL_LABELS, Field, Kind
 from sofi_bulk.layout import (
-    ALL_SITES_LIST,
     BAND_ROW,
     CHILD_ROWS,
     DATA_SHEETS,
@@ -180,7 +179,6 @@ class TemplateBuilder:
             self._add_list(f"{DEPENDENT_PREFIX['organisme']}{i}", [mandataire.display])
             self._add_list(f"{DEPENDENT_PREFIX['cr_action_id']}{i}", [lot.id_action_cr])
             self._add_list(f"{DEPENDENT_PREFIX['cr_mandataire_id']}{i}", [lot.of_mandataire_cr])
-        self._add_list(ALL_SITES_LIST, [s.display for s in ref.sites_of(self.lots)])
         sessions = DATA_SHEETS[0]
         last = self.last_row(sessions)
         ref_col = column_of(sessions, "session_ref").letter

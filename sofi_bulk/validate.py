@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from sofi_bulk.errors import WorkbookError
 from sofi_bulk.fields import (
+    BY_KEY,
     FIELDS,
     INFOS_SHEET,
     PERIODES_SHEET,
@@ -169,7 +170,7 @@ class RowParser:
         self.prefill: dict[int, str] = {}
         self.prefill_raw: dict[int, object] = {}
         for (key, part), col in smap.columns.items():
-            shown = prefill_display(self_field(key), profile.prefill(key))
+            shown = prefill_display(BY_KEY[key], profile.prefill(key))
             if part < len(shown):
                 self.prefill[col] = fold(str(shown[part]))
                 self.prefill_raw[col] = shown[part]
@@ -329,12 +330,6 @@ class RowParser:
                     rec.bad.add(fld.key)
 
 
-def self_field(key: str) -> Field:
-    from sofi_bulk.fields import BY_KEY
-
-    return BY_KEY[key]
-
-
 def _fixed_display(fld: Field, profile: Profile) -> str:
     from sofi_bulk.template import prefill_display
 
@@ -409,7 +404,7 @@ def validate_book(book: WorkbookInput, profile: Profile, referentiel: Referentie
     return result
 
 
-SHEET_ORDER = {SESSIONS_SHEET: 0, INFOS_SHEET: 1, PERIODES_SHEET: 2}
+SHEET_ORDER = {fold(SESSIONS_SHEET): 0, fold(INFOS_SHEET): 1, fold(PERIODES_SHEET): 2}
 
 
 def _issue_order(issue: Issue) -> tuple:
@@ -419,4 +414,4 @@ def _issue_order(issue: Issue) -> tuple:
     if issue.cell:
         letters, _ = coordinate_from_string(issue.cell)
         col = column_index_from_string(letters)
-    return (SHEET_ORDER.get(issue.sheet, 3), issue.row or 0, col)
+    return (SHEET_ORDER.get(fold(issue.sheet), 3), issue.row or 0, col)

@@ -42,8 +42,12 @@ class SheetScan:
 
 
 def _attrs(tag: bytes) -> dict[str, str]:
-    return {k.decode().split(":")[-1] if k.startswith(b"r:") is False else k.decode(): v.decode("utf-8", "replace")
-            for k, v in _ATTR.findall(tag)}
+    """Attributes of a tag; "r:id" keeps its prefix, other prefixes are dropped."""
+    out = {}
+    for key, value in _ATTR.findall(tag):
+        name = key.decode()
+        out[name if name == "r:id" else name.split(":")[-1]] = value.decode("utf-8", "replace")
+    return out
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:

@@ -99,6 +99,9 @@ def test_duplicate_header_column_is_kept(sample_path, tmp_path):
         ws["CC2"] = "Commentaire durée"
         ws["CC3"] = "deuxième commentaire"
     path = edited(sample_path, tmp_path, "doublon.xlsx", edit)
+    result = run_validation(read_workbook(path))
+    assert [(i.code, i.cell) for i in result.issues] == [("colonne-en-double", "CC2")]
+    assert f"({column_of(SESSIONS_SHEET, 'duration_comment').letter})" in result.issues[0].message
     copy = tmp_path / "copie.xlsx"
     assert run_cli("validate", str(path), "-o", str(copy)) == 0  # a warning only
     values = [c.value for row in load_workbook(copy)[SESSIONS_SHEET].iter_rows() for c in row]
@@ -218,3 +221,31 @@ def test_errors_sheet_lists_a_missing_column_with_its_header_link(sample_path, t
     run_cli("validate", str(edited(sample_path, tmp_path, "sans-places.xlsx", edit)), "-o", str(copy))
     rows = [r for r in load_workbook(copy)[ERRORS_SHEET].iter_rows(min_row=4) if r[5].value == "colonne-manquante"]
     assert rows and rows[0][2].hyperlink.location.endswith(f"{column_of(SESSIONS_SHEET, 'places').letter}{HEADER_ROW}")
+
+
+def test_a_missing_child_sheet_is_said(sample_path, tmp_path):
+    path = edited(sample_path, tmp_path, "sans-periodes.xlsx", lambda b: b.remove(b["Périodes inscription"]))
+    result = run_validation(read_workbook(path))
+    assert [(i.code, i.sheet) for i in result.issues] == [("feuille-manquante", "Périodes inscription")]
+    assert result.ok  # a warning: periods are optional
+
+
+def test_a_workbook_without_metadata_is_checked_with_a_warning(sample_path, tmp_path):
+    path = edited(sample_path, tmp_path, "sans-meta.xlsx", lambda b: b.remove(b["_meta"]))
+    result = run_validation(read_workbook(path))
+    assert [i.code for i in result.issues] == ["metadonnees-absentes"]
+    assert "PREPA Avenir Sup" in result.issues[0].message
+
+
+def test_another_referentiel_than_the_templates_is_said(sample_path, tmp_path, referentiel):
+    from sofi_bulk.context import resolve_context
+    from sofi_bulk.validate import validate_book
+
+    book = read_workbook(sample_path)
+    site = referentiel.sites["36364"].model_copy(update={"ville": "Nantes Cedex"})
+    other = type(referentiel)(**{**referentiel.__dict__, "sites": {**referentiel.sites, "36364": site}})
+    ctx = resolve_context(book, referentiel=other)
+    result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    assert [i.code for i in result.issues] == ["referentiel-different"]
+    ctx = resolve_context(book, referentiel=referentiel)  # the same data: nothing to say
+    assert ctx.notices == []
