@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
+from sofi_bulk.codes import TABLES
 from sofi_bulk.errors import WorkbookError
 from sofi_bulk.fields import (
     BY_KEY,
@@ -25,10 +27,12 @@ from sofi_bulk.fields import (
 )
 from sofi_bulk.issues import Issue, Severity, make_issue
 from sofi_bulk.layout import STATUS_HEADER
-from sofi_bulk.parse import CellError, is_empty, parse_scalar, split_multi
+from sofi_bulk.parse import CellError, as_text, is_empty, parse_scalar, split_multi
 from sofi_bulk.profile import Profile
 from sofi_bulk.reader import WorkbookInput
 from sofi_bulk.referentiel import Referentiel
+from sofi_bulk.rules import check_rules
+from sofi_bulk.template import prefill_display
 from sofi_bulk.text import fold
 
 HEADER_SCAN_ROWS = 30
@@ -163,8 +167,6 @@ class RowParser:
     """Parses the rows of one sheet against the catalogue and the profile."""
 
     def __init__(self, sheet: str, smap: SheetMap, profile: Profile, issues: list[Issue]) -> None:
-        from sofi_bulk.template import prefill_display
-
         self.sheet, self.smap, self.profile, self.issues = sheet, smap, profile, issues
         self.fields = [f for f in FIELDS if f.sheet == sheet]
         self.prefill: dict[int, str] = {}
@@ -299,11 +301,13 @@ class RowParser:
                                           col=fld.header, hint=hint))
 
     def _cell_error(self, err: CellError, fld: Field, rec: Record, cell: str, raw: Any) -> None:
-        from sofi_bulk.parse import as_text
-
         rec.bad.add(fld.key)
+        params = dict(err.params)
+        allowed = self.profile.allowed.get(fld.key)
+        if err.code == "code-inconnu" and allowed:  # offer what this programme admits, not the whole table
+            params["choices"] = admitted(fld, allowed) + "."
         self.issues.append(make_issue(err.code, self.sheet, cell, row=rec.row, field=fld.key, value=as_text(raw),
-                                      col=fld.header, **err.params))
+                                      col=fld.header, **params))
 
     def _check_profile(self, fld: Field, rec: Record, cell: str, value: Any, raw: Any) -> None:
         profile = self.profile
@@ -311,8 +315,6 @@ class RowParser:
             fixed = profile.fixed[fld.key]
             same = set(value) == set(fixed) if isinstance(fixed, list) else str(value) == str(fixed)
             if not same:
-                from sofi_bulk.parse import as_text
-
                 shown = " ; ".join(as_text(v) for v in value) if isinstance(value, list) else as_text(raw)
                 self.issues.append(make_issue("valeur-imposee", self.sheet, cell, row=rec.row, field=fld.key,
                                               col=fld.header, expected=_fixed_display(fld, profile), value=shown))
@@ -321,18 +323,19 @@ class RowParser:
         if allowed:
             for item in value if isinstance(value, list) else [value]:
                 if item not in allowed:
-                    from sofi_bulk.codes import TABLES
-
-                    choices = ", ".join(TABLES[fld.table].option(c).display for c in allowed)
+                    choices = admitted(fld, allowed)
                     self.issues.append(make_issue("code-non-admis", self.sheet, cell, row=rec.row, field=fld.key,
                                                   col=fld.header, value=item,
                                                   shown=TABLES[fld.table].option(item).display, choices=choices))
                     rec.bad.add(fld.key)
 
 
-def _fixed_display(fld: Field, profile: Profile) -> str:
-    from sofi_bulk.template import prefill_display
+def admitted(fld: Field, codes: list[str]) -> str:
+    """The dropdown entries of the codes a programme admits, as the messages list them."""
+    return " | ".join(TABLES[fld.table].option(c).display for c in codes)
 
+
+def _fixed_display(fld: Field, profile: Profile) -> str:
     return " ; ".join(str(v) for v in prefill_display(fld, profile.fixed[fld.key]))
 
 
@@ -388,8 +391,6 @@ def unmerge(sheet: str, rows: list[list[Any]], merges: list[tuple[int, int, int,
 def validate_book(book: WorkbookInput, profile: Profile, referentiel: Referentiel,
                   notices: list[Issue] | None = None) -> ValidationResult:
     """Check every row of a workbook; never raises for bad cell values, only for unusable books."""
-    from sofi_bulk.rules import check_rules
-
     issues: list[Issue] = list(notices or [])
     maps: dict[str, SheetMap] = {}
     sessions = read_records(book, SESSIONS_SHEET, profile, issues, maps)
@@ -408,8 +409,6 @@ SHEET_ORDER = {fold(SESSIONS_SHEET): 0, fold(INFOS_SHEET): 1, fold(PERIODES_SHEE
 
 
 def _issue_order(issue: Issue) -> tuple:
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
     col = 0
     if issue.cell:
         letters, _ = coordinate_from_string(issue.cell)

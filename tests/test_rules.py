@@ -319,3 +319,11 @@ def test_organisme_responsable_as_users_type_it(book, typed):
 def test_unknown_organisme_responsable(book, typed, code):
     cell = put(book, SESSIONS_SHEET, "responsible_org", 0, typed)
     assert_only(run_validation(book), code, cell)
+
+
+def test_unknown_code_lists_only_what_the_programme_admits(book):
+    cell = put(book, SESSIONS_SHEET, "pathway_type", 0, "mixe")
+    result = run_validation(book)
+    assert_only(result, "code-inconnu", cell)
+    message = result.issues[0].message
+    assert "« 4 - mixte » ?" in message and message.endswith("2 - individualisé | 4 - mixte.")
