@@ -1,0 +1,97 @@
+"""Input workbooks for the golden outputs, made from the bundled example with openpyxl only.
+
+They use no sofi-bulk import, so they stay the same whatever the package's layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "saisie-exemple.xlsx"
+
+
+def _col(ws, header: str) -> str:
+    for cell in ws[2]:
+        if cell.value == header:
+            return cell.column_letter
+    raise KeyError(header)
+
+
+def _set(book: Workbook, sheet: str, header: str, row: int, value) -> None:
+    ws = book[sheet]
+    ws[f"{_col(ws, header)}{row}"] = value
+
+
+def faulty(book: Workbook) -> None:
+    s = "Sessions"
+    _set(book, s, "Date début", 3, "31/02/2025")
+    _set(book, s, "Type de parcours", 3, "entretien")
+    _set(book, s, "Mail de liaison", 3, "pas-un-mail")
+    _set(book, s, "URL action", 3, "www.exemple")
+    _set(book, s, "Intitulé", 4, "Autre titre")
+    _set(book, s, "Date fin", 4, "01/01/2025")
+    _set(book, s, "Site lieu", 4, "41210")
+    _set(book, s, "Réf. session", 5, "S001")
+    _set(book, s, "Nb places dispositif", 5, None)
+    _set(book, s, "Frais TTC (€)", 5, "9999")
+    _set(book, s, "Complément intitulé", 6, "x" * 300)
+    _set(book, s, "Durée hebdo (h)", 6, "3.200")
+    _set(book, s, "Numéro lot CR", 7, "PAS2099")
+    _set(book, s, "Code FAS", 8, "19482-89393")
+    _set(book, s, "Modalité de recrutement (2)", 8, "sur dossier")
+    ws = book[s]
+    ws["BO2"] = "Mes notes"
+    ws["BO3"] = "à rappeler"
+    ws["BO5"] = 12.5
+    ws["A1"] = "Note de travail"
+    extra = book.create_sheet("Mes calculs", 1)
+    extra["A1"] = "Budget"
+    extra["B2"] = 1200
+    i = "Infos collectives"
+    _set(book, i, "Date", 3, "30/12/2025")
+    _set(book, i, "Réf. session", 4, "S999")
+    _set(book, i, "Heure fin", 5, "8h00")
+    p = "Périodes inscription"
+    _set(book, p, "Date fin", 3, "01/01/2024")
+    _set(book, p, "Type", 4, "inscriptions")
+
+
+def missing_column(book: Workbook) -> None:
+    ws = book["Sessions"]
+    col = ws[f"{_col(ws, 'Nb places dispositif')}1"].column
+    ws.delete_cols(col)
+    ws2 = book["Périodes inscription"]
+    ws2.delete_cols(ws2[f"{_col(ws2, 'Type')}1"].column)
+
+
+def without_meta(book: Workbook) -> None:
+    del book["_meta"]
+    _set(book, "Sessions", "Rythme", 3, "temps partiel")
+
+
+CASES: dict[str, Callable[[Workbook], None] | None] = {
+    "exemple": None,
+    "erreurs": faulty,
+    "colonne-manquante": missing_column,
+    "sans-meta": without_meta,
+}
+
+
+def build(name: str, folder: Path) -> Path:
+    """Write the input workbook of a case into ``folder``."""
+    out = folder / f"{name}.xlsx"
+    edit = CASES[name]
+    if edit is None:
+        out.write_bytes(EXAMPLE.read_bytes())
+        return out
+    book = load_workbook(EXAMPLE)
+    for ws in book.worksheets:
+        ws.protection.sheet = False
+    edit(book)
+    book.save(out)
+    return out
