@@ -17,12 +17,13 @@ from pathlib import Path
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from sofi_bulk.annotate import Annotator
-from sofi_bulk.context import resolve_context
-from sofi_bulk.reader import read_workbook
-from sofi_bulk.sample import make_sample
-from sofi_bulk.submission import build_submission, dumps
-from sofi_bulk.validate import validate_book
+from sofi_bulk.core.context import resolve_context
+from sofi_bulk.core.validate import validate_book
+from sofi_bulk.excel.copy import AnnotatedCopy
+from sofi_bulk.excel.reader import read_workbook
+from sofi_bulk.excel.sample import make_sample
+from sofi_bulk.submission.build import build_submission
+from sofi_bulk.submission.io import dumps
 
 
 def timed(fn):
@@ -42,7 +43,7 @@ def bench(n: int, folder: Path) -> dict[str, float]:
 
     t_validate, (book, result) = timed(validate)
     assert result.ok, result.errors[:3]
-    t_annotate, _ = timed(lambda: Annotator(book, result).build().save(folder / f"bench-{n}-annotee.xlsx"))
+    t_annotate, _ = timed(lambda: AnnotatedCopy(result).build().save(folder / f"bench-{n}-annotee.xlsx"))
     t_export, _ = timed(lambda: (folder / f"bench-{n}.json").write_text(dumps(build_submission(result))))
 
     def calamine():

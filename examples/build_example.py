@@ -8,7 +8,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from sofi_bulk.referentiel import TABLES, load_referentiel
+from sofi_bulk.core.referentiel import TABLES
+from sofi_bulk.excel.referentiel import load_referentiel
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,9 +35,9 @@ def main() -> None:
 
 
 def build_filled() -> None:
-    from sofi_bulk.profile import load_profile
-    from sofi_bulk.sample import write_example
-    from sofi_bulk.template import write_template
+    from sofi_bulk.core.profile import load_profile
+    from sofi_bulk.excel.sample import write_example
+    from sofi_bulk.excel.template import write_template
 
     write_example(HERE / "saisie-exemple.xlsx")
     blank = HERE.parent / "workbook_templates" / "saisie-prepa-avenir-sup.xlsx"

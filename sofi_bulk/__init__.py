@@ -1,3 +1,39 @@
-"""sofi-bulk: bulk entry of SOFI training offers (PREPA Avenir Sup) through Excel workbooks."""
+"""sofi-bulk: bulk entry of SOFI training offers (PREPA Avenir Sup) through Excel workbooks.
 
-__version__ = "0.1.0"
+    import sofi_bulk
+    result = sofi_bulk.check("saisie.xlsx")          # or plain rows: {"Sessions": [[...]]}
+    for issue in result.issues: print(issue.cell, issue.message)
+
+The functions below load on first use (``sofi_bulk.api``), so ``import sofi_bulk`` stays
+light. Layers: ``core`` (the checks, no file format), adapters (``excel``, ``submission``,
+``lheo``, ``files``), faces (``cli``, ``lite``, ``web``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sofi_bulk.core.version import __version__
+
+if TYPE_CHECKING:
+    from sofi_bulk.api import (
+        check,
+        load_referentiel,
+        plan,
+        read,
+        to_lheo,
+        to_submission,
+        write_annotated,
+        write_template,
+    )
+
+__all__ = ["__version__", "check", "load_referentiel", "plan", "read", "to_lheo", "to_submission",
+           "write_annotated", "write_template"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from sofi_bulk import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'sofi_bulk' has no attribute {name!r}")

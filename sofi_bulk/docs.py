@@ -12,12 +12,13 @@ import re
 import sys
 from pathlib import Path
 
-from sofi_bulk.codes import TABLES
-from sofi_bulk.fields import FIELDS, LEVEL_LABELS, Kind
-from sofi_bulk.issues import ISSUE_TYPES
-from sofi_bulk.profile import load_profile
-from sofi_bulk.resources import PACKAGE_DIR
-from sofi_bulk.text import fr_number
+from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.fields import BY_KEY, FIELDS, LEVEL_LABELS, Kind
+from sofi_bulk.core.issues import ISSUE_TYPES
+from sofi_bulk.core.profile import load_profile
+from sofi_bulk.core.resources import PACKAGE_DIR
+from sofi_bulk.core.text import fr_number
+from sofi_bulk.lheo.mapping import lheo_doc
 
 README = PACKAGE_DIR.parent / "README.md"
 
@@ -43,7 +44,7 @@ def fields_table() -> str:
         elif fld.key in profile.defaults:
             limits = (limits + ", " if limits else "") + "pré-rempli"
         required = "oui" if profile.is_required(fld.key) else ""
-        lheo = fld.lheo or f"non exporté : {fld.not_exported}"
+        lheo = lheo_doc(fld.key)
         lines.append(f"| {fld.sheet} | {_cell(fld.header)} | {LEVEL_LABELS[fld.level]} | {required} | {fld.kind.value} "
                      f"| {_cell(limits)} | `{_cell(lheo)}` |")
     return "\n".join(lines)
@@ -58,8 +59,6 @@ def checks_table() -> str:
 
 def open_questions() -> str:
     profile = load_profile()
-    from sofi_bulk.fields import BY_KEY
-
     return "\n".join(f"- **{BY_KEY[key].header if key in BY_KEY else key}** : {text}"
                      for key, text in profile.open_questions.items())
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from sofi_bulk.context import resolve_context
-from sofi_bulk.profile import load_profile
-from sofi_bulk.reader import WorkbookInput, read_workbook
-from sofi_bulk.referentiel import load_referentiel
-from sofi_bulk.sample import make_sample
-from sofi_bulk.template import write_template
-from sofi_bulk.validate import ValidationResult, validate_book
+from sofi_bulk.core.profile import load_profile
+from sofi_bulk.core.records import ValidationResult
+from sofi_bulk.core.workbook import WorkbookInput
+from sofi_bulk.excel.reader import read_workbook
+from sofi_bulk.excel.referentiel import load_referentiel
+from sofi_bulk.excel.sample import make_sample
+from sofi_bulk.excel.template import write_template
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,8 +55,9 @@ def book(sample_input) -> WorkbookInput:
 
 
 def run_validation(book: WorkbookInput) -> ValidationResult:
-    ctx = resolve_context(book)
-    return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    from sofi_bulk.api import check
+
+    return check(book)
 
 
 def run_cli(*args: str) -> int:

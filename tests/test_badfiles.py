@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from sofi_bulk.context import resolve_context
-from sofi_bulk.errors import UserError, WorkbookError
-from sofi_bulk.fields import SESSIONS_SHEET
-from sofi_bulk.layout import META_SHEET
-from sofi_bulk.reader import read_workbook
-from sofi_bulk.resources import profiles_dir
-from sofi_bulk.sample import make_sample
-from sofi_bulk.validate import validate_book
+from sofi_bulk.core.context import resolve_context
+from sofi_bulk.core.errors import UserError, WorkbookError
+from sofi_bulk.core.fields import SESSIONS_SHEET
+from sofi_bulk.core.layout import META_SHEET
+from sofi_bulk.core.resources import profiles_dir
+from sofi_bulk.core.validate import validate_book
+from sofi_bulk.excel.reader import read_workbook
+from sofi_bulk.excel.sample import make_sample
 
 FRENCH_WORDS = ("classeur", "fichier", "dossier", "archive", "feuille", "modèle", "programme")
 
@@ -425,9 +425,9 @@ def test_programme_option_that_contradicts_the_workbook(real_xlsx):
 
 @pytest.fixture(scope="module")
 def untouched_template(tmp_path_factory) -> Path:
-    from sofi_bulk.profile import load_profile
-    from sofi_bulk.referentiel import load_referentiel
-    from sofi_bulk.template import write_template
+    from sofi_bulk.core.profile import load_profile
+    from sofi_bulk.excel.referentiel import load_referentiel
+    from sofi_bulk.excel.template import write_template
 
     path = tmp_path_factory.mktemp("tpl") / "modele-vierge.xlsx"
     write_template(path, load_profile(), load_referentiel())

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from sofi_bulk.codes import TABLES
-from sofi_bulk.errors import UserError
-from sofi_bulk.fields import BY_KEY, FIELDS, Kind, Level
-from sofi_bulk.profile import load_profile, load_profile_file
+from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.errors import UserError
+from sofi_bulk.core.fields import BY_KEY, FIELDS, Kind, Level
+from sofi_bulk.core.profile import load_profile, load_profile_file
+from sofi_bulk.lheo.mapping import EXPORTED_FIELDS, NOT_EXPORTED
 
 F, A, S, D = Level.FORMATION, Level.ACTION, Level.SESSION, Level.DISPOSITIF
 IC, PI = Level.INFO_COLLECTIVE, Level.PERIODE_INSCRIPTION
@@ -59,7 +60,7 @@ def test_every_procedure_field_is_declared_once(name):
     fld = BY_KEY[key]
     assert fld.level is level, name
     assert fld.header and fld.help and len(fld.help) > 15
-    assert fld.lheo or fld.not_exported, f"{key}: neither an LHEO path nor a reason"
+    assert (key in EXPORTED_FIELDS) != (key in NOT_EXPORTED), f"{key}: an LHEO path or a reason, not both"
 
 
 def test_lot_number_is_declared_with_the_dispositif_codes_externes():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from sofi_bulk.core.issues import ISSUE_TYPES
 from sofi_bulk.docs import README, render
-from sofi_bulk.issues import ISSUE_TYPES
 from tests.conftest import ROOT
 
 
@@ -41,7 +41,7 @@ def test_setup_command_installs_then_runs_the_main_job_on_bundled_data():
 
 
 def test_bundled_example_workbook_is_current_and_valid():
-    from sofi_bulk.reader import read_workbook
+    from sofi_bulk.excel.reader import read_workbook
     from tests.conftest import run_validation
 
     result = run_validation(read_workbook(ROOT / "examples" / "saisie-exemple.xlsx"))
@@ -49,7 +49,7 @@ def test_bundled_example_workbook_is_current_and_valid():
 
 
 def test_every_lheo_extras_key_is_listed_in_the_readme():
-    from sofi_bulk.lheo.export import EXPORTED_FIELDS
+    from sofi_bulk.lheo.mapping import EXPORTED_FIELDS
 
     keys = {k for paths in EXPORTED_FIELDS.values() for path in paths for k in re.findall(r"@info='([a-z-]+)'", path)}
     assert keys, "no extras key found in EXPORTED_FIELDS"

@@ -10,26 +10,21 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from sofi_bulk.context import resolve_context
-from sofi_bulk.errors import UserError
-from sofi_bulk.fields import FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
-from sofi_bulk.lheo import export
-from sofi_bulk.lheo.export import (
-    EXPORTED_FIELDS,
-    NOT_EXPORTED,
-    LheoError,
-    load_submission_json,
-    submission_to_lheo,
-    validate_lheo,
-    write_lheo,
-)
-from sofi_bulk.profile import Profile
-from sofi_bulk.reader import read_workbook
-from sofi_bulk.referentiel import Referentiel, load_referentiel
-from sofi_bulk.resources import lheo_xsd
-from sofi_bulk.sample import make_sample
-from sofi_bulk.submission import SessionSource, build_submission, dumps
-from sofi_bulk.validate import validate_book
+from sofi_bulk.core.context import resolve_context
+from sofi_bulk.core.errors import UserError
+from sofi_bulk.core.fields import FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
+from sofi_bulk.core.profile import Profile
+from sofi_bulk.core.referentiel import Referentiel
+from sofi_bulk.core.resources import lheo_xsd
+from sofi_bulk.core.validate import validate_book
+from sofi_bulk.excel.reader import read_workbook
+from sofi_bulk.excel.referentiel import load_referentiel
+from sofi_bulk.excel.sample import make_sample
+from sofi_bulk.lheo import convert as lheo_convert
+from sofi_bulk.lheo.convert import LheoError, submission_to_lheo, validate_lheo, write_lheo
+from sofi_bulk.lheo.mapping import EXPORTED_FIELDS, NOT_EXPORTED
+from sofi_bulk.submission.build import SessionSource, build_submission
+from sofi_bulk.submission.io import dumps, load_submission_json
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "saisie-exemple.xlsx"
@@ -187,7 +182,7 @@ def test_xsd_failures_are_also_caught_with_a_cell(example, monkeypatch):
     data = copy.deepcopy(data)
     first_session(data)["informations_collectives"][0]["ic_comment"] = "x" * 501
     first_session(data)["dispositif"]["places"] = "douze"
-    monkeypatch.setattr(export, "_precheck", lambda *args: [])
+    monkeypatch.setattr(lheo_convert, "precheck", lambda *args: [])
     problems = refused(data, profile, sources)
     assert any(p.startswith(cell(sources, "ic_comment", child="infos")) and "commentaire" in p for p in problems)
     assert any(p.startswith(cell(sources, "places")) and "nb-places-financees" in p for p in problems)
@@ -254,7 +249,7 @@ def expected(key: str, formation: dict, action: dict, session: dict) -> list[str
         "centre_hours": [str(session["centre_hours"]), str(session["centre_hours"] + session["company_hours"])],
         "company_hours": [str(session["company_hours"]), str(session["centre_hours"] + session["company_hours"])],
         "duration_comment": [FILLED["duration_comment"]],
-        "weekly_hours": [f"{session['weekly_hours']:g}", f"{session['weekly_hours']:g}".replace(".", ",")],
+        "weekly_hours": [f"{session['weekly_hours']:g}".replace(".", ","), f"{session['weekly_hours']:g}"],
         "alternance_cycle": ["3"],
         "company_unit": ["2"],
         "responsible_org": [session["responsible_org"]["numero_activite"], session["responsible_org"]["email"]],
@@ -630,11 +625,11 @@ def test_validate_lheo_reports_xsd_errors(example):
 
 
 def test_conventionnement_comes_from_the_profile(tmp_path):
-    from sofi_bulk.context import resolve_context
-    from sofi_bulk.lheo.export import submission_to_lheo
-    from sofi_bulk.reader import read_workbook
-    from sofi_bulk.submission import build_submission
-    from sofi_bulk.validate import validate_book
+    from sofi_bulk.core.context import resolve_context
+    from sofi_bulk.core.validate import validate_book
+    from sofi_bulk.excel.reader import read_workbook
+    from sofi_bulk.lheo.convert import submission_to_lheo
+    from sofi_bulk.submission.build import build_submission
 
     book = read_workbook(Path("examples/saisie-exemple.xlsx").resolve())
     ctx = resolve_context(book)

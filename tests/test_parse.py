@@ -25,11 +25,11 @@ from typing import Any
 
 import pytest
 
-from sofi_bulk.fields import BY_KEY, INFOS_SHEET, SESSIONS_SHEET
-from sofi_bulk.layout import FIRST_DATA_ROW, column_of
-from sofi_bulk.parse import CellError, parse_date, parse_number, parse_scalar, parse_time
-from sofi_bulk.reader import read_workbook
-from sofi_bulk.sample import make_sample
+from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, SESSIONS_SHEET
+from sofi_bulk.core.layout import FIRST_DATA_ROW, column_of
+from sofi_bulk.core.parse import CellError, parse_date, parse_number, parse_scalar, parse_time
+from sofi_bulk.excel.reader import read_workbook
+from sofi_bulk.excel.sample import make_sample
 from tests.conftest import run_validation
 
 

@@ -7,8 +7,9 @@ import shutil
 import pytest
 from openpyxl import load_workbook
 
-from sofi_bulk.referentiel import ReferentielError, load_referentiel
-from sofi_bulk.resources import example_referentiel
+from sofi_bulk.core.referentiel import ReferentielError
+from sofi_bulk.core.resources import example_referentiel
+from sofi_bulk.excel.referentiel import load_referentiel
 from tests.conftest import ROOT
 
 CSV = ROOT / "examples" / "referentiel-csv"

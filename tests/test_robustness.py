@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sofi_bulk.errors import UserError, WorkbookError
-from sofi_bulk.fields import INFOS_SHEET, SESSIONS_SHEET
-from sofi_bulk.layout import ERRORS_SHEET, FIRST_DATA_ROW, HEADER_ROW, column_of
-from sofi_bulk.reader import read_workbook
+from sofi_bulk.core.errors import UserError, WorkbookError
+from sofi_bulk.core.fields import INFOS_SHEET, SESSIONS_SHEET
+from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, HEADER_ROW, column_of
+from sofi_bulk.excel.reader import read_workbook
 from tests.conftest import run_cli, run_validation
 
 
@@ -202,8 +202,8 @@ def test_lheo_from_json_checks_what_the_schema_cannot(sample_path, tmp_path):
 
 
 def test_a_lot_without_contacts_gives_no_template(tmp_path, profile):
-    from sofi_bulk.referentiel import load_referentiel
-    from sofi_bulk.template import write_template
+    from sofi_bulk.excel.referentiel import load_referentiel
+    from sofi_bulk.excel.template import write_template
 
     folder = tmp_path / "ref"
     shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "referentiel-csv", folder)
@@ -238,8 +238,8 @@ def test_a_workbook_without_metadata_is_checked_with_a_warning(sample_path, tmp_
 
 
 def test_another_referentiel_than_the_templates_is_said(sample_path, tmp_path, referentiel):
-    from sofi_bulk.context import resolve_context
-    from sofi_bulk.validate import validate_book
+    from sofi_bulk.core.context import resolve_context
+    from sofi_bulk.core.validate import validate_book
 
     book = read_workbook(sample_path)
     site = referentiel.sites["36364"].model_copy(update={"ville": "Nantes Cedex"})

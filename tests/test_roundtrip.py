@@ -12,10 +12,10 @@ import jsonschema
 import pytest
 from openpyxl import load_workbook
 
-from sofi_bulk.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
-from sofi_bulk.layout import ERRORS_SHEET, FIRST_DATA_ROW, column_of
-from sofi_bulk.models import Submission
-from sofi_bulk.resources import submission_schema
+from sofi_bulk.core.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
+from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, column_of
+from sofi_bulk.core.resources import submission_schema
+from sofi_bulk.submission.models import Submission
 from tests.conftest import run_cli
 
 
@@ -195,11 +195,11 @@ def test_export_is_deterministic_but_for_the_generation_time(sample_path, tmp_pa
 
 
 def test_sessions_group_by_identical_action_values(tmp_path):
-    from sofi_bulk.context import resolve_context
-    from sofi_bulk.reader import read_workbook
-    from sofi_bulk.sample import make_sample
-    from sofi_bulk.submission import build_submission
-    from sofi_bulk.validate import validate_book
+    from sofi_bulk.core.context import resolve_context
+    from sofi_bulk.core.validate import validate_book
+    from sofi_bulk.excel.reader import read_workbook
+    from sofi_bulk.excel.sample import make_sample
+    from sofi_bulk.submission.build import build_submission
 
     sample = make_sample(6)
     sample.set(SESSIONS_SHEET, "delivery_site", 5, "36364 - ILF Nantes - Principal")  # as row 0

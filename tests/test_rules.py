@@ -10,10 +10,10 @@ import datetime as dt
 
 import pytest
 
-from sofi_bulk.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
-from sofi_bulk.issues import ISSUE_TYPES, Severity
-from sofi_bulk.layout import FIRST_DATA_ROW, HEADER_ROW, column_of
-from sofi_bulk.validate import validate_book
+from sofi_bulk.core.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
+from sofi_bulk.core.issues import ISSUE_TYPES, Severity
+from sofi_bulk.core.layout import FIRST_DATA_ROW, HEADER_ROW, column_of
+from sofi_bulk.core.validate import validate_book
 from tests.conftest import run_validation
 
 

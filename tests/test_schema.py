@@ -9,16 +9,16 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from sofi_bulk.models import Submission
-from sofi_bulk.resources import submission_schema
-from sofi_bulk.schema import schema_text
-from sofi_bulk.submission import build_submission
+from sofi_bulk.core.resources import submission_schema
+from sofi_bulk.submission.build import build_submission
+from sofi_bulk.submission.models import Submission
+from sofi_bulk.submission.schema import schema_text
 from tests.conftest import run_validation
 
 
 def test_committed_schema_is_the_generated_one():
     assert submission_schema().read_text(encoding="utf-8") == schema_text(), (
-        "schemas/submission.schema.json is stale: run python -m sofi_bulk.schema")
+        "schemas/submission.schema.json is stale: run python -m sofi_bulk.submission.schema")
 
 
 @pytest.fixture(scope="module")

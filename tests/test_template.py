@@ -9,9 +9,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
-from sofi_bulk.codes import TABLES
-from sofi_bulk.fields import BY_KEY, FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Kind
-from sofi_bulk.layout import (
+from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.display import prefill_display
+from sofi_bulk.core.fields import BY_KEY, FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Kind
+from sofi_bulk.core.layout import (
     DEPENDENT_PREFIX,
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -21,8 +22,9 @@ from sofi_bulk.layout import (
     list_name,
     sheet_columns,
 )
-from sofi_bulk.referentiel import Referentiel
-from sofi_bulk.template import TemplateBuilder, prefill_display, select_lots, write_template
+from sofi_bulk.core.lots import select_lots
+from sofi_bulk.core.referentiel import Referentiel
+from sofi_bulk.excel.template import TemplateBuilder, write_template
 
 LAST = FIRST_DATA_ROW + SESSION_ROWS - 1
 

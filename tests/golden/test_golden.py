@@ -28,7 +28,23 @@ def _compare(name: str, actual: dict) -> None:
         EXPECTED.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")
     expected = json.loads(path.read_text(encoding="utf-8"))
-    assert json.loads(text) == expected
+    found = list(_differences(expected, json.loads(text), name))
+    assert not found, "\n".join(found[:30])
+
+
+def _differences(expected, actual, where: str):
+    """Paths where two JSON values differ, with both sides, for a readable failure."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in sorted(set(expected) | set(actual)):
+            if key not in actual or key not in expected:
+                yield f"{where}.{key}: {'absent' if key not in actual else 'en trop'}"
+            else:
+                yield from _differences(expected[key], actual[key], f"{where}.{key}")
+    elif isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        for i, (a, b) in enumerate(zip(expected, actual, strict=True)):
+            yield from _differences(a, b, f"{where}[{i}]")
+    elif expected != actual:
+        yield f"{where}: attendu {str(expected)[:300]!r}, obtenu {str(actual)[:300]!r}"
 
 
 @pytest.mark.parametrize("name", list(CASES))

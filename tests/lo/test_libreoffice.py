@@ -18,15 +18,16 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sofi_bulk.annotate import write_annotated
-from sofi_bulk.context import resolve_context
-from sofi_bulk.fields import FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Kind
-from sofi_bulk.layout import ERRORS_SHEET, FIRST_DATA_ROW, column_of
-from sofi_bulk.lheo.export import submission_to_lheo, validate_lheo
-from sofi_bulk.reader import read_workbook
-from sofi_bulk.submission import build_submission
-from sofi_bulk.template import field_options, write_template
-from sofi_bulk.validate import validate_book
+from sofi_bulk.core.context import resolve_context
+from sofi_bulk.core.display import field_options
+from sofi_bulk.core.fields import FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Kind
+from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, column_of
+from sofi_bulk.core.validate import validate_book
+from sofi_bulk.excel.copy import write_annotated
+from sofi_bulk.excel.reader import read_workbook
+from sofi_bulk.excel.template import write_template
+from sofi_bulk.lheo.convert import submission_to_lheo, validate_lheo
+from sofi_bulk.submission.build import build_submission
 from tests.conftest import ROOT
 from tests.lo import LibreOffice, ValidationAlert, pdf_to_png
 
@@ -234,7 +235,7 @@ def test_corrected_in_libreoffice_then_exported(lo, filled_in_lo, tmp_path):
 def annotated(filled_in_lo, tmp_path_factory) -> Path:
     book, result = check(filled_in_lo)
     out = tmp_path_factory.mktemp("lo-annotated") / "saisie-annotee.xlsx"
-    write_annotated(out, filled_in_lo, book, result)
+    write_annotated(out, result)
     return out
 
 

@@ -1,0 +1,83 @@
+"""Cross-field comparisons of the procedure, declared once as data.
+
+The row checks (``rules.py``), the template's in-sheet rules (``excel/template.py``) and
+the check of a submission read back from JSON (``submission/io.py``) all read this table,
+so "end ≥ start" cannot say one thing in the sheet and another in the checker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Scope = Literal["row", "session"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``key`` must be ``op`` ``other``: a field of the same row, or of the row's session.
+
+    The issue ``code`` marks the cell of ``key``. ``sheet_error`` is the alert of the
+    template's in-sheet rule (None: no in-sheet rule, e.g. times typed as "9h30" text,
+    which a spreadsheet time rule would refuse); ``json_message`` the French problem of a
+    submission read back from a file.
+    """
+
+    key: str
+    op: Literal["<=", ">="]
+    other: str
+    scope: Scope
+    code: str
+    sheet_error: str | None
+    json_message: str
+
+    def holds(self, value: Any, other: Any) -> bool:
+        return bool(value >= other) if self.op == ">=" else bool(value <= other)
+
+
+@dataclass(frozen=True)
+class CampaignYear:
+    """``key`` (a date) must fall in the campaign year of the session's lot."""
+
+    key: str
+    code: str
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    Comparison("end_date", ">=", "start_date", "row", "dates-inversees",
+               "Date attendue (jj/mm/aaaa), au plus tôt la date de début.",
+               "la date de fin précède la date de début."),
+    Comparison("ic_date", "<=", "start_date", "session", "date-apres-debut-session",
+               "Date attendue (jj/mm/aaaa), au plus tard le jour où la session débute.",
+               "après le début de la session."),
+    Comparison("ic_end_time", ">=", "ic_start_time", "row", "heures-inversees", None,
+               "l'heure de fin précède l'heure de début."),
+    Comparison("pi_start", "<=", "start_date", "session", "date-apres-debut-session",
+               "Date attendue (jj/mm/aaaa), au plus tard le jour où la session débute.",
+               "après le début de la session."),
+    Comparison("pi_end", ">=", "pi_start", "row", "dates-inversees",
+               "Date attendue (jj/mm/aaaa), au plus tôt la date de début de la période.",
+               "la fin précède le début."),
+)
+
+CAMPAIGN = CampaignYear("start_date", "date-hors-campagne")
+
+
+def comparisons_of(key: str) -> list[Comparison]:
+    """The comparisons that mark ``key``'s cell."""
+    return [c for c in COMPARISONS if c.key == key]
+
+
+def comparable(value: Any) -> Any:
+    """A JSON value in a comparable form: ISO dates as dates, LHEO hours ("9h30") as times."""
+    if isinstance(value, str):
+        if "h" in value:
+            hours, _, minutes = value.partition("h")
+            if hours.isdigit() and (minutes.isdigit() or not minutes):
+                return dt.time(int(hours), int(minutes or 0))
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value

@@ -1,0 +1,281 @@
+"""Turn what users really type into typed values, or say precisely why not.
+
+Input is a raw cell value as a reader returns it (str, int, float, bool, date,
+datetime, time or None) from Excel or LibreOffice, typed in French. Each parser returns
+the clean value or raises ``CellError`` with an issue code and its message parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.fields import Field, Kind
+from sofi_bulk.core.text import clean, fold, fr_number
+from sofi_bulk.core.values import FormulaError, as_text
+
+
+class CellError(Exception):
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+MONTHS = {
+    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4,
+    "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "sep": 9,
+    "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+}
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$", re.ASCII)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", re.ASCII)
+_PARTIAL_DATE = re.compile(r"^\d{1,2}\s*[/.\-]\s*\d{1,2}$", re.ASCII)
+_PARTIAL_TEXT_DATE = re.compile(r"^(?:\w+\.?\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?$", re.ASCII)
+_TEXT_DATE = re.compile(r"^(?:\w+\.?\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})$", re.ASCII)
+_TIME = re.compile(r"^(\d{1,2})\s*(?:h|:|H)\s*(\d{2})?(?:\s*(?:min|mn))?(?::\d{2})?$", re.ASCII)
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
+_FAS = re.compile(r"^\d{1,9}-\d{1,9}-\d{1,9}$", re.ASCII)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+MULTI_SPLIT = re.compile(r"\s*[;\n]\s*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
+
+
+# --- numbers ---------------------------------------------------------------------------
+def parse_number(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise CellError("nombre-invalide")
+    if isinstance(raw, int | float):
+        return float(raw)
+    if not isinstance(raw, str):
+        raise CellError("nombre-invalide")
+    text = clean(raw).replace(" ", "").replace("€", "").replace("EUR", "").replace("%", "")
+    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text):  # 3.200: thousands or 3,2?
+        raise CellError("nombre-ambigu", thousands=text.replace(".", ""), decimal=text.replace(".", ",", 1))
+    text = re.sub(r"(?i)(heures?|h)$", "", text)
+    if "," in text and "." in text:  # 1.234,50 or 1,234.50: the last mark is the decimal one
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    else:
+        text = text.replace(",", ".")
+    text = text.replace("'", "")
+    if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
+        raise CellError("nombre-invalide")
+    return float(text)
+
+
+def parse_int(raw: Any) -> int:
+    number = parse_number(raw)
+    if not number.is_integer():
+        raise CellError("entier-attendu")
+    return int(number)
+
+
+# --- dates and times -----------------------------------------------------------------
+def parse_date(raw: Any) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, bool):
+        raise CellError("date-invalide")
+    if isinstance(raw, int | float):
+        if 36526 <= raw <= 73051 and float(raw).is_integer():  # an Excel serial between 2000 and 2100
+            return EXCEL_EPOCH + dt.timedelta(days=int(raw))
+        raise CellError("date-invalide")
+    text = fold(str(raw))
+    if m := _NUMERIC_DATE.match(text):
+        day, month, year = int(m[1]), int(m[2]), int(m[3])
+        if year < 100:
+            year += 2000
+        if month > 12 and day <= 12:
+            raise CellError("date-impossible", hint=" Date au format américain (mois/jour) ? En France : jour/mois/année.")
+        return _make_date(year, month, day)
+    if m := _ISO_DATE.match(text):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]))
+    if m := _TEXT_DATE.match(text):
+        month = MONTHS.get(m[2].rstrip("."))
+        if month is None:
+            raise CellError("date-invalide")
+        return _make_date(int(m[3]), month, int(m[1]))
+    if _PARTIAL_DATE.match(text):
+        raise CellError("date-incomplete")
+    if (m := _PARTIAL_TEXT_DATE.match(text)) and m[2].rstrip(".") in MONTHS:
+        raise CellError("date-incomplete")
+    raise CellError("date-invalide")
+
+
+def _make_date(year: int, month: int, day: int) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise CellError("date-impossible", hint="") from None
+
+
+def parse_time(raw: Any) -> dt.time:
+    if isinstance(raw, dt.datetime):
+        return raw.time().replace(second=0, microsecond=0)
+    if isinstance(raw, dt.time):
+        return raw.replace(second=0, microsecond=0)
+    if isinstance(raw, float) and 0 <= raw < 1:  # a fraction of a day
+        minutes = min(round(raw * 24 * 60), 23 * 60 + 59)  # 23:59:40 must not round to 24:00
+        return dt.time(minutes // 60, minutes % 60)
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and 0 <= raw <= 23 and float(raw).is_integer():
+        return dt.time(int(raw), 0)
+    text = clean(str(raw)).lower().replace(" ", "")
+    m = _TIME.match(text)
+    if not m:
+        raise CellError("heure-invalide")
+    hour, minute = int(m[1]), int(m[2] or 0)
+    if hour > 23 or minute > 59:
+        raise CellError("heure-invalide")
+    return dt.time(hour, minute)
+
+
+def lheo_time(value: dt.time) -> str:
+    """LHEO's hour form: 9h30, 14h00."""
+    return f"{value.hour}h{value.minute:02d}"
+
+
+# --- codes and references --------------------------------------------------------------
+def code_token(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "oui" if raw else "non"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return clean(str(raw))
+
+
+def parse_code(fld: Field, raw: Any) -> str:
+    table = TABLES[fld.table]
+    token = code_token(raw)
+    found = table.lookup(token)
+    if found is None and fld.table == "taux-tva":
+        found = _vat_code(raw)
+    if found is None:
+        raise CellError("code-inconnu", choices=_choices(fld), suggestion=_suggest(fld, token))
+    return found
+
+
+def _vat_code(raw: Any) -> str | None:
+    try:
+        rate = parse_number(raw)
+    except CellError:
+        return None
+    if isinstance(raw, float) and 0 < rate < 1:  # a cell formatted as a percentage: 0.2 = 20 %
+        rate *= 100
+    rate = round(rate, 2)
+    code = f"{rate:g}"
+    return code if code in {o.code for o in TABLES["taux-tva"].options} else None
+
+
+def _choices(fld: Field) -> str:
+    return " | ".join(o.display for o in TABLES[fld.table].options) + "."
+
+
+def _suggest(fld: Field, token: str) -> str:
+    """" Vouliez-vous dire « … » ?" when one option is close to what was typed."""
+    options = TABLES[fld.table].options
+    key = fold(token)
+    hits = [o for o in options if key and (key in fold(o.label) or fold(o.label) in key)]
+    if len(hits) != 1:
+        by_label = {fold(o.label): o for o in options}
+        close = difflib.get_close_matches(key, list(by_label), n=1, cutoff=0.75)
+        hits = [by_label[close[0]]] if close else []
+    return f" Vouliez-vous dire « {hits[0].display} » ?" if hits else ""
+
+
+def split_multi(raw: Any) -> list[Any]:
+    if isinstance(raw, str):
+        return [part for part in MULTI_SPLIT.split(raw.strip()) if part.strip()]
+    return [raw]
+
+
+def parse_url(raw: Any, fld: Field) -> str:
+    text = clean(str(raw))
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in text:
+        raise CellError("url-invalide")
+    if fld.max_length and len(text) > fld.max_length:
+        raise CellError("texte-trop-long", length=len(text), max=fld.max_length, excess=len(text) - fld.max_length)
+    if fld.key == "video_url":
+        host = parts.netloc.lower().split(":")[0]
+        youtube = host.endswith("youtube.com") or host.endswith("youtu.be") or host.endswith("youtube-nocookie.com")
+        if not youtube and not parts.path.lower().endswith(".mp4"):
+            raise CellError("url-video-invalide")
+    return text
+
+
+def parse_email(raw: Any) -> str:
+    text = clean(str(raw))
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    if not _EMAIL.match(text) or len(text) > 160:
+        raise CellError("email-invalide")
+    return text
+
+
+def parse_text(raw: Any, fld: Field) -> str:
+    if isinstance(raw, str):
+        if _CONTROL.search(raw):
+            raise CellError("caracteres-invalides")
+        text = raw.strip() if fld.kind is Kind.LONGTEXT else clean(raw)
+        text = text.replace("\r\n", "\n").replace("\u00a0", " ")
+    else:
+        text = as_text(raw)
+    if fld.max_length and len(text) > fld.max_length:
+        raise CellError("texte-trop-long", length=len(text), max=fld.max_length, excess=len(text) - fld.max_length)
+    return text
+
+
+def parse_scalar(fld: Field, raw: Any) -> Any:
+    """Parse one non-empty cell of a field; references stay as keys (checked later)."""
+    if isinstance(raw, FormulaError):
+        raise CellError("formule-en-erreur", error=raw.code)
+    kind = fld.kind
+    if kind is Kind.CODE:
+        return parse_code(fld, raw)
+    if kind in (Kind.TEXT, Kind.LONGTEXT):
+        return parse_text(raw, fld)
+    if kind is Kind.INT:
+        value = parse_int(raw)
+        _check_range(fld, value)
+        return value
+    if kind is Kind.DECIMAL:
+        value = round(parse_number(raw), 2)
+        _check_range(fld, value)
+        return value
+    if kind is Kind.DATE:
+        return parse_date(raw)
+    if kind is Kind.TIME:
+        return parse_time(raw)
+    if kind is Kind.URL:
+        return parse_url(raw, fld)
+    if kind is Kind.EMAIL:
+        return parse_email(raw)
+    if kind is Kind.ORGANISME:
+        return code_token(raw)  # a SIRET, "SIRET - nom" or the name: resolved by the rules
+    if kind in (Kind.SITE, Kind.CONTACT):
+        return code_token(raw)  # resolved against the référentiel by the rules
+    if kind is Kind.FAS:
+        text = clean(str(raw)).replace(" ", "")
+        if not _FAS.match(text):
+            raise CellError("code-fas-invalide")
+        return text
+    if kind in (Kind.LOT, Kind.SESSION_REF):
+        if isinstance(raw, str) and _CONTROL.search(raw):
+            raise CellError("caracteres-invalides")
+        return code_token(raw)
+    raise AssertionError(kind)
+
+
+def _check_range(fld: Field, value: float) -> None:
+    low = fld.min_value if fld.min_value is not None else float("-inf")
+    high = fld.max_value if fld.max_value is not None else float("inf")
+    if not low <= value <= high:
+        raise CellError("nombre-hors-limites", low=fr_number(low), high=fr_number(high))

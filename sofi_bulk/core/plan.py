@@ -1,0 +1,354 @@
+"""The annotation plan: what to mark for a validation result, as plain data.
+
+Every face paints the same plan: the command line into a fresh copy of the template
+(openpyxl), the add-in into the open workbook (xlwings Lite), the web page as HTML. The
+plan says which cell gets which severity and note, each row's status text, the lines of
+the « Erreurs » sheet with their link targets, and which marks of an earlier run to
+clear. The painters decide nothing; they only paint.
+
+Cells are given in a layout: ``InPlace`` (the workbook as it was read: the add-in, the
+web page) or ``TemplateCopy`` (the rebuilt template of the annotated copy, where columns
+take the template's order and the header row is the template's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sofi_bulk.core.cells import column_index, column_letter, split_ref
+from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
+from sofi_bulk.core.issues import Issue, Severity
+from sofi_bulk.core.layout import (
+    DATA_SHEETS,
+    ERRORS_SHEET,
+    HEADER_ROW,
+    column_of,
+    sheet_columns,
+)
+from sofi_bulk.core.records import Record, SheetMap, ValidationResult
+from sofi_bulk.core.text import counts, fold, plural
+
+# the colours every face uses (RGB hex): the same marks in Excel, LibreOffice and the browser
+COLOURS = {
+    "erreur": "FFC7CE",
+    "avertissement": "FFE0B2",
+    "ok": "C6EFCE",
+    "fixed": "EDEDED",  # a column whose value the programme fixes
+    "status": "F2F2F2",  # the « Contrôle » column of the template
+    "header": "D9D9D9",  # the header row of the « Erreurs » sheet
+}
+SEVERITY_LABELS = {Severity.ERROR: "erreur", Severity.WARNING: "avertissement"}
+ERRORS_HEADERS = ("Gravité", "Feuille", "Cellule", "Ligne", "Colonne", "Code", "Message")
+ERRORS_HEADER_ROW = 3  # the title sits in A1, the headers in row 3, issues from row 4
+STATUS_OK = "✔ OK"
+STATUS_SEE_ERRORS = "✖ voir Erreurs"
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where an issue lands in the layout painted: the template sheet it concerns
+    (Sessions, Infos collectives…), the sheet's name there and the cell, when it has one."""
+
+    canonical: str | None
+    sheet: str | None
+    cell: str | None
+
+
+@dataclass(frozen=True)
+class CellMark:
+    """A coloured cell with its note: the worst severity of its issues, their messages."""
+
+    sheet: str
+    cell: str
+    severity: Severity
+    note: str
+
+    @property
+    def colour(self) -> str:
+        return COLOURS[str(self.severity)]
+
+
+@dataclass(frozen=True)
+class RowStatus:
+    """The text of a row's « Contrôle » cell and its colour key (erreur, avertissement, ok)."""
+
+    sheet: str
+    row: int
+    column: int  # 1-based
+    text: str
+    state: str
+
+    @property
+    def cell(self) -> str:
+        return f"{column_letter(self.column)}{self.row}"
+
+    @property
+    def colour(self) -> str:
+        return COLOURS[self.state]
+
+
+@dataclass(frozen=True)
+class ErrorLine:
+    """One line of the « Erreurs » sheet; ``link`` is the in-workbook target of its cell."""
+
+    severity: Severity
+    sheet: str
+    cell: str | None
+    row: int | None
+    column: str
+    code: str
+    message: str
+
+    @property
+    def link(self) -> str | None:
+        return f"'{self.sheet}'!{self.cell}" if self.cell else None
+
+    def values(self) -> list[Any]:
+        return [SEVERITY_LABELS[self.severity], self.sheet, self.cell or "", self.row, self.column, self.code,
+                self.message]
+
+
+@dataclass(frozen=True)
+class StatusArea:
+    """A « Contrôle » column whose earlier texts are cleared before the new ones are written."""
+
+    sheet: str
+    column: int  # 1-based
+    first_row: int
+    last_row: int
+
+
+@dataclass(frozen=True)
+class Unmark:
+    """A cell an earlier run marked: its fill goes back to ``colour`` (None: no fill), its note away."""
+
+    sheet: str
+    cell: str
+    colour: str | None
+
+
+@dataclass
+class ClearPlan:
+    cells: list[Unmark] = field(default_factory=list)
+    statuses: list[StatusArea] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)  # tool sheets to delete (the old « Erreurs »)
+
+
+@dataclass
+class AnnotationPlan:
+    marks: list[CellMark]
+    statuses: list[RowStatus]
+    errors: list[ErrorLine]
+    title: str
+    error_count: int
+    warning_count: int
+    clear: ClearPlan = field(default_factory=ClearPlan)
+    errors_sheet: str = ERRORS_SHEET
+    headers: tuple[str, ...] = ERRORS_HEADERS
+
+    @property
+    def summary(self) -> str:
+        """« 3 erreurs, 1 avertissement »."""
+        return counts(self.error_count, self.warning_count)
+
+    def rows(self) -> list[list[Any]]:
+        """The « Erreurs » sheet as a block of values: title, blank row, headers, one line per issue."""
+        width = len(self.headers)
+        return ([[self.title] + [None] * (width - 1), [None] * width, list(self.headers)]
+                + [line.values() for line in self.errors])
+
+
+# --- layouts ------------------------------------------------------------------------------------
+class Layout(Protocol):
+    def locate(self, issue: Issue) -> Located: ...
+
+    def target_sheet(self, canonical: str) -> str: ...
+
+    def row(self, canonical: str, source_row: int) -> int: ...
+
+    def status_column(self, canonical: str) -> int | None: ...
+
+
+def canonical_sheet(result: ValidationResult, name: str) -> str | None:
+    """The template sheet (Sessions, Infos collectives…) a sheet of the user's file stands for."""
+    for canonical, smap in result.maps.items():
+        if smap.sheet == name:
+            return canonical
+    return next((s for s in DATA_SHEETS if fold(s) == fold(name)), None)
+
+
+class InPlace:
+    """The workbook as it was read: issues stay in their own cells."""
+
+    def __init__(self, result: ValidationResult) -> None:
+        self.result = result
+
+    def locate(self, issue: Issue) -> Located:
+        canonical = canonical_sheet(self.result, issue.sheet)
+        mapped = canonical is not None and canonical in self.result.maps
+        return Located(canonical, issue.sheet if mapped else None, issue.cell if mapped else None)
+
+    def target_sheet(self, canonical: str) -> str:
+        return self.result.maps[canonical].sheet
+
+    def row(self, canonical: str, source_row: int) -> int:
+        return source_row
+
+    def status_column(self, canonical: str) -> int | None:
+        column = self.result.maps[canonical].status_column
+        return None if column is None else column + 1
+
+
+class TemplateCopy:
+    """The rebuilt template: each known column in the template's place, the user's other
+    columns after them in their order, data from the template's first data row."""
+
+    def __init__(self, result: ValidationResult) -> None:
+        self.result = result
+        self.extra: dict[str, dict[int, int]] = {}  # canonical sheet -> source column -> copy column (0/1-based)
+        self.targets: dict[str, dict[int, int]] = {}
+        book = result.book
+        for canonical, smap in result.maps.items():
+            self.targets[canonical] = {idx: column_of(canonical, key, part).index
+                                       for (key, part), idx in smap.columns.items()}
+            rows = book.sheets.get(smap.sheet, []) if book is not None else []
+            self.extra[canonical] = dict(extra_columns(canonical, smap, rows))
+
+    def locate(self, issue: Issue) -> Located:
+        canonical = canonical_sheet(self.result, issue.sheet)
+        if canonical is not None and issue.cell is None and issue.code == "colonne-manquante" and issue.field:
+            return Located(canonical, canonical, f"{column_of(canonical, issue.field).letter}{HEADER_ROW}")
+        if canonical is None or issue.cell is None or canonical not in self.result.maps:
+            return Located(canonical, canonical, None)
+        letters, row = split_ref(issue.cell)
+        idx = column_index(letters) - 1
+        target = self.targets[canonical].get(idx, self.extra[canonical].get(idx))
+        if target is None:
+            return Located(canonical, canonical, None)
+        return Located(canonical, canonical, f"{column_letter(target)}{self.row(canonical, row)}")
+
+    def target_sheet(self, canonical: str) -> str:
+        return canonical
+
+    def row(self, canonical: str, source_row: int) -> int:
+        return source_row - self.result.maps[canonical].header_row + HEADER_ROW
+
+    def status_column(self, canonical: str) -> int | None:
+        return 1
+
+
+def extra_columns(canonical: str, smap: SheetMap, rows: list[list[Any]]) -> list[tuple[int, int]]:
+    """Columns of the user's sheet the template does not know (added, duplicated, without a
+    header) that hold something: (source index 0-based, copy column 1-based), in order,
+    after the template's own columns."""
+    known = set(smap.columns.values()) | ({smap.status_column} if smap.status_column is not None else set())
+    used = sorted({c for row in rows[smap.header_row - 1:] for c, v in enumerate(row)
+                   if c not in known and v not in (None, "")})
+    first = len(sheet_columns(canonical)) + 1
+    return [(idx, first + k) for k, idx in enumerate(used)]
+
+
+# --- the plan -----------------------------------------------------------------------------------
+def note_text(issues: list[Issue]) -> str:
+    return "\n".join(f"{SEVERITY_LABELS[i.severity].capitalize()} : {i.message}" for i in issues)
+
+
+def status_text(errors: int, warnings: int, sheet_error: bool) -> tuple[str, str]:
+    """A row's « Contrôle » text and colour key."""
+    if errors:
+        return "✖ " + plural(errors, "erreur"), "erreur"
+    if warnings:
+        return "⚠ " + plural(warnings, "avertissement"), "avertissement"
+    if sheet_error:
+        return STATUS_SEE_ERRORS, "erreur"  # a column the whole sheet lacks
+    return STATUS_OK, "ok"
+
+
+def annotation_plan(result: ValidationResult, layout: Layout | None = None, *,
+                    checked_at: dt.datetime | None = None) -> AnnotationPlan:
+    """What to paint for ``result``: in place by default, or in the layout given."""
+    layout = layout or InPlace(result)
+    located = [(issue, layout.locate(issue)) for issue in result.issues]
+    by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
+    by_row: dict[tuple[str, int], list[Issue]] = defaultdict(list)
+    sheet_errors: set[str] = set()
+    for issue, where in located:
+        if where.sheet and where.cell:
+            by_cell[(where.sheet, where.cell)].append(issue)
+        if where.canonical in result.maps and issue.row is not None:
+            by_row[(where.canonical, layout.row(where.canonical, issue.row))].append(issue)
+        if where.canonical and where.sheet and issue.row is None and issue.severity is Severity.ERROR:
+            sheet_errors.add(where.canonical)
+    marks = []
+    for (sheet, cell), issues in by_cell.items():
+        worst = Severity.ERROR if any(i.severity is Severity.ERROR for i in issues) else Severity.WARNING
+        marks.append(CellMark(sheet, cell, worst, note_text(issues)))
+    statuses = []
+    for canonical, records in _records(result).items():
+        column = layout.status_column(canonical) if canonical in result.maps else None
+        if column is None:
+            continue
+        target = layout.target_sheet(canonical)
+        for rec in records:
+            row = layout.row(canonical, rec.row)
+            issues = by_row.get((canonical, row), [])
+            errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+            text, state = status_text(errors, len(issues) - errors, canonical in sheet_errors)
+            statuses.append(RowStatus(target, row, column, text, state))
+    lines = [ErrorLine(issue.severity, where.sheet or issue.sheet, where.cell,
+                       split_ref(where.cell)[1] if where.cell else None,
+                       BY_KEY[issue.field].header if issue.field in BY_KEY else "", issue.code, issue.message)
+             for issue, where in located]
+    when = checked_at or dt.datetime.now()
+    n_err, n_warn = len(result.errors), len(result.warnings)
+    title = (f"Contrôle du {when:%d/%m/%Y à %H:%M} : {counts(n_err, n_warn)}. Cliquez sur une cellule pour y "
+             "aller, corrigez, puis relancez le contrôle sur ce fichier.")
+    clear = previous_marks(result) if isinstance(layout, InPlace) else ClearPlan()
+    return AnnotationPlan(marks, statuses, lines, title, n_err, n_warn, clear)
+
+
+def _records(result: ValidationResult) -> dict[str, list[Record]]:
+    return {SESSIONS_SHEET: result.sessions, INFOS_SHEET: result.infos, PERIODES_SHEET: result.periodes}
+
+
+def previous_marks(result: ValidationResult) -> ClearPlan:
+    """An earlier run's marks in the workbook itself: the cells its « Erreurs » sheet lists,
+    every « Contrôle » cell of the data rows, and that « Erreurs » sheet."""
+    book = result.book
+    plan = ClearPlan()
+    if book is None:
+        return plan
+    for canonical, smap in result.maps.items():
+        rows = book.sheets.get(smap.sheet, [])
+        if smap.status_column is not None and len(rows) > smap.header_row:
+            plan.statuses.append(StatusArea(smap.sheet, smap.status_column + 1, smap.header_row + 1, len(rows)))
+    old = next((name for name in book.sheets if fold(name) == fold(ERRORS_SHEET)), None)
+    if old is None:
+        return plan
+    plan.sheets.append(old)
+    fixed = {canonical: {idx for (key, _), idx in smap.columns.items() if key in result.profile.fixed}
+             for canonical, smap in result.maps.items()}
+    seen: set[tuple[str, str]] = set()
+    for row in book.sheets[old][ERRORS_HEADER_ROW:]:
+        if len(row) < 3 or not isinstance(row[1], str) or not isinstance(row[2], str):
+            continue
+        sheet, cell = row[1], row[2].strip().upper()
+        canonical = canonical_sheet(result, sheet)
+        if canonical not in result.maps or (sheet, cell) in seen:
+            continue
+        try:
+            letters, number = split_ref(cell)
+        except ValueError:
+            continue  # not a cell reference: text the user typed there
+        smap = result.maps[canonical]
+        if number <= smap.header_row:
+            continue
+        seen.add((sheet, cell))
+        idx = column_index(letters) - 1
+        colour = COLOURS["fixed"] if idx in fixed[canonical] else None
+        plan.cells.append(Unmark(result.maps[canonical].sheet, cell, colour))
+    return plan
+

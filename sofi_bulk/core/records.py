@@ -1,0 +1,74 @@
+"""What the checks produce: where each column was found, each row's parsed values, and
+the result of a whole workbook. Shared by the checks, the rules and every face."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sofi_bulk.core.cells import column_letter
+from sofi_bulk.core.issues import Issue, Severity
+from sofi_bulk.core.profile import Profile
+from sofi_bulk.core.referentiel import Referentiel
+from sofi_bulk.core.workbook import WorkbookInput
+
+
+@dataclass
+class SheetMap:
+    """Where each catalogue column sits in the sheet actually read."""
+
+    sheet: str
+    header_row: int  # 1-based
+    columns: dict[tuple[str, int], int] = field(default_factory=dict)  # (key, part) -> 0-based index
+    unknown: list[tuple[int, str]] = field(default_factory=list)
+    status_column: int | None = None
+
+    def cell(self, key: str, row: int, part: int = 0) -> str | None:
+        index = self.columns.get((key, part))
+        if index is None:
+            index = self.columns.get((key, 0))
+        return None if index is None else f"{column_letter(index + 1)}{row}"
+
+
+@dataclass
+class Record:
+    """One data row: parsed values by field key, and the cell of each value."""
+
+    sheet: str
+    row: int
+    values: dict[str, Any] = field(default_factory=dict)
+    letters: dict[str, str] = field(default_factory=dict)  # field key -> column letter, shared per sheet
+    bad: set[str] = field(default_factory=set)  # fields whose cell failed to parse
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    @property
+    def cells(self) -> dict[str, str]:
+        """The A1 reference of each field's (first) cell in this row."""
+        return {key: f"{letter}{self.row}" for key, letter in self.letters.items()}
+
+
+@dataclass
+class ValidationResult:
+    book_name: str
+    profile: Profile
+    referentiel: Referentiel
+    issues: list[Issue]
+    sessions: list[Record]
+    infos: list[Record]
+    periodes: list[Record]
+    maps: dict[str, SheetMap]
+    book: WorkbookInput | None = None  # the rows checked, for the annotated copy
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

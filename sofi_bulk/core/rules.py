@@ -1,0 +1,242 @@
+"""The procedure's rules across cells, rows and sheets.
+
+Each rule is a small function over parsed records; the parameters (campaign year,
+minimum number of informations collectives, severities) come from the programme
+profile and the référentiel, never from constants here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sofi_bulk.core.comparisons import CAMPAIGN, COMPARISONS
+from sofi_bulk.core.fields import BY_KEY
+from sofi_bulk.core.issues import make_issue
+from sofi_bulk.core.records import Record, ValidationResult
+from sofi_bulk.core.referentiel import Lot, reference_head
+from sofi_bulk.core.text import fold, fr_date, fr_money, fr_time
+from sofi_bulk.core.values import digits_code, siret_is_valid
+
+ADDRESS = [("adresse", "l'adresse"), ("code_postal", "le code postal"), ("ville", "la ville")]
+
+
+class RuleChecker:
+    def __init__(self, result: ValidationResult) -> None:
+        self.result = result
+        self.profile = result.profile
+        self.ref = result.referentiel
+        self.issues = result.issues
+        self._objects = {"sites": self.ref.sites, "organismes": self.ref.organismes}
+        self._warned: set[tuple[str, str]] = set()
+
+    def add(self, code: str, rec: Record, key: str | None, **params: Any) -> None:
+        cell = rec.cells.get(key) if key else None
+        col = BY_KEY[key].header if key else ""
+        self.issues.append(make_issue(code, rec.sheet, cell, row=rec.row, field=key, col=col, **params))
+
+    def usable(self, rec: Record, *keys: str) -> bool:
+        return all(rec.get(k) is not None and k not in rec.bad for k in keys)
+
+    # --- sessions -------------------------------------------------------------------------
+    def lot_of(self, rec: Record) -> Lot | None:
+        numero = rec.get("lot")
+        if numero is None:
+            return None
+        lot = self.ref.find_lot(numero)
+        if lot is None:
+            self.add("lot-inconnu", rec, "lot", value=numero)
+            rec.bad.add("lot")
+            return None
+        if fold(lot.programme) != fold(self.profile.referentiel_programme):
+            self.add("lot-autre-programme", rec, "lot", value=numero, programme=lot.programme)
+            rec.bad.add("lot")
+            return None
+        rec.values["lot"] = lot.numero
+        return lot
+
+    def year_of(self, lot: Lot | None) -> int:
+        return lot.annee if lot and lot.annee else self.profile.campaign_year
+
+    def check_references(self, rec: Record, lot: Lot | None) -> None:
+        for key in ("delivery_site", "site", "ic_site"):
+            self.resolve(rec, key, lot, self.ref.find_site, "code", "site-inconnu", "site-hors-lot")
+        for key in ("pmr_contact", "prf_contact", "mobility_contact"):
+            self.resolve(rec, key, lot, self.ref.find_contact, "id", "contact-inconnu", "contact-hors-lot")
+
+    def resolve(self, rec: Record, key: str, lot: Lot | None, find: Any, code: str, unknown: str,
+                outside: str) -> None:
+        """Replace what was typed by the référentiel's code; flag unknown ones and those of another lot."""
+        typed = rec.get(key)
+        if typed is None or key in rec.bad:
+            return
+        found = find(typed)
+        if found is None:
+            self.add(unknown, rec, key, value=typed)
+            rec.bad.add(key)
+            return
+        rec.values[key] = getattr(found, code)
+        if lot and found.siret not in lot.sirets:
+            self.add(outside, rec, key, value=found.display, lot=lot.numero)
+            rec.bad.add(key)
+
+    def check_complete(self, rec: Record, key: str, table: str, obj_key: str, what: list[tuple[str, str]]) -> None:
+        """Warn once per référentiel object that lacks what the LHEO export needs."""
+        missing = [label for attr, label in what if not getattr(self._objects[table][obj_key], attr)]
+        if missing and (table, obj_key) not in self._warned:
+            self._warned.add((table, obj_key))
+            self.add("referentiel-incomplet", rec, key, what=", ".join(missing), table=table, ident=obj_key)
+
+    def check_session(self, rec: Record) -> None:
+        lot = self.lot_of(rec)
+        self.check_references(rec, lot)
+        for key in ("site", "delivery_site"):
+            if rec.get(key) in self.ref.sites and key not in rec.bad:
+                self.check_complete(rec, key, "sites", rec.get(key), ADDRESS)
+        typed = rec.get("responsible_org")
+        if typed is not None and "responsible_org" not in rec.bad:
+            org = self.ref.find_organisme(typed)
+            if org is not None:
+                rec.values["responsible_org"] = org.siret
+            else:
+                siret = digits_code("".join(reference_head(typed).split()), 14)
+                code = "organisme-inconnu" if siret and siret_is_valid(siret) else "siret-invalide"
+                if siret is None and not any(ch.isdigit() for ch in typed):
+                    code = "organisme-inconnu"
+                self.add(code, rec, "responsible_org", value=typed)
+                rec.bad.add("responsible_org")
+        if lot:
+            mandataire = self.ref.organismes[lot.siret_mandataire]
+            self.check_complete(rec, "responsible_org", "organismes", lot.siret_mandataire,
+                                [("numero_activite", "le numéro de déclaration d'activité"), *ADDRESS])
+            org = rec.get("responsible_org")
+            if org is not None and "responsible_org" not in rec.bad and org != lot.siret_mandataire:
+                self.add("organisme-responsable", rec, "responsible_org", lot=lot.numero, expected=mandataire.display)
+            for key, expected in (("cr_action_id", lot.id_action_cr), ("cr_mandataire_id", lot.of_mandataire_cr)):
+                value = rec.get(key)
+                if value is None:
+                    rec.values[key] = expected  # derived from the lot
+                elif fold(str(value)) != fold(expected):
+                    self.add("code-externe", rec, key, value=value, lot=lot.numero, expected=expected)
+        key = CAMPAIGN.key
+        if self.usable(rec, key) and "lot" not in rec.bad:
+            year = self.year_of(lot)
+            if rec.get(key).year != year:
+                self.add(CAMPAIGN.code, rec, key, value=fr_date(rec.get(key)), year=year,
+                         lot=lot.numero if lot else "(non choisi)")
+                rec.bad.add(key)  # children are not compared with a start already in error
+        self.compare(rec)
+        if rec.get("certifinfo_code") and rec.get("certifinfo_reference") == "non":
+            self.add("certifinfo-incoherent", rec, "certifinfo_code")
+        if self.usable(rec, "places", "places_remaining") and rec.get("places_remaining") > rec.get("places"):
+            self.add("places-restantes", rec, "places_remaining", value=rec.get("places_remaining"),
+                     places=rec.get("places"))
+        if (self.usable(rec, "min_headcount", "simultaneous_capacity")
+                and rec.get("min_headcount") > rec.get("simultaneous_capacity")):
+            self.add("effectif-capacite", rec, "min_headcount", value=rec.get("min_headcount"),
+                     capacity=rec.get("simultaneous_capacity"))
+        self.check_fees(rec)
+        prereq, comment = rec.get("prerequisites") or "", rec.get("prerequisites_comment") or ""
+        if prereq and comment and len(prereq) + 1 + len(comment) > 3000:
+            total = len(prereq) + 1 + len(comment)
+            self.add("prerequis-trop-longs", rec, "prerequisites_comment", length=total, max=3000, excess=total - 3000)
+
+    def check_fees(self, rec: Record) -> None:
+        if not self.usable(rec, "fee_excl_tax", "vat_rate", "fee_incl_tax"):
+            return
+        ht, rate, ttc = rec.get("fee_excl_tax"), float(rec.get("vat_rate")), rec.get("fee_incl_tax")
+        expected = round(ht * (1 + rate / 100) + 1e-9, 2)
+        if abs(expected - ttc) >= 0.005:
+            self.add("frais-ttc", rec, "fee_incl_tax", ttc=fr_money(ttc), ht=fr_money(ht),
+                     rate=f"{rate:g}".replace(".", ","), expected=fr_money(expected))
+
+    # --- whole workbook --------------------------------------------------------------
+    def run(self) -> None:
+        result = self.result
+        by_ref: dict[str, Record] = {}
+        seen: dict[tuple, Record] = {}
+        for rec in result.sessions:
+            self.check_session(rec)
+            ref = rec.get("session_ref")
+            if ref is not None:
+                key = fold(str(ref))
+                if key in by_ref:
+                    self.add("reference-en-double", rec, "session_ref", value=ref, first=by_ref[key].row)
+                    rec.bad.add("session_ref")
+                else:
+                    by_ref[key] = rec
+            fingerprint = tuple(rec.get(k) for k in ("lot", "site", "delivery_site", "start_date", "end_date"))
+            if all(v is not None for v in fingerprint):
+                if fingerprint in seen:
+                    self.add("session-en-double", rec, "session_ref", first=seen[fingerprint].row,
+                             severity=self.profile.rules.duplicate_session_severity)
+                else:
+                    seen[fingerprint] = rec
+        self.check_lot_places()
+        info_count: dict[str, int] = defaultdict(int)
+        for rec in result.infos:
+            session = self.parent(rec, "ic_session", by_ref)
+            lot = self.ref.find_lot(session.get("lot")) if session and session.get("lot") else None
+            self.check_references(rec, lot if session and "lot" not in session.bad else None)
+            if session is not None:
+                info_count[fold(str(session.get("session_ref")))] += 1
+            self.compare(rec, session)
+        for rec in result.periodes:
+            session = self.parent(rec, "pi_session", by_ref)
+            self.compare(rec, session)
+        minimum = self.profile.rules.min_info_sessions
+        for key, rec in by_ref.items():
+            if info_count[key] < minimum:
+                self.add("info-collective-manquante", rec, "session_ref", session=rec.get("session_ref"),
+                         min=minimum, severity=self.profile.rules.info_sessions_severity)
+
+    def parent(self, rec: Record, key: str, by_ref: dict[str, Record]) -> Record | None:
+        ref = rec.get(key)
+        if ref is None:
+            return None
+        session = by_ref.get(fold(str(ref)))
+        if session is None:
+            self.add("session-inconnue", rec, key, value=ref)
+            rec.bad.add(key)
+        else:
+            rec.values[key] = session.get("session_ref")
+        return session
+
+    def compare(self, rec: Record, session: Record | None = None) -> None:
+        """The declared comparisons of this row: with its own fields, then with its session's."""
+        for c in COMPARISONS:
+            if not self.usable(rec, c.key):  # a field of another sheet, empty or unreadable
+                continue
+            value = rec.get(c.key)
+            if c.scope == "row":
+                other = rec.get(c.other)
+                if other is not None and not c.holds(value, other):
+                    self.add(c.code, rec, c.key, start=_shown(other), end=_shown(value))
+            elif session is not None:
+                other = session.get(c.other)
+                if other is not None and c.other not in session.bad and not c.holds(value, other):
+                    self.add(c.code, rec, c.key, value=_shown(value), session=session.get("session_ref"),
+                             start=_shown(other))
+
+    def check_lot_places(self) -> None:
+        totals: dict[str, int] = defaultdict(int)
+        last: dict[str, Record] = {}
+        for rec in self.result.sessions:
+            if self.usable(rec, "lot", "places"):
+                totals[rec.get("lot")] += rec.get("places")
+                last[rec.get("lot")] = rec
+        for numero, total in totals.items():
+            lot = self.ref.find_lot(numero)
+            if lot and lot.places is not None and total > lot.places:
+                self.add("places-lot-depassees", last[numero], "places", lot=numero, total=total,
+                         ordered=lot.places, severity=self.profile.rules.lot_places_severity)
+
+
+def _shown(value: Any) -> str:
+    return fr_time(value) if isinstance(value, dt.time) else fr_date(value)
+
+
+def check_rules(result: ValidationResult) -> None:
+    RuleChecker(result).run()
+

@@ -1,0 +1,355 @@
+"""The validation core: plain rows of cell values in, typed records and issues out.
+
+No file format here: the CLI, the add-in and the web service all feed it a
+``WorkbookInput`` (sheet name -> rows of values) and read a ``ValidationResult``. Rules
+of the procedure are in ``rules.py``; this module finds the columns, skips blank rows,
+parses every cell and locates every issue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sofi_bulk.core.cells import column_index, column_letter, split_ref
+from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.display import prefill_display
+from sofi_bulk.core.errors import WorkbookError
+from sofi_bulk.core.fields import (
+    BY_KEY,
+    FIELDS,
+    INFOS_SHEET,
+    PERIODES_SHEET,
+    SESSIONS_SHEET,
+    Field,
+    Kind,
+)
+from sofi_bulk.core.issues import Issue, make_issue
+from sofi_bulk.core.layout import STATUS_HEADER
+from sofi_bulk.core.parse import CellError, parse_scalar, split_multi
+from sofi_bulk.core.profile import Profile
+from sofi_bulk.core.records import Record, SheetMap, ValidationResult
+from sofi_bulk.core.referentiel import Referentiel
+from sofi_bulk.core.rules import check_rules
+from sofi_bulk.core.text import fold
+from sofi_bulk.core.values import as_text, is_empty
+from sofi_bulk.core.workbook import WorkbookInput
+
+HEADER_SCAN_ROWS = 30
+
+REQUIRED_HINTS: dict[Kind, str] = {
+    Kind.CODE: "choisissez une valeur dans la liste.",
+    Kind.DATE: "saisissez une date au format jj/mm/aaaa.",
+    Kind.INT: "saisissez un nombre entier.",
+    Kind.DECIMAL: "saisissez un nombre.",
+    Kind.LOT: "choisissez le lot dans la liste.",
+    Kind.SITE: "choisissez un site dans la liste (elle dépend du lot).",
+    Kind.CONTACT: "choisissez un contact dans la liste (elle dépend du lot).",
+    Kind.ORGANISME: "choisissez le mandataire du lot dans la liste.",
+    Kind.SESSION_REF: "choisissez la Réf. session dans la liste.",
+}
+
+
+# --- finding sheets and columns -----------------------------------------------------------
+def _header_key(value: Any) -> str:
+    return fold(str(value)).replace("*", "").strip() if value is not None else ""
+
+
+def _header_index(sheet: str) -> dict[str, tuple[str, int]]:
+    index: dict[str, tuple[str, int]] = {}
+    for fld in FIELDS:
+        if fld.sheet != sheet:
+            continue
+        for part, header in enumerate(fld.column_headers()):
+            index[_header_key(header)] = (fld.key, part)
+        index.setdefault(_header_key(fld.header), (fld.key, 0))
+    return index
+
+
+def map_sheet(sheet: str, rows: list[list[Any]], issues: list[Issue]) -> SheetMap | None:
+    index = _header_index(sheet)
+    best, best_row = 0, None
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        hits = sum(1 for v in row if _header_key(v) in index)
+        if hits > best:
+            best, best_row = hits, r
+    if best_row is None or best < 2:
+        return None
+    smap = SheetMap(sheet, best_row + 1)
+    for c, value in enumerate(rows[best_row]):
+        key = _header_key(value)
+        if not key:
+            continue
+        if key == _header_key(STATUS_HEADER):
+            smap.status_column = c
+        elif key in index:
+            target = index[key]
+            if target in smap.columns:
+                first = column_letter(smap.columns[target] + 1)
+                issues.append(make_issue("colonne-en-double", sheet, f"{column_letter(c + 1)}{best_row + 1}",
+                                         row=best_row + 1, field=target[0], col=str(value).strip(), first=first))
+            else:
+                smap.columns[target] = c
+        else:
+            smap.unknown.append((c, str(value)))
+    return smap
+
+
+def find_sheet(book: WorkbookInput, name: str) -> str | None:
+    for actual in book.sheets:
+        if fold(actual) == fold(name):
+            return actual
+    return None
+
+
+# --- parsing rows ---------------------------------------------------------------------------
+class RowParser:
+    """Parses the rows of one sheet against the catalogue and the profile."""
+
+    def __init__(self, sheet: str, smap: SheetMap, profile: Profile, issues: list[Issue]) -> None:
+        self.sheet, self.smap, self.profile, self.issues = sheet, smap, profile, issues
+        self.fields = [f for f in FIELDS if f.sheet == sheet]
+        self.prefill: dict[int, str] = {}
+        self.prefill_raw: dict[int, object] = {}
+        for (key, part), col in smap.columns.items():
+            shown = prefill_display(BY_KEY[key], profile.prefill(key))
+            if part < len(shown):
+                self.prefill[col] = fold(str(shown[part]))
+                self.prefill_raw[col] = shown[part]
+        self.columns = sorted(smap.columns.values())
+        self.letters = {key: column_letter(col + 1) for (key, part), col in smap.columns.items() if part == 0}
+        for (key, _part), col in sorted(smap.columns.items()):
+            self.letters.setdefault(key, column_letter(col + 1))
+        self._memo: dict[tuple[str, type, Any], Any] = {}
+        self.checked = set(profile.fixed) | set(profile.allowed)  # parsing is pure: values repeat a lot
+        self.report_missing_columns()
+
+    def report_missing_columns(self) -> None:
+        for fld in self.fields:
+            if (fld.key, 0) in self.smap.columns or fld.key in self.profile.fixed:
+                continue
+            if self.profile.is_required(fld.key):
+                self.issues.append(make_issue("colonne-manquante", self.sheet, None, field=fld.key, col=fld.header))
+
+    def is_blank(self, row: list[Any]) -> bool:
+        """True when every cell is empty or still holds the template's pre-filled value."""
+        prefill_raw = self.prefill_raw
+        size = len(row)
+        for col in self.columns:
+            if col >= size:
+                break
+            value = row[col]
+            if value is None or value == "" or value == prefill_raw.get(col):
+                continue
+            if is_empty(value):
+                continue
+            expected = self.prefill.get(col)
+            if expected is None or fold(str(value)) != expected:
+                return False
+        return True
+
+    def parse(self, row: list[Any], number: int) -> Record:
+        rec = Record(self.sheet, number, letters=self.letters)
+        for fld in self.fields:
+            if fld.multi:
+                self._parse_multi(fld, row, rec)
+            else:
+                self._parse_single(fld, row, rec)
+        return rec
+
+    def _parse(self, fld: Field, raw: Any) -> Any:
+        key = (fld.key, type(raw), raw)
+        try:
+            outcome = self._memo[key]
+        except KeyError:
+            try:
+                outcome = parse_scalar(fld, raw)
+            except CellError as err:
+                outcome = err
+            self._memo[key] = outcome
+        if isinstance(outcome, CellError):
+            raise outcome
+        return outcome
+
+    def _raw(self, row: list[Any], col: int | None) -> Any:
+        return row[col] if col is not None and col < len(row) else None
+
+    def _parse_single(self, fld: Field, row: list[Any], rec: Record) -> None:
+        col = self.smap.columns.get((fld.key, 0))
+        if col is None:
+            if fld.key in self.profile.fixed:
+                rec.values[fld.key] = self.profile.fixed[fld.key]
+            return
+        raw = row[col] if col < len(row) else None
+        if raw is None or (raw.__class__ is str and is_empty(raw)):
+            self._empty(fld, rec, f"{self.letters[fld.key]}{rec.row}")
+            return
+        try:
+            value = self._parse(fld, raw)
+        except CellError as err:
+            self._cell_error(err, fld, rec, f"{self.letters[fld.key]}{rec.row}", raw)
+            return
+        rec.values[fld.key] = value
+        if fld.key in self.checked:
+            self._check_profile(fld, rec, f"{self.letters[fld.key]}{rec.row}", value, raw)
+
+    def _parse_multi(self, fld: Field, row: list[Any], rec: Record) -> None:
+        values: list[str] = []
+        first_cell = None
+        seen_column = False
+        for part in range(fld.columns):
+            col = self.smap.columns.get((fld.key, part))
+            if col is None:
+                continue
+            seen_column = True
+            cell = f"{column_letter(col + 1)}{rec.row}"
+            first_cell = first_cell or cell
+            raw = self._raw(row, col)
+            if is_empty(raw):
+                continue
+            for item in split_multi(raw):
+                try:
+                    value = self._parse(fld, item)
+                except CellError as err:
+                    self._cell_error(err, fld, rec, cell, item)
+                    continue
+                if value not in values:
+                    values.append(value)
+        if not seen_column:
+            if fld.key in self.profile.fixed:
+                rec.values[fld.key] = list(self.profile.fixed[fld.key])
+            return
+        if not values:
+            if fld.key not in rec.bad:
+                self._empty(fld, rec, first_cell)
+            return
+        rec.values[fld.key] = values
+        if fld.key in self.checked:
+            self._check_profile(fld, rec, first_cell, values, values)
+
+    def _empty(self, fld: Field, rec: Record, cell: str) -> None:
+        if fld.key in self.profile.fixed:
+            expected = _fixed_display(fld, self.profile)
+            self.issues.append(make_issue("valeur-imposee", self.sheet, cell, row=rec.row, field=fld.key,
+                                          col=fld.header, expected=expected, value="", shown="(vide)"))
+            rec.values[fld.key] = self.profile.fixed[fld.key]
+        elif self.profile.is_required(fld.key):
+            hint = REQUIRED_HINTS.get(fld.kind, "renseignez cette cellule.")
+            if fld.key in self.profile.defaults:
+                hint += " (Valeur par défaut du programme : voir la feuille Aide.)"
+            self.issues.append(make_issue("champ-obligatoire", self.sheet, cell, row=rec.row, field=fld.key,
+                                          col=fld.header, hint=hint))
+
+    def _cell_error(self, err: CellError, fld: Field, rec: Record, cell: str, raw: Any) -> None:
+        rec.bad.add(fld.key)
+        params = dict(err.params)
+        allowed = self.profile.allowed.get(fld.key)
+        if err.code == "code-inconnu" and allowed:  # offer what this programme admits, not the whole table
+            params["choices"] = admitted(fld, allowed) + "."
+        self.issues.append(make_issue(err.code, self.sheet, cell, row=rec.row, field=fld.key, value=as_text(raw),
+                                      col=fld.header, **params))
+
+    def _check_profile(self, fld: Field, rec: Record, cell: str, value: Any, raw: Any) -> None:
+        profile = self.profile
+        if fld.key in profile.fixed:
+            fixed = profile.fixed[fld.key]
+            same = set(value) == set(fixed) if isinstance(fixed, list) else str(value) == str(fixed)
+            if not same:
+                shown = " ; ".join(as_text(v) for v in value) if isinstance(value, list) else as_text(raw)
+                self.issues.append(make_issue("valeur-imposee", self.sheet, cell, row=rec.row, field=fld.key,
+                                              col=fld.header, expected=_fixed_display(fld, profile), value=shown))
+                rec.values[fld.key] = fixed
+        allowed = profile.allowed.get(fld.key)
+        if allowed:
+            for item in value if isinstance(value, list) else [value]:
+                if item not in allowed:
+                    choices = admitted(fld, allowed)
+                    self.issues.append(make_issue("code-non-admis", self.sheet, cell, row=rec.row, field=fld.key,
+                                                  col=fld.header, value=item,
+                                                  shown=TABLES[fld.table].option(item).display, choices=choices))
+                    rec.bad.add(fld.key)
+
+
+def admitted(fld: Field, codes: list[str]) -> str:
+    """The dropdown entries of the codes a programme admits, as the messages list them."""
+    return " | ".join(TABLES[fld.table].option(c).display for c in codes)
+
+
+def _fixed_display(fld: Field, profile: Profile) -> str:
+    return " ; ".join(str(v) for v in prefill_display(fld, profile.fixed[fld.key]))
+
+
+# --- the entry point ----------------------------------------------------------------------
+def read_records(book: WorkbookInput, sheet: str, profile: Profile, issues: list[Issue],
+                 maps: dict[str, SheetMap]) -> list[Record]:
+    actual = find_sheet(book, sheet)
+    if actual is None:
+        if sheet == SESSIONS_SHEET:
+            raise WorkbookError(f"{book.name} : feuille « {SESSIONS_SHEET} » absente ; ce n'est pas un "
+                                "classeur de saisie sofi-bulk (générez-en un avec « sofi-bulk template »).")
+        issues.append(make_issue("feuille-manquante", sheet, None))
+        return []
+    rows = book.sheets[actual]
+    smap = map_sheet(sheet, rows, issues)
+    if smap is None:
+        if sheet == SESSIONS_SHEET:
+            raise WorkbookError(f"{book.name} : feuille « {actual} » sans ligne d'en-têtes reconnue "
+                                "(Réf. session, Numéro lot CR, Date début…).")
+        issues.append(make_issue("en-tetes-introuvables", actual, None))
+        return []
+    smap.sheet = actual
+    maps[sheet] = smap
+    unmerge(actual, rows, book.merges.get(actual, []), smap.header_row, issues)
+    parser = RowParser(actual, smap, profile, issues)
+    records = []
+    for r in range(smap.header_row, len(rows)):
+        row = rows[r]
+        if parser.is_blank(row):
+            continue
+        records.append(parser.parse(row, r + 1))
+    return records
+
+
+def unmerge(sheet: str, rows: list[list[Any]], merges: list[tuple[int, int, int, int]], header_row: int,
+            issues: list[Issue]) -> None:
+    """Give every cell of a merged range in the data area the value of its top-left cell."""
+    for r0, c0, r1, c1 in merges:
+        if r0 < header_row or r0 >= len(rows):
+            continue  # the coloured band and headers: not data
+        value = rows[r0][c0] if c0 < len(rows[r0]) else None
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            row.extend([None] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = value
+        if value not in (None, ""):
+            area = f"{column_letter(c0 + 1)}{r0 + 1}:{column_letter(c1 + 1)}{r1 + 1}"
+            issues.append(make_issue("cellules-fusionnees", sheet, f"{column_letter(c0 + 1)}{r0 + 1}",
+                                     row=r0 + 1, value=value, range=area))
+
+
+def validate_book(book: WorkbookInput, profile: Profile, referentiel: Referentiel,
+                  notices: list[Issue] | None = None) -> ValidationResult:
+    """Check every row of a workbook; never raises for bad cell values, only for unusable books."""
+    issues: list[Issue] = list(notices or [])
+    maps: dict[str, SheetMap] = {}
+    sessions = read_records(book, SESSIONS_SHEET, profile, issues, maps)
+    if not sessions:
+        raise WorkbookError(f"{book.name} : la feuille « {SESSIONS_SHEET} » ne contient aucune session. "
+                            "Remplissez au moins une ligne (Réf. session, lot, dates…).")
+    infos = read_records(book, INFOS_SHEET, profile, issues, maps)
+    periodes = read_records(book, PERIODES_SHEET, profile, issues, maps)
+    result = ValidationResult(book.name, profile, referentiel, issues, sessions, infos, periodes, maps, book)
+    check_rules(result)
+    result.issues.sort(key=_issue_order)
+    return result
+
+
+SHEET_ORDER = {fold(SESSIONS_SHEET): 0, fold(INFOS_SHEET): 1, fold(PERIODES_SHEET): 2}
+
+
+def _issue_order(issue: Issue) -> tuple:
+    col = 0
+    if issue.cell:
+        letters, _ = split_ref(issue.cell)
+        col = column_index(letters)
+    return (SHEET_ORDER.get(fold(issue.sheet), 3), issue.row or 0, col)

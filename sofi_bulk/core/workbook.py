@@ -1,0 +1,62 @@
+"""A workbook as plain data: what every adapter (file reader, xlwings Book, HTTP upload,
+tests) hands to the checks. No file format here."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sofi_bulk.core.layout import META_SHEET
+from sofi_bulk.core.values import FormulaError, as_text
+
+__all__ = ["FormulaError", "Merge", "Rows", "WorkbookInput", "content_fingerprint"]
+
+Rows = list[list[Any]]
+Merge = tuple[int, int, int, int]  # first row, first column, last row, last column; 0-based, inclusive
+
+
+@dataclass
+class WorkbookInput:
+    """Sheet name -> rows of raw cell values, the tool's metadata and the merged ranges."""
+
+    name: str
+    sheets: dict[str, Rows]
+    meta: dict[str, str] = field(default_factory=dict)
+    referentiel_json: str | None = None
+    merges: dict[str, list[Merge]] = field(default_factory=dict)
+
+    @classmethod
+    def from_sheets(cls, name: str, sheets: dict[str, Rows],
+                    merges: dict[str, list[Merge]] | None = None) -> WorkbookInput:
+        """Split the tool's metadata sheet off the data sheets."""
+        data = {k: v for k, v in sheets.items() if k != META_SHEET}
+        meta: dict[str, str] = {}
+        chunks: list[str] = []
+        for row in sheets.get(META_SHEET, [])[1:]:
+            if len(row) < 2 or row[0] in (None, ""):
+                continue
+            key, value = str(row[0]), "" if row[1] is None else str(row[1])
+            if key == "referentiel_json":
+                chunks.append(value)
+            else:
+                meta[key] = value
+        return cls(name, data, meta, "".join(chunks) or None, dict(merges or {}))
+
+
+def content_fingerprint(sheets: dict[str, Rows]) -> str:
+    """A hash of the values of the data sheets, as a reader sees them.
+
+    The tool stamps it in ``_meta`` when it writes a workbook; a file whose values still
+    hash the same holds nothing the user typed since, so it may be replaced.
+    """
+    digest = hashlib.sha256()
+    for sheet in sorted(sheets):
+        if sheet == META_SHEET:
+            continue
+        for r, row in enumerate(sheets[sheet]):
+            for c, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                digest.update(f"{sheet}\t{r}\t{c}\t{as_text(value)}\n".encode())
+    return digest.hexdigest()[:20]

@@ -1,0 +1,248 @@
+"""Look at an .xlsx before any reader loads it: refuse what is hostile or unreadable.
+
+An .xlsx is a zip archive: its signature, entry count, declared uncompressed size and
+compression ratio are checked from the central directory alone, so a zip bomb is refused
+without inflating a byte. Then a streaming scan of the sheet XML refuses a cell absurdly
+far away (python-calamine would allocate a grid up to it) and notes the cells holding a
+formula error (#DIV/0!, #N/A…), which readers return as empty. Every message is French
+and names the file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from sofi_bulk.core.cells import column_index, column_letter
+from sofi_bulk.core.errors import WorkbookError
+
+Source = str | Path | bytes | bytearray | BinaryIO
+Opened = Path | io.BytesIO
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_ENTRIES = 5_000
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_RATIO = 250  # per large entry; real worksheets compress 10-60x
+RATIO_MIN_SIZE = 10 * 1024 * 1024  # ratios of small entries are not meaningful
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def open_source(source: Source, name: str | None = None) -> tuple[str, Opened]:
+    """A file path stays a path; bytes and file-like objects (an HTTP upload, Pyodide's
+    memory) become an in-memory buffer, refused past the size limit before being read."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        return name or path.name or str(path), path
+    if isinstance(source, bytes | bytearray):
+        if len(source) > MAX_FILE_BYTES:
+            raise WorkbookError(f"{name or 'classeur'} : fichier trop volumineux "
+                                f"({len(source) // 2**20} Mio, maximum {MAX_FILE_BYTES // 2**20}).")
+        return name or "classeur.xlsx", io.BytesIO(bytes(source))
+    data = source.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise WorkbookError(f"{name or 'classeur'} : fichier trop volumineux (maximum {MAX_FILE_BYTES // 2**20} Mio).")
+    return name or getattr(source, "name", None) or "classeur.xlsx", io.BytesIO(data)
+
+
+def check_xlsx_container(source: Source, name: str | None = None) -> None:
+    """Raise WorkbookError unless ``source`` looks like a sane .xlsx file."""
+    name, opened = open_source(source, name)
+    check_container(opened, name)
+
+
+def check_container(opened: Opened, name: str) -> None:
+    if isinstance(opened, Path):
+        path = opened
+        if not path.exists():
+            raise WorkbookError(f"{name} : fichier introuvable.")
+        if path.is_dir():
+            raise WorkbookError(f"{name} : c'est un dossier, pas un classeur .xlsx.")
+        size = path.stat().st_size
+    else:
+        size = len(opened.getbuffer())
+    if size == 0:
+        raise WorkbookError(f"{name} : le fichier est vide.")
+    if size > MAX_FILE_BYTES:
+        raise WorkbookError(f"{name} : fichier trop volumineux ({size // 2**20} Mio, maximum {MAX_FILE_BYTES // 2**20}).")
+    head = _head(opened)
+    if head.startswith(b"%PDF"):
+        raise WorkbookError(f"{name} : c'est un document PDF, pas un classeur .xlsx.")
+    if head[:8] == OLE2_MAGIC:
+        raise WorkbookError(
+            f"{name} : classeur protégé par mot de passe ou au format Excel 97-2003 (.xls). "
+            "Retirez le mot de passe (Fichier > Informations > Protéger le classeur) ou "
+            "enregistrez-le au format « Classeur Excel (.xlsx) », puis recommencez."
+        )
+    if not head.startswith(b"PK"):
+        kind = "un fichier texte (CSV ?)" if _looks_like_text(head) else "un fichier d'un autre type"
+        raise WorkbookError(
+            f"{name} : ce n'est pas un classeur .xlsx mais {kind}. "
+            "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le au format .xlsx."
+        )
+    try:
+        with zipfile.ZipFile(opened) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+            if "mimetype" in names and "content.xml" in names:
+                raise WorkbookError(
+                    f"{name} : classeur OpenDocument (.ods). Dans LibreOffice, faites "
+                    "Fichier > Enregistrer sous > « Excel 2007-365 (.xlsx) », puis recommencez."
+                )
+            if len(infos) > MAX_ENTRIES:
+                raise WorkbookError(f"{name} : archive anormale ({len(infos)} éléments) ; fichier refusé.")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise WorkbookError(
+                    f"{name} : contenu décompressé démesuré ({total // 2**20} Mio) ; fichier refusé."
+                )
+            for info in infos:
+                if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                    raise WorkbookError(
+                        f"{name} : taux de compression suspect ({info.filename}) ; fichier refusé."
+                    )
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                raise WorkbookError(f"{name} : archive zip qui n'est pas un classeur Excel (.xlsx).")
+            if any(n.startswith("xl/workbook.bin") for n in names):
+                raise WorkbookError(f"{name} : classeur binaire (.xlsb) ; enregistrez-le au format .xlsx.")
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(f"{name} : fichier .xlsx endommagé ou incomplet (copie interrompue ?). "
+                            "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau.") from exc
+    except OSError as exc:
+        raise WorkbookError(f"{name} : lecture impossible (droits d'accès ou disque).") from exc
+
+
+def _head(opened: Opened) -> bytes:
+    if isinstance(opened, Path):
+        try:
+            with opened.open("rb") as fh:
+                return fh.read(512)
+        except OSError as exc:
+            raise WorkbookError(f"{opened.name} : lecture impossible (droits d'accès ou disque).") from exc
+    return opened.getvalue()[:512]
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+MAX_ROWS = 50_000
+MAX_COLUMNS = 1_000  # column ALL
+CHUNK = 1 << 22
+KEEP = 4096  # bytes kept between chunks so that no element is cut in two
+
+# a reference beyond row 49 999 or column ALL: a literal anchor, so the regex engine runs
+# at C speed and Python only looks at the rare hits
+_FAR = re.compile(rb'r="(?:[A-Z]{0,3}(?:[5-9][0-9]{4}|[1-9][0-9]{5,})|(?:AM[A-Z]|A[N-Z][A-Z]|[B-Z][A-Z]{2})[0-9]+)"')
+_FILLED_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*[^/]>")
+_ERROR_CELL = re.compile(rb't="e"')
+_REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_ERROR_VALUE = re.compile(rb"\s*(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>.*?</(?:\w+:)?f>)?\s*<(?:\w+:)?v>([^<]*)<", re.S)
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
+_ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
+_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/?>")
+
+
+@dataclass
+class SheetScan:
+    name: str
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col), 0-based -> "#DIV/0!"
+
+
+def _attrs(tag: bytes) -> dict[str, str]:
+    """Attributes of a tag; "r:id" keeps its prefix, other prefixes are dropped."""
+    out = {}
+    for key, value in _ATTR.findall(tag):
+        name = key.decode()
+        out[name if name == "r:id" else name.split(":")[-1]] = value.decode("utf-8", "replace")
+    return out
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet part path, from workbook.xml and its relationships."""
+    workbook = archive.read("xl/workbook.xml")
+    rels = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in archive.namelist() else b""
+    targets = {}
+    for tag in _REL.findall(rels):
+        attrs = _attrs(tag)
+        target = attrs.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        targets[attrs.get("Id", "")] = path
+    parts = {}
+    for tag in _SHEET.findall(workbook):
+        attrs = _attrs(tag)
+        rid = attrs.get("r:id", "")
+        if rid in targets:
+            parts[attrs.get("name", "")] = targets[rid]
+    return parts
+
+
+def scan_workbook(source: Source, name: str | None = None) -> dict[str, SheetScan]:
+    """Scan every worksheet; raise WorkbookError when a filled cell lies absurdly far."""
+    name, opened = open_source(source, name)
+    return scan_opened(opened, name)
+
+
+def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
+    scans: dict[str, SheetScan] = {}
+    try:
+        with zipfile.ZipFile(opened) as archive:
+            names = set(archive.namelist())
+            for sheet, part in sheet_parts(archive).items():
+                if part in names:
+                    scans[sheet] = _scan_part(archive, part, SheetScan(sheet), name)
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error, EOFError, ValueError) as exc:
+        raise WorkbookError(f"{name} : classeur endommagé (structure interne illisible).") from exc
+    return scans
+
+
+def _scan_part(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> SheetScan:
+    tail = b""
+    with archive.open(part) as stream:
+        while True:
+            data = stream.read(CHUNK)
+            buffer = tail + data
+            limit = len(buffer) if not data else max(len(buffer) - KEEP, 0)
+            for far in _FAR.finditer(buffer, 0, limit):
+                tag_start = buffer.rfind(b"<", 0, far.start())
+                tag_end = buffer.find(b">", far.end())
+                tag = buffer[tag_start:tag_end + 1]
+                name = tag[1:].split(b" ", 1)[0].split(b":")[-1]
+                if tag.endswith(b"/>") or name not in (b"c", b"row"):
+                    continue  # formatting only, or another element
+                if name == b"row":  # a far row counts only when a filled cell is inside
+                    close = buffer.find(b"</", tag_end)
+                    if not _FILLED_CELL.search(buffer, tag_end, close if close > 0 else tag_end + KEEP):
+                        continue
+                where = far.group(0)[3:-1].decode()
+                where = f"ligne {where}" if where.isdigit() else where
+                raise WorkbookError(
+                    f"{file_name} : feuille « {scan.name} » : une cellule est remplie très loin du tableau "
+                    f"({where}). Effacez ce qui se trouve au-delà de la ligne {MAX_ROWS - 1:_} ou de la colonne "
+                    f"{column_letter(MAX_COLUMNS)}, puis recommencez.".replace("_", " ")
+                )
+            for hit in _ERROR_CELL.finditer(buffer, 0, limit):
+                tag_start = buffer.rfind(b"<", 0, hit.start())
+                tag_end = buffer.find(b">", hit.end())
+                tag = buffer[tag_start:tag_end + 1]
+                ref = _REF.search(tag)
+                if not ref or tag[1:].split(b" ", 1)[0].split(b":")[-1] != b"c":
+                    continue
+                col, row = column_index(ref.group(1).decode()), int(ref.group(2))
+                value = _ERROR_VALUE.match(buffer, tag_end + 1)
+                scan.errors[(row - 1, col - 1)] = value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
+            if not data:
+                break
+            tail = buffer[limit:]
+    return scan

@@ -1,0 +1,444 @@
+"""Write the entry workbook: one row per session, dropdowns, in-sheet rules, help.
+
+Everything is derived from the field catalogue, the programme profile and the part of
+the référentiel selected (lots, and through them sites and contacts). The same builder
+makes the annotated copy, so that copy is a working template too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable
+from copy import copy
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sofi_bulk.core.cells import column_letter
+from sofi_bulk.core.comparisons import CAMPAIGN, comparisons_of
+from sofi_bulk.core.display import MULTI_SEPARATOR, field_options, prefill_display
+from sofi_bulk.core.errors import UserError
+from sofi_bulk.core.fields import FIELDS, LEVEL_LABELS, Field, Kind
+from sofi_bulk.core.layout import (
+    BAND_ROW,
+    CHILD_ROWS,
+    DATA_SHEETS,
+    DEPENDENT_PREFIX,
+    FIRST_DATA_ROW,
+    FORMAT_VERSION,
+    HEADER_ROW,
+    HELP_SHEET,
+    LEVEL_COLOURS,
+    LISTS_SHEET,
+    LOT_LIST,
+    LOT_YEAR_LIST,
+    META_SHEET,
+    SESSION_FIELD_LISTS,
+    SESSION_LOT_LIST,
+    SESSION_REF_LIST,
+    SESSION_ROWS,
+    SESSION_START_LIST,
+    STATUS_HEADER,
+    Column,
+    column_of,
+    list_name,
+    sheet_columns,
+)
+from sofi_bulk.core.lots import select_lots
+from sofi_bulk.core.profile import Profile
+from sofi_bulk.core.referentiel import Lot, Referentiel
+from sofi_bulk.core.text import fr_number
+from sofi_bulk.core.values import digits_code
+from sofi_bulk.core.version import __version__
+from sofi_bulk.core.workbook import content_fingerprint
+from sofi_bulk.excel.help_sheet import write_help_sheet
+from sofi_bulk.files import write_atomic
+
+MAX_INLINE_LIST = 255
+MULTI_SEPARATOR = " ; "
+THIN = Side(style="thin", color="BFBFBF")
+FIXED_FILL = PatternFill("solid", fgColor="EDEDED")
+STATUS_FILL = PatternFill("solid", fgColor="F2F2F2")
+NUMBER_FORMATS = {
+    Kind.DATE: "DD/MM/YYYY",
+    Kind.INT: "0",
+    Kind.DECIMAL: "#,##0.00",
+}
+
+
+# --- the builder -------------------------------------------------------------------------
+class TemplateBuilder:
+    """Builds the workbook in memory; ``save`` writes it atomically."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        referentiel: Referentiel,
+        lots: list[Lot],
+        *,
+        siret: str | None = None,
+        session_rows: int = SESSION_ROWS,
+        child_rows: int = CHILD_ROWS,
+        referentiel_source: str | None = None,
+    ) -> None:
+        if not lots:
+            raise UserError("Aucun lot à proposer : le modèle n'aurait aucune session possible.")
+        self.profile = profile
+        self.referentiel = referentiel.subset(lots)
+        self.lots = lots
+        self.siret = siret
+        self.referentiel_source = referentiel_source or Path(referentiel.source).name
+        self.rows = {DATA_SHEETS[0]: session_rows, DATA_SHEETS[1]: child_rows, DATA_SHEETS[2]: child_rows}
+        self.book = Workbook()
+        self._list_column = 0
+        self._build()
+
+    # public ----------------------------------------------------------------------------
+    def last_row(self, sheet: str) -> int:
+        return FIRST_DATA_ROW + self.rows[sheet] - 1
+
+    def save(self, target: Path | BinaryIO) -> None:
+        """Write to a path (atomically) or a binary file object, stamping the values'
+        fingerprint so that an untouched output can later be told from the user's work."""
+        sheets = {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in self.book.worksheets}
+        self._fingerprint_cell.value = content_fingerprint(sheets)
+        if isinstance(target, Path):
+            write_atomic(target, lambda tmp: self.book.save(tmp))
+        else:
+            self.book.save(target)
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self.save(buffer)
+        return buffer.getvalue()
+
+    # building --------------------------------------------------------------------------
+    def _build(self) -> None:
+        book = self.book
+        book.remove(book.active)
+        self._help = book.create_sheet(HELP_SHEET)
+        data = [book.create_sheet(name) for name in DATA_SHEETS]
+        self._lists = book.create_sheet(LISTS_SHEET)
+        self._meta = book.create_sheet(META_SHEET)
+        self._write_lists()
+        for sheet in data:
+            self._write_data_sheet(sheet)
+        self._write_help()
+        self._write_meta()
+        self._lists.sheet_state = "hidden"
+        self._meta.sheet_state = "veryHidden"
+        book.active = 1
+        for ws in book.worksheets:
+            ws.sheet_view.tabSelected = ws.title == DATA_SHEETS[0]
+
+    # lists ----------------------------------------------------------------------------
+    def _add_list(self, name: str, values: Iterable[Any]) -> None:
+        values = list(values)
+        self._list_column += 1
+        col = self._list_column
+        letter = column_letter(col)
+        ws = self._lists
+        ws.cell(row=1, column=col, value=name).font = Font(bold=True)
+        for i, value in enumerate(values, start=2):
+            ws.cell(row=i, column=col, value=value)
+        last = max(len(values) + 1, 2)  # an empty list still names one (blank) cell
+        ref = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${last}"
+        self.book.defined_names[name] = DefinedName(name, attr_text=ref)
+        ws.column_dimensions[letter].width = 30
+
+    def _write_lists(self) -> None:
+        ref = self.referentiel
+        self._add_list(LOT_LIST, [lot.numero for lot in self.lots])
+        self._add_list(LOT_YEAR_LIST, [self.year_of(lot) for lot in self.lots])
+        for fld in FIELDS:
+            if fld.kind is Kind.CODE:
+                self._add_list(list_name(fld.key), field_options(fld, self.profile))
+        for i, lot in enumerate(self.lots, start=1):
+            self._add_list(f"{DEPENDENT_PREFIX['site']}{i}", [s.display for s in ref.sites_for(lot)])
+            self._add_list(f"{DEPENDENT_PREFIX['contact']}{i}", [c.display for c in ref.contacts_for(lot)])
+            mandataire = ref.organismes[lot.siret_mandataire]
+            self._add_list(f"{DEPENDENT_PREFIX['organisme']}{i}", [mandataire.display])
+            self._add_list(f"{DEPENDENT_PREFIX['cr_action_id']}{i}", [lot.id_action_cr])
+            self._add_list(f"{DEPENDENT_PREFIX['cr_mandataire_id']}{i}", [lot.of_mandataire_cr])
+        sessions = DATA_SHEETS[0]
+        last = self.last_row(sessions)
+        ref_col = column_of(sessions, "session_ref").letter
+        start_col = column_of(sessions, "start_date").letter
+        lot_col = column_of(sessions, "lot").letter
+        for name, letter in ((SESSION_REF_LIST, ref_col), (SESSION_START_LIST, start_col), (SESSION_LOT_LIST, lot_col)):
+            target = f"{quote_sheetname(sessions)}!${letter}${FIRST_DATA_ROW}:${letter}${last}"
+            self.book.defined_names[name] = DefinedName(name, attr_text=target)
+
+    def year_of(self, lot: Lot) -> int:
+        return lot.annee or self.profile.campaign_year
+
+    # data sheets ----------------------------------------------------------------------
+    def _write_data_sheet(self, ws: Worksheet) -> None:
+        cols = sheet_columns(ws.title)
+        last = self.last_row(ws.title)
+        self._write_band_and_headers(ws, cols)
+        for col in cols:
+            self._fill_column(ws, col, last)
+            self._validate_column(ws, col, last)
+        ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=5 if ws.title == DATA_SHEETS[0] else 3)
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{cols[-1].letter}{last}"
+        protection = ws.protection
+        protection.sheet = True
+        protection.formatCells = False
+        protection.formatColumns = False
+        protection.formatRows = False
+        protection.insertRows = False
+        protection.deleteRows = False
+        protection.sort = False
+        protection.autoFilter = False
+
+    def _write_band_and_headers(self, ws: Worksheet, cols: list[Column]) -> None:
+        ws.row_dimensions[HEADER_ROW].height = 45
+        band = ws.cell(row=BAND_ROW, column=1, value="")
+        band.fill = STATUS_FILL
+        status = ws.cell(row=HEADER_ROW, column=1, value=STATUS_HEADER)
+        status.font = Font(bold=True)
+        status.fill = STATUS_FILL
+        status.alignment = Alignment(wrap_text=True, vertical="center")
+        status.comment = _note("Rempli par « sofi-bulk validate » : résultat du contrôle de la ligne. "
+                               "Ne rien saisir ici.")
+        ws.column_dimensions["A"].width = 16
+        groups: list[tuple[Any, int, int]] = []
+        for col in cols[1:]:
+            level = col.field.level
+            if groups and groups[-1][0] == level:
+                groups[-1] = (level, groups[-1][1], col.index)
+            else:
+                groups.append((level, col.index, col.index))
+        for level, first, last in groups:
+            band_fill, _ = LEVEL_COLOURS[level]
+            cell = ws.cell(row=BAND_ROW, column=first, value=LEVEL_LABELS[level].upper())
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.alignment = Alignment(horizontal="left", vertical="center")
+            for index in range(first, last + 1):
+                ws.cell(row=BAND_ROW, column=index).fill = PatternFill("solid", fgColor=band_fill)
+            if last > first:
+                ws.merge_cells(start_row=BAND_ROW, start_column=first, end_row=BAND_ROW, end_column=last)
+        for col in cols[1:]:
+            fld = col.field
+            _, header_fill = LEVEL_COLOURS[fld.level]
+            cell = ws.cell(row=HEADER_ROW, column=col.index, value=col.header)
+            required = self.profile.is_required(fld.key) and col.part == 0
+            cell.font = Font(bold=True, color="C00000" if required and fld.key not in self.profile.fixed else "000000")
+            cell.fill = PatternFill("solid", fgColor=header_fill)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            cell.border = Border(bottom=THIN)
+            cell.comment = _note(self.help_text(fld))
+            ws.column_dimensions[col.letter].width = fld.width
+
+    def help_text(self, fld: Field) -> str:
+        parts = [fld.help]
+        if fld.key in self.profile.fixed:
+            parts.append("Valeur imposée par le programme : ne pas modifier.")
+        elif self.profile.is_required(fld.key):
+            parts.append("Obligatoire.")
+        else:
+            parts.append("Facultatif.")
+        if fld.key in self.profile.defaults:
+            parts.append("Valeur par défaut pré-remplie, modifiable.")
+        return " ".join(parts)
+
+    def _fill_column(self, ws: Worksheet, col: Column, last: int) -> None:
+        template = ws.cell(row=FIRST_DATA_ROW, column=col.index)
+        fld = col.field
+        fixed = fld is not None and fld.key in self.profile.fixed
+        if fld is None:
+            template.fill = STATUS_FILL
+            template.protection = Protection(locked=True)
+        else:
+            template.protection = Protection(locked=fixed)
+            if fixed:
+                template.fill = FIXED_FILL
+                template.font = Font(color="595959")
+            template.number_format = NUMBER_FORMATS.get(fld.kind, "@")
+            template.alignment = Alignment(vertical="top")
+        value = None
+        if fld is not None and ws.title == DATA_SHEETS[0]:
+            shown = prefill_display(fld, self.profile.prefill(fld.key))
+            value = shown[col.part] if col.part < len(shown) else None
+        style = copy(template._style)
+        for row in range(FIRST_DATA_ROW, last + 1):
+            cell = ws.cell(row=row, column=col.index)
+            cell._style = copy(style)
+            if value is not None:
+                cell.value = value
+
+    # in-sheet rules -------------------------------------------------------------------
+    def _validate_column(self, ws: Worksheet, col: Column, last: int) -> None:
+        fld = col.field
+        if fld is None:
+            return
+        rule = self.rule_for(ws.title, fld, col)
+        if rule is None:
+            return
+        rule.sqref = f"{col.letter}{FIRST_DATA_ROW}:{col.letter}{last}"
+        rule.allow_blank = True  # an empty cell is not invalid ("Ignorer si vide"); required is checked by validate
+        rule.showInputMessage = True
+        rule.showErrorMessage = True
+        rule.promptTitle = col.header[:32]
+        rule.prompt = _shorten(self.help_text(fld), 250)
+        rule.errorTitle = "Valeur refusée"
+        ws.add_data_validation(rule)
+
+    def rule_for(self, sheet: str, fld: Field, col: Column) -> DataValidation | None:
+        row = FIRST_DATA_ROW
+        here = f"{col.letter}{row}"
+        lot_cell = f"${column_of(DATA_SHEETS[0], 'lot').letter}{row}"
+        dependent = {Kind.SITE: "site", Kind.CONTACT: "contact", Kind.ORGANISME: "organisme"}
+        if fld.kind is Kind.CODE:
+            return _list(list_name(fld.key), "Choisissez une valeur dans la liste.")
+        if fld.kind is Kind.LOT:
+            return _list(LOT_LIST, "Choisissez un lot de la liste.")
+        if fld.kind is Kind.SESSION_REF:
+            return _list(SESSION_REF_LIST, "Choisissez une Réf. session saisie dans la feuille Sessions.")
+        if fld.kind is Kind.SITE and not fld.lot_dependent:  # a child row: the lot of its session
+            session = f"${column_of(sheet, 'ic_session').letter}{row}"
+            lot = f"INDEX({SESSION_LOT_LIST},MATCH({session},{SESSION_REF_LIST},0))"
+            return _list(f'INDIRECT("{DEPENDENT_PREFIX["site"]}"&MATCH({lot},{LOT_LIST},0))',
+                         "Choisissez un site de la liste ; elle dépend du lot de la session : "
+                         "choisissez d'abord la Réf. session.")
+        if fld.lot_dependent:
+            prefix = DEPENDENT_PREFIX[dependent.get(fld.kind, fld.key)]
+            formula = f'INDIRECT("{prefix}"&MATCH({lot_cell},{LOT_LIST},0))'
+            return _list(formula, "Choisissez une valeur de la liste ; elle dépend du lot : "
+                         "choisissez d'abord le « Numéro lot CR ».")
+        if fld.kind is Kind.DATE:
+            return self._date_rule(sheet, fld, here, row)
+        if fld.kind is Kind.INT:
+            low, high = int(fld.min_value or 0), int(fld.max_value or 99999)
+            return DataValidation(type="whole", operator="between", formula1=str(low), formula2=str(high),
+                                  error=f"Nombre entier entre {low} et {high} attendu.")
+        if fld.kind is Kind.DECIMAL:
+            low, high = fld.min_value or 0, fld.max_value or 9999999
+            return DataValidation(type="decimal", operator="between", formula1=_num(low), formula2=_num(high),
+                                  error=f"Nombre entre {fr_number(low)} et {fr_number(high)} attendu (virgule décimale).")
+        if fld.kind is Kind.EMAIL:
+            return DataValidation(type="custom", formula1=f'AND(ISNUMBER(FIND("@",{here})),LEN({here})<={fld.max_length})',
+                                  error="Adresse e-mail attendue (ex. prenom.nom@organisme.fr).")
+        if fld.kind is Kind.URL:
+            return DataValidation(type="custom",
+                                  formula1=f'AND(OR(LEFT({here},7)="http://",LEFT({here},8)="https://"),LEN({here})<={fld.max_length})',
+                                  error="Adresse web attendue, commençant par https:// (400 caractères au plus).")
+        if fld.max_length and fld.kind in (Kind.TEXT, Kind.LONGTEXT, Kind.FAS):
+            return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(fld.max_length),
+                                  error=f"Texte trop long : {fld.max_length} caractères au plus.")
+        return None
+
+    def _date_rule(self, sheet: str, fld: Field, here: str, row: int) -> DataValidation:
+        """A date cell's in-sheet rule, from the declared comparisons and the campaign year."""
+        sessions = DATA_SHEETS[0]
+        if fld.key == CAMPAIGN.key:
+            years = sorted({self.year_of(lot) for lot in self.lots})
+            if len(years) == 1:
+                y = years[0]
+                return DataValidation(type="date", operator="between", formula1=f"DATE({y},1,1)",
+                                      formula2=f"DATE({y},12,31)",
+                                      error=f"Date attendue (jj/mm/aaaa) en {y} : la session doit débuter "
+                                            "pendant l'année de campagne.")
+            lot_cell = f"${column_of(sessions, 'lot').letter}{row}"
+            match = f"MATCH({lot_cell},{LOT_LIST},0)"
+            return DataValidation(type="custom",
+                                  formula1=f"AND(ISNUMBER({here}),OR(ISERROR({match}),YEAR({here})=INDEX({LOT_YEAR_LIST},{match})))",
+                                  error="Date attendue (jj/mm/aaaa) dans l'année de campagne du lot.")
+        rule = next((c for c in comparisons_of(fld.key) if c.sheet_error), None)
+        if rule is None:
+            return DataValidation(type="date", operator="greaterThan", formula1="0",
+                                  error="Date attendue (jj/mm/aaaa).")
+        operator = "greaterThanOrEqual" if rule.op == ">=" else "lessThanOrEqual"
+        if rule.scope == "row":
+            other = f"${column_of(sheet, rule.other).letter}{row}"
+            return DataValidation(type="date", operator=operator, formula1=other, error=rule.sheet_error)
+        # a child row: compared with a field of the session it belongs to
+        ref_key = next(f.key for f in FIELDS if f.sheet == sheet and f.kind is Kind.SESSION_REF)
+        ref_cell = f"${column_of(sheet, ref_key).letter}{row}"
+        match = f"MATCH({ref_cell},{SESSION_REF_LIST},0)"
+        other = f"INDEX({SESSION_FIELD_LISTS[rule.other]},{match})"
+        formula = f"AND(ISNUMBER({here}),OR(ISERROR({match}),NOT(ISNUMBER({other})),{here}{rule.op}{other}))"
+        return DataValidation(type="custom", formula1=formula, error=rule.sheet_error)
+
+    # help and metadata ------------------------------------------------------------------
+    def _write_help(self) -> None:
+        write_help_sheet(self._help, self.profile, self.referentiel, self.lots, self.year_of)
+
+    def metadata(self) -> dict[str, str]:
+        return {
+            "format": FORMAT_VERSION,
+            "template_version": self.profile.template_version,
+            "programme": self.profile.id,
+            "programme_label": self.profile.label,
+            "referentiel_fingerprint": self.referentiel.fingerprint(),
+            "generated_at": dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
+            "tool_version": __version__,
+            "lots": ";".join(lot.numero for lot in self.lots),
+            "siret": self.siret or "",
+            "referentiel_source": self.referentiel_source,
+        }
+
+    def _write_meta(self) -> None:
+        ws = self._meta
+        ws.append(["clé", "valeur"])
+        for key, value in self.metadata().items():
+            ws.append([key, value])
+        ws.append(["content_fingerprint", ""])
+        self._fingerprint_cell = ws.cell(row=ws.max_row, column=2)
+        blob = self.referentiel.to_json()
+        chunk = 30000
+        for i in range(0, len(blob), chunk):
+            ws.append(["referentiel_json", blob[i:i + chunk]])
+        ws.protection.sheet = True
+
+
+def _list(formula: str, error: str) -> DataValidation:
+    if formula.startswith('"') and len(formula) > MAX_INLINE_LIST:
+        raise ValueError("inline list over 255 characters")
+    return DataValidation(type="list", formula1=formula, allow_blank=True, error=error)
+
+
+def _note(text: str) -> Comment:
+    comment = Comment(text, "sofi-bulk")
+    comment.width = 320
+    comment.height = 40 + 15 * (len(text) // 45)
+    return comment
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def build_template(profile: Profile, referentiel: Referentiel, *, lots: list[str] | None = None,
+                   siret: str | None = None) -> TemplateBuilder:
+    """The template of the chosen lots (all the programme's by default), in memory."""
+    selected = select_lots(profile, referentiel, lots, siret)
+    return TemplateBuilder(profile, referentiel, selected, siret=digits_code(siret, 14) if siret else None)
+
+
+def write_template(
+    output: Path | BinaryIO,
+    profile: Profile,
+    referentiel: Referentiel,
+    *,
+    lots: list[str] | None = None,
+    siret: str | None = None,
+) -> TemplateBuilder:
+    selected = select_lots(profile, referentiel, lots, siret)
+    siret = digits_code(siret, 14) if siret else None
+    builder = TemplateBuilder(profile, referentiel, selected, siret=siret)
+    builder.save(output)
+    return builder

@@ -1,0 +1,94 @@
+"""A submission as a JSON file: written the same way by every face, read back with
+French reasons for anything that is not a coherent sofi-bulk submission."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sofi_bulk.core.comparisons import COMPARISONS, comparable
+from sofi_bulk.core.errors import UserError
+from sofi_bulk.core.fields import BY_KEY
+from sofi_bulk.core.profile import available_profiles
+from sofi_bulk.core.text import plural
+
+MAX_JSON_BYTES = 200 * 1024 * 1024
+# where the rows of a child sheet sit inside a session of the submission
+CHILD_LISTS = {"information_collective": "informations_collectives", "periode_inscription": "periodes_inscription"}
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def check_submission(data: dict[str, Any]) -> list[str]:
+    """What a schema cannot say about a submission read back from a file (French)."""
+    problems = []
+    header = data["header"]
+    if header["programme"] not in available_profiles():
+        problems.append(f"header.programme : programme « {header['programme']} » inconnu "
+                        f"(programmes connus : {', '.join(available_profiles())}).")
+    sessions = [(f, a, s) for f, formation in enumerate(data["formations"])
+                for a, action in enumerate(formation["actions"]) for s, _ in enumerate(action["sessions"])]
+    if header["session_count"] != len(sessions):
+        problems.append(f"header.session_count : {header['session_count']} annoncée(s), {len(sessions)} présente(s).")
+    for f, a, s in sessions:
+        session = data["formations"][f]["actions"][a]["sessions"][s]
+        where = f"formations[{f}].actions[{a}].sessions[{s}]"
+        for c in COMPARISONS:
+            group = BY_KEY[c.key].group
+            if group in CHILD_LISTS:
+                rows = [(f"{where}.{CHILD_LISTS[group]}[{k}]", row)
+                        for k, row in enumerate(session.get(CHILD_LISTS[group], []))]
+            else:
+                rows = [(where, session)]
+            for path, row in rows:
+                value = row.get(c.key)
+                other = (row if c.scope == "row" else session).get(c.other)
+                if value is None or other is None:
+                    continue
+                value, other = comparable(value), comparable(other)
+                if type(value) is type(other) and not c.holds(value, other):
+                    problems.append(f"{path}.{c.key} : {c.json_message}")
+    return problems
+
+
+def loads_submission(raw: bytes, name: str) -> dict[str, Any]:
+    """A submission from the bytes of a JSON file, refusing anything else plainly."""
+    from sofi_bulk.submission.schema import schema_problems
+
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UserError(f"{name} : ce n'est pas un fichier JSON (texte UTF-8 attendu) ; donnez la soumission "
+                        "écrite par « sofi-bulk export » ou le classeur .xlsx.") from None
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{name} : ce n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno} : "
+                        "syntaxe incorrecte) ; donnez la soumission écrite par « sofi-bulk export ».") from None
+    except RecursionError:
+        raise UserError(f"{name} : JSON imbriqué à l'excès ; ce n'est pas une soumission sofi-bulk.") from None
+    found = schema_problems(data)
+    if found:
+        lines = "\n".join(f"- {line}" for line in found[:20])
+        more = f"\n- … et {len(found) - 20} autre(s)." if len(found) > 20 else ""
+        raise UserError(f"{name} : ce n'est pas une soumission sofi-bulk valide ({plural(len(found), 'problème')}) "
+                        f":\n{lines}{more}")
+    problems = check_submission(data)
+    if problems:
+        raise UserError(f"{name} : soumission incohérente :\n" + "\n".join(f"- {p}" for p in problems))
+    return data
+
+
+def load_submission_json(path: Path) -> dict[str, Any]:
+    """Read a submission JSON written by « sofi-bulk export »."""
+    name = path.name
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise UserError(f"{name} : fichier trop volumineux pour une soumission ({path.stat().st_size // 2**20} Mio).")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{name} : fichier introuvable.") from None
+    except OSError as exc:
+        raise UserError(f"{name} : fichier illisible ({exc.strerror}).") from exc
+    return loads_submission(raw, name)
