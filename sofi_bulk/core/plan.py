@@ -321,7 +321,7 @@ def previous_marks(result: ValidationResult) -> ClearPlan:
     plan = ClearPlan()
     if book is None:
         return plan
-    for canonical, smap in result.maps.items():
+    for smap in result.maps.values():
         rows = book.sheets.get(smap.sheet, [])
         if smap.status_column is not None and len(rows) > smap.header_row:
             plan.statuses.append(StatusArea(smap.sheet, smap.status_column + 1, smap.header_row + 1, len(rows)))

@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.comparisons import CAMPAIGN, comparisons_of
-from sofi_bulk.core.display import MULTI_SEPARATOR, field_options, prefill_display
+from sofi_bulk.core.display import field_options, prefill_display
 from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.fields import FIELDS, LEVEL_LABELS, Field, Kind
 from sofi_bulk.core.layout import (
@@ -53,6 +53,7 @@ from sofi_bulk.core.layout import (
     sheet_columns,
 )
 from sofi_bulk.core.lots import select_lots
+from sofi_bulk.core.plan import COLOURS
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
 from sofi_bulk.core.text import fr_number
@@ -63,10 +64,9 @@ from sofi_bulk.excel.help_sheet import write_help_sheet
 from sofi_bulk.files import write_atomic
 
 MAX_INLINE_LIST = 255
-MULTI_SEPARATOR = " ; "
 THIN = Side(style="thin", color="BFBFBF")
-FIXED_FILL = PatternFill("solid", fgColor="EDEDED")
-STATUS_FILL = PatternFill("solid", fgColor="F2F2F2")
+FIXED_FILL = PatternFill("solid", fgColor=COLOURS["fixed"])
+STATUS_FILL = PatternFill("solid", fgColor=COLOURS["status"])
 NUMBER_FORMATS = {
     Kind.DATE: "DD/MM/YYYY",
     Kind.INT: "0",

@@ -494,7 +494,3 @@ class Builder:
         self.leaf(coordonnees, "prenom", contact.get("prenom"), with_(origin, attr="prenom"))
         self.phone_email(coordonnees, contact, origin)
         self.extras(node, "sofi", [("role", role, origin)])
-
-
-def with_(origin: Origin, **changes: Any) -> Origin:
-    return Origin(**{**origin.__dict__, **changes})
