@@ -1,0 +1,183 @@
+"""The package's shape holds: the core loads no file format, each folder imports only what
+its role allows, and no two modules import each other (even through function-level imports)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "sofi_bulk"
+HEAVY = ["openpyxl", "python_calamine", "lxml", "jsonschema", "defusedxml", "click", "rich", "xlwings",
+         "django"]
+CORE, ADAPTERS, FACES = "core", "adapter", "face"
+ROLES = {"core": CORE, "excel": ADAPTERS, "submission": ADAPTERS, "lheo": ADAPTERS, "files": ADAPTERS,
+         "cli": FACES, "lite": FACES, "web": FACES, "api": FACES, "docs": FACES, "__init__": FACES,
+         "__main__": FACES}
+ALLOWED = {CORE: {CORE}, ADAPTERS: {CORE, ADAPTERS}, FACES: {CORE, ADAPTERS, FACES}}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts}
+
+
+def imports_of(name: str, path: Path) -> set[str]:
+    """Every sofi_bulk module ``path`` imports, at module level or inside functions."""
+    known = modules()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+        for target in targets:
+            if target.startswith("sofi_bulk") and target != name:
+                while target not in known and "." in target:
+                    target = target.rpartition(".")[0]
+                if target != name:
+                    found.add(target)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    # a package's __init__ is imported with any of its modules: not an edge of its own
+    return {name: imports_of(name, path) for name, path in modules().items()}
+
+
+def role(name: str) -> str:
+    parts = name.split(".")
+    return ROLES[parts[1] if len(parts) > 1 else "__init__"]
+
+
+def test_every_module_has_a_role():
+    for name in modules():
+        assert role(name) in ALLOWED, name
+
+
+def test_each_layer_imports_only_what_its_role_allows():
+    wrong = [f"{name} ({role(name)}) -> {target} ({role(target)})"
+             for name, targets in graph().items() for target in targets
+             if target != "sofi_bulk" and role(target) not in ALLOWED[role(name)]]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_core_imports_nothing_but_the_core_the_standard_library_and_pydantic():
+    allowed = set(sys.stdlib_module_names) | {"pydantic", "sofi_bulk", "__future__"}
+    wrong = []
+    for name, path in modules().items():
+        if role(name) != CORE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            roots = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            for root in roots:
+                top = root.split(".")[0]
+                if top not in allowed or (top == "sofi_bulk" and not root.startswith("sofi_bulk.core")):
+                    wrong.append(f"{name}: {root}")
+    assert not wrong, wrong
+
+
+def find_cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in edges:
+                continue
+            if state.get(nxt) == 1:
+                cycles.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node)
+    return cycles
+
+
+def test_there_is_no_import_cycle():
+    edges = {name: {t for t in targets if t != "sofi_bulk"} for name, targets in graph().items()}
+    cycles = find_cycles(edges)
+    assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_cycle_test_sees_function_level_imports_and_finds_cycles(tmp_path):
+    path = tmp_path / "x.py"
+    path.write_text("def f():\n    from sofi_bulk.core import rules\n", encoding="utf-8")
+    assert imports_of("sofi_bulk.core.x", path) == {"sofi_bulk.core.rules"}
+    assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+    assert find_cycles({"a": {"b"}, "b": set()}) == []
+
+
+LIGHT_CHECK = """
+import json, sys
+import sofi_bulk
+after_root = sorted(m for m in sys.modules if m.split('.')[0] in {heavy})
+import sofi_bulk.core
+from sofi_bulk.core.context import resolve_context
+from sofi_bulk.core.validate import validate_book
+from sofi_bulk.core.workbook import WorkbookInput
+sheets = json.loads(sys.stdin.read(), object_hook=None)
+book = WorkbookInput.from_sheets("exemple.xlsx", sheets)
+ctx = resolve_context(book)
+result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+front = sofi_bulk.check(sheets, name="exemple.xlsx")
+plan = sofi_bulk.plan(front)
+loaded = sorted(m for m in sys.modules if m.split('.')[0] in {heavy})
+print(json.dumps({{"root": after_root, "loaded": loaded, "sessions": len(result.sessions),
+                  "issues": len(result.issues), "front": len(front.sessions), "marks": len(plan.marks)}}))
+"""
+
+
+def test_checking_plain_rows_loads_no_file_format_library(sample_input):
+    """import sofi_bulk, the core, and a check of the bundled example given as plain rows:
+    none of openpyxl, python-calamine, lxml, jsonschema, defusedxml, click, rich, xlwings."""
+    from sofi_bulk.excel.reader import read_workbook
+
+    example = read_workbook(ROOT / "examples" / "saisie-exemple.xlsx")
+    sheets = dict(example.sheets)
+    sheets["_meta"] = [["clé", "valeur"], *([k, v] for k, v in example.meta.items()),
+                       ["referentiel_json", example.referentiel_json]]
+    payload = json.dumps(sheets, default=str)
+    code = LIGHT_CHECK.format(heavy=set(HEAVY))
+    done = subprocess.run([sys.executable, "-c", code], input=payload, capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["root"] == [] and out["loaded"] == [], out
+    assert out["sessions"] == 6 and out["front"] == 6
+
+
+@pytest.mark.parametrize("heavy", ["openpyxl", "python_calamine", "lxml"])
+def test_the_light_check_would_notice_a_heavy_import(heavy):
+    """The subprocess check is not vacuous: importing an adapter does load its library."""
+    code = ("import sys, sofi_bulk, sofi_bulk.excel.copy, sofi_bulk.lheo.convert; "
+            "sofi_bulk.read('examples/saisie-exemple.xlsx'); "
+            f"print({heavy!r} in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.stdout.strip() == "True", done.stderr
