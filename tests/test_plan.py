@@ -1,0 +1,184 @@
+"""The annotation plan: exactly what every face paints, for a clean and a faulty workbook,
+in place and in the template copy, and what a second run clears; then the openpyxl painter
+paints exactly that plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+
+from sofi_bulk.core.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
+from sofi_bulk.core.issues import Severity
+from sofi_bulk.core.layout import ERRORS_SHEET, column_of
+from sofi_bulk.core.plan import (
+    COLOURS,
+    ERRORS_HEADERS,
+    InPlace,
+    TemplateCopy,
+    Unmark,
+    annotation_plan,
+)
+from sofi_bulk.excel.painter import paint
+from tests.conftest import run_validation
+
+WHEN = dt.datetime(2026, 11, 27, 10, 5)
+E, W = Severity.ERROR, Severity.WARNING
+
+
+def col(key: str, sheet: str = SESSIONS_SHEET) -> str:
+    return column_of(sheet, key).letter
+
+
+def faulty(book):
+    """Row 4 repeats row 3 (same reference, same session); row 5 ends before it starts; the
+    périodes sheet loses its « Type » column (renamed)."""
+    sessions = book.sheets[SESSIONS_SHEET]
+    sessions[3] = list(sessions[2])
+    sessions[4][column_of(SESSIONS_SHEET, "end_date").index - 1] = "01/01/2025"
+    periodes = book.sheets[PERIODES_SHEET]
+    periodes[1][column_of(PERIODES_SHEET, "pi_type").index - 1] = "Genre"
+    return book
+
+
+def test_a_clean_workbook_plans_only_ok_statuses(book):
+    result = run_validation(book)
+    plan = annotation_plan(result, InPlace(result), checked_at=WHEN)
+    assert plan.marks == [] and plan.errors == []
+    assert [(s.sheet, s.cell, s.text, s.state) for s in plan.statuses] == [
+        (sheet, f"A{row}", "✔ OK", "ok") for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET)
+        for row in range(3, 9)]
+    assert plan.title == ("Contrôle du 27/11/2026 à 10:05 : 0 erreur, 0 avertissement. Cliquez sur une "
+                          "cellule pour y aller, corrigez, puis relancez le contrôle sur ce fichier.")
+    assert plan.summary == "0 erreur, 0 avertissement"
+    assert plan.clear.cells == [] and plan.clear.sheets == []
+    assert [(a.sheet, a.column, a.first_row) for a in plan.clear.statuses] == [
+        (SESSIONS_SHEET, 1, 3), (INFOS_SHEET, 1, 3), (PERIODES_SHEET, 1, 3)]
+
+
+def test_a_faulty_workbook_plans_its_marks_statuses_and_errors_lines(book):
+    result = run_validation(faulty(book))
+    plan = annotation_plan(result, InPlace(result), checked_at=WHEN)
+    assert [(m.sheet, m.cell, m.severity) for m in plan.marks] == [
+        (SESSIONS_SHEET, "B4", E),  # reference-en-double and session-en-double share the cell
+        (SESSIONS_SHEET, f"{col('end_date')}5", E),
+        (INFOS_SHEET, "B4", E),  # their session S002 is now a duplicate reference: unknown
+        (PERIODES_SHEET, "B4", E),
+    ]
+    double = plan.marks[0]
+    assert double.note.splitlines() == [
+        "Erreur : « Réf. session » : la Réf. session « S001 » est déjà utilisée ligne 3. Donnez à chaque "
+        "session une référence unique.",
+        "Avertissement : Cette session semble saisie deux fois (même lot, sites et dates que la ligne 3).",
+    ]
+    assert double.colour == COLOURS["erreur"]
+    statuses = {(s.sheet, s.row): (s.text, s.state) for s in plan.statuses}
+    assert statuses[(SESSIONS_SHEET, 3)] == ("✔ OK", "ok")
+    assert statuses[(SESSIONS_SHEET, 4)] == ("✖ 1 erreur", "erreur")
+    assert statuses[(SESSIONS_SHEET, 5)] == ("✖ 1 erreur", "erreur")
+    assert statuses[(INFOS_SHEET, 4)] == ("✖ 1 erreur", "erreur")
+    assert statuses[(INFOS_SHEET, 3)] == ("✔ OK", "ok")
+    # the périodes sheet lacks a required column: rows without their own errors point to Erreurs
+    assert statuses[(PERIODES_SHEET, 4)] == ("✖ 1 erreur", "erreur")
+    assert {statuses[(PERIODES_SHEET, r)] for r in (3, 5, 6, 7, 8)} == {("✖ voir Erreurs", "erreur")}
+    lines = [(line.sheet, line.cell, line.row, line.column, line.code, line.link) for line in plan.errors]
+    assert lines == [
+        (SESSIONS_SHEET, "B4", 4, "Réf. session", "reference-en-double", f"'{SESSIONS_SHEET}'!B4"),
+        (SESSIONS_SHEET, "B4", 4, "Réf. session", "session-en-double", f"'{SESSIONS_SHEET}'!B4"),
+        (SESSIONS_SHEET, f"{col('end_date')}5", 5, "Date fin", "dates-inversees",
+         f"'{SESSIONS_SHEET}'!{col('end_date')}5"),
+        (INFOS_SHEET, "B4", 4, "Réf. session", "session-inconnue", f"'{INFOS_SHEET}'!B4"),
+        (PERIODES_SHEET, None, None, "Type", "colonne-manquante", None),
+        (PERIODES_SHEET, "B4", 4, "Réf. session", "session-inconnue", f"'{PERIODES_SHEET}'!B4"),
+    ]
+    assert plan.errors[4].values()[:4] == ["erreur", PERIODES_SHEET, "", None]
+    assert (plan.error_count, plan.warning_count, plan.summary) == (5, 1, "5 erreurs, 1 avertissement")
+    rows = plan.rows()
+    assert rows[0][0] == plan.title and rows[2] == list(ERRORS_HEADERS) and len(rows) == 3 + 6
+
+
+def test_the_copy_layout_moves_cells_to_the_template_and_re_creates_a_missing_column(book):
+    faulty(book)
+    for sheet in (SESSIONS_SHEET,):
+        book.sheets[sheet].insert(0, ["Saisie de mars"])  # header row now 3, data from row 4
+    result = run_validation(book)
+    plan = annotation_plan(result, TemplateCopy(result), checked_at=WHEN)
+    assert [(m.sheet, m.cell) for m in plan.marks] == [
+        (SESSIONS_SHEET, "B4"), (SESSIONS_SHEET, f"{col('end_date')}5"), (INFOS_SHEET, "B4"),
+        (PERIODES_SHEET, f"{col('pi_type', PERIODES_SHEET)}2"),  # the re-created column's header
+        (PERIODES_SHEET, "B4"),
+    ]
+    assert plan.errors[0].cell == "B4" and plan.errors[0].row == 4
+    assert plan.clear.cells == [] and plan.clear.statuses == []  # a fresh template has no old marks
+    in_place = annotation_plan(result, InPlace(result), checked_at=WHEN)
+    assert in_place.marks[0].cell == "B5"  # the user's own rows, one lower
+
+
+def test_a_second_run_clears_the_marks_the_first_run_listed(book):
+    faulty(book)
+    result = run_validation(book)
+    first = annotation_plan(result, InPlace(result), checked_at=WHEN)
+    book.sheets[ERRORS_SHEET] = first.rows()  # what the first run painted in the workbook
+    book.sheets[ERRORS_SHEET].append(["erreur", SESSIONS_SHEET, "pas une cellule", None, "", "", ""])
+    book.sheets[SESSIONS_SHEET][3] = list(book.sheets[SESSIONS_SHEET][2])
+    book.sheets[SESSIONS_SHEET][3][column_of(SESSIONS_SHEET, "session_ref").index - 1] = "S999"
+    second = annotation_plan(run_validation(book), checked_at=WHEN)
+    assert second.clear.sheets == [ERRORS_SHEET]
+    assert second.clear.cells == [
+        Unmark(SESSIONS_SHEET, "B4", None),
+        Unmark(SESSIONS_SHEET, f"{col('end_date')}5", None),
+        Unmark(INFOS_SHEET, "B4", None),
+        Unmark(PERIODES_SHEET, "B4", None),
+    ]
+
+
+def test_a_marked_fixed_cell_gets_its_grey_back(book):
+    title = f"{col('title')}3"
+    book.sheets[ERRORS_SHEET] = [["x"], [], list(ERRORS_HEADERS), ["erreur", SESSIONS_SHEET, title, 3, "", "", ""]]
+    plan = annotation_plan(run_validation(book), checked_at=WHEN)
+    assert plan.clear.cells == [Unmark(SESSIONS_SHEET, title, COLOURS["fixed"])]
+
+
+def _rgb(cell) -> str | None:
+    colour = cell.fill.fgColor.rgb if cell.fill.fill_type == "solid" else None
+    return colour[-6:] if isinstance(colour, str) else None
+
+
+def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, tmp_path):
+    original = [list(row) for row in book.sheets[SESSIONS_SHEET]]
+    faulty(book)
+    result = run_validation(book)
+    plan = annotation_plan(result, InPlace(result), checked_at=WHEN)
+    workbook = load_workbook(sample_path)
+    paint(workbook, plan)
+    for mark in plan.marks:
+        cell = workbook[mark.sheet][mark.cell]
+        assert _rgb(cell) == mark.colour and cell.comment.text == mark.note
+    for status in plan.statuses:
+        cell = workbook[status.sheet][status.cell]
+        assert cell.value == status.text and _rgb(cell) == status.colour
+    sheet = workbook[ERRORS_SHEET]
+    assert workbook.active.title == ERRORS_SHEET
+    painted = [[c.value for c in row] for row in sheet.iter_rows(min_row=1, max_row=3 + len(plan.errors),
+                                                                  max_col=7)]
+    assert painted[0][0] == plan.title and painted[2] == list(ERRORS_HEADERS)
+    assert painted[3:] == [[v if v is not None else None for v in line.values()] for line in plan.errors]
+    links = {c.coordinate: c.hyperlink.location for row in sheet.iter_rows() for c in row if c.hyperlink}
+    assert links == {f"C{4 + i}": line.link for i, line in enumerate(plan.errors) if line.link}
+    # a second plan clears the first one's marks before painting its own
+    workbook.save(tmp_path / "peint.xlsx")
+    book.sheets[SESSIONS_SHEET] = original  # corrected
+    book.sheets[ERRORS_SHEET] = plan.rows()
+    again = annotation_plan(run_validation(book), checked_at=WHEN)
+    paint(workbook, again)
+    assert _rgb(workbook[SESSIONS_SHEET]["B4"]) is None and workbook[SESSIONS_SHEET]["B4"].comment is None
+    assert workbook[SESSIONS_SHEET]["A4"].value == "✔ OK"
+    assert workbook.sheetnames.count(ERRORS_SHEET) == 1
+
+
+@pytest.mark.parametrize("layout", ["in_place", "copy"])
+def test_every_issue_has_exactly_one_errors_line(book, layout):
+    result = run_validation(faulty(book))
+    plan = annotation_plan(result, InPlace(result) if layout == "in_place" else TemplateCopy(result))
+    assert [(line.code, line.message) for line in plan.errors] == [(i.code, i.message) for i in result.issues]
