@@ -18,7 +18,7 @@ from sofi_bulk.core.issues import ISSUE_TYPES
 from sofi_bulk.core.profile import load_profile
 from sofi_bulk.core.resources import PACKAGE_DIR
 from sofi_bulk.core.text import fr_number
-from sofi_bulk.lheo.mapping import lheo_doc
+from sofi_bulk.lheo.mapping import CONTACT_ROLE_BLOCK, EXTRAS, REFERENT_ROLES, lheo_doc
 
 README = PACKAGE_DIR.parent / "README.md"
 
@@ -63,7 +63,20 @@ def open_questions() -> str:
                      for key, text in profile.open_questions.items())
 
 
-SECTIONS = {"champs": fields_table, "controles": checks_table, "questions": open_questions}
+def extras_table() -> str:
+    """The LHEO extension blocks and their stable keys, from the mapping table."""
+    lines = ["| Conteneur `extras/@info` (où) | Clés `extra/@info` |", "|---|---|"]
+    for name, block in EXTRAS.items():
+        keys = ", ".join(f"`{e.info}`" + (f" ({e.note})" if e.note else "") for e in block.extras)
+        lines.append(f"| `{name}` ({block.where}) | {keys} |")
+    info, holder, key = CONTACT_ROLE_BLOCK
+    roles = ", ".join(f"`{role}`" for role, _ in REFERENT_ROLES.values())
+    lines.append(f"| `{info}` ({holder}) | `{key}` : {roles} |")
+    return "\n".join(lines)
+
+
+SECTIONS = {"champs": fields_table, "controles": checks_table, "questions": open_questions,
+            "extras": extras_table}
 
 
 def render(text: str) -> str:

@@ -56,3 +56,16 @@ def test_every_lheo_extras_key_is_listed_in_the_readme():
     text = readme()
     missing = sorted(k for k in keys if f"`{k}`" not in text)
     assert not missing, missing
+
+
+def test_the_library_example_of_the_readme_runs(tmp_path, monkeypatch):
+    """The « Utiliser comme bibliothèque Python » example, run as written, in a fresh folder."""
+    import shutil
+
+    blocks = re.findall(r"```python\n(.*?)```", readme(), re.S)
+    assert blocks, "no Python example in the README"
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+    assert (tmp_path / "saisie.xlsx").stat().st_size > 10_000

@@ -26,6 +26,7 @@ class Extra:
     info: str
     key: str
     fmt: Format = "text"
+    note: str = ""  # said in the documentation after the key
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class ExtrasBlock:
 
     path: str
     extras: tuple[Extra, ...]
+    where: str = ""  # the element holding it, as the documentation says it
 
     def path_of(self, extra: Extra) -> str:
         return f"{self.path}/extra[@info='{extra.info}']"
@@ -46,19 +48,29 @@ _RECRUTEMENT = f"action/session/recrutement[modalite-recrutement='{INFO_COLLECTI
 _CONTACT = "action/session/contact-session[extras[@info='sofi']/extra[@info='role']='{}']"
 
 EXTRAS: dict[str, ExtrasBlock] = {
-    "frais-pedagogiques": ExtrasBlock(_ACTION.format("frais-pedagogiques"), (
-        Extra("frais-ht", "fee_excl_tax", "money"),
-        Extra("taux-tva", "vat_rate"),
-        Extra("frais-ttc", "fee_incl_tax", "money"),
-        Extra("frais-certification-inclus", "certification_fees", "code"),
-    )),
     "sofi-action": ExtrasBlock(_ACTION.format("sofi-action"), (
         Extra("complement-intitule", "title_complement"),
         Extra("le-plus-formation", "highlight"),
         Extra("url-video", "video_url"),
         Extra("url-pdf", "pdf_url"),
-        Extra("public-vise", "target_public"),
-    )),
+        Extra("public-vise", "target_public", note="texte entier"),
+    ), "action"),
+    "frais-pedagogiques": ExtrasBlock(_ACTION.format("frais-pedagogiques"), (
+        Extra("frais-ht", "fee_excl_tax", "money"),
+        Extra("taux-tva", "vat_rate"),
+        Extra("frais-ttc", "fee_incl_tax", "money"),
+        Extra("frais-certification-inclus", "certification_fees", "code"),
+    ), "action"),
+    "specificites": ExtrasBlock(_FUNDER.format("specificites"), (
+        Extra("programme-financeur", "dispositif"),
+        Extra("ref-action-marche-financeur", "cr_action_id"),
+    ), "organisme-financeur"),
+    "sofi-dispositif": ExtrasBlock(_FUNDER.format("sofi-dispositif"), (
+        Extra("libelle-dispositif", "dispositif"),
+        Extra("numero-lot-cr", "lot"),
+        Extra("id-action-cr", "cr_action_id"),
+        Extra("of-mandataire-cr", "cr_mandataire_id"),
+    ), "organisme-financeur"),
     "sofi-session": ExtrasBlock(_SESSION, (
         Extra("reference", "session_ref"),
         Extra("code-fas", "fas_code"),
@@ -70,24 +82,16 @@ EXTRAS: dict[str, ExtrasBlock] = {
         Extra("nb-places-restantes", "places_remaining", "number"),
         Extra("effectif-minimal", "min_headcount", "number"),
         Extra("capacite-simultanee", "simultaneous_capacity", "number"),
-    )),
-    "specificites": ExtrasBlock(_FUNDER.format("specificites"), (
-        Extra("programme-financeur", "dispositif"),
-        Extra("ref-action-marche-financeur", "cr_action_id"),
-    )),
-    "sofi-dispositif": ExtrasBlock(_FUNDER.format("sofi-dispositif"), (
-        Extra("libelle-dispositif", "dispositif"),
-        Extra("numero-lot-cr", "lot"),
-        Extra("id-action-cr", "cr_action_id"),
-        Extra("of-mandataire-cr", "cr_mandataire_id"),
-    )),
+    ), "session"),
     # one block per période d'inscription, inside the sofi-session block, numbered by its code
     "periode-inscription": ExtrasBlock(f"{_SESSION}/extras[@info='periode-inscription']", (
         Extra("type", "pi_type"),
         Extra("debut", "pi_start", "date"),
         Extra("fin", "pi_end", "date"),
-    )),
+    ), "dans `sofi-session`, une par période, `@numero` = code SOFI"),
 }
+# the SOFI role of a référent, kept in its contact-session
+CONTACT_ROLE_BLOCK = ("sofi", "contact-session", "role")
 
 ELEMENTS: dict[str, tuple[str, ...]] = {
     "fas_code": ("@numero", "action/@numero", "action/session/@numero"),
