@@ -343,12 +343,6 @@ class Document:
         """
         return self._call("type", sheet=sheet, cell=cell, text=str(text), alert=alert)
 
-    def type_many(
-        self, sheet: str | int, values: dict[str, str], *, alert: bool = False
-    ) -> list[dict]:
-        """type() for several cells, in order."""
-        return [self.type(sheet, ref, text, alert=alert) for ref, text in values.items()]
-
     def list_entries(self, sheet: str | int, cell: str) -> list[str]:
         """Entries of the cell's validation dropdown, as LibreOffice computes
         them for that cell (relative refs, defined names, INDIRECT...). Empty
@@ -415,10 +409,6 @@ class Document:
         "result_type" (formulas only)}."""
         return self._call("cell", sheet=sheet, cell=cell)
 
-    def cells(self, sheet: str | int, rng: str) -> list[list[dict]]:
-        """cell() for each cell of a range, as rows."""
-        return self._call("cells", sheet=sheet, range=rng)
-
     def value(self, sheet: str | int, cell: str) -> Any:
         return self.cell(sheet, cell)["value"]
 
@@ -438,18 +428,10 @@ class Document:
         """Workbook-level named ranges: {name: content in Calc syntax}."""
         return self._call("defined_names")
 
-    def recalc(self) -> None:
-        self._call("recalc")
-
-    # -- output ----------------------------------------------------------
-
     def save_xlsx(self, path: str | os.PathLike) -> Path:
         """Store a copy as .xlsx ("Calc MS Excel 2007 XML"); the document
         stays open and keeps its original location."""
         return Path(self._call("save", path=os.fspath(path)))
-
-    def save_as(self, path: str | os.PathLike, filter_name: str) -> Path:
-        return Path(self._call("save", path=os.fspath(path), filter=filter_name))
 
     def export_pdf(self, path: str | os.PathLike, sheet: str | int | None = None) -> Path:
         """Export to PDF: the given sheet only, or all visible sheets."""

@@ -320,12 +320,6 @@ def get_cell(sheet_obj, ref):
         raise DriverError(f"invalid cell reference {ref!r}") from None
 
 
-def get_range(sheet_obj, ref):
-    ref = ref.replace("$", "").strip().upper()
-    try:
-        return sheet_obj.getCellRangeByName(ref)
-    except Exception:
-        raise DriverError(f"invalid range reference {ref!r}") from None
 
 
 def null_date(doc):
@@ -919,17 +913,6 @@ def op_cell(office, args):
     return cell_info(doc, get_cell(get_sheet(doc, args["sheet"]), args["cell"]))
 
 
-def op_cells(office, args):
-    doc = office.doc(args["doc"])
-    rng = get_range(get_sheet(doc, args["sheet"]), args["range"])
-    addr = rng.RangeAddress
-    return [
-        [
-            cell_info(doc, rng.getCellByPosition(c, r))
-            for c in range(addr.EndColumn - addr.StartColumn + 1)
-        ]
-        for r in range(addr.EndRow - addr.StartRow + 1)
-    ]
 
 
 def op_sheets(office, args):
@@ -969,9 +952,6 @@ def op_defined_names(office, args):
     return {n: names.getByName(n).getContent() for n in names.ElementNames}
 
 
-def op_recalc(office, args):
-    office.doc(args["doc"]).calculateAll()
-    return True
 
 
 def _store(doc, path, filter_name, filter_data=None):
@@ -1015,12 +995,10 @@ OPS = {
     "validation": op_validation,
     "invalid_cells": op_invalid_cells,
     "cell": op_cell,
-    "cells": op_cells,
     "sheets": op_sheets,
     "note": op_note,
     "background": op_background,
     "defined_names": op_defined_names,
-    "recalc": op_recalc,
     "save": op_save,
     "export_pdf": op_export_pdf,
     "quit": op_quit,
