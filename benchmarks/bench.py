@@ -43,8 +43,12 @@ def bench(n: int, folder: Path) -> dict[str, float]:
 
     t_validate, (book, result) = timed(validate)
     assert result.ok, result.errors[:3]
-    t_annotate, _ = timed(lambda: AnnotatedCopy(result).build().save(folder / f"bench-{n}-annotee.xlsx"))
-    t_export, _ = timed(lambda: (folder / f"bench-{n}.json").write_text(dumps(build_submission(result))))
+    t_annotate, _ = timed(
+        lambda: AnnotatedCopy(result).build().save(folder / f"bench-{n}-annotee.xlsx")
+    )
+    t_export, _ = timed(
+        lambda: (folder / f"bench-{n}.json").write_text(dumps(build_submission(result)))
+    )
 
     def calamine():
         wb = CalamineWorkbook.from_path(str(path))
@@ -53,21 +57,36 @@ def bench(n: int, folder: Path) -> dict[str, float]:
 
     t_calamine, _ = timed(calamine)
     t_openpyxl, _ = timed(lambda: load_workbook(path).save(folder / f"bench-{n}-resave.xlsx"))
-    return {"sessions": n, "generate": gen, "validate": t_validate, "annotate": t_annotate, "export": t_export,
-            "calamine": t_calamine, "openpyxl": t_openpyxl, "mib": path.stat().st_size / 2**20}
+    return {
+        "sessions": n,
+        "generate": gen,
+        "validate": t_validate,
+        "annotate": t_annotate,
+        "export": t_export,
+        "calamine": t_calamine,
+        "openpyxl": t_openpyxl,
+        "mib": path.stat().st_size / 2**20,
+    }
 
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [100, 1000, 10000]
-    print("| sessions | fichier | validate | copie annotée | export JSON | lecture calamine seule "
-          "| openpyxl chargement+enregistrement seul | validate / calamine | annotée / openpyxl |")
+    print(
+        "| sessions | fichier | validate | copie annotée | export JSON | lecture calamine seule "
+        "| openpyxl chargement+enregistrement seul | validate / calamine | annotée / openpyxl |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             r = bench(n, Path(tmp))
-            print(f"| {n:,} | {r['mib']:.1f} Mio | {r['validate']:.2f} s | {r['annotate']:.2f} s | {r['export']:.2f} s "
-                  f"| {r['calamine']:.2f} s | {r['openpyxl']:.2f} s | {r['validate'] / r['calamine']:.1f}× "
-                  f"| {r['annotate'] / r['openpyxl']:.1f}× |".replace(",", " "), flush=True)
+            print(
+                f"| {n:,} | {r['mib']:.1f} Mio | {r['validate']:.2f} s | {r['annotate']:.2f} s | "
+                f"{r['export']:.2f} s "
+                f"| {r['calamine']:.2f} s | {r['openpyxl']:.2f} s | "
+                f"{r['validate'] / r['calamine']:.1f}× "
+                f"| {r['annotate'] / r['openpyxl']:.1f}× |".replace(",", " "),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

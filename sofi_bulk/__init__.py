@@ -27,8 +27,17 @@ if TYPE_CHECKING:
         write_template,
     )
 
-__all__ = ["__version__", "check", "load_referentiel", "plan", "read", "to_lheo", "to_submission",
-           "write_annotated", "write_template"]
+__all__ = [
+    "__version__",
+    "check",
+    "load_referentiel",
+    "plan",
+    "read",
+    "to_lheo",
+    "to_submission",
+    "write_annotated",
+    "write_template",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -45,8 +45,13 @@ def read(source: Source, *, name: str | None = None) -> WorkbookInput:
     return read_workbook(source, name)
 
 
-def check(source: Source | WorkbookInput | Mapping[str, Rows], *, programme: str | None = None,
-          referentiel: Referentiel | str | Path | None = None, name: str | None = None) -> ValidationResult:
+def check(
+    source: Source | WorkbookInput | Mapping[str, Rows],
+    *,
+    programme: str | None = None,
+    referentiel: Referentiel | str | Path | None = None,
+    name: str | None = None,
+) -> ValidationResult:
     """Check a workbook: a file, or plain rows (``{"Sessions": [[...], ...], ...}``).
 
     ``referentiel`` overrides the copy the template carries; ``programme`` the profile it
@@ -69,7 +74,9 @@ def plan(result: ValidationResult, *, checked_at: dt.datetime | None = None) -> 
     return annotation_plan(result, InPlace(result), checked_at=checked_at)
 
 
-def to_submission(result: ValidationResult, *, generated_at: dt.datetime | None = None) -> dict[str, Any]:
+def to_submission(
+    result: ValidationResult, *, generated_at: dt.datetime | None = None
+) -> dict[str, Any]:
     """The JSON submission (formations → actions → sessions) of a workbook without errors;
     ``ExportRefused`` otherwise."""
     from sofi_bulk.submission.build import build_submission
@@ -90,9 +97,14 @@ def to_lheo(source: ValidationResult | dict[str, Any], *, profile: Profile | Non
     return submission_to_lheo(source, profile or load_profile(source["header"]["programme"]))
 
 
-def write_template(target: Target = None, *, programme: str = "prepa-avenir-sup",
-                   referentiel: Referentiel | str | Path | None = None, lots: list[str] | None = None,
-                   siret: str | None = None) -> bytes | None:
+def write_template(
+    target: Target = None,
+    *,
+    programme: str = "prepa-avenir-sup",
+    referentiel: Referentiel | str | Path | None = None,
+    lots: list[str] | None = None,
+    siret: str | None = None,
+) -> bytes | None:
     """The entry workbook for the programme's lots (or those given, or an organisation's),
     written to ``target``; its bytes when no target is given."""
     from sofi_bulk.excel.template import build_template
@@ -102,8 +114,9 @@ def write_template(target: Target = None, *, programme: str = "prepa-avenir-sup"
     return _save(builder.save, target)
 
 
-def write_annotated(result: ValidationResult, target: Target = None, *,
-                    checked_at: dt.datetime | None = None) -> bytes | None:
+def write_annotated(
+    result: ValidationResult, target: Target = None, *, checked_at: dt.datetime | None = None
+) -> bytes | None:
     """The annotated copy of a checked workbook: its values in a fresh template, painted
     with the plan; its bytes when no target is given."""
     from sofi_bulk.excel.copy import write_annotated as write

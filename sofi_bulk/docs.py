@@ -29,7 +29,10 @@ def _cell(text: str) -> str:
 
 def fields_table() -> str:
     profile = load_profile()
-    lines = ["| Feuille | Colonne | Niveau | Obl. | Type | Valeurs / limites | LHEO 2.3 |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| Feuille | Colonne | Niveau | Obl. | Type | Valeurs / limites | LHEO 2.3 |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for fld in FIELDS:
         if fld.kind is Kind.CODE:
             limits = f"liste « {TABLES[fld.table].title} »"
@@ -45,8 +48,11 @@ def fields_table() -> str:
             limits = (limits + ", " if limits else "") + "pré-rempli"
         required = "oui" if profile.is_required(fld.key) else ""
         lheo = lheo_doc(fld.key)
-        lines.append(f"| {fld.sheet} | {_cell(fld.header)} | {LEVEL_LABELS[fld.level]} | {required} | {fld.kind.value} "
-                     f"| {_cell(limits)} | `{_cell(lheo)}` |")
+        lines.append(
+            f"| {fld.sheet} | {_cell(fld.header)} | {LEVEL_LABELS[fld.level]} | {required} | "
+            f"{fld.kind.value} "
+            f"| {_cell(limits)} | `{_cell(lheo)}` |"
+        )
     return "\n".join(lines)
 
 
@@ -59,8 +65,10 @@ def checks_table() -> str:
 
 def open_questions() -> str:
     profile = load_profile()
-    return "\n".join(f"- **{BY_KEY[key].header if key in BY_KEY else key}** : {text}"
-                     for key, text in profile.open_questions.items())
+    return "\n".join(
+        f"- **{BY_KEY[key].header if key in BY_KEY else key}** : {text}"
+        for key, text in profile.open_questions.items()
+    )
 
 
 def extras_table() -> str:
@@ -75,8 +83,12 @@ def extras_table() -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"champs": fields_table, "controles": checks_table, "questions": open_questions,
-            "extras": extras_table}
+SECTIONS = {
+    "champs": fields_table,
+    "controles": checks_table,
+    "questions": open_questions,
+    "extras": extras_table,
+}
 
 
 def render(text: str) -> str:

@@ -17,7 +17,9 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise UserError(f"{path} : écriture impossible dans {path.parent} (droits d'accès ?).") from exc
+        raise UserError(
+            f"{path} : écriture impossible dans {path.parent} (droits d'accès ?)."
+        ) from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -28,8 +30,10 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         os.replace(tmp_path, path)
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)
-        raise UserError(f"{path} : écriture impossible (fichier ouvert dans Excel, disque plein, "
-                        "droits d'accès ?). Fermez-le ou choisissez un autre nom, puis recommencez.") from exc
+        raise UserError(
+            f"{path} : écriture impossible (fichier ouvert dans Excel, disque plein, "
+            "droits d'accès ?). Fermez-le ou choisissez un autre nom, puis recommencez."
+        ) from exc
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise

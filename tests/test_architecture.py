@@ -14,12 +14,32 @@ import pytest
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "sofi_bulk"
-HEAVY = ["openpyxl", "python_calamine", "lxml", "jsonschema", "defusedxml", "click", "rich", "xlwings",
-         "django"]
+HEAVY = [
+    "openpyxl",
+    "python_calamine",
+    "lxml",
+    "jsonschema",
+    "defusedxml",
+    "click",
+    "rich",
+    "xlwings",
+    "django",
+]
 CORE, ADAPTERS, FACES = "core", "adapter", "face"
-ROLES = {"core": CORE, "excel": ADAPTERS, "submission": ADAPTERS, "lheo": ADAPTERS, "files": ADAPTERS,
-         "cli": FACES, "lite": FACES, "web": FACES, "api": FACES, "docs": FACES, "__init__": FACES,
-         "__main__": FACES}
+ROLES = {
+    "core": CORE,
+    "excel": ADAPTERS,
+    "submission": ADAPTERS,
+    "lheo": ADAPTERS,
+    "files": ADAPTERS,
+    "cli": FACES,
+    "lite": FACES,
+    "web": FACES,
+    "api": FACES,
+    "docs": FACES,
+    "__init__": FACES,
+    "__main__": FACES,
+}
 ALLOWED = {CORE: {CORE}, ADAPTERS: {CORE, ADAPTERS}, FACES: {CORE, ADAPTERS, FACES}}
 
 
@@ -46,8 +66,13 @@ def imports_of(name: str, path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
-            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1]
+                    + ([base] if base else [])
+                )
+            targets = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names
+            ]
         for target in targets:
             if target.startswith("sofi_bulk") and target != name:
                 while target not in known and "." in target:
@@ -73,9 +98,12 @@ def test_every_module_has_a_role():
 
 
 def test_each_layer_imports_only_what_its_role_allows():
-    wrong = [f"{name} ({role(name)}) -> {target} ({role(target)})"
-             for name, targets in graph().items() for target in targets
-             if target != "sofi_bulk" and role(target) not in ALLOWED[role(name)]]
+    wrong = [
+        f"{name} ({role(name)}) -> {target} ({role(target)})"
+        for name, targets in graph().items()
+        for target in targets
+        if target != "sofi_bulk" and role(target) not in ALLOWED[role(name)]
+    ]
     assert not wrong, "\n".join(wrong)
 
 
@@ -86,11 +114,18 @@ def test_the_core_imports_nothing_but_the_core_the_standard_library_and_pydantic
         if role(name) != CORE:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            roots = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            roots = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
             for root in roots:
                 top = root.split(".")[0]
-                if top not in allowed or (top == "sofi_bulk" and not root.startswith("sofi_bulk.core")):
+                if top not in allowed or (
+                    top == "sofi_bulk" and not root.startswith("sofi_bulk.core")
+                ):
                     wrong.append(f"{name}: {root}")
     assert not wrong, wrong
 
@@ -107,7 +142,7 @@ def find_cycles(edges: dict[str, set[str]]) -> list[list[str]]:
             if nxt not in edges:
                 continue
             if state.get(nxt) == 1:
-                cycles.append(stack[stack.index(nxt):] + [nxt])
+                cycles.append(stack[stack.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt)
         stack.pop()
@@ -149,7 +184,8 @@ front = sofi_bulk.check(sheets, name="exemple.xlsx")
 plan = sofi_bulk.plan(front)
 loaded = sorted(m for m in sys.modules if m.split('.')[0] in {heavy})
 print(json.dumps({{"root": after_root, "loaded": loaded, "sessions": len(result.sessions),
-                  "issues": len(result.issues), "front": len(front.sessions), "marks": len(plan.marks)}}))
+                  "issues": len(result.issues), "front": len(front.sessions),
+                  "marks": len(plan.marks)}}))
 """
 
 
@@ -160,12 +196,21 @@ def test_checking_plain_rows_loads_no_file_format_library(sample_input):
 
     example = read_workbook(ROOT / "examples" / "saisie-exemple.xlsx")
     sheets = dict(example.sheets)
-    sheets["_meta"] = [["clé", "valeur"], *([k, v] for k, v in example.meta.items()),
-                       ["referentiel_json", example.referentiel_json]]
+    sheets["_meta"] = [
+        ["clé", "valeur"],
+        *([k, v] for k, v in example.meta.items()),
+        ["referentiel_json", example.referentiel_json],
+    ]
     payload = json.dumps(sheets, default=str)
     code = LIGHT_CHECK.format(heavy=set(HEAVY))
-    done = subprocess.run([sys.executable, "-c", code], input=payload, capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        input=payload,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["root"] == [] and out["loaded"] == [], out
@@ -175,9 +220,12 @@ def test_checking_plain_rows_loads_no_file_format_library(sample_input):
 @pytest.mark.parametrize("heavy", ["openpyxl", "python_calamine", "lxml"])
 def test_the_light_check_would_notice_a_heavy_import(heavy):
     """The subprocess check is not vacuous: importing an adapter does load its library."""
-    code = ("import sys, sofi_bulk, sofi_bulk.excel.copy, sofi_bulk.lheo.convert; "
-            "sofi_bulk.read('examples/saisie-exemple.xlsx'); "
-            f"print({heavy!r} in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    code = (
+        "import sys, sofi_bulk, sofi_bulk.excel.copy, sofi_bulk.lheo.convert; "
+        "sofi_bulk.read('examples/saisie-exemple.xlsx'); "
+        f"print({heavy!r} in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert done.stdout.strip() == "True", done.stderr

@@ -39,8 +39,13 @@ def library_check(path: Path) -> None:
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sofi_bulk", *map(str, args)], capture_output=True,
-                          text=True, timeout=120, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "sofi_bulk", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 def assert_refused(proc: subprocess.CompletedProcess, name: str) -> str:
@@ -77,8 +82,10 @@ def sample_files(tmp_path_factory) -> dict[str, Path]:
     variants = {
         "old-version": ("ancienne-version.xlsx", {"template_version": "2024.1"}),
         "old-format": ("ancien-format.xlsx", {"format": "0"}),
-        "other-programme": ("autre-programme.xlsx", {"programme": "autre-programme",
-                                                     "programme_label": "Autre programme"}),
+        "other-programme": (
+            "autre-programme.xlsx",
+            {"programme": "autre-programme", "programme_label": "Autre programme"},
+        ),
         # a hostile _meta naming a profile file on the user's disk (a copy of the real one here)
         "programme-path": ("profil-local.xlsx", {"programme": str(d / "profil-quelconque.json")}),
     }
@@ -186,7 +193,9 @@ def make_xls(d: Path, real: Path) -> Path:
 def make_ods(d: Path, real: Path, name: str = "libreoffice.ods") -> Path:
     path = d / name
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet"
+        )
         archive.writestr("META-INF/manifest.xml", "<manifest/>")
         archive.writestr("content.xml", "<office:document-content/>")
     return path
@@ -201,7 +210,10 @@ def make_plain_zip(d: Path, real: Path) -> Path:
 
 
 def make_docx(d: Path, real: Path) -> Path:
-    return _zip(d / "courrier.xlsx", {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
+    return _zip(
+        d / "courrier.xlsx",
+        {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"},
+    )
 
 
 def make_too_many(d: Path, real: Path) -> Path:
@@ -270,9 +282,15 @@ def test_bad_file_through_the_library(kind, bad_files):
 @pytest.fixture(scope="module")
 def bad_files_cli(bad_files) -> dict[str, subprocess.CompletedProcess]:
     """``validate`` on every bad file, the processes run side by side to save time."""
-    procs = {kind: subprocess.Popen([sys.executable, "-m", "sofi_bulk", "validate", str(path)],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for kind, path in bad_files.items()}
+    procs = {
+        kind: subprocess.Popen(
+            [sys.executable, "-m", "sofi_bulk", "validate", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for kind, path in bad_files.items()
+    }
     results = {}
     for kind, proc in procs.items():
         out, err = proc.communicate(timeout=120)
@@ -384,7 +402,9 @@ def test_other_template_version_library(meta_files):
 
 
 def test_other_template_version_command(meta_files):
-    message = assert_refused(run_cli("validate", meta_files["old-version"]), "ancienne-version.xlsx")
+    message = assert_refused(
+        run_cli("validate", meta_files["old-version"]), "ancienne-version.xlsx"
+    )
     assert "autre version du modèle" in message
     assert "sofi-bulk template" in message
 
@@ -405,7 +425,9 @@ def test_other_programme_library(meta_files):
 
 
 def test_other_programme_command(meta_files):
-    message = assert_refused(run_cli("validate", meta_files["other-programme"]), "autre-programme.xlsx")
+    message = assert_refused(
+        run_cli("validate", meta_files["other-programme"]), "autre-programme.xlsx"
+    )
     assert "programme" in message
 
 
@@ -418,7 +440,9 @@ def test_workbook_cannot_make_the_tool_load_a_file_of_its_choice(meta_files):
 
 
 def test_programme_option_that_contradicts_the_workbook(real_xlsx):
-    message = assert_refused(run_cli("validate", real_xlsx, "--programme", "autre-programme"), "saisie.xlsx")
+    message = assert_refused(
+        run_cli("validate", real_xlsx, "--programme", "autre-programme"), "saisie.xlsx"
+    )
     assert "PREPA Avenir Sup" in message and "autre-programme" in message
     assert "--programme" in message
 
@@ -482,7 +506,11 @@ def test_validate_and_export_leave_the_input_unchanged(work_copy):
     assert exported.returncode == 0, exported.stdout + exported.stderr
     assert sha256(work_copy) == before
     assert work_copy.stat().st_mtime_ns == stat.st_mtime_ns
-    assert sorted(p.name for p in folder.iterdir()) == ["annotee.xlsx", "saisie.xlsx", "soumission.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "annotee.xlsx",
+        "saisie.xlsx",
+        "soumission.json",
+    ]
 
 
 @pytest.mark.parametrize("spelling", ["same", "dot-slash", "absolute", "symlink"])
@@ -493,10 +521,14 @@ def test_validate_output_equal_to_input_is_refused(work_copy, spelling):
         (folder / "lien.xlsx").symlink_to(work_copy)
         target, cwd = "lien.xlsx", folder
     else:
-        target = {"same": "saisie.xlsx", "dot-slash": "./saisie.xlsx", "absolute": str(work_copy)}[spelling]
+        target = {"same": "saisie.xlsx", "dot-slash": "./saisie.xlsx", "absolute": str(work_copy)}[
+            spelling
+        ]
         cwd = folder
     listing = sorted(p.name for p in folder.iterdir())
-    message = assert_refused(run_cli("validate", "saisie.xlsx", "-o", target, cwd=cwd), Path(target).name)
+    message = assert_refused(
+        run_cli("validate", "saisie.xlsx", "-o", target, cwd=cwd), Path(target).name
+    )
     assert "entrée" in message
     assert sha256(work_copy) == before
     assert sorted(p.name for p in folder.iterdir()) == listing
@@ -513,14 +545,17 @@ def test_export_output_equal_to_input_is_refused(work_copy):
 def test_output_in_a_missing_folder_is_refused(work_copy, command):
     missing = work_copy.parent / "pas-de-dossier"
     out = missing / ("copie.xlsx" if command == "validate" else "soumission.json")
-    message = assert_refused(run_cli(command, work_copy, "-o", out), "copie" if command == "validate" else "soumission")
+    message = assert_refused(
+        run_cli(command, work_copy, "-o", out), "copie" if command == "validate" else "soumission"
+    )
     assert "n'existe pas" in message
     assert not missing.exists()
     assert [p.name for p in work_copy.parent.iterdir()] == ["saisie.xlsx"]
 
 
 def test_validate_output_that_is_not_xlsx_is_refused(work_copy):
-    message = assert_refused(run_cli("validate", work_copy, "-o", work_copy.parent / "copie.xls"), "copie.xls")
+    message = assert_refused(
+        run_cli("validate", work_copy, "-o", work_copy.parent / "copie.xls"), "copie.xls"
+    )
     assert ".xlsx" in message
     assert [p.name for p in work_copy.parent.iterdir()] == ["saisie.xlsx"]
-

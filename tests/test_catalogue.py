@@ -17,40 +17,75 @@ IC, PI = Level.INFO_COLLECTIVE, Level.PERIODE_INSCRIPTION
 
 # Every field the issue lists, by the procedure's name: (catalogue key, level).
 PROCEDURE_FIELDS = {
-    "intitulé": ("title", F), "objectif général": ("general_objective", F),
-    "niveau de sortie": ("exit_level", F), "domaines de formation": ("formacodes", F),
-    "domaine principal": ("main_formacode", F), "référence Certifinfo": ("certifinfo_reference", F),
+    "intitulé": ("title", F),
+    "objectif général": ("general_objective", F),
+    "niveau de sortie": ("exit_level", F),
+    "domaines de formation": ("formacodes", F),
+    "domaine principal": ("main_formacode", F),
+    "référence Certifinfo": ("certifinfo_reference", F),
     "code Certifinfo": ("certifinfo_code", F),
-    "site dispensateur": ("delivery_site", A), "complément intitulé": ("title_complement", A),
-    "complément programme": ("programme_complement", A), "objectifs": ("objectives", A),
-    "résultats attendus": ("expected_results", A), "le « plus » formation": ("highlight", A),
-    "URL vidéo": ("video_url", A), "URL PDF": ("pdf_url", A), "URL action": ("action_url", A),
-    "type d'équipement": ("equipment_type", A), "coût indicatif": ("equipment_cost", A),
-    "commentaire équipement": ("equipment_comment", A), "niveau d'entrée": ("entry_level", A),
-    "pré-requis": ("prerequisites", A), "commentaire pré-requis": ("prerequisites_comment", A),
+    "site dispensateur": ("delivery_site", A),
+    "complément intitulé": ("title_complement", A),
+    "complément programme": ("programme_complement", A),
+    "objectifs": ("objectives", A),
+    "résultats attendus": ("expected_results", A),
+    "le « plus » formation": ("highlight", A),
+    "URL vidéo": ("video_url", A),
+    "URL PDF": ("pdf_url", A),
+    "URL action": ("action_url", A),
+    "type d'équipement": ("equipment_type", A),
+    "coût indicatif": ("equipment_cost", A),
+    "commentaire équipement": ("equipment_comment", A),
+    "niveau d'entrée": ("entry_level", A),
+    "pré-requis": ("prerequisites", A),
+    "commentaire pré-requis": ("prerequisites_comment", A),
     "public visé": ("target_public", A),
-    "site lieu": ("site", S), "date début": ("start_date", S), "date fin": ("end_date", S),
-    "ESP": ("entry_exit_mode", S), "rythme": ("rhythm", S), "périodes de formation": ("training_periods", S),
-    "type de parcours": ("pathway_type", S), "modalités pédagogiques": ("teaching_methods", S),
-    "modalités d'enseignement": ("delivery_mode", S), "durée en centre": ("centre_hours", S),
-    "durée en entreprise": ("company_hours", S), "commentaire durée": ("duration_comment", S),
-    "durée hebdo": ("weekly_hours", S), "cycle de l'alternance": ("alternance_cycle", S),
-    "unité entreprise": ("company_unit", S), "organisme responsable": ("responsible_org", S),
-    "recrutement": ("recruitment_status", S), "modalités de recrutement": ("recruitment_methods", S),
-    "information collective: code": ("ic_code", IC), "information collective: date": ("ic_date", IC),
+    "site lieu": ("site", S),
+    "date début": ("start_date", S),
+    "date fin": ("end_date", S),
+    "ESP": ("entry_exit_mode", S),
+    "rythme": ("rhythm", S),
+    "périodes de formation": ("training_periods", S),
+    "type de parcours": ("pathway_type", S),
+    "modalités pédagogiques": ("teaching_methods", S),
+    "modalités d'enseignement": ("delivery_mode", S),
+    "durée en centre": ("centre_hours", S),
+    "durée en entreprise": ("company_hours", S),
+    "commentaire durée": ("duration_comment", S),
+    "durée hebdo": ("weekly_hours", S),
+    "cycle de l'alternance": ("alternance_cycle", S),
+    "unité entreprise": ("company_unit", S),
+    "organisme responsable": ("responsible_org", S),
+    "recrutement": ("recruitment_status", S),
+    "modalités de recrutement": ("recruitment_methods", S),
+    "information collective: code": ("ic_code", IC),
+    "information collective: date": ("ic_date", IC),
     "information collective: heure début": ("ic_start_time", IC),
-    "information collective: heure fin": ("ic_end_time", IC), "information collective: lieu": ("ic_site", IC),
+    "information collective: heure fin": ("ic_end_time", IC),
+    "information collective: lieu": ("ic_site", IC),
     "information collective: commentaire": ("ic_comment", IC),
-    "période d'inscription: code": ("pi_code", PI), "période d'inscription: type": ("pi_type", PI),
-    "période d'inscription: début": ("pi_start", PI), "période d'inscription: fin": ("pi_end", PI),
-    "référent PMR": ("pmr_contact", S), "référent PRF": ("prf_contact", S),
-    "mail de liaison": ("liaison_email", S), "référent mobilité": ("mobility_contact", S),
-    "dispositif": ("dispositif", D), "publics": ("publics", D), "ID action CR": ("cr_action_id", D),
-    "OF mandataire CR": ("cr_mandataire_id", D), "nb places dispositif": ("places", D),
-    "nb places restantes": ("places_remaining", D), "effectif minimal": ("min_headcount", D),
-    "capacité simultanée": ("simultaneous_capacity", D), "frais HT": ("fee_excl_tax", D),
-    "taux TVA": ("vat_rate", D), "frais TTC": ("fee_incl_tax", D), "frais additionnels": ("extra_fees", D),
-    "frais de certification": ("certification_fees", D), "prise en charge": ("fees_covered", D),
+    "période d'inscription: code": ("pi_code", PI),
+    "période d'inscription: type": ("pi_type", PI),
+    "période d'inscription: début": ("pi_start", PI),
+    "période d'inscription: fin": ("pi_end", PI),
+    "référent PMR": ("pmr_contact", S),
+    "référent PRF": ("prf_contact", S),
+    "mail de liaison": ("liaison_email", S),
+    "référent mobilité": ("mobility_contact", S),
+    "dispositif": ("dispositif", D),
+    "publics": ("publics", D),
+    "ID action CR": ("cr_action_id", D),
+    "OF mandataire CR": ("cr_mandataire_id", D),
+    "nb places dispositif": ("places", D),
+    "nb places restantes": ("places_remaining", D),
+    "effectif minimal": ("min_headcount", D),
+    "capacité simultanée": ("simultaneous_capacity", D),
+    "frais HT": ("fee_excl_tax", D),
+    "taux TVA": ("vat_rate", D),
+    "frais TTC": ("fee_incl_tax", D),
+    "frais additionnels": ("extra_fees", D),
+    "frais de certification": ("certification_fees", D),
+    "prise en charge": ("fees_covered", D),
 }
 
 
@@ -60,7 +95,9 @@ def test_every_procedure_field_is_declared_once(name):
     fld = BY_KEY[key]
     assert fld.level is level, name
     assert fld.header and fld.help and len(fld.help) > 15
-    assert (key in EXPORTED_FIELDS) != (key in NOT_EXPORTED), f"{key}: an LHEO path or a reason, not both"
+    assert (key in EXPORTED_FIELDS) != (key in NOT_EXPORTED), (
+        f"{key}: an LHEO path or a reason, not both"
+    )
 
 
 def test_lot_number_is_declared_with_the_dispositif_codes_externes():
@@ -105,13 +142,22 @@ def test_code_lookup_accepts_code_label_and_display_in_any_case():
 def test_profile_holds_the_programme_values(profile):
     assert profile.fixed["title"] == "PREPA Avenir Sup"
     assert profile.fixed["general_objective"] == "9"
-    assert profile.fixed["formacodes"] == ["15061", "15084"] and profile.fixed["main_formacode"] == "15061"
+    assert (
+        profile.fixed["formacodes"] == ["15061", "15084"]
+        and profile.fixed["main_formacode"] == "15061"
+    )
     assert profile.fixed["certifinfo_reference"] == "non"
     assert profile.fixed["dispositif"] == "PROGRAMME REGION - Prépa avenir sup"
     assert profile.fixed["publics"] == ["80006", "80008", "82038", "82044", "82055"]
     assert profile.fixed["fees_covered"] == "oui" and profile.fixed["certification_fees"] == "non"
-    for key in ("programme_complement", "objectives", "expected_results", "prerequisites",
-                "prerequisites_comment", "target_public"):
+    for key in (
+        "programme_complement",
+        "objectives",
+        "expected_results",
+        "prerequisites",
+        "prerequisites_comment",
+        "target_public",
+    ):
         assert len(profile.defaults[key]) > 40, key
     assert profile.campaign_year == 2025
     assert "type de parcours inconnu" not in str(profile.allowed)
@@ -131,13 +177,16 @@ def test_a_new_programme_is_a_new_profile_file(tmp_path, profile):
     assert other.campaign_year == 2026 and other.fixed["title"] == "PREPA Clés Avenir"
 
 
-@pytest.mark.parametrize("mutation, message", [
-    (lambda d: d["fixed"].update(titre="x"), "champ inconnu"),
-    (lambda d: d["fixed"].update(general_objective="99"), "absent de la table"),
-    (lambda d: d["defaults"].update(highlight="x" * 300), "250 caractères"),
-    (lambda d: d["allowed"].update(pathway_type=["0"]), "codes inconnus"),
-    (lambda d: d.update(campaign_year="deux mille"), "campaign_year"),
-])
+@pytest.mark.parametrize(
+    "mutation, message",
+    [
+        (lambda d: d["fixed"].update(titre="x"), "champ inconnu"),
+        (lambda d: d["fixed"].update(general_objective="99"), "absent de la table"),
+        (lambda d: d["defaults"].update(highlight="x" * 300), "250 caractères"),
+        (lambda d: d["allowed"].update(pathway_type=["0"]), "codes inconnus"),
+        (lambda d: d.update(campaign_year="deux mille"), "campaign_year"),
+    ],
+)
 def test_an_invalid_profile_is_refused_on_load(tmp_path, profile, mutation, message):
     data = json.loads(profile.model_dump_json())
     mutation(data)

@@ -17,13 +17,27 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CSV = ROOT / "examples" / "referentiel-csv"
 EXAMPLE_XLSX = ROOT / "examples" / "referentiel-exemple.xlsx"
 
-ENGLISH = ("Traceback", "Usage:", "Error:", "Try '", "Show this message", "No such", "Missing option",
-           "requires an argument", "Got unexpected")
+ENGLISH = (
+    "Traceback",
+    "Usage:",
+    "Error:",
+    "Try '",
+    "Show this message",
+    "No such",
+    "Missing option",
+    "requires an argument",
+    "Got unexpected",
+)
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sofi_bulk", *map(str, args)], capture_output=True,
-                          text=True, timeout=120, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "sofi_bulk", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 def listing(folder: Path) -> list[str]:
@@ -174,7 +188,9 @@ def test_output_in_a_missing_folder(work):
     assert not (work / "pas-de-dossier").exists()
 
 
-@pytest.mark.parametrize("output", ["sortie/modele.xls", "sortie/modele.csv", "sortie/modele", "sortie/modele.ods"])
+@pytest.mark.parametrize(
+    "output", ["sortie/modele.xls", "sortie/modele.csv", "sortie/modele", "sortie/modele.ods"]
+)
 def test_output_not_ending_in_xlsx(work, output):
     message = refused_template(work, output=output)
     assert ".xlsx" in message and Path(output).name in message
@@ -188,25 +204,48 @@ def test_output_that_is_a_folder(work):
 
 def test_good_template_for_comparison(work):
     """Control: the same command with good input writes exactly the output file."""
-    proc = run_cli("template", "--referentiel", "ref-csv", "--lot", "PAS2025_1", "-o", "sortie/modele.xlsx", cwd=work)
+    proc = run_cli(
+        "template",
+        "--referentiel",
+        "ref-csv",
+        "--lot",
+        "PAS2025_1",
+        "-o",
+        "sortie/modele.xlsx",
+        cwd=work,
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (work / "sortie").iterdir()) == ["modele.xlsx"]
 
 
 # --- usage errors ------------------------------------------------------------------------------
-@pytest.mark.parametrize(("args", "expected"), [
-    (["template"], "-o"),  # missing -o
-    (["export", "saisie.xlsx"], "-o"),  # missing -o
-    (["validate"], "FICHIER.xlsx"),  # missing file argument
-    (["template", "-o", "x.xlsx", "--bogus"], "--bogus"),  # unknown option
-    (["validate", "x.xlsx", "--couleur"], "--couleur"),
-    (["frobnicate"], "frobnicate"),  # unknown command
-    (["template", "-o", "x.xlsx", "en-trop"], "en-trop"),  # extra argument
-    (["template", "-o"], "-o"),  # option without its value
-    (["validate", "x.xlsx", "--format"], "--format"),
-    (["validate", "x.xlsx", "--format", "xml"], "xml"),
-], ids=["template-no-output", "export-no-output", "validate-no-file", "unknown-option", "unknown-option-validate",
-        "unknown-command", "extra-argument", "missing-value-o", "missing-value-format", "bad-format"])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["template"], "-o"),  # missing -o
+        (["export", "saisie.xlsx"], "-o"),  # missing -o
+        (["validate"], "FICHIER.xlsx"),  # missing file argument
+        (["template", "-o", "x.xlsx", "--bogus"], "--bogus"),  # unknown option
+        (["validate", "x.xlsx", "--couleur"], "--couleur"),
+        (["frobnicate"], "frobnicate"),  # unknown command
+        (["template", "-o", "x.xlsx", "en-trop"], "en-trop"),  # extra argument
+        (["template", "-o"], "-o"),  # option without its value
+        (["validate", "x.xlsx", "--format"], "--format"),
+        (["validate", "x.xlsx", "--format", "xml"], "xml"),
+    ],
+    ids=[
+        "template-no-output",
+        "export-no-output",
+        "validate-no-file",
+        "unknown-option",
+        "unknown-option-validate",
+        "unknown-command",
+        "extra-argument",
+        "missing-value-o",
+        "missing-value-format",
+        "bad-format",
+    ],
+)
 def test_usage_error(args, expected, tmp_path):
     message = assert_one_french_line(run_cli(*args, cwd=tmp_path))
     assert expected in message, message

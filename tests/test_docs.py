@@ -51,7 +51,12 @@ def test_bundled_example_workbook_is_current_and_valid():
 def test_every_lheo_extras_key_is_listed_in_the_readme():
     from sofi_bulk.lheo.mapping import EXPORTED_FIELDS
 
-    keys = {k for paths in EXPORTED_FIELDS.values() for path in paths for k in re.findall(r"@info='([a-z-]+)'", path)}
+    keys = {
+        k
+        for paths in EXPORTED_FIELDS.values()
+        for path in paths
+        for k in re.findall(r"@info='([a-z-]+)'", path)
+    }
     assert keys, "no extras key found in EXPORTED_FIELDS"
     text = readme()
     missing = sorted(k for k in keys if f"`{k}`" not in text)

@@ -33,7 +33,9 @@ FAS = "19482-89393-143842"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def convert(path: Path, referentiel: Referentiel | None = None) -> tuple[dict, list[SessionSource], Profile]:
+def convert(
+    path: Path, referentiel: Referentiel | None = None
+) -> tuple[dict, list[SessionSource], Profile]:
     """Workbook -> validated submission, with the cell of every session."""
     book = read_workbook(path)
     ctx = resolve_context(book, referentiel=referentiel)
@@ -56,9 +58,9 @@ def qualify(path: str) -> str:
     """Prefix every element name of an EXPORTED_FIELDS path with the LHEO namespace prefix."""
     out, i = [], 0
     for m in re.finditer(r"'[^']*'|@[\w-]+|[A-Za-z][\w-]*(?=\s*\()|[A-Za-z][\w-]*", path):
-        out.append(path[i:m.start()])
+        out.append(path[i : m.start()])
         token = m.group()
-        is_name = not token.startswith(("'", "@")) and not path[m.end():].lstrip().startswith("(")
+        is_name = not token.startswith(("'", "@")) and not path[m.end() :].lstrip().startswith("(")
         out.append(f"l:{token}" if is_name else token)
         i = m.end()
     out.append(path[i:])
@@ -66,8 +68,12 @@ def qualify(path: str) -> str:
 
 
 def formation_of(root: etree._Element, session_ref: str) -> etree._Element:
-    hits = root.xpath("//l:formation[l:action/l:session/l:extras[@info='sofi-session']"
-                      "/l:extra[@info='reference']=$ref]", namespaces=NS, ref=session_ref)
+    hits = root.xpath(
+        "//l:formation[l:action/l:session/l:extras[@info='sofi-session']"
+        "/l:extra[@info='reference']=$ref]",
+        namespaces=NS,
+        ref=session_ref,
+    )
     assert len(hits) == 1
     return hits[0]
 
@@ -135,7 +141,8 @@ FILLED = {
 
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory) -> tuple[dict, list[SessionSource], Profile]:
-    """One session with every optional field the validator allows filled with a distinctive value."""
+    """One session with every optional field the validator allows, filled with a distinctive
+    value."""
     book = make_sample(1, periodes_per_session=2)
     for key, value in FILLED.items():
         book.set(SESSIONS_SHEET, key, 0, value)
@@ -157,7 +164,9 @@ def filled(tmp_path_factory) -> tuple[dict, list[SessionSource], Profile]:
 def test_example_workbook_export_is_valid_lheo(example):
     data, sources, profile = example
     xml = submission_to_lheo(data, profile, sources)
-    assert xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<lheo xmlns="http://lheo.gouv.fr/2.3">')
+    assert xml.startswith(
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<lheo xmlns="http://lheo.gouv.fr/2.3">'
+    )
     assert xsd_validate(xml) == []
     root = etree.fromstring(xml)
     sessions = root.findall(".//l:session", NS)
@@ -172,7 +181,9 @@ def test_twelve_session_sample_is_valid_lheo(sample12):
     assert xsd_validate(xml) == []
     root = etree.fromstring(xml)
     refs = root.xpath("//l:extra[@info='reference']/text()", namespaces=NS)
-    wanted = [s["session_ref"] for f in data["formations"] for a in f["actions"] for s in a["sessions"]]
+    wanted = [
+        s["session_ref"] for f in data["formations"] for a in f["actions"] for s in a["sessions"]
+    ]
     assert refs == wanted  # document order kept
 
 
@@ -184,8 +195,13 @@ def test_xsd_failures_are_also_caught_with_a_cell(example, monkeypatch):
     first_session(data)["dispositif"]["places"] = "douze"
     monkeypatch.setattr(lheo_convert, "precheck", lambda *args: [])
     problems = refused(data, profile, sources)
-    assert any(p.startswith(cell(sources, "ic_comment", child="infos")) and "commentaire" in p for p in problems)
-    assert any(p.startswith(cell(sources, "places")) and "nb-places-financees" in p for p in problems)
+    assert any(
+        p.startswith(cell(sources, "ic_comment", child="infos")) and "commentaire" in p
+        for p in problems
+    )
+    assert any(
+        p.startswith(cell(sources, "places")) and "nb-places-financees" in p for p in problems
+    )
     assert all("schéma officiel LHEO 2.3 refuse" in p for p in problems)
 
 
@@ -240,19 +256,34 @@ def expected(key: str, formation: dict, action: dict, session: dict) -> list[str
         "site": [site["code_postal"], site["adresse"]],
         "start_date": [_lheo_date(session["start_date"])],
         "end_date": [_lheo_date(session["end_date"])],
-        "entry_exit_mode": [{"permanentes": "1"}.get(session["entry_exit_mode"], "0"), session["entry_exit_mode"]],
+        "entry_exit_mode": [
+            {"permanentes": "1"}.get(session["entry_exit_mode"], "0"),
+            session["entry_exit_mode"],
+        ],
         "rhythm": [session["rhythm"].replace("-", " ").capitalize()],
         "training_periods": [session["training_periods"]],
         "pathway_type": [session["pathway_type"]],
         "teaching_methods": [session["teaching_methods"]],
         "delivery_mode": [session["delivery_mode"]],
-        "centre_hours": [str(session["centre_hours"]), str(session["centre_hours"] + session["company_hours"])],
-        "company_hours": [str(session["company_hours"]), str(session["centre_hours"] + session["company_hours"])],
+        "centre_hours": [
+            str(session["centre_hours"]),
+            str(session["centre_hours"] + session["company_hours"]),
+        ],
+        "company_hours": [
+            str(session["company_hours"]),
+            str(session["centre_hours"] + session["company_hours"]),
+        ],
         "duration_comment": [FILLED["duration_comment"]],
-        "weekly_hours": [f"{session['weekly_hours']:g}".replace(".", ","), f"{session['weekly_hours']:g}"],
+        "weekly_hours": [
+            f"{session['weekly_hours']:g}".replace(".", ","),
+            f"{session['weekly_hours']:g}",
+        ],
         "alternance_cycle": ["3"],
         "company_unit": ["2"],
-        "responsible_org": [session["responsible_org"]["numero_activite"], session["responsible_org"]["email"]],
+        "responsible_org": [
+            session["responsible_org"]["numero_activite"],
+            session["responsible_org"]["email"],
+        ],
         "recruitment_status": [session["recruitment_status"]],
         "recruitment_methods": [m for m in session["recruitment_methods"]],
         "pmr_contact": [r["pmr_contact"]["email"]],
@@ -281,7 +312,10 @@ def expected(key: str, formation: dict, action: dict, session: dict) -> list[str
         "ic_comment": ["Entrée par le hall B, salle 12."],
         "pi_code": ["PI-4711"],
         "pi_type": [p["pi_type"] for p in periods],
-        "pi_start": [_lheo_date(min(p["pi_start"] for p in periods)), _lheo_date(periods[0]["pi_start"])],
+        "pi_start": [
+            _lheo_date(min(p["pi_start"] for p in periods)),
+            _lheo_date(periods[0]["pi_start"]),
+        ],
         "pi_end": [_lheo_date(max(p["pi_end"] for p in periods)), _lheo_date(periods[0]["pi_end"])],
     }
     return table[key]
@@ -332,7 +366,9 @@ def test_informations_collectives_and_periods(filled):
     period = ic[0].find("l:periode", NS)
     assert period.findtext("l:debut", namespaces=NS) == period.findtext("l:fin", namespaces=NS)
     # « 9 information collective » among the methods is not repeated as a bare recrutement
-    others = root.xpath("//l:recrutement[not(l:periode)]/l:modalite-recrutement/text()", namespaces=NS)
+    others = root.xpath(
+        "//l:recrutement[not(l:periode)]/l:modalite-recrutement/text()", namespaces=NS
+    )
     assert others == [m for m in session["recruitment_methods"] if m != "9"]
     # every period is kept in the extras, the LHEO element holds the envelope
     kept = root.xpath("//l:extras[@info='periode-inscription']", namespaces=NS)
@@ -354,13 +390,16 @@ def test_referents_carry_their_sofi_role_and_profile_type(filled):
     data, sources, profile = filled
     root = etree.fromstring(submission_to_lheo(data, profile, sources))
     roles = {
-        c.xpath("string(l:extras[@info='sofi']/l:extra[@info='role'])", namespaces=NS):
-            c.findtext("l:type-contact", namespaces=NS)
+        c.xpath("string(l:extras[@info='sofi']/l:extra[@info='role'])", namespaces=NS): c.findtext(
+            "l:type-contact", namespaces=NS
+        )
         for c in root.iterfind(".//l:contact-session", NS)
     }
-    assert roles == {"referent-pmr": profile.lheo.pmr_contact_type,
-                     "referent-mobilite": profile.lheo.mobility_contact_type,
-                     "referent-prf": profile.lheo.prf_contact_type}
+    assert roles == {
+        "referent-pmr": profile.lheo.pmr_contact_type,
+        "referent-mobilite": profile.lheo.mobility_contact_type,
+        "referent-prf": profile.lheo.prf_contact_type,
+    }
 
 
 # --- info-public-vise -------------------------------------------------------------------------
@@ -374,8 +413,10 @@ def test_public_vise_is_shortened_and_kept_whole_in_extras(example):
     assert short.endswith("…")
     stem = short[:-1]
     assert full.startswith(stem) and full[len(stem)] in " ,;:.", "cut inside a word"
-    kept = root.xpath("string(//l:action[1]/l:extras[@info='sofi-action']/l:extra[@info='public-vise'])",
-                      namespaces=NS)
+    kept = root.xpath(
+        "string(//l:action[1]/l:extras[@info='sofi-action']/l:extra[@info='public-vise'])",
+        namespaces=NS,
+    )
     assert kept == full
 
 
@@ -384,7 +425,10 @@ def test_short_public_vise_is_kept_as_is(example):
     data = copy.deepcopy(data)
     data["formations"][0]["actions"][0]["target_public"] = "Demandeurs d'emploi de niveau bac."
     root = etree.fromstring(submission_to_lheo(data, profile, sources))
-    assert root.xpath("string(//l:action[1]/l:info-public-vise)", namespaces=NS) == "Demandeurs d'emploi de niveau bac."
+    assert (
+        root.xpath("string(//l:action[1]/l:info-public-vise)", namespaces=NS)
+        == "Demandeurs d'emploi de niveau bac."
+    )
 
 
 # --- refusals before writing, naming the cell or the JSON path ------------------------------
@@ -394,46 +438,128 @@ def _session(data: dict) -> dict:
 
 MUTATIONS = [
     # (id, mutate(data), field key, child sheet, json path, words in the message)
-    ("titre-trop-long", lambda d: d["formations"][0].update(title="T" * 300),
-     "title", None, "formations[0].title", ["255", "intitule-formation"]),
-    ("code-enseignement", lambda d: _session(d).update(delivery_mode="7"),
-     "delivery_mode", None, "formations[0].actions[0].sessions[0].delivery_mode", ["« 7 »", "0, 1, 2"]),
-    ("onze-publics", lambda d: _session(d)["dispositif"].update(publics=["80006"] * 11),
-     "publics", None, "formations[0].actions[0].sessions[0].dispositif.publics[10]", ["11 valeurs", "10 au plus"]),
-    ("six-formacodes", lambda d: d["formations"][0].update(formacodes=["15061", "15084", "15085", "15086",
-                                                                        "15087", "15088"]),
-     "formacodes", None, "formations[0].formacodes[5]", ["6 valeurs", "5 au plus"]),
-    ("prix-ttc-11-caracteres", lambda d: _session(d)["dispositif"].update(fee_incl_tax=12345678.9),
-     "fee_incl_tax", None, "formations[0].actions[0].sessions[0].dispositif.fee_incl_tax",
-     ["prix-total-TTC", "10 au plus"]),
-    ("commentaire-ic", lambda d: _session(d)["informations_collectives"][0].update(ic_comment="c" * 501),
-     "ic_comment", "infos", "formations[0].actions[0].sessions[0].informations_collectives[0].ic_comment",
-     ["501 caractères", "500"]),
-    ("date-inscription", lambda d: _session(d)["periodes_inscription"][0].update(pi_start="01/12/2024"),
-     "pi_start", "periodes", "formations[0].actions[0].sessions[0].periodes_inscription[0].pi_start",
-     ["n'est pas une date"]),
-    ("date-impossible", lambda d: _session(d).update(end_date="2025-02-30"),
-     "end_date", None, "formations[0].actions[0].sessions[0].end_date", ["n'existe pas"]),
-    ("heure", lambda d: _session(d)["informations_collectives"][0].update(ic_start_time="09:30"),
-     "ic_start_time", "infos", "formations[0].actions[0].sessions[0].informations_collectives[0].ic_start_time",
-     ["9h30"]),
-    ("caractere-controle", lambda d: d["formations"][0]["actions"][0].update(highlight="Stage\x0b en entreprise"),
-     "highlight", None, "formations[0].actions[0].highlight", ["U+000B"]),
-    ("nda-10-caracteres", lambda d: _session(d)["responsible_org"].update(numero_activite="5244099994"),
-     "responsible_org", None, "formations[0].actions[0].sessions[0].responsible_org.numero_activite",
-     ["référentiel", "« organismes »", "« numero_activite »", "exactement 11"]),
-    ("nda-absent", lambda d: _session(d)["responsible_org"].update(numero_activite=""),
-     "responsible_org", None, "formations[0].actions[0].sessions[0].responsible_org.numero_activite",
-     ["référentiel", "« organismes »", "absent"]),
-    ("code-postal-10", lambda d: _session(d)["site"].update(code_postal="4400012345"),
-     "site", None, "formations[0].actions[0].sessions[0].site.code_postal",
-     ["référentiel", "« sites »", "« code_postal »", "exactement 5"]),
-    ("site-sans-adresse", lambda d: _session(d)["site"].update(adresse="", ville=""),
-     "site", None, "formations[0].actions[0].sessions[0].site.adresse",
-     ["référentiel", "« sites »", "adresse incomplète", "« ville »"]),
-    ("nom-contact-trop-long", lambda d: _session(d)["referents"]["pmr_contact"].update(nom="N" * 51),
-     "pmr_contact", None, "formations[0].actions[0].sessions[0].referents.pmr_contact.nom",
-     ["référentiel", "« contacts »", "50 au plus"]),
+    (
+        "titre-trop-long",
+        lambda d: d["formations"][0].update(title="T" * 300),
+        "title",
+        None,
+        "formations[0].title",
+        ["255", "intitule-formation"],
+    ),
+    (
+        "code-enseignement",
+        lambda d: _session(d).update(delivery_mode="7"),
+        "delivery_mode",
+        None,
+        "formations[0].actions[0].sessions[0].delivery_mode",
+        ["« 7 »", "0, 1, 2"],
+    ),
+    (
+        "onze-publics",
+        lambda d: _session(d)["dispositif"].update(publics=["80006"] * 11),
+        "publics",
+        None,
+        "formations[0].actions[0].sessions[0].dispositif.publics[10]",
+        ["11 valeurs", "10 au plus"],
+    ),
+    (
+        "six-formacodes",
+        lambda d: d["formations"][0].update(
+            formacodes=["15061", "15084", "15085", "15086", "15087", "15088"]
+        ),
+        "formacodes",
+        None,
+        "formations[0].formacodes[5]",
+        ["6 valeurs", "5 au plus"],
+    ),
+    (
+        "prix-ttc-11-caracteres",
+        lambda d: _session(d)["dispositif"].update(fee_incl_tax=12345678.9),
+        "fee_incl_tax",
+        None,
+        "formations[0].actions[0].sessions[0].dispositif.fee_incl_tax",
+        ["prix-total-TTC", "10 au plus"],
+    ),
+    (
+        "commentaire-ic",
+        lambda d: _session(d)["informations_collectives"][0].update(ic_comment="c" * 501),
+        "ic_comment",
+        "infos",
+        "formations[0].actions[0].sessions[0].informations_collectives[0].ic_comment",
+        ["501 caractères", "500"],
+    ),
+    (
+        "date-inscription",
+        lambda d: _session(d)["periodes_inscription"][0].update(pi_start="01/12/2024"),
+        "pi_start",
+        "periodes",
+        "formations[0].actions[0].sessions[0].periodes_inscription[0].pi_start",
+        ["n'est pas une date"],
+    ),
+    (
+        "date-impossible",
+        lambda d: _session(d).update(end_date="2025-02-30"),
+        "end_date",
+        None,
+        "formations[0].actions[0].sessions[0].end_date",
+        ["n'existe pas"],
+    ),
+    (
+        "heure",
+        lambda d: _session(d)["informations_collectives"][0].update(ic_start_time="09:30"),
+        "ic_start_time",
+        "infos",
+        "formations[0].actions[0].sessions[0].informations_collectives[0].ic_start_time",
+        ["9h30"],
+    ),
+    (
+        "caractere-controle",
+        lambda d: d["formations"][0]["actions"][0].update(highlight="Stage\x0b en entreprise"),
+        "highlight",
+        None,
+        "formations[0].actions[0].highlight",
+        ["U+000B"],
+    ),
+    (
+        "nda-10-caracteres",
+        lambda d: _session(d)["responsible_org"].update(numero_activite="5244099994"),
+        "responsible_org",
+        None,
+        "formations[0].actions[0].sessions[0].responsible_org.numero_activite",
+        ["référentiel", "« organismes »", "« numero_activite »", "exactement 11"],
+    ),
+    (
+        "nda-absent",
+        lambda d: _session(d)["responsible_org"].update(numero_activite=""),
+        "responsible_org",
+        None,
+        "formations[0].actions[0].sessions[0].responsible_org.numero_activite",
+        ["référentiel", "« organismes »", "absent"],
+    ),
+    (
+        "code-postal-10",
+        lambda d: _session(d)["site"].update(code_postal="4400012345"),
+        "site",
+        None,
+        "formations[0].actions[0].sessions[0].site.code_postal",
+        ["référentiel", "« sites »", "« code_postal »", "exactement 5"],
+    ),
+    (
+        "site-sans-adresse",
+        lambda d: _session(d)["site"].update(adresse="", ville=""),
+        "site",
+        None,
+        "formations[0].actions[0].sessions[0].site.adresse",
+        ["référentiel", "« sites »", "adresse incomplète", "« ville »"],
+    ),
+    (
+        "nom-contact-trop-long",
+        lambda d: _session(d)["referents"]["pmr_contact"].update(nom="N" * 51),
+        "pmr_contact",
+        None,
+        "formations[0].actions[0].sessions[0].referents.pmr_contact.nom",
+        ["référentiel", "« contacts »", "50 au plus"],
+    ),
 ]
 
 
@@ -473,21 +599,29 @@ def test_bad_referentiel_is_refused_end_to_end(tmp_path):
     siret = "44198765800016"
     organismes = dict(ref.organismes)
     organismes[siret] = organismes[siret].model_copy(update={"numero_activite": "5244099994"})
-    sites = {code: s.model_copy(update={"code_postal": "4400012345"}) if s.siret == siret else s
-             for code, s in ref.sites.items()}
+    sites = {
+        code: s.model_copy(update={"code_postal": "4400012345"}) if s.siret == siret else s
+        for code, s in ref.sites.items()
+    }
     bad = Referentiel(ref.lots, organismes, sites, ref.contacts, source="mauvais.xlsx")
     data, sources, profile = convert(EXAMPLE, referentiel=bad)
     problems = refused(data, profile, sources)
     sessions = [s for f in data["formations"] for a in f["actions"] for s in a["sessions"]]
     i = next(k for k, s in enumerate(sessions) if s["responsible_org"]["siret"] == siret)
-    assert any(p.startswith(cell(sources, "responsible_org", session=i)) and "numero_activite" in p
-               and "organisme 44198765800016" in p for p in problems)
+    assert any(
+        p.startswith(cell(sources, "responsible_org", session=i))
+        and "numero_activite" in p
+        and "organisme 44198765800016" in p
+        for p in problems
+    )
     assert any("« sites »" in p and "4400012345" in p for p in problems)
 
 
 def test_bad_profile_setting_names_the_setting(example):
     data, sources, profile = example
-    lheo = profile.lheo.model_copy(update={"code_financeur": "99", "modalites_alternance": "{inconnu} h"})
+    lheo = profile.lheo.model_copy(
+        update={"code_financeur": "99", "modalites_alternance": "{inconnu} h"}
+    )
     problems = refused(data, profile.model_copy(update={"lheo": lheo}), sources)
     assert any("réglage lheo.code_financeur" in p and "« 99 »" in p for p in problems)
     assert any("réglage lheo.modalites_alternance" in p for p in problems)
@@ -503,9 +637,15 @@ def test_submission_of_another_programme_is_refused(example):
 # --- profile settings ---------------------------------------------------------------------------
 def test_profile_drives_exit_level_and_alternance_text(example):
     data, sources, profile = example
-    lheo = profile.lheo.model_copy(update={"emit_exit_level": False,
-                                           "modalites_alternance": "Centre {centre_hours} h / entreprise {company_hours} h"})
-    root = etree.fromstring(submission_to_lheo(data, profile.model_copy(update={"lheo": lheo}), sources))
+    lheo = profile.lheo.model_copy(
+        update={
+            "emit_exit_level": False,
+            "modalites_alternance": "Centre {centre_hours} h / entreprise {company_hours} h",
+        }
+    )
+    root = etree.fromstring(
+        submission_to_lheo(data, profile.model_copy(update={"lheo": lheo}), sources)
+    )
     assert root.find(".//l:code-niveau-sortie", NS) is None
     session = first_session(data)
     text = root.xpath("string(//l:action[1]/l:modalites-alternance)", namespaces=NS)
@@ -555,7 +695,9 @@ def test_two_conversions_are_identical(sample12):
 def test_rebuilt_submission_gives_identical_bytes():
     """Two full runs (different generated_at) from the same workbook: byte-identical LHEO."""
     (data_a, sources_a, profile), (data_b, sources_b, _) = convert(EXAMPLE), convert(EXAMPLE)
-    assert submission_to_lheo(data_a, profile, sources_a) == submission_to_lheo(data_b, profile, sources_b)
+    assert submission_to_lheo(data_a, profile, sources_a) == submission_to_lheo(
+        data_b, profile, sources_b
+    )
 
 
 # --- load_submission_json ------------------------------------------------------------------------
@@ -587,11 +729,13 @@ def test_load_refuses_a_schema_invalid_submission_naming_the_path(example, tmp_p
     message = str(info.value)
     assert message.startswith("soumission.json : ce n'est pas une soumission sofi-bulk valide")
     base = "formations[0].actions[0].sessions[0]"
-    for expected_line in (f"{base}.start_date : \"2025-02-30\" n'est pas une date valide",
-                          f"{base}.centre_hours : \"deux cents\" n'est pas un nombre entier",
-                          f"{base}.site : champ obligatoire absent",
-                          "formations[0].actions[0].highlight : texte trop long (251 caractères, 250 au plus)",
-                          "formations[0].inconnu : champ inconnu"):
+    for expected_line in (
+        f'{base}.start_date : "2025-02-30" n\'est pas une date valide',
+        f'{base}.centre_hours : "deux cents" n\'est pas un nombre entier',
+        f"{base}.site : champ obligatoire absent",
+        "formations[0].actions[0].highlight : texte trop long (251 caractères, 250 au plus)",
+        "formations[0].inconnu : champ inconnu",
+    ):
         assert expected_line in message
     assert " is not " not in message and "was unexpected" not in message  # French only
 
@@ -599,7 +743,9 @@ def test_load_refuses_a_schema_invalid_submission_naming_the_path(example, tmp_p
 def test_load_refuses_a_json_that_is_not_a_submission(tmp_path):
     path = tmp_path / "liste.json"
     path.write_text("[1, 2, 3]", encoding="utf-8")
-    with pytest.raises(UserError, match=r"(?s)liste.json : .*\(racine\) : \[1, 2, 3\] n'est pas un objet"):
+    with pytest.raises(
+        UserError, match=r"(?s)liste.json : .*\(racine\) : \[1, 2, 3\] n'est pas un objet"
+    ):
         load_submission_json(path)
 
 
@@ -637,5 +783,12 @@ def test_conventionnement_comes_from_the_profile(tmp_path):
     ns = {"l": "http://lheo.gouv.fr/2.3"}
     with_setting = etree.fromstring(submission_to_lheo(data, ctx.profile))
     assert with_setting.xpath("count(//l:action/l:conventionnement[.='1'])", namespaces=ns) == 6
-    without = ctx.profile.model_copy(update={"lheo": ctx.profile.lheo.model_copy(update={"conventionnement": None})})
-    assert etree.fromstring(submission_to_lheo(data, without)).xpath("count(//l:conventionnement)", namespaces=ns) == 0
+    without = ctx.profile.model_copy(
+        update={"lheo": ctx.profile.lheo.model_copy(update={"conventionnement": None})}
+    )
+    assert (
+        etree.fromstring(submission_to_lheo(data, without)).xpath(
+            "count(//l:conventionnement)", namespaces=ns
+        )
+        == 0
+    )

@@ -20,7 +20,9 @@ def run(*args: str) -> int:
     return run_cli(*args)
 
 
-def test_template_regenerates_over_an_untouched_template_but_not_over_a_filled_one(tmp_path, sample_path, capsys):
+def test_template_regenerates_over_an_untouched_template_but_not_over_a_filled_one(
+    tmp_path, sample_path, capsys
+):
     out = tmp_path / "saisie.xlsx"
     assert run("template", "-o", str(out)) == 0
     assert run("template", "-o", str(out)) == 0  # still untouched: replaced
@@ -70,15 +72,38 @@ def test_export_and_lheo_check_extension_and_kind(tmp_path, sample_path):
 
 def test_the_example_referentiel_is_never_used_silently(tmp_path):
     out = tmp_path / "saisie.xlsx"
-    done = subprocess.run([sys.executable, "-m", "sofi_bulk", "template", "-o", str(out)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "sofi_bulk", "template", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0 and "Référentiel d'exemple" in done.stderr
     ref = Path(__file__).resolve().parent.parent / "examples" / "referentiel-csv"
-    done = subprocess.run([sys.executable, "-m", "sofi_bulk", "template", "--referentiel", str(ref), "-o",
-                           str(tmp_path / "vrai.xlsx")], capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sofi_bulk",
+            "template",
+            "--referentiel",
+            str(ref),
+            "-o",
+            str(tmp_path / "vrai.xlsx"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0 and "exemple" not in done.stderr
-    done = subprocess.run([sys.executable, "-m", "sofi_bulk", "validate", str(out)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "sofi_bulk", "validate", str(out)], capture_output=True, text=True
+    )
     assert done.returncode == 2  # an empty template
     example = Path(__file__).resolve().parent.parent / "examples" / "saisie-exemple.xlsx"
-    done = subprocess.run([sys.executable, "-m", "sofi_bulk", "validate", str(example)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "sofi_bulk", "validate", str(example)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and "Référentiel d'exemple" in done.stderr

@@ -215,7 +215,8 @@ SCALAR_CASES = [
     ("equipment_type", "Equipement numerique", "11"),
     ("equipment_type", "11 - equipement numerique", "11"),
     ("equipment_type", "protection de l'ouie", "4"),
-    # the same label with a typographic apostrophe (Word, PDF of the procedure, LibreOffice autocorrect)
+    # the same label with a typographic apostrophe (Word, PDF of the procedure, LibreOffice
+    # autocorrect)
     ("equipment_type", "Protection de l\u2019ouïe", "4"),
     ("general_objective", "(Re)mobilisation, aide a l'elaboration de projet professionnel", "9"),
     ("general_objective", "2/3", "2/3"),
@@ -257,7 +258,11 @@ SCALAR_CASES = [
     ("site", 36364, "36364"),
     ("site", "36364", "36364"),
     ("site", " 36364 ", "36364"),
-    ("site", "36364 - ILF Nantes - Principal", "36364 - ILF Nantes - Principal"),  # resolved by the rules
+    (
+        "site",
+        "36364 - ILF Nantes - Principal",
+        "36364 - ILF Nantes - Principal",
+    ),  # resolved by the rules
     ("delivery_site", 36371.0, "36371"),
     ("pmr_contact", 1902, "1902"),
     ("pmr_contact", 1902.0, "1902"),
@@ -291,8 +296,9 @@ SCALAR_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("key", "raw", "expected"), SCALAR_CASES,
-                         ids=[f"{c[0]}={c[1]!r}" for c in SCALAR_CASES])
+@pytest.mark.parametrize(
+    ("key", "raw", "expected"), SCALAR_CASES, ids=[f"{c[0]}={c[1]!r}" for c in SCALAR_CASES]
+)
 def test_parse_scalar(key, raw, expected):
     result = outcome(parse_scalar, BY_KEY[key], raw)
     if isinstance(expected, float):
@@ -375,7 +381,12 @@ E2E_CASES = [
     Case("list-no-accent", "pathway_type", "Individualise", "2"),
     Case("list-spaces", "pathway_type", "  individualisé ", "2"),
     Case("list-display-upper", "pathway_type", "2 - INDIVIDUALISE", "2"),
-    Case("list-not-allowed", "pathway_type", "1 - en groupe (non personnalisable)", Err("code-non-admis")),
+    Case(
+        "list-not-allowed",
+        "pathway_type",
+        "1 - en groupe (non personnalisable)",
+        Err("code-non-admis"),
+    ),
     Case("list-unknown", "pathway_type", "sur mesure", Err("code-inconnu")),
     Case("level-label", "entry_level", "niveau 4 (bac, bac pro, bp ou equivalent)", "14"),
     Case("level-number", "entry_level", 14, "14"),
@@ -384,8 +395,12 @@ E2E_CASES = [
     Case("status-label", "recruitment_status", "Ouvert", "1"),
     Case("status-unknown", "recruitment_status", "quotidien", Err("code-inconnu")),
     Case("equipment-no-accent", "equipment_type", "Equipement numerique", "11"),
-    Case("fixed-label-no-accent", "general_objective",
-         "(re)mobilisation, aide a l'elaboration de projet professionnel", "9"),
+    Case(
+        "fixed-label-no-accent",
+        "general_objective",
+        "(re)mobilisation, aide a l'elaboration de projet professionnel",
+        "9",
+    ),
     # booleans
     Case("bool-true", "fees_covered", True, "oui"),
     Case("bool-VRAI", "fees_covered", "VRAI", "oui"),
@@ -401,7 +416,9 @@ E2E_CASES = [
     Case("vat-20-number", "vat_rate", 20, "20", extra=_ttc("3 840,00")),
     Case("vat-0.2-percent-cell", "vat_rate", 0.2, "20", extra=_ttc(3840), number_format="0%"),
     Case("vat-5,5-pct", "vat_rate", "5,5 %", "5.5", extra=_ttc("3 376,00")),
-    Case("vat-0.055-percent-cell", "vat_rate", 0.055, "5.5", extra=_ttc(3376), number_format="0.0%"),
+    Case(
+        "vat-0.055-percent-cell", "vat_rate", 0.055, "5.5", extra=_ttc(3376), number_format="0.0%"
+    ),
     Case("vat-10-pct", "vat_rate", "10 %", "10", extra=_ttc("3 520,00")),
     Case("vat-0-pct", "vat_rate", "0 %", "0", extra=_ttc("3 200,00")),
     Case("vat-unknown", "vat_rate", "19,6 %", Err("code-inconnu"), extra=_ttc("3 827,20")),
@@ -409,10 +426,21 @@ E2E_CASES = [
     Case("siret-int", "responsible_org", 44198765800016, "44198765800016", where="ilf"),
     Case("siret-float", "responsible_org", 44198765800016.0, "44198765800016", where="ilf"),
     Case("siret-spaces", "responsible_org", "441 987 658 00016", "44198765800016", where="ilf"),
-    Case("siret-display", "responsible_org", "44198765800016 - Institut Ligérien de Formation",
-         "44198765800016", where="ilf"),
+    Case(
+        "siret-display",
+        "responsible_org",
+        "44198765800016 - Institut Ligérien de Formation",
+        "44198765800016",
+        where="ilf",
+    ),
     Case("siret-bad-key", "responsible_org", "44198765800017", Err("siret-invalide"), where="ilf"),
-    Case("siret-other-org", "responsible_org", 49281345600018, Err("organisme-responsable"), where="ilf"),
+    Case(
+        "siret-other-org",
+        "responsible_org",
+        49281345600018,
+        Err("organisme-responsable"),
+        where="ilf",
+    ),
     Case("site-float", "site", 36364.0, "36364", where="ilf"),
     Case("site-int", "site", 36364, "36364", where="ilf"),
     Case("site-text", "site", " 36364 ", "36364", where="ilf"),
@@ -432,9 +460,30 @@ E2E_CASES = [
     Case("time-9h", "ic_start_time", "9h", T(9, 0), sheet=INFOS_SHEET, extra=LATE_END),
     Case("time-14H00", "ic_start_time", "14H00", T(14, 0), sheet=INFOS_SHEET, extra=LATE_END),
     Case("time-object", "ic_start_time", T(9, 30), T(9, 30), sheet=INFOS_SHEET, extra=LATE_END),
-    Case("time-fraction", "ic_start_time", 0.3958333333333333, T(9, 30), sheet=INFOS_SHEET, extra=LATE_END),
-    Case("time-25h", "ic_start_time", "25h00", Err("heure-invalide"), sheet=INFOS_SHEET, extra=LATE_END),
-    Case("time-midi", "ic_start_time", "midi", Err("heure-invalide"), sheet=INFOS_SHEET, extra=LATE_END),
+    Case(
+        "time-fraction",
+        "ic_start_time",
+        0.3958333333333333,
+        T(9, 30),
+        sheet=INFOS_SHEET,
+        extra=LATE_END,
+    ),
+    Case(
+        "time-25h",
+        "ic_start_time",
+        "25h00",
+        Err("heure-invalide"),
+        sheet=INFOS_SHEET,
+        extra=LATE_END,
+    ),
+    Case(
+        "time-midi",
+        "ic_start_time",
+        "midi",
+        Err("heure-invalide"),
+        sheet=INFOS_SHEET,
+        extra=LATE_END,
+    ),
 ]
 
 _PLACE = {
@@ -471,8 +520,9 @@ def typed_workbook(tmp_path_factory) -> Path:
         sample.set(case.sheet, case.key, i, case.raw)
         if case.number_format:
             col = column_of(case.sheet, case.key)
-            sample.builder.book[case.sheet].cell(row=FIRST_DATA_ROW + i, column=col.index).number_format = (
-                case.number_format)
+            sample.builder.book[case.sheet].cell(
+                row=FIRST_DATA_ROW + i, column=col.index
+            ).number_format = case.number_format
         for sheet, key, value in case.extra:
             sample.set(sheet, key, i, value)
     path = tmp_path_factory.mktemp("typing") / "saisie-tapee.xlsx"
@@ -487,8 +537,12 @@ def library_result(typed_workbook):
 
 @pytest.fixture(scope="module")
 def cli_report(typed_workbook) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "sofi_bulk", "validate", str(typed_workbook), "--format", "json"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sofi_bulk", "validate", str(typed_workbook), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
     assert proc.returncode == 1, proc.stderr  # the rejected forms are errors
     return json.loads(proc.stdout)
@@ -496,7 +550,9 @@ def cli_report(typed_workbook) -> dict:
 
 def test_the_untouched_rows_of_the_typed_workbook_are_clean(library_result):
     """Guard for the cases below: every error is on a row given a rejected form."""
-    rejected = {(c.sheet, FIRST_DATA_ROW + ROWS[c.id]) for c in E2E_CASES if isinstance(c.expected, Err)}
+    rejected = {
+        (c.sheet, FIRST_DATA_ROW + ROWS[c.id]) for c in E2E_CASES if isinstance(c.expected, Err)
+    }
     stray = [i for i in library_result.errors if (i.sheet, i.row) not in rejected]
     assert stray == []
 
@@ -534,7 +590,9 @@ def test_typed_form_through_the_command(case, cli_report):
     cell = _cell(case)
     at_cell = [i for i in cli_report["issues"] if i["sheet"] == case.sheet and i["cell"] == cell]
     if isinstance(case.expected, Err):
-        assert [i["code"] for i in at_cell if i["severity"] == "erreur"].count(case.expected.code) == 1, at_cell
+        assert [i["code"] for i in at_cell if i["severity"] == "erreur"].count(
+            case.expected.code
+        ) == 1, at_cell
     else:
         assert at_cell == []
 
@@ -554,7 +612,11 @@ def test_time_just_before_midnight_through_the_command(tmp_path):
     sample.set(INFOS_SHEET, "ic_end_time", 0, 0.9997)
     path = tmp_path / "tard.xlsx"
     sample.save(path)
-    proc = subprocess.run([sys.executable, "-m", "sofi_bulk", "validate", str(path), "--format", "json"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sofi_bulk", "validate", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr[-600:]
     assert proc.returncode in (0, 1)

@@ -47,14 +47,21 @@ def test_a_clean_workbook_plans_only_ok_statuses(book):
     plan = annotation_plan(result, InPlace(result), checked_at=WHEN)
     assert plan.marks == [] and plan.errors == []
     assert [(s.sheet, s.cell, s.text, s.state) for s in plan.statuses] == [
-        (sheet, f"A{row}", "✔ OK", "ok") for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET)
-        for row in range(3, 9)]
-    assert plan.title == ("Contrôle du 27/11/2026 à 10:05 : 0 erreur, 0 avertissement. Cliquez sur une "
-                          "cellule pour y aller, corrigez, puis relancez le contrôle sur ce fichier.")
+        (sheet, f"A{row}", "✔ OK", "ok")
+        for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET)
+        for row in range(3, 9)
+    ]
+    assert plan.title == (
+        "Contrôle du 27/11/2026 à 10:05 : 0 erreur, 0 avertissement. Cliquez sur une "
+        "cellule pour y aller, corrigez, puis relancez le contrôle sur ce fichier."
+    )
     assert plan.summary == "0 erreur, 0 avertissement"
     assert plan.clear.cells == [] and plan.clear.sheets == []
     assert [(a.sheet, a.column, a.first_row) for a in plan.clear.statuses] == [
-        (SESSIONS_SHEET, 1, 3), (INFOS_SHEET, 1, 3), (PERIODES_SHEET, 1, 3)]
+        (SESSIONS_SHEET, 1, 3),
+        (INFOS_SHEET, 1, 3),
+        (PERIODES_SHEET, 1, 3),
+    ]
 
 
 def test_a_faulty_workbook_plans_its_marks_statuses_and_errors_lines(book):
@@ -68,9 +75,11 @@ def test_a_faulty_workbook_plans_its_marks_statuses_and_errors_lines(book):
     ]
     double = plan.marks[0]
     assert double.note.splitlines() == [
-        "Erreur : « Réf. session » : la Réf. session « S001 » est déjà utilisée ligne 3. Donnez à chaque "
+        "Erreur : « Réf. session » : la Réf. session « S001 » est déjà utilisée ligne 3. Donnez à "
+        "chaque "
         "session une référence unique.",
-        "Avertissement : Cette session semble saisie deux fois (même lot, sites et dates que la ligne 3).",
+        "Avertissement : Cette session semble saisie deux fois (même lot, sites et dates que la "
+        "ligne 3).",
     ]
     assert double.colour == COLOURS["erreur"]
     statuses = {(s.sheet, s.row): (s.text, s.state) for s in plan.statuses}
@@ -81,19 +90,33 @@ def test_a_faulty_workbook_plans_its_marks_statuses_and_errors_lines(book):
     assert statuses[(INFOS_SHEET, 3)] == ("✔ OK", "ok")
     # the périodes sheet lacks a required column: rows without their own errors point to Erreurs
     assert statuses[(PERIODES_SHEET, 4)] == ("✖ 1 erreur", "erreur")
-    assert {statuses[(PERIODES_SHEET, r)] for r in (3, 5, 6, 7, 8)} == {("✖ voir Erreurs", "erreur")}
-    lines = [(line.sheet, line.cell, line.row, line.column, line.code, line.link) for line in plan.errors]
+    assert {statuses[(PERIODES_SHEET, r)] for r in (3, 5, 6, 7, 8)} == {
+        ("✖ voir Erreurs", "erreur")
+    }
+    lines = [
+        (line.sheet, line.cell, line.row, line.column, line.code, line.link) for line in plan.errors
+    ]
     assert lines == [
         (SESSIONS_SHEET, "B4", 4, "Réf. session", "reference-en-double", f"'{SESSIONS_SHEET}'!B4"),
         (SESSIONS_SHEET, "B4", 4, "Réf. session", "session-en-double", f"'{SESSIONS_SHEET}'!B4"),
-        (SESSIONS_SHEET, f"{col('end_date')}5", 5, "Date fin", "dates-inversees",
-         f"'{SESSIONS_SHEET}'!{col('end_date')}5"),
+        (
+            SESSIONS_SHEET,
+            f"{col('end_date')}5",
+            5,
+            "Date fin",
+            "dates-inversees",
+            f"'{SESSIONS_SHEET}'!{col('end_date')}5",
+        ),
         (INFOS_SHEET, "B4", 4, "Réf. session", "session-inconnue", f"'{INFOS_SHEET}'!B4"),
         (PERIODES_SHEET, None, None, "Type", "colonne-manquante", None),
         (PERIODES_SHEET, "B4", 4, "Réf. session", "session-inconnue", f"'{PERIODES_SHEET}'!B4"),
     ]
     assert plan.errors[4].values()[:4] == ["erreur", PERIODES_SHEET, "", None]
-    assert (plan.error_count, plan.warning_count, plan.summary) == (5, 1, "5 erreurs, 1 avertissement")
+    assert (plan.error_count, plan.warning_count, plan.summary) == (
+        5,
+        1,
+        "5 erreurs, 1 avertissement",
+    )
     rows = plan.rows()
     assert rows[0][0] == plan.title and rows[2] == list(ERRORS_HEADERS) and len(rows) == 3 + 6
 
@@ -105,7 +128,9 @@ def test_the_copy_layout_moves_cells_to_the_template_and_re_creates_a_missing_co
     result = run_validation(book)
     plan = annotation_plan(result, TemplateCopy(result), checked_at=WHEN)
     assert [(m.sheet, m.cell) for m in plan.marks] == [
-        (SESSIONS_SHEET, "B4"), (SESSIONS_SHEET, f"{col('end_date')}5"), (INFOS_SHEET, "B4"),
+        (SESSIONS_SHEET, "B4"),
+        (SESSIONS_SHEET, f"{col('end_date')}5"),
+        (INFOS_SHEET, "B4"),
         (PERIODES_SHEET, f"{col('pi_type', PERIODES_SHEET)}2"),  # the re-created column's header
         (PERIODES_SHEET, "B4"),
     ]
@@ -120,7 +145,9 @@ def test_a_second_run_clears_the_marks_the_first_run_listed(book):
     result = run_validation(book)
     first = annotation_plan(result, InPlace(result), checked_at=WHEN)
     book.sheets[ERRORS_SHEET] = first.rows()  # what the first run painted in the workbook
-    book.sheets[ERRORS_SHEET].append(["erreur", SESSIONS_SHEET, "pas une cellule", None, "", "", ""])
+    book.sheets[ERRORS_SHEET].append(
+        ["erreur", SESSIONS_SHEET, "pas une cellule", None, "", "", ""]
+    )
     book.sheets[SESSIONS_SHEET][3] = list(book.sheets[SESSIONS_SHEET][2])
     book.sheets[SESSIONS_SHEET][3][column_of(SESSIONS_SHEET, "session_ref").index - 1] = "S999"
     second = annotation_plan(run_validation(book), checked_at=WHEN)
@@ -135,7 +162,12 @@ def test_a_second_run_clears_the_marks_the_first_run_listed(book):
 
 def test_a_marked_fixed_cell_gets_its_grey_back(book):
     title = f"{col('title')}3"
-    book.sheets[ERRORS_SHEET] = [["x"], [], list(ERRORS_HEADERS), ["erreur", SESSIONS_SHEET, title, 3, "", "", ""]]
+    book.sheets[ERRORS_SHEET] = [
+        ["x"],
+        [],
+        list(ERRORS_HEADERS),
+        ["erreur", SESSIONS_SHEET, title, 3, "", "", ""],
+    ]
     plan = annotation_plan(run_validation(book), checked_at=WHEN)
     assert plan.clear.cells == [Unmark(SESSIONS_SHEET, title, COLOURS["fixed"])]
 
@@ -160,11 +192,17 @@ def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, 
         assert cell.value == status.text and _rgb(cell) == status.colour
     sheet = workbook[ERRORS_SHEET]
     assert workbook.active.title == ERRORS_SHEET
-    painted = [[c.value for c in row] for row in sheet.iter_rows(min_row=1, max_row=3 + len(plan.errors),
-                                                                  max_col=7)]
+    painted = [
+        [c.value for c in row]
+        for row in sheet.iter_rows(min_row=1, max_row=3 + len(plan.errors), max_col=7)
+    ]
     assert painted[0][0] == plan.title and painted[2] == list(ERRORS_HEADERS)
-    assert painted[3:] == [[v if v is not None else None for v in line.values()] for line in plan.errors]
-    links = {c.coordinate: c.hyperlink.location for row in sheet.iter_rows() for c in row if c.hyperlink}
+    assert painted[3:] == [
+        [v if v is not None else None for v in line.values()] for line in plan.errors
+    ]
+    links = {
+        c.coordinate: c.hyperlink.location for row in sheet.iter_rows() for c in row if c.hyperlink
+    }
     assert links == {f"C{4 + i}": line.link for i, line in enumerate(plan.errors) if line.link}
     # a second plan clears the first one's marks before painting its own
     workbook.save(tmp_path / "peint.xlsx")
@@ -172,7 +210,10 @@ def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, 
     book.sheets[ERRORS_SHEET] = plan.rows()
     again = annotation_plan(run_validation(book), checked_at=WHEN)
     paint(workbook, again)
-    assert _rgb(workbook[SESSIONS_SHEET]["B4"]) is None and workbook[SESSIONS_SHEET]["B4"].comment is None
+    assert (
+        _rgb(workbook[SESSIONS_SHEET]["B4"]) is None
+        and workbook[SESSIONS_SHEET]["B4"].comment is None
+    )
     assert workbook[SESSIONS_SHEET]["A4"].value == "✔ OK"
     assert workbook.sheetnames.count(ERRORS_SHEET) == 1
 
@@ -180,5 +221,9 @@ def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, 
 @pytest.mark.parametrize("layout", ["in_place", "copy"])
 def test_every_issue_has_exactly_one_errors_line(book, layout):
     result = run_validation(faulty(book))
-    plan = annotation_plan(result, InPlace(result) if layout == "in_place" else TemplateCopy(result))
-    assert [(line.code, line.message) for line in plan.errors] == [(i.code, i.message) for i in result.issues]
+    plan = annotation_plan(
+        result, InPlace(result) if layout == "in_place" else TemplateCopy(result)
+    )
+    assert [(line.code, line.message) for line in plan.errors] == [
+        (i.code, i.message) for i in result.issues
+    ]

@@ -36,8 +36,13 @@ def test_lots_decide_sites_and_contacts(referentiel):
 
 
 def test_filter_by_siret_and_lot(referentiel):
-    assert [lot.numero for lot in referentiel.lots_for("PREPA Avenir Sup", "72312345100012")] == ["PAS2025_2", "PAS2025_5"]
-    assert [lot.numero for lot in referentiel.lots_for("PREPA Avenir Sup", numbers=["PAS2025_3"])] == ["PAS2025_3"]
+    assert [lot.numero for lot in referentiel.lots_for("PREPA Avenir Sup", "72312345100012")] == [
+        "PAS2025_2",
+        "PAS2025_5",
+    ]
+    assert [
+        lot.numero for lot in referentiel.lots_for("PREPA Avenir Sup", numbers=["PAS2025_3"])
+    ] == ["PAS2025_3"]
 
 
 def _copy_csv(tmp_path):
@@ -54,13 +59,21 @@ def test_csv_saved_by_french_excel_cp1252_with_commas(tmp_path):
     assert load_referentiel(folder).fingerprint() == load_referentiel(CSV).fingerprint()
 
 
-@pytest.mark.parametrize("table, old, new, message", [
-    ("lots", "44198765800016;48", "44198765800017;48", r"lots.csv.*ligne 2.*siret_mandataire.*\(F2\).*SIRET"),
-    ("sites", "36364;ILF Nantes", ";ILF Nantes", r"sites.csv.*ligne 2.*code_site.*obligatoire"),
-    ("lots", "PAS2025_2;", "PAS2025_1;", r"lots.csv.*ligne 3.*deux fois"),
-    ("organismes", "52440999944", "5244", r"organismes.csv.*numero_activite.*11 chiffres"),
-    ("lots", "48;2025", "quarante;2025", r"places_commandees.*entier"),
-])
+@pytest.mark.parametrize(
+    "table, old, new, message",
+    [
+        (
+            "lots",
+            "44198765800016;48",
+            "44198765800017;48",
+            r"lots.csv.*ligne 2.*siret_mandataire.*\(F2\).*SIRET",
+        ),
+        ("sites", "36364;ILF Nantes", ";ILF Nantes", r"sites.csv.*ligne 2.*code_site.*obligatoire"),
+        ("lots", "PAS2025_2;", "PAS2025_1;", r"lots.csv.*ligne 3.*deux fois"),
+        ("organismes", "52440999944", "5244", r"organismes.csv.*numero_activite.*11 chiffres"),
+        ("lots", "48;2025", "quarante;2025", r"places_commandees.*entier"),
+    ],
+)
 def test_malformed_csv_names_file_row_and_column(tmp_path, table, old, new, message):
     folder = _copy_csv(tmp_path)
     path = folder / f"{table}.csv"
@@ -74,7 +87,9 @@ def test_malformed_csv_names_file_row_and_column(tmp_path, table, old, new, mess
 def test_missing_column_and_missing_file(tmp_path):
     folder = _copy_csv(tmp_path)
     path = folder / "contacts.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("id_contact", "identifiant"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("id_contact", "identifiant"), encoding="utf-8"
+    )
     with pytest.raises(ReferentielError, match="colonne « id_contact » absente"):
         load_referentiel(folder)
     (folder / "sites.csv").unlink()
@@ -94,7 +109,10 @@ def test_mandataire_must_be_an_organisme(tmp_path):
     folder = _copy_csv(tmp_path)
     path = folder / "organismes.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join(line for line in lines if not line.startswith("49281345600018")) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(line for line in lines if not line.startswith("49281345600018")) + "\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ReferentielError, match="49281345600018 est absent"):
         load_referentiel(folder)
 
@@ -104,7 +122,9 @@ def test_xlsx_errors_name_the_sheet(tmp_path):
     book["sites"]["C3"] = "123"
     path = tmp_path / "ref.xlsx"
     book.save(path)
-    with pytest.raises(ReferentielError, match=r"feuille « sites », ligne 3, colonne « siret » \(C3\)"):
+    with pytest.raises(
+        ReferentielError, match=r"feuille « sites », ligne 3, colonne « siret » \(C3\)"
+    ):
         load_referentiel(path)
     del book["contacts"]
     book.save(path)

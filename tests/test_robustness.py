@@ -34,12 +34,16 @@ def edited(sample_path: Path, tmp_path: Path, name: str, edit) -> Path:
 
 
 def command(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sofi_bulk", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sofi_bulk", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.parametrize("ref", ["XFD1048576", "B60000", "ZZZ5"])
 def test_a_far_away_cell_is_refused_before_reading(sample_path, tmp_path, ref):
-    path = edited(sample_path, tmp_path, "loin.xlsx", lambda b: b[SESSIONS_SHEET].__setitem__(ref, "x"))
+    path = edited(
+        sample_path, tmp_path, "loin.xlsx", lambda b: b[SESSIONS_SHEET].__setitem__(ref, "x")
+    )
     start = time.perf_counter()
     with pytest.raises(WorkbookError, match="très loin"):
         read_workbook(path)
@@ -51,10 +55,15 @@ def test_a_far_away_cell_is_refused_before_reading(sample_path, tmp_path, ref):
 
 def test_formula_errors_are_reported_not_read_as_empty(sample_path, tmp_path):
     def edit(book):
-        book[SESSIONS_SHEET][cell("fee_incl_tax", 1)] = "#DIV/0!"  # stored as an error value (t="e")
+        book[SESSIONS_SHEET][cell("fee_incl_tax", 1)] = (
+            "#DIV/0!"  # stored as an error value (t="e")
+        )
+
     path = edited(sample_path, tmp_path, "erreur.xlsx", edit)
     result = run_validation(read_workbook(path))
-    assert [(i.code, i.cell) for i in result.issues] == [("formule-en-erreur", cell("fee_incl_tax", 1))]
+    assert [(i.code, i.cell) for i in result.issues] == [
+        ("formule-en-erreur", cell("fee_incl_tax", 1))
+    ]
     assert "#DIV/0!" in result.issues[0].message
 
 
@@ -63,6 +72,7 @@ def test_merged_cells_give_their_value_to_each_row(sample_path, tmp_path):
         ws = book[SESSIONS_SHEET]
         ws[cell("places", 1)] = ws[cell("places", 0)].value
         ws.merge_cells(f"{cell('places', 0)}:{cell('places', 1)}")
+
     result = run_validation(read_workbook(edited(sample_path, tmp_path, "fusion.xlsx", edit)))
     assert [(i.code, i.cell) for i in result.issues] == [("cellules-fusionnees", cell("places", 0))]
     assert result.sessions[1].get("places") == result.sessions[0].get("places")
@@ -78,6 +88,7 @@ def test_the_annotated_copy_keeps_everything_the_user_typed(sample_path, tmp_pat
         ws["A1"] = "Saisie de mars, à relire"
         notes = book.create_sheet("Budget", 0)
         notes["A1"] = "à garder"
+
     path = edited(sample_path, tmp_path, "notes.xlsx", edit)
     copy = tmp_path / "copie.xlsx"
     assert run_cli("validate", str(path), "-o", str(copy)) == 0
@@ -85,11 +96,20 @@ def test_the_annotated_copy_keeps_everything_the_user_typed(sample_path, tmp_pat
     ws = book[SESSIONS_SHEET]
     target = ws[cell("title_complement", 0)]
     assert target.value == "=Nantes" and target.data_type == "s"
-    kept = [c.value for row in ws.iter_rows(min_row=HEADER_ROW) for c in row if c.value == "note sans en-tête"]
+    kept = [
+        c.value
+        for row in ws.iter_rows(min_row=HEADER_ROW)
+        for c in row
+        if c.value == "note sans en-tête"
+    ]
     assert kept == ["note sans en-tête"]
-    assert [r[2].value for r in book["Hors modèle"].iter_rows(min_row=2)] == ["Saisie de mars, à relire"]
+    assert [r[2].value for r in book["Hors modèle"].iter_rows(min_row=2)] == [
+        "Saisie de mars, à relire"
+    ]
     names = book.sheetnames
-    assert names.index("Budget") < names.index("Listes") and book["Budget"]["A1"].value == "à garder"
+    assert (
+        names.index("Budget") < names.index("Listes") and book["Budget"]["A1"].value == "à garder"
+    )
     assert run_validation(read_workbook(copy)).issues == []
 
 
@@ -98,6 +118,7 @@ def test_duplicate_header_column_is_kept(sample_path, tmp_path):
         ws = book[SESSIONS_SHEET]
         ws["CC2"] = "Commentaire durée"
         ws["CC3"] = "deuxième commentaire"
+
     path = edited(sample_path, tmp_path, "doublon.xlsx", edit)
     result = run_validation(read_workbook(path))
     assert [(i.code, i.cell) for i in result.issues] == [("colonne-en-double", "CC2")]
@@ -115,6 +136,7 @@ def test_child_sheet_header_further_down_and_unreadable(sample_path, tmp_path):
     def rename(book):
         for c in book[INFOS_SHEET][HEADER_ROW]:
             c.value = f"colonne {c.column}"
+
     path = edited(sample_path, tmp_path, "illisible.xlsx", rename)
     result = run_validation(read_workbook(path))
     assert "en-tetes-introuvables" in {i.code for i in result.issues}
@@ -127,8 +149,14 @@ def test_child_sheet_header_further_down_and_unreadable(sample_path, tmp_path):
 def test_missing_column_is_marked_on_its_header_in_the_copy(sample_path, tmp_path):
     def edit(book):
         book[SESSIONS_SHEET].delete_cols(column_of(SESSIONS_SHEET, "end_date").index)
+
     copy = tmp_path / "copie.xlsx"
-    assert run_cli("validate", str(edited(sample_path, tmp_path, "sans-fin.xlsx", edit)), "-o", str(copy)) == 1
+    assert (
+        run_cli(
+            "validate", str(edited(sample_path, tmp_path, "sans-fin.xlsx", edit)), "-o", str(copy)
+        )
+        == 1
+    )
     ws = load_workbook(copy)[SESSIONS_SHEET]
     header = ws[f"{column_of(SESSIONS_SHEET, 'end_date').letter}{HEADER_ROW}"]
     assert "absente" in header.comment.text and header.fill.fgColor.rgb.endswith("FFC7CE")
@@ -142,6 +170,7 @@ def test_damaged_metadata_can_be_worked_around_with_the_referentiel(sample_path,
             if row[0].value == "referentiel_json":
                 row[1].value = row[1].value[:100]
                 break
+
     path = edited(sample_path, tmp_path, "meta.xlsx", edit)
     done = command("validate", str(path))
     assert done.returncode == 2 and "--referentiel" in done.stderr
@@ -208,7 +237,9 @@ def test_a_lot_without_contacts_gives_no_template(tmp_path, profile):
     folder = tmp_path / "ref"
     shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "referentiel-csv", folder)
     contacts = folder / "contacts.csv"
-    contacts.write_text(contacts.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    contacts.write_text(
+        contacts.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8"
+    )
     with pytest.raises(UserError, match="aucun contact"):
         write_template(tmp_path / "x.xlsx", profile, load_referentiel(folder))
     assert not (tmp_path / "x.xlsx").exists()
@@ -217,16 +248,29 @@ def test_a_lot_without_contacts_gives_no_template(tmp_path, profile):
 def test_errors_sheet_lists_a_missing_column_with_its_header_link(sample_path, tmp_path):
     def edit(book):
         book[SESSIONS_SHEET].delete_cols(column_of(SESSIONS_SHEET, "places").index)
+
     copy = tmp_path / "copie.xlsx"
-    run_cli("validate", str(edited(sample_path, tmp_path, "sans-places.xlsx", edit)), "-o", str(copy))
-    rows = [r for r in load_workbook(copy)[ERRORS_SHEET].iter_rows(min_row=4) if r[5].value == "colonne-manquante"]
-    assert rows and rows[0][2].hyperlink.location.endswith(f"{column_of(SESSIONS_SHEET, 'places').letter}{HEADER_ROW}")
+    run_cli(
+        "validate", str(edited(sample_path, tmp_path, "sans-places.xlsx", edit)), "-o", str(copy)
+    )
+    rows = [
+        r
+        for r in load_workbook(copy)[ERRORS_SHEET].iter_rows(min_row=4)
+        if r[5].value == "colonne-manquante"
+    ]
+    assert rows and rows[0][2].hyperlink.location.endswith(
+        f"{column_of(SESSIONS_SHEET, 'places').letter}{HEADER_ROW}"
+    )
 
 
 def test_a_missing_child_sheet_is_said(sample_path, tmp_path):
-    path = edited(sample_path, tmp_path, "sans-periodes.xlsx", lambda b: b.remove(b["Périodes inscription"]))
+    path = edited(
+        sample_path, tmp_path, "sans-periodes.xlsx", lambda b: b.remove(b["Périodes inscription"])
+    )
     result = run_validation(read_workbook(path))
-    assert [(i.code, i.sheet) for i in result.issues] == [("feuille-manquante", "Périodes inscription")]
+    assert [(i.code, i.sheet) for i in result.issues] == [
+        ("feuille-manquante", "Périodes inscription")
+    ]
     assert result.ok  # a warning: periods are optional
 
 
@@ -243,7 +287,9 @@ def test_another_referentiel_than_the_templates_is_said(sample_path, tmp_path, r
 
     book = read_workbook(sample_path)
     site = referentiel.sites["36364"].model_copy(update={"ville": "Nantes Cedex"})
-    other = type(referentiel)(**{**referentiel.__dict__, "sites": {**referentiel.sites, "36364": site}})
+    other = type(referentiel)(
+        **{**referentiel.__dict__, "sites": {**referentiel.sites, "36364": site}}
+    )
     ctx = resolve_context(book, referentiel=other)
     result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
     assert [i.code for i in result.issues] == ["referentiel-different"]

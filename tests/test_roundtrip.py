@@ -29,35 +29,82 @@ def cell(sheet: str, key: str, index: int, part: int = 0) -> str:
 
 SESSIONS = [
     {  # valid, typed the French way
-        "session_ref": "NANTES-FEV", "lot": "PAS2025_1", "delivery_site": "36364 - ILF Nantes - Principal",
-        "site": "36364", "start_date": "10/02/2025", "end_date": "30 mai 2025", "pathway_type": "mixte",
-        "centre_hours": "200", "company_hours": "70", "weekly_hours": "17,5",
+        "session_ref": "NANTES-FEV",
+        "lot": "PAS2025_1",
+        "delivery_site": "36364 - ILF Nantes - Principal",
+        "site": "36364",
+        "start_date": "10/02/2025",
+        "end_date": "30 mai 2025",
+        "pathway_type": "mixte",
+        "centre_hours": "200",
+        "company_hours": "70",
+        "weekly_hours": "17,5",
         "responsible_org": "44198765800016 - Institut Ligérien de Formation",
-        "pmr_contact": "1902 - Claire Martin", "mobility_contact": "1907", "places": "12",
-        "places_remaining": " 12 ", "fee_excl_tax": "3\u00a0200,00", "vat_rate": "20 %", "fee_incl_tax": "3 840,00",
+        "pmr_contact": "1902 - Claire Martin",
+        "mobility_contact": "1907",
+        "places": "12",
+        "places_remaining": " 12 ",
+        "fee_excl_tax": "3\u00a0200,00",
+        "vat_rate": "20 %",
+        "fee_incl_tax": "3 840,00",
         "liaison_email": "sessions@ilf-formation.fr",
     },
     {  # errors: places missing, TTC inconsistent, start outside the campaign
-        "session_ref": "ANGERS-MARS", "lot": "PAS2025_3", "delivery_site": "41210 - Horizons Angers - Principal",
-        "site": "41210 - Horizons Angers - Principal", "start_date": "03/03/2024", "end_date": "06/06/2025",
-        "pathway_type": "2 - individualisé", "centre_hours": 180, "company_hours": 35,
-        "responsible_org": 49281345600018, "pmr_contact": "2210", "mobility_contact": "2214 - Karim Dubois",
-        "fee_excl_tax": "1000", "vat_rate": "20", "fee_incl_tax": "1300",
+        "session_ref": "ANGERS-MARS",
+        "lot": "PAS2025_3",
+        "delivery_site": "41210 - Horizons Angers - Principal",
+        "site": "41210 - Horizons Angers - Principal",
+        "start_date": "03/03/2024",
+        "end_date": "06/06/2025",
+        "pathway_type": "2 - individualisé",
+        "centre_hours": 180,
+        "company_hours": 35,
+        "responsible_org": 49281345600018,
+        "pmr_contact": "2210",
+        "mobility_contact": "2214 - Karim Dubois",
+        "fee_excl_tax": "1000",
+        "vat_rate": "20",
+        "fee_incl_tax": "1300",
     },
     {  # error: no information collective
-        "session_ref": "LEMANS-AVR", "lot": "PAS2025_4", "delivery_site": "41233", "site": "41233",
-        "start_date": dt.datetime(2025, 4, 7), "end_date": "11/07/2025", "pathway_type": "MIXTE",
-        "centre_hours": 210, "company_hours": 0, "responsible_org": "49281345600018",
-        "pmr_contact": "2231", "mobility_contact": "2231", "places": 10,
+        "session_ref": "LEMANS-AVR",
+        "lot": "PAS2025_4",
+        "delivery_site": "41233",
+        "site": "41233",
+        "start_date": dt.datetime(2025, 4, 7),
+        "end_date": "11/07/2025",
+        "pathway_type": "MIXTE",
+        "centre_hours": 210,
+        "company_hours": 0,
+        "responsible_org": "49281345600018",
+        "pmr_contact": "2231",
+        "mobility_contact": "2231",
+        "places": 10,
     },
 ]
 INFOS = [
-    {"ic_session": "NANTES-FEV", "ic_date": "27/01/2025", "ic_start_time": "9h30", "ic_end_time": "11h30",
-     "ic_site": "36364 - ILF Nantes - Principal", "ic_comment": "Sur inscription."},
-    {"ic_session": "ANGERS-MARS", "ic_date": "17-02-2025", "ic_start_time": "14:00", "ic_site": "41210"},
+    {
+        "ic_session": "NANTES-FEV",
+        "ic_date": "27/01/2025",
+        "ic_start_time": "9h30",
+        "ic_end_time": "11h30",
+        "ic_site": "36364 - ILF Nantes - Principal",
+        "ic_comment": "Sur inscription.",
+    },
+    {
+        "ic_session": "ANGERS-MARS",
+        "ic_date": "17-02-2025",
+        "ic_start_time": "14:00",
+        "ic_site": "41210",
+    },
 ]
 PERIODES = [
-    {"pi_session": "NANTES-FEV", "pi_type": "candidature individuelle", "pi_start": "02/01/2025", "pi_end": "07/02/2025"},
+    {
+        "pi_session": "NANTES-FEV",
+        "pi_type": "candidature individuelle",
+        "pi_start": "02/01/2025",
+        "pi_end": "07/02/2025",
+    },
 ]
 EXPECTED = {
     ("champ-obligatoire", cell(SESSIONS_SHEET, "places", 1)),
@@ -76,7 +123,11 @@ FIXES = {
 def filled(tmp_path_factory, template_path) -> Path:
     """The template filled with openpyxl the way a French user types."""
     book = load_workbook(template_path)
-    for sheet, rows in ((SESSIONS_SHEET, SESSIONS), (INFOS_SHEET, INFOS), (PERIODES_SHEET, PERIODES)):
+    for sheet, rows in (
+        (SESSIONS_SHEET, SESSIONS),
+        (INFOS_SHEET, INFOS),
+        (PERIODES_SHEET, PERIODES),
+    ):
         ws = book[sheet]
         for index, values in enumerate(rows):
             for key, value in values.items():
@@ -112,13 +163,17 @@ def test_full_loop(filled, tmp_path, capsys):
     for _, ref in EXPECTED:
         assert ws[ref].fill.fgColor.rgb.endswith("FFC7CE"), ref
         assert ws[ref].comment is not None and "Erreur" in ws[ref].comment.text
-    assert ws[cell(SESSIONS_SHEET, "start_date", 0)].fill.fgColor.rgb in ("00000000", None) or \
-        not ws[cell(SESSIONS_SHEET, "start_date", 0)].fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws[cell(SESSIONS_SHEET, "start_date", 0)].fill.fgColor.rgb in (
+        "00000000",
+        None,
+    ) or not ws[cell(SESSIONS_SHEET, "start_date", 0)].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws[f"A{FIRST_DATA_ROW}"].value == "✔ OK"
     assert ws[f"A{FIRST_DATA_ROW + 1}"].value == "✖ 3 erreurs"
     assert ws[f"A{FIRST_DATA_ROW + 2}"].value == "✖ 1 erreur"
     errors = book[ERRORS_SHEET]
-    links = [(r[2].value, r[2].hyperlink.location) for r in errors.iter_rows(min_row=4) if r[2].value]
+    links = [
+        (r[2].value, r[2].hyperlink.location) for r in errors.iter_rows(min_row=4) if r[2].value
+    ]
     assert sorted(ref for ref, _ in links) == sorted(ref for _, ref in EXPECTED)
     assert all(loc == f"'{SESSIONS_SHEET}'!{ref}" for ref, loc in links)
     assert book.active.title == ERRORS_SHEET
@@ -128,10 +183,16 @@ def test_full_loop(filled, tmp_path, capsys):
     for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
         for row in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 5):
             for col in range(2, original[sheet].max_column + 1):
-                assert book[sheet].cell(row, col).value == original[sheet].cell(row, col).value, (sheet, row, col)
+                assert book[sheet].cell(row, col).value == original[sheet].cell(row, col).value, (
+                    sheet,
+                    row,
+                    col,
+                )
     # still a working template: validations, names, protection, hidden sheets
     for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
-        assert len(book[sheet].data_validations.dataValidation) == len(original[sheet].data_validations.dataValidation)
+        assert len(book[sheet].data_validations.dataValidation) == len(
+            original[sheet].data_validations.dataValidation
+        )
         assert book[sheet].protection.sheet
     assert set(book.defined_names) == set(original.defined_names)
     assert book["Listes"].sheet_state == "hidden" and book["_meta"].sheet_state == "veryHidden"
@@ -140,7 +201,11 @@ def test_full_loop(filled, tmp_path, capsys):
     for (sheet, ref), value in FIXES.items():
         book[sheet][ref] = value
     infos = book[INFOS_SHEET]
-    for key, value in {"ic_session": "LEMANS-AVR", "ic_date": "24/03/2025", "ic_site": "41233"}.items():
+    for key, value in {
+        "ic_session": "LEMANS-AVR",
+        "ic_date": "24/03/2025",
+        "ic_site": "41233",
+    }.items():
         infos[cell(INFOS_SHEET, key, 2)] = value
     corrected = tmp_path / "corrigee.xlsx"
     book.save(corrected)
@@ -165,15 +230,22 @@ def test_full_loop(filled, tmp_path, capsys):
     data = json.loads(out.read_text(encoding="utf-8"))
     jsonschema.validate(data, json.loads(submission_schema().read_text(encoding="utf-8")))
     Submission.model_validate(data)
-    assert data["header"]["session_count"] == 3 and data["header"]["programme"] == "prepa-avenir-sup"
+    assert (
+        data["header"]["session_count"] == 3 and data["header"]["programme"] == "prepa-avenir-sup"
+    )
     sessions = [s for f in data["formations"] for a in f["actions"] for s in a["sessions"]]
     nantes = next(s for s in sessions if s["session_ref"] == "NANTES-FEV")
     assert nantes["start_date"] == "2025-02-10" and nantes["end_date"] == "2025-05-30"
     assert nantes["weekly_hours"] == 17.5 and nantes["dispositif"]["fee_excl_tax"] == 3200.0
-    assert nantes["dispositif"]["vat_rate"] == "20" and nantes["dispositif"]["cr_action_id"] == "2868"
+    assert (
+        nantes["dispositif"]["vat_rate"] == "20" and nantes["dispositif"]["cr_action_id"] == "2868"
+    )
     assert nantes["informations_collectives"][0]["ic_start_time"] == "9h30"
     assert nantes["referents"]["pmr_contact"]["email"] == "c.martin@ilf-formation.fr"
-    assert nantes["site"]["ville"] == "Nantes" and nantes["responsible_org"]["numero_activite"] == "52440999944"
+    assert (
+        nantes["site"]["ville"] == "Nantes"
+        and nantes["responsible_org"]["numero_activite"] == "52440999944"
+    )
 
 
 def test_export_refuses_a_workbook_with_errors(filled, tmp_path, capsys):
@@ -217,7 +289,8 @@ def test_sessions_group_by_identical_action_values(tmp_path):
     assert len(sources) == 6 and all(s.sheet == SESSIONS_SHEET for s in sources)
     order = [s["session_ref"] for a in actions for s in a["sessions"]]
     assert [src.cells["session_ref"] for src in sources] == [
-        f"B{FIRST_DATA_ROW + int(ref[1:]) - 1}" for ref in order]
+        f"B{FIRST_DATA_ROW + int(ref[1:]) - 1}" for ref in order
+    ]
 
 
 def test_lheo_refuses_a_workbook_with_errors_as_export_does(filled, tmp_path, capsys):

@@ -63,7 +63,12 @@ CELL_CASES = [
     ("places > 0", "places", 0, "nombre-hors-limites"),
     ("entier", "places", "12,5", "entier-attendu"),
     ("nombre", "centre_hours", "deux cents", "nombre-invalide"),
-    ("organisme = mandataire", "responsible_org", "49281345600018 - Horizons Compétences", "organisme-responsable"),
+    (
+        "organisme = mandataire",
+        "responsible_org",
+        "49281345600018 - Horizons Compétences",
+        "organisme-responsable",
+    ),
     ("SIRET", "responsible_org", "44198765800017", "siret-invalide"),
     ("URL", "action_url", "www.ilf-formation.fr", "url-invalide"),
     ("URL vidéo", "video_url", "https://vimeo.com/12345", "url-video-invalide"),
@@ -93,14 +98,25 @@ def test_rule_fails_on_its_cell(book, rule, key, value, code):
 
 
 PASSING = [
-    ("places", "12"), ("places", 12.0), ("end_date", dt.datetime(2025, 6, 30)),
-    ("highlight", "x" * 250), ("video_url", "https://cdn.ilf-formation.fr/presentation.MP4"),
-    ("video_url", "https://youtu.be/dQw4w9WgXcQ"), ("liaison_email", "Sessions.Nantes@ilf-formation.fr"),
-    ("responsible_org", 44198765800016), ("responsible_org", "441 987 658 00016"),
-    ("site", "36371 - ILF Nantes - Île de Nantes"), ("cr_action_id", None), ("cr_action_id", "2868"),
-    ("fee_incl_tax", "3840"), ("vat_rate", 0.2), ("pathway_type", "individualisé"),
-    ("rhythm", "TEMPS PARTIEL"), ("entry_exit_mode", "Entrees/sorties permanentes"),
-    ("fas_code", "19482-89393-143842"), ("places_remaining", 0),
+    ("places", "12"),
+    ("places", 12.0),
+    ("end_date", dt.datetime(2025, 6, 30)),
+    ("highlight", "x" * 250),
+    ("video_url", "https://cdn.ilf-formation.fr/presentation.MP4"),
+    ("video_url", "https://youtu.be/dQw4w9WgXcQ"),
+    ("liaison_email", "Sessions.Nantes@ilf-formation.fr"),
+    ("responsible_org", 44198765800016),
+    ("responsible_org", "441 987 658 00016"),
+    ("site", "36371 - ILF Nantes - Île de Nantes"),
+    ("cr_action_id", None),
+    ("cr_action_id", "2868"),
+    ("fee_incl_tax", "3840"),
+    ("vat_rate", 0.2),
+    ("pathway_type", "individualisé"),
+    ("rhythm", "TEMPS PARTIEL"),
+    ("entry_exit_mode", "Entrees/sorties permanentes"),
+    ("fas_code", "19482-89393-143842"),
+    ("places_remaining", 0),
 ]
 
 
@@ -113,13 +129,17 @@ def test_rule_passes_on_valid_values(book, key, value):
 
 def test_campaign_year_comes_from_the_lot(book, referentiel, profile):
     lot = referentiel.lots["PAS2025_1"].model_copy(update={"annee": 2026})
-    ref = type(referentiel)(**{**referentiel.__dict__, "lots": {**referentiel.lots, "PAS2025_1": lot}})
+    ref = type(referentiel)(
+        **{**referentiel.__dict__, "lots": {**referentiel.lots, "PAS2025_1": lot}}
+    )
     cell = put(book, SESSIONS_SHEET, "start_date", 0, "10/02/2026")
     put(book, SESSIONS_SHEET, "end_date", 0, "10/05/2026")
     result = validate_book(book, profile, ref)
     # row 0 now starts in 2026 as its lot says; row 5, same lot, still starts in 2025
     other = f"{column_of(SESSIONS_SHEET, 'start_date').letter}{FIRST_DATA_ROW + 5}"
-    assert {(i.code, i.cell) for i in result.issues if i.code == "date-hors-campagne"} == {("date-hors-campagne", other)}
+    assert {(i.code, i.cell) for i in result.issues if i.code == "date-hors-campagne"} == {
+        ("date-hors-campagne", other)
+    }
     assert "2026" in result.issues[0].message
     put(book, SESSIONS_SHEET, "start_date", 0, "10/02/2025")
     put(book, SESSIONS_SHEET, "end_date", 0, "10/05/2025")
@@ -134,11 +154,13 @@ def test_lot_of_another_programme_with_the_full_referentiel(book, referentiel, p
 
 
 def test_information_collective_is_required_per_session(book):
-    for index, row in enumerate(book.sheets[INFOS_SHEET][FIRST_DATA_ROW - 1:]):
+    for index, row in enumerate(book.sheets[INFOS_SHEET][FIRST_DATA_ROW - 1 :]):
         if row and row[column_of(INFOS_SHEET, "ic_session").index - 1] == "S002":
             book.sheets[INFOS_SHEET][FIRST_DATA_ROW - 1 + index] = [None] * len(row)
     result = run_validation(book)
-    assert_only(result, "info-collective-manquante", f"{column_of(SESSIONS_SHEET, 'session_ref').letter}4")
+    assert_only(
+        result, "info-collective-manquante", f"{column_of(SESSIONS_SHEET, 'session_ref').letter}4"
+    )
     assert "S002" in result.issues[0].message and "Kairos" in result.issues[0].message
 
 
@@ -221,8 +243,12 @@ def test_columns_found_by_header_not_position(book):
     order = list(range(width))
     order[5], order[30] = order[30], order[5]
     order.reverse()
-    book.sheets[SESSIONS_SHEET] = [[(r + [None] * width)[i] for i in order] + ["note libre"] for r in rows]
-    book.sheets[SESSIONS_SHEET].insert(FIRST_DATA_ROW, [None] * (width + 1))  # a blank row after the first session
+    book.sheets[SESSIONS_SHEET] = [
+        [(r + [None] * width)[i] for i in order] + ["note libre"] for r in rows
+    ]
+    book.sheets[SESSIONS_SHEET].insert(
+        FIRST_DATA_ROW, [None] * (width + 1)
+    )  # a blank row after the first session
     result = run_validation(book)
     assert result.issues == [] and len(result.sessions) == 6
     assert result.maps[SESSIONS_SHEET].unknown[0][1] == "note libre"
@@ -262,11 +288,19 @@ def test_every_issue_code_has_a_french_template():
 def test_incomplete_referentiel_is_warned_before_the_lheo_export(book, referentiel, profile):
     site = referentiel.sites["36364"].model_copy(update={"adresse": ""})
     org = referentiel.organismes["44198765800016"].model_copy(update={"numero_activite": ""})
-    ref = type(referentiel)(**{**referentiel.__dict__, "sites": {**referentiel.sites, "36364": site},
-                               "organismes": {**referentiel.organismes, "44198765800016": org}})
+    ref = type(referentiel)(
+        **{
+            **referentiel.__dict__,
+            "sites": {**referentiel.sites, "36364": site},
+            "organismes": {**referentiel.organismes, "44198765800016": org},
+        }
+    )
     result = validate_book(book, profile, ref)
     warned = {(i.code, i.field) for i in result.issues}
-    assert warned == {("referentiel-incomplet", "site"), ("referentiel-incomplet", "responsible_org")}
+    assert warned == {
+        ("referentiel-incomplet", "site"),
+        ("referentiel-incomplet", "responsible_org"),
+    }
     assert result.ok and len(result.issues) == 2  # once per object, not once per row
     assert any("déclaration d'activité" in i.message for i in result.issues)
 
@@ -281,7 +315,10 @@ def test_site_and_contact_typed_by_name_are_understood(book):
     put(book, SESSIONS_SHEET, "pmr_contact", 0, "Yann Le Goff")
     result = run_validation(book)
     assert result.issues == [], [i.message for i in result.issues]
-    assert result.sessions[0].get("site") == "36371" and result.sessions[0].get("pmr_contact") == "1907"
+    assert (
+        result.sessions[0].get("site") == "36371"
+        and result.sessions[0].get("pmr_contact") == "1907"
+    )
 
 
 def test_unknown_code_suggests_the_close_value(book):
@@ -289,7 +326,10 @@ def test_unknown_code_suggests_the_close_value(book):
     result = run_validation(book)
     assert_only(result, "code-inconnu", cell)
     assert "Vouliez-vous dire « 8 - entretien ou RDV individuel » ?" in result.issues[0].message
-    assert "9 - information collective." in result.issues[0].message and "…" not in result.issues[0].message
+    assert (
+        "9 - information collective." in result.issues[0].message
+        and "…" not in result.issues[0].message
+    )
 
 
 def test_american_dates_get_a_hint(book):
@@ -304,18 +344,33 @@ def test_invisible_characters_in_a_session_reference(book):
     assert ("caracteres-invalides", cell) in found(run_validation(book))
 
 
-@pytest.mark.parametrize("typed", ["441 987 658 00016", "441\u00a0987\u00a0658\u00a000016", 44198765800016.0,
-                                   "44198765800016 - Institut Ligérien de Formation",
-                                   "44198765800016 \u2013 Institut Ligérien de Formation",
-                                   "Institut Ligérien de Formation", "INSTITUT LIGERIEN DE FORMATION"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "441 987 658 00016",
+        "441\u00a0987\u00a0658\u00a000016",
+        44198765800016.0,
+        "44198765800016 - Institut Ligérien de Formation",
+        "44198765800016 \u2013 Institut Ligérien de Formation",
+        "Institut Ligérien de Formation",
+        "INSTITUT LIGERIEN DE FORMATION",
+    ],
+)
 def test_organisme_responsable_as_users_type_it(book, typed):
     put(book, SESSIONS_SHEET, "responsible_org", 0, typed)
     result = run_validation(book)
     assert result.issues == [] and result.sessions[0].get("responsible_org") == "44198765800016"
 
 
-@pytest.mark.parametrize("typed, code", [("44198765800017", "siret-invalide"), (4419876580001, "siret-invalide"),
-                                         ("72312345100020", "organisme-inconnu"), ("Institut Inconnu", "organisme-inconnu")])
+@pytest.mark.parametrize(
+    "typed, code",
+    [
+        ("44198765800017", "siret-invalide"),
+        (4419876580001, "siret-invalide"),
+        ("72312345100020", "organisme-inconnu"),
+        ("Institut Inconnu", "organisme-inconnu"),
+    ],
+)
 def test_unknown_organisme_responsable(book, typed, code):
     cell = put(book, SESSIONS_SHEET, "responsible_org", 0, typed)
     assert_only(run_validation(book), code, cell)

@@ -18,7 +18,8 @@ from tests.conftest import run_validation
 
 def test_committed_schema_is_the_generated_one():
     assert submission_schema().read_text(encoding="utf-8") == schema_text(), (
-        "schemas/submission.schema.json is stale: run python -m sofi_bulk.submission.schema")
+        "schemas/submission.schema.json is stale: run python -m sofi_bulk.submission.schema"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,9 @@ MUTATIONS = {
     "extra field": lambda d: _first_session(d).update(couleur="bleu"),
     "too long": lambda d: d["formations"][0]["actions"][0].update(highlight="x" * 251),
     "bad siret": lambda d: _first_session(d)["responsible_org"].update(siret="123"),
-    "bad time": lambda d: _first_session(d)["informations_collectives"][0].update(ic_start_time="9:30"),
+    "bad time": lambda d: _first_session(d)["informations_collectives"][0].update(
+        ic_start_time="9:30"
+    ),
     "no session": lambda d: d["formations"][0]["actions"][0].update(sessions=[]),
     "places zero": lambda d: _first_session(d)["dispositif"].update(places=0),
     "publics not a list": lambda d: _first_session(d)["dispositif"].update(publics="80006"),
@@ -58,7 +61,9 @@ MUTATIONS = {
 def test_schema_and_models_accept_and_reject_the_same_documents(submission, schema, name):
     doc = copy.deepcopy(json.loads(json.dumps(submission)))
     MUTATIONS[name](doc)
-    schema_ok = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).is_valid(doc)
+    schema_ok = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.FormatChecker()
+    ).is_valid(doc)
     try:
         Submission.model_validate(doc)
         model_ok = True

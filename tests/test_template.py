@@ -49,7 +49,9 @@ def rules_of(ws) -> dict[str, list]:
         for rng in dv.sqref.ranges:
             min_col, min_row, max_col, max_row = range_boundaries(rng.coord)
             for col in range(min_col, max_col + 1):
-                out.setdefault(sheet_columns(ws.title)[col - 1].letter, []).append((dv, min_row, max_row))
+                out.setdefault(sheet_columns(ws.title)[col - 1].letter, []).append(
+                    (dv, min_row, max_row)
+                )
     return out
 
 
@@ -78,8 +80,14 @@ def test_every_coded_column_has_a_list_through_a_defined_name(wb, sheet):
     rules = rules_of(ws)
     for col in sheet_columns(sheet):
         fld = col.field
-        if fld is None or fld.kind not in (Kind.CODE, Kind.LOT, Kind.SITE, Kind.CONTACT, Kind.ORGANISME,
-                                             Kind.SESSION_REF):
+        if fld is None or fld.kind not in (
+            Kind.CODE,
+            Kind.LOT,
+            Kind.SITE,
+            Kind.CONTACT,
+            Kind.ORGANISME,
+            Kind.SESSION_REF,
+        ):
             continue
         lists = [(dv, lo, hi) for dv, lo, hi in rules.get(col.letter, []) if dv.type == "list"]
         assert lists, f"{sheet} {col.header}: no dropdown"
@@ -103,10 +111,18 @@ def test_no_inline_list_over_255_characters_and_prompts_within_excel_limits(wb):
 
 
 def test_code_lists_hold_code_and_label(wb, profile):
-    assert name_values(wb, list_name("delivery_mode"))[0] == "0 - formation entièrement présentielle"
+    assert (
+        name_values(wb, list_name("delivery_mode"))[0] == "0 - formation entièrement présentielle"
+    )
     # the profile restricts the type de parcours to mixte / individualisé
     assert name_values(wb, list_name("pathway_type")) == ["2 - individualisé", "4 - mixte"]
-    assert name_values(wb, LOT_LIST) == ["PAS2025_1", "PAS2025_2", "PAS2025_3", "PAS2025_4", "PAS2025_5"]
+    assert name_values(wb, LOT_LIST) == [
+        "PAS2025_1",
+        "PAS2025_2",
+        "PAS2025_3",
+        "PAS2025_4",
+        "PAS2025_5",
+    ]
 
 
 def test_dependent_lists_resolve_for_each_lot(wb, referentiel):
@@ -114,11 +130,17 @@ def test_dependent_lists_resolve_for_each_lot(wb, referentiel):
     for i, numero in enumerate(lots, start=1):
         lot = referentiel.find_lot(numero)
         mandataire = referentiel.organismes[lot.siret_mandataire]
-        assert name_values(wb, f"{DEPENDENT_PREFIX['site']}{i}") == [s.display for s in referentiel.sites_for(lot)]
-        assert name_values(wb, f"{DEPENDENT_PREFIX['contact']}{i}") == [c.display for c in referentiel.contacts_for(lot)]
+        assert name_values(wb, f"{DEPENDENT_PREFIX['site']}{i}") == [
+            s.display for s in referentiel.sites_for(lot)
+        ]
+        assert name_values(wb, f"{DEPENDENT_PREFIX['contact']}{i}") == [
+            c.display for c in referentiel.contacts_for(lot)
+        ]
         assert name_values(wb, f"{DEPENDENT_PREFIX['organisme']}{i}") == [mandataire.display]
         assert name_values(wb, f"{DEPENDENT_PREFIX['cr_action_id']}{i}") == [lot.id_action_cr]
-        assert name_values(wb, f"{DEPENDENT_PREFIX['cr_mandataire_id']}{i}") == [lot.of_mandataire_cr]
+        assert name_values(wb, f"{DEPENDENT_PREFIX['cr_mandataire_id']}{i}") == [
+            lot.of_mandataire_cr
+        ]
     rules = rules_of(wb[SESSIONS_SHEET])
     site_rule = [dv for dv, _, _ in rules[column_of(SESSIONS_SHEET, "site").letter]][0]
     assert site_rule.formula1 == f'INDIRECT("Sites_"&MATCH($D3,{LOT_LIST},0))'
@@ -131,7 +153,12 @@ def test_in_sheet_rules_for_dates_numbers_and_lengths(wb):
         return rules[column_of(SESSIONS_SHEET, key).letter][0][0]
 
     start = rule("start_date")
-    assert (start.type, start.operator, start.formula1, start.formula2) == ("date", "between", "DATE(2025,1,1)", "DATE(2025,12,31)")
+    assert (start.type, start.operator, start.formula1, start.formula2) == (
+        "date",
+        "between",
+        "DATE(2025,1,1)",
+        "DATE(2025,12,31)",
+    )
     assert "2025" in start.error
     end = rule("end_date")
     assert (end.type, end.operator) == ("date", "greaterThanOrEqual")
@@ -139,7 +166,11 @@ def test_in_sheet_rules_for_dates_numbers_and_lengths(wb):
     places = rule("places")
     assert (places.type, places.formula1, places.formula2) == ("whole", "1", "99999")
     highlight = rule("highlight")
-    assert (highlight.type, highlight.operator, highlight.formula1) == ("textLength", "lessThanOrEqual", "250")
+    assert (highlight.type, highlight.operator, highlight.formula1) == (
+        "textLength",
+        "lessThanOrEqual",
+        "250",
+    )
     assert rule("fee_excl_tax").type == "decimal"
     child = rules_of(wb[INFOS_SHEET])[column_of(INFOS_SHEET, "ic_date").letter][0][0]
     assert child.type == "custom" and "L_sessions_debut" in child.formula1
@@ -159,8 +190,9 @@ def test_fixed_values_are_filled_and_protected(wb, profile):
                 cell = ws.cell(row=row, column=col.index)
                 assert cell.value == value, (key, row)
                 assert cell.protection.locked, key
-    assert ws.cell(row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "publics").index).value.startswith(
-        "80006 - Demandeur d'emploi ; 80008")
+    assert ws.cell(
+        row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "publics").index
+    ).value.startswith("80006 - Demandeur d'emploi ; 80008")
 
 
 def test_defaults_are_prefilled_and_editable(wb, profile):
@@ -174,8 +206,18 @@ def test_defaults_are_prefilled_and_editable(wb, profile):
     for key in ("session_ref", "start_date", "places"):
         cell = ws.cell(row=LAST, column=column_of(SESSIONS_SHEET, key).index)
         assert cell.value is None and not cell.protection.locked
-    assert ws.cell(row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "start_date").index).number_format == "DD/MM/YYYY"
-    assert ws.cell(row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "responsible_org").index).number_format == "@"
+    assert (
+        ws.cell(
+            row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "start_date").index
+        ).number_format
+        == "DD/MM/YYYY"
+    )
+    assert (
+        ws.cell(
+            row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "responsible_org").index
+        ).number_format
+        == "@"
+    )
 
 
 def test_help_sheet_documents_every_column(wb, profile):
@@ -202,7 +244,9 @@ def test_reopens_and_resaves_with_everything_intact(template_path, tmp_path, wb)
     wb.save(copy)
     again = load_workbook(copy)
     for name in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
-        assert len(again[name].data_validations.dataValidation) == len(wb[name].data_validations.dataValidation)
+        assert len(again[name].data_validations.dataValidation) == len(
+            wb[name].data_validations.dataValidation
+        )
         assert again[name].protection.sheet
     assert set(again.defined_names) == set(wb.defined_names)
     assert [ws.sheet_state for ws in again.worksheets] == [ws.sheet_state for ws in wb.worksheets]
@@ -226,12 +270,16 @@ def test_lots_of_different_campaign_years_get_a_per_lot_rule(profile, referentie
     builder = TemplateBuilder(profile, referentiel, lots, session_rows=10, child_rows=10)
     ws = builder.book[SESSIONS_SHEET]
     col = column_of(SESSIONS_SHEET, "start_date").letter
-    rule = next(dv for dv in ws.data_validations.dataValidation if str(dv.sqref).startswith(col + "3"))
+    rule = next(
+        dv for dv in ws.data_validations.dataValidation if str(dv.sqref).startswith(col + "3")
+    )
     assert rule.type == "custom" and "L_lot_annee" in rule.formula1
 
 
 def test_code_tables_in_lists_are_complete(wb):
-    assert name_values(wb, list_name("recruitment_methods")) == [o.display for o in TABLES["modalite-recrutement"].options]
+    assert name_values(wb, list_name("recruitment_methods")) == [
+        o.display for o in TABLES["modalite-recrutement"].options
+    ]
 
 
 def test_bundled_blank_template_is_current(profile, wb):
@@ -244,7 +292,9 @@ def test_bundled_blank_template_is_current(profile, wb):
         assert meta[key] == fresh[key], key
     assert bundled.sheetnames == wb.sheetnames
     for name in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
-        assert [c.value for c in bundled[name][HEADER_ROW]] == [c.value for c in wb[name][HEADER_ROW]]
+        assert [c.value for c in bundled[name][HEADER_ROW]] == [
+            c.value for c in wb[name][HEADER_ROW]
+        ]
     assert set(bundled.defined_names) == set(wb.defined_names)
 
 
@@ -252,5 +302,7 @@ def test_information_collective_place_follows_the_lot_of_its_session(wb):
     rules = rules_of(wb[INFOS_SHEET])
     rule = rules[column_of(INFOS_SHEET, "ic_site").letter][0][0]
     assert rule.type == "list"
-    assert rule.formula1 == ('INDIRECT("Sites_"&MATCH(INDEX(L_sessions_lot,MATCH($B3,L_sessions,0)),L_lot,0))')
+    assert rule.formula1 == (
+        'INDIRECT("Sites_"&MATCH(INDEX(L_sessions_lot,MATCH($B3,L_sessions,0)),L_lot,0))'
+    )
     assert "L_sessions_lot" in wb.defined_names

@@ -28,7 +28,9 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
-NO_ARGS_IS_HELP: type[Exception] = getattr(click.exceptions, "NoArgsIsHelpError", type("_Never", (Exception,), {}))
+NO_ARGS_IS_HELP: type[Exception] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("_Never", (Exception,), {})
+)
 
 
 class FrenchCommand(click.Command):
@@ -37,7 +39,9 @@ class FrenchCommand(click.Command):
         super().__init__(*args, **kwargs)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Utilisation : ")
+        formatter.write_usage(
+            ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Utilisation : "
+        )
 
 
 class FrenchGroup(click.Group):
@@ -48,11 +52,16 @@ class FrenchGroup(click.Group):
         super().__init__(*args, **kwargs)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Utilisation : ")
+        formatter.write_usage(
+            ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Utilisation : "
+        )
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, cmd.get_short_help_str(70)) for name in self.list_commands(ctx)
-                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        rows = [
+            (name, cmd.get_short_help_str(70))
+            for name in self.list_commands(ctx)
+            if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
+        ]
         if rows:
             with formatter.section("Commandes"):
                 formatter.write_dl(rows)
@@ -66,26 +75,47 @@ def _help(f: Any) -> Any:
 
 
 def _programme_option(f: Any) -> Any:
-    return click.option("--programme", "-p", metavar="PROGRAMME", default=None,
-                        help="Programme (profil) : prepa-avenir-sup, ou un fichier de profil .json. "
-                             "Par défaut : celui du classeur.")(f)
+    return click.option(
+        "--programme",
+        "-p",
+        metavar="PROGRAMME",
+        default=None,
+        help="Programme (profil) : prepa-avenir-sup, ou un fichier de profil .json. "
+        "Par défaut : celui du classeur.",
+    )(f)
 
 
 def _force_option(f: Any) -> Any:
-    return click.option("--ecraser", "force", is_flag=True, default=False,
-                        help="Remplace le fichier de sortie même s'il contient des données saisies à la main.")(f)
+    return click.option(
+        "--ecraser",
+        "force",
+        is_flag=True,
+        default=False,
+        help="Remplace le fichier de sortie même s'il contient des données saisies à la main.",
+    )(f)
 
 
 def _referentiel_option(f: Any) -> Any:
-    return click.option("--referentiel", "-r", metavar="CHEMIN", default=None,
-                        help="Référentiel de la Région (.xlsx, ou dossier de fichiers CSV). Par défaut : "
-                             "celui intégré au classeur (ou l'exemple fourni).")(f)
+    return click.option(
+        "--referentiel",
+        "-r",
+        metavar="CHEMIN",
+        default=None,
+        help="Référentiel de la Région (.xlsx, ou dossier de fichiers CSV). Par défaut : "
+        "celui intégré au classeur (ou l'exemple fourni).",
+    )(f)
 
 
-@click.group(cls=FrenchGroup, context_settings=CONTEXT, add_help_option=False,
-             help="Saisie en masse de l'offre de formation SOFI (Carif-Oref Pays de la Loire) dans Excel : "
-                  "modèle de saisie, contrôle, export JSON et LHEO 2.3.")
-@click.version_option(__version__, "--version", message="sofi-bulk %(version)s", help="Affiche la version et quitte.")
+@click.group(
+    cls=FrenchGroup,
+    context_settings=CONTEXT,
+    add_help_option=False,
+    help="Saisie en masse de l'offre de formation SOFI (Carif-Oref Pays de la Loire) dans Excel : "
+    "modèle de saisie, contrôle, export JSON et LHEO 2.3.",
+)
+@click.version_option(
+    __version__, "--version", message="sofi-bulk %(version)s", help="Affiche la version et quitte."
+)
 @_help
 def cli() -> None:
     pass
@@ -94,16 +124,35 @@ def cli() -> None:
 # --- template -------------------------------------------------------------------------------
 @cli.command("template", add_help_option=False, short_help="Génère le classeur de saisie.")
 @_referentiel_option
-@click.option("--programme", "-p", metavar="PROGRAMME", default="prepa-avenir-sup",
-              help="Programme (profil) du modèle : prepa-avenir-sup (par défaut) ou un fichier de profil .json.")
-@click.option("--lot", "lots", metavar="LOT", multiple=True,
-              help="Ne proposer que ce lot (répétable : --lot PAS2025_1 --lot PAS2025_2).")
-@click.option("--siret", metavar="SIRET", default=None, help="Ne proposer que les lots de cet organisme.")
+@click.option(
+    "--programme",
+    "-p",
+    metavar="PROGRAMME",
+    default="prepa-avenir-sup",
+    help="Programme (profil) du modèle : prepa-avenir-sup (par défaut) ou un fichier de profil "
+    ".json.",
+)
+@click.option(
+    "--lot",
+    "lots",
+    metavar="LOT",
+    multiple=True,
+    help="Ne proposer que ce lot (répétable : --lot PAS2025_1 --lot PAS2025_2).",
+)
+@click.option(
+    "--siret", metavar="SIRET", default=None, help="Ne proposer que les lots de cet organisme."
+)
 @click.option("--output", "-o", metavar="FICHIER.xlsx", help="Classeur à écrire (obligatoire).")
 @_force_option
 @_help
-def template_cmd(referentiel: str | None, programme: str, lots: tuple[str, ...], siret: str | None,
-                 output: str | None, force: bool) -> None:
+def template_cmd(
+    referentiel: str | None,
+    programme: str,
+    lots: tuple[str, ...],
+    siret: str | None,
+    output: str | None,
+    force: bool,
+) -> None:
     """Génère le classeur de saisie : une ligne par session, listes déroulantes par lot, valeurs
     imposées et par défaut du programme, aide sur chaque colonne.
 
@@ -116,28 +165,53 @@ def template_cmd(referentiel: str | None, programme: str, lots: tuple[str, ...],
     out = _xlsx_output(_required_output(output))
     check_output_path(out, [Path(referentiel)] if referentiel else [], force)
     ref = load_referentiel(referentiel)
-    builder = write_template(out, load_profile(programme), ref, lots=list(lots) or None, siret=siret)
+    builder = write_template(
+        out, load_profile(programme), ref, lots=list(lots) or None, siret=siret
+    )
     lots_text = ", ".join(lot.numero for lot in builder.lots)
-    console.print(f"[green]✔[/] Modèle écrit : [bold]{escape(str(out))}[/] ({builder.profile.label} ; lots {escape(str(lots_text))} ; "
-                  f"{builder.rows['Sessions']} lignes de session).")
+    console.print(
+        f"[green]✔[/] Modèle écrit : [bold]{escape(str(out))}[/] ({builder.profile.label} ; lots "
+        f"{escape(str(lots_text))} ; "
+        f"{builder.rows['Sessions']} lignes de session)."
+    )
     if referentiel is None:
         _example_warning()
-    console.print(f"Remplissez-le, puis contrôlez-le : sofi-bulk validate {escape(str(out.name))} -o {escape(str(out.stem))}-annotee.xlsx")
+    console.print(
+        f"Remplissez-le, puis contrôlez-le : sofi-bulk validate {escape(str(out.name))} -o "
+        f"{escape(str(out.stem))}-annotee.xlsx"
+    )
 
 
 # --- validate ------------------------------------------------------------------------------
 @cli.command("validate", add_help_option=False, short_help="Contrôle un classeur rempli.")
 @click.argument("fichier", metavar="FICHIER.xlsx")
-@click.option("--output", "-o", metavar="COPIE.xlsx", default=None,
-              help="Écrit une copie annotée : cellules en erreur colorées et commentées, feuille « Erreurs ».")
-@click.option("--format", "fmt", metavar="texte|json", default="texte",
-              help="Format du rapport affiché : texte (lisible, par défaut) ou json (pour d'autres outils).")
+@click.option(
+    "--output",
+    "-o",
+    metavar="COPIE.xlsx",
+    default=None,
+    help="Écrit une copie annotée : cellules en erreur colorées et commentées, feuille « Erreurs "
+    "».",
+)
+@click.option(
+    "--format",
+    "fmt",
+    metavar="texte|json",
+    default="texte",
+    help="Format du rapport affiché : texte (lisible, par défaut) ou json (pour d'autres outils).",
+)
 @_referentiel_option
 @_programme_option
 @_force_option
 @_help
-def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | None, programme: str | None,
-                 force: bool) -> None:
+def validate_cmd(
+    fichier: str,
+    output: str | None,
+    fmt: str,
+    referentiel: str | None,
+    programme: str | None,
+    force: bool,
+) -> None:
     """Contrôle chaque ligne du classeur (champs, listes, dates, règles de la procédure) et
     affiche les erreurs avec leur cellule. Statut de sortie : 0 sans erreur (avertissements
     admis), 1 avec des erreurs, 2 si le fichier est illisible.
@@ -157,7 +231,11 @@ def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | 
         book, result = _validate(source, referentiel, programme)
     except UserError as exc:
         if fmt == "json":  # other tools get an answer on stdout too
-            click.echo(json.dumps({"file": source.name or str(source), "error": str(exc)}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {"file": source.name or str(source), "error": str(exc)}, ensure_ascii=False
+                )
+            )
         raise
     if fmt == "json":
         click.echo(issues_json(result))
@@ -173,20 +251,26 @@ def validate_cmd(fichier: str, output: str | None, fmt: str, referentiel: str | 
             todo = " : corrigez-la, puis contrôlez-la à nouveau" if result.issues else ""
             console.print(f"Copie annotée écrite : [bold]{escape(str(out))}[/]{todo}.")
     elif result.issues and fmt != "json":
-        console.print(f"Pour une copie annotée : sofi-bulk validate {escape(str(source.name))} -o {escape(str(source.stem))}-annotee.xlsx")
+        console.print(
+            f"Pour une copie annotée : sofi-bulk validate {escape(str(source.name))} -o "
+            f"{escape(str(source.stem))}-annotee.xlsx"
+        )
     sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
 
 
 # --- export ---------------------------------------------------------------------------------
 @cli.command("export", add_help_option=False, short_help="Écrit la soumission JSON.")
 @click.argument("fichier", metavar="FICHIER.xlsx")
-@click.option("--output", "-o", metavar="SOUMISSION.json", help="Fichier JSON à écrire (obligatoire).")
+@click.option(
+    "--output", "-o", metavar="SOUMISSION.json", help="Fichier JSON à écrire (obligatoire)."
+)
 @_referentiel_option
 @_programme_option
 @_force_option
 @_help
-def export_cmd(fichier: str, output: str | None, referentiel: str | None, programme: str | None,
-               force: bool) -> None:
+def export_cmd(
+    fichier: str, output: str | None, referentiel: str | None, programme: str | None, force: bool
+) -> None:
     """Écrit la soumission JSON (formation → actions → sessions), conforme au schéma
     schemas/submission.schema.json. Refusé (statut 1) tant que le contrôle trouve des erreurs.
 
@@ -204,11 +288,17 @@ def export_cmd(fichier: str, output: str | None, referentiel: str | None, progra
     check_schema(data)
     write_bytes_atomic(out, dumps(data).encode("utf-8"))
     n, f = data["header"]["session_count"], len(data["formations"])
-    console.print(f"[green]✔[/] Soumission écrite : [bold]{escape(str(out))}[/] ({plural(n, 'session')}, {plural(f, 'formation')}).")
+    console.print(
+        f"[green]✔[/] Soumission écrite : [bold]{escape(str(out))}[/] ({plural(n, 'session')}, "
+        f"{plural(f, 'formation')})."
+    )
     if _is_example(book.meta):
         _example_warning()
     if result.warnings:
-        console.print(f"[yellow]⚠ {len(result.warnings)} avertissement(s)[/] : voir sofi-bulk validate {escape(str(source.name))}")
+        console.print(
+            f"[yellow]⚠ {len(result.warnings)} avertissement(s)[/] : voir sofi-bulk validate "
+            f"{escape(str(source.name))}"
+        )
 
 
 # --- lheo -----------------------------------------------------------------------------------
@@ -219,8 +309,9 @@ def export_cmd(fichier: str, output: str | None, referentiel: str | None, progra
 @_programme_option
 @_force_option
 @_help
-def lheo_cmd(fichier: str, output: str | None, referentiel: str | None, programme: str | None,
-             force: bool) -> None:
+def lheo_cmd(
+    fichier: str, output: str | None, referentiel: str | None, programme: str | None, force: bool
+) -> None:
     """Écrit l'offre au format LHEO 2.3, validée par le schéma XSD officiel, depuis un
     classeur (contrôlé d'abord, comme pour export) ou une soumission JSON.
 
@@ -246,12 +337,17 @@ def lheo_cmd(fichier: str, output: str | None, referentiel: str | None, programm
         xml = submission_to_lheo(data, result.profile, sources)
     write_lheo(out, xml)
     n = data["header"]["session_count"]
-    console.print(f"[green]✔[/] Fichier LHEO 2.3 écrit et validé par le XSD officiel : [bold]{escape(str(out))}[/] "
-                  f"({plural(n, 'session')}).")
+    console.print(
+        "[green]✔[/] Fichier LHEO 2.3 écrit et validé par le XSD officiel : "
+        f"[bold]{escape(str(out))}[/] "
+        f"({plural(n, 'session')})."
+    )
 
 
 # --- helpers --------------------------------------------------------------------------------
-def _validate(source: Path, referentiel: str | None, programme: str | None) -> tuple[WorkbookInput, ValidationResult]:
+def _validate(
+    source: Path, referentiel: str | None, programme: str | None
+) -> tuple[WorkbookInput, ValidationResult]:
     from sofi_bulk.core.context import resolve_context
     from sofi_bulk.core.validate import validate_book
     from sofi_bulk.excel.reader import read_workbook
@@ -263,8 +359,9 @@ def _validate(source: Path, referentiel: str | None, programme: str | None) -> t
     return book, validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
 
 
-def _validate_for_export(source: Path, referentiel: str | None,
-                         programme: str | None) -> tuple[WorkbookInput, ValidationResult]:
+def _validate_for_export(
+    source: Path, referentiel: str | None, programme: str | None
+) -> tuple[WorkbookInput, ValidationResult]:
     """Validate; a workbook with errors stops here (status 1), as export and lheo require."""
     book, result = _validate(source, referentiel, programme)
     if not result.ok:
@@ -279,22 +376,30 @@ def _is_example(meta: dict[str, str]) -> bool:
 
 
 def _example_warning() -> None:
-    err_console.print("[yellow]⚠ Référentiel d'exemple (lots, organismes, sites et contacts fictifs).[/] Pour vos "
-                      "vrais lots, générez le modèle avec --referentiel <extraction de la Région>.")
+    err_console.print(
+        "[yellow]⚠ Référentiel d'exemple (lots, organismes, sites et contacts fictifs).[/] Pour "
+        "vos "
+        "vrais lots, générez le modèle avec --referentiel <extraction de la Région>."
+    )
 
 
 def _refuse(result: Any) -> None:
     from sofi_bulk.cli.report import print_report
 
     print_report(result, err_console, shown=10)
-    err_console.print(f"[bold red]Export refusé[/] : corrigez les erreurs (sofi-bulk validate "
-                      f"{escape(Path(result.book_name).name)} -o {escape(Path(result.book_name).stem)}-annotee.xlsx), puis recommencez.")
+    err_console.print(
+        f"[bold red]Export refusé[/] : corrigez les erreurs (sofi-bulk validate "
+        f"{escape(Path(result.book_name).name)} -o "
+        f"{escape(Path(result.book_name).stem)}-annotee.xlsx), puis recommencez."
+    )
     sys.exit(EXIT_INVALID)
 
 
 def _required_output(output: str | None) -> str:
     if not output:
-        raise click.UsageError("option obligatoire manquante : -o / --output (le fichier à écrire).")
+        raise click.UsageError(
+            "option obligatoire manquante : -o / --output (le fichier à écrire)."
+        )
     return output
 
 
@@ -341,7 +446,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_OK)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "sofi-bulk"
-        err_console.print(f"[bold red]Erreur[/] : {_french_usage_error(exc)} (aide : {command} --help)")
+        err_console.print(
+            f"[bold red]Erreur[/] : {_french_usage_error(exc)} (aide : {command} --help)"
+        )
         sys.exit(EXIT_BAD_INPUT)
     except click.Abort:
         err_console.print("Interrompu.")
@@ -353,12 +460,19 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("Interrompu.")
         sys.exit(130)
     except OSError as exc:  # a file that vanished or cannot be read mid-way
-        err_console.print(f"[bold red]Erreur[/] : {escape(str(exc.filename or ''))} : lecture ou écriture impossible "
-                          f"({escape(exc.strerror or 'erreur système')}).")
+        err_console.print(
+            f"[bold red]Erreur[/] : {escape(str(exc.filename or ''))} : lecture ou écriture "
+            "impossible "
+            f"({escape(exc.strerror or 'erreur système')})."
+        )
         sys.exit(EXIT_BAD_INPUT)
     except RecursionError:
-        err_console.print("[bold red]Erreur[/] : fichier trop profondément imbriqué ; il est refusé.")
+        err_console.print(
+            "[bold red]Erreur[/] : fichier trop profondément imbriqué ; il est refusé."
+        )
         sys.exit(EXIT_BAD_INPUT)
     except MemoryError:
-        err_console.print("[bold red]Erreur[/] : fichier trop volumineux pour la mémoire disponible.")
+        err_console.print(
+            "[bold red]Erreur[/] : fichier trop volumineux pour la mémoire disponible."
+        )
         sys.exit(EXIT_BAD_INPUT)

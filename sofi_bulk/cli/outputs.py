@@ -18,7 +18,9 @@ def check_output_path(output: Path, inputs: list[Path], force: bool = True) -> N
     out = output.resolve()
     for src in inputs:
         if src.exists() and out == src.resolve():
-            raise UserError(f"{output} : le fichier de sortie ne peut pas être le fichier d'entrée.")
+            raise UserError(
+                f"{output} : le fichier de sortie ne peut pas être le fichier d'entrée."
+            )
     if not out.parent.is_dir():
         raise UserError(f"{output} : le dossier {out.parent} n'existe pas.")
     if out.is_dir():
@@ -41,7 +43,10 @@ def _regenerable(path: Path) -> bool:
             return bool(stamped) and stamped == content_fingerprint(book.sheets)
         if suffix == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))
-            return isinstance(data, dict) and data.get("header", {}).get("format") == "sofi-bulk/soumission"
+            return (
+                isinstance(data, dict)
+                and data.get("header", {}).get("format") == "sofi-bulk/soumission"
+            )
         if suffix == ".xml":
             from defusedxml.ElementTree import parse
 

@@ -23,7 +23,8 @@ def summary_line(result: ValidationResult) -> str:
 
 def print_report(result: ValidationResult, console: Console, *, shown: int = SHOWN) -> None:
     console.print(
-        f"[bold]Contrôle de {escape(result.book_name)}[/] : {plural(len(result.sessions), 'session')}, "
+        f"[bold]Contrôle de {escape(result.book_name)}[/] : "
+        f"{plural(len(result.sessions), 'session')}, "
         f"{plural(len(result.infos), 'information collective', 'informations collectives')}, "
         f"{plural(len(result.periodes), 'période')} d'inscription "
         f"(programme {result.profile.label})."
@@ -39,11 +40,16 @@ def print_report(result: ValidationResult, console: Console, *, shown: int = SHO
         console.print(f"  • {escape(sheet)} : {counts(e, w)}")
     for issue in result.issues[:shown]:
         where = f"{issue.sheet}!{issue.cell}" if issue.cell else issue.sheet
-        console.print(f"{ICONS[issue.severity]} [bold]{escape(where)}[/] : {escape(issue.message)} [dim]({issue.code})[/]",
-                      soft_wrap=True)
+        console.print(
+            f"{ICONS[issue.severity]} [bold]{escape(where)}[/] : {escape(issue.message)} "
+            f"[dim]({issue.code})[/]",
+            soft_wrap=True,
+        )
     rest = len(result.issues) - shown
     if rest > 0:
-        console.print(f"… et {rest} autre(s) : la copie annotée (-o) ou --format json les donne toutes.")
+        console.print(
+            f"… et {rest} autre(s) : la copie annotée (-o) ou --format json les donne toutes."
+        )
 
 
 def issues_json(result: ValidationResult) -> str:

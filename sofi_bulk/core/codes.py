@@ -22,7 +22,11 @@ class Option:
     @property
     def display(self) -> str:
         """What a dropdown shows: "9 - (Re)mobilisation…" for coded tables, the label otherwise."""
-        return f"{self.code} - {self.label}" if self.show_code and self.code != self.label else self.label
+        return (
+            f"{self.code} - {self.label}"
+            if self.show_code and self.code != self.label
+            else self.label
+        )
 
     @property
     def lheo_code(self) -> str:
@@ -67,12 +71,26 @@ class CodeTable:
         return tuple(o for o in self.options if o.code in codes)
 
 
-def _table(name: str, title: str, source: str, rows: list[tuple], show_code: bool | None = None,
-           aliases: tuple[tuple[str, str], ...] = ()) -> CodeTable:
+def _table(
+    name: str,
+    title: str,
+    source: str,
+    rows: list[tuple],
+    show_code: bool | None = None,
+    aliases: tuple[tuple[str, str], ...] = (),
+) -> CodeTable:
     if show_code is None:
         show_code = all(row[0][:1].isdigit() for row in rows)
-    return CodeTable(name, title, source, tuple(Option(*row, show_code=show_code) if len(row) == 3
-                                                else Option(*row, None, show_code) for row in rows), aliases)
+    return CodeTable(
+        name,
+        title,
+        source,
+        tuple(
+            Option(*row, show_code=show_code) if len(row) == 3 else Option(*row, None, show_code)
+            for row in rows
+        ),
+        aliases,
+    )
 
 
 LHEO = "LHEO 2.3"
@@ -81,9 +99,24 @@ SOFI = "SOFI"
 TABLES: dict[str, CodeTable] = {
     t.name: t
     for t in [
-        _table("boolean", "Oui / non", f"{LHEO} dict-boolean", [("non", "non", "0"), ("oui", "oui", "1")],
-               aliases=(("vrai", "oui"), ("faux", "non"), ("o", "oui"), ("n", "non"), ("1", "oui"), ("0", "non"),
-                        ("yes", "oui"), ("no", "non"), ("true", "oui"), ("false", "non"))),
+        _table(
+            "boolean",
+            "Oui / non",
+            f"{LHEO} dict-boolean",
+            [("non", "non", "0"), ("oui", "oui", "1")],
+            aliases=(
+                ("vrai", "oui"),
+                ("faux", "non"),
+                ("o", "oui"),
+                ("n", "non"),
+                ("1", "oui"),
+                ("0", "non"),
+                ("yes", "oui"),
+                ("no", "non"),
+                ("true", "oui"),
+                ("false", "non"),
+            ),
+        ),
         _table(
             "ais",
             "Objectif général de formation",
@@ -205,7 +238,13 @@ TABLES: dict[str, CodeTable] = {
             "unite-rythme",
             "Unité de rythme",
             f"{LHEO} dict-unite-rythme",
-            [("0", "Heure"), ("1", "Demi-journée"), ("2", "Journée"), ("3", "Semaine"), ("4", "Mois")],
+            [
+                ("0", "Heure"),
+                ("1", "Demi-journée"),
+                ("2", "Journée"),
+                ("3", "Semaine"),
+                ("4", "Mois"),
+            ],
         ),
         _table(
             "etat-recrutement",

@@ -26,8 +26,13 @@ class Context:
     notices: list[Issue] = field(default_factory=list)
 
 
-def resolve_context(book: WorkbookInput, programme: str | None = None, referentiel: Referentiel | None = None,
-                    *, fallback: Callable[[], Referentiel] | None = None) -> Context:
+def resolve_context(
+    book: WorkbookInput,
+    programme: str | None = None,
+    referentiel: Referentiel | None = None,
+    *,
+    fallback: Callable[[], Referentiel] | None = None,
+) -> Context:
     """The profile and référentiel to check ``book`` with.
 
     ``referentiel`` is the user's choice; otherwise the copy the template carries, and
@@ -37,33 +42,45 @@ def resolve_context(book: WorkbookInput, programme: str | None = None, referenti
     notices: list[Issue] = []
     if meta:
         stamped = meta.get("programme", "")
-        if programme:  # the user's choice: a bundled id or a profile file, checked against the stamp
+        if (
+            programme
+        ):  # the user's choice: a bundled id or a profile file, checked against the stamp
             try:
                 profile = load_profile(programme)
             except UserError as exc:
                 raise WorkbookError(
-                    f"{book.name} : ce classeur est un modèle du programme « {meta.get('programme_label', stamped)} » ; "
+                    f"{book.name} : ce classeur est un modèle du programme « "
+                    f"{meta.get('programme_label', stamped)} » ; "
                     f"--programme {programme} : {exc} Relancez sans --programme."
                 ) from exc
             if profile.id != stamped:
                 raise WorkbookError(
-                    f"{book.name} : ce classeur est un modèle du programme « {meta.get('programme_label', stamped)} », "
-                    f"pas « {profile.label} ». Relancez sans --programme, ou générez le modèle du bon programme."
+                    f"{book.name} : ce classeur est un modèle du programme « "
+                    f"{meta.get('programme_label', stamped)} », "
+                    f"pas « {profile.label} ». Relancez sans --programme, ou générez le modèle du "
+                    "bon programme."
                 )
         elif stamped in available_profiles():  # an id, never a path taken from the file
             profile = load_profile(stamped)
         else:
             raise WorkbookError(
-                f"{book.name} : ce classeur est un modèle du programme « {meta.get('programme_label', stamped)} », "
-                f"que cette version de sofi-bulk ne connaît pas (programmes connus : {', '.join(available_profiles())}). "
+                f"{book.name} : ce classeur est un modèle du programme « "
+                f"{meta.get('programme_label', stamped)} », "
+                "que cette version de sofi-bulk ne connaît pas (programmes connus : "
+                f"{', '.join(available_profiles())}). "
                 "Donnez son fichier de profil avec --programme, ou générez un nouveau modèle "
                 "(sofi-bulk template --programme …) et recopiez-y vos lignes."
             )
-        if meta.get("format") != FORMAT_VERSION or meta.get("template_version") != profile.template_version:
+        if (
+            meta.get("format") != FORMAT_VERSION
+            or meta.get("template_version") != profile.template_version
+        ):
             raise WorkbookError(
                 f"{book.name} : ce classeur vient d'une autre version du modèle "
-                f"({meta.get('template_version', '?')}, format {meta.get('format', '?')}) ; la version en "
-                f"vigueur est {profile.template_version} (format {FORMAT_VERSION}). Générez un nouveau modèle "
+                f"({meta.get('template_version', '?')}, format {meta.get('format', '?')}) ; la "
+                "version en "
+                f"vigueur est {profile.template_version} (format {FORMAT_VERSION}). Générez un "
+                "nouveau modèle "
                 "avec « sofi-bulk template » et recopiez-y vos lignes (collage spécial > valeurs)."
             )
     else:
@@ -73,18 +90,31 @@ def resolve_context(book: WorkbookInput, programme: str | None = None, referenti
     else:
         embedded = _embedded(book)
         if embedded is None and fallback is None:
-            raise WorkbookError(f"{book.name} : ce classeur ne contient pas de copie du référentiel ; "
-                                "donnez le référentiel de la Région avec --referentiel.")
+            raise WorkbookError(
+                f"{book.name} : ce classeur ne contient pas de copie du référentiel ; "
+                "donnez le référentiel de la Région avec --referentiel."
+            )
         ref = embedded if embedded is not None else fallback()  # type: ignore[misc]
     if not meta:
-        notices.append(make_issue("metadonnees-absentes", "Sessions", None, programme=profile.label,
-                                  referentiel=Path(ref.source).name or "d'exemple"))
+        notices.append(
+            make_issue(
+                "metadonnees-absentes",
+                "Sessions",
+                None,
+                programme=profile.label,
+                referentiel=Path(ref.source).name or "d'exemple",
+            )
+        )
     elif referentiel is not None:  # the user's référentiel wins; say so when it differs
         expected = meta.get("referentiel_fingerprint", "")
         lots = [n for n in meta.get("lots", "").split(";") if n]
         actual = ref.subset([lot for n in lots if (lot := ref.find_lot(n))]).fingerprint()
         if expected and actual != expected:
-            notices.append(make_issue("referentiel-different", "Sessions", None, expected=expected, actual=actual))
+            notices.append(
+                make_issue(
+                    "referentiel-different", "Sessions", None, expected=expected, actual=actual
+                )
+            )
     return Context(profile, ref, notices)
 
 
@@ -96,10 +126,14 @@ def _embedded(book: WorkbookInput) -> Referentiel | None:
     try:
         ref = Referentiel.from_json(book.referentiel_json, source=f"{book.name} (intégré)")
     except (ValueError, KeyError, TypeError) as exc:
-        raise WorkbookError(f"{book.name} : la copie du référentiel de la feuille cachée {META_SHEET} est "
-                            f"illisible. {advice}") from exc
+        raise WorkbookError(
+            f"{book.name} : la copie du référentiel de la feuille cachée {META_SHEET} est "
+            f"illisible. {advice}"
+        ) from exc
     expected = book.meta.get("referentiel_fingerprint", "")
     if expected and ref.fingerprint() != expected:
-        raise WorkbookError(f"{book.name} : la copie du référentiel de la feuille cachée {META_SHEET} a été "
-                            f"modifiée. {advice}")
+        raise WorkbookError(
+            f"{book.name} : la copie du référentiel de la feuille cachée {META_SHEET} a été "
+            f"modifiée. {advice}"
+        )
     return ref

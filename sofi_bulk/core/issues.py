@@ -30,125 +30,372 @@ ISSUE_TYPES: dict[str, IssueType] = {
     t.code: t
     for t in [
         # structure
-        IssueType("colonne-manquante", E, "Colonne obligatoire absente",
-                  "La colonne obligatoire « {col} » est absente de la feuille {sheet} : aucune ligne n'a donc "
-                  "cette valeur. Rétablissez la colonne (la copie annotée la contient, vide) et remplissez-la."),
-        IssueType("colonne-en-double", W, "Colonne en double",
-                  "La colonne « {col} » apparaît plusieurs fois ; seule la première ({first}) est lue."),
-        IssueType("feuille-manquante", W, "Feuille absente",
-                  "La feuille « {sheet} » est absente : ses lignes ne sont pas contrôlées."),
-        IssueType("en-tetes-introuvables", E, "En-têtes introuvables",
-                  "La feuille « {sheet} » est là, mais sa ligne d'en-têtes est introuvable dans ses 30 "
-                  "premières lignes : ses lignes ne sont pas lues. Rétablissez les en-têtes du modèle "
-                  "(la copie annotée garde la feuille telle quelle, sous le nom « … (copie) »)."),
-        IssueType("metadonnees-absentes", W, "Classeur sans métadonnées",
-                  "Ce classeur n'a pas été généré par sofi-bulk (feuille _meta absente) : contrôle fait "
-                  "avec le programme {programme} et le référentiel {referentiel}."),
-        IssueType("referentiel-different", W, "Autre référentiel",
-                  "Le classeur a été généré avec un autre référentiel (empreinte {expected}) que celui "
-                  "utilisé pour le contrôle ({actual})."),
+        IssueType(
+            "colonne-manquante",
+            E,
+            "Colonne obligatoire absente",
+            "La colonne obligatoire « {col} » est absente de la feuille {sheet} : aucune ligne n'a "
+            "donc "
+            "cette valeur. Rétablissez la colonne (la copie annotée la contient, vide) et "
+            "remplissez-la.",
+        ),
+        IssueType(
+            "colonne-en-double",
+            W,
+            "Colonne en double",
+            "La colonne « {col} » apparaît plusieurs fois ; seule la première ({first}) est lue.",
+        ),
+        IssueType(
+            "feuille-manquante",
+            W,
+            "Feuille absente",
+            "La feuille « {sheet} » est absente : ses lignes ne sont pas contrôlées.",
+        ),
+        IssueType(
+            "en-tetes-introuvables",
+            E,
+            "En-têtes introuvables",
+            "La feuille « {sheet} » est là, mais sa ligne d'en-têtes est introuvable dans ses 30 "
+            "premières lignes : ses lignes ne sont pas lues. Rétablissez les en-têtes du modèle "
+            "(la copie annotée garde la feuille telle quelle, sous le nom « … (copie) »).",
+        ),
+        IssueType(
+            "metadonnees-absentes",
+            W,
+            "Classeur sans métadonnées",
+            "Ce classeur n'a pas été généré par sofi-bulk (feuille _meta absente) : contrôle fait "
+            "avec le programme {programme} et le référentiel {referentiel}.",
+        ),
+        IssueType(
+            "referentiel-different",
+            W,
+            "Autre référentiel",
+            "Le classeur a été généré avec un autre référentiel (empreinte {expected}) que celui "
+            "utilisé pour le contrôle ({actual}).",
+        ),
         # single cells
-        IssueType("champ-obligatoire", E, "Valeur obligatoire manquante",
-                  "« {col} » est obligatoire : {hint}"),
-        IssueType("valeur-imposee", E, "Valeur imposée modifiée",
-                  "« {col} » est imposé par le programme : remettez « {expected} » (valeur lue : « {value} »)."),
-        IssueType("code-inconnu", E, "Valeur hors liste",
-                  "« {value} » n'est pas une valeur admise pour « {col} ».{suggestion} Choisissez dans la liste : {choices}"),
-        IssueType("code-non-admis", E, "Valeur non admise par le programme",
-                  "« {value} » n'est pas admis pour « {col} » dans ce programme. Valeurs admises : {choices}."),
-        IssueType("texte-trop-long", E, "Texte trop long",
-                  "« {col} » : {length} caractères, {max} au plus. Raccourcissez le texte de {excess} caractères."),
-        IssueType("caracteres-invalides", E, "Caractères invisibles",
-                  "« {col} » contient des caractères de contrôle invisibles (souvent venus d'un copier-coller). "
-                  "Retapez le texte ou collez-le sans mise en forme."),
-        IssueType("formule-en-erreur", E, "Formule en erreur",
-                  "« {col} » : la formule de cette cellule donne une erreur ({error}). Corrigez la formule, "
-                  "ou saisissez la valeur elle-même."),
-        IssueType("cellules-fusionnees", W, "Cellules fusionnées",
-                  "Cellules fusionnées {range} : la valeur « {value} » est reprise sur chacune des lignes. "
-                  "Défusionnez-les dans votre classeur (la copie annotée les présente défusionnées)."),
-        IssueType("date-invalide", E, "Date illisible",
-                  "« {col} » : « {value} » n'est pas une date. Saisissez-la au format jj/mm/aaaa (ex. 10/02/2025)."),
-        IssueType("date-impossible", E, "Date impossible",
-                  "« {col} » : « {value} » n'existe pas dans le calendrier. Vérifiez le jour et le mois (jj/mm/aaaa).{hint}"),
-        IssueType("date-incomplete", E, "Date incomplète",
-                  "« {col} » : « {value} » ne précise pas l'année. Saisissez la date complète (jj/mm/aaaa)."),
-        IssueType("heure-invalide", E, "Heure illisible",
-                  "« {col} » : « {value} » n'est pas une heure. Saisissez-la sous la forme 9h30 ou 09:30."),
-        IssueType("nombre-invalide", E, "Nombre illisible",
-                  "« {col} » : « {value} » n'est pas un nombre. Saisissez un nombre (virgule décimale, ex. 1 234,50)."),
-        IssueType("entier-attendu", E, "Nombre entier attendu",
-                  "« {col} » : « {value} » n'est pas un nombre entier. Saisissez un nombre sans décimale."),
-        IssueType("nombre-hors-limites", E, "Nombre hors limites",
-                  "« {col} » : {value} est hors des limites admises ({low} à {high})."),
-        IssueType("url-invalide", E, "Adresse web invalide",
-                  "« {col} » : « {value} » n'est pas une adresse web complète. Elle doit commencer par https://."),
-        IssueType("url-video-invalide", E, "Vidéo non reconnue",
-                  "« {col} » : « {value} » n'est ni une vidéo YouTube ni un fichier .mp4."),
-        IssueType("email-invalide", E, "E-mail invalide",
-                  "« {col} » : « {value} » n'est pas une adresse e-mail valide (ex. prenom.nom@organisme.fr)."),
-        IssueType("siret-invalide", E, "SIRET invalide",
-                  "« {col} » : « {value} » n'est pas un SIRET valide (14 chiffres avec une clé de contrôle juste)."),
-        IssueType("code-fas-invalide", E, "Code FAS invalide",
-                  "« {col} » : « {value} » n'est pas un code FAS (trois nombres séparés par des tirets, ex. 19482-89393-143842)."),
+        IssueType(
+            "champ-obligatoire",
+            E,
+            "Valeur obligatoire manquante",
+            "« {col} » est obligatoire : {hint}",
+        ),
+        IssueType(
+            "valeur-imposee",
+            E,
+            "Valeur imposée modifiée",
+            "« {col} » est imposé par le programme : remettez « {expected} » (valeur lue : « "
+            "{value} »).",
+        ),
+        IssueType(
+            "code-inconnu",
+            E,
+            "Valeur hors liste",
+            "« {value} » n'est pas une valeur admise pour « {col} ».{suggestion} Choisissez dans "
+            "la liste : {choices}",
+        ),
+        IssueType(
+            "code-non-admis",
+            E,
+            "Valeur non admise par le programme",
+            "« {value} » n'est pas admis pour « {col} » dans ce programme. Valeurs admises : "
+            "{choices}.",
+        ),
+        IssueType(
+            "texte-trop-long",
+            E,
+            "Texte trop long",
+            "« {col} » : {length} caractères, {max} au plus. Raccourcissez le texte de {excess} "
+            "caractères.",
+        ),
+        IssueType(
+            "caracteres-invalides",
+            E,
+            "Caractères invisibles",
+            "« {col} » contient des caractères de contrôle invisibles (souvent venus d'un "
+            "copier-coller). "
+            "Retapez le texte ou collez-le sans mise en forme.",
+        ),
+        IssueType(
+            "formule-en-erreur",
+            E,
+            "Formule en erreur",
+            "« {col} » : la formule de cette cellule donne une erreur ({error}). Corrigez la "
+            "formule, "
+            "ou saisissez la valeur elle-même.",
+        ),
+        IssueType(
+            "cellules-fusionnees",
+            W,
+            "Cellules fusionnées",
+            "Cellules fusionnées {range} : la valeur « {value} » est reprise sur chacune des "
+            "lignes. "
+            "Défusionnez-les dans votre classeur (la copie annotée les présente défusionnées).",
+        ),
+        IssueType(
+            "date-invalide",
+            E,
+            "Date illisible",
+            "« {col} » : « {value} » n'est pas une date. Saisissez-la au format jj/mm/aaaa (ex. "
+            "10/02/2025).",
+        ),
+        IssueType(
+            "date-impossible",
+            E,
+            "Date impossible",
+            "« {col} » : « {value} » n'existe pas dans le calendrier. Vérifiez le jour et le mois "
+            "(jj/mm/aaaa).{hint}",
+        ),
+        IssueType(
+            "date-incomplete",
+            E,
+            "Date incomplète",
+            "« {col} » : « {value} » ne précise pas l'année. Saisissez la date complète "
+            "(jj/mm/aaaa).",
+        ),
+        IssueType(
+            "heure-invalide",
+            E,
+            "Heure illisible",
+            "« {col} » : « {value} » n'est pas une heure. Saisissez-la sous la forme 9h30 ou "
+            "09:30.",
+        ),
+        IssueType(
+            "nombre-invalide",
+            E,
+            "Nombre illisible",
+            "« {col} » : « {value} » n'est pas un nombre. Saisissez un nombre (virgule décimale, "
+            "ex. 1 234,50).",
+        ),
+        IssueType(
+            "entier-attendu",
+            E,
+            "Nombre entier attendu",
+            "« {col} » : « {value} » n'est pas un nombre entier. Saisissez un nombre sans "
+            "décimale.",
+        ),
+        IssueType(
+            "nombre-hors-limites",
+            E,
+            "Nombre hors limites",
+            "« {col} » : {value} est hors des limites admises ({low} à {high}).",
+        ),
+        IssueType(
+            "url-invalide",
+            E,
+            "Adresse web invalide",
+            "« {col} » : « {value} » n'est pas une adresse web complète. Elle doit commencer par "
+            "https://.",
+        ),
+        IssueType(
+            "url-video-invalide",
+            E,
+            "Vidéo non reconnue",
+            "« {col} » : « {value} » n'est ni une vidéo YouTube ni un fichier .mp4.",
+        ),
+        IssueType(
+            "email-invalide",
+            E,
+            "E-mail invalide",
+            "« {col} » : « {value} » n'est pas une adresse e-mail valide (ex. "
+            "prenom.nom@organisme.fr).",
+        ),
+        IssueType(
+            "siret-invalide",
+            E,
+            "SIRET invalide",
+            "« {col} » : « {value} » n'est pas un SIRET valide (14 chiffres avec une clé de "
+            "contrôle juste).",
+        ),
+        IssueType(
+            "code-fas-invalide",
+            E,
+            "Code FAS invalide",
+            "« {col} » : « {value} » n'est pas un code FAS (trois nombres séparés par des tirets, "
+            "ex. 19482-89393-143842).",
+        ),
         # référentiel
-        IssueType("lot-inconnu", E, "Lot inconnu",
-                  "« {col} » : le lot « {value} » n'est pas dans le référentiel de ce classeur. Choisissez un lot de la liste."),
-        IssueType("lot-autre-programme", E, "Lot d'un autre programme",
-                  "« {col} » : le lot « {value} » relève du programme « {programme} », pas de ce classeur."),
-        IssueType("site-inconnu", E, "Site inconnu",
-                  "« {col} » : le site « {value} » n'est pas dans le référentiel. Choisissez un site de la liste."),
-        IssueType("site-hors-lot", E, "Site non autorisé pour le lot",
-                  "« {col} » : le site « {value} » n'appartient à aucun organisme du lot {lot}. Choisissez un site proposé pour ce lot."),
-        IssueType("contact-inconnu", E, "Contact inconnu",
-                  "« {col} » : le contact « {value} » n'est pas dans le référentiel. Choisissez un contact de la liste."),
-        IssueType("contact-hors-lot", E, "Contact non autorisé pour le lot",
-                  "« {col} » : le contact « {value} » n'appartient à aucun organisme du lot {lot}. Choisissez un contact proposé pour ce lot."),
-        IssueType("organisme-responsable", E, "Organisme responsable incorrect",
-                  "« {col} » : l'organisme responsable doit être le mandataire du lot {lot} : « {expected} »."),
-        IssueType("code-externe", E, "Code externe incorrect",
-                  "« {col} » : « {value} » ne correspond pas au lot {lot} ; la valeur attendue est « {expected} » (ou laissez vide)."),
-        IssueType("prerequis-trop-longs", E, "Pré-requis trop longs pour LHEO",
-                  "« Pré-requis » et « Commentaire pré-requis » forment ensemble {length} caractères ; LHEO "
-                  "les réunit dans un seul texte de {max} caractères au plus. Raccourcissez l'un ou l'autre "
-                  "de {excess} caractères."),
-        IssueType("nombre-ambigu", E, "Nombre ambigu",
-                  "« {col} » : dans « {value} », le point sépare-t-il les milliers ou les décimales ? Saisissez "
-                  "{thousands} ou {decimal} (virgule décimale)."),
-        IssueType("organisme-inconnu", E, "Organisme inconnu",
-                  "« {col} » : « {value} » n'est pas un organisme du référentiel. Choisissez le mandataire du "
-                  "lot dans la liste."),
-        IssueType("referentiel-incomplet", W, "Référentiel incomplet",
-                  "« {col} » : {what} manque dans le référentiel ({table} {ident}) ; l'export LHEO l'exige. "
-                  "Faites compléter le référentiel de la Région."),
+        IssueType(
+            "lot-inconnu",
+            E,
+            "Lot inconnu",
+            "« {col} » : le lot « {value} » n'est pas dans le référentiel de ce classeur. "
+            "Choisissez un lot de la liste.",
+        ),
+        IssueType(
+            "lot-autre-programme",
+            E,
+            "Lot d'un autre programme",
+            "« {col} » : le lot « {value} » relève du programme « {programme} », pas de ce "
+            "classeur.",
+        ),
+        IssueType(
+            "site-inconnu",
+            E,
+            "Site inconnu",
+            "« {col} » : le site « {value} » n'est pas dans le référentiel. Choisissez un site de "
+            "la liste.",
+        ),
+        IssueType(
+            "site-hors-lot",
+            E,
+            "Site non autorisé pour le lot",
+            "« {col} » : le site « {value} » n'appartient à aucun organisme du lot {lot}. "
+            "Choisissez un site proposé pour ce lot.",
+        ),
+        IssueType(
+            "contact-inconnu",
+            E,
+            "Contact inconnu",
+            "« {col} » : le contact « {value} » n'est pas dans le référentiel. Choisissez un "
+            "contact de la liste.",
+        ),
+        IssueType(
+            "contact-hors-lot",
+            E,
+            "Contact non autorisé pour le lot",
+            "« {col} » : le contact « {value} » n'appartient à aucun organisme du lot {lot}. "
+            "Choisissez un contact proposé pour ce lot.",
+        ),
+        IssueType(
+            "organisme-responsable",
+            E,
+            "Organisme responsable incorrect",
+            "« {col} » : l'organisme responsable doit être le mandataire du lot {lot} : « "
+            "{expected} ».",
+        ),
+        IssueType(
+            "code-externe",
+            E,
+            "Code externe incorrect",
+            "« {col} » : « {value} » ne correspond pas au lot {lot} ; la valeur attendue est « "
+            "{expected} » (ou laissez vide).",
+        ),
+        IssueType(
+            "prerequis-trop-longs",
+            E,
+            "Pré-requis trop longs pour LHEO",
+            "« Pré-requis » et « Commentaire pré-requis » forment ensemble {length} caractères ; "
+            "LHEO "
+            "les réunit dans un seul texte de {max} caractères au plus. Raccourcissez l'un ou "
+            "l'autre "
+            "de {excess} caractères.",
+        ),
+        IssueType(
+            "nombre-ambigu",
+            E,
+            "Nombre ambigu",
+            "« {col} » : dans « {value} », le point sépare-t-il les milliers ou les décimales ? "
+            "Saisissez "
+            "{thousands} ou {decimal} (virgule décimale).",
+        ),
+        IssueType(
+            "organisme-inconnu",
+            E,
+            "Organisme inconnu",
+            "« {col} » : « {value} » n'est pas un organisme du référentiel. Choisissez le "
+            "mandataire du "
+            "lot dans la liste.",
+        ),
+        IssueType(
+            "referentiel-incomplet",
+            W,
+            "Référentiel incomplet",
+            "« {col} » : {what} manque dans le référentiel ({table} {ident}) ; l'export LHEO "
+            "l'exige. "
+            "Faites compléter le référentiel de la Région.",
+        ),
         # cross-field rules
-        IssueType("date-hors-campagne", E, "Session hors campagne",
-                  "« {col} » : la session doit débuter en {year} (année de campagne du lot {lot}) ; date lue : {value}."),
-        IssueType("dates-inversees", E, "Fin avant le début",
-                  "« {col} » : la date de fin ({end}) est antérieure à la date de début ({start})."),
-        IssueType("date-apres-debut-session", E, "Date après le début de la session",
-                  "« {col} » : le {value} est après le début de la session {session} ({start}) ; elle doit avoir lieu au plus tard ce jour-là."),
-        IssueType("heures-inversees", E, "Heure de fin avant l'heure de début",
-                  "« {col} » : l'heure de fin ({end}) précède l'heure de début ({start})."),
-        IssueType("info-collective-manquante", E, "Information collective manquante",
-                  "La session {session} n'a pas d'information collective (au moins {min}). Ajoutez-en dans la feuille "
-                  "« Infos collectives » : c'est obligatoire pour alimenter Kairos, Ouiform et les sites régionaux."),
-        IssueType("places-restantes", E, "Trop de places restantes",
-                  "« {col} » : {value} places restantes pour {places} places au total ; il ne peut en rester plus que le total."),
-        IssueType("effectif-capacite", E, "Effectif minimal supérieur à la capacité",
-                  "« {col} » : l'effectif minimal ({value}) dépasse la capacité simultanée ({capacity})."),
-        IssueType("frais-ttc", E, "Frais TTC incohérents",
-                  "« {col} » : {ttc} € ne correspond pas à {ht} € HT avec une TVA de {rate} % ; attendu : {expected} €."),
-        IssueType("certifinfo-incoherent", E, "Code Certifinfo sans référence",
-                  "« {col} » : un code Certifinfo est saisi alors que « Référence Certifinfo » vaut non. Effacez-le."),
-        IssueType("session-inconnue", E, "Session introuvable",
-                  "« {col} » : aucune session « {value} » dans la feuille Sessions. Choisissez une Réf. session de la liste."),
-        IssueType("reference-en-double", E, "Réf. session en double",
-                  "« {col} » : la Réf. session « {value} » est déjà utilisée ligne {first}. Donnez à chaque session une référence unique."),
-        IssueType("session-en-double", W, "Session saisie deux fois",
-                  "Cette session semble saisie deux fois (même lot, sites et dates que la ligne {first})."),
-        IssueType("places-lot-depassees", W, "Places du lot dépassées",
-                  "Les sessions du lot {lot} totalisent {total} places pour {ordered} places commandées par la Région."),
+        IssueType(
+            "date-hors-campagne",
+            E,
+            "Session hors campagne",
+            "« {col} » : la session doit débuter en {year} (année de campagne du lot {lot}) ; date "
+            "lue : {value}.",
+        ),
+        IssueType(
+            "dates-inversees",
+            E,
+            "Fin avant le début",
+            "« {col} » : la date de fin ({end}) est antérieure à la date de début ({start}).",
+        ),
+        IssueType(
+            "date-apres-debut-session",
+            E,
+            "Date après le début de la session",
+            "« {col} » : le {value} est après le début de la session {session} ({start}) ; elle "
+            "doit avoir lieu au plus tard ce jour-là.",
+        ),
+        IssueType(
+            "heures-inversees",
+            E,
+            "Heure de fin avant l'heure de début",
+            "« {col} » : l'heure de fin ({end}) précède l'heure de début ({start}).",
+        ),
+        IssueType(
+            "info-collective-manquante",
+            E,
+            "Information collective manquante",
+            "La session {session} n'a pas d'information collective (au moins {min}). Ajoutez-en "
+            "dans la feuille "
+            "« Infos collectives » : c'est obligatoire pour alimenter Kairos, Ouiform et les sites "
+            "régionaux.",
+        ),
+        IssueType(
+            "places-restantes",
+            E,
+            "Trop de places restantes",
+            "« {col} » : {value} places restantes pour {places} places au total ; il ne peut en "
+            "rester plus que le total.",
+        ),
+        IssueType(
+            "effectif-capacite",
+            E,
+            "Effectif minimal supérieur à la capacité",
+            "« {col} » : l'effectif minimal ({value}) dépasse la capacité simultanée ({capacity}).",
+        ),
+        IssueType(
+            "frais-ttc",
+            E,
+            "Frais TTC incohérents",
+            "« {col} » : {ttc} € ne correspond pas à {ht} € HT avec une TVA de {rate} % ; attendu "
+            ": {expected} €.",
+        ),
+        IssueType(
+            "certifinfo-incoherent",
+            E,
+            "Code Certifinfo sans référence",
+            "« {col} » : un code Certifinfo est saisi alors que « Référence Certifinfo » vaut non. "
+            "Effacez-le.",
+        ),
+        IssueType(
+            "session-inconnue",
+            E,
+            "Session introuvable",
+            "« {col} » : aucune session « {value} » dans la feuille Sessions. Choisissez une Réf. "
+            "session de la liste.",
+        ),
+        IssueType(
+            "reference-en-double",
+            E,
+            "Réf. session en double",
+            "« {col} » : la Réf. session « {value} » est déjà utilisée ligne {first}. Donnez à "
+            "chaque session une référence unique.",
+        ),
+        IssueType(
+            "session-en-double",
+            W,
+            "Session saisie deux fois",
+            "Cette session semble saisie deux fois (même lot, sites et dates que la ligne "
+            "{first}).",
+        ),
+        IssueType(
+            "places-lot-depassees",
+            W,
+            "Places du lot dépassées",
+            "Les sessions du lot {lot} totalisent {total} places pour {ordered} places commandées "
+            "par la Région.",
+        ),
     ]
 }
 
@@ -171,12 +418,30 @@ class Issue:
         return data
 
 
-def make_issue(code: str, sheet: str, cell: str | None, *, row: int | None = None, field: str | None = None,
-               severity: Severity | str | None = None, value: Any = None, **params: Any) -> Issue:
+def make_issue(
+    code: str,
+    sheet: str,
+    cell: str | None,
+    *,
+    row: int | None = None,
+    field: str | None = None,
+    severity: Severity | str | None = None,
+    value: Any = None,
+    **params: Any,
+) -> Issue:
     kind = ISSUE_TYPES[code]
     shown = params.pop("shown", value)
     text = kind.template.format(value=_show(shown), sheet=sheet, **params)
-    return Issue(code, Severity(severity) if severity else kind.severity, sheet, cell, text, row, field, value)
+    return Issue(
+        code,
+        Severity(severity) if severity else kind.severity,
+        sheet,
+        cell,
+        text,
+        row,
+        field,
+        value,
+    )
 
 
 def _show(value: Any) -> str:

@@ -11,7 +11,9 @@ from sofi_bulk.core.referentiel import Lot, Referentiel
 from sofi_bulk.core.values import digits_code, siret_is_valid
 
 
-def select_lots(profile: Profile, referentiel: Referentiel, lots: list[str] | None, siret: str | None) -> list[Lot]:
+def select_lots(
+    profile: Profile, referentiel: Referentiel, lots: list[str] | None, siret: str | None
+) -> list[Lot]:
     """The lots a template offers, with a French error for an unknown lot or SIRET."""
     programme_lots = referentiel.lots_for(profile.referentiel_programme)
     known = ", ".join(lot.numero for lot in programme_lots) or "aucun"
@@ -19,32 +21,58 @@ def select_lots(profile: Profile, referentiel: Referentiel, lots: list[str] | No
         clean_siret = digits_code(siret, 14)
         if clean_siret is None:
             if digits_code(siret, 9) is not None:
-                raise UserError(f"--siret « {siret} » : c'est un SIREN (9 chiffres) ; donnez le SIRET (14 chiffres) "
-                                "de l'établissement.")
+                raise UserError(
+                    f"--siret « {siret} » : c'est un SIREN (9 chiffres) ; donnez le SIRET (14 "
+                    "chiffres) "
+                    "de l'établissement."
+                )
             raise UserError(f"--siret « {siret} » : un SIRET a 14 chiffres.")
         if not siret_is_valid(clean_siret):
-            raise UserError(f"--siret « {siret} » : SIRET invalide (la clé de contrôle ne correspond pas).")
+            raise UserError(
+                f"--siret « {siret} » : SIRET invalide (la clé de contrôle ne correspond pas)."
+            )
         if clean_siret not in referentiel.organismes:
             raise UserError(f"SIRET inconnu du référentiel : « {siret} ».")
         siret = clean_siret
     for numero in lots or []:
         lot = referentiel.find_lot(numero)
         if lot is None:
-            raise UserError(f"Lot inconnu du référentiel : « {numero} ». Lots du programme {profile.label} : {known}.")
+            raise UserError(
+                f"Lot inconnu du référentiel : « {numero} ». Lots du programme {profile.label} : "
+                f"{known}."
+            )
         if lot.programme.casefold() != profile.referentiel_programme.casefold():
-            raise UserError(f"Le lot « {numero} » relève du programme « {lot.programme} », "
-                            f"pas de « {profile.label} ».")
+            raise UserError(
+                f"Le lot « {numero} » relève du programme « {lot.programme} », "
+                f"pas de « {profile.label} »."
+            )
     selected = referentiel.lots_for(profile.referentiel_programme, siret, lots)
     if not selected:
         if siret and lots:
-            own = ", ".join(lot.numero for lot in referentiel.lots_for(profile.referentiel_programme, siret)) or "aucun"
-            raise UserError(f"Le SIRET {siret} n'intervient sur aucun des lots demandés ({', '.join(lots)}) ; "
-                            f"ses lots : {own}.")
+            own = (
+                ", ".join(
+                    lot.numero for lot in referentiel.lots_for(profile.referentiel_programme, siret)
+                )
+                or "aucun"
+            )
+            raise UserError(
+                f"Le SIRET {siret} n'intervient sur aucun des lots demandés ({', '.join(lots)}) ; "
+                f"ses lots : {own}."
+            )
         who = f" pour le SIRET {siret}" if siret else ""
         raise UserError(f"Aucun lot du programme « {profile.label} »{who} dans le référentiel.")
-    for lot in selected:  # a lot without sites or contacts gives a workbook that can never be filled
-        for what, found in (("site", referentiel.sites_for(lot)), ("contact", referentiel.contacts_for(lot))):
+    for (
+        lot
+    ) in selected:  # a lot without sites or contacts gives a workbook that can never be filled
+        for what, found in (
+            ("site", referentiel.sites_for(lot)),
+            ("contact", referentiel.contacts_for(lot)),
+        ):
             if not found:
-                raise UserError(f"Référentiel {Path(referentiel.source).name} : le lot {lot.numero} n'a aucun {what} "
-                                f"(feuille « {what}s », SIRET {', '.join(lot.sirets)}) ; complétez le référentiel.")
+                raise UserError(
+                    f"Référentiel {Path(referentiel.source).name} : le lot {lot.numero} n'a aucun "
+                    f"{what} "
+                    f"(feuille « {what}s », SIRET {', '.join(lot.sirets)}) ; complétez le "
+                    "référentiel."
+                )
     return selected

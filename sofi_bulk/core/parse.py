@@ -27,17 +27,43 @@ class CellError(Exception):
 
 
 MONTHS = {
-    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4,
-    "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "sep": 9,
-    "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+    "janvier": 1,
+    "janv": 1,
+    "fevrier": 2,
+    "fevr": 2,
+    "fev": 2,
+    "mars": 3,
+    "avril": 4,
+    "avr": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "juil": 7,
+    "aout": 8,
+    "septembre": 9,
+    "sept": 9,
+    "sep": 9,
+    "octobre": 10,
+    "oct": 10,
+    "novembre": 11,
+    "nov": 11,
+    "decembre": 12,
+    "dec": 12,
 }
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$", re.ASCII)
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", re.ASCII)
+_NUMERIC_DATE = re.compile(
+    r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$",
+    re.ASCII,
+)
+_ISO_DATE = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", re.ASCII
+)
 _PARTIAL_DATE = re.compile(r"^\d{1,2}\s*[/.\-]\s*\d{1,2}$", re.ASCII)
 _PARTIAL_TEXT_DATE = re.compile(r"^(?:\w+\.?\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?$", re.ASCII)
 _TEXT_DATE = re.compile(r"^(?:\w+\.?\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})$", re.ASCII)
 _TIME = re.compile(r"^(\d{1,2})\s*(?:h|:|H)\s*(\d{2})?(?:\s*(?:min|mn))?(?::\d{2})?$", re.ASCII)
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$"
+)
 _FAS = re.compile(r"^\d{1,9}-\d{1,9}-\d{1,9}$", re.ASCII)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MULTI_SPLIT = re.compile(r"\s*[;\n]\s*")
@@ -54,7 +80,9 @@ def parse_number(raw: Any) -> float:
         raise CellError("nombre-invalide")
     text = clean(raw).replace(" ", "").replace("€", "").replace("EUR", "").replace("%", "")
     if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text):  # 3.200: thousands or 3,2?
-        raise CellError("nombre-ambigu", thousands=text.replace(".", ""), decimal=text.replace(".", ",", 1))
+        raise CellError(
+            "nombre-ambigu", thousands=text.replace(".", ""), decimal=text.replace(".", ",", 1)
+        )
     text = re.sub(r"(?i)(heures?|h)$", "", text)
     if "," in text and "." in text:  # 1.234,50 or 1,234.50: the last mark is the decimal one
         if text.rfind(",") > text.rfind("."):
@@ -85,7 +113,9 @@ def parse_date(raw: Any) -> dt.date:
     if isinstance(raw, bool):
         raise CellError("date-invalide")
     if isinstance(raw, int | float):
-        if 36526 <= raw <= 73051 and float(raw).is_integer():  # an Excel serial between 2000 and 2100
+        if (
+            36526 <= raw <= 73051 and float(raw).is_integer()
+        ):  # an Excel serial between 2000 and 2100
             return EXCEL_EPOCH + dt.timedelta(days=int(raw))
         raise CellError("date-invalide")
     text = fold(str(raw))
@@ -94,7 +124,10 @@ def parse_date(raw: Any) -> dt.date:
         if year < 100:
             year += 2000
         if month > 12 and day <= 12:
-            raise CellError("date-impossible", hint=" Date au format américain (mois/jour) ? En France : jour/mois/année.")
+            raise CellError(
+                "date-impossible",
+                hint=" Date au format américain (mois/jour) ? En France : jour/mois/année.",
+            )
         return _make_date(year, month, day)
     if m := _ISO_DATE.match(text):
         return _make_date(int(m[1]), int(m[2]), int(m[3]))
@@ -125,7 +158,12 @@ def parse_time(raw: Any) -> dt.time:
     if isinstance(raw, float) and 0 <= raw < 1:  # a fraction of a day
         minutes = min(round(raw * 24 * 60), 23 * 60 + 59)  # 23:59:40 must not round to 24:00
         return dt.time(minutes // 60, minutes % 60)
-    if isinstance(raw, int | float) and not isinstance(raw, bool) and 0 <= raw <= 23 and float(raw).is_integer():
+    if (
+        isinstance(raw, int | float)
+        and not isinstance(raw, bool)
+        and 0 <= raw <= 23
+        and float(raw).is_integer()
+    ):
         return dt.time(int(raw), 0)
     text = clean(str(raw)).lower().replace(" ", "")
     m = _TIME.match(text)
@@ -179,7 +217,7 @@ def _choices(fld: Field) -> str:
 
 
 def _suggest(fld: Field, token: str) -> str:
-    """" Vouliez-vous dire « … » ?" when one option is close to what was typed."""
+    """ " Vouliez-vous dire « … » ?" when one option is close to what was typed."""
     options = TABLES[fld.table].options
     key = fold(token)
     hits = [o for o in options if key and (key in fold(o.label) or fold(o.label) in key)]
@@ -202,10 +240,19 @@ def parse_url(raw: Any, fld: Field) -> str:
     if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in text:
         raise CellError("url-invalide")
     if fld.max_length and len(text) > fld.max_length:
-        raise CellError("texte-trop-long", length=len(text), max=fld.max_length, excess=len(text) - fld.max_length)
+        raise CellError(
+            "texte-trop-long",
+            length=len(text),
+            max=fld.max_length,
+            excess=len(text) - fld.max_length,
+        )
     if fld.key == "video_url":
         host = parts.netloc.lower().split(":")[0]
-        youtube = host.endswith("youtube.com") or host.endswith("youtu.be") or host.endswith("youtube-nocookie.com")
+        youtube = (
+            host.endswith("youtube.com")
+            or host.endswith("youtu.be")
+            or host.endswith("youtube-nocookie.com")
+        )
         if not youtube and not parts.path.lower().endswith(".mp4"):
             raise CellError("url-video-invalide")
     return text
@@ -229,7 +276,12 @@ def parse_text(raw: Any, fld: Field) -> str:
     else:
         text = as_text(raw)
     if fld.max_length and len(text) > fld.max_length:
-        raise CellError("texte-trop-long", length=len(text), max=fld.max_length, excess=len(text) - fld.max_length)
+        raise CellError(
+            "texte-trop-long",
+            length=len(text),
+            max=fld.max_length,
+            excess=len(text) - fld.max_length,
+        )
     return text
 
 

@@ -107,8 +107,15 @@ class ErrorLine:
         return f"'{self.sheet}'!{self.cell}" if self.cell else None
 
     def values(self) -> list[Any]:
-        return [SEVERITY_LABELS[self.severity], self.sheet, self.cell or "", self.row, self.column, self.code,
-                self.message]
+        return [
+            SEVERITY_LABELS[self.severity],
+            self.sheet,
+            self.cell or "",
+            self.row,
+            self.column,
+            self.code,
+            self.message,
+        ]
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,8 @@ class StatusArea:
 
 @dataclass(frozen=True)
 class Unmark:
-    """A cell an earlier run marked: its fill goes back to ``colour`` (None: no fill), its note away."""
+    """A cell an earlier run marked: its fill goes back to ``colour`` (None: no fill), its
+    note goes away."""
 
     sheet: str
     cell: str
@@ -155,10 +163,12 @@ class AnnotationPlan:
         return counts(self.error_count, self.warning_count)
 
     def rows(self) -> list[list[Any]]:
-        """The « Erreurs » sheet as a block of values: title, blank row, headers, one line per issue."""
+        """The « Erreurs » sheet as a block of values: title, blank row, headers, then one line
+        per issue."""
         width = len(self.headers)
-        return ([[self.title] + [None] * (width - 1), [None] * width, list(self.headers)]
-                + [line.values() for line in self.errors])
+        return [[self.title] + [None] * (width - 1), [None] * width, list(self.headers)] + [
+            line.values() for line in self.errors
+        ]
 
 
 # --- layouts ------------------------------------------------------------------------------------
@@ -208,19 +218,30 @@ class TemplateCopy:
 
     def __init__(self, result: ValidationResult) -> None:
         self.result = result
-        self.extra: dict[str, dict[int, int]] = {}  # canonical sheet -> source column -> copy column (0/1-based)
+        self.extra: dict[
+            str, dict[int, int]
+        ] = {}  # canonical sheet -> source column -> copy column (0/1-based)
         self.targets: dict[str, dict[int, int]] = {}
         book = result.book
         for canonical, smap in result.maps.items():
-            self.targets[canonical] = {idx: column_of(canonical, key, part).index
-                                       for (key, part), idx in smap.columns.items()}
+            self.targets[canonical] = {
+                idx: column_of(canonical, key, part).index
+                for (key, part), idx in smap.columns.items()
+            }
             rows = book.sheets.get(smap.sheet, []) if book is not None else []
             self.extra[canonical] = dict(extra_columns(canonical, smap, rows))
 
     def locate(self, issue: Issue) -> Located:
         canonical = canonical_sheet(self.result, issue.sheet)
-        if canonical is not None and issue.cell is None and issue.code == "colonne-manquante" and issue.field:
-            return Located(canonical, canonical, f"{column_of(canonical, issue.field).letter}{HEADER_ROW}")
+        if (
+            canonical is not None
+            and issue.cell is None
+            and issue.code == "colonne-manquante"
+            and issue.field
+        ):
+            return Located(
+                canonical, canonical, f"{column_of(canonical, issue.field).letter}{HEADER_ROW}"
+            )
         if canonical is None or issue.cell is None or canonical not in self.result.maps:
             return Located(canonical, canonical, None)
         letters, row = split_ref(issue.cell)
@@ -244,9 +265,17 @@ def extra_columns(canonical: str, smap: SheetMap, rows: list[list[Any]]) -> list
     """Columns of the user's sheet the template does not know (added, duplicated, without a
     header) that hold something: (source index 0-based, copy column 1-based), in order,
     after the template's own columns."""
-    known = set(smap.columns.values()) | ({smap.status_column} if smap.status_column is not None else set())
-    used = sorted({c for row in rows[smap.header_row - 1:] for c, v in enumerate(row)
-                   if c not in known and v not in (None, "")})
+    known = set(smap.columns.values()) | (
+        {smap.status_column} if smap.status_column is not None else set()
+    )
+    used = sorted(
+        {
+            c
+            for row in rows[smap.header_row - 1 :]
+            for c, v in enumerate(row)
+            if c not in known and v not in (None, "")
+        }
+    )
     first = len(sheet_columns(canonical)) + 1
     return [(idx, first + k) for k, idx in enumerate(used)]
 
@@ -267,8 +296,9 @@ def status_text(errors: int, warnings: int, sheet_error: bool) -> tuple[str, str
     return STATUS_OK, "ok"
 
 
-def annotation_plan(result: ValidationResult, layout: Layout | None = None, *,
-                    checked_at: dt.datetime | None = None) -> AnnotationPlan:
+def annotation_plan(
+    result: ValidationResult, layout: Layout | None = None, *, checked_at: dt.datetime | None = None
+) -> AnnotationPlan:
     """What to paint for ``result``: in place by default, or in the layout given."""
     layout = layout or InPlace(result)
     located = [(issue, layout.locate(issue)) for issue in result.issues]
@@ -280,11 +310,20 @@ def annotation_plan(result: ValidationResult, layout: Layout | None = None, *,
             by_cell[(where.sheet, where.cell)].append(issue)
         if where.canonical in result.maps and issue.row is not None:
             by_row[(where.canonical, layout.row(where.canonical, issue.row))].append(issue)
-        if where.canonical and where.sheet and issue.row is None and issue.severity is Severity.ERROR:
+        if (
+            where.canonical
+            and where.sheet
+            and issue.row is None
+            and issue.severity is Severity.ERROR
+        ):
             sheet_errors.add(where.canonical)
     marks = []
     for (sheet, cell), issues in by_cell.items():
-        worst = Severity.ERROR if any(i.severity is Severity.ERROR for i in issues) else Severity.WARNING
+        worst = (
+            Severity.ERROR
+            if any(i.severity is Severity.ERROR for i in issues)
+            else Severity.WARNING
+        )
         marks.append(CellMark(sheet, cell, worst, note_text(issues)))
     statuses = []
     for canonical, records in _records(result).items():
@@ -298,20 +337,35 @@ def annotation_plan(result: ValidationResult, layout: Layout | None = None, *,
             errors = sum(1 for i in issues if i.severity is Severity.ERROR)
             text, state = status_text(errors, len(issues) - errors, canonical in sheet_errors)
             statuses.append(RowStatus(target, row, column, text, state))
-    lines = [ErrorLine(issue.severity, where.sheet or issue.sheet, where.cell,
-                       split_ref(where.cell)[1] if where.cell else None,
-                       BY_KEY[issue.field].header if issue.field in BY_KEY else "", issue.code, issue.message)
-             for issue, where in located]
+    lines = [
+        ErrorLine(
+            issue.severity,
+            where.sheet or issue.sheet,
+            where.cell,
+            split_ref(where.cell)[1] if where.cell else None,
+            BY_KEY[issue.field].header if issue.field in BY_KEY else "",
+            issue.code,
+            issue.message,
+        )
+        for issue, where in located
+    ]
     when = checked_at or dt.datetime.now()
     n_err, n_warn = len(result.errors), len(result.warnings)
-    title = (f"Contrôle du {when:%d/%m/%Y à %H:%M} : {counts(n_err, n_warn)}. Cliquez sur une cellule pour y "
-             "aller, corrigez, puis relancez le contrôle sur ce fichier.")
+    title = (
+        f"Contrôle du {when:%d/%m/%Y à %H:%M} : {counts(n_err, n_warn)}. Cliquez sur une cellule "
+        "pour y "
+        "aller, corrigez, puis relancez le contrôle sur ce fichier."
+    )
     clear = previous_marks(result) if isinstance(layout, InPlace) else ClearPlan()
     return AnnotationPlan(marks, statuses, lines, title, n_err, n_warn, clear)
 
 
 def _records(result: ValidationResult) -> dict[str, list[Record]]:
-    return {SESSIONS_SHEET: result.sessions, INFOS_SHEET: result.infos, PERIODES_SHEET: result.periodes}
+    return {
+        SESSIONS_SHEET: result.sessions,
+        INFOS_SHEET: result.infos,
+        PERIODES_SHEET: result.periodes,
+    }
 
 
 def previous_marks(result: ValidationResult) -> ClearPlan:
@@ -324,13 +378,17 @@ def previous_marks(result: ValidationResult) -> ClearPlan:
     for smap in result.maps.values():
         rows = book.sheets.get(smap.sheet, [])
         if smap.status_column is not None and len(rows) > smap.header_row:
-            plan.statuses.append(StatusArea(smap.sheet, smap.status_column + 1, smap.header_row + 1, len(rows)))
+            plan.statuses.append(
+                StatusArea(smap.sheet, smap.status_column + 1, smap.header_row + 1, len(rows))
+            )
     old = next((name for name in book.sheets if fold(name) == fold(ERRORS_SHEET)), None)
     if old is None:
         return plan
     plan.sheets.append(old)
-    fixed = {canonical: {idx for (key, _), idx in smap.columns.items() if key in result.profile.fixed}
-             for canonical, smap in result.maps.items()}
+    fixed = {
+        canonical: {idx for (key, _), idx in smap.columns.items() if key in result.profile.fixed}
+        for canonical, smap in result.maps.items()
+    }
     seen: set[tuple[str, str]] = set()
     for row in book.sheets[old][ERRORS_HEADER_ROW:]:
         if len(row) < 3 or not isinstance(row[1], str) or not isinstance(row[2], str):
@@ -351,4 +409,3 @@ def previous_marks(result: ValidationResult) -> ClearPlan:
         colour = COLOURS["fixed"] if idx in fixed[canonical] else None
         plan.cells.append(Unmark(result.maps[canonical].sheet, cell, colour))
     return plan
-

@@ -76,8 +76,12 @@ class Profile(BaseModel):
                 if isinstance(value, list) and not fld.multi:
                     raise ValueError(f"{section}.{key} : une seule valeur attendue")
                 for item in values:
-                    if fld.kind is Kind.CODE and str(item) not in {o.code for o in TABLES[fld.table].options}:
-                        raise ValueError(f"{section}.{key} : code « {item} » absent de la table {fld.table}")
+                    if fld.kind is Kind.CODE and str(item) not in {
+                        o.code for o in TABLES[fld.table].options
+                    }:
+                        raise ValueError(
+                            f"{section}.{key} : code « {item} » absent de la table {fld.table}"
+                        )
                     if fld.max_length and isinstance(item, str) and len(item) > fld.max_length:
                         raise ValueError(f"{section}.{key} : plus de {fld.max_length} caractères")
         for key, codes in self.allowed.items():
@@ -110,7 +114,9 @@ def load_profile_file(path: Path) -> Profile:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise UserError(f"Profil de programme invalide : {path} : {where} : {first['msg']}") from exc
+        raise UserError(
+            f"Profil de programme invalide : {path} : {where} : {first['msg']}"
+        ) from exc
 
 
 @cache

@@ -19,7 +19,9 @@ class SheetMap:
 
     sheet: str
     header_row: int  # 1-based
-    columns: dict[tuple[str, int], int] = field(default_factory=dict)  # (key, part) -> 0-based index
+    columns: dict[tuple[str, int], int] = field(
+        default_factory=dict
+    )  # (key, part) -> 0-based index
     unknown: list[tuple[int, str]] = field(default_factory=list)
     status_column: int | None = None
 
@@ -37,7 +39,9 @@ class Record:
     sheet: str
     row: int
     values: dict[str, Any] = field(default_factory=dict)
-    letters: dict[str, str] = field(default_factory=dict)  # field key -> column letter, shared per sheet
+    letters: dict[str, str] = field(
+        default_factory=dict
+    )  # field key -> column letter, shared per sheet
     bad: set[str] = field(default_factory=set)  # fields whose cell failed to parse
 
     def get(self, key: str) -> Any:

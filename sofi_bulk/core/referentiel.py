@@ -41,7 +41,10 @@ class Lot(BaseModel):
     @property
     def sirets(self) -> tuple[str, ...]:
         """Organisations allowed to deliver the lot: the mandataire first, then the formateurs."""
-        return (self.siret_mandataire, *[s for s in self.siret_formateurs if s != self.siret_mandataire])
+        return (
+            self.siret_mandataire,
+            *[s for s in self.siret_formateurs if s != self.siret_mandataire],
+        )
 
 
 Siret = Annotated[str, Field(pattern=r"^\d{14}$")]
@@ -101,33 +104,56 @@ class Column:
 
 
 TABLES: dict[str, tuple[type[BaseModel], list[Column]]] = {
-    "lots": (Lot, [
-        Column("numero_lot", "numero"), Column("programme", "programme"),
-        Column("intitule", "intitule"), Column("id_action_cr", "id_action_cr"),
-        Column("of_mandataire_cr", "of_mandataire_cr"),
-        Column("siret_mandataire", "siret_mandataire", kind="siret"),
-        Column("places_commandees", "places", required=False, kind="int"),
-        Column("annee_campagne", "annee", required=False, kind="int"),
-        Column("siret_formateurs", "siret_formateurs", required=False, kind="list"),
-    ]),
-    "organismes": (Organisme, [
-        Column("siret", "siret", kind="siret"), Column("nom", "nom"),
-        Column("raison_sociale", "raison_sociale"),
-        Column("numero_activite", "numero_activite", required=False, kind="nda"),
-        Column("adresse", "adresse", required=False), Column("code_postal", "code_postal", False, "digits5"),
-        Column("ville", "ville", required=False), Column("telephone", "telephone", False, "phone"),
-        Column("email", "email", required=False),
-    ]),
-    "sites": (Site, [
-        Column("code_site", "code"), Column("libelle", "libelle"), Column("siret", "siret", kind="siret"),
-        Column("adresse", "adresse", required=False), Column("code_postal", "code_postal", False, "digits5"),
-        Column("ville", "ville", required=False),
-    ]),
-    "contacts": (Contact, [
-        Column("id_contact", "id"), Column("nom", "nom"), Column("prenom", "prenom", required=False),
-        Column("email", "email", required=False), Column("telephone", "telephone", False, "phone"),
-        Column("siret", "siret", kind="siret"),
-    ]),
+    "lots": (
+        Lot,
+        [
+            Column("numero_lot", "numero"),
+            Column("programme", "programme"),
+            Column("intitule", "intitule"),
+            Column("id_action_cr", "id_action_cr"),
+            Column("of_mandataire_cr", "of_mandataire_cr"),
+            Column("siret_mandataire", "siret_mandataire", kind="siret"),
+            Column("places_commandees", "places", required=False, kind="int"),
+            Column("annee_campagne", "annee", required=False, kind="int"),
+            Column("siret_formateurs", "siret_formateurs", required=False, kind="list"),
+        ],
+    ),
+    "organismes": (
+        Organisme,
+        [
+            Column("siret", "siret", kind="siret"),
+            Column("nom", "nom"),
+            Column("raison_sociale", "raison_sociale"),
+            Column("numero_activite", "numero_activite", required=False, kind="nda"),
+            Column("adresse", "adresse", required=False),
+            Column("code_postal", "code_postal", False, "digits5"),
+            Column("ville", "ville", required=False),
+            Column("telephone", "telephone", False, "phone"),
+            Column("email", "email", required=False),
+        ],
+    ),
+    "sites": (
+        Site,
+        [
+            Column("code_site", "code"),
+            Column("libelle", "libelle"),
+            Column("siret", "siret", kind="siret"),
+            Column("adresse", "adresse", required=False),
+            Column("code_postal", "code_postal", False, "digits5"),
+            Column("ville", "ville", required=False),
+        ],
+    ),
+    "contacts": (
+        Contact,
+        [
+            Column("id_contact", "id"),
+            Column("nom", "nom"),
+            Column("prenom", "prenom", required=False),
+            Column("email", "email", required=False),
+            Column("telephone", "telephone", False, "phone"),
+            Column("siret", "siret", kind="siret"),
+        ],
+    ),
 }
 
 
@@ -140,7 +166,9 @@ class Referentiel:
     source: str = ""
 
     # --- queries used by the template and the validator ---------------------------
-    def lots_for(self, programme: str, siret: str | None = None, numbers: list[str] | None = None) -> list[Lot]:
+    def lots_for(
+        self, programme: str, siret: str | None = None, numbers: list[str] | None = None
+    ) -> list[Lot]:
         lots = [lot for lot in self.lots.values() if fold(lot.programme) == fold(programme)]
         if siret:
             lots = [lot for lot in lots if siret in lot.sirets]
@@ -160,13 +188,20 @@ class Referentiel:
         return _lookup(self.sites, text, lambda s: (s.libelle, s.display))
 
     def find_organisme(self, text: str) -> Organisme | None:
-        """An organisme from its SIRET (spaces allowed), "SIRET - nom", its name or raison sociale."""
-        return _lookup(self.organismes, text, lambda o: (o.nom, o.raison_sociale, o.display),
-                       normalise=lambda key: "".join(key.split()))
+        """An organisme from its SIRET (spaces allowed), "SIRET - nom", its name or its raison
+        sociale."""
+        return _lookup(
+            self.organismes,
+            text,
+            lambda o: (o.nom, o.raison_sociale, o.display),
+            normalise=lambda key: "".join(key.split()),
+        )
 
     def find_contact(self, text: str) -> Contact | None:
         """A contact from its id, its display, or "Prénom Nom" / "Nom Prénom"."""
-        return _lookup(self.contacts, text, lambda c: (c.display, f"{c.prenom} {c.nom}", f"{c.nom} {c.prenom}"))
+        return _lookup(
+            self.contacts, text, lambda c: (c.display, f"{c.prenom} {c.nom}", f"{c.nom} {c.prenom}")
+        )
 
     def sites_for(self, lot: Lot) -> list[Site]:
         return [s for siret in lot.sirets for s in self.sites.values() if s.siret == siret]
@@ -213,8 +248,12 @@ def reference_head(text: str) -> str:
     return text.replace("\u2013", "-").replace("\u2014", "-").partition(" - ")[0].strip()
 
 
-def _lookup(items: dict[str, Any], text: str, names: Callable[[Any], tuple[str, ...]],
-            normalise: Callable[[str], str] = str.strip) -> Any:
+def _lookup(
+    items: dict[str, Any],
+    text: str,
+    names: Callable[[Any], tuple[str, ...]],
+    normalise: Callable[[str], str] = str.strip,
+) -> Any:
     """Find a référentiel object as users type it: its key, a display, or one of its names."""
     for key in (text, reference_head(text)):
         if normalise(key) in items:
@@ -225,6 +264,7 @@ def _lookup(items: dict[str, Any], text: str, names: Callable[[Any], tuple[str, 
 
 
 Rows = list[list[Any]]
+
 
 def referentiel_from_tables(src: Path, tables: dict[str, tuple[str, Rows]]) -> Referentiel:
     """Check the tables' rows and build the référentiel; ``src`` names it in messages."""
@@ -242,9 +282,11 @@ def referentiel_from_tables(src: Path, tables: dict[str, tuple[str, Rows]]) -> R
             if col.name in header:
                 positions[col.attr] = header.index(col.name)
             elif col.required:
-                raise ReferentielError(f"{prefix} : colonne « {col.name} » absente (ligne {header_idx + 1}).")
+                raise ReferentielError(
+                    f"{prefix} : colonne « {col.name} » absente (ligne {header_idx + 1})."
+                )
         items: dict[str, BaseModel] = {}
-        for i, row in enumerate(rows[header_idx + 1:], start=header_idx + 2):
+        for i, row in enumerate(rows[header_idx + 1 :], start=header_idx + 2):
             if not any(_text(v) for v in row):
                 continue
             values: dict[str, Any] = {}
@@ -272,12 +314,14 @@ def referentiel_from_tables(src: Path, tables: dict[str, tuple[str, Rows]]) -> R
     _check_links(ref, src)
     return ref
 
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return clean(str(value))
+
 
 def _convert(raw: Any, col: Column, cell: str) -> Any:
     text = _text(raw)
@@ -286,7 +330,9 @@ def _convert(raw: Any, col: Column, cell: str) -> Any:
     if col.kind == "siret":
         siret = digits_code(raw, 14)
         if siret is None or not siret_is_valid(siret):
-            raise ReferentielError(f"{cell} : SIRET « {text} » invalide (14 chiffres, clé de contrôle).")
+            raise ReferentielError(
+                f"{cell} : SIRET « {text} » invalide (14 chiffres, clé de contrôle)."
+            )
         return siret
     if col.kind == "list":
         out = []
@@ -318,9 +364,12 @@ def _convert(raw: Any, col: Column, cell: str) -> Any:
     if col.kind == "nda":
         nda = digits_code(raw, 11)
         if nda is None:
-            raise ReferentielError(f"{cell} : numéro de déclaration d'activité « {text} » invalide (11 chiffres).")
+            raise ReferentielError(
+                f"{cell} : numéro de déclaration d'activité « {text} » invalide (11 chiffres)."
+            )
         return nda
     return text
+
 
 def _check_links(ref: Referentiel, src: Path) -> None:
     for lot in ref.lots.values():

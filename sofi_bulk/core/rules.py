@@ -34,7 +34,9 @@ class RuleChecker:
     def add(self, code: str, rec: Record, key: str | None, **params: Any) -> None:
         cell = rec.cells.get(key) if key else None
         col = BY_KEY[key].header if key else ""
-        self.issues.append(make_issue(code, rec.sheet, cell, row=rec.row, field=key, col=col, **params))
+        self.issues.append(
+            make_issue(code, rec.sheet, cell, row=rec.row, field=key, col=col, **params)
+        )
 
     def usable(self, rec: Record, *keys: str) -> bool:
         return all(rec.get(k) is not None and k not in rec.bad for k in keys)
@@ -63,11 +65,22 @@ class RuleChecker:
         for key in ("delivery_site", "site", "ic_site"):
             self.resolve(rec, key, lot, self.ref.find_site, "code", "site-inconnu", "site-hors-lot")
         for key in ("pmr_contact", "prf_contact", "mobility_contact"):
-            self.resolve(rec, key, lot, self.ref.find_contact, "id", "contact-inconnu", "contact-hors-lot")
+            self.resolve(
+                rec, key, lot, self.ref.find_contact, "id", "contact-inconnu", "contact-hors-lot"
+            )
 
-    def resolve(self, rec: Record, key: str, lot: Lot | None, find: Any, code: str, unknown: str,
-                outside: str) -> None:
-        """Replace what was typed by the référentiel's code; flag unknown ones and those of another lot."""
+    def resolve(
+        self,
+        rec: Record,
+        key: str,
+        lot: Lot | None,
+        find: Any,
+        code: str,
+        unknown: str,
+        outside: str,
+    ) -> None:
+        """Replace what was typed by the référentiel's code; flag unknown ones and those of
+        another lot."""
         typed = rec.get(key)
         if typed is None or key in rec.bad:
             return
@@ -81,12 +94,23 @@ class RuleChecker:
             self.add(outside, rec, key, value=found.display, lot=lot.numero)
             rec.bad.add(key)
 
-    def check_complete(self, rec: Record, key: str, table: str, obj_key: str, what: list[tuple[str, str]]) -> None:
+    def check_complete(
+        self, rec: Record, key: str, table: str, obj_key: str, what: list[tuple[str, str]]
+    ) -> None:
         """Warn once per référentiel object that lacks what the LHEO export needs."""
-        missing = [label for attr, label in what if not getattr(self._objects[table][obj_key], attr)]
+        missing = [
+            label for attr, label in what if not getattr(self._objects[table][obj_key], attr)
+        ]
         if missing and (table, obj_key) not in self._warned:
             self._warned.add((table, obj_key))
-            self.add("referentiel-incomplet", rec, key, what=", ".join(missing), table=table, ident=obj_key)
+            self.add(
+                "referentiel-incomplet",
+                rec,
+                key,
+                what=", ".join(missing),
+                table=table,
+                ident=obj_key,
+            )
 
     def check_session(self, rec: Record) -> None:
         lot = self.lot_of(rec)
@@ -108,39 +132,81 @@ class RuleChecker:
                 rec.bad.add("responsible_org")
         if lot:
             mandataire = self.ref.organismes[lot.siret_mandataire]
-            self.check_complete(rec, "responsible_org", "organismes", lot.siret_mandataire,
-                                [("numero_activite", "le numéro de déclaration d'activité"), *ADDRESS])
+            self.check_complete(
+                rec,
+                "responsible_org",
+                "organismes",
+                lot.siret_mandataire,
+                [("numero_activite", "le numéro de déclaration d'activité"), *ADDRESS],
+            )
             org = rec.get("responsible_org")
             if org is not None and "responsible_org" not in rec.bad and org != lot.siret_mandataire:
-                self.add("organisme-responsable", rec, "responsible_org", lot=lot.numero, expected=mandataire.display)
-            for key, expected in (("cr_action_id", lot.id_action_cr), ("cr_mandataire_id", lot.of_mandataire_cr)):
+                self.add(
+                    "organisme-responsable",
+                    rec,
+                    "responsible_org",
+                    lot=lot.numero,
+                    expected=mandataire.display,
+                )
+            for key, expected in (
+                ("cr_action_id", lot.id_action_cr),
+                ("cr_mandataire_id", lot.of_mandataire_cr),
+            ):
                 value = rec.get(key)
                 if value is None:
                     rec.values[key] = expected  # derived from the lot
                 elif fold(str(value)) != fold(expected):
-                    self.add("code-externe", rec, key, value=value, lot=lot.numero, expected=expected)
+                    self.add(
+                        "code-externe", rec, key, value=value, lot=lot.numero, expected=expected
+                    )
         key = CAMPAIGN.key
         if self.usable(rec, key) and "lot" not in rec.bad:
             year = self.year_of(lot)
             if rec.get(key).year != year:
-                self.add(CAMPAIGN.code, rec, key, value=fr_date(rec.get(key)), year=year,
-                         lot=lot.numero if lot else "(non choisi)")
+                self.add(
+                    CAMPAIGN.code,
+                    rec,
+                    key,
+                    value=fr_date(rec.get(key)),
+                    year=year,
+                    lot=lot.numero if lot else "(non choisi)",
+                )
                 rec.bad.add(key)  # children are not compared with a start already in error
         self.compare(rec)
         if rec.get("certifinfo_code") and rec.get("certifinfo_reference") == "non":
             self.add("certifinfo-incoherent", rec, "certifinfo_code")
-        if self.usable(rec, "places", "places_remaining") and rec.get("places_remaining") > rec.get("places"):
-            self.add("places-restantes", rec, "places_remaining", value=rec.get("places_remaining"),
-                     places=rec.get("places"))
-        if (self.usable(rec, "min_headcount", "simultaneous_capacity")
-                and rec.get("min_headcount") > rec.get("simultaneous_capacity")):
-            self.add("effectif-capacite", rec, "min_headcount", value=rec.get("min_headcount"),
-                     capacity=rec.get("simultaneous_capacity"))
+        if self.usable(rec, "places", "places_remaining") and rec.get("places_remaining") > rec.get(
+            "places"
+        ):
+            self.add(
+                "places-restantes",
+                rec,
+                "places_remaining",
+                value=rec.get("places_remaining"),
+                places=rec.get("places"),
+            )
+        if self.usable(rec, "min_headcount", "simultaneous_capacity") and rec.get(
+            "min_headcount"
+        ) > rec.get("simultaneous_capacity"):
+            self.add(
+                "effectif-capacite",
+                rec,
+                "min_headcount",
+                value=rec.get("min_headcount"),
+                capacity=rec.get("simultaneous_capacity"),
+            )
         self.check_fees(rec)
         prereq, comment = rec.get("prerequisites") or "", rec.get("prerequisites_comment") or ""
         if prereq and comment and len(prereq) + 1 + len(comment) > 3000:
             total = len(prereq) + 1 + len(comment)
-            self.add("prerequis-trop-longs", rec, "prerequisites_comment", length=total, max=3000, excess=total - 3000)
+            self.add(
+                "prerequis-trop-longs",
+                rec,
+                "prerequisites_comment",
+                length=total,
+                max=3000,
+                excess=total - 3000,
+            )
 
     def check_fees(self, rec: Record) -> None:
         if not self.usable(rec, "fee_excl_tax", "vat_rate", "fee_incl_tax"):
@@ -148,8 +214,15 @@ class RuleChecker:
         ht, rate, ttc = rec.get("fee_excl_tax"), float(rec.get("vat_rate")), rec.get("fee_incl_tax")
         expected = round(ht * (1 + rate / 100) + 1e-9, 2)
         if abs(expected - ttc) >= 0.005:
-            self.add("frais-ttc", rec, "fee_incl_tax", ttc=fr_money(ttc), ht=fr_money(ht),
-                     rate=f"{rate:g}".replace(".", ","), expected=fr_money(expected))
+            self.add(
+                "frais-ttc",
+                rec,
+                "fee_incl_tax",
+                ttc=fr_money(ttc),
+                ht=fr_money(ht),
+                rate=f"{rate:g}".replace(".", ","),
+                expected=fr_money(expected),
+            )
 
     # --- whole workbook --------------------------------------------------------------
     def run(self) -> None:
@@ -162,15 +235,24 @@ class RuleChecker:
             if ref is not None:
                 key = fold(str(ref))
                 if key in by_ref:
-                    self.add("reference-en-double", rec, "session_ref", value=ref, first=by_ref[key].row)
+                    self.add(
+                        "reference-en-double", rec, "session_ref", value=ref, first=by_ref[key].row
+                    )
                     rec.bad.add("session_ref")
                 else:
                     by_ref[key] = rec
-            fingerprint = tuple(rec.get(k) for k in ("lot", "site", "delivery_site", "start_date", "end_date"))
+            fingerprint = tuple(
+                rec.get(k) for k in ("lot", "site", "delivery_site", "start_date", "end_date")
+            )
             if all(v is not None for v in fingerprint):
                 if fingerprint in seen:
-                    self.add("session-en-double", rec, "session_ref", first=seen[fingerprint].row,
-                             severity=self.profile.rules.duplicate_session_severity)
+                    self.add(
+                        "session-en-double",
+                        rec,
+                        "session_ref",
+                        first=seen[fingerprint].row,
+                        severity=self.profile.rules.duplicate_session_severity,
+                    )
                 else:
                     seen[fingerprint] = rec
         self.check_lot_places()
@@ -188,8 +270,14 @@ class RuleChecker:
         minimum = self.profile.rules.min_info_sessions
         for key, rec in by_ref.items():
             if info_count[key] < minimum:
-                self.add("info-collective-manquante", rec, "session_ref", session=rec.get("session_ref"),
-                         min=minimum, severity=self.profile.rules.info_sessions_severity)
+                self.add(
+                    "info-collective-manquante",
+                    rec,
+                    "session_ref",
+                    session=rec.get("session_ref"),
+                    min=minimum,
+                    severity=self.profile.rules.info_sessions_severity,
+                )
 
     def parent(self, rec: Record, key: str, by_ref: dict[str, Record]) -> Record | None:
         ref = rec.get(key)
@@ -216,8 +304,14 @@ class RuleChecker:
             elif session is not None:
                 other = session.get(c.other)
                 if other is not None and c.other not in session.bad and not c.holds(value, other):
-                    self.add(c.code, rec, c.key, value=_shown(value), session=session.get("session_ref"),
-                             start=_shown(other))
+                    self.add(
+                        c.code,
+                        rec,
+                        c.key,
+                        value=_shown(value),
+                        session=session.get("session_ref"),
+                        start=_shown(other),
+                    )
 
     def check_lot_places(self) -> None:
         totals: dict[str, int] = defaultdict(int)
@@ -229,8 +323,15 @@ class RuleChecker:
         for numero, total in totals.items():
             lot = self.ref.find_lot(numero)
             if lot and lot.places is not None and total > lot.places:
-                self.add("places-lot-depassees", last[numero], "places", lot=numero, total=total,
-                         ordered=lot.places, severity=self.profile.rules.lot_places_severity)
+                self.add(
+                    "places-lot-depassees",
+                    last[numero],
+                    "places",
+                    lot=numero,
+                    total=total,
+                    ordered=lot.places,
+                    severity=self.profile.rules.lot_places_severity,
+                )
 
 
 def _shown(value: Any) -> str:
@@ -239,4 +340,3 @@ def _shown(value: Any) -> str:
 
 def check_rules(result: ValidationResult) -> None:
     RuleChecker(result).run()
-

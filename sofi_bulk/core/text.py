@@ -13,8 +13,20 @@ import unicodedata
 from functools import lru_cache
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u200b]+")
-_LOOKALIKES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'",
-                             "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00ab": '"', "\u00bb": '"'})
+_LOOKALIKES = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
 
 
 @lru_cache(maxsize=65536)

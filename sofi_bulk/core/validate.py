@@ -85,8 +85,17 @@ def map_sheet(sheet: str, rows: list[list[Any]], issues: list[Issue]) -> SheetMa
             target = index[key]
             if target in smap.columns:
                 first = column_letter(smap.columns[target] + 1)
-                issues.append(make_issue("colonne-en-double", sheet, f"{column_letter(c + 1)}{best_row + 1}",
-                                         row=best_row + 1, field=target[0], col=str(value).strip(), first=first))
+                issues.append(
+                    make_issue(
+                        "colonne-en-double",
+                        sheet,
+                        f"{column_letter(c + 1)}{best_row + 1}",
+                        row=best_row + 1,
+                        field=target[0],
+                        col=str(value).strip(),
+                        first=first,
+                    )
+                )
             else:
                 smap.columns[target] = c
         else:
@@ -116,11 +125,15 @@ class RowParser:
                 self.prefill[col] = fold(str(shown[part]))
                 self.prefill_raw[col] = shown[part]
         self.columns = sorted(smap.columns.values())
-        self.letters = {key: column_letter(col + 1) for (key, part), col in smap.columns.items() if part == 0}
+        self.letters = {
+            key: column_letter(col + 1) for (key, part), col in smap.columns.items() if part == 0
+        }
         for (key, _part), col in sorted(smap.columns.items()):
             self.letters.setdefault(key, column_letter(col + 1))
         self._memo: dict[tuple[str, type, Any], Any] = {}
-        self.checked = set(profile.fixed) | set(profile.allowed)  # parsing is pure: values repeat a lot
+        self.checked = set(profile.fixed) | set(
+            profile.allowed
+        )  # parsing is pure: values repeat a lot
         self.report_missing_columns()
 
     def report_missing_columns(self) -> None:
@@ -128,7 +141,9 @@ class RowParser:
             if (fld.key, 0) in self.smap.columns or fld.key in self.profile.fixed:
                 continue
             if self.profile.is_required(fld.key):
-                self.issues.append(make_issue("colonne-manquante", self.sheet, None, field=fld.key, col=fld.header))
+                self.issues.append(
+                    make_issue("colonne-manquante", self.sheet, None, field=fld.key, col=fld.header)
+                )
 
     def is_blank(self, row: list[Any]) -> bool:
         """True when every cell is empty or still holds the template's pre-filled value."""
@@ -229,24 +244,56 @@ class RowParser:
     def _empty(self, fld: Field, rec: Record, cell: str) -> None:
         if fld.key in self.profile.fixed:
             expected = _fixed_display(fld, self.profile)
-            self.issues.append(make_issue("valeur-imposee", self.sheet, cell, row=rec.row, field=fld.key,
-                                          col=fld.header, expected=expected, value="", shown="(vide)"))
+            self.issues.append(
+                make_issue(
+                    "valeur-imposee",
+                    self.sheet,
+                    cell,
+                    row=rec.row,
+                    field=fld.key,
+                    col=fld.header,
+                    expected=expected,
+                    value="",
+                    shown="(vide)",
+                )
+            )
             rec.values[fld.key] = self.profile.fixed[fld.key]
         elif self.profile.is_required(fld.key):
             hint = REQUIRED_HINTS.get(fld.kind, "renseignez cette cellule.")
             if fld.key in self.profile.defaults:
                 hint += " (Valeur par défaut du programme : voir la feuille Aide.)"
-            self.issues.append(make_issue("champ-obligatoire", self.sheet, cell, row=rec.row, field=fld.key,
-                                          col=fld.header, hint=hint))
+            self.issues.append(
+                make_issue(
+                    "champ-obligatoire",
+                    self.sheet,
+                    cell,
+                    row=rec.row,
+                    field=fld.key,
+                    col=fld.header,
+                    hint=hint,
+                )
+            )
 
     def _cell_error(self, err: CellError, fld: Field, rec: Record, cell: str, raw: Any) -> None:
         rec.bad.add(fld.key)
         params = dict(err.params)
         allowed = self.profile.allowed.get(fld.key)
-        if err.code == "code-inconnu" and allowed:  # offer what this programme admits, not the whole table
+        if (
+            err.code == "code-inconnu" and allowed
+        ):  # offer what this programme admits, not the whole table
             params["choices"] = admitted(fld, allowed) + "."
-        self.issues.append(make_issue(err.code, self.sheet, cell, row=rec.row, field=fld.key, value=as_text(raw),
-                                      col=fld.header, **params))
+        self.issues.append(
+            make_issue(
+                err.code,
+                self.sheet,
+                cell,
+                row=rec.row,
+                field=fld.key,
+                value=as_text(raw),
+                col=fld.header,
+                **params,
+            )
+        )
 
     def _check_profile(self, fld: Field, rec: Record, cell: str, value: Any, raw: Any) -> None:
         profile = self.profile
@@ -254,18 +301,42 @@ class RowParser:
             fixed = profile.fixed[fld.key]
             same = set(value) == set(fixed) if isinstance(fixed, list) else str(value) == str(fixed)
             if not same:
-                shown = " ; ".join(as_text(v) for v in value) if isinstance(value, list) else as_text(raw)
-                self.issues.append(make_issue("valeur-imposee", self.sheet, cell, row=rec.row, field=fld.key,
-                                              col=fld.header, expected=_fixed_display(fld, profile), value=shown))
+                shown = (
+                    " ; ".join(as_text(v) for v in value)
+                    if isinstance(value, list)
+                    else as_text(raw)
+                )
+                self.issues.append(
+                    make_issue(
+                        "valeur-imposee",
+                        self.sheet,
+                        cell,
+                        row=rec.row,
+                        field=fld.key,
+                        col=fld.header,
+                        expected=_fixed_display(fld, profile),
+                        value=shown,
+                    )
+                )
                 rec.values[fld.key] = fixed
         allowed = profile.allowed.get(fld.key)
         if allowed:
             for item in value if isinstance(value, list) else [value]:
                 if item not in allowed:
                     choices = admitted(fld, allowed)
-                    self.issues.append(make_issue("code-non-admis", self.sheet, cell, row=rec.row, field=fld.key,
-                                                  col=fld.header, value=item,
-                                                  shown=TABLES[fld.table].option(item).display, choices=choices))
+                    self.issues.append(
+                        make_issue(
+                            "code-non-admis",
+                            self.sheet,
+                            cell,
+                            row=rec.row,
+                            field=fld.key,
+                            col=fld.header,
+                            value=item,
+                            shown=TABLES[fld.table].option(item).display,
+                            choices=choices,
+                        )
+                    )
                     rec.bad.add(fld.key)
 
 
@@ -279,21 +350,30 @@ def _fixed_display(fld: Field, profile: Profile) -> str:
 
 
 # --- the entry point ----------------------------------------------------------------------
-def read_records(book: WorkbookInput, sheet: str, profile: Profile, issues: list[Issue],
-                 maps: dict[str, SheetMap]) -> list[Record]:
+def read_records(
+    book: WorkbookInput,
+    sheet: str,
+    profile: Profile,
+    issues: list[Issue],
+    maps: dict[str, SheetMap],
+) -> list[Record]:
     actual = find_sheet(book, sheet)
     if actual is None:
         if sheet == SESSIONS_SHEET:
-            raise WorkbookError(f"{book.name} : feuille « {SESSIONS_SHEET} » absente ; ce n'est pas un "
-                                "classeur de saisie sofi-bulk (générez-en un avec « sofi-bulk template »).")
+            raise WorkbookError(
+                f"{book.name} : feuille « {SESSIONS_SHEET} » absente ; ce n'est pas un "
+                "classeur de saisie sofi-bulk (générez-en un avec « sofi-bulk template »)."
+            )
         issues.append(make_issue("feuille-manquante", sheet, None))
         return []
     rows = book.sheets[actual]
     smap = map_sheet(sheet, rows, issues)
     if smap is None:
         if sheet == SESSIONS_SHEET:
-            raise WorkbookError(f"{book.name} : feuille « {actual} » sans ligne d'en-têtes reconnue "
-                                "(Réf. session, Numéro lot CR, Date début…).")
+            raise WorkbookError(
+                f"{book.name} : feuille « {actual} » sans ligne d'en-têtes reconnue "
+                "(Réf. session, Numéro lot CR, Date début…)."
+            )
         issues.append(make_issue("en-tetes-introuvables", actual, None))
         return []
     smap.sheet = actual
@@ -309,8 +389,13 @@ def read_records(book: WorkbookInput, sheet: str, profile: Profile, issues: list
     return records
 
 
-def unmerge(sheet: str, rows: list[list[Any]], merges: list[tuple[int, int, int, int]], header_row: int,
-            issues: list[Issue]) -> None:
+def unmerge(
+    sheet: str,
+    rows: list[list[Any]],
+    merges: list[tuple[int, int, int, int]],
+    header_row: int,
+    issues: list[Issue],
+) -> None:
     """Give every cell of a merged range in the data area the value of its top-left cell."""
     for r0, c0, r1, c1 in merges:
         if r0 < header_row or r0 >= len(rows):
@@ -323,22 +408,38 @@ def unmerge(sheet: str, rows: list[list[Any]], merges: list[tuple[int, int, int,
                 row[c] = value
         if value not in (None, ""):
             area = f"{column_letter(c0 + 1)}{r0 + 1}:{column_letter(c1 + 1)}{r1 + 1}"
-            issues.append(make_issue("cellules-fusionnees", sheet, f"{column_letter(c0 + 1)}{r0 + 1}",
-                                     row=r0 + 1, value=value, range=area))
+            issues.append(
+                make_issue(
+                    "cellules-fusionnees",
+                    sheet,
+                    f"{column_letter(c0 + 1)}{r0 + 1}",
+                    row=r0 + 1,
+                    value=value,
+                    range=area,
+                )
+            )
 
 
-def validate_book(book: WorkbookInput, profile: Profile, referentiel: Referentiel,
-                  notices: list[Issue] | None = None) -> ValidationResult:
+def validate_book(
+    book: WorkbookInput,
+    profile: Profile,
+    referentiel: Referentiel,
+    notices: list[Issue] | None = None,
+) -> ValidationResult:
     """Check every row of a workbook; never raises for bad cell values, only for unusable books."""
     issues: list[Issue] = list(notices or [])
     maps: dict[str, SheetMap] = {}
     sessions = read_records(book, SESSIONS_SHEET, profile, issues, maps)
     if not sessions:
-        raise WorkbookError(f"{book.name} : la feuille « {SESSIONS_SHEET} » ne contient aucune session. "
-                            "Remplissez au moins une ligne (Réf. session, lot, dates…).")
+        raise WorkbookError(
+            f"{book.name} : la feuille « {SESSIONS_SHEET} » ne contient aucune session. "
+            "Remplissez au moins une ligne (Réf. session, lot, dates…)."
+        )
     infos = read_records(book, INFOS_SHEET, profile, issues, maps)
     periodes = read_records(book, PERIODES_SHEET, profile, issues, maps)
-    result = ValidationResult(book.name, profile, referentiel, issues, sessions, infos, periodes, maps, book)
+    result = ValidationResult(
+        book.name, profile, referentiel, issues, sessions, infos, periodes, maps, book
+    )
     check_rules(result)
     result.issues.sort(key=_issue_order)
     return result

@@ -31,7 +31,9 @@ def as_text(raw: Any) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     if isinstance(raw, dt.datetime):
-        return raw.strftime("%d/%m/%Y") if raw.time() == dt.time() else raw.strftime("%d/%m/%Y %H:%M")
+        return (
+            raw.strftime("%d/%m/%Y") if raw.time() == dt.time() else raw.strftime("%d/%m/%Y %H:%M")
+        )
     if isinstance(raw, dt.date):
         return raw.strftime("%d/%m/%Y")
     if isinstance(raw, dt.time):

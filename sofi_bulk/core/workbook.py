@@ -13,7 +13,9 @@ from sofi_bulk.core.values import FormulaError, as_text
 __all__ = ["FormulaError", "Merge", "Rows", "WorkbookInput", "content_fingerprint"]
 
 Rows = list[list[Any]]
-Merge = tuple[int, int, int, int]  # first row, first column, last row, last column; 0-based, inclusive
+Merge = tuple[
+    int, int, int, int
+]  # first row, first column, last row, last column; 0-based, inclusive
 
 
 @dataclass
@@ -27,8 +29,9 @@ class WorkbookInput:
     merges: dict[str, list[Merge]] = field(default_factory=dict)
 
     @classmethod
-    def from_sheets(cls, name: str, sheets: dict[str, Rows],
-                    merges: dict[str, list[Merge]] | None = None) -> WorkbookInput:
+    def from_sheets(
+        cls, name: str, sheets: dict[str, Rows], merges: dict[str, list[Merge]] | None = None
+    ) -> WorkbookInput:
         """Split the tool's metadata sheet off the data sheets."""
         data = {k: v for k, v in sheets.items() if k != META_SHEET}
         meta: dict[str, str] = {}

@@ -49,10 +49,15 @@ class AnnotatedCopy:
         except UserError:  # lots no longer in the référentiel: offer every lot of the programme
             selected = select_lots(profile, ref, None, None)
         rows = {name: self._rows_needed(name) for name in DATA_SHEETS}
-        self.builder = TemplateBuilder(profile, ref, selected, siret=meta.get("siret") or None,
-                                       referentiel_source=meta.get("referentiel_source"),
-                                       session_rows=max(1000, rows[DATA_SHEETS[0]]),
-                                       child_rows=max(2000, rows[DATA_SHEETS[1]], rows[DATA_SHEETS[2]]))
+        self.builder = TemplateBuilder(
+            profile,
+            ref,
+            selected,
+            siret=meta.get("siret") or None,
+            referentiel_source=meta.get("referentiel_source"),
+            session_rows=max(1000, rows[DATA_SHEETS[0]]),
+            child_rows=max(2000, rows[DATA_SHEETS[1]], rows[DATA_SHEETS[2]]),
+        )
         self.out = self.builder.book
         self.outside: list[tuple[str, str, Any]] = []
 
@@ -80,7 +85,9 @@ class AnnotatedCopy:
                     put(ws.cell(row=out_row, column=target), value)
             self._keep_above_header(smap, rows)
 
-    def _extra_headers(self, ws: Any, smap: SheetMap, rows: list[list[Any]], extra: list[tuple[int, int]]) -> None:
+    def _extra_headers(
+        self, ws: Any, smap: SheetMap, rows: list[list[Any]], extra: list[tuple[int, int]]
+    ) -> None:
         """Headers of the kept columns, in italics, their cells left unlocked."""
         headers = rows[smap.header_row - 1] if smap.header_row - 1 < len(rows) else []
         for idx, target in extra:
@@ -108,7 +115,9 @@ class AnnotatedCopy:
         mapped = {smap.sheet for smap in self.result.maps.values()}
         position = len(DATA_SHEETS) + 1
         for name, rows in self.book.sheets.items():
-            if fold(name) in known and (name in mapped or fold(name) not in {fold(s) for s in DATA_SHEETS}):
+            if fold(name) in known and (
+                name in mapped or fold(name) not in {fold(s) for s in DATA_SHEETS}
+            ):
                 continue
             title = name[:31] if fold(name) not in known else f"{name[:22]} (copie)"
             ws = self.out.create_sheet(title, index=position)
@@ -119,7 +128,9 @@ class AnnotatedCopy:
                         put(ws.cell(row=r, column=c), value)
         if self.outside:
             ws = self.out.create_sheet(OUTSIDE_SHEET, index=position)
-            ws.append(["Feuille", "Cellule", "Valeur (au-dessus des en-têtes, sans place dans le modèle)"])
+            ws.append(
+                ["Feuille", "Cellule", "Valeur (au-dessus des en-têtes, sans place dans le modèle)"]
+            )
             for r, (sheet, ref, value) in enumerate(self.outside, start=2):
                 for c, item in enumerate((sheet, ref, value), start=1):
                     put(ws.cell(row=r, column=c), item)
@@ -149,7 +160,10 @@ def cell_value(value: Any) -> Any:
     return value
 
 
-def write_annotated(target: Path | BinaryIO, result: ValidationResult, *,
-                    checked_at: dt.datetime | None = None) -> None:
+def write_annotated(
+    target: Path | BinaryIO, result: ValidationResult, *, checked_at: dt.datetime | None = None
+) -> None:
     """Write the annotated copy of a checked workbook to a path (atomically) or a binary file."""
-    AnnotatedCopy(result).build(annotation_plan(result, TemplateCopy(result), checked_at=checked_at)).save(target)
+    AnnotatedCopy(result).build(
+        annotation_plan(result, TemplateCopy(result), checked_at=checked_at)
+    ).save(target)

@@ -26,7 +26,8 @@ STEPS = [
     "3. Les en-têtes en rouge sont obligatoires. Survolez un en-tête pour lire son aide.",
     "4. Dates au format jj/mm/aaaa (ex. 10/02/2025). Nombres avec une virgule décimale (ex. 17,5).",
     "5. Feuille « Infos collectives » : au moins une information collective par session "
-    "(obligatoire pour alimenter Kairos, Ouiform et les sites régionaux), rattachée par sa Réf. session.",
+    "(obligatoire pour alimenter Kairos, Ouiform et les sites régionaux), rattachée par sa Réf. "
+    "session.",
     "6. Feuille « Périodes inscription » : les périodes de candidature, de recrutement ou "
     "d'inscription de chaque session, rattachées de la même façon.",
     "7. Contrôlez le classeur : sofi-bulk validate saisie.xlsx -o saisie-annotee.xlsx. "
@@ -40,8 +41,17 @@ STEPS = [
     "par sofi-bulk revérifie toujours tout.",
 ]
 
-DICT_HEADERS = ["Feuille", "Colonne", "Niveau", "Obligatoire", "Type", "Valeurs admises / limites",
-                "Valeur imposée ou par défaut", "Aide", "LHEO 2.3"]
+DICT_HEADERS = [
+    "Feuille",
+    "Colonne",
+    "Niveau",
+    "Obligatoire",
+    "Type",
+    "Valeurs admises / limites",
+    "Valeur imposée ou par défaut",
+    "Aide",
+    "LHEO 2.3",
+]
 
 
 def _limits(fld: Field, profile: Profile, years: list[int]) -> str:
@@ -49,7 +59,11 @@ def _limits(fld: Field, profile: Profile, years: list[int]) -> str:
         allowed = profile.allowed.get(fld.key)
         options = TABLES[fld.table].restricted(allowed)
         text = " | ".join(o.display for o in options)
-        return text if len(text) < 600 else f"liste « {TABLES[fld.table].title} » ({len(options)} valeurs)"
+        return (
+            text
+            if len(text) < 600
+            else f"liste « {TABLES[fld.table].title} » ({len(options)} valeurs)"
+        )
     parts = []
     if fld.max_length:
         parts.append(f"{fld.max_length} caractères au plus")
@@ -71,8 +85,13 @@ def _value(fld: Field, profile: Profile) -> str:
     return prefix + (shown if len(shown) <= 120 else shown[:117] + "…")
 
 
-def write_help_sheet(ws: Worksheet, profile: Profile, referentiel: Referentiel, lots: list[Lot],
-                     year_of: Callable[[Lot], int]) -> None:
+def write_help_sheet(
+    ws: Worksheet,
+    profile: Profile,
+    referentiel: Referentiel,
+    lots: list[Lot],
+    year_of: Callable[[Lot], int],
+) -> None:
     years = sorted({year_of(lot) for lot in lots})
     ws["A1"] = f"Saisie SOFI en masse : {profile.label}"
     ws["A1"].font = Font(bold=True, size=16)
@@ -89,14 +108,34 @@ def write_help_sheet(ws: Worksheet, profile: Profile, referentiel: Referentiel, 
     row += 2
     ws.cell(row=row, column=1, value="Lots proposés").font = Font(bold=True, size=13)
     row += 1
-    for col, title in enumerate(["Numéro lot CR", "Intitulé", "Mandataire", "ID Action CR",
-                                 "OF Mandataire CR", "Places commandées", "Année de campagne"], start=1):
+    for col, title in enumerate(
+        [
+            "Numéro lot CR",
+            "Intitulé",
+            "Mandataire",
+            "ID Action CR",
+            "OF Mandataire CR",
+            "Places commandées",
+            "Année de campagne",
+        ],
+        start=1,
+    ):
         ws.cell(row=row, column=col, value=title).font = Font(bold=True)
     for lot in lots:
         row += 1
         mandataire = referentiel.organismes[lot.siret_mandataire]
-        for col, value in enumerate([lot.numero, lot.intitule, mandataire.nom, lot.id_action_cr,
-                                     lot.of_mandataire_cr, lot.places, year_of(lot)], start=1):
+        for col, value in enumerate(
+            [
+                lot.numero,
+                lot.intitule,
+                mandataire.nom,
+                lot.id_action_cr,
+                lot.of_mandataire_cr,
+                lot.places,
+                year_of(lot),
+            ],
+            start=1,
+        ):
             ws.cell(row=row, column=col, value=value)
     row += 2
     ws.cell(row=row, column=1, value="Dictionnaire des colonnes").font = Font(bold=True, size=13)
@@ -108,9 +147,17 @@ def write_help_sheet(ws: Worksheet, profile: Profile, referentiel: Referentiel, 
     for fld in FIELDS:
         row += 1
         _, fill = LEVEL_COLOURS[fld.level]
-        values = [fld.sheet, fld.header, LEVEL_LABELS[fld.level],
-                  "oui" if profile.is_required(fld.key) else "non", fld.kind.value,
-                  _limits(fld, profile, years), _value(fld, profile), fld.help, "" if fld.key in NOT_EXPORTED else lheo_doc(fld.key)]
+        values = [
+            fld.sheet,
+            fld.header,
+            LEVEL_LABELS[fld.level],
+            "oui" if profile.is_required(fld.key) else "non",
+            fld.kind.value,
+            _limits(fld, profile, years),
+            _value(fld, profile),
+            fld.help,
+            "" if fld.key in NOT_EXPORTED else lheo_doc(fld.key),
+        ]
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=col, value=value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -63,8 +63,9 @@ def errors_sheet(book: Workbook, plan: AnnotationPlan, index: int | None) -> Non
             target = ws.cell(row=row, column=col, value=value)
             if isinstance(value, str) and value.startswith("="):
                 target.data_type = "s"
-            target.alignment = Alignment(vertical="top", wrap_text=col == 7,
-                                         horizontal="center" if col in (3, 4) else None)
+            target.alignment = Alignment(
+                vertical="top", wrap_text=col == 7, horizontal="center" if col in (3, 4) else None
+            )
         ws.cell(row=row, column=1).fill = fill(COLOURS[str(line.severity)])
         if line.link:
             link = ws.cell(row=row, column=3)

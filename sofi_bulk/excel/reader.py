@@ -32,17 +32,21 @@ def read_workbook(source: Source, name: str | None = None) -> WorkbookInput:
             sheet = book.get_sheet_by_name(sheet_name)
             rows = sheet.to_python(skip_empty_area=False)
             scan = scans.get(sheet_name)
-            for (r, c), text in (scan.errors.items() if scan else ()):
+            for (r, c), text in scan.errors.items() if scan else ():
                 while len(rows) <= r:
                     rows.append([])
                 rows[r].extend([None] * (c + 1 - len(rows[r])))
                 rows[r][c] = FormulaError(text)  # readers return "" for #DIV/0!, #N/A…
             sheets[sheet_name] = rows
-            merges[sheet_name] = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
+            merges[sheet_name] = [
+                (a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])
+            ]
     except WorkbookError:
         raise
     except Exception as exc:  # calamine's own error classes: corrupt parts, bad XML
-        raise WorkbookError(f"{name} : classeur illisible ou endommagé : une de ses parties est "
-                            "invalide. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau "
-                            "au format .xlsx.") from exc
+        raise WorkbookError(
+            f"{name} : classeur illisible ou endommagé : une de ses parties est "
+            "invalide. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau "
+            "au format .xlsx."
+        ) from exc
     return WorkbookInput.from_sheets(name, sheets, merges)

@@ -34,7 +34,9 @@ def load_referentiel(path: str | Path | None = None) -> Referentiel:
             "sites.csv et contacts.csv, pas un seul fichier CSV."
         )
     else:
-        raise ReferentielError(f"Référentiel {src} : format non reconnu (attendu : .xlsx ou dossier de CSV).")
+        raise ReferentielError(
+            f"Référentiel {src} : format non reconnu (attendu : .xlsx ou dossier de CSV)."
+        )
     return referentiel_from_tables(src, tables)
 
 

@@ -40,14 +40,26 @@ def _fr(value: dt.date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def make_sample(n_sessions: int = 6, *, profile: Profile | None = None, referentiel: Referentiel | None = None,
-                seed: int = 7, infos_per_session: int = 1, periodes_per_session: int = 1) -> SampleBook:
+def make_sample(
+    n_sessions: int = 6,
+    *,
+    profile: Profile | None = None,
+    referentiel: Referentiel | None = None,
+    seed: int = 7,
+    infos_per_session: int = 1,
+    periodes_per_session: int = 1,
+) -> SampleBook:
     """A template filled with ``n_sessions`` valid sessions and their child rows."""
     profile = profile or load_profile()
     referentiel = referentiel or load_referentiel()
     lots = select_lots(profile, referentiel, None, None)
-    builder = TemplateBuilder(profile, referentiel, lots, session_rows=max(1000, n_sessions),
-                              child_rows=max(2000, n_sessions * max(infos_per_session, periodes_per_session)))
+    builder = TemplateBuilder(
+        profile,
+        referentiel,
+        lots,
+        session_rows=max(1000, n_sessions),
+        child_rows=max(2000, n_sessions * max(infos_per_session, periodes_per_session)),
+    )
     book = SampleBook(builder, n_sessions)
     rng = random.Random(seed)
     ref = builder.referentiel
@@ -79,7 +91,9 @@ def make_sample(n_sessions: int = 6, *, profile: Profile | None = None, referent
             "responsible_org": mandataire.display if i % 2 else int(mandataire.siret),
             "pmr_contact": contacts[0].display,
             "mobility_contact": contacts[-1].display if i % 2 else int(contacts[-1].id),
-            "liaison_email": f"sessions@{mandataire.email.split('@')[-1]}" if mandataire.email else None,
+            "liaison_email": f"sessions@{mandataire.email.split('@')[-1]}"
+            if mandataire.email
+            else None,
             "places": places,
             "places_remaining": str(places - (i % 3)),
             "min_headcount": 6,
@@ -87,30 +101,49 @@ def make_sample(n_sessions: int = 6, *, profile: Profile | None = None, referent
             "fee_excl_tax": "3 200,00",
             "vat_rate": "20 %" if i % 2 else 0.2,
             "fee_incl_tax": "3 840,00" if i % 2 else 3840,
-            "highlight": "Stages en entreprise dès la 3e semaine, accompagnement individuel chaque semaine.",
-            "action_url": f"https://www.{mandataire.email.split('@')[-1]}/prepa-avenir-sup" if mandataire.email else None,
+            "highlight": "Stages en entreprise dès la 3e semaine, accompagnement individuel chaque "
+            "semaine.",
+            "action_url": f"https://www.{mandataire.email.split('@')[-1]}/prepa-avenir-sup"
+            if mandataire.email
+            else None,
         }
         if i % 5 == 0:
             values["video_url"] = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
         for key, value in values.items():
             if value is not None:
                 book.set(SESSIONS_SHEET, key, i, value)
-        book.set(SESSIONS_SHEET, "recruitment_methods", i, "8 - entretien ou RDV individuel", part=1)
+        book.set(
+            SESSIONS_SHEET, "recruitment_methods", i, "8 - entretien ou RDV individuel", part=1
+        )
         for k in range(infos_per_session):
             day = start - dt.timedelta(days=14 + 7 * k)
             book.set(INFOS_SHEET, "ic_session", ic_row, ref_session)
             book.set(INFOS_SHEET, "ic_code", ic_row, f"IC{ic_row + 1}")
-            book.set(INFOS_SHEET, "ic_date", ic_row, _fr(day) if k % 2 == 0 else dt.datetime.combine(day, dt.time()))
+            book.set(
+                INFOS_SHEET,
+                "ic_date",
+                ic_row,
+                _fr(day) if k % 2 == 0 else dt.datetime.combine(day, dt.time()),
+            )
             morning = rng.random() < 0.5
             book.set(INFOS_SHEET, "ic_start_time", ic_row, "9h30" if morning else dt.time(14, 0))
             book.set(INFOS_SHEET, "ic_end_time", ic_row, "11h30" if morning else "16:00")
             book.set(INFOS_SHEET, "ic_site", ic_row, site.display)
-            book.set(INFOS_SHEET, "ic_comment", ic_row, "Inscription conseillée auprès de l'accueil.")
+            book.set(
+                INFOS_SHEET, "ic_comment", ic_row, "Inscription conseillée auprès de l'accueil."
+            )
             ic_row += 1
         for k in range(periodes_per_session):
             book.set(PERIODES_SHEET, "pi_session", pi_row, ref_session)
-            book.set(PERIODES_SHEET, "pi_type", pi_row, "candidature individuelle" if k == 0 else "inscription")
-            book.set(PERIODES_SHEET, "pi_start", pi_row, _fr(start - dt.timedelta(days=45 + 10 * k)))
+            book.set(
+                PERIODES_SHEET,
+                "pi_type",
+                pi_row,
+                "candidature individuelle" if k == 0 else "inscription",
+            )
+            book.set(
+                PERIODES_SHEET, "pi_start", pi_row, _fr(start - dt.timedelta(days=45 + 10 * k))
+            )
             book.set(PERIODES_SHEET, "pi_end", pi_row, _fr(start - dt.timedelta(days=1)))
             pi_row += 1
     return book

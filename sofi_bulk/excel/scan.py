@@ -41,12 +41,17 @@ def open_source(source: Source, name: str | None = None) -> tuple[str, Opened]:
         return name or path.name or str(path), path
     if isinstance(source, bytes | bytearray):
         if len(source) > MAX_FILE_BYTES:
-            raise WorkbookError(f"{name or 'classeur'} : fichier trop volumineux "
-                                f"({len(source) // 2**20} Mio, maximum {MAX_FILE_BYTES // 2**20}).")
+            raise WorkbookError(
+                f"{name or 'classeur'} : fichier trop volumineux "
+                f"({len(source) // 2**20} Mio, maximum {MAX_FILE_BYTES // 2**20})."
+            )
         return name or "classeur.xlsx", io.BytesIO(bytes(source))
     data = source.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise WorkbookError(f"{name or 'classeur'} : fichier trop volumineux (maximum {MAX_FILE_BYTES // 2**20} Mio).")
+        raise WorkbookError(
+            f"{name or 'classeur'} : fichier trop volumineux (maximum {MAX_FILE_BYTES // 2**20} "
+            "Mio)."
+        )
     return name or getattr(source, "name", None) or "classeur.xlsx", io.BytesIO(data)
 
 
@@ -69,7 +74,10 @@ def check_container(opened: Opened, name: str) -> None:
     if size == 0:
         raise WorkbookError(f"{name} : le fichier est vide.")
     if size > MAX_FILE_BYTES:
-        raise WorkbookError(f"{name} : fichier trop volumineux ({size // 2**20} Mio, maximum {MAX_FILE_BYTES // 2**20}).")
+        raise WorkbookError(
+            f"{name} : fichier trop volumineux ({size // 2**20} Mio, maximum "
+            f"{MAX_FILE_BYTES // 2**20})."
+        )
     head = _head(opened)
     if head.startswith(b"%PDF"):
         raise WorkbookError(f"{name} : c'est un document PDF, pas un classeur .xlsx.")
@@ -80,7 +88,9 @@ def check_container(opened: Opened, name: str) -> None:
             "enregistrez-le au format « Classeur Excel (.xlsx) », puis recommencez."
         )
     if not head.startswith(b"PK"):
-        kind = "un fichier texte (CSV ?)" if _looks_like_text(head) else "un fichier d'un autre type"
+        kind = (
+            "un fichier texte (CSV ?)" if _looks_like_text(head) else "un fichier d'un autre type"
+        )
         raise WorkbookError(
             f"{name} : ce n'est pas un classeur .xlsx mais {kind}. "
             "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le au format .xlsx."
@@ -95,24 +105,35 @@ def check_container(opened: Opened, name: str) -> None:
                     "Fichier > Enregistrer sous > « Excel 2007-365 (.xlsx) », puis recommencez."
                 )
             if len(infos) > MAX_ENTRIES:
-                raise WorkbookError(f"{name} : archive anormale ({len(infos)} éléments) ; fichier refusé.")
+                raise WorkbookError(
+                    f"{name} : archive anormale ({len(infos)} éléments) ; fichier refusé."
+                )
             total = sum(i.file_size for i in infos)
             if total > MAX_UNCOMPRESSED_BYTES:
                 raise WorkbookError(
-                    f"{name} : contenu décompressé démesuré ({total // 2**20} Mio) ; fichier refusé."
+                    f"{name} : contenu décompressé démesuré ({total // 2**20} Mio) ; fichier "
+                    "refusé."
                 )
             for info in infos:
-                if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(
+                    info.compress_size, 1
+                ):
                     raise WorkbookError(
                         f"{name} : taux de compression suspect ({info.filename}) ; fichier refusé."
                     )
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise WorkbookError(f"{name} : archive zip qui n'est pas un classeur Excel (.xlsx).")
+                raise WorkbookError(
+                    f"{name} : archive zip qui n'est pas un classeur Excel (.xlsx)."
+                )
             if any(n.startswith("xl/workbook.bin") for n in names):
-                raise WorkbookError(f"{name} : classeur binaire (.xlsb) ; enregistrez-le au format .xlsx.")
+                raise WorkbookError(
+                    f"{name} : classeur binaire (.xlsb) ; enregistrez-le au format .xlsx."
+                )
     except zipfile.BadZipFile as exc:
-        raise WorkbookError(f"{name} : fichier .xlsx endommagé ou incomplet (copie interrompue ?). "
-                            "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau.") from exc
+        raise WorkbookError(
+            f"{name} : fichier .xlsx endommagé ou incomplet (copie interrompue ?). "
+            "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
+        ) from exc
     except OSError as exc:
         raise WorkbookError(f"{name} : lecture impossible (droits d'accès ou disque).") from exc
 
@@ -123,7 +144,9 @@ def _head(opened: Opened) -> bytes:
             with opened.open("rb") as fh:
                 return fh.read(512)
         except OSError as exc:
-            raise WorkbookError(f"{opened.name} : lecture impossible (droits d'accès ou disque).") from exc
+            raise WorkbookError(
+                f"{opened.name} : lecture impossible (droits d'accès ou disque)."
+            ) from exc
     return opened.getvalue()[:512]
 
 
@@ -144,11 +167,16 @@ KEEP = 4096  # bytes kept between chunks so that no element is cut in two
 
 # a reference beyond row 49 999 or column ALL: a literal anchor, so the regex engine runs
 # at C speed and Python only looks at the rare hits
-_FAR = re.compile(rb'r="(?:[A-Z]{0,3}(?:[5-9][0-9]{4}|[1-9][0-9]{5,})|(?:AM[A-Z]|A[N-Z][A-Z]|[B-Z][A-Z]{2})[0-9]+)"')
+_FAR = re.compile(
+    rb'r="(?:[A-Z]{0,3}(?:[5-9][0-9]{4}|[1-9][0-9]{5,})|(?:AM[A-Z]|A[N-Z][A-Z]|[B-Z][A-Z]{2})[0-9]+)"'
+)
 _FILLED_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*[^/]>")
 _ERROR_CELL = re.compile(rb't="e"')
 _REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
-_ERROR_VALUE = re.compile(rb"\s*(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>.*?</(?:\w+:)?f>)?\s*<(?:\w+:)?v>([^<]*)<", re.S)
+_ERROR_VALUE = re.compile(
+    rb"\s*(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>.*?</(?:\w+:)?f>)?\s*<(?:\w+:)?v>([^<]*)<",
+    re.S,
+)
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
 _ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/?>")
@@ -157,7 +185,9 @@ _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/?>")
 @dataclass
 class SheetScan:
     name: str
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col), 0-based -> "#DIV/0!"
+    errors: dict[tuple[int, int], str] = field(
+        default_factory=dict
+    )  # (row, col), 0-based -> "#DIV/0!"
 
 
 def _attrs(tag: bytes) -> dict[str, str]:
@@ -172,7 +202,11 @@ def _attrs(tag: bytes) -> dict[str, str]:
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> worksheet part path, from workbook.xml and its relationships."""
     workbook = archive.read("xl/workbook.xml")
-    rels = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in archive.namelist() else b""
+    rels = (
+        archive.read("xl/_rels/workbook.xml.rels")
+        if "xl/_rels/workbook.xml.rels" in archive.namelist()
+        else b""
+    )
     targets = {}
     for tag in _REL.findall(rels):
         attrs = _attrs(tag)
@@ -217,31 +251,37 @@ def _scan_part(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: 
             for far in _FAR.finditer(buffer, 0, limit):
                 tag_start = buffer.rfind(b"<", 0, far.start())
                 tag_end = buffer.find(b">", far.end())
-                tag = buffer[tag_start:tag_end + 1]
+                tag = buffer[tag_start : tag_end + 1]
                 name = tag[1:].split(b" ", 1)[0].split(b":")[-1]
                 if tag.endswith(b"/>") or name not in (b"c", b"row"):
                     continue  # formatting only, or another element
                 if name == b"row":  # a far row counts only when a filled cell is inside
                     close = buffer.find(b"</", tag_end)
-                    if not _FILLED_CELL.search(buffer, tag_end, close if close > 0 else tag_end + KEEP):
+                    if not _FILLED_CELL.search(
+                        buffer, tag_end, close if close > 0 else tag_end + KEEP
+                    ):
                         continue
                 where = far.group(0)[3:-1].decode()
                 where = f"ligne {where}" if where.isdigit() else where
                 raise WorkbookError(
-                    f"{file_name} : feuille « {scan.name} » : une cellule est remplie très loin du tableau "
-                    f"({where}). Effacez ce qui se trouve au-delà de la ligne {MAX_ROWS - 1:_} ou de la colonne "
+                    f"{file_name} : feuille « {scan.name} » : une cellule est remplie très loin du "
+                    "tableau "
+                    f"({where}). Effacez ce qui se trouve au-delà de la ligne {MAX_ROWS - 1:_} ou "
+                    "de la colonne "
                     f"{column_letter(MAX_COLUMNS)}, puis recommencez.".replace("_", " ")
                 )
             for hit in _ERROR_CELL.finditer(buffer, 0, limit):
                 tag_start = buffer.rfind(b"<", 0, hit.start())
                 tag_end = buffer.find(b">", hit.end())
-                tag = buffer[tag_start:tag_end + 1]
+                tag = buffer[tag_start : tag_end + 1]
                 ref = _REF.search(tag)
                 if not ref or tag[1:].split(b" ", 1)[0].split(b":")[-1] != b"c":
                     continue
                 col, row = column_index(ref.group(1).decode()), int(ref.group(2))
                 value = _ERROR_VALUE.match(buffer, tag_end + 1)
-                scan.errors[(row - 1, col - 1)] = value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
+                scan.errors[(row - 1, col - 1)] = (
+                    value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
+                )
             if not data:
                 break
             tail = buffer[limit:]

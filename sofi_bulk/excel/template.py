@@ -96,7 +96,11 @@ class TemplateBuilder:
         self.lots = lots
         self.siret = siret
         self.referentiel_source = referentiel_source or Path(referentiel.source).name
-        self.rows = {DATA_SHEETS[0]: session_rows, DATA_SHEETS[1]: child_rows, DATA_SHEETS[2]: child_rows}
+        self.rows = {
+            DATA_SHEETS[0]: session_rows,
+            DATA_SHEETS[1]: child_rows,
+            DATA_SHEETS[2]: child_rows,
+        }
         self.book = Workbook()
         self._list_column = 0
         self._build()
@@ -108,7 +112,10 @@ class TemplateBuilder:
     def save(self, target: Path | BinaryIO) -> None:
         """Write to a path (atomically) or a binary file object, stamping the values'
         fingerprint so that an untouched output can later be told from the user's work."""
-        sheets = {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in self.book.worksheets}
+        sheets = {
+            ws.title: [list(row) for row in ws.iter_rows(values_only=True)]
+            for ws in self.book.worksheets
+        }
         self._fingerprint_cell.value = content_fingerprint(sheets)
         if isinstance(target, Path):
             write_atomic(target, lambda tmp: self.book.save(tmp))
@@ -162,8 +169,12 @@ class TemplateBuilder:
             if fld.kind is Kind.CODE:
                 self._add_list(list_name(fld.key), field_options(fld, self.profile))
         for i, lot in enumerate(self.lots, start=1):
-            self._add_list(f"{DEPENDENT_PREFIX['site']}{i}", [s.display for s in ref.sites_for(lot)])
-            self._add_list(f"{DEPENDENT_PREFIX['contact']}{i}", [c.display for c in ref.contacts_for(lot)])
+            self._add_list(
+                f"{DEPENDENT_PREFIX['site']}{i}", [s.display for s in ref.sites_for(lot)]
+            )
+            self._add_list(
+                f"{DEPENDENT_PREFIX['contact']}{i}", [c.display for c in ref.contacts_for(lot)]
+            )
             mandataire = ref.organismes[lot.siret_mandataire]
             self._add_list(f"{DEPENDENT_PREFIX['organisme']}{i}", [mandataire.display])
             self._add_list(f"{DEPENDENT_PREFIX['cr_action_id']}{i}", [lot.id_action_cr])
@@ -173,7 +184,11 @@ class TemplateBuilder:
         ref_col = column_of(sessions, "session_ref").letter
         start_col = column_of(sessions, "start_date").letter
         lot_col = column_of(sessions, "lot").letter
-        for name, letter in ((SESSION_REF_LIST, ref_col), (SESSION_START_LIST, start_col), (SESSION_LOT_LIST, lot_col)):
+        for name, letter in (
+            (SESSION_REF_LIST, ref_col),
+            (SESSION_START_LIST, start_col),
+            (SESSION_LOT_LIST, lot_col),
+        ):
             target = f"{quote_sheetname(sessions)}!${letter}${FIRST_DATA_ROW}:${letter}${last}"
             self.book.defined_names[name] = DefinedName(name, attr_text=target)
 
@@ -208,8 +223,10 @@ class TemplateBuilder:
         status.font = Font(bold=True)
         status.fill = STATUS_FILL
         status.alignment = Alignment(wrap_text=True, vertical="center")
-        status.comment = _note("Rempli par « sofi-bulk validate » : résultat du contrôle de la ligne. "
-                               "Ne rien saisir ici.")
+        status.comment = _note(
+            "Rempli par « sofi-bulk validate » : résultat du contrôle de la ligne. "
+            "Ne rien saisir ici."
+        )
         ws.column_dimensions["A"].width = 16
         groups: list[tuple[Any, int, int]] = []
         for col in cols[1:]:
@@ -226,13 +243,18 @@ class TemplateBuilder:
             for index in range(first, last + 1):
                 ws.cell(row=BAND_ROW, column=index).fill = PatternFill("solid", fgColor=band_fill)
             if last > first:
-                ws.merge_cells(start_row=BAND_ROW, start_column=first, end_row=BAND_ROW, end_column=last)
+                ws.merge_cells(
+                    start_row=BAND_ROW, start_column=first, end_row=BAND_ROW, end_column=last
+                )
         for col in cols[1:]:
             fld = col.field
             _, header_fill = LEVEL_COLOURS[fld.level]
             cell = ws.cell(row=HEADER_ROW, column=col.index, value=col.header)
             required = self.profile.is_required(fld.key) and col.part == 0
-            cell.font = Font(bold=True, color="C00000" if required and fld.key not in self.profile.fixed else "000000")
+            cell.font = Font(
+                bold=True,
+                color="C00000" if required and fld.key not in self.profile.fixed else "000000",
+            )
             cell.fill = PatternFill("solid", fgColor=header_fill)
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             cell.border = Border(bottom=THIN)
@@ -285,7 +307,8 @@ class TemplateBuilder:
         if rule is None:
             return
         rule.sqref = f"{col.letter}{FIRST_DATA_ROW}:{col.letter}{last}"
-        rule.allow_blank = True  # an empty cell is not invalid ("Ignorer si vide"); required is checked by validate
+        # an empty cell is not invalid ("Ignorer si vide"); a required value is checked by validate
+        rule.allow_blank = True
         rule.showInputMessage = True
         rule.showErrorMessage = True
         rule.promptTitle = col.header[:32]
@@ -303,38 +326,65 @@ class TemplateBuilder:
         if fld.kind is Kind.LOT:
             return _list(LOT_LIST, "Choisissez un lot de la liste.")
         if fld.kind is Kind.SESSION_REF:
-            return _list(SESSION_REF_LIST, "Choisissez une Réf. session saisie dans la feuille Sessions.")
+            return _list(
+                SESSION_REF_LIST, "Choisissez une Réf. session saisie dans la feuille Sessions."
+            )
         if fld.kind is Kind.SITE and not fld.lot_dependent:  # a child row: the lot of its session
             session = f"${column_of(sheet, 'ic_session').letter}{row}"
             lot = f"INDEX({SESSION_LOT_LIST},MATCH({session},{SESSION_REF_LIST},0))"
-            return _list(f'INDIRECT("{DEPENDENT_PREFIX["site"]}"&MATCH({lot},{LOT_LIST},0))',
-                         "Choisissez un site de la liste ; elle dépend du lot de la session : "
-                         "choisissez d'abord la Réf. session.")
+            return _list(
+                f'INDIRECT("{DEPENDENT_PREFIX["site"]}"&MATCH({lot},{LOT_LIST},0))',
+                "Choisissez un site de la liste ; elle dépend du lot de la session : "
+                "choisissez d'abord la Réf. session.",
+            )
         if fld.lot_dependent:
             prefix = DEPENDENT_PREFIX[dependent.get(fld.kind, fld.key)]
             formula = f'INDIRECT("{prefix}"&MATCH({lot_cell},{LOT_LIST},0))'
-            return _list(formula, "Choisissez une valeur de la liste ; elle dépend du lot : "
-                         "choisissez d'abord le « Numéro lot CR ».")
+            return _list(
+                formula,
+                "Choisissez une valeur de la liste ; elle dépend du lot : "
+                "choisissez d'abord le « Numéro lot CR ».",
+            )
         if fld.kind is Kind.DATE:
             return self._date_rule(sheet, fld, here, row)
         if fld.kind is Kind.INT:
             low, high = int(fld.min_value or 0), int(fld.max_value or 99999)
-            return DataValidation(type="whole", operator="between", formula1=str(low), formula2=str(high),
-                                  error=f"Nombre entier entre {low} et {high} attendu.")
+            return DataValidation(
+                type="whole",
+                operator="between",
+                formula1=str(low),
+                formula2=str(high),
+                error=f"Nombre entier entre {low} et {high} attendu.",
+            )
         if fld.kind is Kind.DECIMAL:
             low, high = fld.min_value or 0, fld.max_value or 9999999
-            return DataValidation(type="decimal", operator="between", formula1=_num(low), formula2=_num(high),
-                                  error=f"Nombre entre {fr_number(low)} et {fr_number(high)} attendu (virgule décimale).")
+            return DataValidation(
+                type="decimal",
+                operator="between",
+                formula1=_num(low),
+                formula2=_num(high),
+                error=f"Nombre entre {fr_number(low)} et {fr_number(high)} attendu (virgule "
+                "décimale).",
+            )
         if fld.kind is Kind.EMAIL:
-            return DataValidation(type="custom", formula1=f'AND(ISNUMBER(FIND("@",{here})),LEN({here})<={fld.max_length})',
-                                  error="Adresse e-mail attendue (ex. prenom.nom@organisme.fr).")
+            return DataValidation(
+                type="custom",
+                formula1=f'AND(ISNUMBER(FIND("@",{here})),LEN({here})<={fld.max_length})',
+                error="Adresse e-mail attendue (ex. prenom.nom@organisme.fr).",
+            )
         if fld.kind is Kind.URL:
-            return DataValidation(type="custom",
-                                  formula1=f'AND(OR(LEFT({here},7)="http://",LEFT({here},8)="https://"),LEN({here})<={fld.max_length})',
-                                  error="Adresse web attendue, commençant par https:// (400 caractères au plus).")
+            return DataValidation(
+                type="custom",
+                formula1=f'AND(OR(LEFT({here},7)="http://",LEFT({here},8)="https://"),LEN({here})<={fld.max_length})',
+                error="Adresse web attendue, commençant par https:// (400 caractères au plus).",
+            )
         if fld.max_length and fld.kind in (Kind.TEXT, Kind.LONGTEXT, Kind.FAS):
-            return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(fld.max_length),
-                                  error=f"Texte trop long : {fld.max_length} caractères au plus.")
+            return DataValidation(
+                type="textLength",
+                operator="lessThanOrEqual",
+                formula1=str(fld.max_length),
+                error=f"Texte trop long : {fld.max_length} caractères au plus.",
+            )
         return None
 
     def _date_rule(self, sheet: str, fld: Field, here: str, row: int) -> DataValidation:
@@ -344,29 +394,42 @@ class TemplateBuilder:
             years = sorted({self.year_of(lot) for lot in self.lots})
             if len(years) == 1:
                 y = years[0]
-                return DataValidation(type="date", operator="between", formula1=f"DATE({y},1,1)",
-                                      formula2=f"DATE({y},12,31)",
-                                      error=f"Date attendue (jj/mm/aaaa) en {y} : la session doit débuter "
-                                            "pendant l'année de campagne.")
+                return DataValidation(
+                    type="date",
+                    operator="between",
+                    formula1=f"DATE({y},1,1)",
+                    formula2=f"DATE({y},12,31)",
+                    error=f"Date attendue (jj/mm/aaaa) en {y} : la session doit débuter "
+                    "pendant l'année de campagne.",
+                )
             lot_cell = f"${column_of(sessions, 'lot').letter}{row}"
             match = f"MATCH({lot_cell},{LOT_LIST},0)"
-            return DataValidation(type="custom",
-                                  formula1=f"AND(ISNUMBER({here}),OR(ISERROR({match}),YEAR({here})=INDEX({LOT_YEAR_LIST},{match})))",
-                                  error="Date attendue (jj/mm/aaaa) dans l'année de campagne du lot.")
+            return DataValidation(
+                type="custom",
+                formula1=f"AND(ISNUMBER({here}),OR(ISERROR({match}),YEAR({here})=INDEX({LOT_YEAR_LIST},{match})))",
+                error="Date attendue (jj/mm/aaaa) dans l'année de campagne du lot.",
+            )
         rule = next((c for c in comparisons_of(fld.key) if c.sheet_error), None)
         if rule is None:
-            return DataValidation(type="date", operator="greaterThan", formula1="0",
-                                  error="Date attendue (jj/mm/aaaa).")
+            return DataValidation(
+                type="date",
+                operator="greaterThan",
+                formula1="0",
+                error="Date attendue (jj/mm/aaaa).",
+            )
         operator = "greaterThanOrEqual" if rule.op == ">=" else "lessThanOrEqual"
         if rule.scope == "row":
             other = f"${column_of(sheet, rule.other).letter}{row}"
-            return DataValidation(type="date", operator=operator, formula1=other, error=rule.sheet_error)
+            return DataValidation(
+                type="date", operator=operator, formula1=other, error=rule.sheet_error
+            )
         # a child row: compared with a field of the session it belongs to
         ref_key = next(f.key for f in FIELDS if f.sheet == sheet and f.kind is Kind.SESSION_REF)
         ref_cell = f"${column_of(sheet, ref_key).letter}{row}"
         match = f"MATCH({ref_cell},{SESSION_REF_LIST},0)"
         other = f"INDEX({SESSION_FIELD_LISTS[rule.other]},{match})"
-        formula = f"AND(ISNUMBER({here}),OR(ISERROR({match}),NOT(ISNUMBER({other})),{here}{rule.op}{other}))"
+        compared = f"{here}{rule.op}{other}"
+        formula = f"AND(ISNUMBER({here}),OR(ISERROR({match}),NOT(ISNUMBER({other})),{compared}))"
         return DataValidation(type="custom", formula1=formula, error=rule.sheet_error)
 
     # help and metadata ------------------------------------------------------------------
@@ -397,7 +460,7 @@ class TemplateBuilder:
         blob = self.referentiel.to_json()
         chunk = 30000
         for i in range(0, len(blob), chunk):
-            ws.append(["referentiel_json", blob[i:i + chunk]])
+            ws.append(["referentiel_json", blob[i : i + chunk]])
         ws.protection.sheet = True
 
 
@@ -422,11 +485,18 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def build_template(profile: Profile, referentiel: Referentiel, *, lots: list[str] | None = None,
-                   siret: str | None = None) -> TemplateBuilder:
+def build_template(
+    profile: Profile,
+    referentiel: Referentiel,
+    *,
+    lots: list[str] | None = None,
+    siret: str | None = None,
+) -> TemplateBuilder:
     """The template of the chosen lots (all the programme's by default), in memory."""
     selected = select_lots(profile, referentiel, lots, siret)
-    return TemplateBuilder(profile, referentiel, selected, siret=digits_code(siret, 14) if siret else None)
+    return TemplateBuilder(
+        profile, referentiel, selected, siret=digits_code(siret, 14) if siret else None
+    )
 
 
 def write_template(

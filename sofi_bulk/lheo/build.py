@@ -91,10 +91,17 @@ def _format(extra: Extra, value: Any) -> Any:
     return value
 
 
-def _values(formation: dict[str, Any], action: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
+def _values(
+    formation: dict[str, Any], action: dict[str, Any], session: dict[str, Any]
+) -> dict[str, Any]:
     """Every field of a session's row by key: its own, its dispositif's, referents', action's."""
-    return {**formation, **action, **session, **(session.get("dispositif") or {}),
-            **(session.get("referents") or {})}
+    return {
+        **formation,
+        **action,
+        **session,
+        **(session.get("dispositif") or {}),
+        **(session.get("referents") or {}),
+    }
 
 
 def shorten(text: str, limit: int = PUBLIC_VISE_MAX) -> str:
@@ -116,7 +123,9 @@ def _address_lines(text: str) -> list[str]:
     lines: list[str] = []
     for part in str(text).splitlines():
         if part.strip():
-            lines.extend(textwrap.wrap(part.strip(), 50, break_long_words=False, break_on_hyphens=False))
+            lines.extend(
+                textwrap.wrap(part.strip(), 50, break_long_words=False, break_on_hyphens=False)
+            )
     return lines
 
 
@@ -142,8 +151,14 @@ class Builder:
                 self.raison_sociale.setdefault(org["siret"], org["raison_sociale"])
 
     # -- primitives --
-    def el(self, parent: etree._Element, name: str, text: Any = None, origin: Origin | None = None,
-           **attrs: Any) -> etree._Element:
+    def el(
+        self,
+        parent: etree._Element,
+        name: str,
+        text: Any = None,
+        origin: Origin | None = None,
+        **attrs: Any,
+    ) -> etree._Element:
         node = etree.SubElement(parent, f"{{{NS}}}{name}")
         for attr, value in attrs.items():
             if not _blank(value):
@@ -154,8 +169,14 @@ class Builder:
             self.origins[node] = origin
         return node
 
-    def leaf(self, parent: etree._Element, name: str, value: Any, origin: Origin | None = None,
-             **attrs: Any) -> etree._Element | None:
+    def leaf(
+        self,
+        parent: etree._Element,
+        name: str,
+        value: Any,
+        origin: Origin | None = None,
+        **attrs: Any,
+    ) -> etree._Element | None:
         """An element with text, omitted when the value is empty."""
         if _blank(value):
             return None
@@ -166,14 +187,18 @@ class Builder:
         bad = _BAD_XML_CHARS.search(text)
         if bad is None:
             return text
-        message = (f"caractère invisible interdit en XML (U+{ord(bad.group()):04X}) : supprimez-le "
-                   "(retapez le texte ou collez-le sans mise en forme).")
+        message = (
+            f"caractère invisible interdit en XML (U+{ord(bad.group()):04X}) : supprimez-le "
+            "(retapez le texte ou collez-le sans mise en forme)."
+        )
         self.problems.append(self.loc.describe(origin, message) if origin else message)
         return _BAD_XML_CHARS.sub("", text)
 
-    def extras(self, parent: etree._Element, info: str, items: list[tuple[str, Any, Origin]],
-               **attrs: Any) -> etree._Element | None:
-        """``<extras info=…>`` with one ``<extra info=…>`` per non-empty value; None if all empty."""
+    def extras(
+        self, parent: etree._Element, info: str, items: list[tuple[str, Any, Origin]], **attrs: Any
+    ) -> etree._Element | None:
+        """``<extras info=…>`` with one ``<extra info=…>`` per non-empty value; None when all
+        are empty."""
         items = [(k, v, o) for k, v, o in items if not _blank(v)]
         if not items:
             return None
@@ -182,11 +207,19 @@ class Builder:
             self.el(box, "extra", value, origin, info=key)
         return box
 
-    def block(self, parent: etree._Element, name: str, values: dict[str, Any],
-              origin: Callable[[str], Origin], **attrs: Any) -> etree._Element | None:
+    def block(
+        self,
+        parent: etree._Element,
+        name: str,
+        values: dict[str, Any],
+        origin: Callable[[str], Origin],
+        **attrs: Any,
+    ) -> etree._Element | None:
         """The ``<extras>`` block ``name`` of the mapping, filled from ``values`` by field key."""
-        items = [(extra.info, _format(extra, values.get(extra.key)), origin(extra.key))
-                 for extra in EXTRAS[name].extras]
+        items = [
+            (extra.info, _format(extra, values.get(extra.key)), origin(extra.key))
+            for extra in EXTRAS[name].extras
+        ]
         return self.extras(parent, name, items, **attrs)
 
     def problem(self, origin: Origin, message: str) -> None:
@@ -202,11 +235,21 @@ class Builder:
             org = session.get("responsible_org") or {}
             groups.setdefault((f, a, org.get("siret"), session.get("pathway_type")), []).append(i)
         for (f, a, _, _), members in groups.items():
-            self.formation(offres, self.data["formations"][f], self.data["formations"][f]["actions"][a], members)
+            self.formation(
+                offres,
+                self.data["formations"][f],
+                self.data["formations"][f]["actions"][a],
+                members,
+            )
         return root
 
-    def formation(self, parent: etree._Element, formation: dict[str, Any], action: dict[str, Any],
-                  members: list[int]) -> None:
+    def formation(
+        self,
+        parent: etree._Element,
+        formation: dict[str, Any],
+        action: dict[str, Any],
+        members: list[int],
+    ) -> None:
         first = members[0]
         first_session = self.loc.session(first)
 
@@ -226,24 +269,48 @@ class Builder:
         self.el(node, "intitule-formation", formation.get("title"), o("title"))
         self.el(node, "objectif-formation", action.get("objectives"), o("objectives"))
         self.el(node, "resultats-attendus", action.get("expected_results"), o("expected_results"))
-        self.el(node, "contenu-formation", action.get("programme_complement"), o("programme_complement"))
-        self.el(node, "certifiante", _code("certifinfo_reference", formation.get("certifinfo_reference")),
-                o("certifinfo_reference"))
+        self.el(
+            node, "contenu-formation", action.get("programme_complement"), o("programme_complement")
+        )
+        self.el(
+            node,
+            "certifiante",
+            _code("certifinfo_reference", formation.get("certifinfo_reference")),
+            o("certifinfo_reference"),
+        )
         org = first_session.get("responsible_org") or {}
         contact = self.el(node, "contact-formation")
         self.el(contact, "type-contact", ACCUEIL_CONTACT_TYPE)
         self.coordonnees_contact(contact, org, o("responsible_org"))
-        self.el(node, "parcours-de-formation", _code("pathway_type", first_session.get("pathway_type")),
-                o("pathway_type"))
-        self.el(node, "code-niveau-entree", _code("entry_level", action.get("entry_level")), o("entry_level"))
+        self.el(
+            node,
+            "parcours-de-formation",
+            _code("pathway_type", first_session.get("pathway_type")),
+            o("pathway_type"),
+        )
+        self.el(
+            node,
+            "code-niveau-entree",
+            _code("entry_level", action.get("entry_level")),
+            o("entry_level"),
+        )
         if not _blank(formation.get("general_objective")):
-            self.el(node, "objectif-general-formation", _code("general_objective", formation["general_objective"]),
-                    o("general_objective"))
+            self.el(
+                node,
+                "objectif-general-formation",
+                _code("general_objective", formation["general_objective"]),
+                o("general_objective"),
+            )
         if not _blank(formation.get("certifinfo_code")):
             cert = self.el(node, "certification")
             self.el(cert, "code-CERTIFINFO", formation["certifinfo_code"], o("certifinfo_code"))
         if self.profile.lheo.emit_exit_level and not _blank(formation.get("exit_level")):
-            self.el(node, "code-niveau-sortie", _code("exit_level", formation["exit_level"]), o("exit_level"))
+            self.el(
+                node,
+                "code-niveau-sortie",
+                _code("exit_level", formation["exit_level"]),
+                o("exit_level"),
+            )
         for i in members:
             self.action(node, formation, action, i)
         self.responsible(node, org, o("responsible_org"))
@@ -252,14 +319,21 @@ class Builder:
         node = self.el(parent, "organisme-formation-responsable")
         nda = org.get("numero_activite")
         if _blank(nda):
-            self.problem(with_(origin, attr="numero_activite"),
-                         "numéro de déclaration d'activité (NDA) absent ; LHEO l'exige (11 caractères).")
+            self.problem(
+                with_(origin, attr="numero_activite"),
+                "numéro de déclaration d'activité (NDA) absent ; LHEO l'exige (11 caractères).",
+            )
         else:
             self.el(node, "numero-activite", nda, with_(origin, attr="numero_activite"))
         siret = self.el(node, "SIRET-organisme-formation")
         self.el(siret, "SIRET", org.get("siret", ""), with_(origin, attr="siret"))
         self.el(node, "nom-organisme", org.get("nom", ""), with_(origin, attr="nom"))
-        self.el(node, "raison-sociale", org.get("raison_sociale", ""), with_(origin, attr="raison_sociale"))
+        self.el(
+            node,
+            "raison-sociale",
+            org.get("raison_sociale", ""),
+            with_(origin, attr="raison_sociale"),
+        )
         box = self.el(node, "coordonnees-organisme")
         coordonnees = self.el(box, "coordonnees")
         self.address(coordonnees, org, origin, required=False)
@@ -267,7 +341,9 @@ class Builder:
         contact = self.el(node, "contact-organisme")
         self.phone_email(self.el(contact, "coordonnees"), org, origin)
 
-    def coordonnees_contact(self, parent: etree._Element, obj: dict[str, Any], origin: Origin) -> None:
+    def coordonnees_contact(
+        self, parent: etree._Element, obj: dict[str, Any], origin: Origin
+    ) -> None:
         coordonnees = self.el(parent, "coordonnees")
         self.phone_email(coordonnees, obj, origin)
 
@@ -278,20 +354,43 @@ class Builder:
             self.el(box, "numtel", phone, with_(origin, attr="telephone"))
         self.leaf(coordonnees, "courriel", obj.get("email"), with_(origin, attr="email"))
 
-    def address(self, parent: etree._Element, obj: dict[str, Any], origin: Origin, *, required: bool,
-                denomination: str | None = None, numero: str | None = None) -> None:
+    def address(
+        self,
+        parent: etree._Element,
+        obj: dict[str, Any],
+        origin: Origin,
+        *,
+        required: bool,
+        denomination: str | None = None,
+        numero: str | None = None,
+    ) -> None:
         """An LHEO adresse from a référentiel object; a missing part is a référentiel problem."""
-        parts = {"adresse": obj.get("adresse"), "code_postal": obj.get("code_postal"), "ville": obj.get("ville")}
+        parts = {
+            "adresse": obj.get("adresse"),
+            "code_postal": obj.get("code_postal"),
+            "ville": obj.get("ville"),
+        }
         missing = [k for k, v in parts.items() if _blank(v)]
         if len(missing) == 3 and not required:
             return
         if missing:
             names = ", ".join(f"« {REF_COLUMN[self._table(origin)].get(k, k)} »" for k in missing)
-            need = "LHEO exige une adresse complète ici" if required else "une adresse partielle n'est pas admise par LHEO"
-            self.problem(with_(origin, attr=missing[0]), f"adresse incomplète ({names} vide) ; {need}.")
+            need = (
+                "LHEO exige une adresse complète ici"
+                if required
+                else "une adresse partielle n'est pas admise par LHEO"
+            )
+            self.problem(
+                with_(origin, attr=missing[0]), f"adresse incomplète ({names} vide) ; {need}."
+            )
             return
         node = self.el(parent, "adresse", numero=numero)
-        self.leaf(node, "denomination", denomination, with_(origin, attr="libelle" if "libelle" in obj else "nom"))
+        self.leaf(
+            node,
+            "denomination",
+            denomination,
+            with_(origin, attr="libelle" if "libelle" in obj else "nom"),
+        )
         for line in _address_lines(parts["adresse"]) or [""]:
             self.el(node, "ligne", line, with_(origin, attr="adresse"))
         self.el(node, "codepostal", parts["code_postal"], with_(origin, attr="code_postal"))
@@ -301,7 +400,9 @@ class Builder:
         return REF_TABLE_OF_KIND[BY_KEY[origin.key].kind]
 
     # -- action (one per SOFI session) --
-    def action(self, parent: etree._Element, formation: dict[str, Any], action: dict[str, Any], i: int) -> None:
+    def action(
+        self, parent: etree._Element, formation: dict[str, Any], action: dict[str, Any], i: int
+    ) -> None:
         session = self.loc.session(i)
         dispositif = session.get("dispositif") or {}
 
@@ -312,23 +413,56 @@ class Builder:
         node = self.el(parent, "action", numero=fas[1] if fas else None)
         self.el(node, "rythme-formation", self.rhythm(session), o("rhythm"))
         for k, code in enumerate(dispositif.get("publics") or []):
-            self.el(node, "code-public-vise", code, o("publics", item=k), ref=self.profile.lheo.formacode_ref)
+            self.el(
+                node,
+                "code-public-vise",
+                code,
+                o("publics", item=k),
+                ref=self.profile.lheo.formacode_ref,
+            )
         public = action.get("target_public")
         if not _blank(public):
             self.el(node, "info-public-vise", shorten(public), o("target_public"))
         lheo = self.profile.lheo
-        self.el(node, "niveau-entree-obligatoire", lheo.niveau_entree_obligatoire,
-                Origin(i, setting="lheo.niveau_entree_obligatoire"))
-        self.el(node, "modalites-alternance", self.alternance(session, i),
-                Origin(i, setting="lheo.modalites_alternance"))
-        self.el(node, "modalites-enseignement", _code("delivery_mode", session.get("delivery_mode")),
-                o("delivery_mode"))
-        conditions = "\n".join(t for t in (action.get("prerequisites"), action.get("prerequisites_comment"))
-                               if not _blank(t))
-        self.el(node, "conditions-specifiques", conditions,
-                o("prerequisites_comment" if not _blank(action.get("prerequisites_comment")) else "prerequisites"))
-        self.el(node, "prise-en-charge-frais-possible", _code("fees_covered", dispositif.get("fees_covered")),
-                o("fees_covered"))
+        self.el(
+            node,
+            "niveau-entree-obligatoire",
+            lheo.niveau_entree_obligatoire,
+            Origin(i, setting="lheo.niveau_entree_obligatoire"),
+        )
+        self.el(
+            node,
+            "modalites-alternance",
+            self.alternance(session, i),
+            Origin(i, setting="lheo.modalites_alternance"),
+        )
+        self.el(
+            node,
+            "modalites-enseignement",
+            _code("delivery_mode", session.get("delivery_mode")),
+            o("delivery_mode"),
+        )
+        conditions = "\n".join(
+            t
+            for t in (action.get("prerequisites"), action.get("prerequisites_comment"))
+            if not _blank(t)
+        )
+        self.el(
+            node,
+            "conditions-specifiques",
+            conditions,
+            o(
+                "prerequisites_comment"
+                if not _blank(action.get("prerequisites_comment"))
+                else "prerequisites"
+            ),
+        )
+        self.el(
+            node,
+            "prise-en-charge-frais-possible",
+            _code("fees_covered", dispositif.get("fees_covered")),
+            o("fees_covered"),
+        )
         site = session.get("site") or {}
         lieu = self.el(node, "lieu-de-formation", numero=site.get("code"))
         if site.get("siret"):
@@ -336,18 +470,36 @@ class Builder:
             self.el(box, "SIRET", site["siret"], o("site", attr="siret"))
         coordonnees = self.el(lieu, "coordonnees")
         self.address(coordonnees, site, o("site"), required=True, denomination=site.get("libelle"))
-        self.el(node, "modalites-entrees-sorties", _code("entry_exit_mode", session.get("entry_exit_mode")),
-                o("entry_exit_mode"))
+        self.el(
+            node,
+            "modalites-entrees-sorties",
+            _code("entry_exit_mode", session.get("entry_exit_mode")),
+            o("entry_exit_mode"),
+        )
         if not _blank(action.get("action_url")):
             url = self.el(node, "url-action")
             self.el(url, "urlweb", action["action_url"], o("action_url"))
         self.session(node, session, i)
-        self.leaf(node, "modalites-pedagogiques", session.get("teaching_methods"), o("teaching_methods"))
-        self.leaf(node, "code-modalite-pedagogique", session.get("training_periods"), o("training_periods"),
-                  ref=lheo.formacode_ref)
+        self.leaf(
+            node, "modalites-pedagogiques", session.get("teaching_methods"), o("teaching_methods")
+        )
+        self.leaf(
+            node,
+            "code-modalite-pedagogique",
+            session.get("training_periods"),
+            o("training_periods"),
+            ref=lheo.formacode_ref,
+        )
         self.equipment(node, action, i)
-        self.leaf(node, "frais-restants", _maybe(dispositif.get("extra_fees"), _money), o("extra_fees"))
-        self.leaf(node, "prix-total-TTC", _maybe(dispositif.get("fee_incl_tax"), _money), o("fee_incl_tax"))
+        self.leaf(
+            node, "frais-restants", _maybe(dispositif.get("extra_fees"), _money), o("extra_fees")
+        )
+        self.leaf(
+            node,
+            "prix-total-TTC",
+            _maybe(dispositif.get("fee_incl_tax"), _money),
+            o("fee_incl_tax"),
+        )
         self.leaf(node, "duree-indicative", session.get("duration_comment"), o("duration_comment"))
         centre, company = session.get("centre_hours"), session.get("company_hours")
         self.leaf(node, "nombre-heures-centre", _maybe(centre, _number), o("centre_hours"))
@@ -355,8 +507,15 @@ class Builder:
         hours = [h for h in (centre, company) if isinstance(h, int | float)]
         if hours:
             self.el(node, "nombre-heures-total", _number(sum(hours)), o("centre_hours"))
-        if lheo.conventionnement is not None:  # the programme's funding implies it (profile setting)
-            self.el(node, "conventionnement", lheo.conventionnement, Origin(i, setting="lheo.conventionnement"))
+        if (
+            lheo.conventionnement is not None
+        ):  # the programme's funding implies it (profile setting)
+            self.el(
+                node,
+                "conventionnement",
+                lheo.conventionnement,
+                Origin(i, setting="lheo.conventionnement"),
+            )
         self.trainer(node, action, i)
         self.funder(node, dispositif, i)
         values = _values(formation, action, session)
@@ -369,17 +528,26 @@ class Builder:
         text = text[:1].upper() + text[1:]
         weekly = session.get("weekly_hours")
         if weekly is not None:
-            text = f"{text}, {_french_number(weekly)} h par semaine" if text else f"{_french_number(weekly)} h par semaine"
+            text = (
+                f"{text}, {_french_number(weekly)} h par semaine"
+                if text
+                else f"{_french_number(weekly)} h par semaine"
+            )
         return text
 
     def alternance(self, session: dict[str, Any], i: int) -> str:
         template = self.profile.lheo.modalites_alternance
         try:
-            return template.format(centre_hours=_number(session.get("centre_hours", "")),
-                                   company_hours=_number(session.get("company_hours", "")))
+            return template.format(
+                centre_hours=_number(session.get("centre_hours", "")),
+                company_hours=_number(session.get("company_hours", "")),
+            )
         except (KeyError, IndexError, ValueError) as exc:
-            self.problem(Origin(i, setting="lheo.modalites_alternance"),
-                         f"modèle de texte invalide ({exc}) ; seuls {{centre_hours}} et {{company_hours}} sont admis.")
+            self.problem(
+                Origin(i, setting="lheo.modalites_alternance"),
+                f"modèle de texte invalide ({exc}) ; seuls {{centre_hours}} et {{company_hours}} "
+                "sont admis.",
+            )
             return template
 
     def equipment(self, parent: etree._Element, action: dict[str, Any], i: int) -> None:
@@ -388,11 +556,19 @@ class Builder:
             return
         node = self.el(parent, "equipement")
         kind = action.get("equipment_type")
-        self.el(node, "type-equipement", _code("equipment_type", kind) if not _blank(kind) else "0",
-                Origin(i, "equipment_type"))
+        self.el(
+            node,
+            "type-equipement",
+            _code("equipment_type", kind) if not _blank(kind) else "0",
+            Origin(i, "equipment_type"),
+        )
         cost = action.get("equipment_cost")
-        self.leaf(node, "cout-indicatif-equipement", _maybe(cost, _number), Origin(i, "equipment_cost"))
-        self.leaf(node, "commentaire", action.get("equipment_comment"), Origin(i, "equipment_comment"))
+        self.leaf(
+            node, "cout-indicatif-equipement", _maybe(cost, _number), Origin(i, "equipment_cost")
+        )
+        self.leaf(
+            node, "commentaire", action.get("equipment_comment"), Origin(i, "equipment_comment")
+        )
 
     def trainer(self, parent: etree._Element, action: dict[str, Any], i: int) -> None:
         site = action.get("delivery_site")
@@ -403,15 +579,24 @@ class Builder:
         box = self.el(node, "SIRET-formateur")
         self.el(box, "SIRET", site.get("siret", ""), with_(origin, attr="siret"))
         known = self.raison_sociale.get(site.get("siret", ""))
-        self.el(node, "raison-sociale-formateur", known or site.get("libelle", ""),
-                origin if known else with_(origin, attr="libelle"))
+        self.el(
+            node,
+            "raison-sociale-formateur",
+            known or site.get("libelle", ""),
+            origin if known else with_(origin, attr="libelle"),
+        )
 
     def funder(self, parent: etree._Element, dispositif: dict[str, Any], i: int) -> None:
         def o(key: str) -> Origin:
             return Origin(i, key)
 
         node = self.el(parent, "organisme-financeur")
-        self.el(node, "code-financeur", self.profile.lheo.code_financeur, Origin(i, setting="lheo.code_financeur"))
+        self.el(
+            node,
+            "code-financeur",
+            self.profile.lheo.code_financeur,
+            Origin(i, setting="lheo.code_financeur"),
+        )
         places = dispositif.get("places")
         self.leaf(node, "nb-places-financees", _maybe(places, _number), o("places"))
         self.block(node, "specificites", dispositif, o)
@@ -433,8 +618,14 @@ class Builder:
         periods = session.get("periodes_inscription") or []
         if periods:
             box = self.el(self.el(node, "periode-inscription"), "periode")
-            starts = [(p.get("pi_start"), k) for k, p in enumerate(periods) if not _blank(p.get("pi_start"))]
-            ends = [(p.get("pi_end"), k) for k, p in enumerate(periods) if not _blank(p.get("pi_end"))]
+            starts = [
+                (p.get("pi_start"), k)
+                for k, p in enumerate(periods)
+                if not _blank(p.get("pi_start"))
+            ]
+            ends = [
+                (p.get("pi_end"), k) for k, p in enumerate(periods) if not _blank(p.get("pi_end"))
+            ]
             start, k_start = min(starts) if starts else ("", 0)
             self.el(box, "debut", _lheo_date(start), o("pi_start", child=k_start))
             if len(ends) == len(periods):
@@ -443,8 +634,12 @@ class Builder:
             else:  # an open period: the envelope has no known end
                 k_open = next(k for k, p in enumerate(periods) if _blank(p.get("pi_end")))
                 self.el(box, "fin", UNKNOWN_END, o("pi_end", child=k_open))
-        self.leaf(node, "etat-recrutement", _maybe(session.get("recruitment_status"),
-                                                   lambda v: _code("recruitment_status", v)), o("recruitment_status"))
+        self.leaf(
+            node,
+            "etat-recrutement",
+            _maybe(session.get("recruitment_status"), lambda v: _code("recruitment_status", v)),
+            o("recruitment_status"),
+        )
         infos = session.get("informations_collectives") or []
         for k, info in enumerate(infos):
             self.info_collective(node, info, i, k)
@@ -458,14 +653,21 @@ class Builder:
         for key, (role, setting) in REFERENT_ROLES.items():
             contact = referents.get(key)
             if contact:
-                self.contact(node, contact, role, getattr(self.profile.lheo, setting), o(key), setting)
+                self.contact(
+                    node, contact, role, getattr(self.profile.lheo, setting), o(key), setting
+                )
         box = self.block(node, "sofi-session", _values({}, {}, session), o)
         if periods:
             if box is None:
                 box = self.el(node, "extras", info="sofi-session")
             for k, period in enumerate(periods):
-                self.block(box, "periode-inscription", period, lambda key, k=k: o(key, child=k),
-                           numero=period.get("pi_code"))
+                self.block(
+                    box,
+                    "periode-inscription",
+                    period,
+                    lambda key, k=k: o(key, child=k),
+                    numero=period.get("pi_code"),
+                )
 
     def info_collective(self, parent: etree._Element, info: dict[str, Any], i: int, k: int) -> None:
         def o(key: str, **kw: Any) -> Origin:
@@ -475,8 +677,14 @@ class Builder:
         self.el(node, "modalite-recrutement", INFO_COLLECTIVE, o("ic_session"))
         site = info.get("ic_site") or {}
         if site:
-            self.address(node, site, o("ic_site"), required=True, denomination=site.get("libelle"),
-                         numero=site.get("code"))
+            self.address(
+                node,
+                site,
+                o("ic_site"),
+                required=True,
+                denomination=site.get("libelle"),
+                numero=site.get("code"),
+            )
         date = _lheo_date(info.get("ic_date", ""))
         periode = self.el(node, "periode")
         self.el(periode, "debut", date, o("ic_date"))
@@ -485,10 +693,19 @@ class Builder:
         self.leaf(node, "heure-fin", info.get("ic_end_time"), o("ic_end_time"))
         self.leaf(node, "commentaire", info.get("ic_comment"), o("ic_comment"))
 
-    def contact(self, parent: etree._Element, contact: dict[str, Any], role: str, contact_type: str,
-                origin: Origin, setting: str) -> None:
+    def contact(
+        self,
+        parent: etree._Element,
+        contact: dict[str, Any],
+        role: str,
+        contact_type: str,
+        origin: Origin,
+        setting: str,
+    ) -> None:
         node = self.el(parent, "contact-session", numero=contact.get("id"))
-        self.el(node, "type-contact", contact_type, Origin(origin.session, setting=f"lheo.{setting}"))
+        self.el(
+            node, "type-contact", contact_type, Origin(origin.session, setting=f"lheo.{setting}")
+        )
         coordonnees = self.el(node, "coordonnees")
         self.leaf(coordonnees, "nom", contact.get("nom"), with_(origin, attr="nom"))
         self.leaf(coordonnees, "prenom", contact.get("prenom"), with_(origin, attr="prenom"))

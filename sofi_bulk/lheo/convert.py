@@ -38,8 +38,9 @@ class LheoError(UserError):
         super().__init__(f"{intro} : {plural(n, 'problème')}, rien n'a été écrit.\n{lines}")
 
 
-def submission_to_lheo(data: dict[str, Any], profile: Profile,
-                       sources: list[SessionSource] | None = None) -> bytes:
+def submission_to_lheo(
+    data: dict[str, Any], profile: Profile, sources: list[SessionSource] | None = None
+) -> bytes:
     """The LHEO 2.3 document of a submission, pre-checked and validated by the official XSD.
 
     ``sources`` (from ``build_submission``) lets every refusal name its workbook cell; without
@@ -48,8 +49,13 @@ def submission_to_lheo(data: dict[str, Any], profile: Profile,
     """
     programme = (data.get("header") or {}).get("programme")
     if programme and programme != profile.id:
-        raise LheoError([f"header.programme : la soumission est du programme « {programme} », pas « {profile.id} » ; "
-                         "relancez avec le bon programme."])
+        raise LheoError(
+            [
+                f"header.programme : la soumission est du programme « {programme} », pas « "
+                f"{profile.id} » ; "
+                "relancez avec le bon programme."
+            ]
+        )
     loc = Locator(data, sources, profile)
     builder = Builder(data, profile, loc)
     root = builder.document()

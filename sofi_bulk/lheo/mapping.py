@@ -48,47 +48,71 @@ _RECRUTEMENT = f"action/session/recrutement[modalite-recrutement='{INFO_COLLECTI
 _CONTACT = "action/session/contact-session[extras[@info='sofi']/extra[@info='role']='{}']"
 
 EXTRAS: dict[str, ExtrasBlock] = {
-    "sofi-action": ExtrasBlock(_ACTION.format("sofi-action"), (
-        Extra("complement-intitule", "title_complement"),
-        Extra("le-plus-formation", "highlight"),
-        Extra("url-video", "video_url"),
-        Extra("url-pdf", "pdf_url"),
-        Extra("public-vise", "target_public", note="texte entier"),
-    ), "action"),
-    "frais-pedagogiques": ExtrasBlock(_ACTION.format("frais-pedagogiques"), (
-        Extra("frais-ht", "fee_excl_tax", "money"),
-        Extra("taux-tva", "vat_rate"),
-        Extra("frais-ttc", "fee_incl_tax", "money"),
-        Extra("frais-certification-inclus", "certification_fees", "code"),
-    ), "action"),
-    "specificites": ExtrasBlock(_FUNDER.format("specificites"), (
-        Extra("programme-financeur", "dispositif"),
-        Extra("ref-action-marche-financeur", "cr_action_id"),
-    ), "organisme-financeur"),
-    "sofi-dispositif": ExtrasBlock(_FUNDER.format("sofi-dispositif"), (
-        Extra("libelle-dispositif", "dispositif"),
-        Extra("numero-lot-cr", "lot"),
-        Extra("id-action-cr", "cr_action_id"),
-        Extra("of-mandataire-cr", "cr_mandataire_id"),
-    ), "organisme-financeur"),
-    "sofi-session": ExtrasBlock(_SESSION, (
-        Extra("reference", "session_ref"),
-        Extra("code-fas", "fas_code"),
-        Extra("esp", "entry_exit_mode"),
-        Extra("duree-hebdo", "weekly_hours", "number"),
-        Extra("cycle-alternance", "alternance_cycle"),
-        Extra("unite-entreprise", "company_unit", "number"),
-        Extra("mail-de-liaison", "liaison_email"),
-        Extra("nb-places-restantes", "places_remaining", "number"),
-        Extra("effectif-minimal", "min_headcount", "number"),
-        Extra("capacite-simultanee", "simultaneous_capacity", "number"),
-    ), "session"),
+    "sofi-action": ExtrasBlock(
+        _ACTION.format("sofi-action"),
+        (
+            Extra("complement-intitule", "title_complement"),
+            Extra("le-plus-formation", "highlight"),
+            Extra("url-video", "video_url"),
+            Extra("url-pdf", "pdf_url"),
+            Extra("public-vise", "target_public", note="texte entier"),
+        ),
+        "action",
+    ),
+    "frais-pedagogiques": ExtrasBlock(
+        _ACTION.format("frais-pedagogiques"),
+        (
+            Extra("frais-ht", "fee_excl_tax", "money"),
+            Extra("taux-tva", "vat_rate"),
+            Extra("frais-ttc", "fee_incl_tax", "money"),
+            Extra("frais-certification-inclus", "certification_fees", "code"),
+        ),
+        "action",
+    ),
+    "specificites": ExtrasBlock(
+        _FUNDER.format("specificites"),
+        (
+            Extra("programme-financeur", "dispositif"),
+            Extra("ref-action-marche-financeur", "cr_action_id"),
+        ),
+        "organisme-financeur",
+    ),
+    "sofi-dispositif": ExtrasBlock(
+        _FUNDER.format("sofi-dispositif"),
+        (
+            Extra("libelle-dispositif", "dispositif"),
+            Extra("numero-lot-cr", "lot"),
+            Extra("id-action-cr", "cr_action_id"),
+            Extra("of-mandataire-cr", "cr_mandataire_id"),
+        ),
+        "organisme-financeur",
+    ),
+    "sofi-session": ExtrasBlock(
+        _SESSION,
+        (
+            Extra("reference", "session_ref"),
+            Extra("code-fas", "fas_code"),
+            Extra("esp", "entry_exit_mode"),
+            Extra("duree-hebdo", "weekly_hours", "number"),
+            Extra("cycle-alternance", "alternance_cycle"),
+            Extra("unite-entreprise", "company_unit", "number"),
+            Extra("mail-de-liaison", "liaison_email"),
+            Extra("nb-places-restantes", "places_remaining", "number"),
+            Extra("effectif-minimal", "min_headcount", "number"),
+            Extra("capacite-simultanee", "simultaneous_capacity", "number"),
+        ),
+        "session",
+    ),
     # one block per période d'inscription, inside the sofi-session block, numbered by its code
-    "periode-inscription": ExtrasBlock(f"{_SESSION}/extras[@info='periode-inscription']", (
-        Extra("type", "pi_type"),
-        Extra("debut", "pi_start", "date"),
-        Extra("fin", "pi_end", "date"),
-    ), "dans `sofi-session`, une par période, `@numero` = code SOFI"),
+    "periode-inscription": ExtrasBlock(
+        f"{_SESSION}/extras[@info='periode-inscription']",
+        (
+            Extra("type", "pi_type"),
+            Extra("debut", "pi_start", "date"),
+            Extra("fin", "pi_end", "date"),
+        ),
+        "dans `sofi-session`, une par période, `@numero` = code SOFI",
+    ),
 }
 # the SOFI role of a référent, kept in its contact-session
 CONTACT_ROLE_BLOCK = ("sofi", "contact-session", "role")
@@ -151,10 +175,10 @@ ELEMENTS: dict[str, tuple[str, ...]] = {
 
 NOT_EXPORTED: dict[str, str] = {
     "ic_session": "Rattachement de la ligne à sa session : ce n'est pas une donnée de l'offre. "
-                  "L'information collective est émise à l'intérieur de la session dont elle porte "
-                  "la référence (élément recrutement).",
+    "L'information collective est émise à l'intérieur de la session dont elle porte "
+    "la référence (élément recrutement).",
     "pi_session": "Rattachement de la ligne à sa session : ce n'est pas une donnée de l'offre. "
-                  "La période est émise à l'intérieur de la session dont elle porte la référence.",
+    "La période est émise à l'intérieur de la session dont elle porte la référence.",
 }
 
 # field key -> SOFI role kept in contact-session extras, and the profile setting of its type
@@ -170,7 +194,7 @@ _DOCS: dict[str, str] = {
     "main_formacode": "formation/domaine-formation/code-FORMACODE[1]",
     "prerequisites_comment": "action/conditions-specifiques (à la suite des pré-requis)",
     "target_public": "action/info-public-vise (250 car.) + "
-                     "action/extras[@info='sofi-action']/extra[@info='public-vise']",
+    "action/extras[@info='sofi-action']/extra[@info='public-vise']",
     "site": "action/lieu-de-formation",
     "centre_hours": "action/nombre-heures-centre",
     "company_hours": "action/nombre-heures-entreprise",
@@ -178,9 +202,10 @@ _DOCS: dict[str, str] = {
     "responsible_org": "formation/organisme-formation-responsable",
     "pmr_contact": "action/session/contact-session (type-contact du profil, rôle referent-pmr)",
     "prf_contact": "action/session/contact-session (type-contact du profil, rôle referent-prf)",
-    "mobility_contact": "action/session/contact-session (type-contact du profil, rôle referent-mobilite)",
-    "dispositif": "action/organisme-financeur/extras[@info='specificites']/extra[@info='programme-financeur']",
-    "cr_action_id": "action/organisme-financeur/extras[@info='sofi-dispositif']/extra[@info='id-action-cr']",
+    "mobility_contact": "action/session/contact-session (type-contact du profil, rôle "
+    "referent-mobilite)",
+    "dispositif": _FUNDER.format("specificites") + "/extra[@info='programme-financeur']",
+    "cr_action_id": _FUNDER.format("sofi-dispositif") + "/extra[@info='id-action-cr']",
     "ic_code": "action/session/recrutement/@numero",
     "ic_date": "action/session/recrutement/periode/debut (= fin)",
     "ic_start_time": "action/session/recrutement/heure-debut",
@@ -191,13 +216,16 @@ _DOCS: dict[str, str] = {
     "pi_end": "action/session/periode-inscription/periode/fin",
 }
 _NOT_EXPORTED_DOCS: dict[str, str] = {
-    "ic_session": "rattache la ligne à sa session (l'information collective est émise dans cette session)",
+    "ic_session": "rattache la ligne à sa session (l'information collective est émise dans cette "
+    "session)",
     "pi_session": "rattache la ligne à sa session (la période est émise dans cette session)",
 }
 
 
 def extras_of(key: str) -> list[tuple[ExtrasBlock, Extra]]:
-    return [(block, extra) for block in EXTRAS.values() for extra in block.extras if extra.key == key]
+    return [
+        (block, extra) for block in EXTRAS.values() for extra in block.extras if extra.key == key
+    ]
 
 
 def paths(key: str) -> tuple[str, ...]:

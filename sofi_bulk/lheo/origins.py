@@ -16,7 +16,9 @@ from sofi_bulk.core.referentiel import TABLES as REF_TABLES
 from sofi_bulk.submission.build import SessionSource
 
 REF_TABLE_OF_KIND = {Kind.SITE: "sites", Kind.CONTACT: "contacts", Kind.ORGANISME: "organismes"}
-REF_COLUMN = {table: {col.attr: col.name for col in cols} for table, (_, cols) in REF_TABLES.items()}
+REF_COLUMN = {
+    table: {col.attr: col.name for col in cols} for table, (_, cols) in REF_TABLES.items()
+}
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,9 @@ class Origin:
 class Locator:
     """Turns an Origin into « Sessions!AC5 (Date début) » or a JSON path, and fetches values."""
 
-    def __init__(self, data: dict[str, Any], sources: list[SessionSource] | None, profile: Profile) -> None:
+    def __init__(
+        self, data: dict[str, Any], sources: list[SessionSource] | None, profile: Profile
+    ) -> None:
         self.data = data
         self.sources = sources
         self.profile = profile
@@ -84,7 +88,9 @@ class Locator:
             sheet, row, cells = src.sheet, src.row, src.cells
         quoted = sheet if re.fullmatch(r"\w+", sheet) else f"'{sheet}'"
         cell = cells.get(o.key)
-        return f"{quoted}!{cell} ({fld.header})" if cell else f"{quoted}, ligne {row} ({fld.header})"
+        return (
+            f"{quoted}!{cell} ({fld.header})" if cell else f"{quoted}, ligne {row} ({fld.header})"
+        )
 
     def session(self, i: int) -> dict[str, Any]:
         f, a, s = self.index[i]
@@ -118,18 +124,25 @@ class Locator:
         if ref is None:
             return f"{where} : {message}"
         table, obj = ref
-        ident = obj.get("siret") if table == "organismes" else obj.get("code") if table == "sites" else obj.get("id")
+        ident = (
+            obj.get("siret")
+            if table == "organismes"
+            else obj.get("code")
+            if table == "sites"
+            else obj.get("id")
+        )
         name = str(obj.get("nom") or obj.get("libelle") or "")
         name = name if len(name) <= 60 else name[:60] + "…"
         column = REF_COLUMN[table].get(o.attr, o.attr)
-        return (f"{where} : valeur venue du référentiel (table « {table} », {_REF_NOUN[table]} {ident}"
-                f"{' – ' + name if name else ''}, colonne « {column} ») : {message} Corrigez-la dans le "
-                "référentiel, puis relancez avec --referentiel ou régénérez le modèle de saisie.")
+        return (
+            f"{where} : valeur venue du référentiel (table « {table} », {_REF_NOUN[table]} {ident}"
+            f"{' – ' + name if name else ''}, colonne « {column} ») : {message} Corrigez-la dans "
+            "le "
+            "référentiel, puis relancez avec --referentiel ou régénérez le modèle de saisie."
+        )
 
 
 _REF_NOUN = {"organismes": "organisme", "sites": "site", "contacts": "contact"}
-
-
 
 
 def with_(origin: Origin, **changes: Any) -> Origin:

@@ -67,13 +67,24 @@ def xsd_model() -> _XsdModel:
                     facets["min_length" if kind == "minLength" else "max_length"] = int(value)
                 elif kind == "pattern":
                     facets["pattern"] = value
-            simple[name] = _Simple(restriction.get("base"), facets.get("min_length"), facets.get("max_length"),
-                                   tuple(facets["enumeration"]), facets.get("pattern"))
+            simple[name] = _Simple(
+                restriction.get("base"),
+                facets.get("min_length"),
+                facets.get("max_length"),
+                tuple(facets["enumeration"]),
+                facets.get("pattern"),
+            )
         elif sub in complex_types and (seq := complex_types[sub].find(f"{XS}sequence")) is not None:
             sequence[name] = tuple(
-                (child.get("ref").split(":")[-1], int(child.get("minOccurs", "1")),
-                 float("inf") if child.get("maxOccurs") == "unbounded" else int(child.get("maxOccurs", "1")))
-                for child in seq)
+                (
+                    child.get("ref").split(":")[-1],
+                    int(child.get("minOccurs", "1")),
+                    float("inf")
+                    if child.get("maxOccurs") == "unbounded"
+                    else int(child.get("maxOccurs", "1")),
+                )
+                for child in seq
+            )
     return _XsdModel(simple, sequence)
 
 
@@ -100,7 +111,9 @@ def sort_children(root: etree._Element, model: _XsdModel) -> None:
         if order and len(node) > 1:
             ranks = [order.get(_local(child), len(order)) for child in node]
             if ranks != sorted(ranks):
-                node[:] = [child for _, child in sorted(zip(ranks, node, strict=True), key=lambda p: p[0])]
+                node[:] = [
+                    child for _, child in sorted(zip(ranks, node, strict=True), key=lambda p: p[0])
+                ]
 
 
 def _excerpt(text: str) -> str:
@@ -116,27 +129,45 @@ def _check_simple(name: str, text: str, rule: _Simple) -> str | None:
         return None
     if rule.pattern:  # the XSD's only patterns are its dates (debut, fin, date)
         if not re.fullmatch(rule.pattern, value):
-            return (f"{_excerpt(value)} n'est pas une date (élément LHEO « {name} ») ; saisissez une date "
-                    "jj/mm/aaaa dans le classeur, AAAA-MM-JJ dans une soumission JSON.")
+            return (
+                f"{_excerpt(value)} n'est pas une date (élément LHEO « {name} ») ; saisissez une "
+                "date "
+                "jj/mm/aaaa dans le classeur, AAAA-MM-JJ dans une soumission JSON."
+            )
         if value not in ("00000000", UNKNOWN_END) and "00" not in (value[4:6], value[6:]):
             try:
                 dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
             except ValueError:
-                return f"{_excerpt(value)} : cette date n'existe pas dans le calendrier (élément LHEO « {name} »)."
+                return (
+                    f"{_excerpt(value)} : cette date n'existe pas dans le calendrier "
+                    f"(élément LHEO « {name} »)."
+                )
         return None
     if rule.enumeration and value not in rule.enumeration:
-        return (f"code {_excerpt(value)} refusé par LHEO pour l'élément « {name} » "
-                f"(codes admis : {', '.join(rule.enumeration)}).")
+        return (
+            f"code {_excerpt(value)} refusé par LHEO pour l'élément « {name} » "
+            f"(codes admis : {', '.join(rule.enumeration)})."
+        )
     n = len(value)
     if rule.min_length is not None and rule.min_length == rule.max_length and n != rule.min_length:
-        return (f"{_excerpt(value)} compte {n} caractère{'s' if n > 1 else ''} ; LHEO (élément « {name} ») "
-                f"en exige exactement {rule.min_length}.")
+        return (
+            f"{_excerpt(value)} compte {n} caractère{'s' if n > 1 else ''} ; LHEO (élément « "
+            f"{name} ») "
+            f"en exige exactement {rule.min_length}."
+        )
     if rule.max_length is not None and n > rule.max_length:
-        return (f"texte de {n} caractères : LHEO (élément « {name} ») en admet {rule.max_length} au plus ; "
-                f"raccourcissez-le de {n - rule.max_length} caractère{'s' if n - rule.max_length > 1 else ''}.")
+        return (
+            f"texte de {n} caractères : LHEO (élément « {name} ») en admet {rule.max_length} au "
+            "plus ; "
+            f"raccourcissez-le de {n - rule.max_length} "
+            f"caractère{'s' if n - rule.max_length > 1 else ''}."
+        )
     if rule.min_length is not None and n < rule.min_length:
-        return (f"valeur vide ou trop courte ({n} caractère{'s' if n > 1 else ''}) : LHEO (élément « {name} ») "
-                f"en exige au moins {rule.min_length}.")
+        return (
+            f"valeur vide ou trop courte ({n} caractère{'s' if n > 1 else ''}) : LHEO (élément « "
+            f"{name} ») "
+            f"en exige au moins {rule.min_length}."
+        )
     return None
 
 
@@ -148,7 +179,9 @@ def _origin_of(node: etree._Element, origins: dict[etree._Element, Origin]) -> O
     return None
 
 
-def precheck(root: etree._Element, origins: dict[etree._Element, Origin], loc: Locator) -> list[str]:
+def precheck(
+    root: etree._Element, origins: dict[etree._Element, Origin], loc: Locator
+) -> list[str]:
     """What the XSD enforces, checked element by element so each refusal names its cell."""
     model = xsd_model()
     problems: list[str] = []
@@ -174,8 +207,12 @@ def precheck(root: etree._Element, origins: dict[etree._Element, Origin], loc: L
                 n = counts.get(child, 0)
                 if n > high:
                     excess = [c for c in node if _local(c) == child][int(high)]
-                    say(excess, f"{n} valeurs pour l'élément LHEO « {child} », qui en admet {int(high)} au plus "
-                                f"(dans « {name} ») ; retirez-en {n - int(high)}.")
+                    say(
+                        excess,
+                        f"{n} valeurs pour l'élément LHEO « {child} », qui en admet {int(high)} au "
+                        "plus "
+                        f"(dans « {name} ») ; retirez-en {n - int(high)}.",
+                    )
                 elif n < low:
                     say(node, f"l'élément LHEO obligatoire « {child} » manque dans « {name} ».")
             for child in sorted(counts.keys() - allowed):
@@ -187,8 +224,9 @@ def precheck(root: etree._Element, origins: dict[etree._Element, Origin], loc: L
     return problems
 
 
-def xsd_problems(xml: bytes, root: etree._Element, origins: dict[etree._Element, Origin],
-                  loc: Locator) -> list[str]:
+def xsd_problems(
+    xml: bytes, root: etree._Element, origins: dict[etree._Element, Origin], loc: Locator
+) -> list[str]:
     """Validate with the official XSD; map each error back to the cell of its element."""
     schema = xml_schema()
     parsed = etree.fromstring(xml, etree.XMLParser(huge_tree=True, remove_blank_text=False))
@@ -204,11 +242,16 @@ def xsd_problems(xml: bytes, root: etree._Element, origins: dict[etree._Element,
         old = by_line.get(entry.line)
         origin = _origin_of(old, origins) if old is not None else None
         tag = _local(old) if old is not None else "?"
-        message = f"le schéma officiel LHEO 2.3 refuse l'élément « {tag} » (détail technique : {entry.message})."
-        problems.append(loc.describe(origin, message) if origin else f"Document LHEO, ligne {entry.line} : {message}")
+        message = (
+            f"le schéma officiel LHEO 2.3 refuse l'élément « {tag} » "
+            f"(détail technique : {entry.message})."
+        )
+        problems.append(
+            loc.describe(origin, message)
+            if origin
+            else f"Document LHEO, ligne {entry.line} : {message}"
+        )
     return problems
-
-
 
 
 def validate_lheo(xml: bytes) -> list[str]:
@@ -218,4 +261,6 @@ def validate_lheo(xml: bytes) -> list[str]:
     except etree.XMLSyntaxError as exc:
         return [f"XML illisible : {exc}"]
     schema = xml_schema()
-    return [] if schema.validate(doc) else [f"ligne {e.line} : {e.message}" for e in schema.error_log]
+    return (
+        [] if schema.validate(doc) else [f"ligne {e.line} : {e.message}" for e in schema.error_log]
+    )

@@ -31,8 +31,18 @@ def _keys(group: str) -> list[str]:
     return [f.key for f in FIELDS if f.group == group and f.key not in PARENT_KEYS]
 
 
-GROUP_KEYS = {g: _keys(g) for g in ("formation", "action", "session", "dispositif", "referents",
-                                    "information_collective", "periode_inscription")}
+GROUP_KEYS = {
+    g: _keys(g)
+    for g in (
+        "formation",
+        "action",
+        "session",
+        "dispositif",
+        "referents",
+        "information_collective",
+        "periode_inscription",
+    )
+}
 KINDS = {f.key: f.kind for f in FIELDS}
 
 
@@ -110,9 +120,12 @@ class Builder:
             kids_i, kids_p = infos.get(ref, []), periodes.get(ref, [])
             actions[a_key]["sessions"].append(self.session(rec, kids_i, kids_p))
             by_session[id(actions[a_key]["sessions"][-1])] = SessionSource(
-                rec.sheet, rec.row, dict(rec.cells),
+                rec.sheet,
+                rec.row,
+                dict(rec.cells),
                 [(r.sheet, r.row, dict(r.cells)) for r in kids_i],
-                [(r.sheet, r.row, dict(r.cells)) for r in kids_p])
+                [(r.sheet, r.row, dict(r.cells)) for r in kids_p],
+            )
         meta_siret = None
         mandataires = sorted({rec.get("responsible_org") for rec in result.sessions})
         if len(mandataires) == 1:
@@ -126,28 +139,38 @@ class Builder:
             "template_version": result.profile.template_version,
             "referentiel_fingerprint": self.ref.fingerprint(),
             "source_file": Path(result.book_name).name,
-            "generated_at": (generated_at or dt.datetime.now().astimezone()).replace(microsecond=0).isoformat(),
+            "generated_at": (generated_at or dt.datetime.now().astimezone())
+            .replace(microsecond=0)
+            .isoformat(),
             "tool_version": __version__,
             "session_count": len(result.sessions),
         }
-        self.sources = [by_session[id(s)] for f in formations.values() for a in f["actions"] for s in a["sessions"]]
+        self.sources = [
+            by_session[id(s)]
+            for f in formations.values()
+            for a in f["actions"]
+            for s in a["sessions"]
+        ]
         return {"header": header, "formations": list(formations.values())}
 
 
-def build_submission(result: ValidationResult, generated_at: dt.datetime | None = None,
-                     sources: list[SessionSource] | None = None) -> dict[str, Any]:
+def build_submission(
+    result: ValidationResult,
+    generated_at: dt.datetime | None = None,
+    sources: list[SessionSource] | None = None,
+) -> dict[str, Any]:
     """The submission as JSON data, checked against the models generated from the catalogue.
 
     When ``sources`` is a list, it receives the workbook location of each session, in
     the order sessions appear in the submission (formations → actions → sessions).
     """
     if not result.ok:
-        raise ExportRefused(f"{result.book_name} : {len(result.errors)} erreur(s) ; corrigez-les avant l'export.")
+        raise ExportRefused(
+            f"{result.book_name} : {len(result.errors)} erreur(s) ; corrigez-les avant l'export."
+        )
     builder = Builder(result)
     data = builder.build(generated_at)
     if sources is not None:
         sources.extend(builder.sources)
     Submission.model_validate(data)  # the models generated from the catalogue accept it
     return data
-
-

@@ -15,7 +15,10 @@ from sofi_bulk.core.text import plural
 
 MAX_JSON_BYTES = 200 * 1024 * 1024
 # where the rows of a child sheet sit inside a session of the submission
-CHILD_LISTS = {"information_collective": "informations_collectives", "periode_inscription": "periodes_inscription"}
+CHILD_LISTS = {
+    "information_collective": "informations_collectives",
+    "periode_inscription": "periodes_inscription",
+}
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -27,20 +30,31 @@ def check_submission(data: dict[str, Any]) -> list[str]:
     problems = []
     header = data["header"]
     if header["programme"] not in available_profiles():
-        problems.append(f"header.programme : programme « {header['programme']} » inconnu "
-                        f"(programmes connus : {', '.join(available_profiles())}).")
-    sessions = [(f, a, s) for f, formation in enumerate(data["formations"])
-                for a, action in enumerate(formation["actions"]) for s, _ in enumerate(action["sessions"])]
+        problems.append(
+            f"header.programme : programme « {header['programme']} » inconnu "
+            f"(programmes connus : {', '.join(available_profiles())})."
+        )
+    sessions = [
+        (f, a, s)
+        for f, formation in enumerate(data["formations"])
+        for a, action in enumerate(formation["actions"])
+        for s, _ in enumerate(action["sessions"])
+    ]
     if header["session_count"] != len(sessions):
-        problems.append(f"header.session_count : {header['session_count']} annoncée(s), {len(sessions)} présente(s).")
+        problems.append(
+            f"header.session_count : {header['session_count']} annoncée(s), {len(sessions)} "
+            "présente(s)."
+        )
     for f, a, s in sessions:
         session = data["formations"][f]["actions"][a]["sessions"][s]
         where = f"formations[{f}].actions[{a}].sessions[{s}]"
         for c in COMPARISONS:
             group = BY_KEY[c.key].group
             if group in CHILD_LISTS:
-                rows = [(f"{where}.{CHILD_LISTS[group]}[{k}]", row)
-                        for k, row in enumerate(session.get(CHILD_LISTS[group], []))]
+                rows = [
+                    (f"{where}.{CHILD_LISTS[group]}[{k}]", row)
+                    for k, row in enumerate(session.get(CHILD_LISTS[group], []))
+                ]
             else:
                 rows = [(where, session)]
             for path, row in rows:
@@ -61,22 +75,33 @@ def loads_submission(raw: bytes, name: str) -> dict[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise UserError(f"{name} : ce n'est pas un fichier JSON (texte UTF-8 attendu) ; donnez la soumission "
-                        "écrite par « sofi-bulk export » ou le classeur .xlsx.") from None
+        raise UserError(
+            f"{name} : ce n'est pas un fichier JSON (texte UTF-8 attendu) ; donnez la soumission "
+            "écrite par « sofi-bulk export » ou le classeur .xlsx."
+        ) from None
     except json.JSONDecodeError as exc:
-        raise UserError(f"{name} : ce n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno} : "
-                        "syntaxe incorrecte) ; donnez la soumission écrite par « sofi-bulk export ».") from None
+        raise UserError(
+            f"{name} : ce n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno} : "
+            "syntaxe incorrecte) ; donnez la soumission écrite par « sofi-bulk export »."
+        ) from None
     except RecursionError:
-        raise UserError(f"{name} : JSON imbriqué à l'excès ; ce n'est pas une soumission sofi-bulk.") from None
+        raise UserError(
+            f"{name} : JSON imbriqué à l'excès ; ce n'est pas une soumission sofi-bulk."
+        ) from None
     found = schema_problems(data)
     if found:
         lines = "\n".join(f"- {line}" for line in found[:20])
         more = f"\n- … et {len(found) - 20} autre(s)." if len(found) > 20 else ""
-        raise UserError(f"{name} : ce n'est pas une soumission sofi-bulk valide ({plural(len(found), 'problème')}) "
-                        f":\n{lines}{more}")
+        raise UserError(
+            f"{name} : ce n'est pas une soumission sofi-bulk valide "
+            f"({plural(len(found), 'problème')}) "
+            f":\n{lines}{more}"
+        )
     problems = check_submission(data)
     if problems:
-        raise UserError(f"{name} : soumission incohérente :\n" + "\n".join(f"- {p}" for p in problems))
+        raise UserError(
+            f"{name} : soumission incohérente :\n" + "\n".join(f"- {p}" for p in problems)
+        )
     return data
 
 
@@ -85,7 +110,10 @@ def load_submission_json(path: Path) -> dict[str, Any]:
     name = path.name
     try:
         if path.stat().st_size > MAX_JSON_BYTES:
-            raise UserError(f"{name} : fichier trop volumineux pour une soumission ({path.stat().st_size // 2**20} Mio).")
+            raise UserError(
+                f"{name} : fichier trop volumineux pour une soumission "
+                f"({path.stat().st_size // 2**20} Mio)."
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise UserError(f"{name} : fichier introuvable.") from None

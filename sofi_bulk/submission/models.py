@@ -25,7 +25,7 @@ class _Strict(BaseModel):
 
 
 class SiteRef(Site):
-    """A site of the référentiel (Site lieu, Site dispensateur, Lieu of an information collective)."""
+    """A site of the référentiel (Site lieu, Site dispensateur, Lieu of an information collective)."""  # noqa: E501
 
     model_config = ConfigDict(extra="forbid", frozen=False)
 
@@ -42,7 +42,11 @@ class OrganismeRef(Organisme):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
-REF_TYPES: dict[Kind, type[BaseModel]] = {Kind.SITE: SiteRef, Kind.CONTACT: ContactRef, Kind.ORGANISME: OrganismeRef}
+REF_TYPES: dict[Kind, type[BaseModel]] = {
+    Kind.SITE: SiteRef,
+    Kind.CONTACT: ContactRef,
+    Kind.ORGANISME: OrganismeRef,
+}
 PARENT_KEYS = {"ic_session", "pi_session"}  # implied by nesting in the submission
 
 
@@ -64,7 +68,9 @@ def python_type(fld: CatalogueField) -> Any:
     return list[base] if fld.multi else base
 
 
-def _model(name: str, doc: str, fields: list[CatalogueField], extra: dict[str, Any] | None = None) -> type[BaseModel]:
+def _model(
+    name: str, doc: str, fields: list[CatalogueField], extra: dict[str, Any] | None = None
+) -> type[BaseModel]:
     definitions: dict[str, Any] = {}
     for fld in fields:
         typ = python_type(fld)
@@ -82,24 +88,43 @@ def _group(group: str) -> list[CatalogueField]:
     return [f for f in FIELDS if f.group == group and f.key not in PARENT_KEYS]
 
 
-InformationCollective = _model("InformationCollective", "Une information collective de la session.",
-                               _group("information_collective"))
-PeriodeInscription = _model("PeriodeInscription", "Une période d'inscription de la session.",
-                            _group("periode_inscription"))
+InformationCollective = _model(
+    "InformationCollective",
+    "Une information collective de la session.",
+    _group("information_collective"),
+)
+PeriodeInscription = _model(
+    "PeriodeInscription", "Une période d'inscription de la session.", _group("periode_inscription")
+)
 Dispositif = _model("Dispositif", "Fiche Dispositif de la session.", _group("dispositif"))
 Referents = _model("Referents", "Contacts référents de la session.", _group("referents"))
-Session = _model("Session", "Fiche Session, avec son dispositif et ses listes.", _group("session"), {
-    "dispositif": (Dispositif, ...),
-    "referents": (Referents, ...),
-    "informations_collectives": (list[InformationCollective], Field(default_factory=list)),
-    "periodes_inscription": (list[PeriodeInscription], Field(default_factory=list)),
-})
-Action = _model("Action", "Fiche Action et ses sessions.", _group("action"), {
-    "sessions": (list[Session], Field(min_length=1)),
-})
-Formation = _model("Formation", "Fiche Formation et ses actions.", _group("formation"), {
-    "actions": (list[Action], Field(min_length=1)),
-})
+Session = _model(
+    "Session",
+    "Fiche Session, avec son dispositif et ses listes.",
+    _group("session"),
+    {
+        "dispositif": (Dispositif, ...),
+        "referents": (Referents, ...),
+        "informations_collectives": (list[InformationCollective], Field(default_factory=list)),
+        "periodes_inscription": (list[PeriodeInscription], Field(default_factory=list)),
+    },
+)
+Action = _model(
+    "Action",
+    "Fiche Action et ses sessions.",
+    _group("action"),
+    {
+        "sessions": (list[Session], Field(min_length=1)),
+    },
+)
+Formation = _model(
+    "Formation",
+    "Fiche Formation et ses actions.",
+    _group("formation"),
+    {
+        "actions": (list[Action], Field(min_length=1)),
+    },
+)
 
 
 class Header(_Strict):
@@ -130,5 +155,9 @@ SCHEMA_ID = "https://sofi-bulk.example/schemas/submission.schema.json"
 
 def submission_schema() -> dict[str, Any]:
     schema = Submission.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "Soumission sofi-bulk", **{k: v for k, v in schema.items() if k != "title"}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Soumission sofi-bulk",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }

@@ -55,7 +55,9 @@ def check_schema(data: dict[str, Any]) -> None:
         errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.path])
         first = errors[0]
         where = "/".join(str(p) for p in first.path)
-        raise AssertionError(f"submission does not match its JSON Schema at {where}: {first.message}")
+        raise AssertionError(
+            f"submission does not match its JSON Schema at {where}: {first.message}"
+        )
 
 
 @cache
@@ -67,7 +69,10 @@ def _submission_validator() -> Any:
 
 def schema_problems(data: Any) -> list[str]:
     """French lines (JSON path : reason) for everything the schema refuses in ``data``."""
-    errors = sorted(_submission_validator().iter_errors(data), key=lambda e: (list(map(str, e.path)), e.validator))
+    errors = sorted(
+        _submission_validator().iter_errors(data),
+        key=lambda e: (list(map(str, e.path)), e.validator),
+    )
     found = [f"{where} : {reason}" for e in errors for where, reason in _schema_problems(e)]
     return list(dict.fromkeys(found))
 
@@ -83,7 +88,9 @@ def _schema_problems(error: jsonschema.ValidationError) -> list[tuple[str, str]]
     """(JSON path, French reason) for a JSON Schema error; nullable fields: the non-null branch."""
     path = _json_path(error.absolute_path)
     if error.validator in ("anyOf", "oneOf") and error.context:
-        useful = [e for e in error.context if not (e.validator == "type" and e.validator_value == "null")]
+        useful = [
+            e for e in error.context if not (e.validator == "type" and e.validator_value == "null")
+        ]
         if useful:
             return _schema_problems(min(useful, key=lambda e: len(list(e.relative_path))))
     v, value, instance = error.validator, error.validator_value, error.instance
@@ -92,27 +99,44 @@ def _schema_problems(error: jsonschema.ValidationError) -> list[tuple[str, str]]
         return [(_join(path, name), "champ obligatoire absent.")]
     if v == "additionalProperties" and isinstance(instance, dict):
         known = set(error.schema.get("properties", {}))
-        return [(_join(path, k), "champ inconnu d'une soumission sofi-bulk ; retirez-le.")
-                for k in sorted(set(instance) - known)]
+        return [
+            (_join(path, k), "champ inconnu d'une soumission sofi-bulk ; retirez-le.")
+            for k in sorted(set(instance) - known)
+        ]
     shown = json.dumps(instance, ensure_ascii=False)
     shown = shown if len(shown) <= 60 else shown[:60] + "…"
-    types = {"string": "un texte", "integer": "un nombre entier", "number": "un nombre", "array": "une liste",
-             "object": "un objet", "boolean": "vrai/faux", "null": "null"}
-    wanted = (types.get(value, value) if isinstance(value, str)
-              else " ou ".join(types.get(t, t) for t in value) if isinstance(value, list) else value)
+    types = {
+        "string": "un texte",
+        "integer": "un nombre entier",
+        "number": "un nombre",
+        "array": "une liste",
+        "object": "un objet",
+        "boolean": "vrai/faux",
+        "null": "null",
+    }
+    wanted = (
+        types.get(value, value)
+        if isinstance(value, str)
+        else " ou ".join(types.get(t, t) for t in value)
+        if isinstance(value, list)
+        else value
+    )
     messages = {
         "type": f"{shown} n'est pas {wanted}.",
         "enum": f"valeur {shown} non admise (valeurs admises : {', '.join(map(str, value or []))})."
-        if isinstance(value, list) else "",
+        if isinstance(value, list)
+        else "",
         "const": f"valeur {shown} non admise (attendu : {value}).",
-        "maxLength": f"texte trop long ({len(instance) if isinstance(instance, str) else '?'} caractères, "
-                     f"{value} au plus).",
+        "maxLength": f"texte trop long ({len(instance) if isinstance(instance, str) else '?'} "
+        "caractères, "
+        f"{value} au plus).",
         "minLength": "texte vide.",
         "minimum": f"{shown} est inférieur au minimum ({value}).",
         "maximum": f"{shown} dépasse le maximum ({value}).",
         "minItems": f"liste vide ou trop courte ({value} élément(s) au moins).",
         "pattern": f"{shown} n'a pas la forme attendue.",
-        "format": f"{shown} n'est pas une date valide (AAAA-MM-JJ)." if value == "date"
+        "format": f"{shown} n'est pas une date valide (AAAA-MM-JJ)."
+        if value == "date"
         else f"{shown} n'est pas au format {value}.",
     }
     return [(path, messages.get(v) or f"valeur {shown} refusée (règle « {v} » du schéma).")]
@@ -123,7 +147,11 @@ def _join(path: str, name: str) -> str:
 
 
 def main() -> None:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else PACKAGE_DIR.parent / "schemas" / "submission.schema.json"
+    target = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else PACKAGE_DIR.parent / "schemas" / "submission.schema.json"
+    )
     target.write_text(schema_text(), encoding="utf-8")
     print(f"Schéma écrit : {target}")
 

@@ -43,13 +43,18 @@ def _value(v: Any) -> Any:
 
 
 def _rgb(cell: Any) -> str | None:
-    colour = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else None
+    colour = (
+        cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else None
+    )
     return colour[-6:] if isinstance(colour, str) else None
 
 
 def workbook_snapshot(path: Path) -> dict[str, Any]:
     book = load_workbook(path)
-    shot: dict[str, Any] = {"sheets": [(ws.title, ws.sheet_state) for ws in book.worksheets], "detail": {}}
+    shot: dict[str, Any] = {
+        "sheets": [(ws.title, ws.sheet_state) for ws in book.worksheets],
+        "detail": {},
+    }
     for ws in book.worksheets:
         if ws.title == "_meta":
             keys = [r[0] for r in ws.iter_rows(values_only=True)]
@@ -72,9 +77,13 @@ def workbook_snapshot(path: Path) -> dict[str, Any]:
             values["A1"] = re.sub(r"\d\d/\d\d/\d{4} à \d\d:\d\d", "<date>", values["A1"])
         detail.update(values=values, marks=marks, notes=notes, links=links)
         if ws.title in DATA_SHEETS:
-            detail["header_notes"] = {c.coordinate: c.comment.text for c in ws[2] if c.comment is not None}
-            detail["validations"] = sorted((str(dv.sqref), dv.type, dv.formula1, dv.formula2, dv.error)
-                                           for dv in ws.data_validations.dataValidation)
+            detail["header_notes"] = {
+                c.coordinate: c.comment.text for c in ws[2] if c.comment is not None
+            }
+            detail["validations"] = sorted(
+                (str(dv.sqref), dv.type, dv.formula1, dv.formula2, dv.error)
+                for dv in ws.data_validations.dataValidation
+            )
             detail["locked"] = [c.coordinate for c in ws[3] if c.protection.locked]
             detail["protected"] = bool(ws.protection.sheet)
         shot["detail"][ws.title] = detail
@@ -91,7 +100,10 @@ def case_snapshot(name: str, folder: Path) -> dict[str, Any]:
     shot["validate_text"] = {"status": code, "stdout": out.splitlines(), "stderr": err.splitlines()}
     copy = folder / f"{name}-annotee.xlsx"
     code, out, err = _run("validate", str(source), "-o", str(copy))
-    shot["annotated"] = {"status": code, "workbook": workbook_snapshot(copy) if copy.exists() else None}
+    shot["annotated"] = {
+        "status": code,
+        "workbook": workbook_snapshot(copy) if copy.exists() else None,
+    }
     sub = folder / f"{name}.json"
     code, out, err = _run("export", str(source), "-o", str(sub))
     data = json.loads(sub.read_text(encoding="utf-8")) if sub.exists() else None
@@ -100,8 +112,11 @@ def case_snapshot(name: str, folder: Path) -> dict[str, Any]:
     shot["export"] = {"status": code, "stderr": err.splitlines() if code else [], "json": data}
     xml = folder / f"{name}.xml"
     code, out, err = _run("lheo", str(source), "-o", str(xml))
-    shot["lheo"] = {"status": code, "stderr": err.splitlines() if code else [],
-                    "xml": xml.read_text(encoding="utf-8").splitlines() if xml.exists() else None}
+    shot["lheo"] = {
+        "status": code,
+        "stderr": err.splitlines() if code else [],
+        "xml": xml.read_text(encoding="utf-8").splitlines() if xml.exists() else None,
+    }
     if sub.exists():
         xml2 = folder / f"{name}-depuis-json.xml"
         code, _, _ = _run("lheo", str(sub), "-o", str(xml2))

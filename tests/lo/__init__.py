@@ -390,7 +390,8 @@ class Document:
         res = self.invalid_info(sheet, include_empty=include_empty)
         if res["limit_reached"] and not allow_truncated:
             raise LibreOfficeError(
-                f"LibreOffice stopped at {res['circles']} invalid-data circles on {sheet!r}: the list is truncated",
+                f"LibreOffice stopped at {res['circles']} invalid-data circles on {sheet!r}: the "
+                "list is truncated",
                 op="invalid_cells",
                 details=res,
             )

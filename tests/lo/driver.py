@@ -56,26 +56,39 @@ REF_SHEET_RELATIVE = 16
 REF_SHEET_3D = 64
 # com.sun.star.sheet.CellFlags: VALUE|DATETIME|STRING|FORMULA
 CONTENT_FLAGS = 1 | 2 | 4 | 16
-# com.sun.star.sheet.CellFlags: VALUE|DATETIME|STRING|ANNOTATION|FORMULA|HARDATTR|STYLES|OBJECTS|EDITATTR|FORMATTED
+# com.sun.star.sheet.CellFlags: VALUE|DATETIME|STRING|ANNOTATION|FORMULA|HARDATTR|STYLES|OBJECTS|
+# EDITATTR|FORMATTED
 CLEAR_ALL = 1 | 2 | 4 | 8 | 16 | 32 | 64 | 128 | 256 | 512
 # LibreOffice's detective draws at most this many circles (SC_DET_MAXCIRCLE).
 MAX_CIRCLES = 1000
 # Layer of detective objects (SC_LAYER_INTERN).
 DETECTIVE_LAYER_ID = 2
 
-REGISTRY_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse"><value>{locale}</value></prop></item>
-<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooLocale" oor:op="fuse"><value>{locale}</value></prop></item>
-<item oor:path="/org.openoffice.Office.Linguistic/General"><prop oor:name="DefaultLocale" oor:op="fuse"><value>{locale}</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="UseLocking" oor:op="fuse"><value>false</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="ShowTipOfTheDay" oor:op="fuse"><value>false</value></prop></item>
-<item oor:path="/org.openoffice.Office.Recovery/AutoSave"><prop oor:name="Enabled" oor:op="fuse"><value>false</value></prop></item>
-<item oor:path="/org.openoffice.Office.Recovery/RecoveryInfo"><prop oor:name="Enabled" oor:op="fuse"><value>false</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
-</oor:items>
-"""
+_REGISTRY_ITEMS = [  # (configuration path, property, value) of the private profile
+    ("/org.openoffice.Setup/L10N", "ooSetupSystemLocale", "{locale}"),
+    ("/org.openoffice.Setup/L10N", "ooLocale", "{locale}"),
+    ("/org.openoffice.Office.Linguistic/General", "DefaultLocale", "{locale}"),
+    ("/org.openoffice.Office.Common/Misc", "UseLocking", "false"),
+    ("/org.openoffice.Office.Common/Misc", "FirstRun", "false"),
+    ("/org.openoffice.Office.Common/Misc", "ShowTipOfTheDay", "false"),
+    ("/org.openoffice.Office.Recovery/AutoSave", "Enabled", "false"),
+    ("/org.openoffice.Office.Recovery/RecoveryInfo", "Enabled", "false"),
+    ("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel", "3"),
+]
+_NAMESPACES = (
+    'xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+)
+REGISTRY_TEMPLATE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    f"<oor:items {_NAMESPACES}>\n"
+    + "".join(
+        f'<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse">'
+        f"<value>{value}</value></prop></item>\n"
+        for path, name, value in _REGISTRY_ITEMS
+    )
+    + "</oor:items>\n"
+)
 
 
 class DriverError(Exception):
@@ -145,7 +158,8 @@ def find_soffice_bin():
     if which:
         return which
     raise DriverError(
-        "LibreOffice (soffice) not found; install the Debian packages libreoffice-calc and python3-uno"
+        "LibreOffice (soffice) not found; install the Debian packages libreoffice-calc and "
+        "python3-uno"
     )
 
 
@@ -320,8 +334,6 @@ def get_cell(sheet_obj, ref):
         raise DriverError(f"invalid cell reference {ref!r}") from None
 
 
-
-
 def null_date(doc):
     nd = doc.NullDate
     return datetime.datetime(nd.Year, nd.Month, nd.Day)
@@ -415,7 +427,8 @@ def enter_string(office, doc, sheet_obj, cell, text):
         prot = cell.CellProtection
         if prot.IsLocked:
             raise DriverError(
-                f"cell {addr_a1(cell.CellAddress)} is protected (sheet {sheet_obj.Name} is protected)"
+                f"cell {addr_a1(cell.CellAddress)} is protected (sheet {sheet_obj.Name} is "
+                "protected)"
             )
     ctrl = doc.getCurrentController()
     frame = ctrl.getFrame() if ctrl is not None else None
@@ -707,7 +720,10 @@ def list_entries(office, doc, sheet_obj, cell):
         }
     with Scratch(doc, sheet_obj, cell.CellAddress.Row) as scratch:
         formula = formula_for_cell(doc, val, cell, scratch.sheet_index)
-        probe = 'SHEET({f})&"{s}"&ROW(INDEX({f};1;1))&"{s}"&COLUMN(INDEX({f};1;1))&"{s}"&ROWS({f})&"{s}"&COLUMNS({f})'
+        probe = (
+            'SHEET({f})&"{s}"&ROW(INDEX({f};1;1))&"{s}"&COLUMN(INDEX({f};1;1))&"{s}"'
+            '&ROWS({f})&"{s}"&COLUMNS({f})'
+        )
         text, err = scratch.value(probe.format(f=formula, s=SEP))
         if not err:
             tab, row, col, nrows, ncols = (int(float(x)) for x in text.split(SEP))
@@ -719,7 +735,10 @@ def list_entries(office, doc, sheet_obj, cell):
                 "entries": range_entries(doc, rng),
                 "kind": "range",
                 "formula": formula,
-                "range": f"{target_sheet.Name}.{a1(col - 1, row - 1)}:{a1(col + ncols - 2, row + nrows - 2)}",
+                "range": (
+                    f"{target_sheet.Name}.{a1(col - 1, row - 1)}:"
+                    f"{a1(col + ncols - 2, row + nrows - 2)}"
+                ),
             }
         # Not a reference: evaluate as an array and join the values.
         text, err2 = scratch.value(f'TEXTJOIN("{SEP}";0;{formula})', array=True)
@@ -883,7 +902,8 @@ def op_pick(office, args):
         choice = args.get("value")
         if choice not in entries:
             raise DriverError(
-                f"{choice!r} is not in the list of {sheet_obj.Name}.{addr_a1(cell.CellAddress)}: {entries!r}"
+                f"{choice!r} is not in the list of {sheet_obj.Name}.{addr_a1(cell.CellAddress)}: "
+                f"{entries!r}"
             )
     method = enter_string(office, doc, sheet_obj, cell, choice)
     info = after_entry(office, doc, sheet_obj, cell, choice, method, args.get("alert", False))
@@ -911,8 +931,6 @@ def op_invalid_cells(office, args):
 def op_cell(office, args):
     doc = office.doc(args["doc"])
     return cell_info(doc, get_cell(get_sheet(doc, args["sheet"]), args["cell"]))
-
-
 
 
 def op_sheets(office, args):
@@ -950,8 +968,6 @@ def op_defined_names(office, args):
     doc = office.doc(args["doc"])
     names = doc.NamedRanges
     return {n: names.getByName(n).getContent() for n in names.ElementNames}
-
-
 
 
 def _store(doc, path, filter_name, filter_data=None):

@@ -61,7 +61,12 @@ def template(tmp_path_factory, profile, referentiel) -> Path:
 def test_template_opens_with_its_sheets(lo, template):
     with lo.open(template) as doc:
         sheets = {s["name"]: s for s in doc.sheets()}
-        assert [n for n, s in sheets.items() if s["visible"]] == ["Aide", SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET]
+        assert [n for n, s in sheets.items() if s["visible"]] == [
+            "Aide",
+            SESSIONS_SHEET,
+            INFOS_SHEET,
+            PERIODES_SHEET,
+        ]
         assert not sheets["Listes"]["visible"] and not sheets["_meta"]["visible"]
         assert sheets[SESSIONS_SHEET]["protected"]
         assert doc.value(SESSIONS_SHEET, ref(SESSIONS_SHEET, "title")) == "PREPA Avenir Sup"
@@ -74,7 +79,12 @@ def test_every_dropdown_offers_the_expected_values(lo, template, profile):
                 expected = field_options(fld, profile)
                 assert doc.list_entries(fld.sheet, ref(fld.sheet, fld.key)) == expected, fld.key
         assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "lot")) == [
-            "PAS2025_1", "PAS2025_2", "PAS2025_3", "PAS2025_4", "PAS2025_5"]
+            "PAS2025_1",
+            "PAS2025_2",
+            "PAS2025_3",
+            "PAS2025_4",
+            "PAS2025_5",
+        ]
 
 
 def test_dependent_lists_follow_the_lot_of_each_row(lo, template, referentiel):
@@ -87,24 +97,45 @@ def test_dependent_lists_follow_the_lot_of_each_row(lo, template, referentiel):
             sites = [s.display for s in referentiel.sites_for(lot)]
             contacts = [c.display for c in referentiel.contacts_for(lot)]
             mandataire = referentiel.organismes[lot.siret_mandataire].display
-            assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "site", index)) == sites, numero
-            assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "delivery_site", index)) == sites
-            assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "pmr_contact", index)) == contacts
-            assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "responsible_org", index)) == [mandataire]
-            assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "cr_action_id", index)) == [lot.id_action_cr]
+            assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "site", index)) == sites, (
+                numero
+            )
+            assert (
+                doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "delivery_site", index))
+                == sites
+            )
+            assert (
+                doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "pmr_contact", index))
+                == contacts
+            )
+            assert doc.list_entries(
+                SESSIONS_SHEET, ref(SESSIONS_SHEET, "responsible_org", index)
+            ) == [mandataire]
+            assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "cr_action_id", index)) == [
+                lot.id_action_cr
+            ]
         # a row without a lot offers no site yet
         assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "site", 10)) == []
         # the child sheets list the sessions' references as they are typed
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "session_ref", 0), "NANTES-1")
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "session_ref", 1), "STNAZAIRE-1")
-        assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_session")) == ["NANTES-1", "STNAZAIRE-1"]
-        assert doc.list_entries(PERIODES_SHEET, ref(PERIODES_SHEET, "pi_session", 5)) == ["NANTES-1", "STNAZAIRE-1"]
+        assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_session")) == [
+            "NANTES-1",
+            "STNAZAIRE-1",
+        ]
+        assert doc.list_entries(PERIODES_SHEET, ref(PERIODES_SHEET, "pi_session", 5)) == [
+            "NANTES-1",
+            "STNAZAIRE-1",
+        ]
         # the place of an information collective is offered among the sites of its session's lot
         doc.pick(INFOS_SHEET, ref(INFOS_SHEET, "ic_session", 0), "STNAZAIRE-1")
         lot2 = referentiel.find_lot(numbers[1])
         assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 0)) == [
-            s.display for s in referentiel.sites_for(lot2)]
-        assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 1)) == []  # no session chosen yet
+            s.display for s in referentiel.sites_for(lot2)
+        ]
+        assert (
+            doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 1)) == []
+        )  # no session chosen yet
 
 
 def test_libreoffice_flags_values_that_break_the_sheet_rules(lo, template):
@@ -116,8 +147,13 @@ def test_libreoffice_flags_values_that_break_the_sheet_rules(lo, template):
         "liaison_email": "sessions.ilf-formation.fr",
         "action_url": "www.ilf-formation.fr",
     }
-    good = {"session_ref": "S1", "end_date": "30/05/2025", "company_hours": "70", "weekly_hours": "17,5",
-            "fee_excl_tax": "3 200,00"}
+    good = {
+        "session_ref": "S1",
+        "end_date": "30/05/2025",
+        "company_hours": "70",
+        "weekly_hours": "17,5",
+        "fee_excl_tax": "3 200,00",
+    }
     with lo.open(template) as doc:
         doc.pick(SESSIONS_SHEET, ref(SESSIONS_SHEET, "lot"), "PAS2025_1")
         for key, text in {**bad, **good}.items():
@@ -125,8 +161,10 @@ def test_libreoffice_flags_values_that_break_the_sheet_rules(lo, template):
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "end_date", 1), "01/01/2025")
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "start_date", 1), "10/02/2025")
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "rhythm", 2), "mi-temps")
-        expected = {ref(SESSIONS_SHEET, k) for k in bad} | {ref(SESSIONS_SHEET, "end_date", 1),
-                                                              ref(SESSIONS_SHEET, "rhythm", 2)}
+        expected = {ref(SESSIONS_SHEET, k) for k in bad} | {
+            ref(SESSIONS_SHEET, "end_date", 1),
+            ref(SESSIONS_SHEET, "rhythm", 2),
+        }
         assert set(doc.invalid_cells(SESSIONS_SHEET, include_empty=False)) == expected
         # an information collective dated after its session's start
         doc.type(INFOS_SHEET, ref(INFOS_SHEET, "ic_session"), "S1")
@@ -134,7 +172,9 @@ def test_libreoffice_flags_values_that_break_the_sheet_rules(lo, template):
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "start_date"), "10/02/2025")
         doc.type(INFOS_SHEET, ref(INFOS_SHEET, "ic_date", 1), "15/03/2025")
         doc.type(INFOS_SHEET, ref(INFOS_SHEET, "ic_session", 1), "S1")
-        assert doc.invalid_cells(INFOS_SHEET, include_empty=False) == [ref(INFOS_SHEET, "ic_date", 1)]
+        assert doc.invalid_cells(INFOS_SHEET, include_empty=False) == [
+            ref(INFOS_SHEET, "ic_date", 1)
+        ]
         # and Calc's "Stop" alert refuses the entry
         with pytest.raises(ValidationAlert):
             doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "places", 3), "-4", alert=True)
@@ -143,32 +183,85 @@ def test_libreoffice_flags_values_that_break_the_sheet_rules(lo, template):
 
 # --- (2) filled in LibreOffice as a French user would -------------------------------------
 SESSIONS = [
-    {"session_ref": "NANTES-FEV", "lot": "PAS2025_1", "delivery_site": "36364 - ILF Nantes - Principal",
-     "site": "36371 - ILF Nantes - Île de Nantes", "start_date": "10/02/2025", "end_date": "30 mai 2025",
-     "pathway_type": "4 - mixte", "centre_hours": "200", "company_hours": "70", "weekly_hours": "17,5",
-     "responsible_org": "44198765800016 - Institut Ligérien de Formation", "pmr_contact": "1902 - Claire Martin",
-     "mobility_contact": "1907 - Yann Le Goff", "places": "12", "places_remaining": "12",
-     "fee_excl_tax": "3 200,00", "vat_rate": "20 %", "fee_incl_tax": "3 840,00",
-     "liaison_email": "sessions@ilf-formation.fr"},
-    {"session_ref": "ANGERS-MARS", "lot": "PAS2025_3", "delivery_site": "41210 - Horizons Angers - Principal",
-     "site": "41210", "start_date": "03-03-2025", "end_date": "06.06.2025", "pathway_type": "2 - individualisé",
-     "centre_hours": "180", "company_hours": "35", "responsible_org": "49281345600018 - Horizons Compétences",
-     "pmr_contact": "2210 - Sophie Bernard", "mobility_contact": "2214 - Karim Dubois", "places": "10",
-     "fee_excl_tax": "1 000", "vat_rate": "20 %", "fee_incl_tax": "1 300"},  # TTC wrong
-    {"session_ref": "LEMANS-AVR", "lot": "PAS2025_4", "delivery_site": "41233 - Horizons Le Mans",
-     "site": "41233 - Horizons Le Mans", "start_date": "07/04/2025", "end_date": "11/07/2025",
-     "pathway_type": "4 - mixte", "centre_hours": "210", "company_hours": "0",
-     "responsible_org": "49281345600018 - Horizons Compétences", "pmr_contact": "2231 - Julie Moreau",
-     "mobility_contact": "2231 - Julie Moreau", "places": "8"},  # no information collective
+    {
+        "session_ref": "NANTES-FEV",
+        "lot": "PAS2025_1",
+        "delivery_site": "36364 - ILF Nantes - Principal",
+        "site": "36371 - ILF Nantes - Île de Nantes",
+        "start_date": "10/02/2025",
+        "end_date": "30 mai 2025",
+        "pathway_type": "4 - mixte",
+        "centre_hours": "200",
+        "company_hours": "70",
+        "weekly_hours": "17,5",
+        "responsible_org": "44198765800016 - Institut Ligérien de Formation",
+        "pmr_contact": "1902 - Claire Martin",
+        "mobility_contact": "1907 - Yann Le Goff",
+        "places": "12",
+        "places_remaining": "12",
+        "fee_excl_tax": "3 200,00",
+        "vat_rate": "20 %",
+        "fee_incl_tax": "3 840,00",
+        "liaison_email": "sessions@ilf-formation.fr",
+    },
+    {
+        "session_ref": "ANGERS-MARS",
+        "lot": "PAS2025_3",
+        "delivery_site": "41210 - Horizons Angers - Principal",
+        "site": "41210",
+        "start_date": "03-03-2025",
+        "end_date": "06.06.2025",
+        "pathway_type": "2 - individualisé",
+        "centre_hours": "180",
+        "company_hours": "35",
+        "responsible_org": "49281345600018 - Horizons Compétences",
+        "pmr_contact": "2210 - Sophie Bernard",
+        "mobility_contact": "2214 - Karim Dubois",
+        "places": "10",
+        "fee_excl_tax": "1 000",
+        "vat_rate": "20 %",
+        "fee_incl_tax": "1 300",
+    },  # TTC wrong
+    {
+        "session_ref": "LEMANS-AVR",
+        "lot": "PAS2025_4",
+        "delivery_site": "41233 - Horizons Le Mans",
+        "site": "41233 - Horizons Le Mans",
+        "start_date": "07/04/2025",
+        "end_date": "11/07/2025",
+        "pathway_type": "4 - mixte",
+        "centre_hours": "210",
+        "company_hours": "0",
+        "responsible_org": "49281345600018 - Horizons Compétences",
+        "pmr_contact": "2231 - Julie Moreau",
+        "mobility_contact": "2231 - Julie Moreau",
+        "places": "8",
+    },  # no information collective
 ]
 INFOS = [
-    {"ic_session": "NANTES-FEV", "ic_date": "27/01/2025", "ic_start_time": "9h30", "ic_end_time": "11h30",
-     "ic_site": "36364 - ILF Nantes - Principal", "ic_comment": "Sur inscription : 02 40 00 12 34"},
-    {"ic_session": "ANGERS-MARS", "ic_date": "17 février 2025", "ic_start_time": "14:00",
-     "ic_site": "41210 - Horizons Angers - Principal"},
+    {
+        "ic_session": "NANTES-FEV",
+        "ic_date": "27/01/2025",
+        "ic_start_time": "9h30",
+        "ic_end_time": "11h30",
+        "ic_site": "36364 - ILF Nantes - Principal",
+        "ic_comment": "Sur inscription : 02 40 00 12 34",
+    },
+    {
+        "ic_session": "ANGERS-MARS",
+        "ic_date": "17 février 2025",
+        "ic_start_time": "14:00",
+        "ic_site": "41210 - Horizons Angers - Principal",
+    },
 ]
-PERIODES = [{"pi_session": "NANTES-FEV", "pi_type": "candidature individuelle", "pi_start": "02/01/2025",
-             "pi_end": "07/02/2025"}]
+PERIODES = [
+    {
+        "pi_session": "NANTES-FEV",
+        "pi_type": "candidature individuelle",
+        "pi_start": "02/01/2025",
+        "pi_end": "07/02/2025",
+    }
+]
 LISTED = {Kind.CODE, Kind.LOT, Kind.SITE, Kind.CONTACT, Kind.ORGANISME, Kind.SESSION_REF}
 KINDS = {f.key: f.kind for f in FIELDS}
 
@@ -217,8 +310,19 @@ def test_corrected_in_libreoffice_then_exported(lo, filled_in_lo, tmp_path):
     fixed = tmp_path / "corrigee.xlsx"
     with lo.open(filled_in_lo) as doc:
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "fee_incl_tax", 1), "1 200,00")
-        fill(doc, INFOS_SHEET, [{}, {}, {"ic_session": "LEMANS-AVR", "ic_date": "24/03/2025",
-                                         "ic_site": "41233 - Horizons Le Mans"}])
+        fill(
+            doc,
+            INFOS_SHEET,
+            [
+                {},
+                {},
+                {
+                    "ic_session": "LEMANS-AVR",
+                    "ic_date": "24/03/2025",
+                    "ic_site": "41233 - Horizons Le Mans",
+                },
+            ],
+        )
         doc.save_xlsx(fixed)
     _, result = check(fixed)
     assert result.issues == [], [i.message for i in result.issues]
@@ -251,7 +355,10 @@ def test_annotated_copy_opens_with_fills_notes_and_errors_sheet(lo, annotated):
         assert doc.value(ERRORS_SHEET, "C4") in {cell for _, cell in EXPECTED}
         # the copy is still a working template: lists and dependent lists still answer
         assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "site", 1)) == [
-            "41210 - Horizons Angers - Principal", "41233 - Horizons Le Mans", "41250 - Horizons La Roche-sur-Yon"]
+            "41210 - Horizons Angers - Principal",
+            "41233 - Horizons Le Mans",
+            "41250 - Horizons La Roche-sur-Yon",
+        ]
 
 
 def test_annotated_copy_survives_a_libreoffice_resave(lo, annotated, tmp_path):
@@ -260,15 +367,28 @@ def test_annotated_copy_survives_a_libreoffice_resave(lo, annotated, tmp_path):
         doc.save_xlsx(resaved)
     _, before = check(annotated)
     _, after = check(resaved)
-    assert {(i.code, i.cell) for i in after.issues} == {(i.code, i.cell) for i in before.issues} == EXPECTED
+    assert (
+        {(i.code, i.cell) for i in after.issues}
+        == {(i.code, i.cell) for i in before.issues}
+        == EXPECTED
+    )
     book = load_workbook(resaved)
     assert book[SESSIONS_SHEET][ref(SESSIONS_SHEET, "fee_incl_tax", 1)].comment is not None
     assert len(book[SESSIONS_SHEET].data_validations.dataValidation) > 40
 
 
 # --- (4) rendering -------------------------------------------------------------------------
-PICTURE_COLUMNS = ["session_ref", "lot", "site", "start_date", "end_date", "places", "fee_excl_tax",
-                   "vat_rate", "fee_incl_tax"]
+PICTURE_COLUMNS = [
+    "session_ref",
+    "lot",
+    "site",
+    "start_date",
+    "end_date",
+    "places",
+    "fee_excl_tax",
+    "vat_rate",
+    "fee_incl_tax",
+]
 
 
 def display_copy(annotated: Path, out: Path) -> Path:
@@ -307,14 +427,39 @@ def test_annotated_copy_renders_to_pdf_and_png(lo, annotated, tmp_path):
     errors_png = pdf_to_png(errors_pdf, tmp_path / "erreurs", dpi=110)
     assert errors_png and errors_png[0].stat().st_size > 10_000
     # the red fill of the faulty cells is really drawn
-    subprocess.run(["pdftoppm", "-r", "40", "-singlefile", str(pdf), str(tmp_path / "raster")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-singlefile", str(pdf), str(tmp_path / "raster")], check=True
+    )
     width, height, pixels = ppm_pixels(tmp_path / "raster.ppm")
-    reds = sum(1 for i in range(0, len(pixels) - 2, 3) if pixels[i:i + 3] == bytes((0xFF, 0xC7, 0xCE)))
+    reds = sum(
+        1 for i in range(0, len(pixels) - 2, 3) if pixels[i : i + 3] == bytes((0xFF, 0xC7, 0xCE))
+    )
     assert reds > 20, "no red cell in the rendering"
     if os.environ.get("SOFI_UPDATE_DOCS"):  # the README's pictures: cropped, without note icons
-        for source, name, box in ((pdf, "copie-annotee", (70, 100, 1100, 135)),
-                                  (errors_pdf, "feuille-erreurs", (70, 100, 1060, 80))):
+        for source, name, box in (
+            (pdf, "copie-annotee", (70, 100, 1100, 135)),
+            (errors_pdf, "feuille-erreurs", (70, 100, 1060, 80)),
+        ):
             x, y, w, h = (str(v) for v in box)
-            subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", "-hide-annotations", "-x", x, "-y", y,
-                            "-W", w, "-H", h, str(source), str(DOCS / name)], check=True)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-r",
+                    "110",
+                    "-png",
+                    "-singlefile",
+                    "-hide-annotations",
+                    "-x",
+                    x,
+                    "-y",
+                    y,
+                    "-W",
+                    w,
+                    "-H",
+                    h,
+                    str(source),
+                    str(DOCS / name),
+                ],
+                check=True,
+            )
     assert (DOCS / "copie-annotee.png").exists() and (DOCS / "feuille-erreurs.png").exists()
