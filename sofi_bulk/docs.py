@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.fields import BY_KEY, FIELDS, LEVEL_LABELS, Kind
 from sofi_bulk.core.issues import ISSUE_TYPES
 from sofi_bulk.core.profile import load_profile
@@ -35,10 +35,10 @@ def fields_table() -> str:
     ]
     for fld in FIELDS:
         if fld.kind is Kind.CODE:
-            limits = f"liste « {TABLES[fld.table].title} »"
+            limits = f"liste « {table_of(fld).title} »"
         elif fld.max_length:
             limits = f"≤ {fld.max_length} car."
-        elif fld.min_value is not None:
+        elif fld.min_value is not None and fld.max_value is not None:
             limits = f"{fr_number(fld.min_value)} à {fr_number(fld.max_value)}"
         else:
             limits = ""
@@ -96,7 +96,7 @@ def render(text: str) -> str:
         pattern = re.compile(rf"(<!-- debut:{name} -->\n)(?:.*?\n)?(<!-- fin:{name} -->)", re.S)
         if not pattern.search(text):
             raise ValueError(f"README: section {name} markers missing")
-        text = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), text)
+        text = pattern.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), text)  # noqa: B023
     return text
 
 

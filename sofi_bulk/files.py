@@ -40,4 +40,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    write_atomic(path, lambda p: p.write_bytes(data))
+    def write(target: Path) -> None:
+        target.write_bytes(data)
+
+    write_atomic(path, write)

@@ -442,7 +442,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except NO_ARGS_IS_HELP as exc:  # "sofi-bulk" alone: show the help
-        console.print(exc.ctx.get_help() if exc.ctx else "", markup=False)
+        ctx = getattr(exc, "ctx", None)
+        console.print(ctx.get_help() if ctx else "", markup=False)
         sys.exit(EXIT_OK)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "sofi-bulk"

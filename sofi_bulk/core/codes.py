@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sofi_bulk.core.fields import Field
 from sofi_bulk.core.text import fold
 
 
@@ -75,7 +76,7 @@ def _table(
     name: str,
     title: str,
     source: str,
-    rows: list[tuple],
+    rows: list[tuple[str, ...]],
     show_code: bool | None = None,
     aliases: tuple[tuple[str, str], ...] = (),
 ) -> CodeTable:
@@ -85,10 +86,7 @@ def _table(
         name,
         title,
         source,
-        tuple(
-            Option(*row, show_code=show_code) if len(row) == 3 else Option(*row, None, show_code)
-            for row in rows
-        ),
+        tuple(Option(row[0], row[1], row[2] if len(row) == 3 else None, show_code) for row in rows),
         aliases,
     )
 
@@ -288,3 +286,10 @@ TABLES: dict[str, CodeTable] = {
         ),
     ]
 }
+
+
+def table_of(fld: Field) -> CodeTable:
+    """The code table of a coded field."""
+    if fld.table is None:
+        raise KeyError(f"{fld.key} has no code table")
+    return TABLES[fld.table]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.codes import TABLES, table_of
 from sofi_bulk.core.fields import Field, Kind
 from sofi_bulk.core.profile import Profile
 
@@ -23,7 +23,7 @@ def prefill_display(fld: Field, value: Any) -> list[Any]:
         return []
     values = value if isinstance(value, list) else [value]
     if fld.kind is Kind.CODE:
-        shown = [display_code(fld.table, str(v)) for v in values]
+        shown = [table_of(fld).option(str(v)).display for v in values]
     else:
         shown = list(values)
     if fld.multi and fld.columns == 1:
@@ -35,5 +35,5 @@ def field_options(fld: Field, profile: Profile) -> list[str]:
     """Dropdown entries of a code field, restricted to the profile's allowed codes."""
     if fld.key in profile.fixed:
         return prefill_display(fld, profile.fixed[fld.key])
-    table = TABLES[fld.table]
+    table = table_of(fld)
     return [o.display for o in table.restricted(profile.allowed.get(fld.key))]

@@ -13,7 +13,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.codes import TABLES, table_of
 from sofi_bulk.core.fields import Field, Kind
 from sofi_bulk.core.text import clean, fold, fr_number
 from sofi_bulk.core.values import FormulaError, as_text
@@ -132,10 +132,10 @@ def parse_date(raw: Any) -> dt.date:
     if m := _ISO_DATE.match(text):
         return _make_date(int(m[1]), int(m[2]), int(m[3]))
     if m := _TEXT_DATE.match(text):
-        month = MONTHS.get(m[2].rstrip("."))
-        if month is None:
+        named = MONTHS.get(m[2].rstrip("."))
+        if named is None:
             raise CellError("date-invalide")
-        return _make_date(int(m[3]), month, int(m[1]))
+        return _make_date(int(m[3]), named, int(m[1]))
     if _PARTIAL_DATE.match(text):
         raise CellError("date-incomplete")
     if (m := _PARTIAL_TEXT_DATE.match(text)) and m[2].rstrip(".") in MONTHS:
@@ -190,7 +190,7 @@ def code_token(raw: Any) -> str:
 
 
 def parse_code(fld: Field, raw: Any) -> str:
-    table = TABLES[fld.table]
+    table = table_of(fld)
     token = code_token(raw)
     found = table.lookup(token)
     if found is None and fld.table == "taux-tva":
@@ -213,12 +213,12 @@ def _vat_code(raw: Any) -> str | None:
 
 
 def _choices(fld: Field) -> str:
-    return " | ".join(o.display for o in TABLES[fld.table].options) + "."
+    return " | ".join(o.display for o in table_of(fld).options) + "."
 
 
 def _suggest(fld: Field, token: str) -> str:
     """ " Vouliez-vous dire « … » ?" when one option is close to what was typed."""
-    options = TABLES[fld.table].options
+    options = table_of(fld).options
     key = fold(token)
     hits = [o for o in options if key and (key in fold(o.label) or fold(o.label) in key)]
     if len(hits) != 1:
@@ -299,9 +299,9 @@ def parse_scalar(fld: Field, raw: Any) -> Any:
         _check_range(fld, value)
         return value
     if kind is Kind.DECIMAL:
-        value = round(parse_number(raw), 2)
-        _check_range(fld, value)
-        return value
+        number = round(parse_number(raw), 2)
+        _check_range(fld, number)
+        return number
     if kind is Kind.DATE:
         return parse_date(raw)
     if kind is Kind.TIME:

@@ -166,9 +166,12 @@ class AnnotationPlan:
         """The « Erreurs » sheet as a block of values: title, blank row, headers, then one line
         per issue."""
         width = len(self.headers)
-        return [[self.title] + [None] * (width - 1), [None] * width, list(self.headers)] + [
-            line.values() for line in self.errors
+        head: list[list[Any]] = [
+            [self.title] + [None] * (width - 1),
+            [None] * width,
+            list(self.headers),
         ]
+        return head + [line.values() for line in self.errors]
 
 
 # --- layouts ------------------------------------------------------------------------------------

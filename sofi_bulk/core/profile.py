@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.fields import BY_KEY, Kind
 from sofi_bulk.core.resources import profiles_dir
@@ -77,7 +77,7 @@ class Profile(BaseModel):
                     raise ValueError(f"{section}.{key} : une seule valeur attendue")
                 for item in values:
                     if fld.kind is Kind.CODE and str(item) not in {
-                        o.code for o in TABLES[fld.table].options
+                        o.code for o in table_of(fld).options
                     }:
                         raise ValueError(
                             f"{section}.{key} : code « {item} » absent de la table {fld.table}"
@@ -86,7 +86,7 @@ class Profile(BaseModel):
                         raise ValueError(f"{section}.{key} : plus de {fld.max_length} caractères")
         for key, codes in self.allowed.items():
             fld = BY_KEY[key]
-            known = {o.code for o in TABLES[fld.table].options} if fld.table else set()
+            known = {o.code for o in table_of(fld).options} if fld.table else set()
             if fld.kind is not Kind.CODE or not set(codes) <= known:
                 raise ValueError(f"allowed.{key} : codes inconnus {sorted(set(codes) - known)}")
         return self

@@ -28,7 +28,10 @@ class RuleChecker:
         self.profile = result.profile
         self.ref = result.referentiel
         self.issues = result.issues
-        self._objects = {"sites": self.ref.sites, "organismes": self.ref.organismes}
+        self._objects: dict[str, dict[str, Any]] = {
+            "sites": self.ref.sites,
+            "organismes": self.ref.organismes,
+        }
         self._warned: set[tuple[str, str]] = set()
 
     def add(self, code: str, rec: Record, key: str | None, **params: Any) -> None:

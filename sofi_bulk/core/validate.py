@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
-from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.display import prefill_display
 from sofi_bulk.core.errors import WorkbookError
 from sofi_bulk.core.fields import (
@@ -231,8 +231,10 @@ class RowParser:
                     values.append(value)
         if not seen_column:
             if fld.key in self.profile.fixed:
-                rec.values[fld.key] = list(self.profile.fixed[fld.key])
+                fixed = self.profile.fixed[fld.key]
+                rec.values[fld.key] = list(fixed) if isinstance(fixed, list) else [fixed]
             return
+        assert first_cell is not None  # a column was seen
         if not values:
             if fld.key not in rec.bad:
                 self._empty(fld, rec, first_cell)
@@ -333,7 +335,7 @@ class RowParser:
                             field=fld.key,
                             col=fld.header,
                             value=item,
-                            shown=TABLES[fld.table].option(item).display,
+                            shown=table_of(fld).option(item).display,
                             choices=choices,
                         )
                     )
@@ -342,7 +344,7 @@ class RowParser:
 
 def admitted(fld: Field, codes: list[str]) -> str:
     """The dropdown entries of the codes a programme admits, as the messages list them."""
-    return " | ".join(TABLES[fld.table].option(c).display for c in codes)
+    return " | ".join(table_of(fld).option(c).display for c in codes)
 
 
 def _fixed_display(fld: Field, profile: Profile) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.display import prefill_display
 from sofi_bulk.core.fields import FIELDS, LEVEL_LABELS, Field, Kind
 from sofi_bulk.core.layout import LEVEL_COLOURS
@@ -57,17 +57,15 @@ DICT_HEADERS = [
 def _limits(fld: Field, profile: Profile, years: list[int]) -> str:
     if fld.kind is Kind.CODE:
         allowed = profile.allowed.get(fld.key)
-        options = TABLES[fld.table].restricted(allowed)
+        options = table_of(fld).restricted(allowed)
         text = " | ".join(o.display for o in options)
         return (
-            text
-            if len(text) < 600
-            else f"liste « {TABLES[fld.table].title} » ({len(options)} valeurs)"
+            text if len(text) < 600 else f"liste « {table_of(fld).title} » ({len(options)} valeurs)"
         )
     parts = []
     if fld.max_length:
         parts.append(f"{fld.max_length} caractères au plus")
-    if fld.min_value is not None or fld.max_value is not None:
+    if fld.min_value is not None and fld.max_value is not None:
         parts.append(f"de {fr_number(fld.min_value)} à {fr_number(fld.max_value)}")
     if fld.kind is Kind.DATE and fld.key == "start_date":
         parts.append("début en " + " ou ".join(str(y) for y in years))

@@ -7,6 +7,8 @@ streaming scan refuses a far-away cell before calamine allocates its grid.
 
 from __future__ import annotations
 
+import io
+
 from sofi_bulk.core.errors import WorkbookError
 from sofi_bulk.core.values import FormulaError
 from sofi_bulk.core.workbook import Merge, Rows, WorkbookInput
@@ -21,7 +23,7 @@ def read_workbook(source: Source, name: str | None = None) -> WorkbookInput:
     from python_calamine import CalamineWorkbook
 
     try:
-        if hasattr(opened, "getvalue"):
+        if isinstance(opened, io.BytesIO):
             opened.seek(0)
             book = CalamineWorkbook.from_filelike(opened)
         else:
@@ -30,7 +32,7 @@ def read_workbook(source: Source, name: str | None = None) -> WorkbookInput:
         merges: dict[str, list[Merge]] = {}
         for sheet_name in book.sheet_names:
             sheet = book.get_sheet_by_name(sheet_name)
-            rows = sheet.to_python(skip_empty_area=False)
+            rows: Rows = sheet.to_python(skip_empty_area=False)
             scan = scans.get(sheet_name)
             for (r, c), text in scan.errors.items() if scan else ():
                 while len(rows) <= r:

@@ -230,6 +230,7 @@ class TemplateBuilder:
         ws.column_dimensions["A"].width = 16
         groups: list[tuple[Any, int, int]] = []
         for col in cols[1:]:
+            assert col.field is not None
             level = col.field.level
             if groups and groups[-1][0] == level:
                 groups[-1] = (level, groups[-1][1], col.index)
@@ -248,6 +249,7 @@ class TemplateBuilder:
                 )
         for col in cols[1:]:
             fld = col.field
+            assert fld is not None  # only the status column has no field
             _, header_fill = LEVEL_COLOURS[fld.level]
             cell = ws.cell(row=HEADER_ROW, column=col.index, value=col.header)
             required = self.profile.is_required(fld.key) and col.part == 0
@@ -357,13 +359,13 @@ class TemplateBuilder:
                 error=f"Nombre entier entre {low} et {high} attendu.",
             )
         if fld.kind is Kind.DECIMAL:
-            low, high = fld.min_value or 0, fld.max_value or 9999999
+            least, most = fld.min_value or 0, fld.max_value or 9999999
             return DataValidation(
                 type="decimal",
                 operator="between",
-                formula1=_num(low),
-                formula2=_num(high),
-                error=f"Nombre entre {fr_number(low)} et {fr_number(high)} attendu (virgule "
+                formula1=_num(least),
+                formula2=_num(most),
+                error=f"Nombre entre {fr_number(least)} et {fr_number(most)} attendu (virgule "
                 "décimale).",
             )
         if fld.kind is Kind.EMAIL:

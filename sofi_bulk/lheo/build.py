@@ -9,6 +9,7 @@ that ``sofi_bulk.lheo.mapping`` declares.
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 
 from lxml import etree
 
-from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.fields import BY_KEY
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.lheo.mapping import EXTRAS, INFO_COLLECTIVE, REFERENT_ROLES, Extra, Format
@@ -62,7 +63,7 @@ def _french_number(value: Any) -> str:
 
 def _code(key: str, value: Any) -> str:
     """The LHEO code of a coded field's value (SOFI-only codes carry their LHEO code)."""
-    table = TABLES[BY_KEY[key].table]
+    table = table_of(BY_KEY[key])
     try:
         return table.option(str(value)).lheo_code
     except KeyError:
@@ -70,7 +71,7 @@ def _code(key: str, value: Any) -> str:
 
 
 def _label(key: str, value: Any) -> str:
-    table = TABLES[BY_KEY[key].table]
+    table = table_of(BY_KEY[key])
     try:
         return table.option(str(value)).label
     except KeyError:
@@ -391,13 +392,13 @@ class Builder:
             denomination,
             with_(origin, attr="libelle" if "libelle" in obj else "nom"),
         )
-        for line in _address_lines(parts["adresse"]) or [""]:
+        for line in _address_lines(str(parts["adresse"])) or [""]:
             self.el(node, "ligne", line, with_(origin, attr="adresse"))
         self.el(node, "codepostal", parts["code_postal"], with_(origin, attr="code_postal"))
         self.el(node, "ville", parts["ville"], with_(origin, attr="ville"))
 
     def _table(self, origin: Origin) -> str:
-        return REF_TABLE_OF_KIND[BY_KEY[origin.key].kind]
+        return REF_TABLE_OF_KIND[origin.field.kind]
 
     # -- action (one per SOFI session) --
     def action(
@@ -422,7 +423,7 @@ class Builder:
             )
         public = action.get("target_public")
         if not _blank(public):
-            self.el(node, "info-public-vise", shorten(public), o("target_public"))
+            self.el(node, "info-public-vise", shorten(str(public)), o("target_public"))
         lheo = self.profile.lheo
         self.el(
             node,
@@ -443,7 +444,7 @@ class Builder:
             o("delivery_mode"),
         )
         conditions = "\n".join(
-            t
+            str(t)
             for t in (action.get("prerequisites"), action.get("prerequisites_comment"))
             if not _blank(t)
         )
@@ -665,7 +666,7 @@ class Builder:
                     box,
                     "periode-inscription",
                     period,
-                    lambda key, k=k: o(key, child=k),
+                    functools.partial(o, child=k),
                     numero=period.get("pi_code"),
                 )
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sofi_bulk.core.fields import BY_KEY, Kind
+from sofi_bulk.core.fields import BY_KEY, Field, Kind
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import TABLES as REF_TABLES
 from sofi_bulk.submission.build import SessionSource
@@ -33,6 +33,12 @@ class Origin:
     attr: str | None = None  # attribute of the referenced site / contact / organisme
     setting: str | None = None  # profile setting (lheo.*), when the value comes from the profile
 
+    @property
+    def field(self) -> Field:
+        if self.key is None:
+            raise KeyError("a profile setting, not a field")
+        return BY_KEY[self.key]
+
 
 class Locator:
     """Turns an Origin into « Sessions!AC5 (Date début) » or a JSON path, and fetches values."""
@@ -54,7 +60,7 @@ class Locator:
 
     def json_path(self, o: Origin) -> str:
         f, a, s = self.index[o.session]
-        fld = BY_KEY[o.key]
+        fld = o.field
         group = fld.group
         path = f"formations[{f}]"
         if group != "formation":
@@ -77,7 +83,7 @@ class Locator:
     def where(self, o: Origin) -> str:
         if o.setting is not None:
             return f"Profil de programme « {self.profile.id} », réglage {o.setting}"
-        fld = BY_KEY[o.key]
+        fld = o.field
         if self.sources is None:
             return f"{self.json_path(o)} ({fld.header})"
         src = self.sources[o.session]
@@ -87,7 +93,7 @@ class Locator:
         else:
             sheet, row, cells = src.sheet, src.row, src.cells
         quoted = sheet if re.fullmatch(r"\w+", sheet) else f"'{sheet}'"
-        cell = cells.get(o.key)
+        cell = cells.get(o.key or "")
         return (
             f"{quoted}!{cell} ({fld.header})" if cell else f"{quoted}, ligne {row} ({fld.header})"
         )
@@ -98,7 +104,7 @@ class Locator:
 
     def referenced(self, o: Origin) -> tuple[str, dict[str, Any]] | None:
         """The référentiel table and object behind a site / contact / organisme field."""
-        fld = BY_KEY[o.key] if o.key else None
+        fld = o.field if o.key else None
         if fld is None or fld.kind not in REF_TABLE_OF_KIND:
             return None
         session = self.session(o.session)
@@ -133,7 +139,7 @@ class Locator:
         )
         name = str(obj.get("nom") or obj.get("libelle") or "")
         name = name if len(name) <= 60 else name[:60] + "…"
-        column = REF_COLUMN[table].get(o.attr, o.attr)
+        column = REF_COLUMN[table].get(o.attr or "", o.attr or "")
         return (
             f"{where} : valeur venue du référentiel (table « {table} », {_REF_NOUN[table]} {ident}"
             f"{' – ' + name if name else ''}, colonne « {column} ») : {message} Corrigez-la dans "

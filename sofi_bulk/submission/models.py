@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from sofi_bulk.core.codes import TABLES
+from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.fields import FIELDS, Kind
 from sofi_bulk.core.fields import Field as CatalogueField
 from sofi_bulk.core.referentiel import Contact, Organisme, Site
@@ -52,7 +52,7 @@ PARENT_KEYS = {"ic_session", "pi_session"}  # implied by nesting in the submissi
 
 def python_type(fld: CatalogueField) -> Any:
     if fld.kind is Kind.CODE:
-        base: Any = Literal[tuple(o.code for o in TABLES[fld.table].options)]  # type: ignore[misc]
+        base: Any = Literal[tuple(o.code for o in table_of(fld).options)]
     elif fld.kind is Kind.INT:
         base = Annotated[int, Field(ge=fld.min_value, le=fld.max_value)]
     elif fld.kind is Kind.DECIMAL:
@@ -84,6 +84,11 @@ def _model(
     return model
 
 
+def _list_of(model: type[BaseModel]) -> Any:
+    """``list[model]`` for a model made by ``create_model`` (a value, not a static type)."""
+    return list[model]  # type: ignore[valid-type]
+
+
 def _group(group: str) -> list[CatalogueField]:
     return [f for f in FIELDS if f.group == group and f.key not in PARENT_KEYS]
 
@@ -105,8 +110,8 @@ Session = _model(
     {
         "dispositif": (Dispositif, ...),
         "referents": (Referents, ...),
-        "informations_collectives": (list[InformationCollective], Field(default_factory=list)),
-        "periodes_inscription": (list[PeriodeInscription], Field(default_factory=list)),
+        "informations_collectives": (_list_of(InformationCollective), Field(default_factory=list)),
+        "periodes_inscription": (_list_of(PeriodeInscription), Field(default_factory=list)),
     },
 )
 Action = _model(
@@ -114,7 +119,7 @@ Action = _model(
     "Fiche Action et ses sessions.",
     _group("action"),
     {
-        "sessions": (list[Session], Field(min_length=1)),
+        "sessions": (_list_of(Session), Field(min_length=1)),
     },
 )
 Formation = _model(
@@ -122,7 +127,7 @@ Formation = _model(
     "Fiche Formation et ses actions.",
     _group("formation"),
     {
-        "actions": (list[Action], Field(min_length=1)),
+        "actions": (_list_of(Action), Field(min_length=1)),
     },
 )
 

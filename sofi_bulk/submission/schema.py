@@ -117,7 +117,7 @@ def _schema_problems(error: jsonschema.ValidationError) -> list[tuple[str, str]]
     wanted = (
         types.get(value, value)
         if isinstance(value, str)
-        else " ou ".join(types.get(t, t) for t in value)
+        else " ou ".join(str(types.get(t, t)) for t in value)
         if isinstance(value, list)
         else value
     )
