@@ -792,3 +792,29 @@ def test_conventionnement_comes_from_the_profile(tmp_path):
         )
         == 0
     )
+
+
+def test_a_read_back_submission_is_checked_with_the_declared_comparisons(example, tmp_path):
+    """The same comparisons as the workbook check: end ≥ start, child dates before the
+    session's start, end time after start time; each named by its JSON path."""
+    data = copy.deepcopy(example[0])
+    session = first_session(data)
+    session["end_date"] = "2024-01-01"
+    session["informations_collectives"][0]["ic_date"] = "2099-01-01"
+    session["informations_collectives"][0]["ic_start_time"] = "14h00"
+    session["informations_collectives"][0]["ic_end_time"] = "9h30"
+    session["periodes_inscription"][0]["pi_start"] = "2099-01-01"
+    path = tmp_path / "soumission.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        load_submission_json(path)
+    base = "formations[0].actions[0].sessions[0]"
+    assert str(info.value).splitlines() == [
+        "soumission.json : soumission incohérente :",
+        f"- {base}.end_date : la date de fin précède la date de début.",
+        f"- {base}.informations_collectives[0].ic_date : après le début de la session.",
+        f"- {base}.informations_collectives[0].ic_end_time : l'heure de fin précède l'heure "
+        "de début.",
+        f"- {base}.periodes_inscription[0].pi_start : après le début de la session.",
+        f"- {base}.periodes_inscription[0].pi_end : la fin précède le début.",
+    ]

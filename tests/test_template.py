@@ -306,3 +306,26 @@ def test_information_collective_place_follows_the_lot_of_its_session(wb):
         'INDIRECT("Sites_"&MATCH(INDEX(L_sessions_lot,MATCH($B3,L_sessions,0)),L_lot,0))'
     )
     assert "L_sessions_lot" in wb.defined_names
+
+
+def test_in_sheet_comparisons_come_from_the_declared_comparisons(wb):
+    """The sheet's date rules and the checker's comparisons are one table: each comparison
+    with an in-sheet alert is a rule on its column, comparing with the declared field."""
+    from sofi_bulk.core.comparisons import COMPARISONS
+
+    in_sheet = [c for c in COMPARISONS if c.sheet_error]
+    assert {c.key for c in in_sheet} == {"end_date", "ic_date", "pi_start", "pi_end"}
+    for c in in_sheet:
+        sheet = BY_KEY[c.key].sheet
+        dv = rules_of(wb[sheet])[column_of(sheet, c.key).letter][0][0]
+        assert dv.error == c.sheet_error
+        if c.scope == "row":
+            other = f"${column_of(sheet, c.other).letter}3"
+            operator = "greaterThanOrEqual" if c.op == ">=" else "lessThanOrEqual"
+            assert (dv.type, dv.operator, dv.formula1) == ("date", operator, other)
+        else:
+            here = f"{column_of(sheet, c.key).letter}3"
+            assert dv.type == "custom" and f"{here}{c.op}INDEX(L_sessions_debut," in dv.formula1
+    times = [c for c in COMPARISONS if c.key == "ic_end_time"]
+    assert times and times[0].sheet_error is None  # "9h30" typed as text must stay allowed
+    assert column_of(INFOS_SHEET, "ic_end_time").letter not in rules_of(wb[INFOS_SHEET])
