@@ -104,7 +104,9 @@ class ErrorLine:
 
     @property
     def link(self) -> str | None:
-        return f"'{self.sheet}'!{self.cell}" if self.cell else None
+        if not self.cell:
+            return None
+        return "'" + self.sheet.replace("'", "''") + f"'!{self.cell}"
 
     def values(self) -> list[Any]:
         return [

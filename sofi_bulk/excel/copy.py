@@ -24,10 +24,10 @@ from sofi_bulk.core.lots import select_lots
 from sofi_bulk.core.plan import AnnotationPlan, TemplateCopy, annotation_plan
 from sofi_bulk.core.records import SheetMap, ValidationResult
 from sofi_bulk.core.text import fold
-from sofi_bulk.core.values import FormulaError
 from sofi_bulk.core.workbook import WorkbookInput
 from sofi_bulk.excel.painter import paint
 from sofi_bulk.excel.template import TemplateBuilder
+from sofi_bulk.excel.values import put, sheet_title
 
 OUTSIDE_SHEET = "Hors modèle"
 
@@ -120,7 +120,7 @@ class AnnotatedCopy:
             ):
                 continue
             title = name[:31] if fold(name) not in known else f"{name[:22]} (copie)"
-            ws = self.out.create_sheet(title, index=position)
+            ws = self.out.create_sheet(sheet_title(title, self.out.sheetnames), index=position)
             position += 1
             for r, row in enumerate(rows, start=1):
                 for c, value in enumerate(row, start=1):
@@ -143,21 +143,6 @@ class AnnotatedCopy:
         self.copy_other_sheets()
         paint(self.out, plan or self.plan(), errors_index=len(DATA_SHEETS) + 1)
         return self.builder
-
-
-def put(cell: Any, value: Any) -> None:
-    """Write a value read from the user's file, keeping text as text (even '=Nantes')."""
-    cell.value = cell_value(value)
-    if isinstance(cell.value, str) and cell.value.startswith("="):
-        cell.data_type = "s"  # openpyxl would write it as a formula
-
-
-def cell_value(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, FormulaError):
-        return value.code  # the error the user sees (#DIV/0!); its formula is not kept
-    return value
 
 
 def write_annotated(

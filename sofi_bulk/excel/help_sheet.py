@@ -15,6 +15,7 @@ from sofi_bulk.core.layout import LEVEL_COLOURS
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
 from sofi_bulk.core.text import fr_number
+from sofi_bulk.excel.values import put
 from sofi_bulk.lheo.mapping import NOT_EXPORTED, lheo_doc
 
 STEPS = [
@@ -134,7 +135,7 @@ def write_help_sheet(
             ],
             start=1,
         ):
-            ws.cell(row=row, column=col, value=value)
+            put(ws.cell(row=row, column=col), value)
     row += 2
     ws.cell(row=row, column=1, value="Dictionnaire des colonnes").font = Font(bold=True, size=13)
     row += 1
@@ -157,7 +158,8 @@ def write_help_sheet(
             "" if fld.key in NOT_EXPORTED else lheo_doc(fld.key),
         ]
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
+            cell = ws.cell(row=row, column=col)
+            put(cell, value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if col <= 3:
                 cell.fill = PatternFill("solid", fgColor=fill)

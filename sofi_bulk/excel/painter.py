@@ -9,6 +9,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from sofi_bulk.core.plan import COLOURS, ERRORS_HEADER_ROW, AnnotationPlan
+from sofi_bulk.excel.values import note_text, put
 
 ERRORS_WIDTHS = (14, 20, 10, 8, 28, 26, 100)
 LINK_FONT = Font(color="0563C1", underline="single")
@@ -38,7 +39,7 @@ def paint(book: Workbook, plan: AnnotationPlan, *, errors_index: int | None = No
     for mark in plan.marks:
         cell = book[mark.sheet][mark.cell]
         cell.fill = fills[str(mark.severity)]
-        note = Comment(mark.note, "sofi-bulk")
+        note = Comment(note_text(mark.note), "sofi-bulk")
         note.width, note.height = 340, 60 + 18 * (len(mark.note) // 50)
         cell.comment = note
     for status in plan.statuses:
@@ -50,7 +51,7 @@ def paint(book: Workbook, plan: AnnotationPlan, *, errors_index: int | None = No
 
 def errors_sheet(book: Workbook, plan: AnnotationPlan, index: int | None) -> None:
     ws = book.create_sheet(plan.errors_sheet, index=index)
-    ws["A1"] = plan.title
+    put(ws["A1"], plan.title)
     ws["A1"].font = Font(bold=True)
     for col, title in enumerate(plan.headers, start=1):
         cell = ws.cell(row=ERRORS_HEADER_ROW, column=col, value=title)
@@ -60,9 +61,8 @@ def errors_sheet(book: Workbook, plan: AnnotationPlan, index: int | None) -> Non
     for line in plan.errors:
         row += 1
         for col, value in enumerate(line.values(), start=1):
-            target = ws.cell(row=row, column=col, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                target.data_type = "s"
+            target = ws.cell(row=row, column=col)
+            put(target, value)
             target.alignment = Alignment(
                 vertical="top", wrap_text=col == 7, horizontal="center" if col in (3, 4) else None
             )

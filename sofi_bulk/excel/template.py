@@ -61,6 +61,7 @@ from sofi_bulk.core.values import digits_code
 from sofi_bulk.core.version import __version__
 from sofi_bulk.core.workbook import content_fingerprint
 from sofi_bulk.excel.help_sheet import write_help_sheet
+from sofi_bulk.excel.values import put, seal
 from sofi_bulk.files import write_atomic
 
 MAX_INLINE_LIST = 255
@@ -117,6 +118,7 @@ class TemplateBuilder:
             for ws in self.book.worksheets
         }
         self._fingerprint_cell.value = content_fingerprint(sheets)
+        seal(self.book)
         if isinstance(target, Path):
             write_atomic(target, lambda tmp: self.book.save(tmp))
         else:
@@ -155,7 +157,7 @@ class TemplateBuilder:
         ws = self._lists
         ws.cell(row=1, column=col, value=name).font = Font(bold=True)
         for i, value in enumerate(values, start=2):
-            ws.cell(row=i, column=col, value=value)
+            put(ws.cell(row=i, column=col), value)
         last = max(len(values) + 1, 2)  # an empty list still names one (blank) cell
         ref = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${last}"
         self.book.defined_names[name] = DefinedName(name, attr_text=ref)
@@ -298,7 +300,7 @@ class TemplateBuilder:
             cell = ws.cell(row=row, column=col.index)
             cell._style = copy(style)
             if value is not None:
-                cell.value = value
+                put(cell, value)
 
     # in-sheet rules -------------------------------------------------------------------
     def _validate_column(self, ws: Worksheet, col: Column, last: int) -> None:
@@ -454,15 +456,17 @@ class TemplateBuilder:
 
     def _write_meta(self) -> None:
         ws = self._meta
-        ws.append(["clé", "valeur"])
-        for key, value in self.metadata().items():
-            ws.append([key, value])
-        ws.append(["content_fingerprint", ""])
+        rows = [("clé", "valeur"), *self.metadata().items(), ("content_fingerprint", "")]
+        for r, (key, value) in enumerate(rows, start=1):
+            put(ws.cell(row=r, column=1), key)
+            put(ws.cell(row=r, column=2), value)
         self._fingerprint_cell = ws.cell(row=ws.max_row, column=2)
         blob = self.referentiel.to_json()
         chunk = 30000
         for i in range(0, len(blob), chunk):
-            ws.append(["referentiel_json", blob[i : i + chunk]])
+            row = ws.max_row + 1
+            put(ws.cell(row=row, column=1), "referentiel_json")
+            put(ws.cell(row=row, column=2), blob[i : i + chunk])
         ws.protection.sheet = True
 
 
