@@ -6,6 +6,7 @@ message template; the README's list of checks is generated from this table.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -444,8 +445,13 @@ def make_issue(
     )
 
 
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
 def _show(value: Any) -> str:
+    """A value quoted in a message: short, and with invisible control characters shown as
+    « � » (a message goes into notes, web pages and terminals)."""
     if value is None:
         return ""
-    text = str(value)
+    text = _INVISIBLE.sub("\ufffd", str(value))
     return text if len(text) <= 80 else text[:77] + "…"

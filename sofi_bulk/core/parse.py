@@ -67,6 +67,7 @@ _EMAIL = re.compile(
 _FAS = re.compile(r"^\d{1,9}-\d{1,9}-\d{1,9}$", re.ASCII)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MULTI_SPLIT = re.compile(r"\s*[;\n]\s*")
+_C0_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
 
 
@@ -236,7 +237,10 @@ def split_multi(raw: Any) -> list[Any]:
 
 def parse_url(raw: Any, fld: Field) -> str:
     text = clean(str(raw))
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # "http://[host": an unclosed IPv6 bracket, a bad port…
+        raise CellError("url-invalide") from None
     if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in text:
         raise CellError("url-invalide")
     if fld.max_length and len(text) > fld.max_length:
@@ -289,6 +293,8 @@ def parse_scalar(fld: Field, raw: Any) -> Any:
     """Parse one non-empty cell of a field; references stay as keys (checked later)."""
     if isinstance(raw, FormulaError):
         raise CellError("formule-en-erreur", error=raw.code)
+    if isinstance(raw, str) and _C0_CONTROL.search(raw):  # never a code, a date or a number
+        raise CellError("caracteres-invalides")
     kind = fld.kind
     if kind is Kind.CODE:
         return parse_code(fld, raw)
