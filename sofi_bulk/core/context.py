@@ -125,13 +125,19 @@ def _embedded(book: WorkbookInput) -> Referentiel | None:
     advice = "Donnez le référentiel avec --referentiel, ou générez un nouveau modèle."
     try:
         ref = Referentiel.from_json(book.referentiel_json, source=f"{book.name} (intégré)")
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise WorkbookError(
             f"{book.name} : la copie du référentiel de la feuille cachée {META_SHEET} est "
             f"illisible. {advice}"
         ) from exc
     expected = book.meta.get("referentiel_fingerprint", "")
-    if expected and ref.fingerprint() != expected:
+    if not expected:  # the copy cannot be verified: never trusted silently
+        raise WorkbookError(
+            f"{book.name} : la copie du référentiel de la feuille cachée {META_SHEET} n'a plus "
+            "son empreinte (ligne referentiel_fingerprint) : elle ne peut pas être vérifiée. "
+            f"{advice}"
+        )
+    if ref.fingerprint() != expected:
         raise WorkbookError(
             f"{book.name} : la copie du référentiel de la feuille cachée {META_SHEET} a été "
             f"modifiée. {advice}"
