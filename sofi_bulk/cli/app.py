@@ -8,8 +8,10 @@ French line and exit status 2, never a traceback; validation errors give status 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from sofi_bulk.cli.outputs import check_output_path
-from sofi_bulk.core.errors import UserError
+from sofi_bulk.core.errors import UserError, os_reason
 from sofi_bulk.core.records import ValidationResult
 from sofi_bulk.core.text import plural
 from sofi_bulk.core.version import __version__
@@ -27,7 +29,7 @@ from sofi_bulk.core.workbook import WorkbookInput
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
-EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 NO_ARGS_IS_HELP: type[Exception] = getattr(
     click.exceptions, "NoArgsIsHelpError", type("_Never", (Exception,), {})
 )
@@ -112,6 +114,9 @@ def _referentiel_option(f: Any) -> Any:
     add_help_option=False,
     help="Saisie en masse de l'offre de formation SOFI (Carif-Oref Pays de la Loire) dans Excel : "
     "modèle de saisie, contrôle, export JSON et LHEO 2.3.",
+    epilog="Statuts de sortie : 0 réussi, 1 erreurs trouvées dans le classeur, 2 fichier ou "
+    "paramètre refusé, 3 erreur interne de l'outil (--debug, placé n'importe où sur la ligne, "
+    "en affiche le détail technique).",
 )
 @click.version_option(
     __version__, "--version", message="sofi-bulk %(version)s", help="Affiche la version et quitte."
@@ -437,8 +442,11 @@ def _french_usage_error(exc: click.UsageError) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("SOFI_BULK_DEBUG", "") not in ("", "0")
+    args = [a for a in args if a != "--debug"]  # accepted anywhere on the line
     try:
-        cli.main(args=argv, prog_name="sofi-bulk", standalone_mode=False)
+        cli.main(args=args, prog_name="sofi-bulk", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except NO_ARGS_IS_HELP as exc:  # "sofi-bulk" alone: show the help
@@ -463,8 +471,7 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:  # a file that vanished or cannot be read mid-way
         err_console.print(
             f"[bold red]Erreur[/] : {escape(str(exc.filename or ''))} : lecture ou écriture "
-            "impossible "
-            f"({escape(exc.strerror or 'erreur système')})."
+            f"impossible ({escape(os_reason(exc))})."
         )
         sys.exit(EXIT_BAD_INPUT)
     except RecursionError:
@@ -477,3 +484,13 @@ def main(argv: list[str] | None = None) -> None:
             "[bold red]Erreur[/] : fichier trop volumineux pour la mémoire disponible."
         )
         sys.exit(EXIT_BAD_INPUT)
+    except Exception as exc:  # a defect of the tool, not of the user's file
+        if debug:
+            traceback.print_exc()
+        err_console.print(
+            f"[bold red]Erreur interne de sofi-bulk[/] ({escape(type(exc).__name__)}) : le "
+            "problème vient de l'outil, pas forcément de votre fichier. Signalez-le (voir "
+            "« Signaler un problème » dans le README) avec la commande lancée et, si possible, "
+            "le fichier ; relancez avec --debug pour afficher le détail technique."
+        )
+        sys.exit(EXIT_INTERNAL)

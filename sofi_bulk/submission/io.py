@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sofi_bulk.core.comparisons import COMPARISONS, comparable
-from sofi_bulk.core.errors import UserError
+from sofi_bulk.core.errors import UserError, os_reason
 from sofi_bulk.core.fields import BY_KEY
 from sofi_bulk.core.profile import available_profiles
 from sofi_bulk.core.text import plural
@@ -118,5 +118,5 @@ def load_submission_json(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise UserError(f"{name} : fichier introuvable.") from None
     except OSError as exc:
-        raise UserError(f"{name} : fichier illisible ({exc.strerror}).") from exc
+        raise UserError(f"{name} : fichier illisible ({os_reason(exc)}).") from exc
     return loads_submission(raw, name)
