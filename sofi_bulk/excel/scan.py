@@ -170,7 +170,8 @@ KEEP = 4096  # bytes kept between chunks so that no element is cut in two
 _FAR = re.compile(
     rb'r="(?:[A-Z]{0,3}(?:[5-9][0-9]{4}|[1-9][0-9]{5,})|(?:AM[A-Z]|A[N-Z][A-Z]|[B-Z][A-Z]{2})[0-9]+)"'
 )
-_FILLED_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*[^/]>")
+_VALUE_CHILD = re.compile(rb"<(?:\w+:)?(?:v|is|f)\b")  # what makes a cell hold something
+_END_OF = {b"c": re.compile(rb"</(?:\w+:)?c>"), b"row": re.compile(rb"</(?:\w+:)?row>")}
 _ERROR_CELL = re.compile(rb't="e"')
 _REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
 _ERROR_VALUE = re.compile(
@@ -255,12 +256,12 @@ def _scan_part(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: 
                 name = tag[1:].split(b" ", 1)[0].split(b":")[-1]
                 if tag.endswith(b"/>") or name not in (b"c", b"row"):
                     continue  # formatting only, or another element
-                if name == b"row":  # a far row counts only when a filled cell is inside
-                    close = buffer.find(b"</", tag_end)
-                    if not _FILLED_CELL.search(
-                        buffer, tag_end, close if close > 0 else tag_end + KEEP
-                    ):
-                        continue
+                # a far cell or row counts only when a value, inline text or formula is inside:
+                # openpyxl writes styled empty cells as <c r="B60000" s="27" t="n"></c>
+                end = _END_OF[name].search(buffer, tag_end)
+                stop = end.start() if end else min(len(buffer), tag_end + KEEP)
+                if not _VALUE_CHILD.search(buffer, tag_end, stop):
+                    continue
                 where = far.group(0)[3:-1].decode()
                 where = f"ligne {where}" if where.isdigit() else where
                 raise WorkbookError(
