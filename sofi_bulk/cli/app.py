@@ -29,7 +29,7 @@ from sofi_bulk.core.workbook import WorkbookInput
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
-EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 NO_ARGS_IS_HELP: type[Exception] = getattr(
     click.exceptions, "NoArgsIsHelpError", type("_Never", (Exception,), {})
 )
@@ -459,15 +459,15 @@ def main(argv: list[str] | None = None) -> None:
             f"[bold red]Erreur[/] : {_french_usage_error(exc)} (aide : {command} --help)"
         )
         sys.exit(EXIT_BAD_INPUT)
-    except click.Abort:
+    except click.Abort:  # click's form of Ctrl+C (and of an input that ended early)
         err_console.print("Interrompu.")
-        sys.exit(EXIT_BAD_INPUT)
+        sys.exit(EXIT_INTERRUPTED)
     except UserError as exc:
         err_console.print(f"[bold red]Erreur[/] : {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         err_console.print("Interrompu.")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except OSError as exc:  # a file that vanished or cannot be read mid-way
         err_console.print(
             f"[bold red]Erreur[/] : {escape(str(exc.filename or ''))} : lecture ou écriture "

@@ -7,6 +7,7 @@ template or annotated copy, a submission, an LHEO file), unless ``--ecraser`` sa
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from sofi_bulk.core.errors import UserError
@@ -16,8 +17,8 @@ def check_output_path(output: Path, inputs: list[Path], force: bool = True) -> N
     """Refuse to write over an input file, into a folder that does not exist, or over a
     file holding the user's work (unless ``force``)."""
     out = output.resolve()
-    for src in inputs:
-        if src.exists() and out == src.resolve():
+    for src in inputs:  # the same file under another name too: a symbolic or hard link
+        if src.exists() and (out == src.resolve() or (out.exists() and os.path.samefile(out, src))):
             raise UserError(
                 f"{output} : le fichier de sortie ne peut pas être le fichier d'entrée."
             )

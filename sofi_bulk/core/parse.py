@@ -239,6 +239,7 @@ def parse_url(raw: Any, fld: Field) -> str:
     text = clean(str(raw))
     try:
         parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
     except ValueError:  # "http://[host": an unclosed IPv6 bracket, a bad port…
         raise CellError("url-invalide") from None
     if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in text:

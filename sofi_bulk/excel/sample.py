@@ -48,8 +48,10 @@ def make_sample(
     seed: int = 7,
     infos_per_session: int = 1,
     periodes_per_session: int = 1,
+    rows: int | None = None,
 ) -> SampleBook:
-    """A template filled with ``n_sessions`` valid sessions and their child rows."""
+    """A template filled with ``n_sessions`` valid sessions and their child rows; ``rows``
+    makes a smaller template (quick tests), at least as many rows as the data needs."""
     profile = profile or load_profile()
     referentiel = referentiel or load_referentiel()
     lots = select_lots(profile, referentiel, None, None)
@@ -57,8 +59,8 @@ def make_sample(
         profile,
         referentiel,
         lots,
-        session_rows=max(1000, n_sessions),
-        child_rows=max(2000, n_sessions * max(infos_per_session, periodes_per_session)),
+        session_rows=max(rows or 1000, n_sessions),
+        child_rows=max(rows or 2000, n_sessions * max(infos_per_session, periodes_per_session)),
     )
     book = SampleBook(builder, n_sessions)
     rng = random.Random(seed)

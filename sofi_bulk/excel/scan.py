@@ -104,6 +104,10 @@ def check_container(opened: Opened, name: str) -> None:
                     f"{name} : classeur OpenDocument (.ods). Dans LibreOffice, faites "
                     "Fichier > Enregistrer sous > « Excel 2007-365 (.xlsx) », puis recommencez."
                 )
+            if len(names) != len(infos):  # two parts of one name: readers disagree on which
+                raise WorkbookError(
+                    f"{name} : archive anormale (élément en double) ; fichier refusé."
+                )
             if len(infos) > MAX_ENTRIES:
                 raise WorkbookError(
                     f"{name} : archive anormale ({len(infos)} éléments) ; fichier refusé."
@@ -129,6 +133,13 @@ def check_container(opened: Opened, name: str) -> None:
                 raise WorkbookError(
                     f"{name} : classeur binaire (.xlsb) ; enregistrez-le au format .xlsx."
                 )
+            for info in infos:
+                if _declares_doctype(archive, info):
+                    raise WorkbookError(
+                        f"{name} : une partie du classeur ({info.filename}) déclare un type de "
+                        "document (DOCTYPE), ce qu'Excel et LibreOffice n'écrivent jamais ; "
+                        "fichier refusé. Enregistrez-le à nouveau depuis votre tableur."
+                    )
     except zipfile.BadZipFile as exc:
         raise WorkbookError(
             f"{name} : fichier .xlsx endommagé ou incomplet (copie interrompue ?). "
@@ -136,6 +147,20 @@ def check_container(opened: Opened, name: str) -> None:
         ) from exc
     except OSError as exc:
         raise WorkbookError(f"{name} : lecture impossible (droits d'accès ou disque).") from exc
+
+
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
+PROLOG_BYTES = 4096
+
+
+def _declares_doctype(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """True when an XML part declares a DTD (entity expansion, external entities): the
+    prolog, where a DOCTYPE must stand, is read alone, never the whole part."""
+    if not info.filename.endswith((".xml", ".rels", ".vml")) or info.file_size == 0:
+        return False
+    with archive.open(info) as stream:
+        head = stream.read(PROLOG_BYTES)
+    return bool(_DOCTYPE.search(head))
 
 
 def _head(opened: Opened) -> bytes:

@@ -19,14 +19,14 @@ from openpyxl.workbook.workbook import Workbook
 
 from sofi_bulk.core.values import FormulaError
 
-_LITERAL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_LITERAL_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # overlapping: "_x0041_x0042_"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def excel_text(text: str) -> str:
     """``text`` in the form a spreadsheet file stores it, so that it reads back the same."""
     if "_x" in text or "_X" in text:
-        text = _LITERAL_ESCAPE.sub(r"_x005F_\1", text)
+        text = _LITERAL_ESCAPE.sub("_x005F_", text)
     if _NOT_XML.search(text):
         text = _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     return text
