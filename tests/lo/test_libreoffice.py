@@ -463,3 +463,43 @@ def test_annotated_copy_renders_to_pdf_and_png(lo, annotated, tmp_path):
                 check=True,
             )
     assert (DOCS / "copie-annotee.png").exists() and (DOCS / "feuille-erreurs.png").exists()
+
+
+# --- (5) outside values stay data in a real spreadsheet -------------------------------------
+def test_hostile_text_opens_as_text_in_libreoffice(lo, tmp_path):
+    """Formula-looking text, Excel's own escapes and control characters, written back by the
+    annotated copy, open in LibreOffice as the same text: no formula runs, nothing changes."""
+    from openpyxl import load_workbook
+
+    from sofi_bulk.excel.copy import write_annotated as write_copy
+    from sofi_bulk.excel.sample import make_sample
+
+    source = tmp_path / "hostile.xlsx"
+    make_sample(2, rows=10).save(source)
+    book = load_workbook(source)
+    values = {
+        ref(SESSIONS_SHEET, "title_complement", 0): '=HYPERLINK("http://exemple.invalid";"clic")',
+        ref(SESSIONS_SHEET, "highlight", 0): "+1+1",
+        ref(SESSIONS_SHEET, "duration_comment", 0): "@SUM(1;1)",
+        ref(SESSIONS_SHEET, "title_complement", 1): "_x005F_x0041_ reste _x005F_x0041_",
+        ref(SESSIONS_SHEET, "highlight", 1): "Nan_x0001_tes",
+    }
+    for where, value in values.items():
+        book[SESSIONS_SHEET][where].value = value
+        book[SESSIONS_SHEET][where].data_type = "s"
+    book.save(source)
+    copy = tmp_path / "copie.xlsx"
+    result = check(source)[1]
+    write_copy(copy, result)
+    expected = {
+        ref(SESSIONS_SHEET, "title_complement", 0): '=HYPERLINK("http://exemple.invalid";"clic")',
+        ref(SESSIONS_SHEET, "highlight", 0): "+1+1",
+        ref(SESSIONS_SHEET, "duration_comment", 0): "@SUM(1;1)",
+        ref(SESSIONS_SHEET, "title_complement", 1): "_x0041_ reste _x0041_",
+        ref(SESSIONS_SHEET, "highlight", 1): "Nan\x01tes",
+    }
+    with lo.open(copy) as doc:
+        for where, text in expected.items():
+            info = doc.cell(SESSIONS_SHEET, where)
+            assert info["type"] == "TEXT" and info["formula"] is None, (where, info)
+            assert info["string"] == text, (where, info["string"])
