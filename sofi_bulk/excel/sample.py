@@ -49,9 +49,12 @@ def make_sample(
     infos_per_session: int = 1,
     periodes_per_session: int = 1,
     rows: int | None = None,
+    distinct: bool = False,
 ) -> SampleBook:
     """A template filled with ``n_sessions`` valid sessions and their child rows; ``rows``
-    makes a smaller template (quick tests), at least as many rows as the data needs."""
+    makes a smaller template (quick tests), at least as many rows as the data needs;
+    ``distinct`` gives every session of a lot its own dates (up to 49 500 a lot), so that
+    a large sample holds no session entered twice (benchmarks)."""
     profile = profile or load_profile()
     referentiel = referentiel or load_referentiel()
     lots = select_lots(profile, referentiel, None, None)
@@ -73,8 +76,15 @@ def make_sample(
         sites = ref.sites_for(lot)
         contacts = ref.contacts_for(lot)
         mandataire = ref.organismes[lot.siret_mandataire]
-        start = dt.date(year, 1, 6) + dt.timedelta(days=(i // len(lots)) * 3 % 330 + i % len(lots))
-        end = start + dt.timedelta(days=70 + (i % 5) * 7)
+        if distinct:  # k-th session of its lot: its own (start, end) pair for k < 330 × 150
+            k = i // len(lots)
+            start = dt.date(year, 1, 6) + dt.timedelta(days=k % 330)
+            end = start + dt.timedelta(days=56 + (k // 330) % 150)
+        else:
+            start = dt.date(year, 1, 6) + dt.timedelta(
+                days=(i // len(lots)) * 3 % 330 + i % len(lots)
+            )
+            end = start + dt.timedelta(days=70 + (i % 5) * 7)
         places = 8 + (i % 5)
         per_lot[lot.numero] = per_lot.get(lot.numero, 0) + places
         ref_session = f"S{i + 1:05d}" if n_sessions > 999 else f"S{i + 1:03d}"
