@@ -72,18 +72,45 @@ def ensure() -> Path:
     return CACHE
 
 
-def build_site(folder: Path) -> Path:
-    """The sofi-bulk wheel built from this checkout and the cached dependency wheels,
-    unzipped into ``folder/site``; returns it."""
+def build_wheel(folder: Path) -> Path:
+    """sofi-bulk's wheel, built from this checkout as the README says."""
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder), str(ROOT)]
+    )
+    (wheel,) = folder.glob("sofi_bulk-*.whl")
+    return wheel
+
+
+def build_site(folder: Path, wheel: Path) -> Path:
+    """The sofi-bulk wheel and the cached dependency wheels, unzipped into ``folder/site``."""
     ensure()
-    dist = folder / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(ROOT)])
-    (wheel,) = dist.glob("sofi_bulk-*-py3-none-any.whl")
     site = folder / "site"
     for path in [wheel, *WHEELS.glob("*.whl")]:
         with zipfile.ZipFile(path) as archive:
             archive.extractall(site)
     return site
+
+
+def pyodide_packages() -> dict[str, str]:
+    """What Pyodide's own repository carries (name -> version), from the npm package's lock."""
+    lock = json.loads((CACHE / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
+    return {name: info["version"] for name, info in lock["packages"].items()}
+
+
+def download_for_pyodide(requirement: str) -> list[str]:
+    """A requirement's wheel that installs under Pyodide (pure, or built for it), from PyPI;
+    its file name (cached)."""
+    target = CACHE / "resolved" / requirement.replace(" ", "").replace("/", "_")
+    if not target.exists():
+        tmp = target.with_suffix(".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--no-deps"]
+            + ["--platform", PLATFORM, "--python-version", PYTHON_VERSION]
+            + ["--implementation", "cp", "-d", str(tmp), requirement]
+        )
+        tmp.rename(target)
+    return sorted(p.name for p in target.glob("*.whl"))
 
 
 def run_python(site: Path, work: Path, script: Path) -> str:

@@ -10,7 +10,9 @@ Needs Node and npm (CI has them); the npm package and the wheels are fetched onc
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import zipfile
 
 import pytest
 
@@ -21,11 +23,41 @@ from tests.pyodide.smoke import summary
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def wheel(tmp_path_factory):
+    return env.build_wheel(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, wheel):
     assert shutil.which("node") and shutil.which("npm"), (
         "Node.js et npm sont nécessaires (sudo apt-get install nodejs npm)"
     )
-    return env.build_site(tmp_path_factory.mktemp("pyodide"))
+    return env.build_site(tmp_path_factory.mktemp("pyodide"), wheel)
+
+
+def test_the_wheel_is_pure_python_and_its_dependencies_install_under_pyodide(wheel):
+    """What Lite's installer does: each dependency is in Pyodide's repository, or on PyPI as
+    a wheel for Pyodide (pure or pyemscripten). The file is the one requirements.txt names."""
+    assert wheel.name.endswith("-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        requires = [
+            line.split(":", 1)[1].strip()
+            for line in archive.read(metadata).decode().splitlines()
+            if line.startswith("Requires-Dist:") and "extra ==" not in line
+        ]
+        assert not any(n.endswith((".so", ".pyd")) for n in archive.namelist())
+    assert len(requires) >= 8
+    env.ensure()
+    repository = env.pyodide_packages()
+    assert {"lxml", "rpds-py", "jsonschema"} <= set(repository)  # not installable from PyPI
+    for requirement in requires:
+        name = re.split(r"[<>=!~ ;\[]", requirement)[0].lower()
+        if name in repository:
+            continue
+        assert env.download_for_pyodide(requirement), requirement
+    lines = (ROOT / "addin" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert f"emfs:/data/{wheel.name}" in lines
 
 
 def test_pyodide_finds_the_same_issues_as_cpython(site, tmp_path):
