@@ -21,8 +21,8 @@ from sofi_bulk.core.text import fold
 from sofi_bulk.lite.reader import find_sheet
 
 MAX_COLOUR_CELLS = 10_000  # xlwings' limit for one set_colors call
-MAX_NOTES = 500  # one action each, and Excel slows down with many notes
-MAX_LINKS = 2_000  # one action each
+MAX_NOTES = 200  # one action (one round trip to Excel) each; Excel slows down with many notes
+MAX_LINKS = 500  # one action (one round trip to Excel) each
 KEEP = ...  # set_colors: leave this cell's fill as it is
 
 Cell = tuple[int, int]  # row, column (1-based)
