@@ -392,3 +392,11 @@ def test_the_add_in_loads_no_file_format_library_nor_the_command_line():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_an_excel_error_cell_reaches_the_checks_as_a_formula_error(book):
+    excel = excel_from_input(book)
+    places = f"{column_of(SESSIONS_SHEET, 'places').letter}4"
+    excel.sheet(SESSIONS_SHEET).values[cell(places)] = "#DIV/0!"  # what Lite sends
+    result = sofi_bulk.check(read_book(excel.open(lite.SHEETS)))
+    assert [(i.code, i.cell) for i in result.issues] == [("formule-en-erreur", places)]
