@@ -62,6 +62,8 @@ def test_a_clean_workbook_plans_only_ok_statuses(book):
         (INFOS_SHEET, 1, 3),
         (PERIODES_SHEET, 1, 3),
     ]
+    # painting in place, a cleared « Contrôle » cell gets the template's fill back
+    assert {a.colour for a in plan.clear.statuses} == {COLOURS["status"]}
 
 
 def test_a_faulty_workbook_plans_its_marks_statuses_and_errors_lines(book):

@@ -27,6 +27,9 @@ SESSION_ROWS = 1000
 CHILD_ROWS = 2000
 
 STATUS_HEADER = "Contrôle"
+# _meta key of templates whose « Contrôle » column is unlocked (the Excel add-in writes it on
+# the protected sheet; older templates lock it)
+STATUS_UNLOCKED = "status_unlocked"
 HELP_SHEET = "Aide"
 LISTS_SHEET = "Listes"
 META_SHEET = "_meta"

@@ -122,12 +122,14 @@ class ErrorLine:
 
 @dataclass(frozen=True)
 class StatusArea:
-    """A « Contrôle » column whose earlier texts are cleared before the new ones are written."""
+    """A « Contrôle » column whose earlier texts are cleared before the new ones are written;
+    its cells get the template's fill back (``colour``) unless a new status paints them."""
 
     sheet: str
     column: int  # 1-based
     first_row: int
     last_row: int
+    colour: str = COLOURS["status"]
 
 
 @dataclass(frozen=True)

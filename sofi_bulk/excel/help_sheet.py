@@ -42,6 +42,22 @@ STEPS = [
     "par sofi-bulk revérifie toujours tout.",
 ]
 
+ADDIN_STEPS = [
+    "Sans Python, dans Excel (Microsoft 365 ou Office 2021 et plus, Windows, macOS ou Excel pour "
+    "le web) : le complément gratuit xlwings Lite ajoute un bouton « controler » qui marque les "
+    "erreurs dans ce classeur même.",
+    "1. Onglet Accueil > Compléments : cherchez « xlwings », cliquez sur Ajouter, puis ouvrez le "
+    "volet xlwings Lite (bouton au bout de l'onglet Accueil).",
+    "2. Panneau Files : déposez le fichier sofi_bulk-…-py3-none-any.whl fourni avec ce modèle.",
+    "3. Onglet requirements.txt : collez le contenu du fichier addin/requirements.txt de "
+    "sofi-bulk, puis redémarrez xlwings Lite (menu > Restart). Onglet main.py : collez le "
+    "contenu de addin/main.py.",
+    "4. Mode App (Ctrl+Maj+M) : boutons controler, effacer_controle, exporter_soumission et "
+    "exporter_lheo. Les exports s'écrivent dans /data : téléchargez-les depuis le panneau Files.",
+    "LibreOffice ne fait pas tourner xlwings Lite : utilisez la commande sofi-bulk validate ou "
+    "la page web de sofi-bulk.",
+]
+
 DICT_HEADERS = [
     "Feuille",
     "Colonne",
@@ -99,6 +115,16 @@ def write_help_sheet(
     row = 4
     ws.cell(row=row, column=1, value="Comment remplir ce classeur").font = Font(bold=True, size=13)
     for step in STEPS:
+        row += 1
+        cell = ws.cell(row=row, column=1, value=step)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
+        ws.row_dimensions[row].height = 32
+    row += 2
+    ws.cell(row=row, column=1, value="Contrôler dans Excel (complément xlwings Lite)").font = Font(
+        bold=True, size=13
+    )
+    for step in ADDIN_STEPS:
         row += 1
         cell = ws.cell(row=row, column=1, value=step)
         cell.alignment = Alignment(wrap_text=True, vertical="top")

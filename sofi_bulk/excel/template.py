@@ -47,6 +47,7 @@ from sofi_bulk.core.layout import (
     SESSION_ROWS,
     SESSION_START_LIST,
     STATUS_HEADER,
+    STATUS_UNLOCKED,
     Column,
     column_of,
     list_name,
@@ -226,8 +227,8 @@ class TemplateBuilder:
         status.fill = STATUS_FILL
         status.alignment = Alignment(wrap_text=True, vertical="center")
         status.comment = _note(
-            "Rempli par « sofi-bulk validate » : résultat du contrôle de la ligne. "
-            "Ne rien saisir ici."
+            "Rempli par le contrôle (sofi-bulk validate, ou le bouton « controler » de "
+            "xlwings Lite dans Excel) : résultat du contrôle de la ligne. Ne rien saisir ici."
         )
         ws.column_dimensions["A"].width = 16
         groups: list[tuple[Any, int, int]] = []
@@ -281,9 +282,9 @@ class TemplateBuilder:
         template = ws.cell(row=FIRST_DATA_ROW, column=col.index)
         fld = col.field
         fixed = fld is not None and fld.key in self.profile.fixed
-        if fld is None:
+        if fld is None:  # the status column: unlocked, the add-in writes it on the protected sheet
             template.fill = STATUS_FILL
-            template.protection = Protection(locked=True)
+            template.protection = Protection(locked=False)
         else:
             template.protection = Protection(locked=fixed)
             if fixed:
@@ -447,11 +448,14 @@ class TemplateBuilder:
             "programme": self.profile.id,
             "programme_label": self.profile.label,
             "referentiel_fingerprint": self.referentiel.fingerprint(),
-            "generated_at": dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
+            # local time, no UTC offset and a space, not "T": xlwings 0.37.8 turns text that
+            # looks like an ISO datetime into a date by cutting its last character, and fails
+            "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(sep=" "),
             "tool_version": __version__,
             "lots": ";".join(lot.numero for lot in self.lots),
             "siret": self.siret or "",
             "referentiel_source": self.referentiel_source,
+            STATUS_UNLOCKED: "1",
         }
 
     def _write_meta(self) -> None:

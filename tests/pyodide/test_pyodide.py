@@ -1,0 +1,80 @@
+"""The real thing, as far as it runs without Excel: sofi-bulk's wheel under Pyodide (the
+Python of xlwings Lite) in Node, with the Pyodide builds of its core dependencies from
+PyPI. It checks the bundled example and a faulty workbook, and marks them through the
+add-in, finding exactly what CPython finds.
+
+Needs Node and npm (CI has them); the npm package and the wheels are fetched once into
+.cache/pyodide. Without Node the test fails: it is never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.golden.cases import build
+from tests.pyodide import env
+from tests.pyodide.smoke import summary
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    return env.build_wheel(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, wheel):
+    assert shutil.which("node") and shutil.which("npm"), (
+        "Node.js et npm sont nécessaires (sudo apt-get install nodejs npm)"
+    )
+    return env.build_site(tmp_path_factory.mktemp("pyodide"), wheel)
+
+
+def test_the_wheel_is_pure_python_and_its_dependencies_install_under_pyodide(wheel):
+    """What Lite's installer does: each dependency is in Pyodide's repository, or on PyPI as
+    a wheel for Pyodide (pure or pyemscripten). The file is the one requirements.txt names."""
+    assert wheel.name.endswith("-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        requires = [
+            line.split(":", 1)[1].strip()
+            for line in archive.read(metadata).decode().splitlines()
+            if line.startswith("Requires-Dist:") and "extra ==" not in line
+        ]
+        assert not any(n.endswith((".so", ".pyd")) for n in archive.namelist())
+    assert len(requires) >= 8
+    env.ensure()
+    repository = env.pyodide_packages()
+    assert {"lxml", "rpds-py", "jsonschema"} <= set(repository)  # not installable from PyPI
+    for requirement in requires:
+        name = re.split(r"[<>=!~ ;\[]", requirement)[0].lower()
+        if name in repository:
+            continue
+        assert env.download_for_pyodide(requirement), requirement
+    lines = (ROOT / "addin" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert f"emfs:/data/{wheel.name}" in lines
+
+
+def test_pyodide_finds_the_same_issues_as_cpython(site, tmp_path):
+    shutil.copy(ROOT / "examples" / "saisie-exemple.xlsx", tmp_path / "exemple.xlsx")
+    build("erreurs", tmp_path)
+    (tmp_path / "input.json").write_text(json.dumps(["exemple.xlsx", "erreurs.xlsx"]))
+    out = env.run_python(site, tmp_path, ROOT / "tests" / "pyodide" / "smoke.py")
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    pyodide = json.loads(line[len("RESULT ") :])
+    cpython = summary(tmp_path)
+    assert pyodide["platform"] == "emscripten" and pyodide["python"].startswith("3.14")
+    for name in ("exemple.xlsx", "erreurs.xlsx"):
+        ours, theirs = pyodide["files"][name], cpython["files"][name]
+        for key in ("issues", "lite_issues", "actions", "alert"):
+            assert ours[key] == theirs[key], (name, key)
+        assert ours["lite_issues"] == ours["issues"]
+    assert pyodide["files"]["exemple.xlsx"]["issues"] == []
+    faulty = pyodide["files"]["erreurs.xlsx"]
+    assert len(faulty["issues"]) > 15 and faulty["actions"]["addNote"] > 10
+    assert faulty["alert"].startswith("Contrôle terminé : ")
