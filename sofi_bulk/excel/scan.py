@@ -140,9 +140,14 @@ def check_container(opened: Opened, name: str) -> None:
                         "document (DOCTYPE), ce qu'Excel et LibreOffice n'écrivent jamais ; "
                         "fichier refusé. Enregistrez-le à nouveau depuis votre tableur."
                     )
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
         raise WorkbookError(
             f"{name} : fichier .xlsx endommagé ou incomplet (copie interrompue ?). "
+            "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
+        ) from exc
+    except NotImplementedError as exc:  # a compression method zip readers do not know
+        raise WorkbookError(
+            f"{name} : archive compressée d'une façon qu'Excel n'utilise pas ; fichier refusé. "
             "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
         ) from exc
     except OSError as exc:

@@ -339,6 +339,15 @@ def cases() -> list[Case]:
         )
 
     add("trop-d-entrees", "conteneur", many_entries, v, 2, message="anormale")
+
+    def unknown_method(folder: Path, base: Base) -> Path:
+        data = bytearray(base.workbook.read_bytes())
+        for sig, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # local and central headers
+            for m in re.finditer(re.escape(sig), bytes(data)):
+                data[m.start() + offset : m.start() + offset + 2] = (9).to_bytes(2, "little")
+        return raw("deflate64.xlsx", bytes(data))(folder, base)
+
+    add("compression-inconnue", "conteneur", unknown_method, v, 2, message="compress")
     add(
         "dossier-en-entree",
         "conteneur",
