@@ -22,7 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES, Column, Table, header_key
+from sofi_bulk.core.referentiel_columns import (
+    HELP_SHEETS,
+    REFERENTIEL_TABLES,
+    Column,
+    Table,
+    header_key,
+)
 from sofi_bulk.core.text import clean, fold
 from sofi_bulk.core.values import digits_code, siret_is_valid
 
@@ -299,6 +305,7 @@ def match_tables(src: str, names: list[str], kind: str = "feuille") -> TableMatc
                 f"{listed}). Nommez {expected} (ou d'un nom qui contient « {name} »)."
             )
     used = {n for found_names in hits.values() for n in found_names}
+    used |= {n for n in names if header_key(n) in {header_key(h) for h in HELP_SHEETS}}
     ignored = "ignorée" if kind == "feuille" else "ignoré"
     warnings = [
         f"Référentiel {src} : {kind} « {n} » {ignored} (ni lots, ni organismes, ni sites, "
@@ -493,7 +500,8 @@ class _Reader:
                 "d'exemple du référentiel vierge, ignorée ; supprimez-la."
             )
         if name == "lots" and not items and not self.problems:
-            self.problems.append(f"{prefix} : aucun lot ; le référentiel est vide.")
+            only = " (seule la ligne d'exemple, ignorée, s'y trouve)" if examples else ""
+            self.problems.append(f"{prefix} : aucun lot ; le référentiel est vide{only}.")
         return items
 
     def check_links(self, ref: Referentiel) -> None:

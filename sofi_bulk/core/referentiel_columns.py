@@ -139,6 +139,9 @@ def _address(example: tuple[str, str, str]) -> tuple[Column, ...]:
     )
 
 
+# sheets of the blank référentiel that hold no table (read without a warning)
+HELP_SHEETS = ("Aide",)
+
 SIRET_HELP = (
     "14 chiffres, clé de contrôle vérifiée. Mettez la colonne au format Texte : un tableur "
     "écrit sinon les grands nombres en notation scientifique (4,41988E+13) et en perd des "
