@@ -175,3 +175,21 @@ def test_an_ods_whose_filled_cell_repeats_a_million_times(work):
         out.writestr("content.xml", content)
     line = _refused(work, "bombe.ods")
     assert "bombe.ods, feuille « lots »" in line and "démesuré" in line
+
+
+def test_an_xls_with_a_value_far_away(work):
+    """5 KB of .xls that would make python-calamine allocate a gigabyte."""
+    from openpyxl import Workbook
+
+    from tests.test_referentiel_forms import soffice_convert
+
+    book = Workbook()
+    book.active.title = "lots"
+    book.active["A1"] = "numero_lot"
+    book.active["IV65536"] = "loin"
+    book.save(work / "loin.xlsx")
+    soffice_convert(work / "loin.xlsx", "xls", work)
+    shutil.rmtree(work / "lo-profile")
+    (work / "loin.xlsx").unlink()
+    line = _refused(work, "loin.xls")
+    assert "loin.xls, feuille « lots »" in line and "ligne 65 536, colonne IV" in line

@@ -301,7 +301,8 @@ def match_tables(src: str, names: list[str], kind: str = "feuille") -> TableMatc
                 f"le fichier {name}.csv" if kind == "fichier" else f"la feuille « {table.label} »"
             )
             problems.append(
-                f"Référentiel {src} : table « {name} » introuvable ({what} trouvés : "
+                f"Référentiel {src} : table « {name} » introuvable ({what} "
+                f"{'trouvées' if kind == 'feuille' else 'trouvés'} : "
                 f"{listed}). Nommez {expected} (ou d'un nom qui contient « {name} »)."
             )
     used = {n for found_names in hits.values() for n in found_names}

@@ -90,6 +90,7 @@ def _read_book(path: Path, suffix: str) -> Referentiel:
                 "page web ou un texte enregistré avec l'extension .xls). Ouvrez-le dans Excel "
                 "ou LibreOffice et enregistrez-le au format .xlsx, puis recommencez."
             )
+        _check_xls(path)
     elif suffix == ".ods":
         _check_ods(path)
     else:
@@ -157,6 +158,67 @@ def _refuse_dtd(path: Path) -> None:
                     "ce qu'aucun tableur n'écrit ; fichier refusé. Enregistrez-le à nouveau "
                     "depuis Excel ou LibreOffice, puis recommencez."
                 )
+
+
+# BIFF records holding a value (python-calamine sizes its grid on these, not on blanks)
+_VALUE_RECORDS = {0x0006, 0x00D6, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E}
+_MULRK, _BOF, _BOUNDSHEET = 0x00BD, 0x0809, 0x0085
+
+
+def _check_xls(path: Path) -> None:
+    """An Excel 97-2003 workbook: its Workbook stream is read record by record, and a value
+    far from the others (a few bytes that make python-calamine allocate a gigabyte) is
+    refused before calamine opens the file."""
+    import olefile
+
+    name = path.name
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
+            if stream is None:
+                raise ReferentielError(
+                    f"Référentiel {name} : ce fichier .xls ne contient pas de classeur (document "
+                    "Word ou autre ?). Enregistrez le référentiel au format .xlsx, puis "
+                    "recommencez."
+                )
+            if ole.get_size(stream) > MAX_BOOK_BYTES:
+                raise ReferentielError(f"Référentiel {name} : classeur démesuré ; refusé.")
+            data = ole.openstream(stream).read()
+    except ReferentielError:
+        raise
+    except Exception as exc:  # olefile's own errors: a damaged compound file
+        raise ReferentielError(_unreadable(name, None, exc)) from exc
+    names: dict[int, str] = {}
+    extents: dict[str, tuple[int, int]] = {}
+    sheet = ""
+    pos = 0
+    while pos + 4 <= len(data):
+        kind, size = (
+            int.from_bytes(data[pos : pos + 2], "little"),
+            int.from_bytes(data[pos + 2 : pos + 4], "little"),
+        )
+        body = data[pos + 4 : pos + 4 + size]
+        if kind == _BOUNDSHEET and len(body) >= 8:
+            length, wide = body[6], body[7] & 1
+            raw = body[8 : 8 + length * (2 if wide else 1)]
+            names[int.from_bytes(body[:4], "little")] = raw.decode(
+                "utf-16-le" if wide else "latin-1", "replace"
+            )
+        elif kind == _BOF:
+            sheet = names.get(pos, sheet)
+        elif (kind in _VALUE_RECORDS and size >= 4) or (kind == _MULRK and size >= 6):
+            row = int.from_bytes(body[:2], "little")
+            col = int.from_bytes(body[-2:] if kind == _MULRK else body[2:4], "little")
+            rows, cols = extents.get(sheet, (0, 0))
+            extents[sheet] = (max(rows, row + 1), max(cols, col + 1))
+            if sum(r * c for r, c in extents.values()) > MAX_CELLS:
+                raise ReferentielError(
+                    f"Référentiel {name}, feuille « {sheet} » : une cellule est remplie très "
+                    f"loin du tableau (ligne {fr_number(row + 1)}, colonne "
+                    f"{column_letter(col + 1)}) ; c'est démesuré pour un référentiel. Effacez "
+                    "ce qui se trouve au-delà du tableau, puis recommencez."
+                )
+        pos += 4 + size
 
 
 _REPEAT_ROWS = "table:number-rows-repeated"
