@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from sofi_bulk.core.issues import Issue, Severity
 from sofi_bulk.core.records import ValidationResult
-from sofi_bulk.core.report import code_counts, report_data
+from sofi_bulk.core.report import code_counts
 from sofi_bulk.core.text import counts, fr_number, plural
 
 SHOWN = 25
@@ -87,8 +87,3 @@ def pick_detail(issues: list[Issue], shown: int) -> list[Issue]:
             taken[issue.code] += 1
             picked.append(issue)
     return picked
-
-
-def issues_json(result: ValidationResult) -> dict:
-    """The JSON report (``sofi_bulk.core.report.report_data``)."""
-    return report_data(result)
