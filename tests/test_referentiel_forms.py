@@ -273,4 +273,4 @@ def test_sites_of_no_lot_and_headless_columns_are_warnings(tmp_path):
     ref = load_referentiel(folder)
     assert "77777" in ref.sites
     assert any("1 site d'aucun lot" in w and f"ligne {len(lines)}" in w for w in ref.warnings)
-    assert any("colonne G sans en-tête" in w for w in ref.warnings)
+    assert any("colonne G remplie mais sans en-tête" in w for w in ref.warnings)

@@ -398,12 +398,21 @@ class _Reader:
                 positions[col.attr] = c
                 reading.columns.append((letter, text, col))
         if unknown:
+            many = len(unknown) > 1
             self.warnings.append(
-                f"{prefix}, ligne {index + 1} : colonne{'s' if len(unknown) > 1 else ''} non "
-                f"reconnue{'s' if len(unknown) > 1 else ''}, donc ignorée"
-                f"{'s' if len(unknown) > 1 else ''} : {', '.join(unknown)}. Si elle"
-                f"{'s' if len(unknown) > 1 else ''} doi{'ven' if len(unknown) > 1 else ''}t "
-                "être lue(s), donnez-leur un en-tête attendu (voir sofi-bulk referentiel modele)."
+                f"{prefix}, ligne {index + 1} : "
+                + (
+                    "colonnes non reconnues, donc ignorées : "
+                    if many
+                    else "colonne non reconnue, donc ignorée : "
+                )
+                + ", ".join(unknown)
+                + (
+                    ". Si elles doivent être lues, donnez-leur"
+                    if many
+                    else ". Si elle doit être lue, donnez-lui"
+                )
+                + " un en-tête attendu (voir sofi-bulk referentiel modele)."
             )
         data = rows[index + 1 :]
         headless = sorted(
@@ -416,10 +425,17 @@ class _Reader:
         )
         if headless:
             letters = ", ".join(column_letter(c + 1) for c in headless)
+            many = len(headless) > 1
             self.warnings.append(
-                f"{prefix} : colonne{'s' if len(headless) > 1 else ''} {letters} sans en-tête "
-                f"(ligne {index + 1}) mais remplie{'s' if len(headless) > 1 else ''} : "
-                "ignorée(s). Donnez-leur un en-tête attendu si elles doivent être lues."
+                f"{prefix} : "
+                + (
+                    f"colonnes {letters} remplies mais sans en-tête (ligne {index + 1}), donc "
+                    "ignorées. Si elles doivent être lues, donnez-leur"
+                    if many
+                    else f"colonne {letters} remplie mais sans en-tête (ligne {index + 1}), donc "
+                    "ignorée. Si elle doit être lue, donnez-lui"
+                )
+                + " un en-tête attendu."
             )
         missing = [c for c in spec.columns if c.required and c.attr not in positions]
         for col in missing:
