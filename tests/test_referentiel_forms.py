@@ -208,6 +208,11 @@ def test_table_names_are_found_in_free_names_and_ambiguities_are_said():
         "sites": "sites.csv",
         "contacts": "Contacts.CSV",
     }
+    older = match_tables("ref", ["Lots", "Lots 2024", "Organismes", "Sites", "Contacts"])
+    assert older.found["lots"] == "Lots" and not older.problems
+    assert older.warnings == [
+        "Référentiel ref : feuille « Lots 2024 » ignorée (la table « lots » est lue dans « Lots »)."
+    ]
     twice = match_tables("ref", ["lots-2024.csv", "lots-2025.csv"], "fichier")
     assert any("plusieurs fichiers CSV pour la table « lots »" in p for p in twice.problems)
     assert any("table « sites » introuvable" in p for p in twice.problems)
@@ -274,3 +279,15 @@ def test_sites_of_no_lot_and_headless_columns_are_warnings(tmp_path):
     assert "77777" in ref.sites
     assert any("1 site d'aucun lot" in w and f"ligne {len(lines)}" in w for w in ref.warnings)
     assert any("colonne G remplie mais sans en-tête" in w for w in ref.warnings)
+
+
+def test_unicode_text_and_a_declared_separator(tmp_path, referentiel):
+    """Excel's « Texte Unicode » (UTF-16, tabs) and a « sep=, » first line."""
+    folder = _csv_folder(tmp_path)
+    for i, path in enumerate(sorted(folder.glob("*.csv"))):
+        text = path.read_text(encoding="utf-8")
+        if i % 2:
+            path.write_bytes(text.replace(";", "\t").encode("utf-16"))
+        else:
+            path.write_text("sep=,\n" + text.replace(";", ","), encoding="utf-8")
+    assert load_referentiel(folder).fingerprint() == referentiel.fingerprint()

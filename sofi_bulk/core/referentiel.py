@@ -271,19 +271,22 @@ def match_tables(src: str, names: list[str], kind: str = "feuille") -> TableMatc
                 hits[name].append(n)
     exact = {n for found in hits.values() for n in found}
     named = {name for name, found in hits.items() if found}
+    shadowed: dict[str, str] = {}  # a name that contains a table already found by name
     for n, words in keys.items():  # else a name that contains it, the earliest one first
         if n in exact:
             continue
         places = [
             (i, name)
             for name, table in REFERENTIEL_TABLES.items()
-            if name not in named
             for key in table.keys
             for i in range(len(words))
             if words[i : i + len(key.split())] == key.split()
         ]
-        if places:
-            hits[min(places)[1]].append(n)
+        free = [(i, name) for i, name in places if name not in named]
+        if free:
+            hits[min(free)[1]].append(n)
+        elif places:
+            shadowed[n] = min(places)[1]
     found: dict[str, str] = {}
     problems: list[str] = []
     listed = ", ".join(f"« {n} »" for n in names) or "aucun"
@@ -309,8 +312,12 @@ def match_tables(src: str, names: list[str], kind: str = "feuille") -> TableMatc
     used |= {n for n in names if header_key(n) in {header_key(h) for h in HELP_SHEETS}}
     ignored = "ignorée" if kind == "feuille" else "ignoré"
     warnings = [
-        f"Référentiel {src} : {kind} « {n} » {ignored} (ni lots, ni organismes, ni sites, "
-        "ni contacts)."
+        f"Référentiel {src} : {kind} « {n} » {ignored} "
+        + (
+            f"(la table « {shadowed[n]} » est lue dans « {hits[shadowed[n]][0]} »)."
+            if n in shadowed
+            else "(ni lots, ni organismes, ni sites, ni contacts)."
+        )
         for n in names
         if n not in used
     ]
