@@ -338,6 +338,9 @@ def referentiel_from_tables(
     column; what is read but not used (unknown columns, example rows) becomes a warning.
     """
     reader = _Reader(src, list(problems or []), list(warnings or []))
+    for name in TABLES:
+        if name not in tables and not any(f"table « {name} »" in p for p in reader.problems):
+            reader.problems.append(f"Référentiel {src.name} : table « {name} » absente.")
     built = {name: reader.table(name, *tables[name]) for name in TABLES if name in tables}
     if reader.problems:
         raise ReferentielError(reader.problems[:MAX_PROBLEMS])
@@ -354,6 +357,9 @@ def referentiel_from_tables(
 
 
 class _Reader:
+    """Reads the tables one by one, collecting every problem and warning, and where each
+    object was read (for the messages about links between tables)."""
+
     def __init__(self, src: Path, problems: list[str], warnings: list[str]) -> None:
         self.src = src
         self.problems = problems
