@@ -30,8 +30,10 @@ Target = str | Path | BinaryIO | None
 
 
 def load_referentiel(path: str | Path | None = None) -> Referentiel:
-    """The Région's référentiel from an .xlsx or a folder of CSV files (the bundled example
-    when ``path`` is None)."""
+    """The Région's référentiel from a workbook (.xlsx, .xlsm, .xls, .ods) or a folder of
+    CSV files (the bundled example when ``path`` is None). What was read but not used (an
+    unknown column…) is listed in its ``warnings``; ``ReferentielError.problems`` lists
+    every problem of a refused one."""
     from sofi_bulk.excel.referentiel import load_referentiel as load
 
     return load(path)

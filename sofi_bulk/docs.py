@@ -16,6 +16,7 @@ from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.fields import BY_KEY, FIELDS, LEVEL_LABELS, Kind
 from sofi_bulk.core.issues import ISSUE_TYPES
 from sofi_bulk.core.profile import load_profile
+from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES
 from sofi_bulk.core.resources import PACKAGE_DIR
 from sofi_bulk.core.text import fr_number
 from sofi_bulk.lheo.mapping import CONTACT_ROLE_BLOCK, EXTRAS, REFERENT_ROLES, lheo_doc
@@ -83,11 +84,28 @@ def extras_table() -> str:
     return "\n".join(lines)
 
 
+def referentiel_table() -> str:
+    """The référentiel's columns: the label, the technical name and every header accepted."""
+    lines = [
+        "| Feuille (ou fichier) | En-tête | Obl. | Autres en-têtes acceptés | Contenu |",
+        "|---|---|---|---|---|",
+    ]
+    for table in REFERENTIEL_TABLES.values():
+        for col in table.columns:
+            others = ", ".join(h for h in col.headers if h != col.title)
+            lines.append(
+                f"| {table.label} | {_cell(col.title)} | {'oui' if col.required else ''} | "
+                f"{_cell(others)} | {_cell(col.help)} |"
+            )
+    return "\n".join(lines)
+
+
 SECTIONS = {
     "champs": fields_table,
     "controles": checks_table,
     "questions": open_questions,
     "extras": extras_table,
+    "referentiel": referentiel_table,
 }
 
 

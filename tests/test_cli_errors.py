@@ -150,10 +150,11 @@ def test_malformed_referentiel_xlsx_bad_siret(work):
 
 def test_referentiel_missing_a_column(work):
     lots = work / "ref-csv" / "lots.csv"
-    text = lots.read_text(encoding="utf-8").replace("siret_mandataire", "siret_du_mandataire", 1)
+    text = lots.read_text(encoding="utf-8").replace("siret_mandataire", "organisme_pilote", 1)
     lots.write_text(text, encoding="utf-8")
     message = refused_template(work, "--referentiel", "ref-csv")
-    assert "lots.csv" in message and "siret_mandataire" in message and "absente" in message
+    assert "lots.csv" in message and "SIRET mandataire" in message and "absente" in message
+    assert "siret_mandataire" in message  # the accepted headers are listed
 
 
 def test_missing_referentiel(work):

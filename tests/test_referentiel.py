@@ -88,12 +88,12 @@ def test_missing_column_and_missing_file(tmp_path):
     folder = _copy_csv(tmp_path)
     path = folder / "contacts.csv"
     path.write_text(
-        path.read_text(encoding="utf-8").replace("id_contact", "identifiant"), encoding="utf-8"
+        path.read_text(encoding="utf-8").replace("id_contact", "matricule"), encoding="utf-8"
     )
-    with pytest.raises(ReferentielError, match="colonne « id_contact » absente"):
+    with pytest.raises(ReferentielError, match="colonne obligatoire « ID contact » absente"):
         load_referentiel(folder)
     (folder / "sites.csv").unlink()
-    with pytest.raises(ReferentielError, match="sites.csv absent"):
+    with pytest.raises(ReferentielError, match="table « sites » introuvable"):
         load_referentiel(folder)
 
 
@@ -128,7 +128,7 @@ def test_xlsx_errors_name_the_sheet(tmp_path):
         load_referentiel(path)
     del book["contacts"]
     book.save(path)
-    with pytest.raises(ReferentielError, match="feuille « contacts » absente"):
+    with pytest.raises(ReferentielError, match="table « contacts » introuvable"):
         load_referentiel(path)
 
 
@@ -145,7 +145,7 @@ def test_numbers_typed_into_the_xlsx_are_repaired(tmp_path):
 
 
 def test_unknown_format(tmp_path):
-    path = tmp_path / "ref.ods"
+    path = tmp_path / "ref.docx"
     path.write_bytes(b"x")
     with pytest.raises(ReferentielError, match="format non reconnu"):
         load_referentiel(path)

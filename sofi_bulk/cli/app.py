@@ -1,13 +1,13 @@
-"""The ``sofi-bulk`` command: template, validate, export, lheo.
+"""The ``sofi-bulk`` command: template, validate, export, lheo, referentiel.
 
 Each command is a thin layer over a library function (``write_template``,
 ``validate_file``, ``build_submission``, ``submission_to_lheo``). Bad input gives one
 French line and exit status 2, never a traceback; validation errors give status 1.
+Output never fails on the console's encoding (``cli.term``); long steps show on stderr.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -16,20 +16,28 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
-from sofi_bulk.cli.outputs import check_output_path
+from sofi_bulk.cli.outputs import (
+    annotated_name,
+    backup_path,
+    check_backup,
+    check_output_path,
+    correction_command,
+)
+from sofi_bulk.cli.term import Steps, TermConsole, json_text, make_streams_safe
 from sofi_bulk.core.errors import UserError, os_reason
 from sofi_bulk.core.records import ValidationResult
+from sofi_bulk.core.referentiel import Referentiel, ReferentielError
 from sofi_bulk.core.text import plural
 from sofi_bulk.core.version import __version__
 from sofi_bulk.core.workbook import WorkbookInput
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = TermConsole(highlight=False, soft_wrap=True)
+err_console = TermConsole(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+MAX_SHOWN_PROBLEMS = 30
 NO_ARGS_IS_HELP: type[Exception] = getattr(
     click.exceptions, "NoArgsIsHelpError", type("_Never", (Exception,), {})
 )
@@ -103,8 +111,19 @@ def _referentiel_option(f: Any) -> Any:
         "-r",
         metavar="CHEMIN",
         default=None,
-        help="Référentiel de la Région (.xlsx, ou dossier de fichiers CSV). Par défaut : "
-        "celui intégré au classeur (ou l'exemple fourni).",
+        help="Référentiel de la Région (.xlsx, .xls, .ods, ou dossier de fichiers CSV). Par "
+        "défaut : celui intégré au classeur (ou l'exemple fourni).",
+    )(f)
+
+
+def _quiet_option(f: Any) -> Any:
+    return click.option(
+        "--silencieux",
+        "-q",
+        "quiet",
+        is_flag=True,
+        default=False,
+        help="N'affiche que la ligne de résumé (et les erreurs qui arrêtent la commande).",
     )(f)
 
 
@@ -149,6 +168,7 @@ def cli() -> None:
 )
 @click.option("--output", "-o", metavar="FICHIER.xlsx", help="Classeur à écrire (obligatoire).")
 @_force_option
+@_quiet_option
 @_help
 def template_cmd(
     referentiel: str | None,
@@ -157,6 +177,7 @@ def template_cmd(
     siret: str | None,
     output: str | None,
     force: bool,
+    quiet: bool,
 ) -> None:
     """Génère le classeur de saisie : une ligne par session, listes déroulantes par lot, valeurs
     imposées et par défaut du programme, aide sur chaque colonne.
@@ -169,21 +190,32 @@ def template_cmd(
 
     out = _xlsx_output(_required_output(output))
     check_output_path(out, [Path(referentiel)] if referentiel else [], force)
-    ref = load_referentiel(referentiel)
-    builder = write_template(
-        out, load_profile(programme), ref, lots=list(lots) or None, siret=siret
-    )
+    steps = Steps(err_console, not quiet)
+    with steps.step("Lecture du référentiel"):
+        ref = load_referentiel(referentiel)
+    _print_referentiel_warnings(ref, quiet)
+    with steps.step(f"Écriture de {out.name}"):
+        builder = write_template(
+            out, load_profile(programme), ref, lots=list(lots) or None, siret=siret
+        )
     lots_text = ", ".join(lot.numero for lot in builder.lots)
+    noted = (
+        f" ; {plural(len(ref.warnings), 'avertissement')} du référentiel"
+        if quiet and ref.warnings
+        else ""
+    )
     console.print(
         f"[green]✔[/] Modèle écrit : [bold]{escape(str(out))}[/] ({builder.profile.label} ; lots "
         f"{escape(str(lots_text))} ; "
-        f"{builder.rows['Sessions']} lignes de session)."
+        f"{builder.rows['Sessions']} lignes de session{noted})."
     )
+    if quiet:
+        return
     if referentiel is None:
         _example_warning()
     console.print(
         f"Remplissez-le, puis contrôlez-le : sofi-bulk validate {escape(str(out.name))} -o "
-        f"{escape(str(out.stem))}-annotee.xlsx"
+        f"{escape(annotated_name(out))}"
     )
 
 
@@ -199,6 +231,15 @@ def template_cmd(
     "».",
 )
 @click.option(
+    "--en-place",
+    "in_place",
+    is_flag=True,
+    default=False,
+    help="Inscrit les marques du contrôle dans le fichier contrôlé lui-même (un classeur "
+    "produit par sofi-bulk : modèle rempli ou copie annotée), après en avoir gardé une "
+    "sauvegarde à côté (FICHIER.sauvegarde.xlsx).",
+)
+@click.option(
     "--format",
     "fmt",
     metavar="texte|json",
@@ -208,59 +249,103 @@ def template_cmd(
 @_referentiel_option
 @_programme_option
 @_force_option
+@_quiet_option
 @_help
 def validate_cmd(
     fichier: str,
     output: str | None,
+    in_place: bool,
     fmt: str,
     referentiel: str | None,
     programme: str | None,
     force: bool,
+    quiet: bool,
 ) -> None:
     """Contrôle chaque ligne du classeur (champs, listes, dates, règles de la procédure) et
     affiche les erreurs avec leur cellule. Statut de sortie : 0 sans erreur (avertissements
     admis), 1 avec des erreurs, 2 si le fichier est illisible.
 
-    Exemple : sofi-bulk validate saisie.xlsx -o saisie-annotee.xlsx
+    Exemple : sofi-bulk validate saisie.xlsx -o saisie-annotee.xlsx ; puis, après les
+    corrections : sofi-bulk validate saisie-annotee.xlsx --en-place
     """
-    from sofi_bulk.cli.report import issues_json, print_report
+    from sofi_bulk.cli.report import print_report
+    from sofi_bulk.core.report import refusal_data, report_data
 
     fmt = fmt.lower()
     if fmt not in ("texte", "json", "text"):
         raise UserError(f"--format : « {fmt} » inconnu ; choisissez texte ou json.")
     source = Path(fichier)
+    steps = Steps(err_console, not quiet)
     try:
         out = _xlsx_output(output) if output else None
+        if out and in_place:
+            raise UserError("choisissez -o (une copie annotée) ou --en-place, pas les deux.")
         if out:
             check_output_path(out, [source], force)
-        book, result = _validate(source, referentiel, programme)
+        original = _in_place_check(source, force) if in_place else b""
+        book, result = _validate(source, referentiel, programme, steps, quiet)
+        if in_place and not book.meta:
+            raise UserError(
+                f"{source} n'a pas été produit par sofi-bulk (pas de feuille _meta) : "
+                f"--en-place ne le modifie pas. Écrivez plutôt une copie annotée : -o "
+                f"{annotated_name(source)}"
+            )
     except UserError as exc:
         if fmt == "json":  # other tools get an answer on stdout too
-            click.echo(
-                json.dumps(
-                    {"file": source.name or str(source), "error": str(exc)}, ensure_ascii=False
-                )
-            )
+            click.echo(json_text(refusal_data(source.name or str(source), str(exc))))
         raise
     if fmt == "json":
-        click.echo(issues_json(result))
+        click.echo(json_text(report_data(result)))
+    elif quiet:
+        console.print(f"{escape(result.book_name)} : {escape(_summary(result))}")
     else:
         print_report(result, console)
         if _is_example(book.meta):
             _example_warning()
-    if out:
+    target = source if in_place else out
+    if target is not None:
         from sofi_bulk.excel.copy import write_annotated
+        from sofi_bulk.files import write_bytes_atomic
 
-        write_annotated(out, result)  # the path was checked above
-        if fmt != "json":
-            todo = " : corrigez-la, puis contrôlez-la à nouveau" if result.issues else ""
-            console.print(f"Copie annotée écrite : [bold]{escape(str(out))}[/]{todo}.")
-    elif result.issues and fmt != "json":
+        if in_place:
+            write_bytes_atomic(backup_path(source), original)
+        with steps.step("Écriture de la copie annotée"):
+            write_annotated(target, result)  # the path was checked above
+        if fmt != "json" and not quiet:
+            kept = f" (sauvegarde : {backup_path(source).name})" if in_place else ""
+            again = (
+                f"sofi-bulk validate {target.name} --en-place"
+                if in_place
+                else correction_command(target)
+            )
+            todo = f" : corrigez-la, puis contrôlez-la à nouveau ({again})" if result.issues else ""
+            what = "Marques inscrites dans" if in_place else "Copie annotée écrite :"
+            console.print(f"{what} [bold]{escape(str(target))}[/]{escape(kept + todo)}.")
+    elif result.issues and fmt != "json" and not quiet:
         console.print(
-            f"Pour une copie annotée : sofi-bulk validate {escape(str(source.name))} -o "
-            f"{escape(str(source.stem))}-annotee.xlsx"
+            f"Pour voir les marques dans le classeur : {escape(correction_command(source))}"
         )
     sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
+
+
+def _in_place_check(source: Path, force: bool) -> bytes:
+    """Before an in-place run: an .xlsx that exists, and a backup place that is free (or
+    holds an earlier backup); the file's bytes as they are, for the backup."""
+    if source.suffix.lower() != ".xlsx":
+        raise UserError(f"{source} : --en-place ne s'applique qu'à un classeur .xlsx.")
+    check_backup(backup_path(source), force)
+    try:
+        return source.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{source} : lecture impossible (fichier introuvable ?).") from exc
+
+
+def _summary(result: ValidationResult) -> str:
+    from sofi_bulk.cli.report import summary_line
+
+    warnings = result.referentiel.warnings
+    extra = f" ; référentiel : {plural(len(warnings), 'avertissement')}" if warnings else ""
+    return summary_line(result) + extra
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -272,9 +357,15 @@ def validate_cmd(
 @_referentiel_option
 @_programme_option
 @_force_option
+@_quiet_option
 @_help
 def export_cmd(
-    fichier: str, output: str | None, referentiel: str | None, programme: str | None, force: bool
+    fichier: str,
+    output: str | None,
+    referentiel: str | None,
+    programme: str | None,
+    force: bool,
+    quiet: bool,
 ) -> None:
     """Écrit la soumission JSON (formation → actions → sessions), conforme au schéma
     schemas/submission.schema.json. Refusé (statut 1) tant que le contrôle trouve des erreurs.
@@ -288,21 +379,25 @@ def export_cmd(
 
     source, out = Path(fichier), _output_with(_required_output(output), ".json")
     check_output_path(out, [source], force)
-    book, result = _validate_for_export(source, referentiel, programme)
-    data = build_submission(result)
-    check_schema(data)
-    write_bytes_atomic(out, dumps(data).encode("utf-8"))
+    steps = Steps(err_console, not quiet)
+    book, result = _validate_for_export(source, referentiel, programme, steps, quiet)
+    with steps.step(f"Écriture de {out.name}"):
+        data = build_submission(result)
+        check_schema(data)
+        write_bytes_atomic(out, dumps(data).encode("utf-8"))
     n, f = data["header"]["session_count"], len(data["formations"])
     console.print(
         f"[green]✔[/] Soumission écrite : [bold]{escape(str(out))}[/] ({plural(n, 'session')}, "
         f"{plural(f, 'formation')})."
     )
+    if quiet:
+        return
     if _is_example(book.meta):
         _example_warning()
     if result.warnings:
         console.print(
-            f"[yellow]⚠ {len(result.warnings)} avertissement(s)[/] : voir sofi-bulk validate "
-            f"{escape(str(source.name))}"
+            f"[yellow]⚠ {plural(len(result.warnings), 'avertissement')}[/] : voir "
+            f"{escape(correction_command(source))}"
         )
 
 
@@ -313,9 +408,15 @@ def export_cmd(
 @_referentiel_option
 @_programme_option
 @_force_option
+@_quiet_option
 @_help
 def lheo_cmd(
-    fichier: str, output: str | None, referentiel: str | None, programme: str | None, force: bool
+    fichier: str,
+    output: str | None,
+    referentiel: str | None,
+    programme: str | None,
+    force: bool,
+    quiet: bool,
 ) -> None:
     """Écrit l'offre au format LHEO 2.3, validée par le schéma XSD officiel, depuis un
     classeur (contrôlé d'abord, comme pour export) ou une soumission JSON.
@@ -330,16 +431,19 @@ def lheo_cmd(
 
     source, out = Path(fichier), _output_with(_required_output(output), ".xml")
     check_output_path(out, [source], force)
+    steps = Steps(err_console, not quiet)
     if source.suffix.lower() == ".json":
         data = load_submission_json(source)
         profile = load_profile(programme or data["header"]["programme"])
-        xml = submission_to_lheo(data, profile)
+        with steps.step(f"Écriture de {out.name}"):
+            xml = submission_to_lheo(data, profile)
     else:
-        _, result = _validate_for_export(source, referentiel, programme)
-        sources: list[SessionSource] = []
-        data = build_submission(result, sources=sources)
-        check_schema(data)
-        xml = submission_to_lheo(data, result.profile, sources)
+        _, result = _validate_for_export(source, referentiel, programme, steps, quiet)
+        with steps.step(f"Écriture de {out.name}"):
+            sources: list[SessionSource] = []
+            data = build_submission(result, sources=sources)
+            check_schema(data)
+            xml = submission_to_lheo(data, result.profile, sources)
     write_lheo(out, xml)
     n = data["header"]["session_count"]
     console.print(
@@ -349,29 +453,134 @@ def lheo_cmd(
     )
 
 
+# --- referentiel ----------------------------------------------------------------------------
+@cli.group(
+    "referentiel",
+    cls=FrenchGroup,
+    add_help_option=False,
+    short_help="Prépare ou vérifie le référentiel de la Région.",
+)
+@_help
+def referentiel_group() -> None:
+    """Le référentiel de la Région (lots, organismes, sites, contacts) : un classeur vierge à
+    lui envoyer, et la vérification d'un référentiel reçu.
+
+    Exemples : sofi-bulk referentiel modele -o referentiel.xlsx ;
+    sofi-bulk referentiel verifier extraction-region.xlsx
+    """
+
+
+@referentiel_group.command(
+    "modele", add_help_option=False, short_help="Écrit un référentiel vierge à remplir."
+)
+@click.option("--output", "-o", metavar="REFERENTIEL.xlsx", help="Classeur à écrire (obligatoire).")
+@_force_option
+@_help
+def referentiel_blank_cmd(output: str | None, force: bool) -> None:
+    """Écrit un référentiel vierge : une feuille par table avec les en-têtes attendus (et
+    une ligne d'exemple), au format Texte, et une feuille d'aide. À envoyer à la Région.
+
+    Exemple : sofi-bulk referentiel modele -o referentiel.xlsx
+    """
+    from sofi_bulk.excel.referentiel_blank import write_blank_referentiel
+
+    out = _xlsx_output(_required_output(output))
+    check_output_path(out, [], force)
+    write_blank_referentiel(out)
+    console.print(
+        f"[green]✔[/] Référentiel vierge écrit : [bold]{escape(str(out))}[/] (feuilles Lots, "
+        "Organismes, Sites, Contacts, avec une ligne d'exemple chacune, et Aide)."
+    )
+    console.print(
+        f"Une fois rempli, vérifiez-le : sofi-bulk referentiel verifier {escape(out.name)}"
+    )
+
+
+@referentiel_group.command(
+    "verifier", add_help_option=False, short_help="Dit ce que sofi-bulk comprend d'un référentiel."
+)
+@click.argument("chemin", metavar="CHEMIN")
+@click.option(
+    "--programme",
+    "-p",
+    metavar="PROGRAMME",
+    default="prepa-avenir-sup",
+    help="Programme (profil) dont les lots seront proposés : prepa-avenir-sup (par défaut) ou "
+    "un fichier de profil .json.",
+)
+@_quiet_option
+@_help
+def referentiel_check_cmd(chemin: str, programme: str, quiet: bool) -> None:
+    """Lit un référentiel (.xlsx, .xls, .ods ou dossier de CSV) et dit ce qui en est compris :
+    tables et colonnes reconnues, lots avec leur mandataire, sites et contacts de chaque lot,
+    places et année, avertissements. Statut 0 s'il permet de générer le modèle, 2 sinon.
+
+    Exemple : sofi-bulk referentiel verifier extraction-region.xlsx
+    """
+    from sofi_bulk.cli.referentiel import print_understanding, summary
+    from sofi_bulk.core.lots import select_lots
+    from sofi_bulk.core.profile import load_profile
+    from sofi_bulk.excel.referentiel import load_referentiel
+
+    profile = load_profile(programme)
+    with Steps(err_console, not quiet).step("Lecture du référentiel"):
+        ref = load_referentiel(chemin)
+    if quiet:
+        console.print(escape(summary(ref)))
+    else:
+        print_understanding(ref, profile, console)
+    select_lots(profile, ref, None, None)  # what « template » would refuse, refused here
+    if not quiet:
+        console.print(
+            f"[green]✔[/] Référentiel utilisable pour {escape(profile.label)} : sofi-bulk "
+            f"template --referentiel {escape(chemin)} -o saisie.xlsx"
+        )
+
+
 # --- helpers --------------------------------------------------------------------------------
 def _validate(
-    source: Path, referentiel: str | None, programme: str | None
+    source: Path,
+    referentiel: str | None,
+    programme: str | None,
+    steps: Steps | None = None,
+    quiet: bool = False,
 ) -> tuple[WorkbookInput, ValidationResult]:
     from sofi_bulk.core.context import resolve_context
     from sofi_bulk.core.validate import validate_book
     from sofi_bulk.excel.reader import read_workbook
     from sofi_bulk.excel.referentiel import load_referentiel
 
-    book = read_workbook(source)
-    ref = load_referentiel(referentiel) if referentiel is not None else None
-    ctx = resolve_context(book, programme, ref, fallback=load_referentiel)
-    return book, validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    steps = steps or Steps(err_console, False)
+    with steps.step(f"Lecture de {source.name}"):
+        book = read_workbook(source)
+        ref = load_referentiel(referentiel) if referentiel is not None else None
+    if ref is not None:
+        _print_referentiel_warnings(ref, quiet)
+    with steps.step("Contrôle"):
+        ctx = resolve_context(book, programme, ref, fallback=load_referentiel)
+        return book, validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
 
 
 def _validate_for_export(
-    source: Path, referentiel: str | None, programme: str | None
+    source: Path,
+    referentiel: str | None,
+    programme: str | None,
+    steps: Steps | None = None,
+    quiet: bool = False,
 ) -> tuple[WorkbookInput, ValidationResult]:
     """Validate; a workbook with errors stops here (status 1), as export and lheo require."""
-    book, result = _validate(source, referentiel, programme)
+    book, result = _validate(source, referentiel, programme, steps, quiet)
     if not result.ok:
         _refuse(result)
     return book, result
+
+
+def _print_referentiel_warnings(ref: Referentiel, quiet: bool) -> None:
+    """What reading the référentiel did not use, on stderr: never dropped in silence."""
+    if quiet:
+        return
+    for warning in ref.warnings:
+        err_console.print(f"[yellow]⚠[/] {escape(warning)}", soft_wrap=True)
 
 
 def _is_example(meta: dict[str, str]) -> bool:
@@ -393,9 +602,8 @@ def _refuse(result: Any) -> None:
 
     print_report(result, err_console, shown=10)
     err_console.print(
-        f"[bold red]Export refusé[/] : corrigez les erreurs (sofi-bulk validate "
-        f"{escape(Path(result.book_name).name)} -o "
-        f"{escape(Path(result.book_name).stem)}-annotee.xlsx), puis recommencez."
+        f"[bold red]Export refusé[/] : corrigez les erreurs "
+        f"({escape(correction_command(Path(result.book_name)))}), puis recommencez."
     )
     sys.exit(EXIT_INVALID)
 
@@ -433,7 +641,10 @@ def _french_usage_error(exc: click.UsageError) -> str:
     quoted = re.findall(r"'([^']+)'", message)
     if message.startswith("No such command"):
         name = quoted[0] if quoted else "?"
-        return f"commande inconnue « {name} » ; commandes : template, validate, export, lheo."
+        return (
+            f"commande inconnue « {name} » ; commandes : template, validate, export, lheo, "
+            "referentiel."
+        )
     if "requires an argument" in message:
         return f"une valeur est attendue après {quoted[0] if quoted else 'l’option'}."
     if message.startswith("Got unexpected extra argument"):
@@ -442,6 +653,7 @@ def _french_usage_error(exc: click.UsageError) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    make_streams_safe()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("SOFI_BULK_DEBUG", "") not in ("", "0")
     args = [a for a in args if a != "--debug"]  # accepted anywhere on the line
@@ -463,7 +675,12 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("Interrompu.")
         sys.exit(EXIT_INTERRUPTED)
     except UserError as exc:
-        err_console.print(f"[bold red]Erreur[/] : {escape(str(exc))}", soft_wrap=True)
+        # a référentiel's problems one line each; other errors say their own intro
+        problems = (exc.problems if isinstance(exc, ReferentielError) else None) or [str(exc)]
+        for problem in problems[:MAX_SHOWN_PROBLEMS]:  # one line each (a référentiel's)
+            err_console.print(f"[bold red]Erreur[/] : {escape(problem)}", soft_wrap=True)
+        if len(problems) > MAX_SHOWN_PROBLEMS:
+            err_console.print(f"… et {len(problems) - MAX_SHOWN_PROBLEMS} autres problèmes.")
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         err_console.print("Interrompu.")

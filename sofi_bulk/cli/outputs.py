@@ -1,13 +1,15 @@
 """Where the command line may write: never over an input, never over the user's work.
 
 A file is replaced only when it holds nothing the tool did not write itself (an untouched
-template or annotated copy, a submission, an LHEO file), unless ``--ecraser`` says so.
+template or annotated copy, a blank référentiel, a submission, an LHEO file), unless
+``--ecraser`` says so. The names the tool suggests never pile up suffixes.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from sofi_bulk.core.errors import UserError
@@ -41,7 +43,11 @@ def _regenerable(path: Path) -> bool:
             stamped = book.meta.get("content_fingerprint")
             from sofi_bulk.core.workbook import content_fingerprint
 
-            return bool(stamped) and stamped == content_fingerprint(book.sheets)
+            if stamped:
+                return stamped == content_fingerprint(book.sheets)
+            from sofi_bulk.excel.referentiel_blank import blank_fingerprint
+
+            return content_fingerprint(book.sheets) == blank_fingerprint()
         if suffix == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))
             return (
@@ -70,3 +76,68 @@ def check_overwrite(path: Path, force: bool) -> None:
         "(une saisie, des corrections, un autre fichier ?). Choisissez un autre nom de fichier, "
         "ou ajoutez --ecraser pour le remplacer."
     )
+
+
+# --- names the tool suggests: never a pile of suffixes --------------------------------------
+ANNOTATED_SUFFIX = "-annotee"
+BACKUP_SUFFIX = ".sauvegarde"
+_ANNOTATED = re.compile(rf"{ANNOTATED_SUFFIX}(?:-\d+)?$", re.IGNORECASE)
+
+
+def base_stem(path: Path) -> str:
+    """The name of the user's workbook without the suffixes the tool adds: « saisie » for
+    saisie.xlsx, saisie-annotee.xlsx, saisie-annotee-2.xlsx or saisie-annotee.sauvegarde.xlsx."""
+    stem = path.stem
+    if stem.lower().endswith(BACKUP_SUFFIX):
+        stem = stem[: -len(BACKUP_SUFFIX)]
+    return _ANNOTATED.sub("", stem) or stem
+
+
+def is_annotated(path: Path) -> bool:
+    """A name of an annotated copy (saisie-annotee.xlsx, saisie-annotee-2.xlsx)."""
+    return bool(_ANNOTATED.search(path.stem))
+
+
+def annotated_name(path: Path) -> str:
+    """The annotated copy's name: saisie.xlsx -> saisie-annotee.xlsx, never -annotee-annotee."""
+    return f"{base_stem(path)}{ANNOTATED_SUFFIX}.xlsx"
+
+
+def correction_command(path: Path) -> str:
+    """What to run to check a workbook and see its marks: in place for an annotated copy,
+    else into its annotated copy."""
+    if is_annotated(path):
+        return f"sofi-bulk validate {path.name} --en-place"
+    return f"sofi-bulk validate {path.name} -o {annotated_name(path)}"
+
+
+def backup_path(path: Path) -> Path:
+    """Where ``validate --en-place`` keeps the file as it was: beside it."""
+    stem = (
+        path.stem[: -len(BACKUP_SUFFIX)] if path.stem.lower().endswith(BACKUP_SUFFIX) else path.stem
+    )
+    return path.with_name(f"{stem}{BACKUP_SUFFIX}{path.suffix}")
+
+
+def check_backup(backup: Path, force: bool) -> None:
+    """An earlier backup may be replaced only when it is a workbook of sofi-bulk (the backup
+    of an earlier run): never a file of the user that happens to bear the name."""
+    if force or not backup.exists():
+        return
+    if backup.is_file() and _is_tool_workbook(backup):
+        return
+    raise UserError(
+        f"{backup} existe déjà et n'est pas une sauvegarde faite par sofi-bulk. Renommez-le "
+        "ou déplacez-le, ou ajoutez --ecraser pour le remplacer."
+    )
+
+
+def _is_tool_workbook(path: Path) -> bool:
+    """A workbook made by sofi-bulk: a template or an annotated copy (its ``_meta`` sheet)."""
+    try:
+        from sofi_bulk.excel.reader import read_workbook
+
+        meta = read_workbook(path).meta
+    except Exception:  # unreadable: not one of ours
+        return False
+    return bool(meta.get("format")) and bool(meta.get("programme"))

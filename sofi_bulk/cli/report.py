@@ -1,19 +1,24 @@
-"""The terminal report of a validation: French, readable, with rich; or JSON for tools."""
+"""The terminal report of a validation: French, readable, with rich; or JSON for tools.
+
+A thin renderer of ``sofi_bulk.core.report``: the count per code comes first (code,
+severity, count, first cell), then the detail, errors first and at most ``PER_CODE``
+lines of one code, so that a thousand identical warnings cannot hide an error.
+"""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from sofi_bulk.core.issues import Severity
+from sofi_bulk.core.issues import Issue, Severity
 from sofi_bulk.core.records import ValidationResult
-from sofi_bulk.core.text import counts, plural
+from sofi_bulk.core.report import code_counts
+from sofi_bulk.core.text import counts, fr_number, plural
 
 SHOWN = 25
+PER_CODE = 5
 ICONS = {Severity.ERROR: "[bold red]✖[/]", Severity.WARNING: "[bold yellow]⚠[/]"}
 
 
@@ -38,27 +43,47 @@ def print_report(result: ValidationResult, console: Console, *, shown: int = SHO
     for sheet in dict.fromkeys(i.sheet for i in result.issues):
         e, w = per_sheet[(sheet, Severity.ERROR)], per_sheet[(sheet, Severity.WARNING)]
         console.print(f"  • {escape(sheet)} : {counts(e, w)}")
-    for issue in result.issues[:shown]:
+    print_counts(result, console)
+    detail = pick_detail(result.issues, shown)
+    console.print("Détail :")
+    for issue in detail:
         where = f"{issue.sheet}!{issue.cell}" if issue.cell else issue.sheet
         console.print(
             f"{ICONS[issue.severity]} [bold]{escape(where)}[/] : {escape(issue.message)} "
             f"[dim]({issue.code})[/]",
             soft_wrap=True,
         )
-    rest = len(result.issues) - shown
+    rest = len(result.issues) - len(detail)
     if rest > 0:
         console.print(
-            f"… et {rest} autre(s) : la copie annotée (-o) ou --format json les donne toutes."
+            f"… et {fr_number(rest)} autre{'s' if rest > 1 else ''} : la copie annotée (-o) "
+            "ou --format json les donne toutes."
         )
 
 
-def issues_json(result: ValidationResult) -> str:
-    data: dict[str, Any] = {
-        "file": result.book_name,
-        "programme": result.profile.id,
-        "sessions": len(result.sessions),
-        "errors": len(result.errors),
-        "warnings": len(result.warnings),
-        "issues": [i.to_dict() for i in result.issues],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2)
+def print_counts(result: ValidationResult, console: Console) -> None:
+    """One line per code: code, severity, count, first cell."""
+    lines = code_counts(result.issues)
+    width = max(len(c.code) for c in lines)
+    console.print("Par code :")
+    for c in lines:
+        console.print(
+            f"  {ICONS[c.severity]} {c.code:<{width}}  {str(c.severity):<13}  "
+            f"{fr_number(c.count):>6}  première : {escape(c.first)}"
+        )
+
+
+def pick_detail(issues: list[Issue], shown: int) -> list[Issue]:
+    """The issues to list: errors first, at most ``PER_CODE`` of one code, ``shown`` in all."""
+    ordered = [i for i in issues if i.severity is Severity.ERROR] + [
+        i for i in issues if i.severity is not Severity.ERROR
+    ]
+    taken: Counter[str] = Counter()
+    picked: list[Issue] = []
+    for issue in ordered:
+        if len(picked) >= shown:
+            break
+        if taken[issue.code] < PER_CODE:
+            taken[issue.code] += 1
+            picked.append(issue)
+    return picked

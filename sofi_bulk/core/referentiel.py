@@ -1,16 +1,20 @@
 """The Région's référentiel: lots, organismes, sites and contacts, as models and queries.
 
 Tables arrive as plain rows (the adapters in ``sofi_bulk.excel.referentiel`` read them
-from files); ``referentiel_from_tables`` checks and builds them, reporting every problem
-in French with the file, sheet, row and column.
+from files); ``match_tables`` finds which sheet or file holds each table and
+``referentiel_from_tables`` finds each header row (below title rows too), recognises the
+columns by the labels declared in ``referentiel_columns``, checks and builds the tables.
+Every problem is reported at once in French with the file, sheet, row and column; what is
+not used (an unknown column, a column without header) is a warning, never dropped silently.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,12 +22,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.errors import UserError
+from sofi_bulk.core.referentiel_columns import (
+    HELP_SHEETS,
+    REFERENTIEL_TABLES,
+    Column,
+    Table,
+    header_key,
+)
 from sofi_bulk.core.text import clean, fold
 from sofi_bulk.core.values import digits_code, siret_is_valid
 
 
 class ReferentielError(UserError):
-    pass
+    """A référentiel that cannot be used: every problem found, one French line each."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class Lot(BaseModel):
@@ -95,65 +110,14 @@ class Contact(BaseModel):
         return f"{self.id} - {self.prenom} {self.nom}".replace("  ", " ").strip()
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str  # header in the file
-    attr: str  # model attribute
-    required: bool = True
-    kind: str = "text"  # text | siret | int | list | digits5 | phone
-
-
+MODELS: dict[str, type[BaseModel]] = {
+    "lots": Lot,
+    "organismes": Organisme,
+    "sites": Site,
+    "contacts": Contact,
+}
 TABLES: dict[str, tuple[type[BaseModel], list[Column]]] = {
-    "lots": (
-        Lot,
-        [
-            Column("numero_lot", "numero"),
-            Column("programme", "programme"),
-            Column("intitule", "intitule"),
-            Column("id_action_cr", "id_action_cr"),
-            Column("of_mandataire_cr", "of_mandataire_cr"),
-            Column("siret_mandataire", "siret_mandataire", kind="siret"),
-            Column("places_commandees", "places", required=False, kind="int"),
-            Column("annee_campagne", "annee", required=False, kind="int"),
-            Column("siret_formateurs", "siret_formateurs", required=False, kind="list"),
-        ],
-    ),
-    "organismes": (
-        Organisme,
-        [
-            Column("siret", "siret", kind="siret"),
-            Column("nom", "nom"),
-            Column("raison_sociale", "raison_sociale"),
-            Column("numero_activite", "numero_activite", required=False, kind="nda"),
-            Column("adresse", "adresse", required=False),
-            Column("code_postal", "code_postal", False, "digits5"),
-            Column("ville", "ville", required=False),
-            Column("telephone", "telephone", False, "phone"),
-            Column("email", "email", required=False),
-        ],
-    ),
-    "sites": (
-        Site,
-        [
-            Column("code_site", "code"),
-            Column("libelle", "libelle"),
-            Column("siret", "siret", kind="siret"),
-            Column("adresse", "adresse", required=False),
-            Column("code_postal", "code_postal", False, "digits5"),
-            Column("ville", "ville", required=False),
-        ],
-    ),
-    "contacts": (
-        Contact,
-        [
-            Column("id_contact", "id"),
-            Column("nom", "nom"),
-            Column("prenom", "prenom", required=False),
-            Column("email", "email", required=False),
-            Column("telephone", "telephone", False, "phone"),
-            Column("siret", "siret", kind="siret"),
-        ],
-    ),
+    name: (MODELS[name], list(table.columns)) for name, table in REFERENTIEL_TABLES.items()
 }
 
 
@@ -164,6 +128,9 @@ class Referentiel:
     sites: dict[str, Site]
     contacts: dict[str, Contact]
     source: str = ""
+    # what reading the file taught, for the user: not part of the data (nor its fingerprint)
+    warnings: list[str] = field(default_factory=list, compare=False)
+    readings: dict[str, TableReading] = field(default_factory=dict, compare=False)
 
     # --- queries used by the template and the validator ---------------------------
     def lots_for(
@@ -263,56 +230,388 @@ def _lookup(
     return hits[0] if len(hits) == 1 else None
 
 
+# --- reading tables of rows --------------------------------------------------------------------
 Rows = list[list[Any]]
+HEADER_SCAN = 30  # rows searched for the header row (title rows may sit above it)
+MAX_PROBLEMS = 200
+_SCIENTIFIC = re.compile(r"^([0-9]+)(?:[.,]([0-9]+))?[eE]\+?([0-9]{1,2})$")
+_LIST_SEPARATOR = re.compile(r"[;|\n/]|,(?![0-9]+[eE])")  # a comma before E+13 is decimal
 
 
-def referentiel_from_tables(src: Path, tables: dict[str, tuple[str, Rows]]) -> Referentiel:
-    """Check the tables' rows and build the référentiel; ``src`` names it in messages."""
-    built: dict[str, dict[str, BaseModel]] = {}
-    for table, (model, columns) in TABLES.items():
-        where, rows = tables[table]
-        prefix = f"Référentiel {src.name}, {where}"
-        rows = [r for r in rows]
-        header_idx = next((i for i, r in enumerate(rows) if any(_text(v) for v in r)), None)
-        if header_idx is None:
-            raise ReferentielError(f"{prefix} : vide (aucun en-tête).")
-        header = [fold(_text(v)) for v in rows[header_idx]]
+@dataclass
+class TableReading:
+    """How a table was read: where, its header row, the column each header became."""
+
+    table: str
+    where: str  # « feuille « Lots » » or « fichier « lots.csv » »
+    header_row: int = 0  # 1-based; 0 when not found
+    columns: list[tuple[str, str, Column]] = field(default_factory=list)  # letter, header, column
+    rows: int = 0  # data rows read
+
+
+@dataclass
+class TableMatch:
+    """Which sheet (or CSV file) holds each table; the others are ignored, with a warning."""
+
+    found: dict[str, str]
+    problems: list[str]
+    warnings: list[str]
+
+
+def match_tables(src: str, names: list[str], kind: str = "feuille") -> TableMatch:
+    """Find each table among sheet names (``kind`` « feuille ») or CSV file names
+    (« fichier »): by its name or label (« Lots », « Sites de formation »), else by a name
+    that contains it (« extraction_lots_2025.csv »)."""
+    what = "feuilles" if kind == "feuille" else "fichiers CSV"
+    keys = {n: header_key(n[:-4] if n.lower().endswith(".csv") else n).split() for n in names}
+    hits: dict[str, list[str]] = {t: [] for t in REFERENTIEL_TABLES}
+    for n, words in keys.items():  # a name that is the table's name
+        for name, table in REFERENTIEL_TABLES.items():
+            if " ".join(words) in table.keys:
+                hits[name].append(n)
+    exact = {n for found in hits.values() for n in found}
+    named = {name for name, found in hits.items() if found}
+    shadowed: dict[str, str] = {}  # a name that contains a table already found by name
+    for n, words in keys.items():  # else a name that contains it, the earliest one first
+        if n in exact:
+            continue
+        places = [
+            (i, name)
+            for name, table in REFERENTIEL_TABLES.items()
+            for key in table.keys
+            for i in range(len(words))
+            if words[i : i + len(key.split())] == key.split()
+        ]
+        free = [(i, name) for i, name in places if name not in named]
+        if free:
+            hits[min(free)[1]].append(n)
+        elif places:
+            shadowed[n] = min(places)[1]
+    found: dict[str, str] = {}
+    problems: list[str] = []
+    listed = ", ".join(f"« {n} »" for n in names) or "aucun"
+    for name, table in REFERENTIEL_TABLES.items():
+        if len(hits[name]) == 1:
+            found[name] = hits[name][0]
+        elif hits[name]:
+            shown = ", ".join(f"« {n} »" for n in hits[name])
+            problems.append(
+                f"Référentiel {src} : plusieurs {what} pour la table « {name} » ({shown}) ; "
+                "gardez-en un seul, ou renommez les autres."
+            )
+        else:
+            expected = (
+                f"le fichier {name}.csv" if kind == "fichier" else f"la feuille « {table.label} »"
+            )
+            problems.append(
+                f"Référentiel {src} : table « {name} » introuvable ({what} "
+                f"{'trouvées' if kind == 'feuille' else 'trouvés'} : "
+                f"{listed}). Nommez {expected} (ou d'un nom qui contient « {name} »)."
+            )
+    used = {n for found_names in hits.values() for n in found_names}
+    used |= {n for n in names if header_key(n) in {header_key(h) for h in HELP_SHEETS}}
+    ignored = "ignorée" if kind == "feuille" else "ignoré"
+    warnings = [
+        f"Référentiel {src} : {kind} « {n} » {ignored} "
+        + (
+            f"(la table « {shadowed[n]} » est lue dans « {hits[shadowed[n]][0]} »)."
+            if n in shadowed
+            else "(ni lots, ni organismes, ni sites, ni contacts)."
+        )
+        for n in names
+        if n not in used
+    ]
+    return TableMatch(found, problems, warnings)
+
+
+def referentiel_from_tables(
+    src: Path,
+    tables: dict[str, tuple[str, Rows]],
+    *,
+    problems: list[str] | None = None,
+    warnings: list[str] | None = None,
+) -> Referentiel:
+    """Check the tables' rows and build the référentiel; ``src`` names it in messages.
+
+    ``tables`` maps a table name to (where it was read, its rows). Every problem found is
+    reported at once (``ReferentielError.problems``), each naming the file, sheet, row and
+    column; what is read but not used (unknown columns, example rows) becomes a warning.
+    """
+    reader = _Reader(src, list(problems or []), list(warnings or []))
+    for name in TABLES:
+        if name not in tables and not any(f"table « {name} »" in p for p in reader.problems):
+            reader.problems.append(f"Référentiel {src.name} : table « {name} » absente.")
+    built = {name: reader.table(name, *tables[name]) for name in TABLES if name in tables}
+    if reader.problems:
+        raise ReferentielError(reader.problems[:MAX_PROBLEMS])
+    ref = Referentiel(
+        source=str(src),
+        warnings=reader.warnings,
+        readings=reader.readings,
+        **built,  # type: ignore[arg-type]
+    )
+    reader.check_links(ref)
+    if reader.problems:
+        raise ReferentielError(reader.problems[:MAX_PROBLEMS])
+    return ref
+
+
+class _Reader:
+    """Reads the tables one by one, collecting every problem and warning, and where each
+    object was read (for the messages about links between tables)."""
+
+    def __init__(self, src: Path, problems: list[str], warnings: list[str]) -> None:
+        self.src = src
+        self.problems = problems
+        self.warnings = warnings
+        self.readings: dict[str, TableReading] = {}
+        self.places: dict[tuple[str, str], int] = {}  # (table, key) -> row of the object
+
+    def prefix(self, where: str) -> str:
+        return f"Référentiel {self.src.name}, {where}"
+
+    def table(self, name: str, where: str, rows: Rows) -> dict[str, BaseModel]:
+        spec = REFERENTIEL_TABLES[name]
+        reading = TableReading(name, where)
+        self.readings[name] = reading
+        prefix = self.prefix(where)
+        if not any(_text(v) for r in rows for v in r):
+            self.problems.append(f"{prefix} : vide (aucun en-tête, aucune ligne).")
+            return {}
+        found = _find_header(rows, spec)
+        if found is None:
+            labels = ", ".join(f"« {c.title} »" for c in spec.columns if c.required)
+            self.problems.append(
+                f"{prefix} : ligne d'en-têtes introuvable dans les {HEADER_SCAN} premières "
+                f"lignes (aucun en-tête reconnu). Écrivez les en-têtes attendus : {labels} "
+                "(le référentiel vierge de « sofi-bulk referentiel modele » les donne tous)."
+            )
+            return {}
+        index, matched = found
+        reading.header_row = index + 1
+        header = rows[index]
         positions: dict[str, int] = {}
-        for col in columns:
-            if col.name in header:
-                positions[col.attr] = header.index(col.name)
-            elif col.required:
-                raise ReferentielError(
-                    f"{prefix} : colonne « {col.name} » absente (ligne {header_idx + 1})."
+        unknown: list[str] = []
+        for c, value in enumerate(header):
+            text = _text(value)
+            if not text:
+                continue
+            letter = column_letter(c + 1)
+            col = matched.get(c)
+            if col is None:
+                unknown.append(f"« {text} » ({letter})")
+            elif col.attr in positions:
+                first = positions[col.attr]
+                self.warnings.append(
+                    f"{prefix}, ligne {index + 1} : « {text} » ({letter}) désigne la même "
+                    f"colonne que « {_text(header[first])} » ({column_letter(first + 1)}) ; "
+                    "seule la première est lue."
                 )
+            else:
+                positions[col.attr] = c
+                reading.columns.append((letter, text, col))
+        if unknown:
+            many = len(unknown) > 1
+            self.warnings.append(
+                f"{prefix}, ligne {index + 1} : "
+                + (
+                    "colonnes non reconnues, donc ignorées : "
+                    if many
+                    else "colonne non reconnue, donc ignorée : "
+                )
+                + ", ".join(unknown)
+                + (
+                    ". Si elles doivent être lues, donnez-leur"
+                    if many
+                    else ". Si elle doit être lue, donnez-lui"
+                )
+                + " un en-tête attendu (voir sofi-bulk referentiel modele)."
+            )
+        data = rows[index + 1 :]
+        headless = sorted(
+            {
+                c
+                for r in data
+                for c, v in enumerate(r)
+                if _text(v) and (c >= len(header) or not _text(header[c]))
+            }
+        )
+        if headless:
+            letters = ", ".join(column_letter(c + 1) for c in headless)
+            many = len(headless) > 1
+            self.warnings.append(
+                f"{prefix} : "
+                + (
+                    f"colonnes {letters} remplies mais sans en-tête (ligne {index + 1}), donc "
+                    "ignorées. Si elles doivent être lues, donnez-leur"
+                    if many
+                    else f"colonne {letters} remplie mais sans en-tête (ligne {index + 1}), donc "
+                    "ignorée. Si elle doit être lue, donnez-lui"
+                )
+                + " un en-tête attendu."
+            )
+        missing = [c for c in spec.columns if c.required and c.attr not in positions]
+        for col in missing:
+            accepted = ", ".join(col.headers)
+            self.problems.append(
+                f"{prefix}, ligne {index + 1} (en-têtes) : colonne obligatoire « {col.title} » "
+                f"absente. Ajoutez-la, ou renommez l'en-tête de la colonne qui la contient ; "
+                f"en-têtes acceptés : {accepted}."
+            )
+        if missing:
+            return {}
+        return self.objects(name, prefix, reading, positions, header, data, index + 2)
+
+    def objects(
+        self,
+        name: str,
+        prefix: str,
+        reading: TableReading,
+        positions: dict[str, int],
+        header: list[Any],
+        data: Rows,
+        first_row: int,
+    ) -> dict[str, BaseModel]:
+        spec = REFERENTIEL_TABLES[name]
+        key_attr = spec.columns[0].attr
         items: dict[str, BaseModel] = {}
-        for i, row in enumerate(rows[header_idx + 1 :], start=header_idx + 2):
+        examples: list[int] = []
+        for i, row in enumerate(data, start=first_row):
             if not any(_text(v) for v in row):
                 continue
+            if _is_example(spec, positions, row):
+                examples.append(i)
+                continue
             values: dict[str, Any] = {}
-            for col in columns:
+            ok = True
+            for col in spec.columns:
                 if col.attr not in positions:
                     continue
                 pos = positions[col.attr]
                 raw = row[pos] if pos < len(row) else None
-                cell = f"{prefix}, ligne {i}, colonne « {col.name} » ({column_letter(pos + 1)}{i})"
-                value = _convert(raw, col, cell)
-                if value in ("", None):
+                cell = (
+                    f"{prefix}, ligne {i}, colonne « {_text(header[pos])} » "
+                    f"({column_letter(pos + 1)}{i})"
+                )
+                try:
+                    value = _convert(raw, col)
+                except ValueError as exc:
+                    self.problems.append(f"{cell} : {exc}")
+                    ok = False
+                    continue
+                if value in ("", None, ()):
                     if col.required:
-                        raise ReferentielError(f"{cell} : valeur obligatoire manquante.")
+                        self.problems.append(
+                            f"{cell} : valeur obligatoire manquante ; remplissez-la ou "
+                            "supprimez la ligne."
+                        )
+                        ok = False
                     continue
                 values[col.attr] = value
-            obj = model(**values)
-            key = getattr(obj, columns[0].attr)
+            if not ok:
+                continue
+            obj = MODELS[name](**values)
+            key = getattr(obj, key_attr)
             if key in items:
-                raise ReferentielError(f"{prefix}, ligne {i} : « {key} » figure deux fois.")
+                first = self.places[(name, key)]
+                self.problems.append(
+                    f"{prefix}, ligne {i} : « {key} » figure deux fois (déjà ligne {first}) ; "
+                    "gardez une seule ligne par "
+                    f"{'lot' if name == 'lots' else spec.columns[0].title}."
+                )
+                continue
             items[key] = obj
-        if table == "lots" and not items:
-            raise ReferentielError(f"{prefix} : aucun lot ; le référentiel est vide.")
-        built[table] = items
-    ref = Referentiel(source=str(src), **built)  # type: ignore[arg-type]
-    _check_links(ref, src)
-    return ref
+            self.places[(name, key)] = i
+            reading.rows += 1
+        if examples:
+            rows_text = ", ".join(str(r) for r in examples)
+            self.warnings.append(
+                f"{prefix}, ligne{'s' if len(examples) > 1 else ''} {rows_text} : ligne "
+                "d'exemple du référentiel vierge, ignorée ; supprimez-la."
+            )
+        if name == "lots" and not items and not self.problems:
+            only = " (seule la ligne d'exemple, ignorée, s'y trouve)" if examples else ""
+            self.problems.append(f"{prefix} : aucun lot ; le référentiel est vide{only}.")
+        return items
+
+    def check_links(self, ref: Referentiel) -> None:
+        """Every SIRET of a lot is an organisme; sites and contacts of no lot are said."""
+        reading = self.readings.get("lots")
+        for lot in ref.lots.values():
+            for attr, sirets in (
+                ("siret_mandataire", [lot.siret_mandataire]),
+                ("siret_formateurs", list(lot.siret_formateurs)),
+            ):
+                for siret in sirets:
+                    if siret in ref.organismes:
+                        continue
+                    row = self.places.get(("lots", lot.numero), 0)
+                    where = next(
+                        (
+                            f", colonne « {h} » ({letter}{row})"
+                            for letter, h, c in (reading.columns if reading else [])
+                            if c.attr == attr
+                        ),
+                        "",
+                    )
+                    organismes = self.readings.get("organismes")
+                    self.problems.append(
+                        f"{self.prefix(reading.where if reading else 'lots')}, ligne {row}"
+                        f"{where} : lot {lot.numero} : l'organisme {siret} est absent de la "
+                        f"{organismes.where if organismes else 'table « organismes »'} ; "
+                        "ajoutez-y une ligne pour ce SIRET."
+                    )
+        used = {s for lot in ref.lots.values() for s in lot.sirets}
+        for table, objects in (("sites", ref.sites), ("contacts", ref.contacts)):
+            alone = [
+                self.places.get((table, k), 0)
+                for k, obj in objects.items()
+                if getattr(obj, "siret", "") not in used
+            ]
+            if alone and table in self.readings:
+                word = "site" if table == "sites" else "contact"
+                self.warnings.append(
+                    f"{self.prefix(self.readings[table].where)} : {len(alone)} {word}"
+                    f"{'s' if len(alone) > 1 else ''} d'aucun lot (leur SIRET n'est ni "
+                    "mandataire ni formateur d'un lot), jamais proposé"
+                    f"{'s' if len(alone) > 1 else ''} : ligne{'s' if len(alone) > 1 else ''} "
+                    f"{', '.join(str(r) for r in sorted(alone)[:20])}"
+                    f"{' …' if len(alone) > 20 else ''}."
+                )
+
+
+def _find_header(rows: Rows, spec: Table) -> tuple[int, dict[int, Column]] | None:
+    """The row (0-based) whose cells name the most columns of the table, and which column
+    each of its cells names; None when no row names any."""
+    index = _header_index(spec.name)
+    best: tuple[int, dict[int, Column]] | None = None
+    best_score = 0
+    for i, row in enumerate(rows[:HEADER_SCAN]):
+        matched = {c: col for c, v in enumerate(row) if (col := index.get(header_key(_text(v))))}
+        score = len({col.attr for col in matched.values()})
+        if score > best_score:
+            best, best_score = (i, matched), score
+    return best
+
+
+_INDEXES: dict[str, dict[str, Column]] = {}
+
+
+def _header_index(table: str) -> dict[str, Column]:
+    if table not in _INDEXES:
+        _INDEXES[table] = {
+            header_key(h): col for col in REFERENTIEL_TABLES[table].columns for h in col.headers
+        }
+    return _INDEXES[table]
+
+
+def _is_example(spec: Table, positions: dict[str, int], row: list[Any]) -> bool:
+    """The example row of the blank référentiel, left in place."""
+    return all(
+        _text(row[positions[c.attr]] if positions[c.attr] < len(row) else None) == _text(c.example)
+        for c in spec.columns
+        if c.attr in positions
+    )
 
 
 def _text(value: Any) -> str:
@@ -323,38 +622,64 @@ def _text(value: Any) -> str:
     return clean(str(value))
 
 
-def _convert(raw: Any, col: Column, cell: str) -> Any:
+def _digits(raw: Any, length: int, what: str) -> str:
+    """A numeric code of ``length`` digits; a scientific notation is restored when it carries
+    every digit, and refused with the reason otherwise."""
+    text = _text(raw)
+    code = digits_code(raw, length)
+    if code is not None:
+        return code
+    sci = _SCIENTIFIC.match(text.replace(" ", "").replace("\u00a0", ""))
+    if sci:
+        whole, decimals, exponent = sci.group(1), sci.group(2) or "", int(sci.group(3))
+        digits = (whole + decimals).lstrip("0")
+        if len(decimals) <= exponent:
+            number = (whole + decimals + "0" * (exponent - len(decimals))).lstrip("0")
+            if len(number) == length and len(digits) == length:
+                return number
+        if len(whole.lstrip("0")) + exponent == length:
+            raise ValueError(
+                f"{what} « {text} » écrit en notation scientifique par un tableur, qui n'en a "
+                f"gardé que {len(digits)} chiffres sur {length} : les autres sont perdus. Dans "
+                "le fichier d'origine, mettez la colonne au format Texte et ressaisissez (ou "
+                "réexportez) ces numéros."
+            )
+    raise ValueError(f"{what} « {text} » invalide ({length} chiffres attendus).")
+
+
+def _siret(raw: Any) -> str:
+    siret = _digits(raw, 14, "SIRET")
+    if not siret_is_valid(siret):
+        raise ValueError(
+            f"SIRET « {_text(raw)} » invalide : la clé de contrôle ne correspond pas "
+            "(chiffre mal recopié ?)."
+        )
+    return siret
+
+
+def _convert(raw: Any, col: Column) -> Any:
+    """A cell's value for the model; ValueError with the French reason when it is wrong."""
     text = _text(raw)
     if not text:
         return ""
     if col.kind == "siret":
-        siret = digits_code(raw, 14)
-        if siret is None or not siret_is_valid(siret):
-            raise ReferentielError(
-                f"{cell} : SIRET « {text} » invalide (14 chiffres, clé de contrôle)."
-            )
-        return siret
-    if col.kind == "list":
-        out = []
-        for part in text.replace(",", ";").split(";"):
-            if part.strip():
-                siret = digits_code(part.strip(), 14)
-                if siret is None or not siret_is_valid(siret):
-                    raise ReferentielError(f"{cell} : SIRET « {part.strip()} » invalide.")
-                out.append(siret)
-        return tuple(out)
+        return _siret(raw)
+    if col.kind == "siret-list":
+        return tuple(_siret(part.strip()) for part in _LIST_SEPARATOR.split(text) if part.strip())
     if col.kind == "int":
         try:
-            number = float(text.replace(" ", "").replace(",", "."))
+            number = float(text.replace(" ", "").replace("\u00a0", "").replace(",", "."))
         except ValueError:
-            raise ReferentielError(f"{cell} : nombre entier attendu, pas « {text} ».") from None
+            raise ValueError(f"nombre entier attendu, pas « {text} ».") from None
         if not number.is_integer() or number < 0:
-            raise ReferentielError(f"{cell} : nombre entier positif attendu, pas « {text} ».")
+            raise ValueError(f"nombre entier positif attendu, pas « {text} ».")
         return int(number)
     if col.kind == "digits5":
+        if isinstance(raw, str) and len(text) == 4 and text.isdigit():
+            return "0" + text  # a CSV written from a number cell lost the leading zero
         code = digits_code(raw, 5)
         if code is None:
-            raise ReferentielError(f"{cell} : code postal « {text} » invalide (5 chiffres).")
+            raise ValueError(f"code postal « {text} » invalide (5 chiffres attendus).")
         return code
     if col.kind == "phone":
         digits = "".join(c for c in text if c.isdigit())
@@ -362,20 +687,5 @@ def _convert(raw: Any, col: Column, cell: str) -> Any:
             return "0" + digits  # the leading zero lost by a spreadsheet
         return text
     if col.kind == "nda":
-        nda = digits_code(raw, 11)
-        if nda is None:
-            raise ReferentielError(
-                f"{cell} : numéro de déclaration d'activité « {text} » invalide (11 chiffres)."
-            )
-        return nda
+        return _digits(raw, 11, "numéro de déclaration d'activité")
     return text
-
-
-def _check_links(ref: Referentiel, src: Path) -> None:
-    for lot in ref.lots.values():
-        for siret in lot.sirets:
-            if siret not in ref.organismes:
-                raise ReferentielError(
-                    f"Référentiel {src.name}, feuille « lots », lot {lot.numero} : "
-                    f"l'organisme {siret} est absent de la feuille « organismes »."
-                )

@@ -34,7 +34,8 @@ STEPS = [
     "7. Contrôlez le classeur : sofi-bulk validate saisie.xlsx -o saisie-annotee.xlsx. "
     "Les cellules en erreur sont colorées (rouge : erreur, orange : avertissement), avec une "
     "note qui explique quoi corriger ; la feuille « Erreurs » donne un lien vers chacune. "
-    "Corrigez dans la copie annotée, puis contrôlez-la à nouveau.",
+    "Corrigez dans la copie annotée, enregistrez-la et fermez-la, puis contrôlez-la à nouveau "
+    "dans le même fichier : sofi-bulk validate saisie-annotee.xlsx --en-place.",
     "8. Quand le contrôle ne trouve plus d'erreur, exportez le fichier corrigé (par exemple "
     "saisie-annotee.xlsx) : sofi-bulk export saisie-annotee.xlsx -o soumission.json, et "
     "sofi-bulk lheo saisie-annotee.xlsx -o offre.xml pour le fichier LHEO 2.3.",

@@ -1,0 +1,75 @@
+"""What ``sofi-bulk referentiel verifier`` says it understood of a référentiel: the tables
+and the column each header became, every lot with its mandataire, formateurs, sites,
+contacts, places and year, and the warnings. Values from the file are printed as text,
+never as markup."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from sofi_bulk.core.profile import Profile
+from sofi_bulk.core.referentiel import Referentiel
+from sofi_bulk.core.text import fold, plural
+
+SHOWN = 8  # sites or contacts listed by name per lot
+
+
+def summary(ref: Referentiel) -> str:
+    counts = (
+        f"{plural(len(ref.lots), 'lot')}, {plural(len(ref.organismes), 'organisme')}, "
+        f"{plural(len(ref.sites), 'site')}, {plural(len(ref.contacts), 'contact')}"
+    )
+    warned = f" ; {plural(len(ref.warnings), 'avertissement')}" if ref.warnings else ""
+    return f"Référentiel {ref.source} : {counts}{warned}."
+
+
+def print_understanding(ref: Referentiel, profile: Profile, console: Console) -> None:
+    console.print(f"[bold]{escape(summary(ref))}[/]")
+    console.print("[bold]Tables lues[/]")
+    for name, reading in ref.readings.items():
+        columns = ", ".join(
+            f"{letter} « {header} » → {col.name}" for letter, header, col in reading.columns
+        )
+        console.print(
+            f"  • {name} : {escape(reading.where)}, en-têtes ligne {reading.header_row}, "
+            f"{plural(reading.rows, 'ligne')} ; {escape(columns)}",
+            soft_wrap=True,
+        )
+    console.print("[bold]Lots[/]")
+    for lot in ref.lots.values():
+        offered = fold(lot.programme) == fold(profile.referentiel_programme)
+        note = "" if offered else f" [dim](non proposé dans un modèle {profile.label})[/]"
+        console.print(
+            f"  [bold]{escape(lot.numero)}[/] : {escape(lot.intitule)} "
+            f"(programme {escape(lot.programme)}){note}"
+        )
+        mandataire = ref.organismes.get(lot.siret_mandataire)
+        console.print(
+            f"    mandataire : {escape(mandataire.display if mandataire else lot.siret_mandataire)}"
+        )
+        formateurs = [
+            ref.organismes[s].display if s in ref.organismes else s
+            for s in lot.siret_formateurs
+            if s != lot.siret_mandataire
+        ]
+        console.print(f"    formateurs : {escape(', '.join(formateurs) or 'aucun autre')}")
+        places = "non précisées" if lot.places is None else str(lot.places)
+        year = (
+            f"{profile.campaign_year} (celle du programme)" if lot.annee is None else str(lot.annee)
+        )
+        console.print(f"    places commandées : {places} ; année de campagne : {year}")
+        for word, items in (
+            ("site", [s.display for s in ref.sites_for(lot)]),
+            ("contact", [c.display for c in ref.contacts_for(lot)]),
+        ):
+            shown = " ; ".join(items[:SHOWN]) + (" ; …" if len(items) > SHOWN else "")
+            marker = "" if items else " [yellow]⚠ le modèle de ce lot serait refusé[/]"
+            console.print(
+                f"    {plural(len(items), word)}{' : ' if items else ''}{escape(shown)}{marker}",
+                soft_wrap=True,
+            )
+    if ref.warnings:
+        console.print(f"[bold yellow]{plural(len(ref.warnings), 'avertissement')}[/]")
+        for warning in ref.warnings:
+            console.print(f"[yellow]⚠[/] {escape(warning)}", soft_wrap=True)
