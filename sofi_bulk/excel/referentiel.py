@@ -99,7 +99,6 @@ def _read_book(path: Path, suffix: str) -> Referentiel:
             scan_workbook(path)  # a far-away cell would make the reader allocate a huge grid
         except WorkbookError as exc:
             raise ReferentielError(f"Référentiel {exc}") from exc
-        _refuse_dtd(path)
     from python_calamine import CalamineWorkbook
 
     try:
@@ -141,23 +140,6 @@ def _unreadable(name: str, sheet: str | None, exc: Exception) -> str:
         f"Référentiel {name}{where} : illisible ({reason}). Ouvrez-le dans Excel ou "
         "LibreOffice et enregistrez-le à nouveau (au format .xlsx), puis recommencez."
     )
-
-
-def _refuse_dtd(path: Path) -> None:
-    """No part of a real .xlsx declares a DTD: one that does is refused before any reader
-    could expand its entities."""
-    with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
-            if not info.filename.endswith((".xml", ".rels")):
-                continue
-            with archive.open(info) as part:
-                head = part.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise ReferentielError(
-                    f"Référentiel {path.name} : la partie {info.filename} déclare une DTD, "
-                    "ce qu'aucun tableur n'écrit ; fichier refusé. Enregistrez-le à nouveau "
-                    "depuis Excel ou LibreOffice, puis recommencez."
-                )
 
 
 # BIFF records holding a value (python-calamine sizes its grid on these, not on blanks)

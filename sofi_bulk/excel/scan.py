@@ -136,8 +136,8 @@ def check_container(opened: Opened, name: str) -> None:
             for info in infos:
                 if _declares_doctype(archive, info):
                     raise WorkbookError(
-                        f"{name} : une partie du classeur ({info.filename}) déclare un type de "
-                        "document (DOCTYPE), ce qu'Excel et LibreOffice n'écrivent jamais ; "
+                        f"{name} : une partie du classeur ({info.filename}) déclare une DTD "
+                        "(DOCTYPE), ce qu'Excel et LibreOffice n'écrivent jamais ; "
                         "fichier refusé. Enregistrez-le à nouveau depuis votre tableur."
                     )
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
