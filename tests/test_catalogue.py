@@ -197,3 +197,15 @@ def test_an_invalid_profile_is_refused_on_load(tmp_path, profile, mutation, mess
 def test_unknown_programme_names_the_available_ones():
     with pytest.raises(UserError, match="prepa-avenir-sup"):
         load_profile("programme-inexistant")
+
+
+def test_every_code_says_its_lheo_code_or_that_it_has_none():
+    ais = TABLES["ais"]
+    assert [o.code for o in ais.options if not o.code.isdigit()] == []  # no invented "2/3" code
+    assert ais.lookup("2/3") == "2" and ais.lheo_of("2") == "2"
+    assert TABLES["esp"].lheo_of("sequencees") == "0"
+    assert TABLES["boolean"].lheo_of("non") == "0"
+    assert TABLES["modalites-pedagogiques"].lheo_of("etablissement-foad") == "96129"
+    assert TABLES["modalites-pedagogiques"].lheo_of("etablissement") is None
+    assert TABLES["rythme"].lheo_of("temps-plein") is None  # a text in LHEO, not a code
+    assert TABLES["taux-tva"].lheo_of("20") is None

@@ -219,7 +219,10 @@ SCALAR_CASES = [
     # autocorrect)
     ("equipment_type", "Protection de l\u2019ouïe", "4"),
     ("general_objective", "(Re)mobilisation, aide a l'elaboration de projet professionnel", "9"),
-    ("general_objective", "2/3", "2/3"),
+    # LHEO lists « Perfectionnement » under the keys 2 and 3: the code is the LHEO code 2
+    ("general_objective", "2/3", "2"),
+    ("general_objective", "3", "2"),
+    ("general_objective", "2 - Perfectionnement, élargissement des compétences", "2"),
     # booleans: VRAI typed in LibreOffice/Excel is a real boolean; or typed as text
     ("fees_covered", True, "oui"),
     ("fees_covered", "VRAI", "oui"),
