@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from sofi_bulk.core.fields import Field
 from sofi_bulk.core.text import fold
 
-
 NO_LHEO = ""  # an option of a SOFI list that has no LHEO code
 
 
