@@ -100,9 +100,13 @@ def test_the_format_is_required_and_versioned(sample_submission):
     del data["header"]["format"]
     with pytest.raises(UserError, match=r"header\.format : champ obligatoire absent"):
         loads_submission(dumps(data).encode(), "sans-format.json")
-    data["header"]["format"] = "sofi-bulk/soumission"  # version 1, read differently
-    with pytest.raises(UserError, match=r"header\.format : valeur"):
+    data["header"]["format"] = "sofi-bulk/soumission"  # version 1: said plainly, first
+    with pytest.raises(UserError) as info:
         loads_submission(dumps(data).encode(), "v1.json")
+    assert str(info.value).startswith(
+        "v1.json : soumission au format « sofi-bulk/soumission », que cette version de "
+        "sofi-bulk ne lit pas (elle lit « sofi-bulk/soumission/2 »)."
+    )
 
 
 def test_every_code_comes_with_its_label_and_lheo_code(sample_submission):

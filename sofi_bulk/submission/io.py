@@ -13,6 +13,7 @@ from sofi_bulk.core.fields import BY_KEY, Kind
 from sofi_bulk.core.identity import CREATION, MODIFICATION, FasCode
 from sofi_bulk.core.profile import available_profiles
 from sofi_bulk.core.text import plural
+from sofi_bulk.submission.models import FORMAT
 
 MAX_JSON_BYTES = 200 * 1024 * 1024
 # where the rows of a child sheet sit inside a session of the submission
@@ -149,6 +150,18 @@ def loads_submission(raw: bytes, name: str) -> dict[str, Any]:
         raise UserError(
             f"{name} : JSON imbriqué à l'excès ; ce n'est pas une soumission sofi-bulk."
         ) from None
+    header = data.get("header") if isinstance(data, dict) else None
+    version = header.get("format") if isinstance(header, dict) else None
+    if (
+        isinstance(version, str)
+        and version.startswith("sofi-bulk/soumission")
+        and version != FORMAT
+    ):
+        raise UserError(
+            f"{name} : soumission au format « {version} », que cette version de sofi-bulk ne lit "
+            f"pas (elle lit « {FORMAT} »). Exportez-la à nouveau depuis le classeur : "
+            "sofi-bulk export saisie.xlsx -o soumission.json."
+        )
     found = schema_problems(data)
     if found:
         lines = "\n".join(f"- {line}" for line in found[:20])
