@@ -453,8 +453,8 @@ class RuleChecker:
         for code, recs in complete.items():
             if len(recs) > 1:
                 for rec in recs:
-                    others = [str(r.row) for r in recs if r is not rec]
-                    shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+                    others = [str(r.row) for r in recs[:6] if r is not rec][:5]
+                    shown = ", ".join(others) + (" …" if len(recs) > 6 else "")
                     self.add("code-fas-en-double", rec, "fas_code", value=code, others=shown)
                     rec.bad.add("fas_code")
         for recs in refs.values():

@@ -276,13 +276,14 @@ class Builder:
         layout: dict[int, list[list[tuple[int, list[int]]]]] = {}
         for f, by_piece in pieces.items():
             groups: dict[str, list[list[tuple[int, list[int]]]]] = {}
+            used: dict[tuple[str, int], int] = {}  # (group, action) -> elements holding it
             for (f_key, a, _), members in by_piece.items():
                 elements = groups.setdefault(f_key, [])
-                home = next((e for e in elements if all(b != a for b, _ in e)), None)
-                if home is None:
-                    elements.append([(a, members)])
-                else:
-                    home.append((a, members))
+                k = used.get((f_key, a), 0)  # the n-th piece of an action: the n-th element
+                used[(f_key, a)] = k + 1
+                if k == len(elements):
+                    elements.append([])
+                elements[k].append((a, members))
             layout[f] = [e for elements in groups.values() for e in elements]
         return layout
 
