@@ -239,3 +239,17 @@ def test_a_session_says_whether_it_creates_or_modifies(book):
     assert [(s["session_ref"], s["sofi_code"]) for s in modified] == [("S001", "143842")]
     assert data["formations"][0]["sofi_code"] == "19482"
     assert data["formations"][0]["actions"][0]["sofi_code"] == "89393"
+
+
+def test_a_programme_relaxing_a_field_the_schema_requires_is_refused_plainly(book):
+    """No traceback: a profile file that no longer requires « Nb places dispositif »."""
+    from sofi_bulk.core.validate import validate_book
+
+    result = run_validation(book)
+    required = {**result.profile.required, "places": False}
+    relaxed = result.profile.model_copy(update={"required": required})
+    put(book, SESSIONS_SHEET, "places", 0, None)
+    relaxed_result = validate_book(book, relaxed, result.referentiel)
+    assert relaxed_result.ok
+    with pytest.raises(UserError, match=r"places : Field required\) ; le profil du programme"):
+        build_submission(relaxed_result)

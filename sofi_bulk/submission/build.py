@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.fields import BY_KEY, FIELDS, Kind
@@ -300,5 +302,14 @@ def build_submission(
     data = builder.build(generated_at)
     if sources is not None:
         sources.extend(builder.sources)
-    Submission.model_validate(data)  # the models generated from the catalogue accept it
+    try:
+        Submission.model_validate(data)  # the models generated from the catalogue accept it
+    except ValidationError as exc:  # e.g. a programme file relaxing a field the schema requires
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UserError(
+            f"{result.book_name} : la soumission ne suit pas le schéma sofi-bulk ({where} : "
+            f"{first['msg']}) ; le profil du programme « {result.profile.id} » n'exige sans "
+            "doute pas un champ que le schéma exige."
+        ) from exc
     return data
