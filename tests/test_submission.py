@@ -251,5 +251,7 @@ def test_a_programme_relaxing_a_field_the_schema_requires_is_refused_plainly(boo
     put(book, SESSIONS_SHEET, "places", 0, None)
     relaxed_result = validate_book(book, relaxed, result.referentiel)
     assert relaxed_result.ok
-    with pytest.raises(UserError, match=r"places : Field required\) ; le profil du programme"):
+    with pytest.raises(
+        UserError, match=r"places : champ obligatoire absent\) ; le profil du programme"
+    ):
         build_submission(relaxed_result)

@@ -307,9 +307,10 @@ def build_submission(
     except ValidationError as exc:  # e.g. a programme file relaxing a field the schema requires
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
+        why = "champ obligatoire absent" if first["type"] == "missing" else "valeur refusée"
         raise UserError(
             f"{result.book_name} : la soumission ne suit pas le schéma sofi-bulk ({where} : "
-            f"{first['msg']}) ; le profil du programme « {result.profile.id} » n'exige sans "
-            "doute pas un champ que le schéma exige."
+            f"{why}) ; le profil du programme « {result.profile.id} » n'exige sans doute pas un "
+            "champ que le schéma exige."
         ) from exc
     return data
