@@ -1,6 +1,7 @@
-"""README sections generated from the catalogue, the issue codes and the profile.
+"""Documentation sections generated from the catalogue, the issue codes and the profile.
 
-    python -m sofi_bulk.docs      # rewrites the marked sections of README.md
+    python -m sofi_bulk.docs      # rewrites the marked sections of README.md,
+                                  # docs/questions-cariforef.md and docs/lheo.md
 
 tests/test_docs.py fails when the README is stale, so the documentation cannot drift
 from the declarations it describes.
@@ -10,16 +11,24 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.fields import BY_KEY, FIELDS, LEVEL_LABELS, Kind
 from sofi_bulk.core.issues import ISSUE_TYPES
-from sofi_bulk.core.profile import load_profile
+from sofi_bulk.core.profile import OpenQuestion, load_profile
 from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES
 from sofi_bulk.core.resources import PACKAGE_DIR
 from sofi_bulk.core.text import fr_number
-from sofi_bulk.lheo.mapping import CONTACT_ROLE_BLOCK, EXTRAS, REFERENT_ROLES, lheo_doc
+from sofi_bulk.lheo.mapping import (
+    CONTACT_ROLE_BLOCK,
+    EXPORTED_FIELDS,
+    EXTRAS,
+    NOT_EXPORTED,
+    REFERENT_ROLES,
+    lheo_doc,
+)
 
 README = PACKAGE_DIR.parent / "README.md"
 
@@ -65,11 +74,45 @@ def checks_table() -> str:
 
 
 def open_questions() -> str:
+    """The README's short list: each open point, today's choice, its setting."""
     profile = load_profile()
-    return "\n".join(
-        f"- **{BY_KEY[key].header if key in BY_KEY else key}** : {text}"
-        for key, text in profile.open_questions.items()
-    )
+    return "\n".join(f"- **{q.sujet}** : {q.choix} ({_where(q)})" for q in profile.open_questions)
+
+
+def _where(question: OpenQuestion) -> str:
+    where = ", ".join(f"`{path}`" for path in question.reglages)
+    if where and question.ailleurs:
+        return f"réglage {where} ; {question.ailleurs}"
+    return f"réglage {where}" if where else question.ailleurs
+
+
+def questions_detail() -> str:
+    """docs/questions-cariforef.md: each point the procedure leaves open, in full."""
+    profile = load_profile()
+    parts = []
+    for n, q in enumerate(profile.open_questions, start=1):
+        parts.append(
+            f"### {n}. {q.sujet}\n\n"
+            f"**Question.** {q.question}\n\n"
+            f"**Choix d'aujourd'hui.** {q.choix}\n\n"
+            f"**Où il se règle.** {_where(q)[:1].upper() + _where(q)[1:]}."
+        )
+    return "\n\n".join(parts)
+
+
+def required_overrides() -> str:
+    """Fields the programme does not require as SOFI marks them, and why."""
+    profile = load_profile()
+    lines = []
+    for key, required in profile.required.items():
+        fld = BY_KEY[key]
+        what = "obligatoire" if required else "facultatif"
+        sofi = "marqué d'une étoile" if fld.required else "sans étoile"
+        lines.append(
+            f"- **{fld.header}** ({sofi} dans SOFI) : {what} pour {profile.label}. "
+            f"{profile.required_reasons[key]}"
+        )
+    return "\n".join(lines) or "- (aucun)"
 
 
 def extras_table() -> str:
@@ -100,28 +143,53 @@ def referentiel_table() -> str:
     return "\n".join(lines)
 
 
+def lheo_fields_table() -> str:
+    """docs/lheo.md §2: where every field lands, from the one mapping table."""
+    lines = ["| Champ (en-tête) | Niveau | Clé | Élément(s) LHEO |", "|---|---|---|---|"]
+    for fld in FIELDS:
+        if fld.key in NOT_EXPORTED:
+            where = "non exporté (voir §4)"
+        else:
+            where = "<br>".join(f"`{path}`" for path in EXPORTED_FIELDS[fld.key])
+        lines.append(f"| {_cell(fld.header)} | {LEVEL_LABELS[fld.level]} | `{fld.key}` | {where} |")
+    return "\n".join(lines)
+
+
 SECTIONS = {
     "champs": fields_table,
     "controles": checks_table,
     "questions": open_questions,
+    "obligatoires": required_overrides,
     "extras": extras_table,
     "referentiel": referentiel_table,
 }
+QUESTIONS = PACKAGE_DIR.parent / "docs" / "questions-cariforef.md"
+QUESTIONS_SECTIONS = {"questions-detail": questions_detail}
+LHEO_DOC = PACKAGE_DIR.parent / "docs" / "lheo.md"
+LHEO_SECTIONS = {"lheo-champs": lheo_fields_table}
 
 
-def render(text: str) -> str:
-    for name, make in SECTIONS.items():
+def render(text: str, sections: dict[str, Callable[[], str]] | None = None) -> str:
+    for name, make in (SECTIONS if sections is None else sections).items():
         pattern = re.compile(rf"(<!-- debut:{name} -->\n)(?:.*?\n)?(<!-- fin:{name} -->)", re.S)
         if not pattern.search(text):
-            raise ValueError(f"README: section {name} markers missing")
+            raise ValueError(f"section {name}: markers missing")
         text = pattern.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), text)  # noqa: B023
     return text
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else README
-    path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"Sections régénérées : {path}")
+    if len(sys.argv) > 1:
+        targets = [(Path(sys.argv[1]), SECTIONS)]
+    else:
+        targets = [
+            (README, SECTIONS),
+            (QUESTIONS, QUESTIONS_SECTIONS),
+            (LHEO_DOC, LHEO_SECTIONS),
+        ]
+    for path, sections in targets:
+        path.write_text(render(path.read_text(encoding="utf-8"), sections), encoding="utf-8")
+        print(f"Sections régénérées : {path}")
 
 
 if __name__ == "__main__":

@@ -139,6 +139,28 @@ def test_code_lookup_accepts_code_label_and_display_in_any_case():
     assert table.lookup("présentiel") is None
 
 
+def test_profile_holds_the_seed_values_the_procedure_sets(profile):
+    """The procedure's answers, as data: ESP among cadencées, séquencées, dates fixes; the
+    entry level is « Niveau 4 validé »; the optional modules must be said; modalités
+    pédagogiques are a coded choice; SOFI's starred cycle fields are relaxed with a reason."""
+    assert profile.allowed["entry_exit_mode"] == ["cadencees", "sequencees", "dates-fixes"]
+    assert profile.fixed["entry_level"] == "14" and "entry_level" not in profile.defaults
+    assert profile.placeholders["programme_complement"] == ["Modules optionnels à préciser."]
+    assert (
+        profile.placeholders["programme_complement"][0] in profile.defaults["programme_complement"]
+    )
+    assert BY_KEY["teaching_methods"].kind is Kind.CODE
+    assert profile.defaults["teaching_methods"] == "etablissement"
+    for key in ("alternance_cycle", "company_unit"):
+        assert BY_KEY[key].required and not profile.is_required(key)
+        assert "alternance" in profile.required_reasons[key]
+    assert profile.lheo.detail_conditions_prise_en_charge
+    assert profile.rules.full_time_min_weekly_hours == 30
+    for question in profile.open_questions:
+        assert question.reglages or question.ailleurs
+        assert all(profile.has_setting(path) for path in question.reglages)
+
+
 def test_profile_holds_the_programme_values(profile):
     assert profile.fixed["title"] == "PREPA Avenir Sup"
     assert profile.fixed["general_objective"] == "9"
@@ -185,6 +207,15 @@ def test_a_new_programme_is_a_new_profile_file(tmp_path, profile):
         (lambda d: d["defaults"].update(highlight="x" * 300), "250 caractères"),
         (lambda d: d["allowed"].update(pathway_type=["0"]), "codes inconnus"),
         (lambda d: d.update(campaign_year="deux mille"), "campaign_year"),
+        # a field SOFI stars, not required by the programme, needs its reason
+        (lambda d: d["required_reasons"].pop("company_unit"), "required_reasons.company_unit"),
+        (lambda d: d["placeholders"].update(inconnu=["x"]), "champ inconnu"),
+        (lambda d: d["allowed"].update(entry_exit_mode=["toujours"]), "codes inconnus"),
+        (
+            lambda d: d["open_questions"][0].update(reglages=["lheo.formacode_reference"]),
+            "réglage inconnu « lheo.formacode_reference »",
+        ),
+        (lambda d: d["lheo"].update(detail_conditions_prise_en_charge="x" * 601), "600"),
     ],
 )
 def test_an_invalid_profile_is_refused_on_load(tmp_path, profile, mutation, message):
@@ -197,3 +228,15 @@ def test_an_invalid_profile_is_refused_on_load(tmp_path, profile, mutation, mess
 def test_unknown_programme_names_the_available_ones():
     with pytest.raises(UserError, match="prepa-avenir-sup"):
         load_profile("programme-inexistant")
+
+
+def test_every_code_says_its_lheo_code_or_that_it_has_none():
+    ais = TABLES["ais"]
+    assert [o.code for o in ais.options if not o.code.isdigit()] == []  # no invented "2/3" code
+    assert ais.lookup("2/3") == "2" and ais.lheo_of("2") == "2"
+    assert TABLES["esp"].lheo_of("sequencees") == "0"
+    assert TABLES["boolean"].lheo_of("non") == "0"
+    assert TABLES["modalites-pedagogiques"].lheo_of("etablissement-foad") == "96129"
+    assert TABLES["modalites-pedagogiques"].lheo_of("etablissement") is None
+    assert TABLES["rythme"].lheo_of("temps-plein") is None  # a text in LHEO, not a code
+    assert TABLES["taux-tva"].lheo_of("20") is None

@@ -74,3 +74,46 @@ def test_the_library_example_of_the_readme_runs(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
     assert (tmp_path / "saisie.xlsx").stat().st_size > 10_000
+
+
+def test_the_question_list_for_the_carif_oref_is_fresh_and_linked():
+    from sofi_bulk.core.profile import load_profile
+    from sofi_bulk.docs import QUESTIONS, QUESTIONS_SECTIONS
+
+    text = QUESTIONS.read_text(encoding="utf-8")
+    assert render(text, QUESTIONS_SECTIONS) == text, "run python -m sofi_bulk.docs"
+    assert "(docs/questions-cariforef.md)" in readme()
+    for question in load_profile().open_questions:
+        assert "### " in text and question.sujet in text and question.choix in text
+        for path in question.reglages:
+            assert f"`{path}`" in text
+    # the points the procedure leaves open, each asked
+    for subject in (
+        "Périodes de formation",
+        "Référent mobilité",
+        "Niveau de sortie",
+        "Intitulé du lot",
+        "Cycle de l'alternance",
+        "Formacode",
+        "Frais par stagiaire",
+        "Format d'import",
+        "sites et contacts",
+    ):
+        assert subject in text, subject
+
+
+def test_the_lheo_field_table_is_fresh():
+    from sofi_bulk.docs import LHEO_DOC, LHEO_SECTIONS
+
+    text = LHEO_DOC.read_text(encoding="utf-8")
+    assert render(text, LHEO_SECTIONS) == text, "run python -m sofi_bulk.docs"
+    assert "| Réf. action | Identification | `action_ref` |" in text
+
+
+def test_the_readme_says_why_a_starred_field_is_not_required():
+    from sofi_bulk.core.profile import load_profile
+
+    profile = load_profile()
+    text = readme()
+    for key, reason in profile.required_reasons.items():
+        assert reason in text, key

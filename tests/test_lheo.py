@@ -136,6 +136,9 @@ FILLED = {
     "extra_fees": "15,50",
     "cr_action_id": "2868",
     "cr_mandataire_id": "75",
+    "action_ref": "A-NANTES",
+    "realisation_site": "36371",
+    "teaching_methods": "en établissement de formation et FOAD",
 }
 
 
@@ -147,11 +150,13 @@ def filled(tmp_path_factory) -> tuple[dict, list[SessionSource], Profile]:
     for key, value in FILLED.items():
         book.set(SESSIONS_SHEET, key, 0, value)
     book.set(INFOS_SHEET, "ic_comment", 0, "Entrée par le hall B, salle 12.")
+    book.set(INFOS_SHEET, "ic_remote", 0, "oui")
+    book.set(INFOS_SHEET, "ic_url", 0, "https://visio.ilf-formation.fr/info-collective")
     book.set(PERIODES_SHEET, "pi_code", 0, "PI-4711")
     path = tmp_path_factory.mktemp("lheo") / "rempli.xlsx"
     book.save(path)
     data, sources, profile = convert(path)
-    for key in FILLED:
+    for key in (*FILLED, "ic_remote", "ic_url"):
         assert key in json.dumps(data), f"{key} not in the submission: the validator dropped it"
     # Certifinfo: the profile fixes « Référence Certifinfo » to non, so the code can only come
     # from a submission of another programme: set both in the data.
@@ -238,6 +243,8 @@ def expected(key: str, formation: dict, action: dict, session: dict) -> list[str
         "certifinfo_reference": ["1"],
         "certifinfo_code": ["RS5678"],
         "delivery_site": [action["delivery_site"]["siret"]],
+        "realisation_site": ["36371"],
+        "action_ref": ["A-NANTES"],
         "title_complement": [FILLED["title_complement"]],
         "programme_complement": [action["programme_complement"]],
         "objectives": [action["objectives"]],
@@ -263,7 +270,7 @@ def expected(key: str, formation: dict, action: dict, session: dict) -> list[str
         "rhythm": [session["rhythm"].replace("-", " ").capitalize()],
         "training_periods": [session["training_periods"]],
         "pathway_type": [session["pathway_type"]],
-        "teaching_methods": [session["teaching_methods"]],
+        "teaching_methods": ["En établissement de formation et FOAD", "96129"],
         "delivery_mode": [session["delivery_mode"]],
         "centre_hours": [
             str(session["centre_hours"]),
@@ -310,6 +317,8 @@ def expected(key: str, formation: dict, action: dict, session: dict) -> list[str
         "ic_end_time": [info["ic_end_time"]],
         "ic_site": [info["ic_site"]["code_postal"]],
         "ic_comment": ["Entrée par le hall B, salle 12."],
+        "ic_remote": ["1"],
+        "ic_url": ["https://visio.ilf-formation.fr/info-collective"],
         "pi_code": ["PI-4711"],
         "pi_type": [p["pi_type"] for p in periods],
         "pi_start": [
@@ -652,23 +661,110 @@ def test_profile_drives_exit_level_and_alternance_text(example):
     assert text == f"Centre {session['centre_hours']} h / entreprise {session['company_hours']} h"
 
 
-# --- grouping ---------------------------------------------------------------------------------
-def test_sessions_group_by_mandataire_and_pathway(example):
-    data, _, profile = example
+# --- grouping: SOFI's F-A-S tree ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fas_case(tmp_path_factory) -> tuple[dict, list[SessionSource], Profile]:
+    """Two formations, three actions, five sessions (tests/golden/cases.py « fas »)."""
+    from tests.golden.cases import build
+
+    return convert(build("fas", tmp_path_factory.mktemp("fas")))
+
+
+def tree(root: etree._Element) -> list[tuple[str | None, list[tuple[str | None, list]]]]:
+    """(formation @numero, [(action @numero, [session references])]) in document order."""
+    out = []
+    for formation in root.iterfind("l:offres/l:formation", NS):
+        actions = [
+            (
+                action.get("numero"),
+                action.xpath(
+                    "l:session/l:extras[@info='sofi-session']/l:extra[@info='reference']/text()",
+                    namespaces=NS,
+                ),
+            )
+            for action in formation.iterfind("l:action", NS)
+        ]
+        out.append((formation.get("numero"), actions))
+    return out
+
+
+def sibling_numbers_are_unique(root: etree._Element) -> bool:
+    for formation in root.iterfind(".//l:formation", NS):
+        numbers = [a.get("numero") for a in formation.iterfind("l:action", NS) if a.get("numero")]
+        if len(numbers) != len(set(numbers)):
+            return False
+    return True
+
+
+def test_lheo_has_sofis_formations_actions_and_sessions(fas_case):
+    data, sources, profile = fas_case
+    xml = submission_to_lheo(data, profile, sources)
+    assert xsd_validate(xml) == []
+    root = etree.fromstring(xml)
+    assert tree(root) == [
+        ("19482", [("89393", ["S001", "S002"]), ("89400", ["S003"])]),
+        (None, [(None, ["S004", "S005"])]),
+    ]
+    sessions = root.xpath("//l:session", namespaces=NS)
+    assert [s.get("numero") for s in sessions] == ["143842", None, "143901", None, None]
+    operations = root.xpath("//l:extra[@info='operation']/text()", namespaces=NS)
+    assert operations == ["modification", "creation", "modification", "creation", "creation"]
+    assert root.xpath("string(//l:extra[@info='reference-action'])", namespaces=NS) == "ANGERS"
+    assert sibling_numbers_are_unique(root)
+
+
+def test_sessions_differing_on_an_lheo_action_value_are_split_never_as_siblings(fas_case):
+    """S002 is in action 89393 but at another place: LHEO has one lieu per action, so S002
+    gets its own LHEO action, in a second formation element of the same SOFI formation."""
+    data, _, profile = fas_case
     data = copy.deepcopy(data)
-    action = data["formations"][0]["actions"][0]
-    twin = copy.deepcopy(action["sessions"][0])
-    twin["session_ref"] = "S001-bis"
-    other = copy.deepcopy(twin)
-    other["session_ref"] = "S001-ter"
-    other["pathway_type"] = "4" if twin["pathway_type"] != "4" else "2"
-    action["sessions"] += [twin, other]
+    s002 = data["formations"][0]["actions"][0]["sessions"][1]
+    s002["site"] = copy.deepcopy(data["formations"][0]["actions"][1]["sessions"][0]["site"])
     root = etree.fromstring(submission_to_lheo(data, profile))
-    together = formation_of(root, "S001")
-    assert formation_of(root, "S001-bis") is together
-    assert len(together.findall("l:action", NS)) == 2
-    assert formation_of(root, "S001-ter") is not together
+    assert tree(root) == [
+        ("19482", [("89393", ["S001"]), ("89400", ["S003"])]),
+        ("19482", [("89393", ["S002"])]),
+        (None, [(None, ["S004", "S005"])]),
+    ]
+    assert sibling_numbers_are_unique(root)
     assert xsd_validate(etree.tostring(root)) == []
+
+
+def test_actions_differing_on_an_lheo_formation_value_get_their_own_formation(fas_case):
+    """LHEO holds the type de parcours and the contenu per formation, SOFI per session and
+    per action: an action that differs goes to its own formation element (same F)."""
+    data, _, profile = fas_case
+    data = copy.deepcopy(data)
+    action = data["formations"][0]["actions"][1]
+    action["programme_complement"] = "Modules obligatoires ; option : anglais professionnel."
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    assert tree(root)[:2] == [
+        ("19482", [("89393", ["S001", "S002"])]),
+        ("19482", [("89400", ["S003"])]),
+    ]
+    contenus = root.xpath(
+        "//l:formation[@numero='19482']/l:contenu-formation/text()", namespaces=NS
+    )
+    assert contenus[1] == "Modules obligatoires ; option : anglais professionnel."
+    session = data["formations"][1]["actions"][0]["sessions"][1]
+    session["pathway_type"] = "4" if session["pathway_type"] != "4" else "2"
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    assert tree(root)[2:] == [(None, [(None, ["S004"])]), (None, [(None, ["S005"])])]
+    assert sibling_numbers_are_unique(root)
+
+
+def test_the_example_gives_one_lheo_action_per_sofi_action(example):
+    """The example's six new sessions: six SOFI actions in five SOFI formations; the first
+    formation's two actions differ in type de parcours, a formation value in LHEO, so it
+    takes two formation elements."""
+    data, sources, profile = example
+    root = etree.fromstring(submission_to_lheo(data, profile, sources))
+    assert [len(f["actions"]) for f in data["formations"]] == [2, 1, 1, 1, 1]
+    assert len(root.findall(".//l:action", NS)) == 6
+    parcours = root.xpath("//l:formation/l:parcours-de-formation/text()", namespaces=NS)
+    first = data["formations"][0]["actions"]
+    assert parcours[:2] == [a["sessions"][0]["pathway_type"] for a in first]
+    assert parcours[0] != parcours[1] and len(parcours) == 6
 
 
 # --- JSON input, determinism ------------------------------------------------------------------
@@ -802,7 +898,7 @@ def test_a_read_back_submission_is_checked_with_the_declared_comparisons(example
     session["end_date"] = "2024-01-01"
     session["informations_collectives"][0]["ic_date"] = "2099-01-01"
     session["informations_collectives"][0]["ic_start_time"] = "14h00"
-    session["informations_collectives"][0]["ic_end_time"] = "9h30"
+    session["informations_collectives"][0]["ic_end_time"] = "09h30"
     session["periodes_inscription"][0]["pi_start"] = "2099-01-01"
     path = tmp_path / "soumission.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

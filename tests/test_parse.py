@@ -219,7 +219,10 @@ SCALAR_CASES = [
     # autocorrect)
     ("equipment_type", "Protection de l\u2019ouïe", "4"),
     ("general_objective", "(Re)mobilisation, aide a l'elaboration de projet professionnel", "9"),
-    ("general_objective", "2/3", "2/3"),
+    # LHEO lists « Perfectionnement » under the keys 2 and 3: the code is the LHEO code 2
+    ("general_objective", "2/3", "2"),
+    ("general_objective", "3", "2"),
+    ("general_objective", "2 - Perfectionnement, élargissement des compétences", "2"),
     # booleans: VRAI typed in LibreOffice/Excel is a real boolean; or typed as text
     ("fees_covered", True, "oui"),
     ("fees_covered", "VRAI", "oui"),
@@ -331,6 +334,7 @@ def _ttc(value: str) -> tuple[tuple[str, str, Any], ...]:
 
 
 LATE_END = ((INFOS_SHEET, "ic_end_time", "18h00"),)
+_PART_TIME = ((SESSIONS_SHEET, "rhythm", "temps partiel"),)  # 17,5 h a week is not full time
 
 E2E_CASES = [
     # dates: written into "Date fin" of sessions starting in January
@@ -360,8 +364,8 @@ E2E_CASES = [
     Case("int-decimal", "centre_hours", "200,5", Err("entier-attendu")),
     Case("int-words", "centre_hours", "deux cents", Err("nombre-invalide")),
     Case("int-negative", "centre_hours", "-5", Err("nombre-hors-limites")),
-    Case("dec-comma", "weekly_hours", "17,5", 17.5),
-    Case("dec-point", "weekly_hours", "17.5", 17.5),
+    Case("dec-comma", "weekly_hours", "17,5", 17.5, extra=_PART_TIME),
+    Case("dec-point", "weekly_hours", "17.5", 17.5, extra=_PART_TIME),
     Case("dec-spaces", "weekly_hours", " 35 ", 35.0),
     Case("dec-over", "weekly_hours", "70,5", Err("nombre-hors-limites")),
     Case("euro", "extra_fees", "12,50 €", 12.5),

@@ -46,8 +46,9 @@ def test_a_clean_workbook_plans_only_ok_statuses(book):
     result = run_validation(book)
     plan = annotation_plan(result, InPlace(result), checked_at=WHEN)
     assert plan.marks == [] and plan.errors == []
+    # a session row also says what it does in SOFI: the sample's sessions are all new
     assert [(s.sheet, s.cell, s.text, s.state) for s in plan.statuses] == [
-        (sheet, f"A{row}", "✔ OK", "ok")
+        (sheet, f"A{row}", "✔ OK · création" if sheet == SESSIONS_SHEET else "✔ OK", "ok")
         for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET)
         for row in range(3, 9)
     ]
@@ -85,9 +86,9 @@ def test_a_faulty_workbook_plans_its_marks_statuses_and_errors_lines(book):
     ]
     assert double.colour == COLOURS["erreur"]
     statuses = {(s.sheet, s.row): (s.text, s.state) for s in plan.statuses}
-    assert statuses[(SESSIONS_SHEET, 3)] == ("✔ OK", "ok")
-    assert statuses[(SESSIONS_SHEET, 4)] == ("✖ 1 erreur", "erreur")
-    assert statuses[(SESSIONS_SHEET, 5)] == ("✖ 1 erreur", "erreur")
+    assert statuses[(SESSIONS_SHEET, 3)] == ("✔ OK · création", "ok")
+    assert statuses[(SESSIONS_SHEET, 4)] == ("✖ 1 erreur · création", "erreur")
+    assert statuses[(SESSIONS_SHEET, 5)] == ("✖ 1 erreur · création", "erreur")
     assert statuses[(INFOS_SHEET, 4)] == ("✖ 1 erreur", "erreur")
     assert statuses[(INFOS_SHEET, 3)] == ("✔ OK", "ok")
     # the périodes sheet lacks a required column: rows without their own errors point to Erreurs
@@ -216,7 +217,7 @@ def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, 
         _rgb(workbook[SESSIONS_SHEET]["B4"]) is None
         and workbook[SESSIONS_SHEET]["B4"].comment is None
     )
-    assert workbook[SESSIONS_SHEET]["A4"].value == "✔ OK"
+    assert workbook[SESSIONS_SHEET]["A4"].value == "✔ OK · création"
     assert workbook.sheetnames.count(ERRORS_SHEET) == 1
 
 
@@ -229,3 +230,23 @@ def test_every_issue_has_exactly_one_errors_line(book, layout):
     assert [(line.code, line.message) for line in plan.errors] == [
         (i.code, i.message) for i in result.issues
     ]
+
+
+@pytest.mark.parametrize(
+    "code, text, state",
+    [
+        ("19482-89393-143842", "⚠ 1 avertissement · modification", "avertissement"),
+        ("19482-89393", "✔ OK · création", "ok"),
+        ("19482", "✔ OK · création", "ok"),
+        ("19482/89393", "✖ 1 erreur", "erreur"),  # unreadable: what the row does is unknown
+    ],
+)
+def test_a_session_row_says_whether_it_creates_or_modifies(book, code, text, state):
+    """The operation comes from the FAS code, in the plan every face paints."""
+    book.sheets[SESSIONS_SHEET][2][column_of(SESSIONS_SHEET, "fas_code").index - 1] = code
+    result = run_validation(book)
+    plan = annotation_plan(result, InPlace(result), checked_at=WHEN)
+    first = next(s for s in plan.statuses if (s.sheet, s.row) == (SESSIONS_SHEET, 3))
+    assert (first.text, first.state) == (text, state)
+    copy_plan = annotation_plan(result, TemplateCopy(result), checked_at=WHEN)
+    assert (copy_plan.statuses[0].text, copy_plan.statuses[0].state) == (text, state)

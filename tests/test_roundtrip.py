@@ -27,9 +27,14 @@ def cell(sheet: str, key: str, index: int, part: int = 0) -> str:
     return f"{column_of(sheet, key, part).letter}{FIRST_DATA_ROW + index}"
 
 
+# the programme's text asks for the optional modules: every filled row says them
+PROGRAMME = "Modules du programme. Modules optionnels : anglais professionnel, TOSA."
+
 SESSIONS = [
     {  # valid, typed the French way
         "session_ref": "NANTES-FEV",
+        "programme_complement": PROGRAMME,
+        "rhythm": "temps partiel",
         "lot": "PAS2025_1",
         "delivery_site": "36364 - ILF Nantes - Principal",
         "site": "36364",
@@ -51,6 +56,7 @@ SESSIONS = [
     },
     {  # errors: places missing, TTC inconsistent, start outside the campaign
         "session_ref": "ANGERS-MARS",
+        "programme_complement": PROGRAMME,
         "lot": "PAS2025_3",
         "delivery_site": "41210 - Horizons Angers - Principal",
         "site": "41210 - Horizons Angers - Principal",
@@ -68,6 +74,7 @@ SESSIONS = [
     },
     {  # error: no information collective
         "session_ref": "LEMANS-AVR",
+        "programme_complement": PROGRAMME,
         "lot": "PAS2025_4",
         "delivery_site": "41233",
         "site": "41233",
@@ -167,9 +174,9 @@ def test_full_loop(filled, tmp_path, capsys):
         "00000000",
         None,
     ) or not ws[cell(SESSIONS_SHEET, "start_date", 0)].fill.fgColor.rgb.endswith("FFC7CE")
-    assert ws[f"A{FIRST_DATA_ROW}"].value == "✔ OK"
-    assert ws[f"A{FIRST_DATA_ROW + 1}"].value == "✖ 3 erreurs"
-    assert ws[f"A{FIRST_DATA_ROW + 2}"].value == "✖ 1 erreur"
+    assert ws[f"A{FIRST_DATA_ROW}"].value == "✔ OK · création"
+    assert ws[f"A{FIRST_DATA_ROW + 1}"].value == "✖ 3 erreurs · création"
+    assert ws[f"A{FIRST_DATA_ROW + 2}"].value == "✖ 1 erreur · création"
     errors = book[ERRORS_SHEET]
     links = [
         (r[2].value, r[2].hyperlink.location) for r in errors.iter_rows(min_row=4) if r[2].value
@@ -219,7 +226,9 @@ def test_full_loop(filled, tmp_path, capsys):
     for _, ref in EXPECTED:
         assert book2[SESSIONS_SHEET][ref].comment is None
         assert not (book2[SESSIONS_SHEET][ref].fill.fgColor.rgb or "").endswith("FFC7CE")
-    assert all(book2[SESSIONS_SHEET][f"A{FIRST_DATA_ROW + i}"].value == "✔ OK" for i in range(3))
+    assert all(
+        book2[SESSIONS_SHEET][f"A{FIRST_DATA_ROW + i}"].value == "✔ OK · création" for i in range(3)
+    )
     assert [r for r in book2[ERRORS_SHEET].iter_rows(min_row=4) if r[0].value] == []
 
     # export, then check the JSON against the schema and the models
@@ -240,7 +249,7 @@ def test_full_loop(filled, tmp_path, capsys):
     assert (
         nantes["dispositif"]["vat_rate"] == "20" and nantes["dispositif"]["cr_action_id"] == "2868"
     )
-    assert nantes["informations_collectives"][0]["ic_start_time"] == "9h30"
+    assert nantes["informations_collectives"][0]["ic_start_time"] == "09h30"  # as LHEO writes it
     assert nantes["referents"]["pmr_contact"]["email"] == "c.martin@ilf-formation.fr"
     assert (
         nantes["site"]["ville"] == "Nantes"
@@ -263,7 +272,6 @@ def test_export_is_deterministic_but_for_the_generation_time(sample_path, tmp_pa
     a, b = (json.loads(p.read_text(encoding="utf-8")) for p in (first, second))
     a["header"].pop("generated_at"), b["header"].pop("generated_at")
     assert a == b
-    assert len(a["formations"]) == 1 and len(a["formations"][0]["actions"]) >= 5
 
 
 def test_sessions_group_by_identical_action_values(tmp_path):
@@ -282,10 +290,15 @@ def test_sessions_group_by_identical_action_values(tmp_path):
     result = validate_book(book, ctx.profile, ctx.referentiel)
     sources: list = []
     data = build_submission(result, sources=sources)
-    actions = data["formations"][0]["actions"]
-    # rows 0 and 5 share lot PAS2025_1 and the same delivery site: one action, two sessions
-    sizes = sorted(len(a["sessions"]) for a in actions)
-    assert sum(sizes) == 6 and sizes[-1] == 2
+    # one formation per organisme and lot; rows 0 and 5 share lot PAS2025_1 and, now, the
+    # same fiche Action: one action, two sessions
+    first = data["formations"][0]
+    assert first["organisme"]["siret"] == "44198765800016"
+    assert [[s["session_ref"] for s in a["sessions"]] for a in first["actions"]] == [
+        ["S001", "S006"]
+    ]
+    actions = [a for f in data["formations"] for a in f["actions"]]
+    assert sorted(len(a["sessions"]) for a in actions) == [1, 1, 1, 1, 2]
     assert len(sources) == 6 and all(s.sheet == SESSIONS_SHEET for s in sources)
     order = [s["session_ref"] for a in actions for s in a["sessions"]]
     assert [src.cells["session_ref"] for src in sources] == [

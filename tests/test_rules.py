@@ -86,6 +86,11 @@ CELL_CASES = [
     ("effectif ≤ capacité", "min_headcount", 30, "effectif-capacite"),
     ("frais TTC", "fee_incl_tax", "3 850,00", "frais-ttc"),
     ("Certifinfo", "certifinfo_code", "12345", "certifinfo-incoherent"),
+    ("ESP du programme", "entry_exit_mode", "Entrees/sorties permanentes", "code-non-admis"),
+    ("niveau d'entrée imposé", "entry_level", "1 - sans niveau spécifique", "valeur-imposee"),
+    ("code FAS à quatre parties", "fas_code", "19482-89393-143842-1", "code-fas-invalide"),
+    ("code FAS S sans A", "fas_code", "19482--143842", "code-fas-invalide"),
+    ("modalités pédagogiques codées", "teaching_methods", "au choix", "code-inconnu"),
 ]
 
 
@@ -114,8 +119,14 @@ PASSING = [
     ("vat_rate", 0.2),
     ("pathway_type", "individualisé"),
     ("rhythm", "TEMPS PARTIEL"),
-    ("entry_exit_mode", "Entrees/sorties permanentes"),
-    ("fas_code", "19482-89393-143842"),
+    ("entry_exit_mode", "Entrées/sorties séquencées"),
+    ("entry_exit_mode", "entrées/sorties cadencées"),
+    ("fas_code", "19482-89393"),  # a new session in an existing action
+    ("fas_code", "19482"),  # a new action in an existing formation
+    ("fas_code", 19482),  # typed as a number
+    ("fas_code", "19482 – 89393"),  # spaces and a dash as autocorrect writes it
+    ("teaching_methods", "en établissement de formation et FOAD"),
+    ("realisation_site", "36371 - ILF Nantes - Île de Nantes"),
     ("places_remaining", 0),
 ]
 
@@ -382,3 +393,149 @@ def test_unknown_code_lists_only_what_the_programme_admits(book):
     assert_only(result, "code-inconnu", cell)
     message = result.issues[0].message
     assert "« 4 - mixte » ?" in message and message.endswith("2 - individualisé | 4 - mixte.")
+
+
+# --- SOFI identity: FAS codes, formations, actions ---------------------------------------------
+def codes_at(result, code: str) -> set[str | None]:
+    return {i.cell for i in result.issues if i.code == code}
+
+
+def test_a_complete_fas_code_is_a_modification_with_a_warning(book):
+    cell = put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
+    result = run_validation(book)
+    assert_only(result, "modification-accord-region", cell, Severity.WARNING)
+    assert "accord préalable de la Région" in result.issues[0].message
+    assert result.ok  # a warning: the export is allowed
+
+
+def test_the_modification_warning_follows_the_profile(book, profile):
+    cell = put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
+    strict = profile.model_copy(
+        update={"rules": profile.rules.model_copy(update={"modification_severity": "erreur"})}
+    )
+    result = validate_book(book, strict, run_validation(book).referentiel)
+    assert_only(result, "modification-accord-region", cell, Severity.ERROR)
+
+
+def test_a_duplicate_fas_code_is_an_error_on_both_cells(book):
+    first = put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
+    second = put(book, SESSIONS_SHEET, "fas_code", 5, "19482-89393-143842")
+    put(book, SESSIONS_SHEET, "delivery_site", 5, "36364 - ILF Nantes - Principal")
+    result = run_validation(book)
+    assert codes_at(result, "code-fas-en-double") == {first, second}
+    messages = [i.message for i in result.errors]
+    assert any("aussi ligne 8" in m for m in messages) and any(
+        "aussi ligne 3" in m for m in messages
+    )
+    put(book, SESSIONS_SHEET, "fas_code", 5, "19482-89393-143843")  # two sessions of one action
+    result = run_validation(book)
+    assert result.ok and codes_at(result, "code-fas-en-double") == set()
+
+
+def test_sessions_of_one_action_code_agree_on_the_fiche_action(book):
+    """Rows 0 and 5 (lot PAS2025_1) in action 19482-89393, at two sites dispensateurs."""
+    put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393")
+    cell = put(book, SESSIONS_SHEET, "fas_code", 5, "19482-89393")
+    site = put(book, SESSIONS_SHEET, "delivery_site", 5, "36402 - ILF Saint-Nazaire")
+    result = run_validation(book)
+    assert_only(result, "action-incoherente", site)
+    message = result.issues[0].message
+    assert message.startswith("« Site dispensateur » : « 36402 - ILF Saint-Nazaire » ici")
+    assert "ligne 3" in message and "code 19482-89393" in message
+    put(book, SESSIONS_SHEET, "delivery_site", 5, "36364")  # the same site: one action
+    assert run_validation(book).issues == [] and cell
+
+
+def test_rows_of_one_formation_code_agree_on_the_lot(book):
+    put(book, SESSIONS_SHEET, "fas_code", 0, "19482")
+    put(book, SESSIONS_SHEET, "fas_code", 1, "19482")
+    lot = f"{column_of(SESSIONS_SHEET, 'lot').letter}{FIRST_DATA_ROW + 1}"
+    result = run_validation(book)
+    assert_only(result, "formation-incoherente", lot)
+    assert "PAS2025_2" in result.issues[0].message and "PAS2025_1" in result.issues[0].message
+    put(book, SESSIONS_SHEET, "fas_code", 1, None)
+    put(book, SESSIONS_SHEET, "fas_code", 5, "19482")  # same lot: two actions of one formation
+    assert run_validation(book).issues == []
+
+
+def test_a_formation_belongs_to_one_organisme(book):
+    """Row 0 moves to lot PAS2025_2 at a site of its co-contractor; row 1 is ILF's, same F."""
+    put(book, SESSIONS_SHEET, "lot", 0, "PAS2025_2")
+    put(book, SESSIONS_SHEET, "delivery_site", 0, "52019 - Atelier Parcours Emploi - Saint-Nazaire")
+    put(book, SESSIONS_SHEET, "site", 0, "52019")
+    assert run_validation(book).issues == []
+    put(book, SESSIONS_SHEET, "fas_code", 0, "19482")
+    cell = f"{column_of(SESSIONS_SHEET, 'delivery_site').letter}{FIRST_DATA_ROW + 1}"
+    put(book, SESSIONS_SHEET, "fas_code", 1, "19482")
+    result = run_validation(book)
+    assert_only(result, "formation-autre-organisme", cell)
+    assert "Institut Ligérien" in result.issues[0].message
+    assert "Atelier Parcours Emploi" in result.issues[0].message
+
+
+def test_rows_of_one_action_reference_share_the_fiche_action(book):
+    put(book, SESSIONS_SHEET, "action_ref", 0, "A-NANTES")
+    put(book, SESSIONS_SHEET, "action_ref", 5, "a-nantes")  # the reference ignores case
+    site = f"{column_of(SESSIONS_SHEET, 'delivery_site').letter}{FIRST_DATA_ROW + 5}"
+    result = run_validation(book)
+    assert_only(result, "action-incoherente", site)
+    assert "Réf. action « A-NANTES »" in result.issues[0].message
+    put(book, SESSIONS_SHEET, "delivery_site", 5, "36364")
+    assert run_validation(book).issues == []
+
+
+def test_an_action_reference_names_one_action_code(book):
+    put(book, SESSIONS_SHEET, "action_ref", 0, "A-NANTES")
+    put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393")
+    cell = put(book, SESSIONS_SHEET, "action_ref", 5, "A-NANTES")
+    put(book, SESSIONS_SHEET, "delivery_site", 5, "36364")
+    result = run_validation(book)
+    assert_only(result, "reference-action-incoherente", cell)
+    assert "19482-89393" in result.issues[0].message and "vide" in result.issues[0].message
+    put(book, SESSIONS_SHEET, "fas_code", 5, "19482-89393")  # a new session of that action
+    assert run_validation(book).issues == []
+
+
+def test_the_untouched_placeholder_is_refused(book, profile):
+    default = profile.defaults["programme_complement"]
+    cell = put(book, SESSIONS_SHEET, "programme_complement", 0, default)
+    result = run_validation(book)
+    assert_only(result, "texte-a-completer", cell)
+    assert "« Modules optionnels à préciser. »" in result.issues[0].message
+    put(book, SESSIONS_SHEET, "programme_complement", 0, default.replace("à préciser.", ": PIX."))
+    assert run_validation(book).issues == []
+
+
+@pytest.mark.parametrize(
+    "rhythm, hours, flagged",
+    [
+        ("temps plein", "17,5", True),
+        ("temps partiel", 35, True),
+        ("temps partiel", "17,5", False),
+        ("temps plein", 30, False),
+    ],
+)
+def test_the_rythme_agrees_with_the_weekly_hours(book, rhythm, hours, flagged):
+    put(book, SESSIONS_SHEET, "rhythm", 0, rhythm)
+    cell = put(book, SESSIONS_SHEET, "weekly_hours", 0, hours)
+    result = run_validation(book)
+    if flagged:
+        assert_only(result, "rythme-heures", cell, Severity.WARNING)
+        assert "30 h par semaine" in result.issues[0].message
+    else:
+        assert result.issues == []
+
+
+def test_an_information_collective_has_a_place_or_a_link(book):
+    site = put(book, INFOS_SHEET, "ic_site", 0, None)
+    result = run_validation(book)
+    assert_only(result, "champ-obligatoire", site)
+    assert "À distance" in result.issues[0].message
+    put(book, INFOS_SHEET, "ic_remote", 0, "oui")
+    link = f"{column_of(INFOS_SHEET, 'ic_url').letter}{FIRST_DATA_ROW}"
+    result = run_validation(book)
+    assert_only(result, "champ-obligatoire", link)
+    put(book, INFOS_SHEET, "ic_url", 0, "https://visio.ilf-formation.fr/info")
+    assert run_validation(book).issues == []
+    put(book, INFOS_SHEET, "ic_url", 0, "visio.ilf-formation.fr")
+    assert_only(run_validation(book), "url-invalide", link)

@@ -75,4 +75,4 @@ def test_schema_and_models_accept_and_reject_the_same_documents(submission, sche
 
 def test_export_matches_the_schema(submission, schema):
     jsonschema.validate(submission, schema)
-    assert submission["header"]["format"] == "sofi-bulk/soumission"
+    assert submission["header"]["format"] == "sofi-bulk/soumission/2"

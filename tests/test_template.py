@@ -9,12 +9,14 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
+from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.codes import TABLES
 from sofi_bulk.core.display import prefill_display
 from sofi_bulk.core.fields import BY_KEY, FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Kind
 from sofi_bulk.core.layout import (
     DEPENDENT_PREFIX,
     FIRST_DATA_ROW,
+    FORMAT_VERSION,
     HEADER_ROW,
     LOT_LIST,
     SESSION_ROWS,
@@ -68,7 +70,8 @@ def test_headers_are_grouped_and_annotated(wb):
         cell = ws.cell(row=HEADER_ROW, column=col.index)
         assert cell.value == col.header
         assert cell.comment is not None and len(cell.comment.text) > 10
-    assert ws.freeze_panes == "E3"
+    # the identification columns stay in view, up to the lot
+    assert ws.freeze_panes == f"{column_letter(column_of(SESSIONS_SHEET, 'lot').index + 1)}3"
     bands = [c.value for c in ws[1] if c.value]
     assert bands == ["IDENTIFICATION", "FORMATION", "ACTION", "SESSION", "DISPOSITIF"]
     assert ws.column_dimensions[column_of(SESSIONS_SHEET, "target_public").letter].width >= 30
@@ -143,7 +146,8 @@ def test_dependent_lists_resolve_for_each_lot(wb, referentiel):
         ]
     rules = rules_of(wb[SESSIONS_SHEET])
     site_rule = [dv for dv, _, _ in rules[column_of(SESSIONS_SHEET, "site").letter]][0]
-    assert site_rule.formula1 == f'INDIRECT("Sites_"&MATCH($D3,{LOT_LIST},0))'
+    lot = column_of(SESSIONS_SHEET, "lot").letter
+    assert site_rule.formula1 == f'INDIRECT("Sites_"&MATCH(${lot}3,{LOT_LIST},0))'
 
 
 def test_in_sheet_rules_for_dates_numbers_and_lengths(wb):
@@ -227,13 +231,16 @@ def test_help_sheet_documents_every_column(wb, profile):
     assert "jj/mm/aaaa" in text and "sofi-bulk validate" in text
     assert "xlwings Lite" in text and "addin/requirements.txt" in text  # the add-in's guide
     assert "PAS2025_4" in text  # the lots with their mandataire and places
+    assert "remplacez « Modules optionnels à préciser. »" in text  # from the profile
+    assert "19482-89393-143842" in text and "accord préalable de la Région" in text
+    assert "par stagiaire" in text
 
 
 def test_metadata_and_embedded_referentiel(wb, referentiel, profile):
     rows = [(r[0].value, r[1].value) for r in wb["_meta"].iter_rows(min_row=2)]
     meta = {k: v for k, v in rows if k != "referentiel_json"}
     assert meta["programme"] == profile.id and meta["template_version"] == profile.template_version
-    assert meta["format"] == "1" and meta["generated_at"][:4].isdigit()
+    assert meta["format"] == FORMAT_VERSION and meta["generated_at"][:4].isdigit()
     blob = "".join(v for k, v in rows if k == "referentiel_json")
     embedded = Referentiel.from_json(blob)
     assert embedded.fingerprint() == meta["referentiel_fingerprint"]

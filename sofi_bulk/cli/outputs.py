@@ -50,10 +50,9 @@ def _regenerable(path: Path) -> bool:
             return content_fingerprint(book.sheets) == blank_fingerprint()
         if suffix == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))
-            return (
-                isinstance(data, dict)
-                and data.get("header", {}).get("format") == "sofi-bulk/soumission"
-            )
+            return isinstance(data, dict) and str(
+                data.get("header", {}).get("format", "")
+            ).startswith("sofi-bulk/soumission")
         if suffix == ".xml":
             from defusedxml.ElementTree import parse
 

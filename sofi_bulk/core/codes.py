@@ -1,8 +1,10 @@
 """Code tables: every allowed value of a coded field, as code + French label.
 
-LHEO tables are copied from the LHEO 2.3 definition (dict-*); SOFI-only lists carry
-the LHEO code they map to in ``lheo``. A dropdown shows ``"code - libellé"``; the
-reader accepts the code, the label or that display form, in any case.
+LHEO tables are copied from the LHEO 2.3 definition (dict-*) and Formacode lists, so
+their codes are LHEO codes; SOFI-only lists carry the LHEO code they map to in ``lheo``
+(``NO_LHEO`` when an option has none), and lists LHEO has no code for at all say so with
+``lheo_coded=False``. A dropdown shows ``"code - libellé"``; the reader accepts the code,
+the label or that display form, in any case.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from dataclasses import dataclass, field
 from sofi_bulk.core.fields import Field
 from sofi_bulk.core.text import fold
 
+NO_LHEO = ""  # an option of a SOFI list that has no LHEO code
+
 
 @dataclass(frozen=True)
 class Option:
     code: str
     label: str
-    lheo: str | None = None  # LHEO code when the SOFI code is not an LHEO code itself
+    lheo: str | None = None  # LHEO code when the SOFI code is not one itself; NO_LHEO: none
     show_code: bool = True  # official numeric codes are shown; SOFI's own slugs are not
 
     @property
@@ -41,6 +45,7 @@ class CodeTable:
     source: str
     options: tuple[Option, ...]
     aliases: tuple[tuple[str, str], ...] = ()  # other words users type for a code: ("vrai", "oui")
+    lheo_coded: bool = True  # False: a SOFI list LHEO has no code table for (rythme, TVA…)
     _index: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -66,6 +71,12 @@ class CodeTable:
                 return opt
         raise KeyError(code)
 
+    def lheo_of(self, code: str) -> str | None:
+        """The LHEO code of an option, None when LHEO has none (what an integrator maps to)."""
+        if not self.lheo_coded:
+            return None
+        return self.option(code).lheo_code or None
+
     def restricted(self, codes: list[str] | None) -> tuple[Option, ...]:
         if not codes:
             return self.options
@@ -79,6 +90,7 @@ def _table(
     rows: list[tuple[str, ...]],
     show_code: bool | None = None,
     aliases: tuple[tuple[str, str], ...] = (),
+    lheo_coded: bool = True,
 ) -> CodeTable:
     if show_code is None:
         show_code = all(row[0][:1].isdigit() for row in rows)
@@ -88,6 +100,7 @@ def _table(
         source,
         tuple(Option(row[0], row[1], row[2] if len(row) == 3 else None, show_code) for row in rows),
         aliases,
+        lheo_coded,
     )
 
 
@@ -125,9 +138,10 @@ TABLES: dict[str, CodeTable] = {
                 ("8", "Préparation à la qualification"),
                 ("5", "Remise à niveau, maîtrise des savoirs de base, initiation"),
                 ("9", "(Re)mobilisation, aide à l'élaboration de projet professionnel"),
-                ("2/3", "Perfectionnement, élargissement des compétences", "2"),
+                ("2", "Perfectionnement, élargissement des compétences"),
                 ("4", "Création d'entreprise"),
             ],
+            aliases=(("2/3", "2"), ("3", "2")),  # LHEO lists this label under the keys 2 and 3
         ),
         _table(
             "niveaux",
@@ -199,6 +213,7 @@ TABLES: dict[str, CodeTable] = {
             "Rythme",
             SOFI,
             [("temps-plein", "temps plein"), ("temps-partiel", "temps partiel")],
+            lheo_coded=False,  # rythme-formation is a text in LHEO
         ),
         _table(
             "periodes-formation",
@@ -209,6 +224,15 @@ TABLES: dict[str, CodeTable] = {
                 ("96411", "Cours du soir"),
                 ("96412", "Cours le week end"),
                 ("96413", "Hors temps de travail"),
+            ],
+        ),
+        _table(
+            "modalites-pedagogiques",
+            "Modalités pédagogiques",
+            f"{SOFI} → Formacode V14 (modalités pédagogiques)",
+            [
+                ("etablissement", "en établissement de formation", NO_LHEO),
+                ("etablissement-foad", "en établissement de formation et FOAD", "96129"),
             ],
         ),
         _table(
@@ -276,6 +300,7 @@ TABLES: dict[str, CodeTable] = {
                 ("recrutement", "recrutement"),
                 ("inscription", "inscription"),
             ],
+            lheo_coded=False,  # LHEO keeps one untyped période d'inscription
         ),
         _table(
             "taux-tva",
@@ -283,6 +308,7 @@ TABLES: dict[str, CodeTable] = {
             SOFI,
             [("0", "0 %"), ("5.5", "5,5 %"), ("10", "10 %"), ("20", "20 %")],
             show_code=False,
+            lheo_coded=False,
         ),
     ]
 }

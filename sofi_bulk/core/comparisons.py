@@ -95,6 +95,29 @@ COMPARISONS: tuple[Comparison, ...] = (
 CAMPAIGN = CampaignYear("start_date", "date-hors-campagne")
 
 
+@dataclass(frozen=True)
+class RhythmHours:
+    """The rythme (``rhythm``) and the weekly hours (``key``) must say the same thing:
+    « temps plein » from the profile's ``rules.full_time_min_weekly_hours`` up, « temps
+    partiel » below. The issue ``code`` marks the weekly hours."""
+
+    key: str
+    rhythm: str
+    full_time: str
+    part_time: str
+    code: str
+
+    def contradicts(self, rhythm: str, hours: float, threshold: float) -> bool:
+        if rhythm == self.full_time:
+            return hours < threshold
+        return rhythm == self.part_time and hours >= threshold
+
+
+RHYTHM_HOURS = RhythmHours(
+    "weekly_hours", "rhythm", "temps-plein", "temps-partiel", "rythme-heures"
+)
+
+
 def comparisons_of(key: str) -> list[Comparison]:
     """The comparisons that mark ``key``'s cell."""
     return [c for c in COMPARISONS if c.key == key]

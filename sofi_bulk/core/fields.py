@@ -121,8 +121,22 @@ FIELDS: tuple[Field, ...] = (
         Kind.FAS,
         max_length=40,
         width=20,
-        help="Code FAS de la session si elle existe déjà dans SOFI (ex. 19482-89393-143842). "
-        "Laissez vide pour une nouvelle session.",
+        help="Code SOFI Formation-Action-Session. Session existante à modifier : les trois "
+        "nombres (ex. 19482-89393-143842). Nouvelle session d'une action existante : F-A "
+        "(19482-89393). Nouvelle action d'une formation existante : F (19482). Nouvelle "
+        "formation : laissez vide. Les lignes de même code forment une seule formation ou action.",
+    ),
+    Field(
+        "action_ref",
+        "Réf. action",
+        ID,
+        Kind.TEXT,
+        max_length=40,
+        width=14,
+        record="action",
+        help="Facultatif : votre repère d'action (ex. A-NANTES). Les sessions de même Réf. "
+        "action forment une seule action SOFI. Sans code ni Réf. action, les sessions dont "
+        "toutes les valeurs de la fiche Action sont égales forment une action.",
     ),
     Field(
         "lot",
@@ -216,6 +230,16 @@ FIELDS: tuple[Field, ...] = (
         width=36,
         lot_dependent=True,
         help="Site de l'organisme qui dispense l'action. La liste dépend du lot choisi.",
+    ),
+    Field(
+        "realisation_site",
+        "Site de réalisation",
+        A,
+        Kind.SITE,
+        width=36,
+        lot_dependent=True,
+        help="Site de réalisation de l'écran de création SOFI. Laissez vide s'il s'agit du site "
+        "dispensateur (il est alors repris tel quel). La liste dépend du lot choisi.",
     ),
     Field(
         "title_complement",
@@ -435,11 +459,11 @@ FIELDS: tuple[Field, ...] = (
         "teaching_methods",
         "Modalités pédagogiques",
         S,
-        Kind.TEXT,
+        Kind.CODE,
+        table="modalites-pedagogiques",
         required=True,
-        max_length=200,
         width=30,
-        help="Ex. « En établissement de formation et éventuellement FOAD » (200 car. au plus).",
+        help="En établissement de formation, avec ou sans FOAD (formation ouverte et à distance).",
     ),
     Field(
         "delivery_mode",
@@ -498,6 +522,7 @@ FIELDS: tuple[Field, ...] = (
         S,
         Kind.CODE,
         table="unite-rythme",
+        required=True,  # starred in SOFI's Fiche Session; a profile may say otherwise
         width=16,
         help="Unité du cycle de l'alternance, si la session en comporte une.",
     ),
@@ -506,6 +531,7 @@ FIELDS: tuple[Field, ...] = (
         "Unité entreprise",
         S,
         Kind.INT,
+        required=True,  # starred in SOFI's Fiche Session; a profile may say otherwise
         min_value=0,
         max_value=99999,
         width=10,
@@ -679,7 +705,7 @@ FIELDS: tuple[Field, ...] = (
         min_value=0,
         max_value=9999999,
         width=12,
-        help="Frais pédagogiques hors taxes, en euros (ex. 3 200,00).",
+        help="Frais pédagogiques hors taxes par stagiaire, en euros (ex. 3 200,00).",
     ),
     Field(
         "vat_rate",
@@ -698,7 +724,8 @@ FIELDS: tuple[Field, ...] = (
         min_value=0,
         max_value=9999999,
         width=12,
-        help="Frais TTC = Frais HT × (1 + taux de TVA), au centime près.",
+        help="Frais pédagogiques TTC par stagiaire = Frais HT × (1 + taux de TVA), au "
+        "centime près (LHEO : prix total TTC par apprenant).",
     ),
     Field(
         "extra_fees",
@@ -708,7 +735,7 @@ FIELDS: tuple[Field, ...] = (
         min_value=0,
         max_value=9999999,
         width=14,
-        help="Montant total des frais additionnels restant à la charge du stagiaire.",
+        help="Montant total des frais additionnels restant à la charge de chaque stagiaire.",
     ),
     Field(
         "certification_fees",
@@ -773,9 +800,29 @@ FIELDS: tuple[Field, ...] = (
         "Lieu",
         IC,
         Kind.SITE,
-        required=True,
         width=36,
-        help="Site où a lieu l'information collective.",
+        help="Site où a lieu l'information collective ; obligatoire sauf si elle a lieu à "
+        "distance.",
+    ),
+    Field(
+        "ic_remote",
+        "À distance",
+        IC,
+        Kind.CODE,
+        table="boolean",
+        width=10,
+        help="Oui si l'information collective a lieu à distance (visioconférence) ; donnez "
+        "alors son lien. Vide : non.",
+    ),
+    Field(
+        "ic_url",
+        "Lien (à distance)",
+        IC,
+        Kind.URL,
+        max_length=400,
+        width=28,
+        help="Adresse web de l'information collective à distance (https://…), obligatoire "
+        "quand « À distance » vaut oui. Kairos et Ouiform la montrent aux candidats.",
     ),
     Field(
         "ic_comment",

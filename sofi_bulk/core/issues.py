@@ -212,8 +212,9 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "code-fas-invalide",
             E,
             "Code FAS invalide",
-            "« {col} » : « {value} » n'est pas un code FAS (trois nombres séparés par des tirets, "
-            "ex. 19482-89393-143842).",
+            "« {col} » : « {value} » n'est pas un code FAS. Session existante : F-A-S (ex. "
+            "19482-89393-143842) ; nouvelle session d'une action existante : F-A (19482-89393) ; "
+            "nouvelle action d'une formation existante : F (19482) ; nouvelle formation : vide.",
         ),
         # référentiel
         IssueType(
@@ -363,6 +364,21 @@ ISSUE_TYPES: dict[str, IssueType] = {
             ": {expected} €.",
         ),
         IssueType(
+            "texte-a-completer",
+            E,
+            "Texte à compléter",
+            "« {col} » contient encore « {placeholder} » : remplacez cette phrase du modèle par "
+            "ce qu'elle demande (par exemple les modules optionnels de votre action).",
+        ),
+        IssueType(
+            "rythme-heures",
+            W,
+            "Rythme et durée hebdomadaire incohérents",
+            "« {col} » : {value} h par semaine pour un rythme « {rhythm} » ; ce programme compte "
+            "un temps plein à partir de {threshold} h par semaine. Corrigez le rythme ou la "
+            "durée hebdomadaire.",
+        ),
+        IssueType(
             "certifinfo-incoherent",
             E,
             "Code Certifinfo sans référence",
@@ -382,6 +398,54 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "Réf. session en double",
             "« {col} » : la Réf. session « {value} » est déjà utilisée ligne {first}. Donnez à "
             "chaque session une référence unique.",
+        ),
+        IssueType(
+            "code-fas-en-double",
+            E,
+            "Code FAS en double",
+            "« {col} » : le code FAS {value} figure aussi ligne {others} ; une session SOFI ne se "
+            "saisit qu'une fois. Gardez une seule ligne par session (une nouvelle session prend "
+            "le code de son action, F-A, ou aucun code).",
+        ),
+        IssueType(
+            "formation-incoherente",
+            E,
+            "Formation incohérente",
+            "« {col} » : « {value} » ici, « {expected} » ligne {first}, de la même formation "
+            "({group}). Une formation SOFI n'a qu'une valeur pour ce champ : alignez les lignes, "
+            "ou corrigez le code FAS.",
+        ),
+        IssueType(
+            "formation-autre-organisme",
+            E,
+            "Formation d'un autre organisme",
+            "« {col} » : ce site est de l'organisme {value}, mais la formation ({group}) est "
+            "celle de {expected} (ligne {first}) : une formation SOFI appartient à un seul "
+            "organisme. Choisissez un site de cet organisme, ou corrigez le code FAS.",
+        ),
+        IssueType(
+            "action-incoherente",
+            E,
+            "Action incohérente",
+            "« {col} » : « {value} » ici, « {expected} » ligne {first}, de la même action "
+            "({group}). Les sessions d'une action SOFI partagent la fiche Action : alignez les "
+            "lignes, ou corrigez le code FAS.",
+        ),
+        IssueType(
+            "reference-action-incoherente",
+            E,
+            "Réf. action incohérente",
+            "« {col} » : la Réf. action « {value} » désigne ligne {first} une session de code "
+            "{expected}, ici {actual}. Donnez le même code de formation et d'action (F-A, ou "
+            "aucun) à toutes les sessions d'une Réf. action.",
+        ),
+        IssueType(
+            "modification-accord-region",
+            W,
+            "Modification d'une session",
+            "« {col} » : cette ligne modifie la session SOFI {value}. La procédure n'admet une "
+            "modification qu'avec l'accord préalable de la Région : assurez-vous de l'avoir "
+            "obtenu.",
         ),
         IssueType(
             "session-en-double",

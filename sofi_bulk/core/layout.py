@@ -18,7 +18,7 @@ from sofi_bulk.core.fields import (
     Level,
 )
 
-FORMAT_VERSION = "1"  # bump when the sheet layout or the catalogue's columns change
+FORMAT_VERSION = "2"  # bump when the sheet layout or the catalogue's columns change
 
 BAND_ROW = 1
 HEADER_ROW = 2

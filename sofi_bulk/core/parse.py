@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from sofi_bulk.core.codes import TABLES, table_of
 from sofi_bulk.core.fields import Field, Kind
+from sofi_bulk.core.identity import FasCode
 from sofi_bulk.core.text import clean, fold, fr_number
 from sofi_bulk.core.values import FormulaError, as_text
 
@@ -64,7 +65,6 @@ _TIME = re.compile(r"^(\d{1,2})\s*(?:h|:|H)\s*(\d{2})?(?:\s*(?:min|mn))?(?::\d{2
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$"
 )
-_FAS = re.compile(r"^\d{1,9}-\d{1,9}-\d{1,9}$", re.ASCII)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MULTI_SPLIT = re.compile(r"\s*[;\n]\s*")
 _C0_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -177,8 +177,8 @@ def parse_time(raw: Any) -> dt.time:
 
 
 def lheo_time(value: dt.time) -> str:
-    """LHEO's hour form: 9h30, 14h00."""
-    return f"{value.hour}h{value.minute:02d}"
+    """LHEO's hour form, zero-padded as LHEO's own examples write it: 09h30, 14h00."""
+    return f"{value.hour:02d}h{value.minute:02d}"
 
 
 # --- codes and references --------------------------------------------------------------
@@ -322,10 +322,10 @@ def parse_scalar(fld: Field, raw: Any) -> Any:
     if kind in (Kind.SITE, Kind.CONTACT):
         return code_token(raw)  # resolved against the référentiel by the rules
     if kind is Kind.FAS:
-        text = clean(str(raw)).replace(" ", "")
-        if not _FAS.match(text):
+        fas = FasCode.parse(code_token(raw))
+        if fas is None:
             raise CellError("code-fas-invalide")
-        return text
+        return str(fas)
     if kind in (Kind.LOT, Kind.SESSION_REF):
         if isinstance(raw, str) and _CONTROL.search(raw):
             raise CellError("caracteres-invalides")

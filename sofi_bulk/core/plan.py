@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
 from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
+from sofi_bulk.core.identity import OPERATION_LABELS, operation_of
 from sofi_bulk.core.issues import Issue, Severity
 from sofi_bulk.core.layout import (
     DATA_SHEETS,
@@ -292,15 +293,29 @@ def note_text(issues: list[Issue]) -> str:
     return "\n".join(f"{SEVERITY_LABELS[i.severity].capitalize()} : {i.message}" for i in issues)
 
 
-def status_text(errors: int, warnings: int, sheet_error: bool) -> tuple[str, str]:
-    """A row's « Contrôle » text and colour key."""
+def status_text(
+    errors: int, warnings: int, sheet_error: bool, operation: str | None = None
+) -> tuple[str, str]:
+    """A row's « Contrôle » text and colour key; a session row also says what it does in
+    SOFI (« ✔ OK · création », « ⚠ 1 avertissement · modification »)."""
     if errors:
-        return "✖ " + plural(errors, "erreur"), "erreur"
-    if warnings:
-        return "⚠ " + plural(warnings, "avertissement"), "avertissement"
-    if sheet_error:
-        return STATUS_SEE_ERRORS, "erreur"  # a column the whole sheet lacks
-    return STATUS_OK, "ok"
+        text, state = "✖ " + plural(errors, "erreur"), "erreur"
+    elif warnings:
+        text, state = "⚠ " + plural(warnings, "avertissement"), "avertissement"
+    elif sheet_error:
+        text, state = STATUS_SEE_ERRORS, "erreur"  # a column the whole sheet lacks
+    else:
+        text, state = STATUS_OK, "ok"
+    if operation is not None:
+        text += f" · {OPERATION_LABELS[operation]}"
+    return text, state
+
+
+def row_operation(rec: Record) -> str | None:
+    """What a session row does in SOFI, from its FAS code; None when the code is unreadable."""
+    if "fas_code" in rec.bad and rec.get("fas_code") is None:
+        return None
+    return operation_of(rec.values)
 
 
 def annotation_plan(
@@ -342,7 +357,10 @@ def annotation_plan(
             row = layout.row(canonical, rec.row)
             issues = by_row.get((canonical, row), [])
             errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-            text, state = status_text(errors, len(issues) - errors, canonical in sheet_errors)
+            operation = row_operation(rec) if canonical == SESSIONS_SHEET else None
+            text, state = status_text(
+                errors, len(issues) - errors, canonical in sheet_errors, operation
+            )
             statuses.append(RowStatus(target, row, column, text, state))
     lines = [
         ErrorLine(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -29,6 +29,23 @@ class RuleSettings(BaseModel):
     info_sessions_severity: Severity = "erreur"
     lot_places_severity: Severity = "avertissement"
     duplicate_session_severity: Severity = "avertissement"
+    # a row that modifies an existing SOFI session (complete FAS code): the Région's prior
+    # agreement is required
+    modification_severity: Severity = "avertissement"
+    # « temps plein » from this many hours a week; a rythme that says otherwise is flagged
+    full_time_min_weekly_hours: float | None = Field(None, gt=0, le=70)
+    rhythm_hours_severity: Severity = "avertissement"
+
+
+class OpenQuestion(BaseModel):
+    """A point the procedure leaves open: the choice made today and where it is set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sujet: str
+    question: str
+    choix: str
+    reglages: list[str] = []  # profile settings ("lheo.formacode_ref"), checked on load
+    ailleurs: str = ""  # where it is decided when not (only) in the profile
 
 
 class LheoSettings(BaseModel):
@@ -42,6 +59,10 @@ class LheoSettings(BaseModel):
     mobility_contact_type: str = "2"
     prf_contact_type: str = "0"
     modalites_alternance: str = "Sans objet"
+    # the programme's funding conditions, emitted as detail-conditions-prise-en-charge
+    detail_conditions_prise_en_charge: str | None = Field(None, min_length=1, max_length=600)
+    # LHEO's prix-total-TTC is a price per trainee shown to the public: publish the Frais TTC?
+    publish_prix_total_ttc: bool = True
 
 
 class Profile(BaseModel):
@@ -57,16 +78,40 @@ class Profile(BaseModel):
     defaults: dict[str, Scalar | list[str]] = {}
     allowed: dict[str, list[str]] = {}
     required: dict[str, bool] = {}
+    required_reasons: dict[str, str] = {}  # why a field is not required as SOFI marks it
+    placeholders: dict[str, list[str]] = {}  # default sentences the user must replace
     rules: RuleSettings = RuleSettings()
     lheo: LheoSettings = LheoSettings()
-    open_questions: dict[str, str] = {}
+    open_questions: list[OpenQuestion] = []
 
     @model_validator(mode="after")
     def _check_against_catalogue(self) -> Profile:
-        for section in ("fixed", "defaults", "allowed", "required"):
+        for section in ("fixed", "defaults", "allowed", "required", "placeholders"):
             for key in getattr(self, section):
                 if key not in BY_KEY:
                     raise ValueError(f"{section} : champ inconnu « {key} »")
+        for key, required in self.required.items():
+            if required != BY_KEY[key].required and not self.required_reasons.get(key):
+                raise ValueError(
+                    f"required.{key} : SOFI le marque autrement ; donnez la raison dans "
+                    f"required_reasons.{key}"
+                )
+        for key in self.required_reasons:
+            if key not in self.required:
+                raise ValueError(f"required_reasons.{key} : aucun réglage required.{key}")
+        for key, texts in self.placeholders.items():
+            if not texts or not all(t.strip() for t in texts):
+                raise ValueError(f"placeholders.{key} : texte vide")
+        for question in self.open_questions:
+            if not question.reglages and not question.ailleurs:
+                raise ValueError(
+                    f"open_questions « {question.sujet} » : ni réglage ni « ailleurs »"
+                )
+            for path in question.reglages:
+                if not self.has_setting(path):
+                    raise ValueError(
+                        f"open_questions « {question.sujet} » : réglage inconnu « {path} »"
+                    )
         for key in set(self.fixed) & set(self.defaults):
             raise ValueError(f"« {key} » est à la fois fixé et valeur par défaut")
         for section in ("fixed", "defaults"):
@@ -90,6 +135,18 @@ class Profile(BaseModel):
             if fld.kind is not Kind.CODE or not set(codes) <= known:
                 raise ValueError(f"allowed.{key} : codes inconnus {sorted(set(codes) - known)}")
         return self
+
+    def has_setting(self, path: str) -> bool:
+        """True when ``path`` (« lheo.formacode_ref », « fixed.exit_level ») names a setting."""
+        node: Any = self
+        for part in path.split("."):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, BaseModel) and part in type(node).model_fields:
+                node = getattr(node, part)
+            else:
+                return False
+        return True
 
     def is_required(self, key: str) -> bool:
         return self.required.get(key, BY_KEY[key].required)

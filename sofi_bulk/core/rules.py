@@ -11,12 +11,14 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sofi_bulk.core.comparisons import CAMPAIGN, COMPARISONS
-from sofi_bulk.core.fields import BY_KEY
+from sofi_bulk.core.codes import table_of
+from sofi_bulk.core.comparisons import CAMPAIGN, COMPARISONS, RHYTHM_HOURS
+from sofi_bulk.core.fields import BY_KEY, Kind
+from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, FasCode
 from sofi_bulk.core.issues import make_issue
 from sofi_bulk.core.records import Record, ValidationResult
 from sofi_bulk.core.referentiel import Lot, reference_head
-from sofi_bulk.core.text import fold, fr_date, fr_money, fr_time
+from sofi_bulk.core.text import fold, fr_date, fr_money, fr_number, fr_time
 from sofi_bulk.core.values import digits_code, siret_is_valid
 
 ADDRESS = [("adresse", "l'adresse"), ("code_postal", "le code postal"), ("ville", "la ville")]
@@ -65,7 +67,7 @@ class RuleChecker:
         return lot.annee if lot and lot.annee else self.profile.campaign_year
 
     def check_references(self, rec: Record, lot: Lot | None) -> None:
-        for key in ("delivery_site", "site", "ic_site"):
+        for key in ("delivery_site", "realisation_site", "site", "ic_site"):
             self.resolve(rec, key, lot, self.ref.find_site, "code", "site-inconnu", "site-hors-lot")
         for key in ("pmr_contact", "prf_contact", "mobility_contact"):
             self.resolve(
@@ -118,6 +120,8 @@ class RuleChecker:
     def check_session(self, rec: Record) -> None:
         lot = self.lot_of(rec)
         self.check_references(rec, lot)
+        if rec.get("realisation_site") == rec.get("delivery_site"):
+            rec.values.pop("realisation_site", None)  # the default says the same: one form
         for key in ("site", "delivery_site"):
             if rec.get(key) in self.ref.sites and key not in rec.bad:
                 self.check_complete(rec, key, "sites", rec.get(key), ADDRESS)
@@ -199,6 +203,8 @@ class RuleChecker:
                 capacity=rec.get("simultaneous_capacity"),
             )
         self.check_fees(rec)
+        self.check_placeholders(rec)
+        self.check_rhythm(rec)
         prereq, comment = rec.get("prerequisites") or "", rec.get("prerequisites_comment") or ""
         if prereq and comment and len(prereq) + 1 + len(comment) > 3000:
             total = len(prereq) + 1 + len(comment)
@@ -209,6 +215,35 @@ class RuleChecker:
                 length=total,
                 max=3000,
                 excess=total - 3000,
+            )
+
+    def check_placeholders(self, rec: Record) -> None:
+        """A default sentence the programme asks to replace (« Modules optionnels à
+        préciser. ») is refused while it is still there."""
+        for key, texts in self.profile.placeholders.items():
+            value = rec.get(key)
+            if not isinstance(value, str) or key in rec.bad:
+                continue
+            for text in texts:
+                if fold(text) in fold(value):
+                    self.add("texte-a-completer", rec, key, placeholder=text)
+                    break
+
+    def check_rhythm(self, rec: Record) -> None:
+        threshold = self.profile.rules.full_time_min_weekly_hours
+        rule = RHYTHM_HOURS
+        if threshold is None or not self.usable(rec, rule.key, rule.rhythm):
+            return
+        rhythm, hours = rec.get(rule.rhythm), rec.get(rule.key)
+        if rule.contradicts(rhythm, hours, threshold):
+            self.add(
+                rule.code,
+                rec,
+                rule.key,
+                value=fr_number(hours),
+                rhythm=table_of(BY_KEY[rule.rhythm]).option(rhythm).label,
+                threshold=fr_number(threshold),
+                severity=self.profile.rules.rhythm_hours_severity,
             )
 
     def check_fees(self, rec: Record) -> None:
@@ -259,6 +294,7 @@ class RuleChecker:
                 else:
                     seen[fingerprint] = rec
         self.check_lot_places()
+        self.check_identity()
         info_count: dict[str, int] = defaultdict(int)
         for rec in result.infos:
             session = self.parent(rec, "ic_session", by_ref)
@@ -267,6 +303,7 @@ class RuleChecker:
             if session is not None:
                 info_count[fold(str(session.get("session_ref")))] += 1
             self.compare(rec, session)
+            self.check_info_place(rec)
         for rec in result.periodes:
             session = self.parent(rec, "pi_session", by_ref)
             self.compare(rec, session)
@@ -281,6 +318,184 @@ class RuleChecker:
                     min=minimum,
                     severity=self.profile.rules.info_sessions_severity,
                 )
+
+    def check_info_place(self, rec: Record) -> None:
+        """An information collective has a place, or takes place at a distance with a link."""
+        remote = rec.get("ic_remote") == "oui"
+        key = "ic_url" if remote else "ic_site"
+        if rec.get(key) is None and key not in rec.bad and "ic_remote" not in rec.bad:
+            hint = (
+                "une information collective à distance a un lien (https://…) que Kairos et "
+                "Ouiform montrent aux candidats."
+                if remote
+                else "choisissez le site de l'information collective dans la liste, ou "
+                "indiquez « oui » dans « À distance » et son lien."
+            )
+            self.add("champ-obligatoire", rec, key, hint=hint)
+
+    # --- SOFI identity: FAS codes, formations and actions ---------------------------------
+    def organisme_of(self, rec: Record) -> str | None:
+        """The SIRET of the row's site dispensateur: the organisme its formation belongs to."""
+        site = rec.get("delivery_site")
+        if site is None or "delivery_site" in rec.bad or site not in self.ref.sites:
+            return None
+        return self.ref.sites[site].siret
+
+    def shown(self, key: str, value: Any) -> str:
+        """A value as the user reads it in a message (list entry, site label, excerpt)."""
+        if value is None:
+            return "(vide)"
+        fld = BY_KEY[key]
+        if isinstance(value, list):
+            return " ; ".join(self.shown(key, v) for v in value)
+        if fld.kind is Kind.CODE:
+            return table_of(fld).option(str(value)).display
+        if fld.kind is Kind.SITE and value in self.ref.sites:
+            return self.ref.sites[value].display
+        text = " ".join(str(value).split())
+        return text if len(text) <= 60 else text[:59] + "…"
+
+    def agree(
+        self,
+        rec: Record,
+        seen: dict[str, tuple[Any, Record]],
+        keys: tuple[str, ...],
+        code: str,
+        group: str,
+    ) -> None:
+        """Compare ``rec`` with the first row of its group, field by field."""
+        for key in keys:
+            if key in rec.bad:
+                continue
+            value = rec.get(key)
+            if key not in seen:
+                seen[key] = (value, rec)
+                continue
+            expected, first = seen[key]
+            same = (
+                set(value) == set(expected)
+                if isinstance(value, list) and isinstance(expected, list)
+                else value == expected
+            )
+            if not same:
+                self.add(
+                    code,
+                    rec,
+                    key,
+                    value=value,
+                    shown=self.shown(key, value),
+                    expected=self.shown(key, expected),
+                    first=first.row,
+                    group=group,
+                )
+
+    def agree_organisme(self, rec: Record, seen: dict[str, tuple[Any, Record]], group: str) -> None:
+        siret = self.organisme_of(rec)
+        if siret is None:
+            return
+        if "organisme" not in seen:
+            seen["organisme"] = (siret, rec)
+            return
+        expected, first = seen["organisme"]
+        if siret != expected:
+            orgs = self.ref.organismes
+            self.add(
+                "formation-autre-organisme",
+                rec,
+                "delivery_site",
+                value=siret,
+                shown=orgs[siret].display if siret in orgs else siret,
+                expected=orgs[expected].display if expected in orgs else expected,
+                first=first.row,
+                group=group,
+            )
+
+    def fas(self, rec: Record) -> FasCode | None:
+        text = rec.get("fas_code")
+        return FasCode.parse(text) if text and "fas_code" not in rec.bad else None
+
+    def check_identity(self) -> None:
+        """FAS codes are unique; rows of one formation, one action code or one Réf. action
+        agree on what that fiche holds; a modification recalls the Région's agreement."""
+        complete: dict[str, list[Record]] = defaultdict(list)
+        formations: dict[str, dict[str, tuple[Any, Record]]] = defaultdict(dict)
+        actions: dict[tuple[str, str], dict[str, tuple[Any, Record]]] = defaultdict(dict)
+        refs: dict[str, list[Record]] = defaultdict(list)
+        for rec in self.result.sessions:
+            fas = self.fas(rec)
+            if fas is not None:
+                group = f"code {fas.formation}"
+                self.agree(
+                    rec, formations[fas.formation], FORMATION_KEYS, "formation-incoherente", group
+                )
+                self.agree_organisme(rec, formations[fas.formation], group)
+                if fas.action:
+                    self.agree(
+                        rec,
+                        actions[(fas.formation, fas.action)],
+                        ACTION_KEYS,
+                        "action-incoherente",
+                        f"code {fas.formation}-{fas.action}",
+                    )
+                if fas.session:
+                    complete[str(fas)].append(rec)
+                    self.add(
+                        "modification-accord-region",
+                        rec,
+                        "fas_code",
+                        value=str(fas),
+                        severity=self.profile.rules.modification_severity,
+                    )
+            elif rec.get("fas_code") is not None:
+                continue  # an unreadable code: its row is grouped with nothing
+            if self.usable(rec, "action_ref"):
+                refs[fold(str(rec.get("action_ref")))].append(rec)
+        for code, recs in complete.items():
+            if len(recs) > 1:
+                for rec in recs:
+                    others = [str(r.row) for r in recs[:6] if r is not rec][:5]
+                    shown = ", ".join(others) + (" …" if len(recs) > 6 else "")
+                    self.add("code-fas-en-double", rec, "fas_code", value=code, others=shown)
+                    rec.bad.add("fas_code")
+        for recs in refs.values():
+            self.check_action_reference(recs)
+
+    def check_action_reference(self, recs: list[Record]) -> None:
+        """Rows of one « Réf. action »: one F-A code (or none), and, for a new action, the
+        same fiche Action (and fiche Formation when the formation is new too)."""
+        first = recs[0]
+
+        def parts(rec: Record) -> tuple[str | None, str | None]:
+            fas = self.fas(rec)
+            return (fas.formation, fas.action) if fas else (None, None)
+
+        def label(fa: tuple[str | None, str | None]) -> str:
+            return "-".join(p for p in fa if p) or "vide"
+
+        wanted = parts(first)
+        same = [first]
+        for rec in recs[1:]:
+            if parts(rec) == wanted:
+                same.append(rec)
+                continue
+            self.add(
+                "reference-action-incoherente",
+                rec,
+                "action_ref",
+                value=rec.get("action_ref"),
+                first=first.row,
+                expected=label(wanted),
+                actual=label(parts(rec)),
+            )
+        if wanted[1] is not None:
+            return  # an existing action: its code groups and checks these rows
+        group = f"Réf. action « {first.get('action_ref')} »"
+        seen: dict[str, tuple[Any, Record]] = {}
+        for rec in same:
+            if wanted[0] is None:  # a new formation too
+                self.agree(rec, seen, FORMATION_KEYS, "formation-incoherente", group)
+                self.agree_organisme(rec, seen, group)
+            self.agree(rec, seen, ACTION_KEYS, "action-incoherente", group)
 
     def parent(self, rec: Record, key: str, by_ref: dict[str, Record]) -> Record | None:
         ref = rec.get(key)

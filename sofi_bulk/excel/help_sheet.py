@@ -10,7 +10,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.display import prefill_display
-from sofi_bulk.core.fields import FIELDS, LEVEL_LABELS, Field, Kind
+from sofi_bulk.core.fields import BY_KEY, FIELDS, LEVEL_LABELS, Field, Kind
 from sofi_bulk.core.layout import LEVEL_COLOURS
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
@@ -24,6 +24,12 @@ STEPS = [
     "contacts proposés dans les listes.",
     "2. Les colonnes grisées sont imposées par le programme : ne les modifiez pas. Les textes "
     "pré-remplis (objectifs, public visé…) sont des valeurs par défaut : adaptez-les si besoin.",
+    "Code FAS : pour modifier une session qui existe dans SOFI, donnez son code complet (ex. "
+    "19482-89393-143842 ; l'accord préalable de la Région est requis). Pour une nouvelle session "
+    "d'une action existante, le code de l'action (19482-89393) ; pour une nouvelle action d'une "
+    "formation existante, le code de la formation (19482) ; sinon laissez vide. Les lignes de "
+    "même code, ou de même « Réf. action », forment une seule action SOFI.",
+    "Frais : montants par stagiaire (HT, TTC et frais restant à sa charge).",
     "3. Les en-têtes en rouge sont obligatoires. Survolez un en-tête pour lire son aide.",
     "4. Dates au format jj/mm/aaaa (ex. 10/02/2025). Nombres avec une virgule décimale (ex. 17,5).",
     "5. Feuille « Infos collectives » : au moins une information collective par session "
@@ -115,7 +121,15 @@ def write_help_sheet(
     ws["A2"].font = Font(italic=True, color="595959")
     row = 4
     ws.cell(row=row, column=1, value="Comment remplir ce classeur").font = Font(bold=True, size=13)
-    for step in STEPS:
+    steps = list(STEPS)
+    for key, texts in profile.placeholders.items():  # sentences the programme asks to replace
+        said = " ; ".join(f"« {t} »" for t in texts)
+        steps.insert(
+            2,
+            f"À compléter : dans « {BY_KEY[key].header} », remplacez {said} par ce que la phrase "
+            "demande ; le contrôle refuse une ligne qui la contient encore.",
+        )
+    for step in steps:
         row += 1
         cell = ws.cell(row=row, column=1, value=step)
         cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -70,6 +70,12 @@ def make_sample(
     ref = builder.referentiel
     ic_row = pi_row = 0
     per_lot: dict[str, int] = {}
+    # the programme's text asks each action to say its optional modules
+    programme = str(profile.prefill("programme_complement") or "")
+    for placeholder in profile.placeholders.get("programme_complement", []):
+        programme = programme.replace(
+            placeholder, "Modules optionnels : anglais professionnel, préparation au TOSA et PIX."
+        )
     for i in range(n_sessions):
         lot = lots[i % len(lots)]
         year = builder.year_of(lot)
@@ -100,6 +106,8 @@ def make_sample(
             "centre_hours": 200 + (i % 4) * 10,
             "company_hours": "70" if i % 2 else 35,
             "weekly_hours": "35" if i % 3 else "17,5",
+            "rhythm": "temps plein" if i % 3 else "temps partiel",
+            "programme_complement": programme,
             "responsible_org": mandataire.display if i % 2 else int(mandataire.siret),
             "pmr_contact": contacts[0].display,
             "mobility_contact": contacts[-1].display if i % 2 else int(contacts[-1].id),
@@ -140,7 +148,13 @@ def make_sample(
             morning = rng.random() < 0.5
             book.set(INFOS_SHEET, "ic_start_time", ic_row, "9h30" if morning else dt.time(14, 0))
             book.set(INFOS_SHEET, "ic_end_time", ic_row, "11h30" if morning else "16:00")
-            book.set(INFOS_SHEET, "ic_site", ic_row, site.display)
+            if i % 4 == 1 and k == 0:  # an information collective held at a distance
+                book.set(INFOS_SHEET, "ic_remote", ic_row, "oui")
+                book.set(
+                    INFOS_SHEET, "ic_url", ic_row, f"https://visio.exemple.fr/info-{ref_session}"
+                )
+            else:
+                book.set(INFOS_SHEET, "ic_site", ic_row, site.display)
             book.set(
                 INFOS_SHEET, "ic_comment", ic_row, "Inscription conseillée auprès de l'accueil."
             )

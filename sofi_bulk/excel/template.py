@@ -26,7 +26,7 @@ from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.comparisons import CAMPAIGN, comparisons_of
 from sofi_bulk.core.display import field_options, prefill_display
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.fields import FIELDS, LEVEL_LABELS, Field, Kind
+from sofi_bulk.core.fields import FIELDS, LEVEL_LABELS, Field, Kind, Level
 from sofi_bulk.core.layout import (
     BAND_ROW,
     CHILD_ROWS,
@@ -206,7 +206,11 @@ class TemplateBuilder:
         for col in cols:
             self._fill_column(ws, col, last)
             self._validate_column(ws, col, last)
-        ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=5 if ws.title == DATA_SHEETS[0] else 3)
+        # the identification columns stay in view: up to the lot on Sessions, the Réf. session
+        # on the child sheets
+        idents = [c.index for c in cols if c.field and c.field.level is Level.IDENT]
+        first_free = max(idents) + 1 if idents else 3
+        ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=first_free)
         ws.auto_filter.ref = f"A{HEADER_ROW}:{cols[-1].letter}{last}"
         protection = ws.protection
         protection.sheet = True
@@ -228,9 +232,11 @@ class TemplateBuilder:
         status.alignment = Alignment(wrap_text=True, vertical="center")
         status.comment = _note(
             "Rempli par le contrôle (sofi-bulk validate, ou le bouton « controler » de "
-            "xlwings Lite dans Excel) : résultat du contrôle de la ligne. Ne rien saisir ici."
+            "xlwings Lite dans Excel) : résultat du contrôle de la ligne et, pour une session, "
+            "ce qu'elle fait dans SOFI (création, ou modification d'une session existante "
+            "d'après son code FAS). Ne rien saisir ici."
         )
-        ws.column_dimensions["A"].width = 16
+        ws.column_dimensions["A"].width = 30 if ws.title == DATA_SHEETS[0] else 16
         groups: list[tuple[Any, int, int]] = []
         for col in cols[1:]:
             assert col.field is not None

@@ -1,15 +1,18 @@
 """Build the LHEO 2.3 tree of a submission, recording where every element came from.
 
-SOFI holds many values at a lower level than LHEO (docs/lheo.md, §1 of the mapping note),
-so each SOFI session becomes one LHEO ``action`` (always lossless and valid), and the
-sessions of one SOFI action that share LHEO's formation-level values (mandataire, type de
-parcours) become one LHEO ``formation``. SOFI's own values go to the ``<extras>`` blocks
-that ``sofi_bulk.lheo.mapping`` declares.
+The tree is SOFI's: one LHEO ``formation`` per SOFI formation (``@numero`` = F), one
+``action`` per SOFI action (A), one ``session`` per SOFI session (S). LHEO holds some values
+higher than SOFI does (docs/lheo.md §1): a formation has one contenu, one organisme
+responsable; an action one lieu, one rythme, one financeur. Sessions of a SOFI action that
+differ on such a value are therefore split over several LHEO actions, each in its own LHEO
+formation (same F), so that sibling actions never share an ``@numero``. SOFI's own values
+go to the ``<extras>`` blocks that ``sofi_bulk.lheo.mapping`` declares.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 import textwrap
 from collections.abc import Callable
@@ -20,7 +23,15 @@ from lxml import etree
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.fields import BY_KEY
 from sofi_bulk.core.profile import Profile
-from sofi_bulk.lheo.mapping import EXTRAS, INFO_COLLECTIVE, REFERENT_ROLES, Extra, Format
+from sofi_bulk.lheo.mapping import (
+    ACTION_LEVEL,
+    EXTRAS,
+    FORMATION_LEVEL,
+    INFO_COLLECTIVE,
+    REFERENT_ROLES,
+    Extra,
+    Format,
+)
 from sofi_bulk.lheo.origins import REF_COLUMN, REF_TABLE_OF_KIND, Locator, Origin, with_
 from sofi_bulk.lheo.xsd import NS, UNKNOWN_END
 
@@ -70,6 +81,14 @@ def _code(key: str, value: Any) -> str:
         return str(value)  # unknown code: the pre-checks will name it
 
 
+def _lheo_code(key: str, value: Any) -> str | None:
+    """The LHEO code of a coded value, None when it has none (nothing is emitted)."""
+    try:
+        return table_of(BY_KEY[key]).lheo_of(str(value))
+    except KeyError:
+        return str(value)  # unknown code: the pre-checks will name it
+
+
 def _label(key: str, value: Any) -> str:
     table = table_of(BY_KEY[key])
     try:
@@ -81,6 +100,8 @@ def _label(key: str, value: Any) -> str:
 def _format(extra: Extra, value: Any) -> Any:
     """An extra's value in its declared form; None (omitted) when empty."""
     fmt: Format = extra.fmt
+    if fmt == "site":
+        return value.get("code") if isinstance(value, dict) else None
     if fmt == "number":
         return _maybe(value, _number)
     if fmt == "money":
@@ -130,10 +151,8 @@ def _address_lines(text: str) -> list[str]:
     return lines
 
 
-def _fas_parts(session: dict[str, Any]) -> list[str] | None:
-    fas = session.get("fas_code")
-    parts = str(fas).split("-") if fas else []
-    return parts if len(parts) == 3 else None
+def _key(values: dict[str, Any], keys: tuple[str, ...]) -> str:
+    return json.dumps([values.get(k) for k in keys], sort_keys=True, ensure_ascii=False)
 
 
 class Builder:
@@ -145,7 +164,12 @@ class Builder:
         self.loc = locator
         self.origins: dict[etree._Element, Origin] = {}
         self.problems: list[str] = []
+        # the legal name of every organisme the submission carries, for organisme-formateur
         self.raison_sociale: dict[str, str] = {}
+        for formation in data["formations"]:
+            org = formation.get("organisme") or {}
+            if org.get("siret") and org.get("raison_sociale"):
+                self.raison_sociale.setdefault(org["siret"], org["raison_sociale"])
         for i in range(len(locator.index)):
             org = locator.session(i).get("responsible_org") or {}
             if org.get("siret") and org.get("raison_sociale"):
@@ -218,7 +242,7 @@ class Builder:
     ) -> etree._Element | None:
         """The ``<extras>`` block ``name`` of the mapping, filled from ``values`` by field key."""
         items = [
-            (extra.info, _format(extra, values.get(extra.key)), origin(extra.key))
+            (extra.info, _format(extra, values.get(extra.key)), origin(extra.field))
             for extra in EXTRAS[name].extras
         ]
         return self.extras(parent, name, items, **attrs)
@@ -227,38 +251,56 @@ class Builder:
         self.problems.append(self.loc.describe(origin, message))
 
     # -- document --
+    def values(self, i: int) -> dict[str, Any]:
+        f, a, _ = self.loc.index[i]
+        formation = self.data["formations"][f]
+        return _values(formation, formation["actions"][a], self.loc.session(i))
+
     def document(self) -> etree._Element:
         root = etree.Element(f"{{{NS}}}lheo", nsmap={None: NS})
         offres = self.el(root, "offres")
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for i, (f, a, _) in enumerate(self.loc.index):
-            session = self.loc.session(i)
-            org = session.get("responsible_org") or {}
-            groups.setdefault((f, a, org.get("siret"), session.get("pathway_type")), []).append(i)
-        for (f, a, _, _), members in groups.items():
-            self.formation(
-                offres,
-                self.data["formations"][f],
-                self.data["formations"][f]["actions"][a],
-                members,
-            )
+        for f, elements in self.layout().items():
+            for members in elements:
+                self.formation(offres, self.data["formations"][f], members)
         return root
+
+    def layout(self) -> dict[int, list[list[tuple[int, list[int]]]]]:
+        """For each SOFI formation, its LHEO formation elements; each holds at most one LHEO
+        action per SOFI action: (action index, its sessions). One element and one action per
+        SOFI object unless sessions differ on a value LHEO holds higher than SOFI."""
+        pieces: dict[int, dict[tuple[str, int, str], list[int]]] = {}
+        for i, (f, a, _) in enumerate(self.loc.index):
+            values = self.values(i)
+            key = (_key(values, FORMATION_LEVEL), a, _key(values, ACTION_LEVEL))
+            pieces.setdefault(f, {}).setdefault(key, []).append(i)
+        layout: dict[int, list[list[tuple[int, list[int]]]]] = {}
+        for f, by_piece in pieces.items():
+            groups: dict[str, list[list[tuple[int, list[int]]]]] = {}
+            used: dict[tuple[str, int], int] = {}  # (group, action) -> elements holding it
+            for (f_key, a, _), members in by_piece.items():
+                elements = groups.setdefault(f_key, [])
+                k = used.get((f_key, a), 0)  # the n-th piece of an action: the n-th element
+                used[(f_key, a)] = k + 1
+                if k == len(elements):
+                    elements.append([])
+                elements[k].append((a, members))
+            layout[f] = [e for elements in groups.values() for e in elements]
+        return layout
 
     def formation(
         self,
         parent: etree._Element,
         formation: dict[str, Any],
-        action: dict[str, Any],
-        members: list[int],
+        members: list[tuple[int, list[int]]],
     ) -> None:
-        first = members[0]
+        first = members[0][1][0]
         first_session = self.loc.session(first)
+        action = formation["actions"][members[0][0]]
 
         def o(key: str, **kw: Any) -> Origin:
             return Origin(first, key, **kw)
 
-        f_numbers = {p[0] for i in members if (p := _fas_parts(self.loc.session(i)))}
-        node = self.el(parent, "formation", numero=f_numbers.pop() if len(f_numbers) == 1 else None)
+        node = self.el(parent, "formation", numero=formation.get("sofi_code"))
         domaine = self.el(node, "domaine-formation")
         main = formation.get("main_formacode")
         ref = self.profile.lheo.formacode_ref
@@ -312,8 +354,8 @@ class Builder:
                 _code("exit_level", formation["exit_level"]),
                 o("exit_level"),
             )
-        for i in members:
-            self.action(node, formation, action, i)
+        for a, sessions in members:
+            self.action(node, formation, formation["actions"][a], sessions)
         self.responsible(node, org, o("responsible_org"))
 
     def responsible(self, parent: etree._Element, org: dict[str, Any], origin: Origin) -> None:
@@ -400,18 +442,22 @@ class Builder:
     def _table(self, origin: Origin) -> str:
         return REF_TABLE_OF_KIND[origin.field.kind]
 
-    # -- action (one per SOFI session) --
+    # -- action (a SOFI action, or the part of it whose sessions share LHEO's action values) --
     def action(
-        self, parent: etree._Element, formation: dict[str, Any], action: dict[str, Any], i: int
+        self,
+        parent: etree._Element,
+        formation: dict[str, Any],
+        action: dict[str, Any],
+        members: list[int],
     ) -> None:
+        i = members[0]
         session = self.loc.session(i)
         dispositif = session.get("dispositif") or {}
 
         def o(key: str, **kw: Any) -> Origin:
             return Origin(i, key, **kw)
 
-        fas = _fas_parts(session)
-        node = self.el(parent, "action", numero=fas[1] if fas else None)
+        node = self.el(parent, "action", numero=action.get("sofi_code"))
         self.el(node, "rythme-formation", self.rhythm(session), o("rhythm"))
         for k, code in enumerate(dispositif.get("publics") or []):
             self.el(
@@ -480,27 +526,29 @@ class Builder:
         if not _blank(action.get("action_url")):
             url = self.el(node, "url-action")
             self.el(url, "urlweb", action["action_url"], o("action_url"))
-        self.session(node, session, i)
-        self.leaf(
-            node, "modalites-pedagogiques", session.get("teaching_methods"), o("teaching_methods")
-        )
-        self.leaf(
-            node,
-            "code-modalite-pedagogique",
-            session.get("training_periods"),
-            o("training_periods"),
-            ref=lheo.formacode_ref,
-        )
+        for k in members:
+            self.session(node, self.loc.session(k), k)
+        methods = session.get("teaching_methods")
+        if not _blank(methods):
+            label = _label("teaching_methods", methods)
+            self.el(
+                node, "modalites-pedagogiques", label[:1].upper() + label[1:], o("teaching_methods")
+            )
+        for key in ("training_periods", "teaching_methods"):
+            value = session.get(key)
+            code = None if _blank(value) else _lheo_code(key, value)
+            self.leaf(node, "code-modalite-pedagogique", code, o(key), ref=lheo.formacode_ref)
         self.equipment(node, action, i)
         self.leaf(
             node, "frais-restants", _maybe(dispositif.get("extra_fees"), _money), o("extra_fees")
         )
-        self.leaf(
-            node,
-            "prix-total-TTC",
-            _maybe(dispositif.get("fee_incl_tax"), _money),
-            o("fee_incl_tax"),
-        )
+        if lheo.publish_prix_total_ttc:  # a price per trainee, shown to the public
+            self.leaf(
+                node,
+                "prix-total-TTC",
+                _maybe(dispositif.get("fee_incl_tax"), _money),
+                o("fee_incl_tax"),
+            )
         self.leaf(node, "duree-indicative", session.get("duration_comment"), o("duration_comment"))
         centre, company = session.get("centre_hours"), session.get("company_hours")
         self.leaf(node, "nombre-heures-centre", _maybe(centre, _number), o("centre_hours"))
@@ -508,6 +556,12 @@ class Builder:
         hours = [h for h in (centre, company) if isinstance(h, int | float)]
         if hours:
             self.el(node, "nombre-heures-total", _number(sum(hours)), o("centre_hours"))
+        self.leaf(
+            node,
+            "detail-conditions-prise-en-charge",
+            lheo.detail_conditions_prise_en_charge,
+            Origin(i, setting="lheo.detail_conditions_prise_en_charge"),
+        )
         if (
             lheo.conventionnement is not None
         ):  # the programme's funding implies it (profile setting)
@@ -580,12 +634,13 @@ class Builder:
         box = self.el(node, "SIRET-formateur")
         self.el(box, "SIRET", site.get("siret", ""), with_(origin, attr="siret"))
         known = self.raison_sociale.get(site.get("siret", ""))
-        self.el(
-            node,
-            "raison-sociale-formateur",
-            known or site.get("libelle", ""),
-            origin if known else with_(origin, attr="libelle"),
-        )
+        if known is None:
+            self.problem(
+                with_(origin, attr="siret"),
+                "l'organisme de ce site n'est pas dans la soumission : sa raison sociale, "
+                "exigée par LHEO (raison-sociale-formateur), est inconnue.",
+            )
+        self.el(node, "raison-sociale-formateur", known or "", origin)
 
     def funder(self, parent: etree._Element, dispositif: dict[str, Any], i: int) -> None:
         def o(key: str) -> Origin:
@@ -608,8 +663,7 @@ class Builder:
         def o(key: str, **kw: Any) -> Origin:
             return Origin(i, key, **kw)
 
-        fas = _fas_parts(session)
-        node = self.el(parent, "session", numero=fas[2] if fas else None)
+        node = self.el(parent, "session", numero=session.get("sofi_code"))
         periode = self.el(node, "periode")
         self.el(periode, "debut", _lheo_date(session.get("start_date", "")), o("start_date"))
         self.el(periode, "fin", _lheo_date(session.get("end_date", "")), o("end_date"))
@@ -676,6 +730,9 @@ class Builder:
 
         node = self.el(parent, "recrutement", numero=info.get("ic_code"))
         self.el(node, "modalite-recrutement", INFO_COLLECTIVE, o("ic_session"))
+        remote = info.get("ic_remote") == "oui"
+        self.el(node, "a-distance", "1" if remote else "0", o("ic_remote"))
+        self.leaf(node, "urlweb", info.get("ic_url"), o("ic_url"))
         site = info.get("ic_site") or {}
         if site:
             self.address(

@@ -16,17 +16,25 @@ from sofi_bulk.core.fields import FIELDS
 
 INFO_COLLECTIVE = "9"  # dict-modalite-recrutement "information collective"
 
-Format = Literal["text", "number", "money", "code", "date"]
+Format = Literal["text", "number", "money", "code", "date", "site"]
 
 
 @dataclass(frozen=True)
 class Extra:
-    """One ``<extra info=…>`` holding a field's value, written in ``fmt``."""
+    """One ``<extra info=…>`` holding a value of the submission, written in ``fmt``.
+
+    ``key`` is a catalogue field, or a value the submission derives from one (``origin``,
+    the field a problem is reported on: the operation comes from the FAS code)."""
 
     info: str
     key: str
     fmt: Format = "text"
     note: str = ""  # said in the documentation after the key
+    origin: str | None = None
+
+    @property
+    def field(self) -> str:
+        return self.origin or self.key
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,8 @@ EXTRAS: dict[str, ExtrasBlock] = {
             Extra("url-video", "video_url"),
             Extra("url-pdf", "pdf_url"),
             Extra("public-vise", "target_public", note="texte entier"),
+            Extra("site-realisation", "realisation_site", "site", note="code du site"),
+            Extra("reference-action", "action_ref"),
         ),
         "action",
     ),
@@ -92,6 +102,12 @@ EXTRAS: dict[str, ExtrasBlock] = {
         (
             Extra("reference", "session_ref"),
             Extra("code-fas", "fas_code"),
+            Extra(
+                "operation",
+                "operation",
+                origin="fas_code",
+                note="`creation` ou `modification`, d'après le code FAS",
+            ),
             Extra("esp", "entry_exit_mode"),
             Extra("duree-hebdo", "weekly_hours", "number"),
             Extra("cycle-alternance", "alternance_cycle"),
@@ -145,7 +161,7 @@ ELEMENTS: dict[str, tuple[str, ...]] = {
     "rhythm": ("action/rythme-formation",),
     "training_periods": ("action/code-modalite-pedagogique",),
     "pathway_type": ("parcours-de-formation",),
-    "teaching_methods": ("action/modalites-pedagogiques",),
+    "teaching_methods": ("action/modalites-pedagogiques", "action/code-modalite-pedagogique"),
     "delivery_mode": ("action/modalites-enseignement",),
     "centre_hours": ("action/nombre-heures-centre", "action/nombre-heures-total"),
     "company_hours": ("action/nombre-heures-entreprise", "action/nombre-heures-total"),
@@ -167,6 +183,8 @@ ELEMENTS: dict[str, tuple[str, ...]] = {
     "ic_start_time": (_RECRUTEMENT + "/heure-debut",),
     "ic_end_time": (_RECRUTEMENT + "/heure-fin",),
     "ic_site": (_RECRUTEMENT + "/adresse",),
+    "ic_remote": (_RECRUTEMENT + "/a-distance",),
+    "ic_url": (_RECRUTEMENT + "/urlweb",),
     "ic_comment": (_RECRUTEMENT + "/commentaire",),
     "pi_code": (EXTRAS["periode-inscription"].path + "/@numero",),
     "pi_start": ("action/session/periode-inscription/periode/debut",),
@@ -190,7 +208,9 @@ REFERENT_ROLES: dict[str, tuple[str, str]] = {
 
 # how the documentation says it, when the paths alone would not (README, Aide sheet)
 _DOCS: dict[str, str] = {
-    "fas_code": "formation/@numero, action/@numero, action/session/@numero",
+    "fas_code": "formation/@numero (F), action/@numero (A), action/session/@numero (S)",
+    "teaching_methods": "action/modalites-pedagogiques + action/code-modalite-pedagogique "
+    "(FOAD : Formacode 96129)",
     "main_formacode": "formation/domaine-formation/code-FORMACODE[1]",
     "prerequisites_comment": "action/conditions-specifiques (à la suite des pré-requis)",
     "target_public": "action/info-public-vise (250 car.) + "
@@ -211,6 +231,8 @@ _DOCS: dict[str, str] = {
     "ic_start_time": "action/session/recrutement/heure-debut",
     "ic_end_time": "action/session/recrutement/heure-fin",
     "ic_site": "action/session/recrutement/adresse",
+    "ic_remote": "action/session/recrutement/a-distance",
+    "ic_url": "action/session/recrutement/urlweb",
     "ic_comment": "action/session/recrutement/commentaire",
     "pi_start": "action/session/periode-inscription/periode/debut",
     "pi_end": "action/session/periode-inscription/periode/fin",
@@ -220,6 +242,19 @@ _NOT_EXPORTED_DOCS: dict[str, str] = {
     "session)",
     "pi_session": "rattache la ligne à sa session (la période est émise dans cette session)",
 }
+
+
+def lheo_level(key: str) -> str:
+    """The highest LHEO level a field's value lands at: formation, action or session.
+
+    Sessions share an LHEO ``action`` (and actions a ``formation``) only when they agree on
+    every field of that level: the builder groups by these."""
+    places = paths(key)
+    if any(not p.startswith("action") for p in places):
+        return "formation"
+    if any(not p.startswith("action/session") for p in places):
+        return "action"
+    return "session"
 
 
 def extras_of(key: str) -> list[tuple[ExtrasBlock, Extra]]:
@@ -234,6 +269,15 @@ def paths(key: str) -> tuple[str, ...]:
 
 
 EXPORTED_FIELDS: dict[str, tuple[str, ...]] = {f.key: paths(f.key) for f in FIELDS if paths(f.key)}
+
+# the values one LHEO formation, and one LHEO action, hold once (the FAS code's parts are
+# the identity itself, not a value to agree on)
+FORMATION_LEVEL: tuple[str, ...] = tuple(
+    k for k in EXPORTED_FIELDS if k != "fas_code" and lheo_level(k) == "formation"
+)
+ACTION_LEVEL: tuple[str, ...] = tuple(
+    k for k in EXPORTED_FIELDS if k != "fas_code" and lheo_level(k) == "action"
+)
 
 
 def _shown(path: str) -> str:

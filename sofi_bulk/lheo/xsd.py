@@ -199,7 +199,7 @@ def precheck(
             if reason:
                 say(node, reason)
             if name in ("heure-debut", "heure-fin") and node.text and not _HOUR.match(node.text):
-                say(node, f"heure {_excerpt(node.text)} : LHEO attend la forme 9h30 ou 14h00.")
+                say(node, f"heure {_excerpt(node.text)} : LHEO attend la forme 09h30 ou 14h00.")
         elif name in model.sequence:
             counts = Counter(_local(child) for child in node)
             allowed = {child for child, _, _ in model.sequence[name]}

@@ -1,26 +1,33 @@
 """Build the submission (JSON) from a validated workbook, deterministically.
 
-Sessions are grouped formation → actions → sessions by equality of their formation-
-and action-level values, in the order of first appearance in the workbook. The pydantic
-models generated from the catalogue check the result; ``sofi_bulk.submission.schema``
-holds the JSON Schema and its check.
+Sessions are grouped as SOFI groups them, formation → actions → sessions, by their FAS
+code, else their « Réf. action », else equal declared values, in the order of first
+appearance in the workbook (``sofi_bulk.core.identity``). The document describes itself:
+a versioned format, the codes it uses with their labels and LHEO codes, the lots, who
+entered it, and fingerprints a receiver can recompute. The pydantic models generated from
+the catalogue check the result; ``sofi_bulk.submission.schema`` holds the JSON Schema.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.fields import FIELDS, Kind
+from sofi_bulk.core.fields import BY_KEY, FIELDS, Kind
+from sofi_bulk.core.identity import fas_of, group_rows, operation_of
 from sofi_bulk.core.parse import lheo_time
 from sofi_bulk.core.records import Record, ValidationResult
 from sofi_bulk.core.text import fold
 from sofi_bulk.core.version import __version__
-from sofi_bulk.submission.models import PARENT_KEYS, Submission
+from sofi_bulk.submission.models import CODED_KEYS, FORMAT, PARENT_KEYS, Submission
 
 
 class ExportRefused(UserError):
@@ -57,6 +64,59 @@ class SessionSource:
     periodes: list[tuple[str, int, dict[str, str]]] = field(default_factory=list)
 
 
+def canonical(data: Any) -> bytes:
+    """The canonical JSON the fingerprints hash: sorted keys, no spaces, UTF-8."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+        "utf-8"
+    )
+
+
+def referentiel_used(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The référentiel objects a submission cites, once each, sorted by identifier: what
+    ``header.fingerprint.referentiel`` hashes (a receiver can recompute it from the file)."""
+    found: dict[str, dict[str, dict[str, Any]]] = {
+        "contacts": {},
+        "lots": {},
+        "organismes": {},
+        "sites": {},
+    }
+    for lot in data["header"]["lots"]:
+        found["lots"][lot["numero"]] = lot
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                kind = KINDS.get(key)
+                if kind in REF_KIND and isinstance(value, dict):
+                    table, ident = REF_KIND[kind]
+                    found[table][value[ident]] = value
+                elif key == "organisme" and isinstance(value, dict):
+                    found["organismes"][value["siret"]] = value
+                else:
+                    visit(value)
+
+    visit(data["formations"])
+    return {table: [objs[k] for k in sorted(objs)] for table, objs in found.items()}
+
+
+def fingerprint(data: dict[str, Any]) -> dict[str, str]:
+    return {
+        "algorithm": "sha256",
+        "offer": hashlib.sha256(canonical(data["formations"])).hexdigest(),
+        "referentiel": hashlib.sha256(canonical(referentiel_used(data))).hexdigest(),
+    }
+
+
+REF_KIND = {
+    Kind.SITE: ("sites", "code"),
+    Kind.CONTACT: ("contacts", "id"),
+    Kind.ORGANISME: ("organismes", "siret"),
+}
+
+
 class Builder:
     def __init__(self, result: ValidationResult) -> None:
         self.result = result
@@ -87,15 +147,26 @@ class Builder:
                 out[key] = value
         return out
 
+    def organisme_of(self, rec: Record) -> str | None:
+        site = self.ref.sites.get(rec.get("delivery_site"))
+        return site.siret if site else None
+
     def session(self, rec: Record, infos: list[Record], periodes: list[Record]) -> dict[str, Any]:
-        out = self.obj("session", rec)
+        fas = fas_of(rec.values)
+        out: dict[str, Any] = {}
+        if fas and fas.session:
+            out["sofi_code"] = fas.session
+        out["operation"] = operation_of(rec.values)
+        out.update(self.obj("session", rec))
         out["dispositif"] = self.obj("dispositif", rec)
         out["referents"] = self.obj("referents", rec)
         out["informations_collectives"] = [self.obj("information_collective", r) for r in infos]
         out["periodes_inscription"] = [self.obj("periode_inscription", r) for r in periodes]
         return out
 
-    def build(self, generated_at: dt.datetime | None = None) -> dict[str, Any]:
+    def formations(self) -> list[dict[str, Any]]:
+        """SOFI's tree: formations → actions → sessions, grouped by FAS code, else by
+        « Réf. action », else by equal declared values (``sofi_bulk.core.identity``)."""
         result = self.result
         infos: dict[str, list[Record]] = {}
         periodes: dict[str, list[Record]] = {}
@@ -103,41 +174,104 @@ class Builder:
             infos.setdefault(fold(str(rec.get("ic_session"))), []).append(rec)
         for rec in result.periodes:
             periodes.setdefault(fold(str(rec.get("pi_session"))), []).append(rec)
-        formations: dict[str, dict[str, Any]] = {}
-        actions: dict[tuple[str, str], dict[str, Any]] = {}
-        by_session: dict[int, SessionSource] = {}
-        for rec in result.sessions:
-            formation = self.obj("formation", rec)
-            action = self.obj("action", rec)
-            f_key = json.dumps(formation, sort_keys=True, ensure_ascii=False)
-            a_key = (f_key, json.dumps(action, sort_keys=True, ensure_ascii=False))
-            if f_key not in formations:
-                formations[f_key] = {**formation, "actions": []}
-            if a_key not in actions:
-                actions[a_key] = {**action, "sessions": []}
-                formations[f_key]["actions"].append(actions[a_key])
-            ref = fold(str(rec.get("session_ref")))
-            kids_i, kids_p = infos.get(ref, []), periodes.get(ref, [])
-            actions[a_key]["sessions"].append(self.session(rec, kids_i, kids_p))
-            by_session[id(actions[a_key]["sessions"][-1])] = SessionSource(
-                rec.sheet,
-                rec.row,
-                dict(rec.cells),
-                [(r.sheet, r.row, dict(r.cells)) for r in kids_i],
-                [(r.sheet, r.row, dict(r.cells)) for r in kids_p],
-            )
-        meta_siret = None
+        formations = []
+        self.sources = []
+        for rows, action_groups in group_rows(
+            result.sessions, lambda r: r.values, self.organisme_of
+        ):
+            first = rows[0]
+            fas = fas_of(first.values)
+            formation: dict[str, Any] = {"sofi_code": fas.formation} if fas else {}
+            formation.update(self.obj("formation", first))
+            siret = self.organisme_of(first)
+            if siret in self.ref.organismes:
+                formation["organisme"] = self.ref.organismes[siret].model_dump()
+            formation["actions"] = []
+            for members in action_groups:
+                head = fas_of(members[0].values)
+                action: dict[str, Any] = {"sofi_code": head.action} if head and head.action else {}
+                action.update(self.obj("action", members[0]))
+                if "realisation_site" not in action and "delivery_site" in action:
+                    action["realisation_site"] = action["delivery_site"]  # the documented default
+                action["sessions"] = []
+                for rec in members:
+                    ref = fold(str(rec.get("session_ref")))
+                    kids_i, kids_p = infos.get(ref, []), periodes.get(ref, [])
+                    action["sessions"].append(self.session(rec, kids_i, kids_p))
+                    self.sources.append(
+                        SessionSource(
+                            rec.sheet,
+                            rec.row,
+                            dict(rec.cells),
+                            [(r.sheet, r.row, dict(r.cells)) for r in kids_i],
+                            [(r.sheet, r.row, dict(r.cells)) for r in kids_p],
+                        )
+                    )
+                formation["actions"].append(action)
+            formations.append(formation)
+        return formations
+
+    def codes(self) -> dict[str, Any]:
+        """Each coded field's codes present in the offer, with label and LHEO code."""
+        used: dict[str, set[str]] = {key: set() for key in CODED_KEYS}
+        for rec in (*self.result.sessions, *self.result.infos, *self.result.periodes):
+            for key in CODED_KEYS:
+                value = rec.values.get(key)
+                if value is not None:
+                    used[key].update(value if isinstance(value, list) else [value])
+        out: dict[str, Any] = {}
+        for key in CODED_KEYS:
+            if not used[key]:
+                continue
+            table = table_of(BY_KEY[key])
+            values = {}
+            for option in table.options:
+                if option.code in used[key]:
+                    info = {"label": option.label}
+                    lheo = table.lheo_of(option.code)
+                    if lheo is not None:
+                        info["lheo"] = lheo
+                    values[option.code] = info
+            out[key] = {"table": table.title, "source": table.source, "values": values}
+        return out
+
+    def lots(self) -> list[dict[str, Any]]:
+        numbers = dict.fromkeys(rec.get("lot") for rec in self.result.sessions)
+        return [self.ref.lots[n].model_dump(mode="json") for n in numbers if n in self.ref.lots]
+
+    def campaign_year(self) -> int | None:
+        years = {
+            lot.annee or self.result.profile.campaign_year
+            for n in dict.fromkeys(rec.get("lot") for rec in self.result.sessions)
+            if (lot := self.ref.lots.get(n)) is not None
+        }
+        return years.pop() if len(years) == 1 else None
+
+    def establishment(self, formations: list[dict[str, Any]], mandataires: list[str]) -> Any:
+        """Who entered the offer: the SIRET the template was made for, else the one
+        organisme of every formation, else the one mandataire."""
+        book = self.result.book
+        siret = (book.meta.get("siret") if book is not None else "") or None
+        if siret is None:
+            owners = {f["organisme"]["siret"] for f in formations if "organisme" in f}
+            candidates = owners if len(owners) == 1 else set(mandataires)
+            siret = candidates.pop() if len(candidates) == 1 else None
+        org = self.ref.organismes.get(siret or "")
+        return org.model_dump() if org else None
+
+    def build(self, generated_at: dt.datetime | None = None) -> dict[str, Any]:
+        result = self.result
+        formations = self.formations()
         mandataires = sorted({rec.get("responsible_org") for rec in result.sessions})
-        if len(mandataires) == 1:
-            meta_siret = mandataires[0]
         header = {
-            "format": "sofi-bulk/soumission",
+            "format": FORMAT,
             "programme": result.profile.id,
             "programme_label": result.profile.label,
-            "organisme_siret": meta_siret,
+            "campaign_year": self.campaign_year(),
+            "lots": self.lots(),
+            "establishment": self.establishment(formations, mandataires),
             "mandataires": mandataires,
             "template_version": result.profile.template_version,
-            "referentiel_fingerprint": self.ref.fingerprint(),
             "source_file": Path(result.book_name).name,
             "generated_at": (generated_at or dt.datetime.now().astimezone())
             .replace(microsecond=0)
@@ -145,13 +279,9 @@ class Builder:
             "tool_version": __version__,
             "session_count": len(result.sessions),
         }
-        self.sources = [
-            by_session[id(s)]
-            for f in formations.values()
-            for a in f["actions"]
-            for s in a["sessions"]
-        ]
-        return {"header": header, "formations": list(formations.values())}
+        data = {"header": header, "codes": self.codes(), "formations": formations}
+        header["fingerprint"] = fingerprint(data)
+        return data
 
 
 def build_submission(
@@ -172,5 +302,15 @@ def build_submission(
     data = builder.build(generated_at)
     if sources is not None:
         sources.extend(builder.sources)
-    Submission.model_validate(data)  # the models generated from the catalogue accept it
+    try:
+        Submission.model_validate(data)  # the models generated from the catalogue accept it
+    except ValidationError as exc:  # e.g. a programme file relaxing a field the schema requires
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        why = "champ obligatoire absent" if first["type"] == "missing" else "valeur refusée"
+        raise UserError(
+            f"{result.book_name} : la soumission ne suit pas le schéma sofi-bulk ({where} : "
+            f"{why}) ; le profil du programme « {result.profile.id} » n'exige sans doute pas un "
+            "champ que le schéma exige."
+        ) from exc
     return data

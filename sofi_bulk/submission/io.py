@@ -9,9 +9,11 @@ from typing import Any
 
 from sofi_bulk.core.comparisons import COMPARISONS, comparable
 from sofi_bulk.core.errors import UserError, os_reason
-from sofi_bulk.core.fields import BY_KEY
+from sofi_bulk.core.fields import BY_KEY, Kind
+from sofi_bulk.core.identity import CREATION, MODIFICATION, FasCode
 from sofi_bulk.core.profile import available_profiles
 from sofi_bulk.core.text import plural
+from sofi_bulk.submission.models import FORMAT
 
 MAX_JSON_BYTES = 200 * 1024 * 1024
 # where the rows of a child sheet sit inside a session of the submission
@@ -45,6 +47,7 @@ def check_submission(data: dict[str, Any]) -> list[str]:
             f"header.session_count : {header['session_count']} annoncée(s), {len(sessions)} "
             "présente(s)."
         )
+    problems += _identity_problems(data) + _code_problems(data)
     for f, a, s in sessions:
         session = data["formations"][f]["actions"][a]["sessions"][s]
         where = f"formations[{f}].actions[{a}].sessions[{s}]"
@@ -68,6 +71,65 @@ def check_submission(data: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _identity_problems(data: dict[str, Any]) -> list[str]:
+    """The SOFI codes of each level agree with the session's FAS code and operation."""
+    problems = []
+    for f, formation in enumerate(data["formations"]):
+        for a, action in enumerate(formation["actions"]):
+            for s, session in enumerate(action["sessions"]):
+                where = f"formations[{f}].actions[{a}].sessions[{s}]"
+                fas = FasCode.parse(session["fas_code"]) if session.get("fas_code") else None
+                found = (
+                    formation.get("sofi_code"),
+                    action.get("sofi_code"),
+                    session.get("sofi_code"),
+                )
+                wanted = (fas.formation, fas.action, fas.session) if fas else (None, None, None)
+                if found != wanted:
+                    shown = "-".join(p or "…" for p in found)
+                    problems.append(
+                        f"{where}.fas_code : « {session.get('fas_code') or ''} » ne correspond "
+                        f"pas aux codes SOFI de la formation, de l'action et de la session "
+                        f"({shown})."
+                    )
+                operation = MODIFICATION if session.get("sofi_code") else CREATION
+                if session["operation"] != operation:
+                    has = "a un" if session.get("sofi_code") else "n'a pas de"
+                    problems.append(
+                        f"{where}.operation : « {session['operation']} » alors que la session "
+                        f"{has} code SOFI."
+                    )
+    return problems
+
+
+def _code_problems(data: dict[str, Any]) -> list[str]:
+    """Every code of the offer is described in ``codes``."""
+    problems = []
+    described = data.get("codes", {})
+
+    def visit(node: Any, path: str) -> None:
+        if isinstance(node, list):
+            for k, item in enumerate(node):
+                visit(item, f"{path}[{k}]")
+            return
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            here = f"{path}.{key}" if path else key
+            fld = BY_KEY.get(key)
+            if fld is not None and fld.kind is Kind.CODE and not isinstance(value, dict):
+                for code in value if isinstance(value, list) else [value]:
+                    if code not in described.get(key, {}).get("values", {}):
+                        problems.append(
+                            f"{here} : le code « {code} » n'est pas décrit dans codes.{key}."
+                        )
+            else:
+                visit(value, here)
+
+    visit(data["formations"], "formations")
+    return problems
+
+
 def loads_submission(raw: bytes, name: str) -> dict[str, Any]:
     """A submission from the bytes of a JSON file, refusing anything else plainly."""
     from sofi_bulk.submission.schema import schema_problems
@@ -88,6 +150,18 @@ def loads_submission(raw: bytes, name: str) -> dict[str, Any]:
         raise UserError(
             f"{name} : JSON imbriqué à l'excès ; ce n'est pas une soumission sofi-bulk."
         ) from None
+    header = data.get("header") if isinstance(data, dict) else None
+    version = header.get("format") if isinstance(header, dict) else None
+    if (
+        isinstance(version, str)
+        and version.startswith("sofi-bulk/soumission")
+        and version != FORMAT
+    ):
+        raise UserError(
+            f"{name} : soumission au format « {version} », que cette version de sofi-bulk ne lit "
+            f"pas (elle lit « {FORMAT} »). Exportez-la à nouveau depuis le classeur : "
+            "sofi-bulk export saisie.xlsx -o soumission.json."
+        )
     found = schema_problems(data)
     if found:
         lines = "\n".join(f"- {line}" for line in found[:20])

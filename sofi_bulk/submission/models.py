@@ -17,7 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.fields import FIELDS, Kind
 from sofi_bulk.core.fields import Field as CatalogueField
-from sofi_bulk.core.referentiel import Contact, Organisme, Site
+from sofi_bulk.core.identity import CREATION, MODIFICATION
+from sofi_bulk.core.profile import available_profiles, load_profile
+from sofi_bulk.core.referentiel import Contact, Lot, Organisme, Site
+
+# The submission's format, versioned: a reader checks it before anything else. Bump the
+# number when a change would make an older reader misread the document.
+FORMAT = "sofi-bulk/soumission/2"
+SCHEMA_ID = "urn:sofi-bulk:schema:soumission:2"
+SOFI_CODE = r"^\d{1,9}$"
 
 
 class _Strict(BaseModel):
@@ -37,7 +45,13 @@ class ContactRef(Contact):
 
 
 class OrganismeRef(Organisme):
-    """An organisme of the référentiel (the organisme responsable)."""
+    """An organisme of the référentiel (organisme responsable, organisme of a formation)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class LotRef(Lot):
+    """A lot of the référentiel: the Région's order the sessions answer."""
 
     model_config = ConfigDict(extra="forbid", frozen=False)
 
@@ -60,12 +74,26 @@ def python_type(fld: CatalogueField) -> Any:
     elif fld.kind is Kind.DATE:
         base = dt.date
     elif fld.kind is Kind.TIME:
-        base = Annotated[str, Field(pattern=r"^([01]?\d|2[0-3])h[0-5]\d$")]
+        base = Annotated[str, Field(pattern=r"^([01]\d|2[0-3])h[0-5]\d$")]  # LHEO: 09h30
     elif fld.kind in REF_TYPES:
         base = REF_TYPES[fld.kind]
     else:
         base = Annotated[str, Field(min_length=1, max_length=fld.max_length)]
     return list[base] if fld.multi else base
+
+
+def _relaxed() -> set[str]:
+    """Fields the catalogue requires but a bundled programme does not (profile ``required``):
+    the schema, shared by every programme, cannot require them."""
+    return {
+        key
+        for name in available_profiles()
+        for key, required in load_profile(name).required.items()
+        if not required
+    }
+
+
+RELAXED = _relaxed()
 
 
 def _model(
@@ -75,7 +103,7 @@ def _model(
     for fld in fields:
         typ = python_type(fld)
         info = Field(title=fld.header, description=fld.help)
-        if fld.required:
+        if fld.required and fld.key not in RELAXED:
             definitions[fld.key] = (typ, info)
         else:
             definitions[fld.key] = (typ | None, Field(None, title=fld.header, description=fld.help))
@@ -103,11 +131,35 @@ PeriodeInscription = _model(
 )
 Dispositif = _model("Dispositif", "Fiche Dispositif de la session.", _group("dispositif"))
 Referents = _model("Referents", "Contacts référents de la session.", _group("referents"))
+
+
+def _code(what: str) -> Any:
+    return (
+        str | None,
+        Field(
+            None,
+            pattern=SOFI_CODE,
+            title=f"Code SOFI de {what}",
+            description=f"Le code SOFI de {what} (partie du code FAS) ; absent pour une création.",
+        ),
+    )
+
+
 Session = _model(
     "Session",
     "Fiche Session, avec son dispositif et ses listes.",
     _group("session"),
     {
+        "sofi_code": _code("la session"),
+        "operation": (
+            Literal[CREATION, MODIFICATION],
+            Field(
+                title="Opération",
+                description="creation : une session à créer dans SOFI ; modification : la "
+                "session existante de code sofi_code, à modifier (accord préalable de la "
+                "Région requis).",
+            ),
+        ),
         "dispositif": (Dispositif, ...),
         "referents": (Referents, ...),
         "informations_collectives": (_list_of(InformationCollective), Field(default_factory=list)),
@@ -119,6 +171,7 @@ Action = _model(
     "Fiche Action et ses sessions.",
     _group("action"),
     {
+        "sofi_code": _code("l'action"),
         "sessions": (_list_of(Session), Field(min_length=1)),
     },
 )
@@ -127,35 +180,93 @@ Formation = _model(
     "Fiche Formation et ses actions.",
     _group("formation"),
     {
+        "sofi_code": _code("la formation"),
+        "organisme": (
+            OrganismeRef,
+            Field(
+                title="Organisme",
+                description="L'organisme à qui la formation appartient dans SOFI : celui du "
+                "site dispensateur de ses actions.",
+            ),
+        ),
         "actions": (_list_of(Action), Field(min_length=1)),
     },
 )
+
+CODED_KEYS = tuple(f.key for f in FIELDS if f.kind is Kind.CODE)
+
+
+class CodeInfo(_Strict):
+    """Ce qu'un code veut dire."""
+
+    label: str = Field(title="Libellé")
+    lheo: str | None = Field(
+        None,
+        title="Code LHEO",
+        description="Le code LHEO 2.3 ou Formacode ; absent s'il n'y en a pas.",
+    )
+
+
+class CodeList(_Strict):
+    """Les codes d'un champ présents dans la soumission."""
+
+    table: str = Field(title="Liste")
+    source: str = Field(title="Source de la liste")
+    values: dict[str, CodeInfo]
+
+
+class Fingerprint(_Strict):
+    """Empreintes SHA-256 (hexadécimal) du JSON canonique (clés triées, séparateurs « , » et
+    « : » sans espace, UTF-8) : de ``formations``, et des objets du référentiel utilisés."""
+
+    algorithm: Literal["sha256"] = "sha256"
+    offer: str = Field(pattern=r"^[0-9a-f]{64}$", title="Empreinte de l'offre (formations)")
+    referentiel: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        title="Empreinte du référentiel utilisé",
+        description='De {"contacts", "lots", "organismes", "sites"} : chaque liste '
+        "tient les objets du référentiel cités par la soumission, une fois chacun, triés par "
+        "identifiant (id, numero, siret, code).",
+    )
 
 
 class Header(_Strict):
     """En-tête de la soumission : d'où elle vient et ce qu'elle contient."""
 
-    format: Literal["sofi-bulk/soumission"] = "sofi-bulk/soumission"
+    format: Literal[FORMAT] = Field(  # type: ignore[valid-type]
+        title="Format et version", description="Un lecteur vérifie ce champ avant tout autre."
+    )
     programme: str
     programme_label: str
-    organisme_siret: str | None = Field(None, pattern=r"^\d{14}$")
+    campaign_year: int | None = Field(
+        title="Année de campagne",
+        description="L'année où les sessions débutent ; absente si les lots en ont plusieurs.",
+    )
+    lots: list[LotRef] = Field(min_length=1, title="Lots de la Région concernés")
+    establishment: OrganismeRef | None = Field(
+        title="Établissement qui saisit",
+        description="Le modèle généré pour un SIRET (--siret), sinon l'unique organisme des "
+        "formations, sinon l'unique mandataire ; absent quand le classeur en mêle plusieurs.",
+    )
     mandataires: list[Annotated[str, Field(pattern=r"^\d{14}$")]]
     template_version: str
-    referentiel_fingerprint: str
     source_file: str
     generated_at: dt.datetime
     tool_version: str
     session_count: int = Field(ge=1)
+    fingerprint: Fingerprint
 
 
 class Submission(_Strict):
     """Soumission sofi-bulk : l'offre d'un classeur, formation → actions → sessions."""
 
     header: Header
+    codes: dict[Literal[CODED_KEYS], CodeList] = Field(  # type: ignore[valid-type]
+        title="Codes utilisés",
+        description="Pour chaque champ codé, les codes présents avec leur libellé et leur code "
+        "LHEO.",
+    )
     formations: list[Formation] = Field(min_length=1)  # type: ignore[valid-type]
-
-
-SCHEMA_ID = "https://sofi-bulk.example/schemas/submission.schema.json"
 
 
 def submission_schema() -> dict[str, Any]:

@@ -42,12 +42,12 @@ def faulty(book: Workbook) -> None:
     _set(book, s, "Complément intitulé", 6, "x" * 300)
     _set(book, s, "Durée hebdo (h)", 6, "3.200")
     _set(book, s, "Numéro lot CR", 7, "PAS2099")
-    _set(book, s, "Code FAS", 8, "19482-89393")
+    _set(book, s, "Code FAS", 8, "19482-89393-143842-1")  # four parts: not a FAS code
     _set(book, s, "Modalité de recrutement (2)", 8, "sur dossier")
     ws = book[s]
-    ws["BO2"] = "Mes notes"
-    ws["BO3"] = "à rappeler"
-    ws["BO5"] = 12.5
+    ws["BQ2"] = "Mes notes"  # a column of the user's own, after a blank one
+    ws["BQ3"] = "à rappeler"
+    ws["BQ5"] = 12.5
     ws["A1"] = "Note de travail"
     extra = book.create_sheet("Mes calculs", 1)
     extra["A1"] = "Budget"
@@ -71,7 +71,49 @@ def missing_column(book: Workbook) -> None:
 
 def without_meta(book: Workbook) -> None:
     del book["_meta"]
-    _set(book, "Sessions", "Rythme", 3, "temps partiel")
+    _set(book, "Sessions", "Rythme", 4, "temps partiel")
+    _set(book, "Sessions", "Durée hebdo (h)", 4, "24")
+
+
+def _copy_row(ws, source: int, target: int, keep: set[str]) -> None:
+    """Row ``target`` takes the values of row ``source``, but for the columns in ``keep``."""
+    for cell in ws[2]:
+        if cell.value in keep or cell.value is None:
+            continue
+        ws.cell(row=target, column=cell.column).value = ws.cell(
+            row=source, column=cell.column
+        ).value
+
+
+def fas_codes(book: Workbook) -> None:
+    """SOFI's F-A-S structure: two formations, three actions, five sessions.
+
+    Formation 19482 (ILF, lot PAS2025_1): action 89393 holds session 143842, modified
+    (S001), and a new session (S002, code F-A); action 89400 holds session 143901, modified
+    (S003). A new formation (Horizons, lot PAS2025_3) holds one new action, grouped by its
+    « Réf. action » ANGERS (S004, S005). Each session keeps its dates and its information
+    collective and période d'inscription; the sixth session of the example is cleared."""
+    s = "Sessions"
+    ws = book[s]
+    own = {"Contrôle", "Réf. session", "Date début", "Date fin"}
+    _copy_row(ws, 5, 6, own)  # S004 and S005: copies of S003 (Horizons, lot PAS2025_3)
+    _copy_row(ws, 5, 7, own)
+    _copy_row(ws, 3, 4, own)  # S002 and S003: copies of S001 (ILF, lot PAS2025_1)
+    _copy_row(ws, 3, 5, own)
+    for row, code in ((3, "19482-89393-143842"), (4, "19482-89393"), (5, "19482-89400-143901")):
+        _set(book, s, "Code FAS", row, code)
+    _set(book, s, "Site dispensateur", 5, "36371 - ILF Nantes - Île de Nantes")
+    _set(book, s, "Site lieu", 5, "36371 - ILF Nantes - Île de Nantes")
+    for row in (6, 7):
+        _set(book, s, "Réf. action", row, "ANGERS")
+    for cell in ws[8]:
+        cell.value = None
+    i = "Infos collectives"
+    _set(book, i, "Lieu", 5, "36371 - ILF Nantes - Île de Nantes")  # S003 is ILF's now
+    _set(book, i, "Lieu", 7, "41210 - Horizons Angers - Principal")  # S005 is in Angers now
+    for sheet in (i, "Périodes inscription"):
+        for cell in book[sheet][8]:
+            cell.value = None
 
 
 CASES: dict[str, Callable[[Workbook], None] | None] = {
@@ -79,6 +121,7 @@ CASES: dict[str, Callable[[Workbook], None] | None] = {
     "erreurs": faulty,
     "colonne-manquante": missing_column,
     "sans-meta": without_meta,
+    "fas": fas_codes,
 }
 
 

@@ -54,3 +54,30 @@ def test_case_outputs_are_unchanged(name, tmp_path):
 
 def test_template_is_unchanged(tmp_path):
     _compare("modele", template_snapshot(tmp_path))
+
+
+def test_fas_pair_of_json_and_lheo_is_unchanged(tmp_path):
+    """The committed example of SOFI's tree: two formations, three actions, five sessions,
+    two modifications and a new session in an existing action, as JSON and as LHEO."""
+    import datetime as dt
+
+    from sofi_bulk.api import check, to_lheo, to_submission
+    from sofi_bulk.submission.io import dumps
+    from tests.golden.cases import build
+    from tests.golden.snapshot import _run
+
+    result = check(build("fas", tmp_path))
+    when = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    text = dumps(to_submission(result, generated_at=when))
+    xml = to_lheo(result)
+    json_path, xml_path = EXPECTED / "fas-soumission.json", EXPECTED / "fas-offre.xml"
+    if UPDATE:
+        json_path.write_text(text, encoding="utf-8")
+        xml_path.write_bytes(xml)
+    assert text == json_path.read_text(encoding="utf-8")
+    assert xml == xml_path.read_bytes()
+    # the command writes the same LHEO, from the workbook and from the committed JSON
+    for source in (tmp_path / "fas.xlsx", json_path):
+        out = tmp_path / f"{source.stem}.xml"
+        assert _run("lheo", str(source), "-o", str(out))[0] == 0
+        assert out.read_bytes() == xml

@@ -182,9 +182,13 @@ def test_libreoffice_flags_values_that_break_the_sheet_rules(lo, template):
 
 
 # --- (2) filled in LibreOffice as a French user would -------------------------------------
+# the programme's text asks for the optional modules: each session says them
+PROGRAMME = "Modules du programme. Modules optionnels : anglais professionnel, TOSA."
 SESSIONS = [
     {
         "session_ref": "NANTES-FEV",
+        "programme_complement": PROGRAMME,
+        "rhythm": "temps partiel",  # 17,5 h a week
         "lot": "PAS2025_1",
         "delivery_site": "36364 - ILF Nantes - Principal",
         "site": "36371 - ILF Nantes - Île de Nantes",
@@ -206,6 +210,7 @@ SESSIONS = [
     },
     {
         "session_ref": "ANGERS-MARS",
+        "programme_complement": PROGRAMME,
         "lot": "PAS2025_3",
         "delivery_site": "41210 - Horizons Angers - Principal",
         "site": "41210",
@@ -224,6 +229,8 @@ SESSIONS = [
     },  # TTC wrong
     {
         "session_ref": "LEMANS-AVR",
+        "programme_complement": PROGRAMME,
+        "fas_code": "19482-89400",  # a new session in an existing action
         "lot": "PAS2025_4",
         "delivery_site": "41233 - Horizons Le Mans",
         "site": "41233 - Horizons Le Mans",
@@ -329,6 +336,10 @@ def test_corrected_in_libreoffice_then_exported(lo, filled_in_lo, tmp_path):
     sources: list = []
     data = build_submission(result, sources=sources)
     assert data["header"]["session_count"] == 3
+    # « 19482-89400 » typed in Calc: a new session of the existing action 89400
+    coded = next(f for f in data["formations"] if f.get("sofi_code") == "19482")
+    assert coded["actions"][0]["sofi_code"] == "89400"
+    assert coded["actions"][0]["sessions"][0]["operation"] == "creation"
     assert json.loads(json.dumps(data))["formations"][0]["title"] == "PREPA Avenir Sup"
     xml = submission_to_lheo(data, result.profile, sources)
     assert validate_lheo(xml) == []
@@ -348,8 +359,8 @@ def test_annotated_copy_opens_with_fills_notes_and_errors_sheet(lo, annotated):
         for _code, cell in EXPECTED:
             assert doc.background(SESSIONS_SHEET, cell).upper() == "#FFC7CE"
             assert doc.note(SESSIONS_SHEET, cell).startswith("Erreur : ")
-        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW}") == "✔ OK"
-        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW + 1}") == "✖ 1 erreur"
+        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW}") == "✔ OK · création"
+        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW + 1}") == "✖ 1 erreur · création"
         sheets = {s["name"]: s["visible"] for s in doc.sheets()}
         assert sheets[ERRORS_SHEET] and not sheets["_meta"]
         assert doc.value(ERRORS_SHEET, "C4") in {cell for _, cell in EXPECTED}
