@@ -33,6 +33,13 @@ def faulty(tmp_path_factory) -> Path:
     return build("erreurs", tmp_path_factory.mktemp("faulty"))
 
 
+def col(key: str) -> str:
+    from sofi_bulk.core.fields import SESSIONS_SHEET
+    from sofi_bulk.core.layout import column_of
+
+    return column_of(SESSIONS_SHEET, key).letter
+
+
 def sofi(
     *args: str | Path, env: dict[str, str] | None = None, **kwargs
 ) -> subprocess.CompletedProcess:
@@ -53,7 +60,7 @@ def test_a_cp1252_pipe_gets_plain_symbols_and_the_copy_is_written(faulty, tmp_pa
     done = sofi("validate", faulty, "-o", copy, env={"PYTHONIOENCODING": "cp1252"})
     out, err = done.stdout.decode("cp1252"), done.stderr.decode("cp1252")
     assert done.returncode == 1 and "Traceback" not in out + err, err
-    assert "X Sessions!T3" in out and "Contrôle de" in out and "✖" not in out
+    assert f"X Sessions!{col('action_url')}3" in out and "Contrôle de" in out and "✖" not in out
     assert "! Référentiel d'exemple" in err  # ⚠ -> !
     assert copy.exists() and "Copie annotée écrite" in out
 
@@ -64,7 +71,7 @@ def test_a_c_locale_gets_ascii_and_exact_json(faulty, tmp_path):
     done = sofi("validate", faulty, env=env)
     assert done.returncode == 1 and b"Traceback" not in done.stdout + done.stderr
     text = done.stdout.decode("ascii")  # nothing but ASCII
-    assert "Controle de" in text and "X Sessions!AC3" in text
+    assert "Controle de" in text and f"X Sessions!{col('start_date')}3" in text
     done = sofi("validate", faulty, "--format", "json", env=env)
     report = json.loads(done.stdout.decode("ascii"))
     assert report["errors"] == 22 and any("Vérifiez" in i["message"] for i in report["issues"])
@@ -120,7 +127,9 @@ def test_the_text_report_counts_per_code_before_the_detail(faulty, capsys):
     counts = lines[start + 1 : detail]
     assert len(counts) == 17 and start < detail
     first = counts[0].split()
-    assert first[1:4] == ["code-inconnu", "erreur", "3"] and counts[0].endswith("Sessions!AH3")
+    assert first[1:4] == ["code-inconnu", "erreur", "3"] and counts[0].endswith(
+        f"Sessions!{col('pathway_type')}3"
+    )
 
 
 def test_the_json_report_is_complete(faulty, capsys):

@@ -132,7 +132,7 @@ def test_a_clean_workbook_gets_ok_statuses_an_empty_errors_sheet_and_a_summary(b
         "activateSheet": 1,
         "alert": 1,
     }
-    assert excel.sheet(SESSIONS_SHEET).values[(8, 1)] == "✔ OK"
+    assert excel.sheet(SESSIONS_SHEET).values[(8, 1)] == "✔ OK · création"
     assert excel.alerts == [
         (
             "Contrôle terminé : 0 erreur, 0 avertissement.\nVous pouvez exporter la soumission "
@@ -152,7 +152,7 @@ def test_a_faulty_workbook_is_marked_in_place_exactly_as_the_plan_says(book):
     sessions = excel.sheet(SESSIONS_SHEET)
     assert sessions.colours[(4, 2)] == f"#{COLOURS['erreur']}"
     assert sessions.notes[(4, 2)].startswith("Erreur : « Réf. session » : la Réf. session")
-    assert sessions.values[(4, 1)] == "✖ 1 erreur"
+    assert sessions.values[(4, 1)] == "✖ 1 erreur · création"
     assert excel.sheet(ERRORS_SHEET).links[(4, 3)] == (
         f"#'{SESSIONS_SHEET}'!B4",
         "B4",
@@ -189,7 +189,7 @@ def test_a_second_run_clears_the_first_runs_marks(book):
     assert_painted(excel, plan)
     assert (4, 2) not in sessions.colours and (4, 2) not in sessions.notes  # fixed: unmarked
     assert sessions.colours[cell(title)] == f"#{COLOURS['erreur']}"
-    assert sessions.values[(4, 1)] == "✔ OK"
+    assert sessions.values[(4, 1)] == "✔ OK · création"
     assert sessions.colours[cell(end)] == f"#{COLOURS['erreur']}" and cell(end) in sessions.notes
     counted = funcs(actions)
     assert counted["sheetDelete"] == 1 and counted["addSheet"] == 1
