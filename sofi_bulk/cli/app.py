@@ -428,7 +428,9 @@ def _french_usage_error(exc: click.UsageError) -> str:
     quoted = re.findall(r"'([^']+)'", message)
     if message.startswith("No such command"):
         name = quoted[0] if quoted else "?"
-        return f"commande inconnue « {name} » ; commandes : template, validate, export, lheo."
+        return (
+            f"commande inconnue « {name} » ; commandes : template, validate, export, lheo, serveur."
+        )
     if "requires an argument" in message:
         return f"une valeur est attendue après {quoted[0] if quoted else 'l’option'}."
     if message.startswith("Got unexpected extra argument"):
