@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +111,11 @@ def finished(client, response, timeout: float = 120):
 
 def check(client, data: bytes, name: str = "saisie.xlsx", url: str = "/verifier"):
     return finished(client, upload(client, data, name, url))
+
+
+@pytest.fixture(scope="session")
+def big_workbook(tmp_path_factory) -> Path:
+    """5,000 sessions (the issue's size for progress), generated once per test session."""
+    path = tmp_path_factory.mktemp("gros") / "saisie-5000.xlsx"
+    make_sample(5000).save(path)
+    return path
