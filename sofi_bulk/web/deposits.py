@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from pathlib import PurePath
 from typing import Any
 
@@ -54,7 +55,7 @@ def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
             organisation=organisation,
             user=user,
             username=user.get_username(),
-            receipt=f"en-cours-{job.token}",
+            receipt=f"en-cours-{secrets.token_hex(8)}",  # numbered once the row has its id
             created_at=now,
             workbook_name=job.file_name[:255],
             sha256=prepared.sha256,
