@@ -16,6 +16,28 @@ from sofi_bulk.cli.app import CONTEXT, FrenchGroup, _help, console
 DEFAULT_DATA = "sofi-bulk-donnees"
 
 
+def _web() -> Any:
+    """The web face, or a French line saying how to install it."""
+    import importlib.util
+
+    missing = [
+        name
+        for name in ("django", "waitress", "axes", "csp", "whitenoise", "dj_database_url")
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        from sofi_bulk.core.errors import UserError
+
+        raise UserError(
+            "le service web demande des paquets absents ("
+            + ", ".join(missing)
+            + ') : installez-les avec pip install "sofi-bulk[web]".'
+        )
+    from sofi_bulk.web import server
+
+    return server
+
+
 def _data_options(f: Any) -> Any:
     f = click.option(
         "--base",
@@ -112,8 +134,7 @@ def serveur(
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"data_dir": data_dir, "database_url": database_url}
         return
-    from sofi_bulk.web import server
-
+    server = _web()
     local = server.is_loopback(hote)
     secure = (not local) if https is None else https
     hosts = ["localhost", "127.0.0.1", "[::1]", *public_names]
@@ -169,8 +190,7 @@ def _password_option(f: Any) -> Any:
 
 
 def _create(ctx: click.Context, **kwargs: Any) -> None:
-    from sofi_bulk.web import server
-
+    server = _web()
     options = ctx.obj or {}  # the serveur group's --donnees and --base
     server.configure(
         Path(options.get("data_dir") or DEFAULT_DATA), database_url=options.get("database_url")

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from sofi_bulk.core.version import __version__
 from sofi_bulk.web import diff
-from sofi_bulk.web.jobs import Job
+from sofi_bulk.web.jobs import LHEO_LOCK, Job
 from sofi_bulk.web.models import Deposit, DepositFile, DepositLot, Organisation
 
 CONTENT_TYPES = {
@@ -119,7 +119,8 @@ def merged_lheo(deposits: list[Deposit]) -> bytes:
         for formation in document.find(f"{{{NS}}}offres"):
             offres.append(formation)
     xml = XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
-    problems = validate_lheo(xml)
+    with LHEO_LOCK:
+        problems = validate_lheo(xml)
     if problems:
         raise ValueError("merged LHEO refused by the XSD: " + "; ".join(problems[:5]))
     return xml

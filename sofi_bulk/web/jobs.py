@@ -28,6 +28,8 @@ from sofi_bulk.web.report import Report, build_report
 
 log = logging.getLogger(__name__)
 
+# lxml's parsed XSD is shared by the process: one LHEO validation at a time
+LHEO_LOCK = threading.Lock()
 TTL = 30 * 60
 WORKERS = 2
 WAITING, RUNNING, DONE, REFUSED, FAILED = "attente", "en-cours", "termine", "refuse", "echec"
@@ -241,7 +243,8 @@ def prepare_deposit(result: Any, data: bytes, siret: str | None) -> tuple[Prepar
             "Retirez ces sessions, ou faites-les déposer par l'organisme du lot."
         )
     try:
-        lheo = api.to_lheo(result)
+        with LHEO_LOCK:
+            lheo = api.to_lheo(result)
     except UserError as exc:  # a value LHEO cannot carry: the same message as sofi-bulk lheo
         return None, str(exc)
     return (
