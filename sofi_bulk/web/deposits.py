@@ -27,10 +27,10 @@ SUFFIXES = {DepositFile.WORKBOOK: ".xlsx", DepositFile.JSON: ".json", DepositFil
 
 
 def file_name(deposit: Deposit, kind: str) -> str:
-    """« SOFI-20261127-000012-saisie.xlsx »: the receipt, then the workbook's own name."""
+    """« SOFI-20261127-000012-saisie.xlsx » (.json, .xml): the receipt, then the workbook's
+    own name."""
     stem = PurePath(deposit.workbook_name).stem or "classeur"
-    suffix = SUFFIXES[kind]
-    return f"{deposit.receipt}-{stem}{'' if kind == DepositFile.WORKBOOK else '-' + kind}{suffix}"
+    return f"{deposit.receipt}-{stem}{SUFFIXES[kind]}"
 
 
 def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:

@@ -68,6 +68,7 @@ def test_deposit_records_everything_and_gives_a_receipt(client, org_a, workbook_
     for f in files.values():
         assert f.sha256 == hashlib.sha256(bytes(f.data)).hexdigest()
     assert "Premier dépôt" in shown
+    assert "3 (0 avertissement, 0 erreur)" in shown  # French plural: 0 takes the singular
 
     # each file downloads as an attachment with its own content type
     for kind, content_type in (
