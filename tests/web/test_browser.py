@@ -149,6 +149,13 @@ def choose(driver, path: Path, button: str) -> None:
 def test_check_the_example_then_a_faulty_workbook(server, browser, downloads, tmp_path):
     browser.get(server + "/")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
+    not_a_workbook = tmp_path / "offre.xlsx"
+    not_a_workbook.write_text("titre;date\nS001;10/02/2025\n", encoding="utf-8")
+    choose(browser, not_a_workbook, "Contrôler le classeur")
+    wait_for(browser, "Fichier refusé")
+    assert "pas un classeur .xlsx" in browser.find_element(By.TAG_NAME, "main").text
+
+    browser.get(server + "/")  # the server goes on
     choose(browser, ROOT / "examples" / "saisie-exemple.xlsx", "Contrôler le classeur")
     wait_for(browser, "Aucune erreur, aucun avertissement")
     assert "6 sessions" in browser.find_element(By.TAG_NAME, "main").text

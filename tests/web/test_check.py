@@ -216,3 +216,30 @@ def test_template_page_and_downloads(client):
 def test_unknown_page_is_french(client):
     page = client.get("/nulle-part")
     assert page.status_code == 404 and "Page introuvable" in text(page)
+
+
+def test_a_finished_check_is_forgotten_after_its_time(client, workbook_a, monkeypatch):
+    page = check(client, workbook_a)
+    assert page.status_code == 200
+    monkeypatch.setattr(jobs.store(), "ttl", 0)
+    gone = client.get(f"/verification/{page.token}/")
+    assert gone.status_code == 410 and "Votre session a expiré" in text(gone)
+    assert page.token not in jobs.store().jobs
+
+
+def test_a_bug_during_a_check_gives_a_french_page_and_the_server_goes_on(
+    client, workbook_a, monkeypatch, caplog
+):
+    from sofi_bulk import api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(api, "check", broken)
+    page = check(client, workbook_a)
+    assert page.status_code == 500
+    shown = text(page)
+    assert "Le contrôle a échoué" in shown and "a bug" not in shown and "Traceback" not in shown
+    assert "a bug" in caplog.text  # logged for the operator
+    monkeypatch.undo()
+    assert check(client, workbook_a).status_code == 200
