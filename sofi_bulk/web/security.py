@@ -7,8 +7,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-MARGIN = 64 * 1024  # the multipart envelope and the form's other fields
-
 
 class UploadLimitMiddleware:
     """Refuse an oversized upload from its declared length, before anything reads it (the
@@ -22,7 +20,10 @@ class UploadLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if request.method == "POST" and length > settings.MAX_UPLOAD_BYTES + MARGIN:
+        if (
+            request.method == "POST"
+            and length > settings.MAX_UPLOAD_BYTES + settings.UPLOAD_ENVELOPE
+        ):
             from sofi_bulk.web.views import too_large
 
             return too_large(request)

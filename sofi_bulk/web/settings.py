@@ -157,8 +157,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- uploads: kept in memory only, never written to disk; the limit is checked by the views ---
+UPLOAD_ENVELOPE = 64 * 1024  # the multipart envelope and the form's other fields
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
-FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + UPLOAD_ENVELOPE  # the whole request body
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # the form fields besides the file
 
 STATIC_URL = "/static/"

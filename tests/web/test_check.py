@@ -243,3 +243,11 @@ def test_a_bug_during_a_check_gives_a_french_page_and_the_server_goes_on(
     assert "a bug" in caplog.text  # logged for the operator
     monkeypatch.undo()
     assert check(client, workbook_a).status_code == 200
+
+
+def test_a_file_just_under_the_limit_is_received(client, settings):
+    """The whole request (file and envelope) passes: the file is read, then refused as
+    damaged, not lost on the way."""
+    data = b"PK\x03\x04" + b"\0" * (settings.MAX_UPLOAD_BYTES - 4)
+    page = check(client, data)
+    assert "Fichier refusé" in text(page) and "endommagé" in text(page)
