@@ -239,10 +239,14 @@ def test_log_in_deposit_twice_and_see_the_difference(server, browser, tmp_path):
     browser.find_element(
         By.XPATH, "//button[starts-with(normalize-space(), 'Se déconnecter')]"
     ).click()
+    WebDriverWait(browser, 30).until(
+        EC.presence_of_element_located((By.LINK_TEXT, "Se connecter pour déposer"))
+    )
 
 
 def test_staff_download_the_merged_lheo(server, browser, downloads):
     browser.get(server + "/connexion/")
+    WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.ID, "id_username")))
     browser.find_element(By.ID, "id_username").send_keys("agent")
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)
     wait_for(browser, "Tous les dépôts")
