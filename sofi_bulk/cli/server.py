@@ -1,0 +1,234 @@
+"""``sofi-bulk serveur``: start the web service; ``sofi-bulk serveur compte``: its accounts.
+
+Django and waitress load only inside these commands: the other commands never import them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from sofi_bulk.cli.app import CONTEXT, FrenchGroup, _help, console
+
+DEFAULT_DATA = "sofi-bulk-donnees"
+
+
+def _web() -> Any:
+    """The web face, or a French line saying how to install it."""
+    import importlib.util
+
+    missing = [
+        name
+        for name in ("django", "waitress", "axes", "csp", "whitenoise", "dj_database_url")
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        from sofi_bulk.core.errors import UserError
+
+        raise UserError(
+            "le service web demande des paquets absents ("
+            + ", ".join(missing)
+            + ') : installez-les avec pip install "sofi-bulk[web]".'
+        )
+    from sofi_bulk.web import server
+
+    return server
+
+
+def _data_options(f: Any) -> Any:
+    f = click.option(
+        "--base",
+        "database_url",
+        metavar="URL",
+        envvar="SOFI_BULK_BASE",
+        default=None,
+        help="Base PostgreSQL de production : postgresql://utilisateur:motdepasse@hôte:5432/base "
+        "(ou variable SOFI_BULK_BASE). Par défaut : une base SQLite dans le dossier de données.",
+    )(f)
+    return click.option(
+        "--donnees",
+        "data_dir",
+        metavar="DOSSIER",
+        default=DEFAULT_DATA,
+        show_default=True,
+        help="Dossier de données du service (base SQLite, clé secrète).",
+    )(f)
+
+
+@click.group(
+    "serveur",
+    cls=FrenchGroup,
+    invoke_without_command=True,
+    context_settings=CONTEXT,
+    add_help_option=False,
+    short_help="Lance le service web « Déposer son offre ».",
+)
+@click.option("--hote", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
+@_data_options
+@click.option(
+    "--referentiel",
+    "-r",
+    metavar="CHEMIN",
+    default=None,
+    help="Référentiel de la Région (.xlsx ou dossier de CSV) : contrôle et modèle proposé. "
+    "Par défaut : la copie que porte chaque classeur, et le référentiel d'exemple pour le modèle.",
+)
+@click.option(
+    "--nom-public",
+    "public_names",
+    metavar="NOM",
+    multiple=True,
+    help="Nom de domaine par lequel les utilisateurs joignent le service (répétable), "
+    "par ex. depot.exemple.fr.",
+)
+@click.option(
+    "--https/--http",
+    "https",
+    default=None,
+    help="--https (par défaut hors de cette machine) : cookies réservés à HTTPS, derrière un "
+    "proxy qui chiffre ; --http : pour un essai sur cette machine (par défaut sur 127.0.0.1).",
+)
+@click.option(
+    "--fils",
+    "threads",
+    default=8,
+    show_default=True,
+    type=int,
+    help="Requêtes servies en parallèle.",
+)
+@click.option(
+    "--taille-max",
+    "max_upload_mb",
+    default=20.0,
+    show_default=True,
+    type=float,
+    metavar="MIO",
+    help="Taille maximale d'un classeur envoyé, en Mio.",
+)
+@_help
+@click.pass_context
+def serveur(
+    ctx: click.Context,
+    hote: str,
+    port: int,
+    data_dir: str,
+    database_url: str | None,
+    referentiel: str | None,
+    public_names: tuple[str, ...],
+    https: bool | None,
+    threads: int,
+    max_upload_mb: float,
+) -> None:
+    """Lance le service web : contrôle de classeurs ouvert à tous, dépôts des organismes,
+    suivi des dépôts par le Carif-Oref. Sans option : base SQLite dans le dossier
+    sofi-bulk-donnees, sur http://127.0.0.1:8000, prêt à essayer.
+
+    Exemples : sofi-bulk serveur ; sofi-bulk serveur compte organisme ilf --siret
+    44198765800016 --nom "Institut Ligérien" ; en production : sofi-bulk serveur --hote 0.0.0.0
+    --nom-public depot.exemple.fr --base postgresql://sofi:motdepasse@localhost:5432/sofi
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"data_dir": data_dir, "database_url": database_url}
+        return
+    server = _web()
+    local = server.is_loopback(hote)
+    secure = (not local) if https is None else https
+    hosts = ["localhost", "127.0.0.1", "[::1]", *public_names]
+    if hote not in ("0.0.0.0", "::") and hote not in hosts:
+        hosts.append(hote)
+    server.configure(
+        Path(data_dir),
+        database_url=database_url,
+        referentiel=referentiel,
+        https=secure,
+        hosts=hosts,
+        max_upload_mb=max_upload_mb,
+    )
+    server.migrate()
+    where = "PostgreSQL" if database_url else f"SQLite dans {Path(data_dir).resolve()}"
+    shown = "127.0.0.1" if hote in ("0.0.0.0", "::") else hote
+    console.print(
+        f"[green]✔[/] Service « Déposer son offre » : [bold]http://{escape(shown)}:{port}/[/] "
+        f"(base {escape(where)}). Arrêt : Ctrl+C."
+    )
+    if referentiel is None:
+        console.print("Modèle proposé : référentiel d'exemple (données fictives).")
+    if not local and not secure:
+        console.print(
+            "[yellow]⚠ --http hors de cette machine : les mots de passe circulent en clair.[/]"
+        )
+    server.serve(hote, port, threads)
+
+
+@serveur.group(
+    "compte",
+    cls=FrenchGroup,
+    context_settings=CONTEXT,
+    add_help_option=False,
+    short_help="Crée un compte (organisme ou personnel du Carif-Oref).",
+)
+@_help
+def compte() -> None:
+    """Crée les comptes du service. Le mot de passe est demandé (ou lu dans la variable
+    SOFI_BULK_MOT_DE_PASSE) ; les comptes se gèrent aussi dans l'administration (/admin/)."""
+
+
+def _password_option(f: Any) -> Any:
+    return click.option(
+        "--mot-de-passe",
+        "password",
+        envvar="SOFI_BULK_MOT_DE_PASSE",
+        prompt="Mot de passe",
+        hide_input=True,
+        confirmation_prompt="Mot de passe (encore)",
+        help="Mot de passe (10 caractères au moins). Par défaut : demandé.",
+    )(f)
+
+
+def _create(ctx: click.Context, **kwargs: Any) -> None:
+    server = _web()
+    options = ctx.obj or {}  # the serveur group's --donnees and --base
+    server.configure(
+        Path(options.get("data_dir") or DEFAULT_DATA), database_url=options.get("database_url")
+    )
+    server.migrate()
+    console.print(f"[green]✔[/] {escape(server.create_account(**kwargs))}")
+
+
+@compte.command("organisme", add_help_option=False, short_help="Compte d'un organisme (SIRET).")
+@click.argument("identifiant")
+@click.option("--siret", required=True, metavar="SIRET", help="SIRET de l'établissement.")
+@click.option("--nom", default=None, metavar="NOM", help="Nom de l'organisme (à sa création).")
+@_password_option
+@_help
+@click.pass_context
+def compte_organisme(
+    ctx: click.Context, identifiant: str, siret: str, nom: str | None, password: str
+) -> None:
+    """Crée le compte IDENTIFIANT d'un organisme : il dépose les classeurs de ses lots et voit
+    ses dépôts. L'organisme est créé à son premier compte (--nom).
+
+    Exemple : sofi-bulk serveur compte organisme ilf --siret 44198765800016 --nom "ILF"
+    """
+    _create(ctx, username=identifiant, password=password, siret=siret, name=nom)
+
+
+@compte.command("personnel", add_help_option=False, short_help="Compte du Carif-Oref.")
+@click.argument("identifiant")
+@click.option(
+    "--admin", is_flag=True, default=False, help="Donne aussi l'accès à l'administration (/admin/)."
+)
+@_password_option
+@_help
+@click.pass_context
+def compte_personnel(ctx: click.Context, identifiant: str, admin: bool, password: str) -> None:
+    """Crée le compte IDENTIFIANT d'une personne du Carif-Oref : elle voit tous les dépôts et
+    télécharge l'offre LHEO fusionnée.
+
+    Exemple : sofi-bulk serveur compte personnel jdupont --admin
+    """
+    _create(ctx, username=identifiant, password=password, staff=True, admin=admin)

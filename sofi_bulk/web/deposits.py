@@ -1,0 +1,126 @@
+"""Recording a deposit and reading deposits back: one transaction for the rows and the
+files, the difference from the previous deposit, and the merged LHEO file of the latest
+deposit of every organisation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from pathlib import PurePath
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from sofi_bulk.core.version import __version__
+from sofi_bulk.web import diff
+from sofi_bulk.web.jobs import LHEO_LOCK, Job
+from sofi_bulk.web.models import Deposit, DepositFile, DepositLot, Organisation
+
+CONTENT_TYPES = {
+    DepositFile.WORKBOOK: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    DepositFile.JSON: "application/json",
+    DepositFile.LHEO: "application/xml",
+}
+SUFFIXES = {DepositFile.WORKBOOK: ".xlsx", DepositFile.JSON: ".json", DepositFile.LHEO: ".xml"}
+
+
+def file_name(deposit: Deposit, kind: str) -> str:
+    """« SOFI-20261127-000012-saisie.xlsx » (.json, .xml): the receipt, then the workbook's
+    own name."""
+    stem = PurePath(deposit.workbook_name).stem or "classeur"
+    return f"{deposit.receipt}-{stem}{SUFFIXES[kind]}"
+
+
+def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
+    """Store the checked workbook, its JSON and LHEO: all of it, or nothing."""
+    prepared = job.prepared
+    report = job.report
+    if prepared is None or report is None:
+        raise ValueError("nothing to deposit")
+    header = prepared.submission["header"]
+    with transaction.atomic():
+        # one deposit at a time per organisation, so that each compares with the one before
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        previous = (
+            Deposit.objects.filter(organisation=organisation).order_by("-created_at", "-id").first()
+        )
+        before = None
+        if previous is not None:
+            stored = previous.files.filter(kind=DepositFile.JSON).first()
+            before = json.loads(bytes(stored.data)) if stored is not None else None
+        now = timezone.now()
+        deposit = Deposit.objects.create(
+            organisation=organisation,
+            user=user,
+            username=user.get_username(),
+            receipt=f"en-cours-{secrets.token_hex(8)}",  # numbered once the row has its id
+            created_at=now,
+            workbook_name=job.file_name[:255],
+            sha256=prepared.sha256,
+            tool_version=__version__,
+            template_version=str(header.get("template_version", "")),
+            programme=str(header.get("programme_label") or header.get("programme", "")),
+            referentiel_fingerprint=str(header.get("referentiel_fingerprint", "")),
+            referentiel_source=report.referentiel_source[:255],
+            session_count=int(header.get("session_count", 0)),
+            warning_count=report.warning_count,
+            lots=list(prepared.lots),
+            previous=previous,
+            diff=diff.compare(before, prepared.submission) if previous is not None else None,
+        )
+        deposit.receipt = f"SOFI-{timezone.localtime(now):%Y%m%d}-{deposit.pk:06d}"
+        deposit.save(update_fields=["receipt"])
+        DepositLot.objects.bulk_create(
+            DepositLot(deposit=deposit, lot=lot, session_count=n)
+            for lot, n in prepared.lots.items()
+        )
+        for kind, data in (
+            (DepositFile.WORKBOOK, prepared.workbook),
+            (DepositFile.JSON, prepared.json_bytes),
+            (DepositFile.LHEO, prepared.lheo),
+        ):
+            DepositFile.objects.create(
+                deposit=deposit,
+                kind=kind,
+                name=file_name(deposit, kind),
+                content_type=CONTENT_TYPES[kind],
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                data=data,
+            )
+    return deposit
+
+
+def latest_deposits() -> list[Deposit]:
+    """The latest deposit of every organisation that has deposited, by organisation name."""
+    latest = []
+    for organisation in Organisation.objects.order_by("name"):
+        deposit = organisation.deposits.order_by("-created_at", "-id").first()
+        if deposit is not None:
+            latest.append(deposit)
+    return latest
+
+
+def merged_lheo(deposits: list[Deposit]) -> bytes:
+    """One LHEO 2.3 document holding the offers of every deposit given, checked by the XSD."""
+    from lxml import etree
+
+    from sofi_bulk.lheo.convert import XML_DECLARATION
+    from sofi_bulk.lheo.xsd import NS, validate_lheo
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    root = etree.Element(f"{{{NS}}}lheo", nsmap={None: NS})
+    offres = etree.SubElement(root, f"{{{NS}}}offres")
+    for deposit in deposits:
+        stored = deposit.files.get(kind=DepositFile.LHEO)
+        document = etree.fromstring(bytes(stored.data), parser)
+        for formation in document.find(f"{{{NS}}}offres"):
+            offres.append(formation)
+    xml = XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    with LHEO_LOCK:
+        problems = validate_lheo(xml)
+    if problems:
+        raise ValueError("merged LHEO refused by the XSD: " + "; ".join(problems[:5]))
+    return xml

@@ -1,0 +1,174 @@
+"""Django settings, read from the environment so that ``sofi-bulk serveur`` (or a test)
+sets them before Django starts. Importing this module writes nothing.
+
+SOFI_WEB_DATA_DIR      data folder (the SQLite database lives there)
+SOFI_WEB_DATABASE_URL  a database URL (postgresql://user:password@host:5432/name) instead
+SOFI_WEB_SECRET_KEY    the signing key (``sofi-bulk serveur`` keeps one in the data folder)
+SOFI_WEB_ALLOWED_HOSTS host names the server answers to, comma-separated
+SOFI_WEB_HTTPS         1 (default): cookies only over HTTPS, HSTS; 0 on a local trial
+SOFI_WEB_REFERENTIEL   the Région's référentiel (.xlsx or CSV folder); default: the example
+SOFI_WEB_MAX_UPLOAD_MB upload size limit in Mio (default 20)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "oui", "yes")
+
+
+DATA_DIR = Path(os.environ.get("SOFI_WEB_DATA_DIR") or Path.cwd() / "sofi-bulk-donnees")
+SECRET_KEY = os.environ.get("SOFI_WEB_SECRET_KEY") or secrets.token_urlsafe(50)
+DEBUG = _flag("SOFI_WEB_DEBUG", False)
+HTTPS = _flag("SOFI_WEB_HTTPS", True)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("SOFI_WEB_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("SOFI_WEB_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+REFERENTIEL = os.environ.get("SOFI_WEB_REFERENTIEL") or None
+MAX_UPLOAD_BYTES = int(float(os.environ.get("SOFI_WEB_MAX_UPLOAD_MB", "20")) * 1024 * 1024)
+
+_url = os.environ.get("SOFI_WEB_DATABASE_URL")
+DATABASES = {
+    "default": dj_database_url.parse(_url, conn_max_age=60)
+    if _url
+    else {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(DATA_DIR / "sofi-bulk.sqlite3"),
+        "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "sofi_bulk.web.apps.WebConfig",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "sofi_bulk.web.security.UploadLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+ROOT_URLCONF = "sofi_bulk.web.urls"
+WSGI_APPLICATION = "sofi_bulk.web.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sofi_bulk.web.views.site_context",
+            ],
+        },
+    }
+]
+
+# --- French -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français")]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+# --- accounts ---------------------------------------------------------------------------------
+LOGIN_URL = "connexion"
+LOGIN_REDIRECT_URL = "depots"
+LOGOUT_REDIRECT_URL = "accueil"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# repeated failed logins: 5 failures for one user name from one address lock it for 15 minutes
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "web/bloque.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# --- sessions, cookies, headers -----------------------------------------------------------------
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_NAME = "sofi_session"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_FAILURE_VIEW = "sofi_bulk.web.views.csrf_failure"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- uploads: kept in memory only, never written to disk; the limit is checked by the views ---
+UPLOAD_ENVELOPE = 64 * 1024  # the multipart envelope and the form's other fields
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + UPLOAD_ENVELOPE  # the whole request body
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # the form fields besides the file
+
+STATIC_URL = "/static/"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

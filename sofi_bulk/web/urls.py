@@ -1,0 +1,41 @@
+"""The service's addresses (French, as users see them)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from sofi_bulk.web import views
+
+admin.site.site_header = "sofi-bulk : administration des dépôts"
+admin.site.site_title = "sofi-bulk"
+
+urlpatterns = [
+    path("", views.home, name="accueil"),
+    path("verifier", views.check_upload, name="verifier"),
+    path("verification/<str:token>/", views.job_page, name="verification"),
+    path("verification/<str:token>/etat", views.job_status, name="etat"),
+    path("verification/<str:token>/copie-annotee.xlsx", views.annotated_copy, name="copie-annotee"),
+    path("verification/<str:token>/deposer", views.deposit_confirm, name="deposer"),
+    path("modele/", views.template_page, name="modele"),
+    path("modele/saisie.xlsx", views.template_download, name="modele-xlsx"),
+    path("modele/referentiel.xlsx", views.referentiel_download, name="referentiel-xlsx"),
+    path("depots/", views.deposits, name="depots"),
+    path("depots/nouveau", views.deposit_upload, name="nouveau-depot"),
+    path("depots/<int:pk>/", views.deposit_detail, name="depot"),
+    path("depots/<int:pk>/<str:kind>", views.deposit_file, name="fichier"),
+    path("depots/lheo-fusionne.xml", views.merged_lheo, name="lheo-fusionne"),
+    path(
+        "connexion/",
+        auth_views.LoginView.as_view(template_name="web/connexion.html"),
+        name="connexion",
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "sofi_bulk.web.views.bad_request"
+handler403 = "sofi_bulk.web.views.permission_denied"
+handler404 = "sofi_bulk.web.views.not_found"
+handler500 = "sofi_bulk.web.views.server_error"

@@ -1,0 +1,121 @@
+"""The web face's fixtures: accounts, workbooks of one organisation's lots, a faulty one,
+and a helper that waits for a background check to finish."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sofi_bulk.core.fields import SESSIONS_SHEET
+from sofi_bulk.core.profile import load_profile
+from sofi_bulk.excel.referentiel import load_referentiel
+from sofi_bulk.excel.sample import SampleBook, make_sample
+
+PASSWORD = "Depot-Offre-2026!"
+SIRET_A = "44198765800016"  # Institut Ligérien de Formation: lots PAS2025_1, PAS2025_2
+SIRET_B = "49281345600018"  # lots PAS2025_3 to PAS2025_5
+SCRIPT = "<script>alert('x')</script>"
+
+
+def sample_for(siret: str, n: int, edit: Callable[[SampleBook], None] | None = None) -> bytes:
+    """A valid workbook of ``n`` sessions on the lots of one organisation."""
+    ref = load_referentiel()
+    profile = load_profile()
+    sample = make_sample(n, referentiel=ref.subset(ref.lots_for(profile.label, siret)))
+    if edit is not None:
+        edit(sample)
+    buffer = io.BytesIO()
+    sample.save(buffer)
+    return buffer.getvalue()
+
+
+def break_it(sample: SampleBook) -> None:
+    """Three errors, one of them carrying markup in the value its message quotes."""
+    sample.set(SESSIONS_SHEET, "start_date", 0, "31/02/2025")
+    sample.set(SESSIONS_SHEET, "delivery_site", 1, SCRIPT)
+    sample.set(SESSIONS_SHEET, "places", 2, "douze")
+
+
+@pytest.fixture(scope="session")
+def workbook_a() -> bytes:
+    return sample_for(SIRET_A, 3)
+
+
+@pytest.fixture(scope="session")
+def workbook_b() -> bytes:
+    return sample_for(SIRET_B, 2)
+
+
+@pytest.fixture(scope="session")
+def faulty_workbook() -> bytes:
+    return sample_for(SIRET_A, 3, break_it)
+
+
+def make_org_user(username: str, siret: str, name: str):
+    from django.contrib.auth import get_user_model
+
+    from sofi_bulk.web.models import Account, Organisation
+
+    organisation, _ = Organisation.objects.get_or_create(siret=siret, defaults={"name": name})
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    Account.objects.create(user=user, organisation=organisation)
+    return user
+
+
+@pytest.fixture
+def org_a(db):
+    return make_org_user("ilf", SIRET_A, "Institut Ligérien de Formation")
+
+
+@pytest.fixture
+def org_b(db):
+    return make_org_user("atlantique", SIRET_B, "Atlantique Compétences")
+
+
+@pytest.fixture
+def staff(db):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("agent", password=PASSWORD, is_staff=True)
+
+
+def upload(client, data: bytes, name: str = "saisie.xlsx", url: str = "/verifier"):
+    """POST a workbook as a browser does; the response (a redirect to the check's page)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(url, {"classeur": SimpleUploadedFile(name, data)})
+
+
+def token_of(response) -> str:
+    match = re.search(r"/verification/([\w-]+)/", response["Location"])
+    assert match, response["Location"]
+    return match.group(1)
+
+
+def finished(client, response, timeout: float = 120):
+    """Wait for the check behind an upload's redirect; the report page."""
+    from sofi_bulk.web import jobs
+
+    assert response.status_code == 302, response.content[:500]
+    token = token_of(response)
+    job = jobs.store().jobs[token]
+    assert job.done.wait(timeout), "the check did not finish"
+    page = client.get(response["Location"])
+    page.token = token
+    return page
+
+
+def check(client, data: bytes, name: str = "saisie.xlsx", url: str = "/verifier"):
+    return finished(client, upload(client, data, name, url))
+
+
+@pytest.fixture(scope="session")
+def big_workbook(tmp_path_factory) -> Path:
+    """5,000 sessions (the issue's size for progress), generated once per test session."""
+    path = tmp_path_factory.mktemp("gros") / "saisie-5000.xlsx"
+    make_sample(5000).save(path)
+    return path

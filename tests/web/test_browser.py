@@ -1,0 +1,260 @@
+"""The service in a real browser: Debian's Chromium, driven by Selenium, against a real
+``sofi-bulk serveur`` (waitress, SQLite in a fresh data folder, accounts made with
+``sofi-bulk serveur compte``). Chromium and chromedriver are required: without them
+these tests fail, they are never skipped (CI installs them).
+
+``SOFI_UPDATE_DOCS=1`` saves the report page's screenshot to docs/rapport-web.png.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import openpyxl
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from sofi_bulk.lheo.xsd import validate_lheo
+from tests.conftest import ROOT
+from tests.web.conftest import PASSWORD, SIRET_A, break_it, sample_for
+
+CHROMIUM = os.environ.get("SOFI_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("SOFI_CHROMEDRIVER", "/usr/bin/chromedriver")
+SOFI = str(Path(sys.executable).with_name("sofi-bulk"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(data: Path, *args: str) -> None:
+    env = {**os.environ, "SOFI_BULK_MOT_DE_PASSE": PASSWORD}
+    env.pop("SOFI_WEB_DATABASE_URL", None)
+    done = subprocess.run(
+        [SOFI, "serveur", "--donnees", str(data), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``sofi-bulk serveur`` on the embedded default (SQLite in its data folder)."""
+    data = tmp_path_factory.mktemp("donnees")
+    run(data, "compte", "organisme", "ilf", "--siret", SIRET_A, "--nom", "Institut Ligérien")
+    run(data, "compte", "personnel", "agent")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOFI_WEB_")}
+    process = subprocess.Popen(
+        [SOFI, "serveur", "--donnees", str(data), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"sofi-bulk serveur did not start: {process.stdout.read()}")
+            time.sleep(0.3)
+    assert (data / "sofi-bulk.sqlite3").is_file()
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def downloads(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("telechargements")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory, downloads):
+    for program in (CHROMIUM, CHROMEDRIVER):
+        assert Path(program).is_file(), (
+            f"{program} is missing: apt-get install chromium chromium-driver"
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1000",
+        "--lang=fr-FR",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
+        options.add_argument(argument)
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver, text: str, timeout: float = 60) -> None:
+    WebDriverWait(driver, timeout).until(
+        EC.text_to_be_present_in_element((By.TAG_NAME, "main"), text)
+    )
+
+
+def downloaded(folder: Path, suffix: str, timeout: float = 30) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in folder.iterdir() if p.suffix == suffix]
+        if done:
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} file downloaded: {list(folder.iterdir())}")
+
+
+def choose(driver, path: Path, button: str) -> None:
+    driver.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(path))
+    driver.find_element(By.XPATH, f"//button[normalize-space()='{button}']").click()
+
+
+def test_check_the_example_then_a_faulty_workbook(server, browser, downloads, tmp_path):
+    browser.get(server + "/")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
+    not_a_workbook = tmp_path / "offre.xlsx"
+    not_a_workbook.write_text("titre;date\nS001;10/02/2025\n", encoding="utf-8")
+    choose(browser, not_a_workbook, "Contrôler le classeur")
+    wait_for(browser, "Fichier refusé")
+    assert "pas un classeur .xlsx" in browser.find_element(By.TAG_NAME, "main").text
+
+    browser.get(server + "/")  # the server goes on
+    choose(browser, ROOT / "examples" / "saisie-exemple.xlsx", "Contrôler le classeur")
+    wait_for(browser, "Aucune erreur, aucun avertissement")
+    assert "6 sessions" in browser.find_element(By.TAG_NAME, "main").text
+
+    faulty = tmp_path / "saisie-a-corriger.xlsx"
+    faulty.write_bytes(sample_for(SIRET_A, 3, break_it))
+    browser.get(server + "/")
+    choose(browser, faulty, "Contrôler le classeur")
+    wait_for(browser, "3 erreurs, 0 avertissement")
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "Sessions!" in main and "n'existe pas dans le calendrier" in main
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.problemes tbody tr")
+    assert len(rows) == 3
+    shot = browser.get_screenshot_as_png()
+    assert shot[:8] == b"\x89PNG\r\n\x1a\n"
+    if os.environ.get("SOFI_UPDATE_DOCS"):
+        browser.set_window_size(1100, 1500)
+        (ROOT / "docs" / "rapport-web.png").write_bytes(browser.get_screenshot_as_png())
+
+    for old in downloads.iterdir():
+        old.unlink()
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Télécharger la copie annotée").click()
+    copy = downloaded(downloads, ".xlsx")
+    assert copy.name == "saisie-a-corriger-annotee.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(copy.read_bytes()))
+    codes = [r[5] for r in book["Erreurs"].iter_rows(min_row=4, values_only=True)]
+    assert len(codes) == 3 and "date-impossible" in codes
+
+
+def test_a_5000_session_workbook_shows_progress(server, browser, big_workbook):
+    browser.get(server + "/")
+    choose(browser, big_workbook, "Contrôler le classeur")
+    wait_for(browser, "Contrôle en cours", timeout=30)
+    bar = browser.find_element(By.TAG_NAME, "progress")
+    assert int(bar.get_attribute("max")) == 3
+    steps = set()
+    deadline = time.monotonic() + 240
+    while "Rapport de contrôle" not in browser.find_element(By.TAG_NAME, "main").text:
+        assert time.monotonic() < deadline, "the report never came"
+        label = browser.find_elements(By.CSS_SELECTOR, "[data-label]")
+        if label:
+            steps.add(label[0].text.split(" :")[0])
+        time.sleep(0.5)
+    assert steps, "no step was shown"
+    assert "5000 sessions" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_log_in_deposit_twice_and_see_the_difference(server, browser, tmp_path):
+    browser.get(server + "/connexion/")
+    browser.find_element(By.ID, "id_username").send_keys("ilf")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)  # keyboard only
+    wait_for(browser, "Dépôts de Institut Ligérien")
+
+    first = tmp_path / "saisie.xlsx"
+    first.write_bytes(sample_for(SIRET_A, 3))
+    choose(browser, first, "Contrôler avant dépôt")
+    wait_for(browser, "peut être déposé")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Déposer ce classeur']").click()
+    wait_for(browser, "Premier dépôt")
+    receipt = browser.find_element(By.TAG_NAME, "h1").text.split()[-1]
+    assert receipt.startswith("SOFI-")
+
+    def more_places(sample):
+        from sofi_bulk.core.fields import SESSIONS_SHEET
+
+        sample.set(SESSIONS_SHEET, "places", 0, 11)
+
+    second = tmp_path / "saisie-v2.xlsx"
+    second.write_bytes(sample_for(SIRET_A, 4, more_places))
+    browser.get(server + "/depots/")
+    choose(browser, second, "Contrôler avant dépôt")
+    wait_for(browser, "peut être déposé")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Déposer ce classeur']").click()
+    wait_for(browser, "Différences avec le dépôt précédent")
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "1 session ajoutée" in main and "S004" in main and receipt in main
+    table = browser.find_element(By.CSS_SELECTOR, "table.modification").text
+    assert "Nb places dispositif 8 11" in table
+    browser.get(server + "/depots/")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "main table tbody tr")) == 2
+    browser.find_element(
+        By.XPATH, "//button[starts-with(normalize-space(), 'Se déconnecter')]"
+    ).click()
+    WebDriverWait(browser, 30).until(
+        EC.presence_of_element_located((By.LINK_TEXT, "Se connecter pour déposer"))
+    )
+
+
+def test_staff_download_the_merged_lheo(server, browser, downloads):
+    browser.get(server + "/connexion/")
+    WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.ID, "id_username")))
+    browser.find_element(By.ID, "id_username").send_keys("agent")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)
+    wait_for(browser, "Tous les dépôts")
+    assert "1 organisme ayant déposé" in browser.find_element(By.TAG_NAME, "main").text
+    for old in downloads.iterdir():
+        old.unlink()
+    browser.find_element(By.PARTIAL_LINK_TEXT, "offre LHEO fusionnée").click()
+    merged = downloaded(downloads, ".xml")
+    xml = merged.read_bytes()
+    assert validate_lheo(xml) == []
+    assert xml.count(b'<extra info="reference">') == 4  # the latest deposit's sessions

@@ -1,0 +1,253 @@
+"""Checking a workbook on the web: open to anyone, the CLI's report, nothing stored."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+
+import openpyxl
+import pytest
+
+from sofi_bulk.web import jobs, views
+from tests.conftest import ROOT, run_cli
+from tests.web.conftest import SCRIPT, check, finished, upload
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLE = ROOT / "examples" / "saisie-exemple.xlsx"
+
+
+def text(response) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_home_page_offers_the_upload_form(client):
+    page = client.get("/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert '<html lang="fr">' in body
+    assert '<label for="classeur">' in body and 'type="file" id="classeur"' in body
+    assert "csrfmiddlewaretoken" in body
+    assert "ne conserve rien" in body
+
+
+def test_the_report_is_the_clis_report(client, faulty_workbook, tmp_path, capsys):
+    """Same heading, summary, and the same issues (code, sheet, cell, message), in order."""
+    path = tmp_path / "saisie.xlsx"
+    path.write_bytes(faulty_workbook)
+    assert run_cli("validate", str(path), "--format", "json") == 1
+    cli = json.loads(capsys.readouterr().out)
+    assert run_cli("validate", str(path)) == 1
+    cli_text = capsys.readouterr().out
+
+    page = check(client, faulty_workbook)
+    assert page.status_code == 200
+    report = jobs.store().jobs[page.token].report
+    assert [(x.code, x.sheet, x.cell, x.message) for x in report.lines] == [
+        (i["code"], i["sheet"], i["cell"] or "", i["message"]) for i in cli["issues"]
+    ]
+    shown = text(page)
+    assert report.heading in cli_text and report.heading in shown
+    assert report.summary in cli_text and report.summary in shown
+    assert report.error_count == cli["errors"] == 3
+    for issue in cli["issues"]:  # every message on the page, with its cell
+        assert issue["message"] in shown
+        assert f"{issue['sheet']}!{issue['cell']}" in shown
+    codes = re.findall(
+        r"<td><code>([a-z-]+)</code></td><td>[^<]+</td><td>[^<]+</td>"
+        r"<td class=\"nombre\">(\d+)</td>",
+        page.content.decode(),
+    )
+    expected: dict[str, int] = {}
+    for issue in cli["issues"]:
+        expected[issue["code"]] = expected.get(issue["code"], 0) + 1
+    assert {c: int(n) for c, n in codes} == expected
+
+    # the annotated copy: an attachment of the right type, the CLI's copy
+    copy = client.get(f"/verification/{page.token}/copie-annotee.xlsx")
+    assert copy.status_code == 200
+    assert copy["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert copy["Content-Disposition"] == 'attachment; filename="saisie-annotee.xlsx"'
+    assert copy["X-Content-Type-Options"] == "nosniff"
+    book = openpyxl.load_workbook(io.BytesIO(copy.content))
+    errors = book["Erreurs"]
+    codes = [row[5] for row in errors.iter_rows(min_row=4, values_only=True)]
+    assert codes == [i["code"] for i in cli["issues"]]
+
+
+def test_nothing_a_user_typed_is_rendered_unescaped(client, faulty_workbook):
+    page = check(client, faulty_workbook, name="<img src=x onerror=alert(1)>.xlsx")
+    body = page.content.decode()
+    assert SCRIPT not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in body
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body
+
+
+def test_the_bundled_example_is_clean(client):
+    page = check(client, EXAMPLE.read_bytes(), name="saisie-exemple.xlsx")
+    shown = text(page)
+    assert "Aucune erreur, aucun avertissement" in shown
+    assert "6 sessions" in shown
+    assert "Référentiel d'exemple" in shown  # as the CLI warns
+
+
+def test_checking_stores_nothing(client, workbook_a, settings, tmp_path):
+    """No row in the database, no file on disk (uploads stay in memory), the upload's bytes
+    dropped once read."""
+    from django.contrib.sessions.models import Session
+
+    from sofi_bulk.web.models import Deposit, DepositFile, Organisation
+
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    page = check(client, workbook_a)
+    assert page.status_code == 200
+    job = jobs.store().jobs[page.token]
+    assert job.upload is None and job.prepared is None
+    assert not list(tmp_path.iterdir())
+    assert Deposit.objects.count() == DepositFile.objects.count() == 0
+    assert Organisation.objects.count() == 0
+    assert Session.objects.count() == 1  # the browser session the check belongs to, only
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "expected"),
+    [
+        (b"titre;date\nS001;10/02/2025\n", "saisie.xlsx", "pas un classeur .xlsx"),
+        (b"%PDF-1.7\n", "offre.xlsx", "document PDF"),
+        (b"PK\x03\x04 not really a zip", "saisie.xlsx", "endommagé"),
+    ],
+)
+def test_a_bad_file_gets_a_french_page(client, data, name, expected):
+    page = check(client, data, name=name)
+    assert page.status_code == 200
+    shown = text(page)
+    assert "Fichier refusé" in shown and expected in shown and name in shown
+    assert "rien n'a été conservé" in shown
+
+
+def test_a_foreign_template_is_refused_with_what_to_do(client, workbook_a):
+    book = openpyxl.load_workbook(io.BytesIO(workbook_a))
+    meta = book["_meta"]
+    for row in meta.iter_rows(min_row=2):
+        if row[0].value == "template_version":
+            row[1].value = "2019.1"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    shown = text(check(client, buffer.getvalue()))
+    assert "Fichier refusé" in shown
+    assert "autre version du modèle" in shown and "le modèle à jour" in shown
+
+
+def test_an_oversized_upload_gets_a_french_page_and_is_not_read(client, settings):
+    settings.MAX_UPLOAD_BYTES = 100_000
+    page = upload(client, b"PK" + b"\0" * 300_000)
+    assert page.status_code == 413
+    assert "Fichier trop volumineux" in text(page)
+    assert not jobs.store().jobs or all(
+        j.file_name != "saisie.xlsx" or j.over for j in jobs.store().jobs.values()
+    )
+
+
+def test_a_file_just_over_the_limit_is_refused_too(client, settings):
+    """Under the envelope margin of the early check: the view itself refuses it."""
+    settings.MAX_UPLOAD_BYTES = 100_000
+    page = upload(client, b"PK" + b"\0" * 100_100)
+    assert page.status_code == 413
+
+
+def test_no_file_chosen(client):
+    page = client.post("/verifier", {})
+    assert page.status_code == 400
+    assert "Choisissez un classeur .xlsx" in text(page)
+
+
+def test_progress_is_shown_while_a_check_runs(client, workbook_a, monkeypatch):
+    monkeypatch.setattr(views, "WAIT_FOR_SMALL_FILES", 0)
+    response = upload(client, workbook_a)
+    token = response["Location"].split("/")[2]
+    page = client.get(response["Location"])
+    body = page.content.decode()
+    assert "Contrôle en cours" in body and "<progress" in body
+    assert f'data-status-url="/verification/{token}/etat"' in body
+    assert '<meta http-equiv="refresh"' in body  # without JavaScript too
+    state = client.get(f"/verification/{token}/etat").json()
+    assert state["etapes"] == 3 and state["termine"] is False
+    report = finished(client, response)
+    assert "Rapport de contrôle" in report.content.decode()
+    assert client.get(f"/verification/{token}/etat").json()["termine"] is True
+
+
+def test_another_browser_cannot_see_a_check(client, workbook_a, django_user_model):
+    from django.test import Client
+
+    page = check(client, workbook_a)
+    stranger = Client()
+    for url in (f"/verification/{page.token}/", f"/verification/{page.token}/copie-annotee.xlsx"):
+        refused = stranger.get(url)
+        assert refused.status_code == 410
+        assert "plus disponible" in text(refused)
+
+
+def test_an_expired_check_says_what_to_do(client):
+    page = client.get("/verification/inconnu-ou-expire/")
+    assert page.status_code == 410
+    shown = text(page)
+    assert "Votre session a expiré" in shown and "choisissez à nouveau votre classeur" in shown
+    assert client.get("/verification/inconnu/etat").json()["etat"] == "expire"
+
+
+def test_template_page_and_downloads(client):
+    page = client.get("/modele/")
+    shown = text(page)
+    assert page.status_code == 200 and "PAS2025_1" in shown and "référentiel d'exemple" in shown
+    template = client.get("/modele/saisie.xlsx")
+    assert template["Content-Disposition"].startswith("attachment;")
+    book = openpyxl.load_workbook(io.BytesIO(template.content))
+    assert "Sessions" in book.sheetnames
+    referentiel = client.get("/modele/referentiel.xlsx")
+    assert referentiel.status_code == 200
+    assert referentiel.content == (ROOT / "examples" / "referentiel-exemple.xlsx").read_bytes()
+
+
+def test_unknown_page_is_french(client):
+    page = client.get("/nulle-part")
+    assert page.status_code == 404 and "Page introuvable" in text(page)
+
+
+def test_a_finished_check_is_forgotten_after_its_time(client, workbook_a, monkeypatch):
+    page = check(client, workbook_a)
+    assert page.status_code == 200
+    monkeypatch.setattr(jobs.store(), "ttl", 0)
+    gone = client.get(f"/verification/{page.token}/")
+    assert gone.status_code == 410 and "Votre session a expiré" in text(gone)
+    assert page.token not in jobs.store().jobs
+
+
+def test_a_bug_during_a_check_gives_a_french_page_and_the_server_goes_on(
+    client, workbook_a, monkeypatch, caplog
+):
+    from sofi_bulk import api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(api, "check", broken)
+    page = check(client, workbook_a)
+    assert page.status_code == 500
+    shown = text(page)
+    assert "Le contrôle a échoué" in shown and "a bug" not in shown and "Traceback" not in shown
+    assert "a bug" in caplog.text  # logged for the operator
+    monkeypatch.undo()
+    assert check(client, workbook_a).status_code == 200
+
+
+def test_a_file_just_under_the_limit_is_received(client, settings):
+    """The whole request (file and envelope) passes: the file is read, then refused as
+    damaged, not lost on the way."""
+    data = b"PK\x03\x04" + b"\0" * (settings.MAX_UPLOAD_BYTES - 4)
+    page = check(client, data)
+    assert "Fichier refusé" in text(page) and "endommagé" in text(page)
