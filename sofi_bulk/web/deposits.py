@@ -62,7 +62,7 @@ def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
             tool_version=__version__,
             template_version=str(header.get("template_version", "")),
             programme=str(header.get("programme_label") or header.get("programme", "")),
-            referentiel_fingerprint=str(header.get("referentiel_fingerprint", "")),
+            referentiel_fingerprint=str((header.get("fingerprint") or {}).get("referentiel", "")),
             referentiel_source=report.referentiel_source[:255],
             session_count=int(header.get("session_count", 0)),
             warning_count=report.warning_count,
