@@ -974,6 +974,72 @@ def cases() -> list[Case]:
         {0, 2},
     )
 
+    def csv_bytes(folder: Path, table: str, edit: Callable[[bytes], bytes]) -> Path:
+        out = csv_referentiel(folder, "ref", {})
+        path = out / f"{table}.csv"
+        path.write_bytes(edit(path.read_bytes()))
+        return out
+
+    add(
+        "ref-csv-nul",
+        "referentiel",
+        lambda f, b: csv_bytes(f, "sites", lambda d: d.replace(b"Nantes", b"Nan\x00tes", 1)),
+        template,
+        2,
+        message="sites",
+    )
+    add(
+        "ref-csv-champ-sans-fin",
+        "referentiel",
+        lambda f, b: csv_bytes(f, "contacts", lambda d: d + b'9999;"' + b"x" * 140_000 + b"\n"),
+        template,
+        2,
+        message="contacts",
+    )
+    add(
+        "ref-csv-octets-illisibles",
+        "referentiel",
+        lambda f, b: csv_bytes(
+            f, "organismes", lambda d: d.replace("é".encode(), b"\x81\x8d\x8f\x90", 1)
+        ),
+        template,
+        2,
+        message="organismes",
+    )
+    add(
+        "ref-xlsx-dtd",
+        "referentiel",
+        lambda f, b: rezip(
+            ROOT / "examples" / "referentiel-exemple.xlsx",
+            f / "ref-dtd.xlsx",
+            {"xl/worksheets/sheet1.xml": lambda d: doctype(d, XXE)},
+        ),
+        template,
+        2,
+        message="DTD",
+    )
+    add(
+        "ref-xlsx-rires",
+        "referentiel",
+        lambda f, b: rezip(
+            ROOT / "examples" / "referentiel-exemple.xlsx",
+            f / "ref-rires.xlsx",
+            {"xl/workbook.xml": lambda d: doctype(d, LAUGHS)},
+        ),
+        template,
+        2,
+        message="DTD",
+    )
+    add(
+        "ref-xlsx-endommage",
+        "referentiel",
+        lambda f, b: raw(
+            "ref-tronque.xlsx", (ROOT / "examples" / "referentiel-exemple.xlsx").read_bytes()[:3000]
+        )(f, b),
+        template,
+        2,
+    )
+
     # output-path tricks ---------------------------------------------------------------------------
     add(
         "sortie-egale-entree",
