@@ -24,6 +24,11 @@ from sofi_bulk.core.values import digits_code, siret_is_valid
 ADDRESS = [("adresse", "l'adresse"), ("code_postal", "le code postal"), ("ville", "la ville")]
 
 
+_MISSING: Any = object()
+SITE_KEYS = ("delivery_site", "realisation_site", "site", "ic_site")
+CONTACT_KEYS = ("pmr_contact", "prf_contact", "mobility_contact")
+
+
 class RuleChecker:
     def __init__(self, result: ValidationResult) -> None:
         self.result = result
@@ -34,6 +39,9 @@ class RuleChecker:
             "sites": self.ref.sites,
             "organismes": self.ref.organismes,
         }
+        self._lot_sirets: dict[str, frozenset[str]] = {}
+        self._lots: dict[str, Lot | None] = {}  # typed lot -> référentiel lot (memo)
+        self._found: dict[str, dict[str, Any]] = {}  # kind -> typed text -> object (memo)
         self._warned: set[tuple[str, str]] = set()
 
     def add(self, code: str, rec: Record, key: str | None, **params: Any) -> None:
@@ -44,14 +52,21 @@ class RuleChecker:
         )
 
     def usable(self, rec: Record, *keys: str) -> bool:
-        return all(rec.get(k) is not None and k not in rec.bad for k in keys)
+        """Every field has a value that parsed (rules skip what another issue already flags)."""
+        values, bad = rec.values, rec.bad
+        for k in keys:  # noqa: SIM110 - a loop: all() over a generator costs twice as much here
+            if values.get(k) is None or k in bad:
+                return False
+        return True
 
     # --- sessions -------------------------------------------------------------------------
     def lot_of(self, rec: Record) -> Lot | None:
         numero = rec.get("lot")
         if numero is None:
             return None
-        lot = self.ref.find_lot(numero)
+        lot = self._lots.get(numero, _MISSING)
+        if lot is _MISSING:
+            lot = self._lots[numero] = self.ref.find_lot(numero)
         if lot is None:
             self.add("lot-inconnu", rec, "lot", value=numero)
             rec.bad.add("lot")
@@ -67,12 +82,23 @@ class RuleChecker:
         return lot.annee if lot and lot.annee else self.profile.campaign_year
 
     def check_references(self, rec: Record, lot: Lot | None) -> None:
-        for key in ("delivery_site", "realisation_site", "site", "ic_site"):
-            self.resolve(rec, key, lot, self.ref.find_site, "code", "site-inconnu", "site-hors-lot")
-        for key in ("pmr_contact", "prf_contact", "mobility_contact"):
-            self.resolve(
-                rec, key, lot, self.ref.find_contact, "id", "contact-inconnu", "contact-hors-lot"
-            )
+        values = rec.values
+        for key in SITE_KEYS:
+            if key in values:
+                self.resolve(
+                    rec, key, lot, self.ref.find_site, "code", "site-inconnu", "site-hors-lot"
+                )
+        for key in CONTACT_KEYS:
+            if key in values:
+                self.resolve(
+                    rec,
+                    key,
+                    lot,
+                    self.ref.find_contact,
+                    "id",
+                    "contact-inconnu",
+                    "contact-hors-lot",
+                )
 
     def resolve(
         self,
@@ -86,28 +112,40 @@ class RuleChecker:
     ) -> None:
         """Replace what was typed by the référentiel's code; flag unknown ones and those of
         another lot."""
-        typed = rec.get(key)
+        typed = rec.values.get(key)
         if typed is None or key in rec.bad:
             return
-        found = find(typed)
+        memo = self._found.setdefault(code, {})  # typed text -> référentiel object, per kind
+        found = memo.get(typed, _MISSING)
+        if found is _MISSING:
+            found = memo[typed] = find(typed)
         if found is None:
             self.add(unknown, rec, key, value=typed)
             rec.bad.add(key)
             return
         rec.values[key] = getattr(found, code)
-        if lot and found.siret not in lot.sirets:
+        if lot and found.siret not in self._sirets(lot):
             self.add(outside, rec, key, value=found.display, lot=lot.numero)
             rec.bad.add(key)
+
+    def _sirets(self, lot: Lot) -> frozenset[str]:
+        sirets = self._lot_sirets.get(lot.numero)
+        if sirets is None:
+            sirets = self._lot_sirets[lot.numero] = frozenset(lot.sirets)
+        return sirets
 
     def check_complete(
         self, rec: Record, key: str, table: str, obj_key: str, what: list[tuple[str, str]]
     ) -> None:
-        """Warn once per référentiel object that lacks what the LHEO export needs."""
+        """Warn once per référentiel object that lacks what the LHEO export needs (each object
+        is looked at once: the first row that uses it carries the warning)."""
+        if (table, obj_key) in self._warned:
+            return
+        self._warned.add((table, obj_key))
         missing = [
             label for attr, label in what if not getattr(self._objects[table][obj_key], attr)
         ]
-        if missing and (table, obj_key) not in self._warned:
-            self._warned.add((table, obj_key))
+        if missing:
             self.add(
                 "referentiel-incomplet",
                 rec,
@@ -511,10 +549,11 @@ class RuleChecker:
 
     def compare(self, rec: Record, session: Record | None = None) -> None:
         """The declared comparisons of this row: with its own fields, then with its session's."""
+        values, bad = rec.values, rec.bad
         for c in COMPARISONS:
-            if not self.usable(rec, c.key):  # a field of another sheet, empty or unreadable
+            value = values.get(c.key)
+            if value is None or c.key in bad:  # a field of another sheet, empty or unreadable
                 continue
-            value = rec.get(c.key)
             if c.scope == "row":
                 other = rec.get(c.other)
                 if other is not None and not c.holds(value, other):

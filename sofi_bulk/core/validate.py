@@ -8,6 +8,8 @@ parses every cell and locates every issue.
 
 from __future__ import annotations
 
+import gc
+from operator import itemgetter
 from typing import Any
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
@@ -131,6 +133,7 @@ class RowParser:
         for (key, _part), col in sorted(smap.columns.items()):
             self.letters.setdefault(key, column_letter(col + 1))
         self._memo: dict[tuple[str, type, Any], Any] = {}
+        self._values_cache: tuple[list[Record], list[dict[str, Any]]] | None = None
         self.checked = set(profile.fixed) | set(
             profile.allowed
         )  # parsing is pure: values repeat a lot
@@ -163,13 +166,160 @@ class RowParser:
         return True
 
     def parse(self, row: list[Any], number: int) -> Record:
-        rec = Record(self.sheet, number, letters=self.letters)
+        return self.parse_rows([row], [number])[0]
+
+    def parse_rows(self, rows: list[list[Any]], numbers: list[int]) -> list[Record]:
+        """Parse data rows column by column: a column's values repeat a lot (pre-filled
+        defaults, a handful of lots and sites), so each distinct value is parsed once and
+        the per-cell work is a dictionary lookup."""
+        records = [Record(self.sheet, n, letters=self.letters) for n in numbers]
+        width = max(self.columns, default=-1) + 1
+        for row in rows:  # every column read exists in every row: plain indexing below
+            if len(row) < width:
+                row.extend([None] * (width - len(row)))
         for fld in self.fields:
             if fld.multi:
-                self._parse_multi(fld, row, rec)
+                self._parse_multi_column(fld, rows, records)
             else:
-                self._parse_single(fld, row, rec)
-        return rec
+                self._parse_column(fld, rows, records)
+        return records
+
+    def _parse_column(self, fld: Field, rows: list[list[Any]], records: list[Record]) -> None:
+        key = fld.key
+        col = self.smap.columns.get((key, 0))
+        if col is None:
+            if key in self.profile.fixed:
+                fixed = self.profile.fixed[key]
+                for rec in records:
+                    rec.values[key] = fixed
+            return
+        # the column's cells, then each distinct one parsed once (text by itself; other values
+        # with their class, since 1, 1.0 and True are equal keys but not the same input)
+        raws = list(map(itemgetter(col), rows))  # rows are padded to the sheet's width
+        if set(map(type, raws)) <= _TEXT_OR_NONE:
+            keys: list[Any] = raws
+        else:
+            keys = [r if r.__class__ is str or r is None else (r.__class__, r) for r in raws]
+        memo: dict[Any, Any] = {}
+        for memo_key in dict.fromkeys(keys):  # each distinct cell once
+            raw = memo_key if memo_key is None or memo_key.__class__ is str else memo_key[1]
+            if raw is None or (raw.__class__ is str and is_empty(raw)):
+                memo[memo_key] = _EMPTY
+            else:
+                memo[memo_key] = _outcome(fld, raw)
+        outcomes = list(map(memo.__getitem__, keys))
+        checked = key in self.checked
+        # an empty cell of an optional field says nothing
+        empty_matters = key in self.profile.fixed or self.profile.is_required(key)
+        quiet = True  # nothing to say for any cell of the column: values are assigned in bulk
+        for outcome in memo.values():
+            if outcome is _EMPTY:
+                quiet = quiet and not empty_matters
+            elif outcome.__class__ is CellError or (
+                checked and not self._passes_profile(fld, outcome)
+            ):
+                quiet = False
+        if quiet:
+            if _EMPTY in memo.values():
+                for values, outcome in zip(self._values_of(records), outcomes, strict=True):
+                    if outcome is not _EMPTY:
+                        values[key] = outcome
+            else:
+                for values, outcome in zip(self._values_of(records), outcomes, strict=True):
+                    values[key] = outcome
+            return
+        plain = {k for k, v in memo.items() if v is not _EMPTY and v.__class__ is not CellError}
+        if checked:  # a value the profile refuses is not plain: it gets its issue below
+            plain = {k for k in plain if self._passes_profile(fld, memo[k])}
+        letter = self.letters[key]
+        for rec, outcome, memo_key, raw in zip(records, outcomes, keys, raws, strict=True):
+            if memo_key in plain:
+                rec.values[key] = outcome
+            elif outcome is _EMPTY:
+                if empty_matters:
+                    self._empty(fld, rec, f"{letter}{rec.row}")
+            elif outcome.__class__ is CellError:
+                self._cell_error(outcome, fld, rec, f"{letter}{rec.row}", raw)
+            else:  # parsed, but the profile has something to say
+                rec.values[key] = outcome
+                self._check_profile(fld, rec, f"{letter}{rec.row}", outcome, raw)
+
+    def _parse_multi_column(self, fld: Field, rows: list[list[Any]], records: list[Record]) -> None:
+        """A multi-valued field, row by row, each distinct set of cells parsed once."""
+        present = [
+            c
+            for part in range(fld.columns)
+            if (c := self.smap.columns.get((fld.key, part))) is not None
+        ]
+        if not present:
+            for rec, row in zip(records, rows, strict=True):
+                self._parse_multi(fld, row, rec)
+            return
+        memo: dict[
+            tuple[tuple[type, Any], ...], tuple[list[Any], list[tuple[int, Any, CellError]]]
+        ] = {}
+        key = fld.key
+        verdicts: dict[tuple[Any, ...], bool] = {}
+        for rec, row in zip(records, rows, strict=True):
+            raws = tuple(
+                (v.__class__, v) for v in (row[c] if c < len(row) else None for c in present)
+            )
+            parsed = memo.get(raws)
+            if parsed is None:
+                parsed = memo[raws] = self._parse_parts(fld, [v for _, v in raws])
+            values, errors = parsed
+            for index, item, err in errors:
+                self._cell_error(
+                    err, fld, rec, f"{column_letter(present[index] + 1)}{rec.row}", item
+                )
+            first_cell = f"{column_letter(present[0] + 1)}{rec.row}"
+            if not values:
+                if key not in rec.bad:
+                    self._empty(fld, rec, first_cell)
+                continue
+            rec.values[key] = list(values)
+            if key in self.checked:
+                ok = verdicts.get(tuple(values))
+                if ok is None:
+                    ok = verdicts[tuple(values)] = self._passes_profile(fld, values)
+                if not ok:
+                    self._check_profile(fld, rec, first_cell, rec.values[key], rec.values[key])
+
+    def _parse_parts(
+        self, fld: Field, raws: list[Any]
+    ) -> tuple[list[Any], list[tuple[int, Any, CellError]]]:
+        """The distinct values of a multi-valued field's cells, and the items that failed."""
+        values: list[Any] = []
+        errors: list[tuple[int, Any, CellError]] = []
+        for index, raw in enumerate(raws):
+            if is_empty(raw):
+                continue
+            for item in split_multi(raw):
+                try:
+                    value = self._parse(fld, item)
+                except CellError as err:
+                    errors.append((index, item, err))
+                    continue
+                if value not in values:
+                    values.append(value)
+        return values, errors
+
+    def _values_of(self, records: list[Record]) -> list[dict[str, Any]]:
+        if self._values_cache is None or self._values_cache[0] is not records:
+            self._values_cache = (records, [rec.values for rec in records])
+        return self._values_cache[1]
+
+    def _passes_profile(self, fld: Field, value: Any) -> bool:
+        """True when a parsed value needs no profile issue (fixed value kept, code admitted)."""
+        profile = self.profile
+        if fld.key in profile.fixed:
+            fixed = profile.fixed[fld.key]
+            same = set(value) == set(fixed) if isinstance(fixed, list) else str(value) == str(fixed)
+            if not same:
+                return False
+        allowed = profile.allowed.get(fld.key)
+        items = value if isinstance(value, list) else [value]
+        return not allowed or all(item in allowed for item in items)
 
     def _parse(self, fld: Field, raw: Any) -> Any:
         key = (fld.key, type(raw), raw)
@@ -187,25 +337,6 @@ class RowParser:
 
     def _raw(self, row: list[Any], col: int | None) -> Any:
         return row[col] if col is not None and col < len(row) else None
-
-    def _parse_single(self, fld: Field, row: list[Any], rec: Record) -> None:
-        col = self.smap.columns.get((fld.key, 0))
-        if col is None:
-            if fld.key in self.profile.fixed:
-                rec.values[fld.key] = self.profile.fixed[fld.key]
-            return
-        raw = row[col] if col < len(row) else None
-        if raw is None or (raw.__class__ is str and is_empty(raw)):
-            self._empty(fld, rec, f"{self.letters[fld.key]}{rec.row}")
-            return
-        try:
-            value = self._parse(fld, raw)
-        except CellError as err:
-            self._cell_error(err, fld, rec, f"{self.letters[fld.key]}{rec.row}", raw)
-            return
-        rec.values[fld.key] = value
-        if fld.key in self.checked:
-            self._check_profile(fld, rec, f"{self.letters[fld.key]}{rec.row}", value, raw)
 
     def _parse_multi(self, fld: Field, row: list[Any], rec: Record) -> None:
         values: list[str] = []
@@ -351,6 +482,18 @@ def _fixed_display(fld: Field, profile: Profile) -> str:
     return " ; ".join(str(v) for v in prefill_display(fld, profile.fixed[fld.key]))
 
 
+_MISSING, _EMPTY = object(), object()
+_TEXT_OR_NONE = {str, type(None)}
+
+
+def _outcome(fld: Field, raw: Any) -> Any:
+    """The parsed value of a non-empty cell, or the CellError that says why not."""
+    try:
+        return parse_scalar(fld, raw)
+    except CellError as err:
+        return err
+
+
 # --- the entry point ----------------------------------------------------------------------
 def read_records(
     book: WorkbookInput,
@@ -382,13 +525,10 @@ def read_records(
     maps[sheet] = smap
     unmerge(actual, rows, book.merges.get(actual, []), smap.header_row, issues)
     parser = RowParser(actual, smap, profile, issues)
-    records = []
-    for r in range(smap.header_row, len(rows)):
-        row = rows[r]
-        if parser.is_blank(row):
-            continue
-        records.append(parser.parse(row, r + 1))
-    return records
+    data = [
+        (r + 1, rows[r]) for r in range(smap.header_row, len(rows)) if not parser.is_blank(rows[r])
+    ]
+    return parser.parse_rows([row for _, row in data], [n for n, _ in data])
 
 
 def unmerge(
@@ -428,7 +568,23 @@ def validate_book(
     referentiel: Referentiel,
     notices: list[Issue] | None = None,
 ) -> ValidationResult:
-    """Check every row of a workbook; never raises for bad cell values, only for unusable books."""
+    """Check every row of a workbook; never raises for bad cell values, only for unusable books.
+
+    The cyclic garbage collector is paused meanwhile: the check allocates hundreds of
+    thousands of small objects and frees none of them until it ends, so each collection
+    would only walk them again (10 % of the time, growing with the workbook)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate(book, profile, referentiel, notices)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _validate(
+    book: WorkbookInput, profile: Profile, referentiel: Referentiel, notices: list[Issue] | None
+) -> ValidationResult:
     issues: list[Issue] = list(notices or [])
     maps: dict[str, SheetMap] = {}
     sessions = read_records(book, SESSIONS_SHEET, profile, issues, maps)
