@@ -69,3 +69,22 @@ def run_cli(*args: str) -> int:
     except SystemExit as exc:
         return exc.code or 0
     return 0
+
+
+@pytest.fixture(autouse=True, scope="session")
+def every_submission_matches_the_published_schema():
+    """Every submission any test builds (command, library, add-in, web) is also checked with
+    jsonschema against schemas/submission.schema.json: the export itself only runs the
+    pydantic models the schema is generated from, which is ten times faster."""
+    from sofi_bulk.submission import build, schema
+
+    original = build.Builder.build
+
+    def build_and_check(self, *args, **kwargs):
+        data = original(self, *args, **kwargs)
+        schema.check_schema(data)
+        return data
+
+    build.Builder.build = build_and_check
+    yield
+    build.Builder.build = original

@@ -375,7 +375,6 @@ def export_cmd(
     from sofi_bulk.files import write_bytes_atomic
     from sofi_bulk.submission.build import build_submission
     from sofi_bulk.submission.io import dumps
-    from sofi_bulk.submission.schema import check_schema
 
     source, out = Path(fichier), _output_with(_required_output(output), ".json")
     check_output_path(out, [source], force)
@@ -383,7 +382,6 @@ def export_cmd(
     book, result = _validate_for_export(source, referentiel, programme, steps, quiet)
     with steps.step(f"Écriture de {out.name}"):
         data = build_submission(result)
-        check_schema(data)
         write_bytes_atomic(out, dumps(data).encode("utf-8"))
     n, f = data["header"]["session_count"], len(data["formations"])
     console.print(
@@ -427,7 +425,6 @@ def lheo_cmd(
     from sofi_bulk.lheo.convert import submission_to_lheo, write_lheo
     from sofi_bulk.submission.build import SessionSource, build_submission
     from sofi_bulk.submission.io import load_submission_json
-    from sofi_bulk.submission.schema import check_schema
 
     source, out = Path(fichier), _output_with(_required_output(output), ".xml")
     check_output_path(out, [source], force)
@@ -442,7 +439,6 @@ def lheo_cmd(
         with steps.step(f"Écriture de {out.name}"):
             sources: list[SessionSource] = []
             data = build_submission(result, sources=sources)
-            check_schema(data)
             xml = submission_to_lheo(data, result.profile, sources)
     write_lheo(out, xml)
     n = data["header"]["session_count"]

@@ -3,6 +3,7 @@ the result of a whole workbook. Shared by the checks, the rules and every face."
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,25 @@ class SheetMap:
         return None if index is None else f"{column_letter(index + 1)}{row}"
 
 
+class RowCells(Mapping[str, str]):
+    """Field key -> A1 reference in one row: the sheet's column letters and the row number,
+    so that thousands of rows share one letters table instead of a dict of cells each."""
+
+    __slots__ = ("letters", "row")
+
+    def __init__(self, letters: dict[str, str], row: int) -> None:
+        self.letters, self.row = letters, row
+
+    def __getitem__(self, key: str) -> str:
+        return f"{self.letters[key]}{self.row}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.letters)
+
+    def __len__(self) -> int:
+        return len(self.letters)
+
+
 @dataclass
 class Record:
     """One data row: parsed values by field key, and the cell of each value."""
@@ -52,9 +72,9 @@ class Record:
         return self.values.get(key)
 
     @property
-    def cells(self) -> dict[str, str]:
-        """The A1 reference of each field's (first) cell in this row."""
-        return {key: f"{letter}{self.row}" for key, letter in self.letters.items()}
+    def cells(self) -> RowCells:
+        """The A1 reference of each field's (first) cell in this row (computed when asked)."""
+        return RowCells(self.letters, self.row)
 
 
 @dataclass

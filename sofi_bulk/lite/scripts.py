@@ -130,13 +130,11 @@ def export_submission(book: Any, folder: Path | None = None) -> str:
     from sofi_bulk.files import write_bytes_atomic
     from sofi_bulk.submission.build import build_submission
     from sofi_bulk.submission.io import dumps
-    from sofi_bulk.submission.schema import check_schema
 
     result = _check(book)
     if not result.ok:
         raise _refusal(result)
     data = build_submission(result)
-    check_schema(data)
     target = (folder or DATA_DIR) / "soumission.json"
     write_bytes_atomic(target, dumps(data).encode("utf-8"))
     n, f = data["header"]["session_count"], len(data["formations"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,9 @@ class SessionSource:
 
     sheet: str
     row: int
-    cells: dict[str, str]
-    infos: list[tuple[str, int, dict[str, str]]] = field(default_factory=list)
-    periodes: list[tuple[str, int, dict[str, str]]] = field(default_factory=list)
+    cells: Mapping[str, str]
+    infos: list[tuple[str, int, Mapping[str, str]]] = field(default_factory=list)
+    periodes: list[tuple[str, int, Mapping[str, str]]] = field(default_factory=list)
 
 
 def canonical(data: Any) -> bytes:
@@ -83,20 +84,24 @@ def referentiel_used(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     for lot in data["header"]["lots"]:
         found["lots"][lot["numero"]] = lot
 
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
+    def visit(node: Any) -> None:  # containers only: a large offer holds half a million values
+        if node.__class__ is list:
             for item in node:
-                visit(item)
-        elif isinstance(node, dict):
-            for key, value in node.items():
+                if item.__class__ is dict or item.__class__ is list:
+                    visit(item)
+            return
+        for key, value in node.items():
+            if value.__class__ is dict:
                 kind = KINDS.get(key)
-                if kind in REF_KIND and isinstance(value, dict):
+                if kind in REF_KIND:
                     table, ident = REF_KIND[kind]
                     found[table][value[ident]] = value
-                elif key == "organisme" and isinstance(value, dict):
+                elif key == "organisme":
                     found["organismes"][value["siret"]] = value
                 else:
                     visit(value)
+            elif value.__class__ is list:
+                visit(value)
 
     visit(data["formations"])
     return {table: [objs[k] for k in sorted(objs)] for table, objs in found.items()}
@@ -110,6 +115,13 @@ def fingerprint(data: dict[str, Any]) -> dict[str, str]:
     }
 
 
+# per group: each field key, and whether its value goes to the JSON as it is
+CONVERTED = {Kind.SITE, Kind.CONTACT, Kind.ORGANISME, Kind.DATE, Kind.TIME}
+GROUP_PLAN = {
+    group: [(key, KINDS[key] not in CONVERTED) for key in keys]
+    for group, keys in GROUP_KEYS.items()
+}
+
 REF_KIND = {
     Kind.SITE: ("sites", "code"),
     Kind.CONTACT: ("contacts", "id"),
@@ -122,29 +134,39 @@ class Builder:
         self.result = result
         self.ref = result.referentiel
         self.sources: list[SessionSource] = []  # in document order, once build() ran
+        self._dumped: dict[tuple[Kind, str], dict[str, Any]] = {}
 
     def value(self, key: str, value: Any) -> Any:
         if value is None:
             return None
         kind = KINDS[key]
-        if kind is Kind.SITE:
-            return self.ref.sites[value].model_dump()
-        if kind is Kind.CONTACT:
-            return self.ref.contacts[value].model_dump()
-        if kind is Kind.ORGANISME:
-            return self.ref.organismes[value].model_dump()
+        if kind in REF_KIND:
+            return self.referenced(kind, value)
         if kind is Kind.DATE:
             return value.isoformat()
         if kind is Kind.TIME:
             return lheo_time(value)
         return value
 
+    def referenced(self, kind: Kind, key: str) -> dict[str, Any]:
+        """A référentiel object as JSON data, dumped once and shared (read, never changed)."""
+        dumped = self._dumped.get((kind, key))
+        if dumped is None:
+            tables: dict[Kind, dict[str, Any]] = {
+                Kind.SITE: self.ref.sites,
+                Kind.CONTACT: self.ref.contacts,
+                Kind.ORGANISME: self.ref.organismes,
+            }
+            dumped = self._dumped[(kind, key)] = tables[kind][key].model_dump()
+        return dumped
+
     def obj(self, group: str, rec: Record) -> dict[str, Any]:
         out = {}
-        for key in GROUP_KEYS[group]:
-            value = self.value(key, rec.get(key))
+        values = rec.values
+        for key, plain in GROUP_PLAN[group]:
+            value = values.get(key)
             if value is not None:
-                out[key] = value
+                out[key] = value if plain else self.value(key, value)
         return out
 
     def organisme_of(self, rec: Record) -> str | None:
@@ -202,9 +224,9 @@ class Builder:
                         SessionSource(
                             rec.sheet,
                             rec.row,
-                            dict(rec.cells),
-                            [(r.sheet, r.row, dict(r.cells)) for r in kids_i],
-                            [(r.sheet, r.row, dict(r.cells)) for r in kids_p],
+                            rec.cells,
+                            [(r.sheet, r.row, r.cells) for r in kids_i],
+                            [(r.sheet, r.row, r.cells) for r in kids_p],
                         )
                     )
                 formation["actions"].append(action)
@@ -289,7 +311,9 @@ def build_submission(
     generated_at: dt.datetime | None = None,
     sources: list[SessionSource] | None = None,
 ) -> dict[str, Any]:
-    """The submission as JSON data, checked against the models generated from the catalogue.
+    """The submission as JSON data, checked against the models generated from the catalogue
+    (the JSON Schema is generated from the same models; the tests check every submission
+    they build against it, so the schema check stays out of the export's time).
 
     When ``sources`` is a list, it receives the workbook location of each session, in
     the order sessions appear in the submission (formations → actions → sessions).

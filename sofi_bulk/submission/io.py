@@ -23,8 +23,39 @@ CHILD_LISTS = {
 }
 
 
+EXPANDED_DEPTH = 5  # header, codes, formations → actions → sessions: each session on its line
+
+
 def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    """The submission as a JSON file people can read: indented down to the sessions, one
+    line per session. Python's fast encoder only writes compact JSON, so the outer levels
+    are laid out here and each session is encoded in one go (ten times faster than
+    ``indent=2`` on a large offer)."""
+    parts: list[str] = []
+    _emit(data, 0, parts)
+    parts.append("\n")
+    return "".join(parts)
+
+
+def _emit(node: Any, depth: int, out: list[str]) -> None:
+    if depth > EXPANDED_DEPTH or not isinstance(node, dict | list) or not node:
+        out.append(json.dumps(node, ensure_ascii=False, separators=(", ", ": ")))
+        return
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(node, dict):
+        out.append("{")
+        for i, (key, value) in enumerate(node.items()):
+            out.append(
+                ("," if i else "") + "\n" + inner + json.dumps(key, ensure_ascii=False) + ": "
+            )
+            _emit(value, depth + 1, out)
+        out.append("\n" + pad + "}")
+    else:
+        out.append("[")
+        for i, value in enumerate(node):
+            out.append(("," if i else "") + "\n" + inner)
+            _emit(value, depth + 1, out)
+        out.append("\n" + pad + "]")
 
 
 def check_submission(data: dict[str, Any]) -> list[str]:

@@ -216,10 +216,8 @@ def prepare_deposit(result: Any, data: bytes, siret: str | None) -> tuple[Prepar
     """The files of a deposit, or why this organisation may not deposit this workbook."""
     from sofi_bulk import api
     from sofi_bulk.submission.io import dumps
-    from sofi_bulk.submission.schema import check_schema
 
     submission = api.to_submission(result)
-    check_schema(submission)
     lots: dict[str, int] = {}
     for formation in submission["formations"]:
         for action in formation["actions"]:
