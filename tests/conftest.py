@@ -74,14 +74,20 @@ def run_cli(*args: str) -> int:
 @pytest.fixture(autouse=True, scope="session")
 def every_submission_matches_the_published_schema():
     """Every submission any test builds (command, library, add-in, web) is also checked with
-    jsonschema against schemas/submission.schema.json: the export itself only runs the
-    pydantic models the schema is generated from, which is ten times faster."""
-    from sofi_bulk.submission import build, schema
+    jsonschema against schemas/submission.schema.json: the export itself does not check
+    it (issue 13: the schema check may leave the runtime if the tests prove every build)."""
+    from pydantic import ValidationError
+
+    from sofi_bulk.submission import build, models, schema
 
     original = build.Builder.build
 
     def build_and_check(self, *args, **kwargs):
         data = original(self, *args, **kwargs)
+        try:
+            models.Submission.model_validate(data)
+        except ValidationError:
+            return data  # refused by the export itself, in French (see test_submission)
         schema.check_schema(data)
         return data
 

@@ -28,7 +28,13 @@ from sofi_bulk.core.parse import lheo_time
 from sofi_bulk.core.records import Record, ValidationResult
 from sofi_bulk.core.text import fold
 from sofi_bulk.core.version import __version__
-from sofi_bulk.submission.models import CODED_KEYS, FORMAT, PARENT_KEYS, Submission
+from sofi_bulk.submission.models import (
+    CODED_KEYS,
+    FORMAT,
+    PARENT_KEYS,
+    SCHEMA_REQUIRED,
+    Submission,
+)
 
 
 class ExportRefused(UserError):
@@ -311,9 +317,10 @@ def build_submission(
     generated_at: dt.datetime | None = None,
     sources: list[SessionSource] | None = None,
 ) -> dict[str, Any]:
-    """The submission as JSON data, checked against the models generated from the catalogue
-    (the JSON Schema is generated from the same models; the tests check every submission
-    they build against it, so the schema check stays out of the export's time).
+    """The submission as JSON data. Built from checked records, it follows the JSON Schema:
+    the tests check every submission they build against it, so the check stays out of the
+    export's time. Only a programme that relaxes a field the schema requires is checked
+    here, with the models the schema is generated from.
 
     When ``sources`` is a list, it receives the workbook location of each session, in
     the order sessions appear in the submission (formations → actions → sessions).
@@ -326,9 +333,12 @@ def build_submission(
     data = builder.build(generated_at)
     if sources is not None:
         sources.extend(builder.sources)
-    try:
-        Submission.model_validate(data)  # the models generated from the catalogue accept it
-    except ValidationError as exc:  # e.g. a programme file relaxing a field the schema requires
+    relaxed = [k for k, needed in result.profile.required.items() if not needed]
+    if SCHEMA_REQUIRED.isdisjoint(relaxed):
+        return data  # built from checked records: the tests prove every build valid
+    try:  # a programme file relaxing a field the schema requires: does a record lack it?
+        Submission.model_validate(data)
+    except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         why = "champ obligatoire absent" if first["type"] == "missing" else "valeur refusée"

@@ -94,6 +94,8 @@ def _relaxed() -> set[str]:
 
 
 RELAXED = _relaxed()
+# what the schema requires of every submission, whatever its programme
+SCHEMA_REQUIRED = frozenset(f.key for f in FIELDS if f.required and f.key not in RELAXED)
 
 
 def _model(
