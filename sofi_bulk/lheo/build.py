@@ -11,6 +11,8 @@ go to the ``<extras>`` blocks that ``sofi_bulk.lheo.mapping`` declares.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import functools
 import json
 import re
@@ -151,6 +153,14 @@ def _address_lines(text: str) -> list[str]:
     return lines
 
 
+_TAGS: dict[str, str] = {}  # element name -> its namespaced tag
+
+
+def _tag(name: str) -> str:
+    tag = _TAGS[name] = f"{{{NS}}}{name}"
+    return tag
+
+
 def _key(values: dict[str, Any], keys: tuple[str, ...]) -> str:
     return json.dumps([values.get(k) for k in keys], sort_keys=True, ensure_ascii=False)
 
@@ -158,11 +168,15 @@ def _key(values: dict[str, Any], keys: tuple[str, ...]) -> str:
 class Builder:
     """Builds the LHEO tree and records the Origin of every element it creates."""
 
-    def __init__(self, data: dict[str, Any], profile: Profile, locator: Locator) -> None:
+    def __init__(
+        self, data: dict[str, Any], profile: Profile, locator: Locator, *, track: bool = True
+    ) -> None:
         self.data = data
         self.profile = profile
         self.loc = locator
+        self.track = track  # record each element's origin (to name cells in a refusal)
         self.origins: dict[etree._Element, Origin] = {}
+        self.subtrees: dict[tuple[Any, ...], etree._Element] = {}  # untracked: reused parts
         self.problems: list[str] = []
         # the legal name of every organisme the submission carries, for organisme-formateur
         self.raison_sociale: dict[str, str] = {}
@@ -184,15 +198,34 @@ class Builder:
         origin: Origin | None = None,
         **attrs: Any,
     ) -> etree._Element:
-        node = etree.SubElement(parent, f"{{{NS}}}{name}")
+        node = etree.SubElement(parent, _TAGS.get(name) or _tag(name))
         for attr, value in attrs.items():
             if not _blank(value):
                 node.set(attr.replace("_", "-"), self.clean(str(value), origin))
         if text is not None:
             node.text = self.clean(str(text), origin)
-        if origin is not None:
+        if origin is not None and self.track:
             self.origins[node] = origin
         return node
+
+    def _reused(self, parent: etree._Element, key: tuple[Any, ...]) -> bool:
+        """Untracked, append a copy of the subtree already built for the same référentiel
+        values (lxml copies in C): sites and contacts recur across sessions."""
+        if self.track:
+            return False
+        try:
+            done = self.subtrees.get(key)
+        except TypeError:  # an unhashable value: build it
+            return False
+        if done is None:
+            return False
+        parent.append(copy.deepcopy(done))
+        return True
+
+    def _remember(self, parent: etree._Element, before: int, key: tuple[Any, ...]) -> None:
+        if not self.track and len(parent) == before + 1:
+            with contextlib.suppress(TypeError):  # an unhashable value: not reused
+                self.subtrees[key] = parent[-1]
 
     def leaf(
         self,
@@ -413,6 +446,23 @@ class Builder:
             "code_postal": obj.get("code_postal"),
             "ville": obj.get("ville"),
         }
+        key = ("adresse", *parts.values(), required, denomination, numero, "libelle" in obj)
+        if self._reused(parent, key):
+            return
+        before = len(parent)
+        self._address(parent, obj, origin, parts, required, denomination, numero)
+        self._remember(parent, before, key)
+
+    def _address(
+        self,
+        parent: etree._Element,
+        obj: dict[str, Any],
+        origin: Origin,
+        parts: dict[str, Any],
+        required: bool,
+        denomination: str | None,
+        numero: str | None,
+    ) -> None:
         missing = [k for k, v in parts.items() if _blank(v)]
         if len(missing) == 3 and not required:
             return
@@ -752,6 +802,23 @@ class Builder:
         self.leaf(node, "commentaire", info.get("ic_comment"), o("ic_comment"))
 
     def contact(
+        self,
+        parent: etree._Element,
+        contact: dict[str, Any],
+        role: str,
+        contact_type: str,
+        origin: Origin,
+        setting: str,
+    ) -> None:
+        fields = ("id", "nom", "prenom", "telephone", "email")
+        key = ("contact", *(contact.get(f) for f in fields), role, contact_type)
+        if self._reused(parent, key):
+            return
+        before = len(parent)
+        self._contact(parent, contact, role, contact_type, origin, setting)
+        self._remember(parent, before, key)
+
+    def _contact(
         self,
         parent: etree._Element,
         contact: dict[str, Any],

@@ -7,8 +7,7 @@ pre-checks or by the XSD) names the cell the user must fix, not an XML path.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sofi_bulk.core.fields import BY_KEY, Field, Kind
 from sofi_bulk.core.profile import Profile
@@ -21,10 +20,10 @@ REF_COLUMN = {
 }
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """The source of an element: a field of a session (row), of one of its child rows, of a
-    référentiel object it references (``attr``), or a profile setting."""
+    référentiel object it references (``attr``), or a profile setting. (A named tuple: a
+    large offer makes half a million of them.)"""
 
     session: int
     key: str | None = None
@@ -153,4 +152,4 @@ _REF_NOUN = {"organismes": "organisme", "sites": "site", "contacts": "contact"}
 
 def with_(origin: Origin, **changes: Any) -> Origin:
     """The same origin, pointing at another attribute (or child, item) of it."""
-    return Origin(**{**origin.__dict__, **changes})
+    return origin._replace(**changes)

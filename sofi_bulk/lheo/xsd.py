@@ -40,7 +40,17 @@ class _XsdModel:
     sequence: dict[str, tuple[tuple[str, int, float], ...]]  # element -> (child, min, max)
 
     def order(self, parent: str) -> dict[str, int]:
-        return {child: i for i, (child, _, _) in enumerate(self.sequence.get(parent, ()))}
+        """Rank of each child tag (namespaced, as lxml names it) in ``parent``'s sequence."""
+        order = _ORDERS.get(parent)
+        if order is None:
+            order = _ORDERS[parent] = {
+                f"{{{NS}}}{child}": i
+                for i, (child, _, _) in enumerate(self.sequence.get(parent, ()))
+            }
+        return order
+
+
+_ORDERS: dict[str, dict[str, int]] = {}  # parent element -> rank of each child tag (the XSD's)
 
 
 @cache
@@ -103,17 +113,32 @@ def _local(node: etree._Element) -> str:
 
 def sort_children(root: etree._Element, model: _XsdModel) -> None:
     """Put every element's children in the XSD's sequence order (extras last)."""
+    skip = {f"{{{NS}}}extras", f"{{{NS}}}extra"}
     for node in root.iter(f"{{{NS}}}*"):
-        name = _local(node)
-        if name in ("extras", "extra"):
+        if len(node) < 2 or node.tag in skip:
             continue
-        order = model.order(name)
-        if order and len(node) > 1:
-            ranks = [order.get(_local(child), len(order)) for child in node]
+        order = model.order(_local(node))
+        if order:
+            last = len(order)
+            ranks = [order.get(child.tag, last) for child in node]
             if ranks != sorted(ranks):
                 node[:] = [
                     child for _, child in sorted(zip(ranks, node, strict=True), key=lambda p: p[0])
                 ]
+
+
+def calendar_ok(root: etree._Element) -> bool:
+    """Whether every date exists and every hour reads like 09h30: what the XSD's patterns
+    let through. With the XSD, the quick yes for a valid document; any no is explained by
+    :func:`precheck`."""
+    model = xsd_model()
+    dated = [f"{{{NS}}}{name}" for name, rule in model.simple.items() if rule.pattern]
+    for node in root.iter(*dated):
+        name = _local(node)
+        if _check_simple(name, node.text or "", model.simple[name]):
+            return False
+    hours = (f"{{{NS}}}heure-debut", f"{{{NS}}}heure-fin")
+    return all(not node.text or _HOUR.match(node.text) for node in root.iter(*hours))
 
 
 def _excerpt(text: str) -> str:
