@@ -138,13 +138,20 @@ def measure(snippet: str, path: Path, out: Path) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def make_workbook(n: int, folder: Path) -> Path:
-    path = folder / f"bench-{n}.xlsx"
+def make_workbook(n: int, folder: Path, *, distinct: bool = True) -> Path:
+    """A realistic workbook (distinct sessions); with ``distinct=False``, sessions that repeat
+    each other, so that the check finds thousands of warnings (the annotated copy's worst
+    case: one note per warning)."""
+    path = folder / f"bench-{n}{'' if distinct else '-doublons'}.xlsx"
     code = (
         "import sys; from pathlib import Path; from sofi_bulk.excel.sample import make_sample; "
-        "make_sample(int(sys.argv[1]), distinct=True).save(Path(sys.argv[2]))"
+        "make_sample(int(sys.argv[1]), distinct=sys.argv[3] == '1').save(Path(sys.argv[2]))"
     )
-    subprocess.run([sys.executable, "-c", code, str(n), str(path)], check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-c", code, str(n), str(path), "1" if distinct else "0"],
+        check=True,
+        cwd=ROOT,
+    )
     return path
 
 
@@ -183,12 +190,15 @@ def run_size(n: int, runs: int, folder: Path, with_lo: bool) -> list[dict[str, o
         saved = libreoffice_resave(openpyxl_file, folder)
         if saved is not None:
             files.append(("LibreOffice", saved))
+    if n <= 10000:
+        files.append(("openpyxl, doublons", make_workbook(n, folder, distinct=False)))
     for origin, path in files:
         out = folder / f"out-{n}-{origin}"
         out.mkdir(exist_ok=True)
-        commands = (
-            ["validate", "validate -o", "export", "lheo"] if origin == "openpyxl" else ["validate"]
-        )
+        commands = {
+            "openpyxl": ["validate", "validate -o", "export", "lheo"],
+            "LibreOffice": ["validate"],
+        }.get(origin, ["validate -o"])
         for command in commands:
             pairs = []
             for _ in range(runs):  # paired: the command and its floor, one after the other
