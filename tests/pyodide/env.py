@@ -114,8 +114,8 @@ def download_for_pyodide(requirement: str) -> list[str]:
 
 
 def run_python(site: Path, work: Path, script: Path) -> str:
-    """Run a Python file under Pyodide in Node (the repository mounted at /src, ``work`` at
-    /work); its stdout."""
+    """Run a Python file under Pyodide in Node (the repository mounted at /src, ``work`` as
+    the working folder); its stdout."""
     done = subprocess.run(
         ["node", str(HERE / "run.cjs"), str(CACHE), str(site), str(ROOT), str(work), str(script)],
         capture_output=True,

@@ -2,7 +2,8 @@
 //   node run.cjs CACHE SITE SOURCE WORK SCRIPT
 // CACHE: folder with node_modules/pyodide; SITE: unzipped wheels (mounted at /site, put on
 // sys.path); SOURCE: the repository (mounted at /src, on sys.path for tests.*); WORK: input
-// files (mounted at /work); SCRIPT: the Python file to run. What the script prints goes to stdout; a Python error exits with status 1.
+// files (mounted at /inputs, the working folder: scripts name them by relative paths);
+// SCRIPT: the Python file to run. What the script prints goes to stdout; a Python error exits with status 1.
 const path = require("path");
 const fs = require("fs");
 
@@ -12,10 +13,11 @@ async function main() {
   const started = Date.now();
   const py = await loadPyodide({ stdout: (s) => console.log(s), stderr: (s) => console.error(s) });
   const loaded = Date.now();
-  for (const [where, root] of [["/site", site], ["/src", source], ["/work", work]]) {
+  for (const [where, root] of [["/site", site], ["/src", source], ["/inputs", work]]) {
     py.FS.mkdirTree(where);
     py.FS.mount(py.FS.filesystems.NODEFS, { root }, where);
   }
+  py.FS.chdir("/inputs");
   py.globals.set("PYODIDE_START_SECONDS", (loaded - started) / 1000);
   await py.runPythonAsync(
     'import sys; sys.path[:0] = ["/site", "/src"]\n' + fs.readFileSync(script, "utf8"),

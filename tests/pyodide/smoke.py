@@ -1,6 +1,6 @@
 """Run under Pyodide by tests/pyodide/test_pyodide.py (and under CPython for comparison):
-check each workbook of /work/input.json from its file, then through the add-in on a
-recording Book; print one JSON line."""
+check each workbook of input.json (in the working folder) from its file, then through the
+add-in on a recording Book; print one JSON line."""
 
 import json
 import sys
@@ -35,4 +35,4 @@ def summary(work: Path) -> dict:
 
 
 if __name__ == "__main__":
-    print("RESULT " + json.dumps(summary(Path(sys.argv[1] if len(sys.argv) > 1 else "/work"))))
+    print("RESULT " + json.dumps(summary(Path(sys.argv[1] if len(sys.argv) > 1 else "."))))
