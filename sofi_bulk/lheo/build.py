@@ -166,7 +166,8 @@ def _key(values: dict[str, Any], keys: tuple[str, ...]) -> str:
 
 
 class Builder:
-    """Builds the LHEO tree and records the Origin of every element it creates."""
+    """Builds the LHEO tree. Tracking, it records the Origin of every element it creates (to
+    name the cell behind a refusal); untracked, it copies repeated sites and contacts."""
 
     def __init__(
         self, data: dict[str, Any], profile: Profile, locator: Locator, *, track: bool = True
