@@ -195,6 +195,15 @@ def test_the_correction_loop_works_in_one_file(faulty, tmp_path, capsys):
     export = run_cli("export", str(work), "-o", str(tmp_path / "s.json"))
     err = capsys.readouterr().err
     assert export == 1 and "saisie-annotee-annotee" not in err and "--en-place" in err
+    # the corrected copy is the user's working file now: the first step run again (or a
+    # template) must not replace it with the uncorrected workbook
+    in_place = work.read_bytes()
+    assert run_cli("validate", str(faulty), "-o", str(work)) == 2
+    assert "corrigé et contrôlé sur place (--en-place)" in capsys.readouterr().err
+    assert run_cli("template", "-o", str(work)) == 2
+    assert work.read_bytes() == in_place
+    assert run_cli("validate", str(faulty), "-o", str(work), "--ecraser", "-q") == 1
+    assert load_workbook(work)["Sessions"][f"{url}3"].value != "https://www.exemple.fr"
 
 
 def test_in_place_never_touches_a_file_the_tool_did_not_make(faulty, tmp_path, capsys):

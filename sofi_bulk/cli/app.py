@@ -310,7 +310,7 @@ def validate_cmd(
         if in_place:
             write_bytes_atomic(backup_path(source), original)
         with steps.step("Écriture de la copie annotée"):
-            write_annotated(target, result)  # the path was checked above
+            write_annotated(target, result, in_place=in_place)  # the path was checked above
         if fmt != "json" and not quiet:
             kept = f" (sauvegarde : {backup_path(source).name})" if in_place else ""
             again = (

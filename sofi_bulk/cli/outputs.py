@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from sofi_bulk.core.errors import UserError
+from sofi_bulk.core.layout import WRITTEN_IN_PLACE
 
 
 def check_output_path(output: Path, inputs: list[Path], force: bool = True) -> None:
@@ -32,47 +33,61 @@ def check_output_path(output: Path, inputs: list[Path], force: bool = True) -> N
 
 
 # --- never overwrite what the user typed ------------------------------------------------------
-def _regenerable(path: Path) -> bool:
-    """True when replacing ``path`` loses nothing: an untouched output of sofi-bulk."""
+IN_PLACE_REASON = (
+    "a été corrigé et contrôlé sur place (--en-place) : il contient vos corrections, qui "
+    "n'existent nulle part ailleurs"
+)
+USER_WORK_REASON = (
+    "contient des données que sofi-bulk n'a pas écrites telles quelles (une saisie, des "
+    "corrections, un autre fichier ?)"
+)
+
+
+def _kept_because(path: Path) -> str | None:
+    """Why replacing ``path`` could lose the user's work; None for an untouched output of
+    sofi-bulk (a template, an annotated copy of another file, a submission, an LHEO file)."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".xlsx":
+            from sofi_bulk.core.workbook import content_fingerprint
             from sofi_bulk.excel.reader import read_workbook
 
             book = read_workbook(path)
+            if book.meta.get(WRITTEN_IN_PLACE):
+                return IN_PLACE_REASON
             stamped = book.meta.get("content_fingerprint")
-            from sofi_bulk.core.workbook import content_fingerprint
-
             if stamped:
-                return stamped == content_fingerprint(book.sheets)
-            from sofi_bulk.excel.referentiel_blank import blank_fingerprint
+                untouched = stamped == content_fingerprint(book.sheets)
+            else:
+                from sofi_bulk.excel.referentiel_blank import blank_fingerprint
 
-            return content_fingerprint(book.sheets) == blank_fingerprint()
+                untouched = content_fingerprint(book.sheets) == blank_fingerprint()
+            return None if untouched else USER_WORK_REASON
         if suffix == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))
-            return isinstance(data, dict) and str(
+            ours = isinstance(data, dict) and str(
                 data.get("header", {}).get("format", "")
             ).startswith("sofi-bulk/soumission")
+            return None if ours else USER_WORK_REASON
         if suffix == ".xml":
             from defusedxml.ElementTree import parse
 
-            return parse(path).getroot().tag == "{http://lheo.gouv.fr/2.3}lheo"
-    except (UserError, OSError, ValueError, AttributeError):
-        return False
-    except Exception:  # any parser failure means: not one of ours
-        return False
-    return False
+            ours = parse(path).getroot().tag == "{http://lheo.gouv.fr/2.3}lheo"
+            return None if ours else USER_WORK_REASON
+    except Exception:  # unreadable, or any parser failure: not one of ours
+        return USER_WORK_REASON
+    return USER_WORK_REASON
 
 
 def check_overwrite(path: Path, force: bool) -> None:
     """Refuse to replace a file that may hold the user's own work, unless asked to."""
     if force or not path.exists() or path.is_dir():
         return
-    if _regenerable(path):
+    reason = _kept_because(path)
+    if reason is None:
         return
     raise UserError(
-        f"{path} existe déjà et contient des données que sofi-bulk n'a pas écrites telles quelles "
-        "(une saisie, des corrections, un autre fichier ?). Choisissez un autre nom de fichier, "
+        f"{path} existe déjà et {reason}. Choisissez un autre nom de fichier, "
         "ou ajoutez --ecraser pour le remplacer."
     )
 

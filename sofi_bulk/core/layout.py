@@ -30,6 +30,8 @@ STATUS_HEADER = "Contrôle"
 # _meta key of templates whose « Contrôle » column is unlocked (the Excel add-in writes it on
 # the protected sheet; older templates lock it)
 STATUS_UNLOCKED = "status_unlocked"
+# _meta key of an annotated copy written by ``validate --en-place``: the user's working file
+WRITTEN_IN_PLACE = "written_in_place"
 HELP_SHEET = "Aide"
 LISTS_SHEET = "Listes"
 META_SHEET = "_meta"

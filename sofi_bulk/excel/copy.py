@@ -35,7 +35,7 @@ OUTSIDE_SHEET = "Hors modèle"
 class AnnotatedCopy:
     """A fresh template holding the values of ``result.book``, ready to be painted."""
 
-    def __init__(self, result: ValidationResult) -> None:
+    def __init__(self, result: ValidationResult, *, in_place: bool = False) -> None:
         if result.book is None:
             raise ValueError("the validation result carries no workbook rows")
         self.book: WorkbookInput = result.book
@@ -57,6 +57,7 @@ class AnnotatedCopy:
             referentiel_source=meta.get("referentiel_source"),
             session_rows=max(1000, rows[DATA_SHEETS[0]]),
             child_rows=max(2000, rows[DATA_SHEETS[1]], rows[DATA_SHEETS[2]]),
+            in_place=in_place,
         )
         self.out = self.builder.book
         self.outside: list[tuple[str, str, Any]] = []
@@ -146,9 +147,14 @@ class AnnotatedCopy:
 
 
 def write_annotated(
-    target: Path | BinaryIO, result: ValidationResult, *, checked_at: dt.datetime | None = None
+    target: Path | BinaryIO,
+    result: ValidationResult,
+    *,
+    checked_at: dt.datetime | None = None,
+    in_place: bool = False,
 ) -> None:
-    """Write the annotated copy of a checked workbook to a path (atomically) or a binary file."""
-    AnnotatedCopy(result).build(
+    """Write the annotated copy of a checked workbook to a path (atomically) or a binary file;
+    ``in_place`` when it replaces the checked file itself (``validate --en-place``)."""
+    AnnotatedCopy(result, in_place=in_place).build(
         annotation_plan(result, TemplateCopy(result), checked_at=checked_at)
     ).save(target)

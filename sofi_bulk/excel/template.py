@@ -48,6 +48,7 @@ from sofi_bulk.core.layout import (
     SESSION_START_LIST,
     STATUS_HEADER,
     STATUS_UNLOCKED,
+    WRITTEN_IN_PLACE,
     Column,
     column_of,
     list_name,
@@ -90,6 +91,7 @@ class TemplateBuilder:
         session_rows: int = SESSION_ROWS,
         child_rows: int = CHILD_ROWS,
         referentiel_source: str | None = None,
+        in_place: bool = False,
     ) -> None:
         if not lots:
             raise UserError("Aucun lot à proposer : le modèle n'aurait aucune session possible.")
@@ -98,6 +100,7 @@ class TemplateBuilder:
         self.lots = lots
         self.siret = siret
         self.referentiel_source = referentiel_source or Path(referentiel.source).name
+        self.in_place = in_place
         self.rows = {
             DATA_SHEETS[0]: session_rows,
             DATA_SHEETS[1]: child_rows,
@@ -462,6 +465,9 @@ class TemplateBuilder:
             "siret": self.siret or "",
             "referentiel_source": self.referentiel_source,
             STATUS_UNLOCKED: "1",
+            # the user's working file, corrected where it stands: its values exist nowhere
+            # else, so no other run may replace it without --ecraser (cli/outputs.py)
+            **({WRITTEN_IN_PLACE: "1"} if self.in_place else {}),
         }
 
     def _write_meta(self) -> None:
