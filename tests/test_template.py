@@ -3,6 +3,7 @@ rules, fixed values protected, defaults pre-filled, help, metadata; and it reope
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -337,3 +338,21 @@ def test_in_sheet_comparisons_come_from_the_declared_comparisons(wb):
     times = [c for c in COMPARISONS if c.key == "ic_end_time"]
     assert times and times[0].sheet_error is None  # "9h30" typed as text must stay allowed
     assert column_of(INFOS_SHEET, "ic_end_time").letter not in rules_of(wb[INFOS_SHEET])
+
+
+def test_a_lot_chosen_by_number_belongs_to_the_programme_as_loosely_as_the_list(
+    profile, referentiel
+):
+    """The référentiel spells the programme « PRÉPA  avenir sup »: its lots are offered, and
+    one named with --lot is accepted, just the same (one comparison, ``Lot.in_programme``)."""
+    odd = profile.referentiel_programme.upper().replace("PREPA", "PRÉPA").replace(" ", "  ")
+    lots = {
+        n: (lot.model_copy(update={"programme": odd}) if lot.in_programme(odd) else lot)
+        for n, lot in referentiel.lots.items()
+    }
+    loose = dataclasses.replace(referentiel, lots=lots)
+    offered = [lot.numero for lot in select_lots(profile, loose, None, None)]
+    assert offered and offered == [
+        lot.numero for lot in select_lots(profile, referentiel, None, None)
+    ]
+    assert [lot.numero for lot in select_lots(profile, loose, [offered[0]], None)] == offered[:1]

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Referentiel
-from sofi_bulk.core.text import fold, plural
+from sofi_bulk.core.text import plural
 
 SHOWN = 8  # sites or contacts listed by name per lot
 
@@ -38,7 +38,7 @@ def print_understanding(ref: Referentiel, profile: Profile, console: Console) ->
         )
     console.print("[bold]Lots[/]")
     for lot in ref.lots.values():
-        offered = fold(lot.programme) == fold(profile.referentiel_programme)
+        offered = lot.in_programme(profile.referentiel_programme)
         note = "" if offered else f" [dim](non proposé dans un modèle {profile.label})[/]"
         console.print(
             f"  [bold]{escape(lot.numero)}[/] : {escape(lot.intitule)} "

@@ -41,7 +41,7 @@ def select_lots(
                 f"Lot inconnu du référentiel : « {numero} ». Lots du programme {profile.label} : "
                 f"{known}."
             )
-        if lot.programme.casefold() != profile.referentiel_programme.casefold():
+        if not lot.in_programme(profile.referentiel_programme):
             raise UserError(
                 f"Le lot « {numero} » relève du programme « {lot.programme} », "
                 f"pas de « {profile.label} »."

@@ -53,6 +53,11 @@ class Lot(BaseModel):
     annee: int | None = None
     siret_formateurs: tuple[str, ...] = ()
 
+    def in_programme(self, programme: str) -> bool:
+        """Whether the lot belongs to ``programme`` as the référentiel spells it (case, accents
+        and spaces aside: the Région's extractions are not consistent)."""
+        return fold(self.programme) == fold(programme)
+
     @property
     def sirets(self) -> tuple[str, ...]:
         """Organisations allowed to deliver the lot: the mandataire first, then the formateurs."""
@@ -136,7 +141,7 @@ class Referentiel:
     def lots_for(
         self, programme: str, siret: str | None = None, numbers: list[str] | None = None
     ) -> list[Lot]:
-        lots = [lot for lot in self.lots.values() if fold(lot.programme) == fold(programme)]
+        lots = [lot for lot in self.lots.values() if lot.in_programme(programme)]
         if siret:
             lots = [lot for lot in lots if siret in lot.sirets]
         if numbers:

@@ -71,7 +71,7 @@ class RuleChecker:
             self.add("lot-inconnu", rec, "lot", value=numero)
             rec.bad.add("lot")
             return None
-        if fold(lot.programme) != fold(self.profile.referentiel_programme):
+        if not lot.in_programme(self.profile.referentiel_programme):
             self.add("lot-autre-programme", rec, "lot", value=numero, programme=lot.programme)
             rec.bad.add("lot")
             return None
