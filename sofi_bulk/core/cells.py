@@ -41,8 +41,3 @@ def split_ref(ref: str) -> tuple[str, int]:
     if not m:
         raise ValueError(f"not a cell reference: {ref!r}")
     return m[1].upper(), int(m[2])
-
-
-def cell_ref(column: int, row: int) -> str:
-    """(1-based column, row) -> 'A1'."""
-    return f"{column_letter(column)}{row}"

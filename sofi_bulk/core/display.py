@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sofi_bulk.core.codes import TABLES, table_of
+from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.fields import Field, Kind
 from sofi_bulk.core.profile import Profile
 
 MULTI_SEPARATOR = " ; "
-
-
-def display_code(table: str, code: str) -> str:
-    return TABLES[table].option(code).display
 
 
 def prefill_display(fld: Field, value: Any) -> list[Any]:

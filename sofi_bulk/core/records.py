@@ -7,7 +7,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.issues import Issue, Severity
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Referentiel
@@ -25,12 +24,6 @@ class SheetMap:
     )  # (key, part) -> 0-based index
     unknown: list[tuple[int, str]] = field(default_factory=list)
     status_column: int | None = None
-
-    def cell(self, key: str, row: int, part: int = 0) -> str | None:
-        index = self.columns.get((key, part))
-        if index is None:
-            index = self.columns.get((key, 0))
-        return None if index is None else f"{column_letter(index + 1)}{row}"
 
 
 class RowCells(Mapping[str, str]):

@@ -165,9 +165,6 @@ class RowParser:
                 return False
         return True
 
-    def parse(self, row: list[Any], number: int) -> Record:
-        return self.parse_rows([row], [number])[0]
-
     def parse_rows(self, rows: list[list[Any]], numbers: list[int]) -> list[Record]:
         """Parse data rows column by column: a column's values repeat a lot (pre-filled
         defaults, a handful of lots and sites), so each distinct value is parsed once and
@@ -251,9 +248,11 @@ class RowParser:
             for part in range(fld.columns)
             if (c := self.smap.columns.get((fld.key, part))) is not None
         ]
-        if not present:
-            for rec, row in zip(records, rows, strict=True):
-                self._parse_multi(fld, row, rec)
+        if not present:  # a column the sheet lacks: only a fixed value says something
+            if fld.key in self.profile.fixed:
+                fixed = self.profile.fixed[fld.key]
+                for rec in records:
+                    rec.values[fld.key] = list(fixed) if isinstance(fixed, list) else [fixed]
             return
         memo: dict[
             tuple[tuple[type, Any], ...], tuple[list[Any], list[tuple[int, Any, CellError]]]
@@ -334,45 +333,6 @@ class RowParser:
         if isinstance(outcome, CellError):
             raise outcome
         return outcome
-
-    def _raw(self, row: list[Any], col: int | None) -> Any:
-        return row[col] if col is not None and col < len(row) else None
-
-    def _parse_multi(self, fld: Field, row: list[Any], rec: Record) -> None:
-        values: list[str] = []
-        first_cell = None
-        seen_column = False
-        for part in range(fld.columns):
-            col = self.smap.columns.get((fld.key, part))
-            if col is None:
-                continue
-            seen_column = True
-            cell = f"{column_letter(col + 1)}{rec.row}"
-            first_cell = first_cell or cell
-            raw = self._raw(row, col)
-            if is_empty(raw):
-                continue
-            for item in split_multi(raw):
-                try:
-                    value = self._parse(fld, item)
-                except CellError as err:
-                    self._cell_error(err, fld, rec, cell, item)
-                    continue
-                if value not in values:
-                    values.append(value)
-        if not seen_column:
-            if fld.key in self.profile.fixed:
-                fixed = self.profile.fixed[fld.key]
-                rec.values[fld.key] = list(fixed) if isinstance(fixed, list) else [fixed]
-            return
-        assert first_cell is not None  # a column was seen
-        if not values:
-            if fld.key not in rec.bad:
-                self._empty(fld, rec, first_cell)
-            return
-        rec.values[fld.key] = values
-        if fld.key in self.checked:
-            self._check_profile(fld, rec, first_cell, values, values)
 
     def _empty(self, fld: Field, rec: Record, cell: str) -> None:
         if fld.key in self.profile.fixed:
@@ -482,7 +442,7 @@ def _fixed_display(fld: Field, profile: Profile) -> str:
     return " ; ".join(str(v) for v in prefill_display(fld, profile.fixed[fld.key]))
 
 
-_MISSING, _EMPTY = object(), object()
+_EMPTY = object()
 _TEXT_OR_NONE = {str, type(None)}
 
 

@@ -8,7 +8,6 @@ makes the annotated copy, so that copy is a working template too.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable
 from copy import copy
 from pathlib import Path
@@ -127,11 +126,6 @@ class TemplateBuilder:
             write_atomic(target, lambda tmp: self.book.save(tmp))
         else:
             self.book.save(target)
-
-    def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        self.save(buffer)
-        return buffer.getvalue()
 
     # building --------------------------------------------------------------------------
     def _build(self) -> None:

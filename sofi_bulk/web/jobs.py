@@ -86,10 +86,6 @@ class Job:
         return (self.finished or time.monotonic()) - self.created
 
     @property
-    def finished_ok(self) -> bool:
-        return self.state == DONE
-
-    @property
     def over(self) -> bool:
         return self.state in (DONE, REFUSED, FAILED)
 
@@ -153,10 +149,6 @@ class JobStore:
                 for other in self.jobs.values()
                 if other.state in (WAITING, RUNNING) and other.created < job.created
             )
-
-    def forget(self, token: str) -> None:
-        with self.lock:
-            self.jobs.pop(token, None)
 
     def expire(self) -> None:
         now = time.monotonic()
