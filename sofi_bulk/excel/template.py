@@ -523,8 +523,7 @@ def write_template(
     lots: list[str] | None = None,
     siret: str | None = None,
 ) -> TemplateBuilder:
-    selected = select_lots(profile, referentiel, lots, siret)
-    siret = digits_code(siret, 14) if siret else None
-    builder = TemplateBuilder(profile, referentiel, selected, siret=siret)
+    """The template of the chosen lots, written to ``output`` (atomically for a path)."""
+    builder = build_template(profile, referentiel, lots=lots, siret=siret)
     builder.save(output)
     return builder

@@ -11,7 +11,6 @@ go to the ``<extras>`` blocks that ``sofi_bulk.lheo.mapping`` declares.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import json
@@ -209,24 +208,26 @@ class Builder:
             self.origins[node] = origin
         return node
 
-    def _reused(self, parent: etree._Element, key: tuple[Any, ...]) -> bool:
-        """Untracked, append a copy of the subtree already built for the same référentiel
-        values (lxml copies in C): sites and contacts recur across sessions."""
+    def _built_once(
+        self, parent: etree._Element, key: tuple[Any, ...], build: Callable[[], None]
+    ) -> None:
+        """Untracked, a subtree already built for the same référentiel values (sites and
+        contacts recur across sessions) is copied, by lxml in C, instead of built again."""
         if self.track:
-            return False
+            build()
+            return
         try:
             done = self.subtrees.get(key)
-        except TypeError:  # an unhashable value: build it
-            return False
-        if done is None:
-            return False
-        parent.append(copy.deepcopy(done))
-        return True
-
-    def _remember(self, parent: etree._Element, before: int, key: tuple[Any, ...]) -> None:
-        if not self.track and len(parent) == before + 1:
-            with contextlib.suppress(TypeError):  # an unhashable value: not reused
-                self.subtrees[key] = parent[-1]
+        except TypeError:  # an unhashable value: built each time
+            build()
+            return
+        if done is not None:
+            parent.append(copy.deepcopy(done))
+            return
+        before = len(parent)
+        build()
+        if len(parent) == before + 1:  # one element added (none when a part is missing)
+            self.subtrees[key] = parent[-1]
 
     def leaf(
         self,
@@ -448,11 +449,11 @@ class Builder:
             "ville": obj.get("ville"),
         }
         key = ("adresse", *parts.values(), required, denomination, numero, "libelle" in obj)
-        if self._reused(parent, key):
-            return
-        before = len(parent)
-        self._address(parent, obj, origin, parts, required, denomination, numero)
-        self._remember(parent, before, key)
+        self._built_once(
+            parent,
+            key,
+            lambda: self._address(parent, obj, origin, parts, required, denomination, numero),
+        )
 
     def _address(
         self,
@@ -813,11 +814,9 @@ class Builder:
     ) -> None:
         fields = ("id", "nom", "prenom", "telephone", "email")
         key = ("contact", *(contact.get(f) for f in fields), role, contact_type)
-        if self._reused(parent, key):
-            return
-        before = len(parent)
-        self._contact(parent, contact, role, contact_type, origin, setting)
-        self._remember(parent, before, key)
+        self._built_once(
+            parent, key, lambda: self._contact(parent, contact, role, contact_type, origin, setting)
+        )
 
     def _contact(
         self,
