@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,17 @@ def run_validation(book: WorkbookInput) -> ValidationResult:
     from sofi_bulk.api import check
 
     return check(book)
+
+
+def run_process(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m sofi_bulk`` in a child process, as a user would; its output as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "sofi_bulk", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 def run_cli(*args: str) -> int:

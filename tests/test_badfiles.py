@@ -28,6 +28,7 @@ from sofi_bulk.core.resources import profiles_dir
 from sofi_bulk.core.validate import validate_book
 from sofi_bulk.excel.reader import read_workbook
 from sofi_bulk.excel.sample import make_sample
+from tests.conftest import run_process
 
 FRENCH_WORDS = ("classeur", "fichier", "dossier", "archive", "feuille", "modèle", "programme")
 
@@ -37,16 +38,6 @@ def library_check(path: Path) -> None:
     book = read_workbook(path)
     ctx = resolve_context(book)
     validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
-
-
-def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sofi_bulk", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
 
 
 def assert_refused(proc: subprocess.CompletedProcess, name: str) -> str:
@@ -316,7 +307,7 @@ def test_truncated_file_message_is_french_only(bad_files):
 @pytest.mark.parametrize("command", ["export", "validate"])
 def test_bad_file_with_an_output_writes_nothing(command, bad_files, tmp_path):
     out = tmp_path / ("sortie.json" if command == "export" else "sortie.xlsx")
-    assert_refused(run_cli(command, bad_files["random-bytes"], "-o", out), "aleatoire.xlsx")
+    assert_refused(run_process(command, bad_files["random-bytes"], "-o", out), "aleatoire.xlsx")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -385,7 +376,7 @@ def test_zip_bomb_is_refused_before_any_parser(zip_bomb, monkeypatch):
 
 def test_zip_bomb_through_the_command(zip_bomb):
     started = time.perf_counter()
-    proc = run_cli("validate", zip_bomb)
+    proc = run_process("validate", zip_bomb)
     elapsed = time.perf_counter() - started
     message = assert_refused(proc, "bombe.xlsx")
     assert "compression" in message
@@ -404,14 +395,15 @@ def test_other_template_version_library(meta_files):
 
 def test_other_template_version_command(meta_files):
     message = assert_refused(
-        run_cli("validate", meta_files["old-version"]), "ancienne-version.xlsx"
+        run_process("validate", meta_files["old-version"]), "ancienne-version.xlsx"
     )
     assert "autre version du modèle" in message
     assert "sofi-bulk template" in message
 
 
 def test_other_layout_format_command(meta_files):
-    message = assert_refused(run_cli("validate", meta_files["old-format"]), "ancien-format.xlsx")
+    done = run_process("validate", meta_files["old-format"])
+    message = assert_refused(done, "ancien-format.xlsx")
     assert "format 0" in message
 
 
@@ -427,7 +419,7 @@ def test_other_programme_library(meta_files):
 
 def test_other_programme_command(meta_files):
     message = assert_refused(
-        run_cli("validate", meta_files["other-programme"]), "autre-programme.xlsx"
+        run_process("validate", meta_files["other-programme"]), "autre-programme.xlsx"
     )
     assert "programme" in message
 
@@ -442,7 +434,7 @@ def test_workbook_cannot_make_the_tool_load_a_file_of_its_choice(meta_files):
 
 def test_programme_option_that_contradicts_the_workbook(real_xlsx):
     message = assert_refused(
-        run_cli("validate", real_xlsx, "--programme", "autre-programme"), "saisie.xlsx"
+        run_process("validate", real_xlsx, "--programme", "autre-programme"), "saisie.xlsx"
     )
     assert "PREPA Avenir Sup" in message and "autre-programme" in message
     assert "--programme" in message
@@ -468,7 +460,7 @@ def test_untouched_template_library(untouched_template):
 
 
 def test_untouched_template_command(untouched_template):
-    message = assert_refused(run_cli("validate", untouched_template), "modele-vierge.xlsx")
+    message = assert_refused(run_process("validate", untouched_template), "modele-vierge.xlsx")
     assert "aucune session" in message
 
 
@@ -481,7 +473,7 @@ def test_workbook_without_sessions_sheet_library(no_sessions_sheet):
 
 
 def test_workbook_without_sessions_sheet_command(no_sessions_sheet):
-    message = assert_refused(run_cli("validate", no_sessions_sheet), "sans-sessions.xlsx")
+    message = assert_refused(run_process("validate", no_sessions_sheet), "sans-sessions.xlsx")
     assert "Sessions" in message
 
 
@@ -501,9 +493,9 @@ def test_validate_and_export_leave_the_input_unchanged(work_copy):
     before = sha256(work_copy)
     stat = work_copy.stat()
     folder = work_copy.parent
-    validated = run_cli("validate", work_copy, "-o", folder / "annotee.xlsx")
+    validated = run_process("validate", work_copy, "-o", folder / "annotee.xlsx")
     assert validated.returncode == 0, validated.stdout + validated.stderr
-    exported = run_cli("export", work_copy, "-o", folder / "soumission.json")
+    exported = run_process("export", work_copy, "-o", folder / "soumission.json")
     assert exported.returncode == 0, exported.stdout + exported.stderr
     assert sha256(work_copy) == before
     assert work_copy.stat().st_mtime_ns == stat.st_mtime_ns
@@ -528,7 +520,7 @@ def test_validate_output_equal_to_input_is_refused(work_copy, spelling):
         cwd = folder
     listing = sorted(p.name for p in folder.iterdir())
     message = assert_refused(
-        run_cli("validate", "saisie.xlsx", "-o", target, cwd=cwd), Path(target).name
+        run_process("validate", "saisie.xlsx", "-o", target, cwd=cwd), Path(target).name
     )
     assert "entrée" in message
     assert sha256(work_copy) == before
@@ -537,7 +529,7 @@ def test_validate_output_equal_to_input_is_refused(work_copy, spelling):
 
 def test_export_output_equal_to_input_is_refused(work_copy):
     before = sha256(work_copy)
-    assert_refused(run_cli("export", work_copy, "-o", work_copy), "saisie.xlsx")
+    assert_refused(run_process("export", work_copy, "-o", work_copy), "saisie.xlsx")
     assert sha256(work_copy) == before
     assert [p.name for p in work_copy.parent.iterdir()] == ["saisie.xlsx"]
 
@@ -546,9 +538,8 @@ def test_export_output_equal_to_input_is_refused(work_copy):
 def test_output_in_a_missing_folder_is_refused(work_copy, command):
     missing = work_copy.parent / "pas-de-dossier"
     out = missing / ("copie.xlsx" if command == "validate" else "soumission.json")
-    message = assert_refused(
-        run_cli(command, work_copy, "-o", out), "copie" if command == "validate" else "soumission"
-    )
+    done = run_process(command, work_copy, "-o", out)
+    message = assert_refused(done, "copie" if command == "validate" else "soumission")
     assert "n'existe pas" in message
     assert not missing.exists()
     assert [p.name for p in work_copy.parent.iterdir()] == ["saisie.xlsx"]
@@ -556,7 +547,7 @@ def test_output_in_a_missing_folder_is_refused(work_copy, command):
 
 def test_validate_output_that_is_not_xlsx_is_refused(work_copy):
     message = assert_refused(
-        run_cli("validate", work_copy, "-o", work_copy.parent / "copie.xls"), "copie.xls"
+        run_process("validate", work_copy, "-o", work_copy.parent / "copie.xls"), "copie.xls"
     )
     assert ".xlsx" in message
     assert [p.name for p in work_copy.parent.iterdir()] == ["saisie.xlsx"]

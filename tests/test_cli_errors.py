@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CSV = ROOT / "examples" / "referentiel-csv"
@@ -28,16 +29,6 @@ ENGLISH = (
     "requires an argument",
     "Got unexpected",
 )
-
-
-def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sofi_bulk", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
 
 
 def listing(folder: Path) -> list[str]:
@@ -69,7 +60,7 @@ def work(tmp_path) -> Path:
 def refused_template(work: Path, *args: str, output: str = "sortie/modele.xlsx") -> str:
     """Run ``template`` expecting a refusal; check nothing at all was written."""
     before = listing(work)
-    proc = run_cli("template", *args, "-o", output, cwd=work)
+    proc = run_process("template", *args, "-o", output, cwd=work)
     message = assert_one_french_line(proc)
     assert listing(work) == before, "a file was written (output or temporary file)"
     return message
@@ -205,7 +196,7 @@ def test_output_that_is_a_folder(work):
 
 def test_good_template_for_comparison(work):
     """Control: the same command with good input writes exactly the output file."""
-    proc = run_cli(
+    proc = run_process(
         "template",
         "--referentiel",
         "ref-csv",
@@ -248,7 +239,7 @@ def test_good_template_for_comparison(work):
     ],
 )
 def test_usage_error(args, expected, tmp_path):
-    message = assert_one_french_line(run_cli(*args, cwd=tmp_path))
+    message = assert_one_french_line(run_process(*args, cwd=tmp_path))
     assert expected in message, message
     assert listing(tmp_path) == []
 
@@ -256,7 +247,7 @@ def test_usage_error(args, expected, tmp_path):
 # --- help ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("command", ["template", "validate", "export"])
 def test_command_help_is_french(command):
-    proc = run_cli(command, "--help")
+    proc = run_process(command, "--help")
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     assert proc.stderr == ""
@@ -268,11 +259,11 @@ def test_command_help_is_french(command):
 
 
 def test_short_help_flag_is_the_same():
-    assert run_cli("validate", "-h").stdout == run_cli("validate", "--help").stdout
+    assert run_process("validate", "-h").stdout == run_process("validate", "--help").stdout
 
 
 def test_main_help_is_french():
-    proc = run_cli("--help")
+    proc = run_process("--help")
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     assert "Utilisation : sofi-bulk" in text
@@ -285,6 +276,6 @@ def test_main_help_is_french():
 
 
 def test_version():
-    proc = run_cli("--version")
+    proc = run_process("--version")
     assert proc.returncode == 0
     assert proc.stdout.startswith("sofi-bulk ")

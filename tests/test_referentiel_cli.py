@@ -5,8 +5,6 @@ no traceback and nothing written."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -15,21 +13,11 @@ from openpyxl import load_workbook
 
 from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES
 from sofi_bulk.excel.referentiel import load_referentiel
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CSV = ROOT / "examples" / "referentiel-csv"
 EXAMPLE_XLSX = ROOT / "examples" / "referentiel-exemple.xlsx"
-
-
-def sofi(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sofi_bulk", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
 
 
 # --- the two commands ---------------------------------------------------------------------------
@@ -97,7 +85,7 @@ def test_verifier_refuses_what_the_template_would_refuse(tmp_path, capsys):
 # --- hostile or broken référentiels --------------------------------------------------------------
 def _refused(work: Path, referentiel: str) -> str:
     before = sorted(p.name for p in work.rglob("*"))
-    done = sofi("template", "--referentiel", referentiel, "-o", "saisie.xlsx", cwd=work)
+    done = run_process("template", "--referentiel", referentiel, "-o", "saisie.xlsx", cwd=work)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
     lines = done.stderr.strip().splitlines()

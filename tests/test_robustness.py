@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from sofi_bulk.core.errors import UserError, WorkbookError
 from sofi_bulk.core.fields import INFOS_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, HEADER_ROW, column_of
 from sofi_bulk.excel.reader import read_workbook
-from tests.conftest import run_cli, run_validation
+from tests.conftest import run_cli, run_process, run_validation
 
 
 def cell(key: str, index: int = 0, sheet: str = SESSIONS_SHEET) -> str:
@@ -33,12 +31,6 @@ def edited(sample_path: Path, tmp_path: Path, name: str, edit) -> Path:
     return out
 
 
-def command(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sofi_bulk", *args], capture_output=True, text=True, timeout=120
-    )
-
-
 @pytest.mark.parametrize("ref", ["XFD1048576", "B60000", "ZZZ5"])
 def test_a_far_away_cell_is_refused_before_reading(sample_path, tmp_path, ref):
     path = edited(
@@ -48,7 +40,7 @@ def test_a_far_away_cell_is_refused_before_reading(sample_path, tmp_path, ref):
     with pytest.raises(WorkbookError, match="très loin"):
         read_workbook(path)
     assert time.perf_counter() - start < 5
-    done = command("validate", str(path), "-o", str(tmp_path / "copie.xlsx"))
+    done = run_process("validate", str(path), "-o", str(tmp_path / "copie.xlsx"))
     assert done.returncode == 2 and "très loin" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "copie.xlsx").exists()
 
@@ -172,10 +164,10 @@ def test_damaged_metadata_can_be_worked_around_with_the_referentiel(sample_path,
                 break
 
     path = edited(sample_path, tmp_path, "meta.xlsx", edit)
-    done = command("validate", str(path))
+    done = run_process("validate", str(path))
     assert done.returncode == 2 and "--referentiel" in done.stderr
     ref = Path(__file__).resolve().parent.parent / "examples" / "referentiel-csv"
-    done = command("validate", str(path), "--referentiel", str(ref))
+    done = run_process("validate", str(path), "--referentiel", str(ref))
     assert done.returncode == 0, done.stderr
 
 
@@ -187,7 +179,7 @@ def test_a_programme_given_as_a_profile_file(tmp_path, profile):
     template = tmp_path / "mp.xlsx"
     assert run_cli("template", "--programme", str(path), "-o", str(template)) == 0
     assert run_cli("validate", str(template)) == 2  # unknown without its profile file
-    done = command("validate", str(template), "--programme", str(path))
+    done = run_process("validate", str(template), "--programme", str(path))
     assert done.returncode == 2 and "aucune session" in done.stderr  # the profile is accepted
 
 
@@ -201,15 +193,15 @@ def test_dot_thousands_are_ambiguous(book):
 
 
 def test_unwritable_output_and_odd_names(sample_path, tmp_path):
-    done = command("export", str(sample_path), "-o", "/proc/soumission.json")
+    done = run_process("export", str(sample_path), "-o", "/proc/soumission.json")
     assert done.returncode == 2 and "Traceback" not in done.stderr and "impossible" in done.stderr
     odd = tmp_path / "offre [final].xlsx"
     shutil.copy(sample_path, odd)
-    done = command("validate", str(odd))
+    done = run_process("validate", str(odd))
     assert done.returncode == 0 and "offre [final].xlsx" in done.stdout
     folder = tmp_path / "a["
     folder.mkdir()
-    done = command("export", str(odd), "-o", str(folder / "b].json"))
+    done = run_process("export", str(odd), "-o", str(folder / "b].json"))
     assert done.returncode == 0 and "b].json" in done.stdout
 
 
@@ -222,11 +214,11 @@ def test_lheo_from_json_checks_what_the_schema_cannot(sample_path, tmp_path):
     first["end_date"] = "2024-01-01"
     bad = tmp_path / "incoherente.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
-    done = command("lheo", str(bad), "-o", str(tmp_path / "offre.xml"))
+    done = run_process("lheo", str(bad), "-o", str(tmp_path / "offre.xml"))
     assert done.returncode == 2 and "session_count" in done.stderr and "end_date" in done.stderr
     deep = tmp_path / "profond.json"
     deep.write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
-    done = command("lheo", str(deep), "-o", str(tmp_path / "offre.xml"))
+    done = run_process("lheo", str(deep), "-o", str(tmp_path / "offre.xml"))
     assert done.returncode == 2 and "Traceback" not in done.stderr
 
 
