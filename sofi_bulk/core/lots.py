@@ -1,5 +1,5 @@
 """Which lots a template offers: the programme's lots, filtered by lot numbers or by the
-SIRET of an organisation, with a French error for anything unknown."""
+SIRET of an organisation, with a French error for anything unknown; a lot's campaign year."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
 from sofi_bulk.core.values import digits_code, siret_is_valid
+
+
+def campaign_year(profile: Profile, lot: Lot | None) -> int:
+    """The campaign a lot's sessions belong to: the lot's own year, else the programme's."""
+    return lot.annee if lot is not None and lot.annee else profile.campaign_year
 
 
 def select_lots(

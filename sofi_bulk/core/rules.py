@@ -16,6 +16,7 @@ from sofi_bulk.core.comparisons import CAMPAIGN, COMPARISONS, RHYTHM_HOURS
 from sofi_bulk.core.fields import BY_KEY, Kind
 from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, FasCode
 from sofi_bulk.core.issues import make_issue
+from sofi_bulk.core.lots import campaign_year
 from sofi_bulk.core.records import Record, ValidationResult
 from sofi_bulk.core.referentiel import Lot, reference_head
 from sofi_bulk.core.text import fold, fr_date, fr_money, fr_number, fr_time
@@ -79,7 +80,7 @@ class RuleChecker:
         return lot
 
     def year_of(self, lot: Lot | None) -> int:
-        return lot.annee if lot and lot.annee else self.profile.campaign_year
+        return campaign_year(self.profile, lot)
 
     def check_references(self, rec: Record, lot: Lot | None) -> None:
         values = rec.values

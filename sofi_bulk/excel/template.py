@@ -53,7 +53,7 @@ from sofi_bulk.core.layout import (
     list_name,
     sheet_columns,
 )
-from sofi_bulk.core.lots import select_lots
+from sofi_bulk.core.lots import campaign_year, select_lots
 from sofi_bulk.core.plan import COLOURS
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
@@ -193,7 +193,7 @@ class TemplateBuilder:
             self.book.defined_names[name] = DefinedName(name, attr_text=target)
 
     def year_of(self, lot: Lot) -> int:
-        return lot.annee or self.profile.campaign_year
+        return campaign_year(self.profile, lot)
 
     # data sheets ----------------------------------------------------------------------
     def _write_data_sheet(self, ws: Worksheet) -> None:

@@ -24,6 +24,7 @@ from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.fields import BY_KEY, FIELDS, Kind
 from sofi_bulk.core.identity import fas_of, group_rows, operation_of
+from sofi_bulk.core.lots import campaign_year
 from sofi_bulk.core.parse import lheo_time
 from sofi_bulk.core.records import Record, ValidationResult
 from sofi_bulk.core.text import fold
@@ -269,7 +270,7 @@ class Builder:
 
     def campaign_year(self) -> int | None:
         years = {
-            lot.annee or self.result.profile.campaign_year
+            campaign_year(self.result.profile, lot)
             for n in dict.fromkeys(rec.get("lot") for rec in self.result.sessions)
             if (lot := self.ref.lots.get(n)) is not None
         }
