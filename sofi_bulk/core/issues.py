@@ -56,9 +56,9 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "en-tetes-introuvables",
             E,
             "En-têtes introuvables",
-            "La feuille « {sheet} » est là, mais sa ligne d'en-têtes est introuvable dans ses 30 "
-            "premières lignes : ses lignes ne sont pas lues. Rétablissez les en-têtes du modèle "
-            "(la copie annotée garde la feuille telle quelle, sous le nom « … (copie) »).",
+            "La feuille « {sheet} » est là, mais sa ligne d'en-têtes est introuvable dans ses "
+            "{rows} premières lignes : ses lignes ne sont pas lues. Rétablissez les en-têtes du "
+            "modèle (la copie annotée garde la feuille telle quelle, sous le nom « … (copie) »).",
         ),
         IssueType(
             "metadonnees-absentes",

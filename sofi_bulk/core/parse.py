@@ -263,11 +263,11 @@ def parse_url(raw: Any, fld: Field) -> str:
     return text
 
 
-def parse_email(raw: Any) -> str:
+def parse_email(raw: Any, fld: Field) -> str:
     text = clean(str(raw))
     if text.lower().startswith("mailto:"):
         text = text[7:]
-    if not _EMAIL.match(text) or len(text) > 160:
+    if not _EMAIL.match(text) or (fld.max_length and len(text) > fld.max_length):
         raise CellError("email-invalide")
     return text
 
@@ -316,7 +316,7 @@ def parse_scalar(fld: Field, raw: Any) -> Any:
     if kind is Kind.URL:
         return parse_url(raw, fld)
     if kind is Kind.EMAIL:
-        return parse_email(raw)
+        return parse_email(raw, fld)
     if kind is Kind.ORGANISME:
         return code_token(raw)  # a SIRET, "SIRET - nom" or the name: resolved by the rules
     if kind in (Kind.SITE, Kind.CONTACT):

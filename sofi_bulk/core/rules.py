@@ -245,15 +245,15 @@ class RuleChecker:
         self.check_placeholders(rec)
         self.check_rhythm(rec)
         prereq, comment = rec.get("prerequisites") or "", rec.get("prerequisites_comment") or ""
-        if prereq and comment and len(prereq) + 1 + len(comment) > 3000:
+        if prereq and comment and len(prereq) + 1 + len(comment) > PREREQUISITES_MAX:
             total = len(prereq) + 1 + len(comment)
             self.add(
                 "prerequis-trop-longs",
                 rec,
                 "prerequisites_comment",
                 length=total,
-                max=3000,
-                excess=total - 3000,
+                max=PREREQUISITES_MAX,
+                excess=total - PREREQUISITES_MAX,
             )
 
     def check_placeholders(self, rec: Record) -> None:
@@ -590,6 +590,13 @@ class RuleChecker:
                     ordered=lot.places,
                     severity=self.profile.rules.lot_places_severity,
                 )
+
+
+# the pre-requisites and their comment travel together, one line apart, in one field of the
+# comment's size (LHEO conditions-specifiques)
+_COMMENT_MAX = BY_KEY["prerequisites_comment"].max_length
+assert _COMMENT_MAX is not None  # declared in the catalogue
+PREREQUISITES_MAX: int = _COMMENT_MAX
 
 
 def _shown(value: Any) -> str:

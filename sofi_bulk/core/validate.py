@@ -479,7 +479,7 @@ def read_records(
                 f"{book.name} : feuille « {actual} » sans ligne d'en-têtes reconnue "
                 "(Réf. session, Numéro lot CR, Date début…)."
             )
-        issues.append(make_issue("en-tetes-introuvables", actual, None))
+        issues.append(make_issue("en-tetes-introuvables", actual, None, rows=HEADER_SCAN_ROWS))
         return []
     smap.sheet = actual
     maps[sheet] = smap
