@@ -208,6 +208,25 @@ def make_docx(d: Path, real: Path) -> Path:
     )
 
 
+def make_submission(d: Path, real: Path) -> Path:
+    """The tool's own JSON, given to validate instead of the workbook it came from."""
+    path = d / "soumission.json"
+    path.write_text(
+        '{\n  "header": {\n    "format": "sofi-bulk/soumission/2",\n    "programme": "é"\n  }\n}\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def make_lheo(d: Path, real: Path) -> Path:
+    path = d / "offre.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<lheo xmlns="http://lheo.gouv.fr/2.3"/>\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 def make_too_many(d: Path, real: Path) -> Path:
     path = d / "trop-d-elements.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
@@ -246,7 +265,9 @@ BAD_FILES = {
     "ods": (make_ods, "OpenDocument"),
     "ods-renamed-xlsx": (make_ods_renamed, "OpenDocument"),
     "zip-not-workbook": (make_plain_zip, "pas un classeur"),
-    "docx-renamed-xlsx": (make_docx, "pas un classeur"),
+    "docx-renamed-xlsx": (make_docx, "c'est un document Word (.docx), pas un classeur"),
+    "own-submission": (make_submission, "soumission JSON écrite par sofi-bulk, pas un classeur"),
+    "own-lheo": (make_lheo, "fichier LHEO (XML), pas un classeur"),
     "too-many-entries": (make_too_many, "éléments"),
     "empty": (make_empty, "vide"),
     "directory": (make_directory, "dossier"),

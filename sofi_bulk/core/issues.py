@@ -165,8 +165,8 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "nombre-invalide",
             E,
             "Nombre illisible",
-            "« {col} » : « {value} » n'est pas un nombre. Saisissez un nombre (virgule décimale, "
-            "ex. 1 234,50).",
+            "« {col} » : « {value} » n'est pas un nombre. Saisissez un nombre en chiffres (ex. 12, "
+            "ou 17,5 avec une virgule décimale).",
         ),
         IssueType(
             "entier-attendu",

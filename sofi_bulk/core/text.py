@@ -63,7 +63,7 @@ def fr_date(value: dt.date) -> str:
 
 
 def fr_time(value: dt.time) -> str:
-    return value.strftime("%H:%M")
+    return value.strftime("%Hh%M")  # as LHEO and the help write hours: 09h30
 
 
 def plural(n: int, word: str, plural_form: str | None = None) -> str:

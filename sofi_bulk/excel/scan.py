@@ -88,9 +88,19 @@ def check_container(opened: Opened, name: str) -> None:
             "enregistrez-le au format « Classeur Excel (.xlsx) », puis recommencez."
         )
     if not head.startswith(b"PK"):
-        kind = (
-            "un fichier texte (CSV ?)" if _looks_like_text(head) else "un fichier d'un autre type"
-        )
+        text = head.lstrip(b"\xef\xbb\xbf \t\r\n") if _looks_like_text(head) else None
+        if text is not None and text.startswith(b"{") and b"sofi-bulk/soumission" in head:
+            raise WorkbookError(
+                f"{name} : c'est une soumission JSON écrite par sofi-bulk, pas un classeur : "
+                "contrôlez le classeur .xlsx d'où elle vient (pour un fichier LHEO : "
+                "sofi-bulk lheo SOUMISSION.json -o offre.xml)."
+            )
+        if text is not None and text.startswith(b"<") and b"lheo.gouv.fr" in head:
+            raise WorkbookError(
+                f"{name} : c'est un fichier LHEO (XML), pas un classeur : contrôlez le "
+                "classeur .xlsx d'où il vient."
+            )
+        kind = "un fichier texte (CSV ?)" if text is not None else "un fichier d'un autre type"
         raise WorkbookError(
             f"{name} : ce n'est pas un classeur .xlsx mais {kind}. "
             "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le au format .xlsx."
@@ -124,6 +134,11 @@ def check_container(opened: Opened, name: str) -> None:
                 ):
                     raise WorkbookError(
                         f"{name} : taux de compression suspect ({info.filename}) ; fichier refusé."
+                    )
+            for folder, document in _OFFICE_DOCUMENTS.items():
+                if "xl/workbook.xml" not in names and any(n.startswith(folder) for n in names):
+                    raise WorkbookError(
+                        f"{name} : c'est {document}, pas un classeur Excel (.xlsx)."
                     )
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
                 raise WorkbookError(
@@ -180,13 +195,20 @@ def _head(opened: Opened) -> bytes:
     return opened.getvalue()[:512]
 
 
+# the other Office documents, by the folder of their main part
+_OFFICE_DOCUMENTS = {
+    "word/": "un document Word (.docx)",
+    "ppt/": "une présentation PowerPoint (.pptx)",
+}
+
+
 def _looks_like_text(head: bytes) -> bool:
     if b"\x00" in head:
         return False
     try:
         head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # only a character cut by the end of the sample
     return True
 
 
