@@ -53,8 +53,8 @@ def test_a_clean_workbook_plans_only_ok_statuses(book):
         for row in range(3, 9)
     ]
     assert plan.title == (
-        "Contrôle du 27/11/2026 à 10:05 : 0 erreur, 0 avertissement. Cliquez sur une "
-        "cellule pour y aller, corrigez, puis relancez le contrôle sur ce fichier."
+        "Contrôle du 27/11/2026 à 10:05 : 0 erreur, 0 avertissement. Aucune erreur : l'offre "
+        "peut être exportée."
     )
     assert plan.summary == "0 erreur, 0 avertissement"
     assert plan.clear.cells == [] and plan.clear.sheets == []

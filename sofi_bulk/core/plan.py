@@ -376,11 +376,19 @@ def annotation_plan(
     ]
     when = checked_at or dt.datetime.now()
     n_err, n_warn = len(result.errors), len(result.warnings)
-    title = (
-        f"Contrôle du {when:%d/%m/%Y à %H:%M} : {counts(n_err, n_warn)}. Cliquez sur une cellule "
-        "pour y "
-        "aller, corrigez, puis relancez le contrôle sur ce fichier."
-    )
+    if n_err:
+        todo = (
+            "Cliquez sur une cellule pour y aller, corrigez, puis relancez le contrôle sur ce "
+            "fichier."
+        )
+    elif n_warn:
+        todo = (
+            "Aucune erreur : l'offre peut être exportée. Cliquez sur une cellule pour voir un "
+            "avertissement."
+        )
+    else:
+        todo = "Aucune erreur : l'offre peut être exportée."
+    title = f"Contrôle du {when:%d/%m/%Y à %H:%M} : {counts(n_err, n_warn)}. {todo}"
     clear = previous_marks(result) if isinstance(layout, InPlace) else ClearPlan()
     return AnnotationPlan(marks, statuses, lines, title, n_err, n_warn, clear)
 
