@@ -13,7 +13,19 @@ from sofi_bulk.core.errors import UserError
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then rename: never half a file."""
+    """Write through a temporary file in the same folder, then rename: never half a file.
+    A file replaced keeps its permissions (and a read-only one is refused); a symbolic link
+    is written through, to the file it names."""
+    if path.is_symlink():
+        path = path.resolve()
+    mode = None
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise UserError(
+                f"{path} : fichier en lecture seule ; retirez la protection ou choisissez un "
+                "autre nom, puis recommencez."
+            )
+        mode = path.stat().st_mode & 0o7777
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -24,9 +36,11 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates 0600; give the usual rights
+        if mode is None:  # a new file: mkstemp creates 0600; give the usual rights
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp_path, mode)
         os.replace(tmp_path, path)
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -107,3 +107,39 @@ def test_the_example_referentiel_is_never_used_silently(tmp_path):
         text=True,
     )
     assert done.returncode == 0 and "Référentiel d'exemple" in done.stderr
+
+
+def test_a_replaced_file_keeps_its_permissions_and_a_read_only_one_is_refused(
+    tmp_path, monkeypatch
+):
+    import os
+    import stat
+
+    from sofi_bulk.core.errors import UserError
+    from sofi_bulk.files import write_bytes_atomic
+
+    private = tmp_path / "saisie.xlsx"
+    private.write_bytes(b"avant")
+    private.chmod(0o600)
+    write_bytes_atomic(private, b"apres")
+    assert private.read_bytes() == b"apres"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600  # not widened to 0644
+    link = tmp_path / "raccourci.xlsx"
+    link.symlink_to(private)
+    write_bytes_atomic(link, b"par le lien")
+    assert link.is_symlink() and private.read_bytes() == b"par le lien"
+    # a file the user may not write (root may write anything: the system's answer is faked)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(UserError, match="lecture seule"):
+        write_bytes_atomic(private, b"encore")
+    assert private.read_bytes() == b"par le lien"
+
+
+def test_the_referentiel_given_is_an_input_never_an_output(tmp_path, sample_path):
+    ref = tmp_path / "referentiel.xlsx"
+    ref.write_bytes((ROOT / "examples" / "referentiel-exemple.xlsx").read_bytes())
+    before = ref.read_bytes()
+    for command in ("validate", "export", "lheo"):
+        done = run_cli(command, str(sample_path), "-r", str(ref), "-o", str(ref), "--ecraser")
+        assert done == 2, command
+    assert ref.read_bytes() == before

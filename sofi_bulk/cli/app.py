@@ -29,7 +29,7 @@ from sofi_bulk.cli.term import Steps, TermConsole, json_text, make_streams_safe
 from sofi_bulk.core.errors import UserError, os_reason
 from sofi_bulk.core.records import ValidationResult
 from sofi_bulk.core.referentiel import Referentiel, ReferentielError
-from sofi_bulk.core.text import plural
+from sofi_bulk.core.text import fr_number, plural
 from sofi_bulk.core.version import __version__
 from sofi_bulk.core.workbook import WorkbookInput
 
@@ -205,9 +205,9 @@ def template_cmd(
         else ""
     )
     console.print(
-        f"[green]✔[/] Modèle écrit : [bold]{escape(str(out))}[/] ({builder.profile.label} ; lots "
-        f"{escape(str(lots_text))} ; "
-        f"{builder.rows['Sessions']} lignes de session{noted})."
+        f"[green]✔[/] Modèle écrit : [bold]{escape(str(out))}[/] "
+        f"({escape(builder.profile.label)} ; lots {escape(str(lots_text))} ; "
+        f"{fr_number(builder.rows['Sessions'])} lignes de session{noted})."
     )
     if quiet:
         return
@@ -281,7 +281,7 @@ def validate_cmd(
         if out and in_place:
             raise UserError("choisissez -o (une copie annotée) ou --en-place, pas les deux.")
         if out:
-            check_output_path(out, [source], force)
+            check_output_path(out, _inputs(source, referentiel), force)
         original = _in_place_check(source, force) if in_place else b""
         book, result = _validate(source, referentiel, programme, steps, quiet)
         if in_place and not book.meta:
@@ -377,7 +377,7 @@ def export_cmd(
     from sofi_bulk.submission.io import dumps
 
     source, out = Path(fichier), _output_with(_required_output(output), ".json")
-    check_output_path(out, [source], force)
+    check_output_path(out, _inputs(source, referentiel), force)
     steps = Steps(err_console, not quiet)
     book, result = _validate_for_export(source, referentiel, programme, steps, quiet)
     with steps.step(f"Écriture de {out.name}"):
@@ -427,7 +427,7 @@ def lheo_cmd(
     from sofi_bulk.submission.io import load_submission_json
 
     source, out = Path(fichier), _output_with(_required_output(output), ".xml")
-    check_output_path(out, [source], force)
+    check_output_path(out, _inputs(source, referentiel), force)
     steps = Steps(err_console, not quiet)
     if source.suffix.lower() == ".json":
         data = load_submission_json(source)
@@ -534,6 +534,11 @@ def referentiel_check_cmd(chemin: str, programme: str, quiet: bool) -> None:
 
 
 # --- helpers --------------------------------------------------------------------------------
+def _inputs(source: Path, referentiel: str | None) -> list[Path]:
+    """The files a command reads, which its output may never replace."""
+    return [source, Path(referentiel)] if referentiel else [source]
+
+
 def _validate(
     source: Path,
     referentiel: str | None,
