@@ -183,6 +183,24 @@ def test_a_programme_given_as_a_profile_file(tmp_path, profile):
     assert done.returncode == 2 and "aucune session" in done.stderr  # the profile is accepted
 
 
+def test_a_programme_file_s_words_are_shown_and_written_as_data(tmp_path, profile):
+    """A label with terminal markup, a procedure with a control character: printed and
+    written as they are, never a crash (exit 3) nor a formula."""
+    data = json.loads(profile.model_dump_json())
+    data.update(id="mon-programme", label="Mon [/] programme [bold]", procedure="=1+1\u0001 x")
+    path = tmp_path / "mon-programme.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    template = tmp_path / "mp.xlsx"
+    done = run_process("template", "--programme", str(path), "-o", str(template))
+    assert done.returncode == 0, done.stderr
+    assert "Mon [/] programme [bold]" in done.stdout
+    help_sheet = load_workbook(template)["Aide"]
+    assert help_sheet["A1"].value == "Saisie SOFI en masse : Mon [/] programme [bold]"
+    assert help_sheet["A2"].data_type == "s" and help_sheet["A2"].value.startswith("=1+1")
+    done = run_process("validate", str(template), "--programme", str(path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "interne" not in done.stderr
+
+
 def test_dot_thousands_are_ambiguous(book):
     from tests.test_rules import assert_only, put
 

@@ -39,7 +39,7 @@ def print_understanding(ref: Referentiel, profile: Profile, console: Console) ->
     console.print("[bold]Lots[/]")
     for lot in ref.lots.values():
         offered = lot.in_programme(profile.referentiel_programme)
-        note = "" if offered else f" [dim](non proposé dans un modèle {profile.label})[/]"
+        note = "" if offered else f" [dim](non proposé dans un modèle {escape(profile.label)})[/]"
         console.print(
             f"  [bold]{escape(lot.numero)}[/] : {escape(lot.intitule)} "
             f"(programme {escape(lot.programme)}){note}"

@@ -32,7 +32,7 @@ def print_report(result: ValidationResult, console: Console, *, shown: int = SHO
         f"{plural(len(result.sessions), 'session')}, "
         f"{plural(len(result.infos), 'information collective', 'informations collectives')}, "
         f"{plural(len(result.periodes), 'période')} d'inscription "
-        f"(programme {result.profile.label})."
+        f"(programme {escape(result.profile.label)})."
     )
     if not result.issues:
         console.print("[bold green]✔ Aucune erreur, aucun avertissement.[/]")

@@ -115,9 +115,9 @@ def write_help_sheet(
     year_of: Callable[[Lot], int],
 ) -> None:
     years = sorted({year_of(lot) for lot in lots})
-    ws["A1"] = f"Saisie SOFI en masse : {profile.label}"
+    put(ws["A1"], f"Saisie SOFI en masse : {profile.label}")  # a programme file's words: data
     ws["A1"].font = Font(bold=True, size=16)
-    ws["A2"] = profile.procedure
+    put(ws["A2"], profile.procedure)
     ws["A2"].font = Font(italic=True, color="595959")
     row = 4
     ws.cell(row=row, column=1, value="Comment remplir ce classeur").font = Font(bold=True, size=13)
