@@ -275,6 +275,32 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\s[^>]*>")
+
+
+def formula_cells(data: bytes, limit: int = 5) -> list[str]:
+    """Where a workbook (already read once, so within the size limits) holds formulas, as
+    "Sheet!A1", the first ``limit`` of them: a file kept for others to open must hold values
+    only (a formula may call a web address or another program)."""
+    found: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        for sheet, part in sheet_parts(archive).items():
+            if part not in names:
+                continue
+            xml = archive.read(part)
+            for hit in _FORMULA.finditer(xml):
+                # the cell it belongs to: the last <c …> tag opened before it
+                cells = _CELL_TAG.findall(xml, max(0, hit.start() - 1000), hit.start())
+                ref = _REF.search(cells[-1]) if cells else None
+                where = f"{ref.group(1).decode()}{ref.group(2).decode()}" if ref else "?"
+                found.append(f"{sheet}!{where}")
+                if len(found) >= limit:
+                    return found
+    return found
+
+
 def scan_workbook(source: Source, name: str | None = None) -> dict[str, SheetScan]:
     """Scan every worksheet; raise WorkbookError when a filled cell lies absurdly far."""
     name, opened = open_source(source, name)

@@ -207,7 +207,18 @@ def run_check(job: Job, referentiel: Referentiel | None) -> None:
 def prepare_deposit(result: Any, data: bytes, siret: str | None) -> tuple[Prepared | None, str]:
     """The files of a deposit, or why this organisation may not deposit this workbook."""
     from sofi_bulk import api
+    from sofi_bulk.excel.scan import formula_cells
     from sofi_bulk.submission.io import dumps
+
+    formulas = formula_cells(data)
+    if formulas:  # the Carif-Oref's staff open the deposited file: values only
+        return None, (
+            f"Le classeur contient des formules ({', '.join(formulas)}"
+            f"{'…' if len(formulas) >= 5 else ''}) : un dépôt ne garde que des valeurs, que "
+            "le personnel du Carif-Oref peut ouvrir sans risque. Déposez la copie annotée de "
+            "ce rapport (elle ne garde que les valeurs), ou remplacez les formules par leurs "
+            "valeurs (Copier, puis Collage spécial > Valeurs)."
+        )
 
     submission = api.to_submission(result)
     lots: dict[str, int] = {}

@@ -128,6 +128,25 @@ def test_an_organisation_deposits_only_its_own_lots(client, org_b, workbook_a):
     assert Deposit.objects.count() == 0
 
 
+def test_a_workbook_with_formulas_is_not_kept_but_its_annotated_copy_is(client, org_a, workbook_a):
+    """A formula in a deposit could call a web address when the staff open it: refused,
+    naming the cell; the annotated copy of the same workbook (values only) is accepted."""
+    book = openpyxl.load_workbook(io.BytesIO(workbook_a))
+    book[SESSIONS_SHEET]["BZ3"] = '=HYPERLINK("http://exemple.invalid/x","PREPA")'
+    buffer = io.BytesIO()
+    book.save(buffer)
+    logged_in(client, org_a)
+    page = check(client, buffer.getvalue(), url="/depots/nouveau")
+    shown = text(page)
+    assert "Dépôt impossible" in shown and "formules (Sessions!BZ3)" in shown
+    assert client.post(f"/verification/{page.token}/deposer").status_code == 403
+    assert Deposit.objects.count() == 0
+    copy = client.get(f"/verification/{page.token}/copie-annotee.xlsx")
+    assert copy.status_code == 200
+    receipt = deposit(client, copy.content, name="saisie-annotee.xlsx")
+    assert Deposit.objects.count() == 1 and receipt.status_code == 200
+
+
 def test_a_half_finished_deposit_leaves_nothing_behind(client, org_a, workbook_a, monkeypatch):
     """The third file fails to store: no deposit, no lot, no file remains."""
     logged_in(client, org_a)
