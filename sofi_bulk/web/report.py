@@ -7,9 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sofi_bulk.core.issues import ISSUE_TYPES, Severity
+from sofi_bulk.core.issues import Severity
 from sofi_bulk.core.plan import SEVERITY_LABELS, AnnotationPlan
 from sofi_bulk.core.records import ValidationResult
+from sofi_bulk.core.report import CodeCount, code_counts
 from sofi_bulk.core.resources import example_referentiel
 from sofi_bulk.core.text import counts, plural
 
@@ -26,14 +27,6 @@ class Line:
     def where(self) -> str:
         """« Sessions!K4 », as the command line writes it."""
         return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
-
-
-@dataclass(frozen=True)
-class CodeCount:
-    code: str
-    title: str
-    severity: str
-    count: int
 
 
 @dataclass
@@ -86,16 +79,7 @@ def build_report(result: ValidationResult, plan: AnnotationPlan) -> Report:
         )
         for sheet in dict.fromkeys(i.sheet for i in result.issues)
     ]
-    by_code = Counter(i.code for i in result.issues)
-    per_code = [
-        CodeCount(
-            code,
-            ISSUE_TYPES[code].title if code in ISSUE_TYPES else code,
-            str(ISSUE_TYPES[code].severity) if code in ISSUE_TYPES else "",
-            n,
-        )
-        for code, n in sorted(by_code.items(), key=lambda item: (-item[1], item[0]))
-    ]
+    per_code = code_counts(result.issues)  # as the command's report counts them
     meta = result.book.meta if result.book is not None else {}
     return Report(
         file_name=result.book_name,

@@ -56,14 +56,14 @@ def test_the_report_is_the_clis_report(client, faulty_workbook, tmp_path, capsys
         assert issue["message"] in shown
         assert f"{issue['sheet']}!{issue['cell']}" in shown
     codes = re.findall(
-        r"<td><code>([a-z-]+)</code></td><td>[^<]+</td><td>[^<]+</td>"
+        r"<td><code>([a-z-]+)</code></td><td>[^<]+</td><td>([^<]+)</td>"
         r"<td class=\"nombre\">(\d+)</td>",
         page.content.decode(),
     )
-    expected: dict[str, int] = {}
-    for issue in cli["issues"]:
-        expected[issue["code"]] = expected.get(issue["code"], 0) + 1
-    assert {c: int(n) for c, n in codes} == expected
+    # the table of codes: the CLI's counts, in its order (errors first), with its severities
+    assert [(c, severity, int(n)) for c, severity, n in codes] == [
+        (c["code"], c["severity"], c["count"]) for c in cli["counts"]
+    ]
 
     # the annotated copy: an attachment of the right type, the CLI's copy
     copy = client.get(f"/verification/{page.token}/copie-annotee.xlsx")
