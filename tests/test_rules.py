@@ -73,6 +73,7 @@ CELL_CASES = [
     ("URL", "action_url", "www.ilf-formation.fr", "url-invalide"),
     ("URL vidéo", "video_url", "https://vimeo.com/12345", "url-video-invalide"),
     ("e-mail", "liaison_email", "sessions@ilf", "email-invalide"),
+    ("e-mail trop long", "liaison_email", "a" * 150 + "@ilf-formation.fr", "email-invalide"),
     ("site connu", "site", "99999", "site-inconnu"),
     ("site du lot", "site", "41210 - Horizons Angers - Principal", "site-hors-lot"),
     ("site dispensateur du lot", "delivery_site", "41233", "site-hors-lot"),
