@@ -258,6 +258,19 @@ def test_command_help_is_french(command):
         assert english not in text, english
 
 
+@pytest.mark.parametrize(
+    "command",
+    ["", "lheo", "referentiel", "referentiel verifier", "serveur", "serveur compte"],
+)
+def test_every_help_is_french_down_to_its_headings_and_placeholders(command):
+    proc = run_process(*command.split(), "--help")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    text = proc.stdout
+    assert "Options :" in text and "Options:" not in text
+    for english in ("Usage:", "[default:", "TEXT", "INTEGER", "FLOAT", "PATH", "Commands"):
+        assert english not in text, (command, english)
+
+
 def test_short_help_flag_is_the_same():
     assert run_process("validate", "-h").stdout == run_process("validate", "--help").stdout
 

@@ -43,10 +43,17 @@ NO_ARGS_IS_HELP: type[Exception] = getattr(
 )
 
 
-class FrenchCommand(click.Command):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("options_metavar", "[OPTIONS]")
-        super().__init__(*args, **kwargs)
+class _FrenchFormatter(click.HelpFormatter):
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading} :\n")  # « Options : »
+
+
+class _FrenchContext(click.Context):
+    formatter_class = _FrenchFormatter
+
+
+class _FrenchUsage(click.Command):
+    context_class = _FrenchContext
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(
@@ -54,17 +61,18 @@ class FrenchCommand(click.Command):
         )
 
 
-class FrenchGroup(click.Group):
+class FrenchCommand(_FrenchUsage):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[OPTIONS]")
+        super().__init__(*args, **kwargs)
+
+
+class FrenchGroup(_FrenchUsage, click.Group):
     command_class = FrenchCommand
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("subcommand_metavar", "COMMANDE [ARGUMENTS]…")
         super().__init__(*args, **kwargs)
-
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(
-            ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Utilisation : "
-        )
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [

@@ -53,8 +53,8 @@ def _data_options(f: Any) -> Any:
         "data_dir",
         metavar="DOSSIER",
         default=DEFAULT_DATA,
-        show_default=True,
-        help="Dossier de données du service (base SQLite, clé secrète).",
+        help=f"Dossier de données du service (base SQLite, clé secrète). Par défaut : "
+        f"{DEFAULT_DATA}.",
     )(f)
 
 
@@ -66,8 +66,15 @@ def _data_options(f: Any) -> Any:
     add_help_option=False,
     short_help="Lance le service web « Déposer son offre ».",
 )
-@click.option("--hote", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
+@click.option(
+    "--hote",
+    default="127.0.0.1",
+    metavar="ADRESSE",
+    help="Adresse d'écoute (par défaut : 127.0.0.1).",
+)
+@click.option(
+    "--port", default=8000, type=int, metavar="PORT", help="Port d'écoute (par défaut : 8000)."
+)
 @_data_options
 @click.option(
     "--referentiel",
@@ -96,18 +103,17 @@ def _data_options(f: Any) -> Any:
     "--fils",
     "threads",
     default=8,
-    show_default=True,
     type=int,
-    help="Requêtes servies en parallèle.",
+    metavar="NOMBRE",
+    help="Requêtes servies en parallèle (par défaut : 8).",
 )
 @click.option(
     "--taille-max",
     "max_upload_mb",
     default=20.0,
-    show_default=True,
     type=float,
     metavar="MIO",
-    help="Taille maximale d'un classeur envoyé, en Mio.",
+    help="Taille maximale d'un classeur envoyé, en Mio (par défaut : 20).",
 )
 @_help
 @click.pass_context
