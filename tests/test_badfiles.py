@@ -318,6 +318,14 @@ def test_bad_file_through_the_command(kind, bad_files, bad_files_cli):
     assert BAD_FILES[kind][1] in message
 
 
+def test_a_name_typed_without_its_extension_is_suggested(tmp_path, real_xlsx):
+    (tmp_path / "saisie.xlsx").write_bytes(real_xlsx.read_bytes())
+    message = assert_refused(run_process("validate", "saisie", cwd=tmp_path), "saisie")
+    assert "fichier introuvable. Vouliez-vous dire saisie.xlsx ?" in message
+    message = assert_refused(run_process("validate", "autre", cwd=tmp_path), "autre")
+    assert "Vouliez-vous dire" not in message
+
+
 def test_truncated_file_message_is_french_only(bad_files):
     """The refusal quotes zipfile's English reason ("File is not a zip file")."""
     with pytest.raises(WorkbookError) as info:

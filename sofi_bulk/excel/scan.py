@@ -65,7 +65,9 @@ def check_container(opened: Opened, name: str) -> None:
     if isinstance(opened, Path):
         path = opened
         if not path.exists():
-            raise WorkbookError(f"{name} : fichier introuvable.")
+            guess = path.with_name(path.name + ".xlsx")
+            hint = f" Vouliez-vous dire {guess.name} ?" if guess.is_file() else ""
+            raise WorkbookError(f"{name} : fichier introuvable.{hint}")
         if path.is_dir():
             raise WorkbookError(f"{name} : c'est un dossier, pas un classeur .xlsx.")
         size = path.stat().st_size
