@@ -181,3 +181,10 @@ def test_an_xls_with_a_value_far_away(work):
     (work / "loin.xlsx").unlink()
     line = _refused(work, "loin.xls")
     assert "loin.xls, feuille « lots »" in line and "ligne 65 536, colonne IV" in line
+
+
+def test_the_entry_workbook_given_as_a_referentiel_is_named_for_what_it_is(work):
+    assert run_process("template", "-o", "saisie.xlsx", cwd=work).returncode == 0
+    shutil.move(work / "saisie.xlsx", work / "ref" / "extraction.xlsx")
+    line = _refused(work, "ref/extraction.xlsx")
+    assert "c'est un classeur de saisie (feuille « Sessions »), pas un référentiel" in line

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.errors import UserError
+from sofi_bulk.core.fields import SESSIONS_SHEET
 from sofi_bulk.core.referentiel_columns import (
     HELP_SHEETS,
     REFERENTIEL_TABLES,
@@ -295,6 +296,16 @@ def match_tables(src: str, names: list[str], kind: str = "feuille") -> TableMatc
     found: dict[str, str] = {}
     problems: list[str] = []
     listed = ", ".join(f"« {n} »" for n in names) or "aucun"
+    if not any(hits.values()) and SESSIONS_SHEET in names:  # given the entry workbook instead
+        return TableMatch(
+            found,
+            [
+                f"Référentiel {src} : c'est un classeur de saisie (feuille « {SESSIONS_SHEET} »), "
+                "pas un référentiel : donnez l'extraction de la Région (lots, organismes, sites, "
+                "contacts), ou sofi-bulk referentiel modele pour en écrire un vierge."
+            ],
+            [],
+        )
     for name, table in REFERENTIEL_TABLES.items():
         if len(hits[name]) == 1:
             found[name] = hits[name][0]
@@ -343,8 +354,11 @@ def referentiel_from_tables(
     column; what is read but not used (unknown columns, example rows) becomes a warning.
     """
     reader = _Reader(src, list(problems or []), list(warnings or []))
+    not_one = any("pas un référentiel" in p for p in reader.problems)  # said once, enough
     for name in TABLES:
-        if name not in tables and not any(f"table « {name} »" in p for p in reader.problems):
+        if name not in tables and not not_one and not any(
+            f"table « {name} »" in p for p in reader.problems
+        ):
             reader.problems.append(f"Référentiel {src.name} : table « {name} » absente.")
     built = {name: reader.table(name, *tables[name]) for name in TABLES if name in tables}
     if reader.problems:
