@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, run_process
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -143,3 +143,15 @@ def test_the_referentiel_given_is_an_input_never_an_output(tmp_path, sample_path
         done = run_cli(command, str(sample_path), "-r", str(ref), "-o", str(ref), "--ecraser")
         assert done == 2, command
     assert ref.read_bytes() == before
+
+
+def test_a_refused_output_is_named_as_the_user_typed_it(tmp_path, sample_path):
+    filled = tmp_path / "remplie.xlsx"
+    shutil.copy(sample_path, filled)
+    book = load_workbook(filled)
+    book["Sessions"]["B3"] = "MA-SESSION"
+    book.save(filled)
+    done = run_process("template", "-o", "remplie.xlsx", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Erreur : remplie.xlsx existe déjà"), done.stderr
+    assert str(tmp_path) not in done.stderr

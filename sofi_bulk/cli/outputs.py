@@ -29,7 +29,7 @@ def check_output_path(output: Path, inputs: list[Path], force: bool = True) -> N
         raise UserError(f"{output} : le dossier {out.parent} n'existe pas.")
     if out.is_dir():
         raise UserError(f"{output} : c'est un dossier ; donnez un nom de fichier.")
-    check_overwrite(out, force)
+    check_overwrite(output, force)  # the path as the user typed it, in the message
 
 
 # --- never overwrite what the user typed ------------------------------------------------------
