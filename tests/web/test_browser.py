@@ -20,6 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -126,9 +127,11 @@ def browser(tmp_path_factory, downloads):
 
 
 def wait_for(driver, text: str, timeout: float = 60) -> None:
-    WebDriverWait(driver, timeout).until(
-        EC.text_to_be_present_in_element((By.TAG_NAME, "main"), text)
-    )
+    """Until the page's <main> shows ``text``. While a new page loads, Chromium may answer
+    about the old one's nodes ("does not belong to the document"): asked again, not failed."""
+    WebDriverWait(
+        driver, timeout, ignored_exceptions=(StaleElementReferenceException, WebDriverException)
+    ).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), text))
 
 
 def downloaded(folder: Path, suffix: str, timeout: float = 30) -> Path:
