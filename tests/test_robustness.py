@@ -45,6 +45,52 @@ def test_a_far_away_cell_is_refused_before_reading(sample_path, tmp_path, ref):
     assert not (tmp_path / "copie.xlsx").exists()
 
 
+def test_an_openpyxl_file_takes_the_fast_scan(sample_path, monkeypatch):
+    from sofi_bulk.excel import scan
+
+    def slow(*args):
+        raise AssertionError(f"tag-by-tag scan of {args[1]}")
+
+    monkeypatch.setattr(scan, "_scan_tags", slow)
+    assert read_workbook(sample_path).sheets[SESSIONS_SHEET]
+
+
+def rewritten(sample_path: Path, tmp_path: Path, edit) -> Path:
+    """The sample with its Sessions sheet's XML edited (cells as no program writes them)."""
+    import zipfile
+
+    from sofi_bulk.excel.scan import sheet_parts
+
+    with zipfile.ZipFile(sample_path) as archive:
+        part = sheet_parts(archive)[SESSIONS_SHEET]
+        out = tmp_path / "autrement.xlsx"
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in archive.infolist():
+                data = archive.read(info)
+                target.writestr(info.filename, edit(data) if info.filename == part else data)
+    return out
+
+
+def test_cells_written_otherwise_are_placed_as_the_reader_places_them(sample_path, tmp_path):
+    """Quotes, spaces, cells without a reference: the careful scan still finds the formula
+    errors, at the cell the reader puts them in, and accepts what is near."""
+    fee = cell("fee_incl_tax", 1)
+
+    def edit(data: bytes) -> bytes:
+        import re
+
+        # the fee cell loses its reference (so it is the column after the previous cell,
+        # which openpyxl writes, styled) and holds an error written with apostrophes
+        pattern = re.compile(rb'<c r="' + fee.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', re.S)
+        data, count = pattern.subn(b"<c t='e'><v>#N/A</v></c>", data, count=1)
+        assert count == 1
+        return data.replace(b'<c r="A1"', b'<c  r = "A1"', 1)
+
+    path = rewritten(sample_path, tmp_path, edit)
+    result = run_validation(read_workbook(path))
+    assert ("formule-en-erreur", fee) in [(i.code, i.cell) for i in result.issues]
+
+
 def test_formula_errors_are_reported_not_read_as_empty(sample_path, tmp_path):
     def edit(book):
         book[SESSIONS_SHEET][cell("fee_incl_tax", 1)] = (

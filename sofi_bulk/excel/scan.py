@@ -10,13 +10,15 @@ and names the file.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 from sofi_bulk.core.cells import column_index, column_letter
 from sofi_bulk.core.errors import WorkbookError
@@ -219,19 +221,30 @@ MAX_COLUMNS = 1_000  # column ALL
 CHUNK = 1 << 22
 KEEP = 4096  # bytes kept between chunks so that no element is cut in two
 
-# a reference beyond row 49 999 or column ALL: a literal anchor, so the regex engine runs
-# at C speed and Python only looks at the rare hits
-_FAR = re.compile(
-    rb'r="(?:[A-Z]{0,3}(?:[5-9][0-9]{4}|[1-9][0-9]{5,})|(?:AM[A-Z]|A[N-Z][A-Z]|[B-Z][A-Z]{2})[0-9]+)"'
-)
-_VALUE_CHILD = re.compile(rb"<(?:\w+:)?(?:v|is|f)\b")  # what makes a cell hold something
-_END_OF = {b"c": re.compile(rb"</(?:\w+:)?c>"), b"row": re.compile(rb"</(?:\w+:)?row>")}
+# python-calamine places a cell by its r attribute ("B12"), and a cell without one after the
+# previous cell of its row. Excel, LibreOffice and openpyxl write every cell as <c r="B12" …>
+# with a near reference, which the negative lookahead below skips at C speed: what it finds
+# is a reference of three letters or past row 49 999 (checked in Python), or a cell written
+# some other way (no r, r not first, another quote, spaces, an entity…). A sheet holding one
+# of those, or a prefixed <x:c> (the reader ignores prefixes), is scanned again tag by tag,
+# counting positions the way the reader does.
+_CELL = re.compile(rb'<c(?! r="\$?+[A-Za-z]{1,2}+\$?+(?:[1-9][0-9]{0,3}|[1-4][0-9]{4})")[\s>/]')
+_PREFIXED = re.compile(rb":(?:c|row)[\s>/]")
+_PLAIN_REF = re.compile(rb' r="\$?([A-Za-z]+)\$?([0-9]+)"')
+_VALUE_CHILD = re.compile(rb"<(?:[\w.-]+:)?(?:v|is|f)\b")  # what makes a cell hold something
+_CELL_END = re.compile(rb"</(?:[\w.-]+:)?c\s*>")
 _ERROR_CELL = re.compile(rb't="e"')
-_REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_REF = re.compile(rb"\br=\"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\"")
 _ERROR_VALUE = re.compile(
-    rb"\s*(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>.*?</(?:\w+:)?f>)?\s*<(?:\w+:)?v>([^<]*)<",
+    rb"\s*(?:<(?:[\w.-]+:)?f\b[^>]*/>|<(?:[\w.-]+:)?f\b[^>]*>.*?</(?:[\w.-]+:)?f\s*>)?\s*"
+    rb"<(?:[\w.-]+:)?v\s*>([^<]*)<",
     re.S,
 )
+# the slow path: every <row> and <c> tag with its attributes, whatever their quotes
+_TAG = re.compile(rb"<(?:[\w.-]+:)?(c|row)((?:\s+[^\s=>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
+_TAG_START = re.compile(rb"<(?:[\w.-]+:)?(?:c|row)[\s>/]")
+_TAG_ATTR = re.compile(rb"([^\s=>/]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ANY_REF = re.compile(r"\$?([A-Za-z]*)\$?0*([0-9]*)")
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
 _ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/?>")
@@ -323,47 +336,120 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
 
 
 def _scan_part(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> SheetScan:
+    if _scan_plain(archive, part, scan, file_name):
+        return scan
+    scan.errors.clear()  # a cell written some other way: again, tag by tag
+    _scan_tags(archive, part, scan, file_name)
+    return scan
+
+
+def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[bytes, int]]:
+    """The part's bytes in overlapping buffers, with the offset before which a match must
+    start to be this buffer's (the rest comes again at the head of the next one)."""
     tail = b""
     with archive.open(part) as stream:
         while True:
             data = stream.read(CHUNK)
             buffer = tail + data
             limit = len(buffer) if not data else max(len(buffer) - KEEP, 0)
-            for far in _FAR.finditer(buffer, 0, limit):
-                tag_start = buffer.rfind(b"<", 0, far.start())
-                tag_end = buffer.find(b">", far.end())
-                tag = buffer[tag_start : tag_end + 1]
-                name = tag[1:].split(b" ", 1)[0].split(b":")[-1]
-                if tag.endswith(b"/>") or name not in (b"c", b"row"):
-                    continue  # formatting only, or another element
-                # a far cell or row counts only when a value, inline text or formula is inside:
-                # openpyxl writes styled empty cells as <c r="B60000" s="27" t="n"></c>
-                end = _END_OF[name].search(buffer, tag_end)
-                stop = end.start() if end else min(len(buffer), tag_end + KEEP)
-                if not _VALUE_CHILD.search(buffer, tag_end, stop):
-                    continue
-                where = far.group(0)[3:-1].decode()
-                where = f"ligne {where}" if where.isdigit() else where
+            yield buffer, limit
+            if not data:
+                return
+            tail = buffer[limit:]
+
+
+def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> bool:
+    """The fast scan; False when a cell is written in a way it does not read."""
+    for buffer, limit in _chunks(archive, part):
+        for hit in _CELL.finditer(buffer):
+            if hit.start() >= limit:
+                break
+            ref = _PLAIN_REF.match(buffer, hit.start() + 2)
+            if ref is None:
+                return False
+            col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
+            if _far(row, col) and _holds_value(buffer, buffer.find(b">", hit.end() - 1)):
+                _refuse(file_name, scan.name, ref.group(0)[4:-1].decode())
+        for hit in _PREFIXED.finditer(buffer):
+            if hit.start() >= limit:
+                break
+            if re.search(rb"<[\w.-]+$", buffer[max(0, hit.start() - 64) : hit.start()]):
+                return False
+        for hit in _ERROR_CELL.finditer(buffer):
+            if hit.start() >= limit:
+                break
+            tag_start = buffer.rfind(b"<", 0, hit.start())
+            tag_end = buffer.find(b">", hit.end())
+            tag = buffer[tag_start : tag_end + 1]
+            ref = _REF.search(tag)
+            if not ref or tag[1:].split(b" ", 1)[0].split(b":")[-1] != b"c":
+                continue
+            col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
+            value = _ERROR_VALUE.match(buffer, tag_end + 1)
+            scan.errors[(row - 1, col - 1)] = (
+                value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
+            )
+    return True
+
+
+def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> None:
+    """Every <row> and <c> tag in turn, placing each cell as the reader would: by its
+    reference, else one column after the previous cell, one row after the previous row."""
+    row, col = 0, 0  # 1-based; col is the previous cell's column
+    for buffer, limit in _chunks(archive, part):
+        for start in _TAG_START.finditer(buffer):
+            if start.start() >= limit:
+                break
+            tag = _TAG.match(buffer, start.start())
+            if tag is None:
                 raise WorkbookError(
-                    f"{file_name} : feuille « {scan.name} » : une cellule est remplie très loin du "
-                    "tableau "
-                    f"({where}). Effacez ce qui se trouve au-delà de la ligne {MAX_ROWS - 1:_} ou "
-                    "de la colonne "
-                    f"{column_letter(MAX_COLUMNS)}, puis recommencez.".replace("_", " ")
+                    f"{file_name} : feuille « {scan.name} » : balise de cellule illisible ; "
+                    "fichier refusé. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à "
+                    "nouveau."
                 )
-            for hit in _ERROR_CELL.finditer(buffer, 0, limit):
-                tag_start = buffer.rfind(b"<", 0, hit.start())
-                tag_end = buffer.find(b">", hit.end())
-                tag = buffer[tag_start : tag_end + 1]
-                ref = _REF.search(tag)
-                if not ref or tag[1:].split(b" ", 1)[0].split(b":")[-1] != b"c":
-                    continue
-                col, row = column_index(ref.group(1).decode()), int(ref.group(2))
-                value = _ERROR_VALUE.match(buffer, tag_end + 1)
-                scan.errors[(row - 1, col - 1)] = (
+            attrs = {
+                m.group(1).split(b":")[-1]: (m.group(2) if m.group(2) is not None else m.group(3))
+                for m in _TAG_ATTR.finditer(tag.group(2))
+            }
+            ref = html.unescape(attrs[b"r"].decode("utf-8", "replace")) if b"r" in attrs else ""
+            parsed = _ANY_REF.fullmatch(ref.strip())
+            letters, digits = parsed.groups() if parsed else ("", "")
+            if tag.group(1) == b"row":  # its cells without a reference take its number
+                row, col = (int(digits) if digits and not letters else row + 1), 0
+                continue
+            here_row = int(digits) if digits else row
+            col = column_index(letters.upper()) if letters else col + 1
+            if tag.group(3):
+                continue  # <c …/>: formatting only
+            if _far(here_row, col) and _holds_value(buffer, tag.end() - 1):
+                where = ref if ref else f"{column_letter(min(col, 16384))}{here_row}"
+                _refuse(file_name, scan.name, where)
+            if attrs.get(b"t", b"").strip() == b"e":
+                value = _ERROR_VALUE.match(buffer, tag.end())
+                scan.errors[(here_row - 1, col - 1)] = (
                     value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
                 )
-            if not data:
-                break
-            tail = buffer[limit:]
-    return scan
+
+
+def _far(row: int, col: int) -> bool:
+    return row >= MAX_ROWS or col > MAX_COLUMNS
+
+
+def _holds_value(buffer: bytes, tag_end: int) -> bool:
+    """A far cell counts only when a value, inline text or formula is inside: openpyxl
+    writes styled empty cells as <c r="B60000" s="27" t="n"></c>."""
+    if tag_end < 0 or buffer[tag_end - 1 : tag_end] == b"/":
+        return False
+    end = _CELL_END.search(buffer, tag_end)
+    stop = end.start() if end else min(len(buffer), tag_end + KEEP)
+    return _VALUE_CHILD.search(buffer, tag_end, stop) is not None
+
+
+def _refuse(file_name: str, sheet: str, where: str) -> NoReturn:
+    where = f"ligne {where}" if where.isdigit() else where
+    last_row = f"{MAX_ROWS - 1:,}".replace(",", " ")
+    raise WorkbookError(
+        f"{file_name} : feuille « {sheet} » : une cellule est remplie très loin du tableau "
+        f"({where}). Effacez ce qui se trouve au-delà de la ligne {last_row} ou de la "
+        f"colonne {column_letter(MAX_COLUMNS)}, puis recommencez."
+    )

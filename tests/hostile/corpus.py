@@ -460,6 +460,35 @@ def cases() -> list[Case]:
         2,
         message="très loin",
     )
+    # a far cell written as no spreadsheet program writes it: the reader still places it
+    far_forms = {
+        "apostrophes": b"<row r='1048576'><c r='XFD1048576' t='n'><v>1</v></c></row>",
+        "espaces": b'<row r = "1048576"><c r = "XFD1048576" t="n"><v>1</v></c></row>',
+        "minuscules": b'<row r="7"><c r="xfd7" t="n"><v>1</v></c></row>',
+        "zeros": b'<row r="7"><c r="A00000060000" t="n"><v>1</v></c></row>',
+        "dollars": b'<row r="7"><c r="$XFD$7" t="n"><v>1</v></c></row>',
+        "entite": b'<row r="7"><c r="A&#54;0000" t="n"><v>1</v></c></row>',
+        "prefixe": b'<row r="7"><x:c xmlns:x="urn:x" r="XFD7" t="n"><v>1</v></x:c></row>',
+        "sans-reference": b'<row r="7">' + b'<c t="n"><v>1</v></c>' * 20000 + b"</row>",
+        "reference-en-second": b'<row r="7"><c t="n" r="XFD7"><v>1</v></c></row>',
+    }
+    for form, xml in far_forms.items():
+        add(
+            f"cellule-loin-{form}",
+            "bombe",
+            lambda f, b, xml=xml, form=form: rezip(
+                b.workbook,
+                f / f"loin-{form}.xlsx",
+                {
+                    SHEET_PART[INFOS_SHEET]: lambda d, xml=xml: d.replace(
+                        b"</sheetData>", xml + b"</sheetData>", 1
+                    )
+                },
+            ),
+            v,
+            2,
+            message="très loin",
+        )
     add(
         "cellule-vide-stylee-loin",
         "bombe",

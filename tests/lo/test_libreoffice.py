@@ -313,6 +313,18 @@ def test_workbook_filled_in_libreoffice_validates_with_exactly_the_expected_issu
     assert result.infos[0].get("ic_comment").endswith("02 40 00 12 34")
 
 
+def test_a_libreoffice_file_takes_the_fast_scan(filled_in_lo, monkeypatch):
+    """Every cell LibreOffice writes is <c r="B12" …>: no sheet of its files needs the
+    tag-by-tag scan kept for cells written otherwise (ten times slower)."""
+    from sofi_bulk.excel import scan
+
+    def slow(*args):
+        raise AssertionError(f"tag-by-tag scan of {args[1]}")
+
+    monkeypatch.setattr(scan, "_scan_tags", slow)
+    assert read_workbook(filled_in_lo).sheets[SESSIONS_SHEET]
+
+
 def test_corrected_in_libreoffice_then_exported(lo, filled_in_lo, tmp_path):
     fixed = tmp_path / "corrigee.xlsx"
     with lo.open(filled_in_lo) as doc:
