@@ -356,8 +356,10 @@ def referentiel_from_tables(
     reader = _Reader(src, list(problems or []), list(warnings or []))
     not_one = any("pas un référentiel" in p for p in reader.problems)  # said once, enough
     for name in TABLES:
-        if name not in tables and not not_one and not any(
-            f"table « {name} »" in p for p in reader.problems
+        if (
+            name not in tables
+            and not not_one
+            and not any(f"table « {name} »" in p for p in reader.problems)
         ):
             reader.problems.append(f"Référentiel {src.name} : table « {name} » absente.")
     built = {name: reader.table(name, *tables[name]) for name in TABLES if name in tables}
