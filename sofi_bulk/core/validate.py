@@ -9,7 +9,6 @@ parses every cell and locates every issue.
 from __future__ import annotations
 
 import gc
-from operator import itemgetter
 from typing import Any
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
@@ -174,14 +173,24 @@ class RowParser:
         for row in rows:  # every column read exists in every row: plain indexing below
             if len(row) < width:
                 row.extend([None] * (width - len(row)))
+        # the sheet by columns, once (C speed), rather than one pass over the rows per column
+        columns = list(zip(*rows, strict=False)) if rows else [()] * width
+        self._quiet: list[tuple[str, list[Any]]] = []
         for fld in self.fields:
             if fld.multi:
                 self._parse_multi_column(fld, rows, records)
             else:
-                self._parse_column(fld, rows, records)
+                self._parse_column(fld, columns, records)
+        if self._quiet:  # the columns with nothing to say, given to each row in one update
+            keys = [key for key, _ in self._quiet]
+            by_row = zip(*(outcomes for _, outcomes in self._quiet), strict=True)
+            for values, row_values in zip(self._values_of(records), by_row, strict=True):
+                values.update(zip(keys, row_values, strict=True))
         return records
 
-    def _parse_column(self, fld: Field, rows: list[list[Any]], records: list[Record]) -> None:
+    def _parse_column(
+        self, fld: Field, columns: list[tuple[Any, ...]], records: list[Record]
+    ) -> None:
         key = fld.key
         col = self.smap.columns.get((key, 0))
         if col is None:
@@ -192,7 +201,7 @@ class RowParser:
             return
         # the column's cells, then each distinct one parsed once (text by itself; other values
         # with their class, since 1, 1.0 and True are equal keys but not the same input)
-        raws = list(map(itemgetter(col), rows))  # rows are padded to the sheet's width
+        raws = columns[col]  # rows are padded to the sheet's width
         if set(map(type, raws)) <= _TEXT_OR_NONE:
             keys: list[Any] = raws
         else:
@@ -217,13 +226,13 @@ class RowParser:
             ):
                 quiet = False
         if quiet:
-            if _EMPTY in memo.values():
+            filled = [v for v in memo.values() if v is not _EMPTY]
+            if len(filled) == len(memo):
+                self._quiet.append((key, outcomes))
+            elif filled:  # some cells empty, others not: an empty one says nothing
                 for values, outcome in zip(self._values_of(records), outcomes, strict=True):
                     if outcome is not _EMPTY:
                         values[key] = outcome
-            else:
-                for values, outcome in zip(self._values_of(records), outcomes, strict=True):
-                    values[key] = outcome
             return
         plain = {k for k, v in memo.items() if v is not _EMPTY and v.__class__ is not CellError}
         if checked:  # a value the profile refuses is not plain: it gets its issue below
