@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from sofi_bulk.core.codes import table_of
-from sofi_bulk.core.comparisons import CAMPAIGN, COMPARISONS, RHYTHM_HOURS
+from sofi_bulk.core.comparisons import CAMPAIGN, COMPARISONS, RHYTHM_HOURS, Comparison
 from sofi_bulk.core.fields import BY_KEY, Kind
 from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, FasCode
 from sofi_bulk.core.issues import make_issue
@@ -43,6 +43,7 @@ class RuleChecker:
         self._lot_sirets: dict[str, frozenset[str]] = {}
         self._lots: dict[str, Lot | None] = {}  # typed lot -> référentiel lot (memo)
         self._found: dict[str, dict[str, Any]] = {}  # kind -> typed text -> object (memo)
+        self._comparisons: dict[str, list[Comparison]] = {}  # sheet -> its comparisons
         self._warned: set[tuple[str, str]] = set()
 
     def add(self, code: str, rec: Record, key: str | None, **params: Any) -> None:
@@ -65,9 +66,7 @@ class RuleChecker:
         numero = rec.get("lot")
         if numero is None:
             return None
-        lot = self._lots.get(numero, _MISSING)
-        if lot is _MISSING:
-            lot = self._lots[numero] = self.ref.find_lot(numero)
+        lot = self.find_lot(numero)
         if lot is None:
             self.add("lot-inconnu", rec, "lot", value=numero)
             rec.bad.add("lot")
@@ -77,6 +76,13 @@ class RuleChecker:
             rec.bad.add("lot")
             return None
         rec.values["lot"] = lot.numero
+        return lot
+
+    def find_lot(self, numero: str) -> Lot | None:
+        """The référentiel's lot of a typed number, looked up once per distinct number."""
+        lot = self._lots.get(numero, _MISSING)
+        if lot is _MISSING:
+            lot = self._lots[numero] = self.ref.find_lot(numero)
         return lot
 
     def year_of(self, lot: Lot | None) -> int:
@@ -166,7 +172,10 @@ class RuleChecker:
                 self.check_complete(rec, key, "sites", rec.get(key), ADDRESS)
         typed = rec.get("responsible_org")
         if typed is not None and "responsible_org" not in rec.bad:
-            org = self.ref.find_organisme(typed)
+            memo = self._found.setdefault("siret", {})  # typed text -> organisme
+            org = memo.get(typed, _MISSING)
+            if org is _MISSING:
+                org = memo[typed] = self.ref.find_organisme(typed)
             if org is not None:
                 rec.values["responsible_org"] = org.siret
             else:
@@ -318,10 +327,15 @@ class RuleChecker:
                     rec.bad.add("session_ref")
                 else:
                     by_ref[key] = rec
-            fingerprint = tuple(
-                rec.get(k) for k in ("lot", "site", "delivery_site", "start_date", "end_date")
+            get = rec.get
+            fingerprint = (
+                get("lot"),
+                get("site"),
+                get("delivery_site"),
+                get("start_date"),
+                get("end_date"),
             )
-            if all(v is not None for v in fingerprint):
+            if not any(v is None for v in fingerprint):
                 if fingerprint in seen:
                     self.add(
                         "session-en-double",
@@ -337,7 +351,7 @@ class RuleChecker:
         info_count: dict[str, int] = defaultdict(int)
         for rec in result.infos:
             session = self.parent(rec, "ic_session", by_ref)
-            lot = self.ref.find_lot(session.get("lot")) if session and session.get("lot") else None
+            lot = self.find_lot(session.get("lot")) if session and session.get("lot") else None
             self.check_references(rec, lot if session and "lot" not in session.bad else None)
             if session is not None:
                 info_count[fold(str(session.get("session_ref")))] += 1
@@ -551,7 +565,12 @@ class RuleChecker:
     def compare(self, rec: Record, session: Record | None = None) -> None:
         """The declared comparisons of this row: with its own fields, then with its session's."""
         values, bad = rec.values, rec.bad
-        for c in COMPARISONS:
+        comparisons = self._comparisons.get(rec.sheet)
+        if comparisons is None:  # those whose field is on this row's sheet
+            comparisons = self._comparisons[rec.sheet] = [
+                c for c in COMPARISONS if fold(BY_KEY[c.key].sheet) == fold(rec.sheet)
+            ]
+        for c in comparisons:
             value = values.get(c.key)
             if value is None or c.key in bad:  # a field of another sheet, empty or unreadable
                 continue
@@ -579,7 +598,7 @@ class RuleChecker:
                 totals[rec.get("lot")] += rec.get("places")
                 last[rec.get("lot")] = rec
         for numero, total in totals.items():
-            lot = self.ref.find_lot(numero)
+            lot = self.find_lot(numero)
             if lot and lot.places is not None and total > lot.places:
                 self.add(
                     "places-lot-depassees",
