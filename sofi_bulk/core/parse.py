@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -292,45 +293,58 @@ def parse_text(raw: Any, fld: Field) -> str:
 
 def parse_scalar(fld: Field, raw: Any) -> Any:
     """Parse one non-empty cell of a field; references stay as keys (checked later)."""
-    if isinstance(raw, FormulaError):
-        raise CellError("formule-en-erreur", error=raw.code)
-    if isinstance(raw, str) and _C0_CONTROL.search(raw):  # never a code, a date or a number
-        raise CellError("caracteres-invalides")
-    kind = fld.kind
-    if kind is Kind.CODE:
-        return parse_code(fld, raw)
-    if kind in (Kind.TEXT, Kind.LONGTEXT):
-        return parse_text(raw, fld)
-    if kind is Kind.INT:
-        value = parse_int(raw)
-        _check_range(fld, value)
-        return value
-    if kind is Kind.DECIMAL:
-        number = round(parse_number(raw), 2)
-        _check_range(fld, number)
-        return number
-    if kind is Kind.DATE:
-        return parse_date(raw)
-    if kind is Kind.TIME:
-        return parse_time(raw)
-    if kind is Kind.URL:
-        return parse_url(raw, fld)
-    if kind is Kind.EMAIL:
-        return parse_email(raw, fld)
-    if kind is Kind.ORGANISME:
-        return code_token(raw)  # a SIRET, "SIRET - nom" or the name: resolved by the rules
-    if kind in (Kind.SITE, Kind.CONTACT):
-        return code_token(raw)  # resolved against the référentiel by the rules
-    if kind is Kind.FAS:
-        fas = FasCode.parse(code_token(raw))
-        if fas is None:
-            raise CellError("code-fas-invalide")
-        return str(fas)
-    if kind in (Kind.LOT, Kind.SESSION_REF):
-        if isinstance(raw, str) and _CONTROL.search(raw):
+    if isinstance(raw, str):
+        if _C0_CONTROL.search(raw):  # never a code, a date or a number
             raise CellError("caracteres-invalides")
-        return code_token(raw)
-    raise AssertionError(kind)
+    elif isinstance(raw, FormulaError):
+        raise CellError("formule-en-erreur", error=raw.code)
+    return _BY_KIND[fld.kind](fld, raw)
+
+
+def _scalar_int(fld: Field, raw: Any) -> int:
+    value = parse_int(raw)
+    _check_range(fld, value)
+    return value
+
+
+def _scalar_decimal(fld: Field, raw: Any) -> float:
+    number = round(parse_number(raw), 2)
+    _check_range(fld, number)
+    return number
+
+
+def _scalar_fas(fld: Field, raw: Any) -> str:
+    fas = FasCode.parse(code_token(raw))
+    if fas is None:
+        raise CellError("code-fas-invalide")
+    return str(fas)
+
+
+def _scalar_reference(fld: Field, raw: Any) -> str:
+    if isinstance(raw, str) and _CONTROL.search(raw):
+        raise CellError("caracteres-invalides")
+    return code_token(raw)
+
+
+# one parser per kind; organismes, sites and contacts stay as typed (the rules resolve them
+# against the référentiel)
+_BY_KIND: dict[Kind, Callable[[Field, Any], Any]] = {
+    Kind.CODE: parse_code,
+    Kind.TEXT: lambda fld, raw: parse_text(raw, fld),
+    Kind.LONGTEXT: lambda fld, raw: parse_text(raw, fld),
+    Kind.INT: _scalar_int,
+    Kind.DECIMAL: _scalar_decimal,
+    Kind.DATE: lambda fld, raw: parse_date(raw),
+    Kind.TIME: lambda fld, raw: parse_time(raw),
+    Kind.URL: lambda fld, raw: parse_url(raw, fld),
+    Kind.EMAIL: lambda fld, raw: parse_email(raw, fld),
+    Kind.ORGANISME: lambda fld, raw: code_token(raw),
+    Kind.SITE: lambda fld, raw: code_token(raw),
+    Kind.CONTACT: lambda fld, raw: code_token(raw),
+    Kind.FAS: _scalar_fas,
+    Kind.LOT: _scalar_reference,
+    Kind.SESSION_REF: _scalar_reference,
+}
 
 
 def _check_range(fld: Field, value: float) -> None:
