@@ -9,6 +9,7 @@ parses every cell and locates every issue.
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 from typing import Any
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
@@ -178,7 +179,7 @@ class RowParser:
         self._quiet: list[tuple[str, list[Any]]] = []
         for fld in self.fields:
             if fld.multi:
-                self._parse_multi_column(fld, rows, records)
+                self._parse_multi_column(fld, columns, records)
             else:
                 self._parse_column(fld, columns, records)
         if self._quiet:  # the columns with nothing to say, given to each row in one update
@@ -203,7 +204,7 @@ class RowParser:
         # with their class, since 1, 1.0 and True are equal keys but not the same input)
         raws = columns[col]  # rows are padded to the sheet's width
         if set(map(type, raws)) <= _TEXT_OR_NONE:
-            keys: list[Any] = raws
+            keys: Sequence[Any] = raws
         else:
             keys = [r if r.__class__ is str or r is None else (r.__class__, r) for r in raws]
         memo: dict[Any, Any] = {}
@@ -250,7 +251,9 @@ class RowParser:
                 rec.values[key] = outcome
                 self._check_profile(fld, rec, f"{letter}{rec.row}", outcome, raw)
 
-    def _parse_multi_column(self, fld: Field, rows: list[list[Any]], records: list[Record]) -> None:
+    def _parse_multi_column(
+        self, fld: Field, columns: list[tuple[Any, ...]], records: list[Record]
+    ) -> None:
         """A multi-valued field, row by row, each distinct set of cells parsed once."""
         present = [
             c
@@ -263,35 +266,40 @@ class RowParser:
                 for rec in records:
                     rec.values[fld.key] = list(fixed) if isinstance(fixed, list) else [fixed]
             return
-        memo: dict[
-            tuple[tuple[type, Any], ...], tuple[list[Any], list[tuple[int, Any, CellError]]]
-        ] = {}
         key = fld.key
-        verdicts: dict[tuple[Any, ...], bool] = {}
-        for rec, row in zip(records, rows, strict=True):
-            raws = tuple(
-                (v.__class__, v) for v in (row[c] if c < len(row) else None for c in present)
-            )
+        checked = key in self.checked
+        cells: list[tuple[Any, ...]] = list(zip(*(columns[c] for c in present), strict=True))
+        if not all(set(map(type, columns[c])) <= _TEXT_OR_NONE for c in present):
+            # 1, 1.0 and True are equal keys but not the same input
+            cells = [tuple((v.__class__, v) for v in raws) for raws in cells]
+            plain = False
+        else:
+            plain = True
+        # distinct cells -> (values, items that failed, the profile's verdict)
+        memo: dict[tuple[Any, ...], tuple[list[Any], list[tuple[int, Any, CellError]], bool]] = {}
+        first_letter = column_letter(present[0] + 1)
+        for rec, raws in zip(records, cells, strict=True):
             parsed = memo.get(raws)
             if parsed is None:
-                parsed = memo[raws] = self._parse_parts(fld, [v for _, v in raws])
-            values, errors = parsed
+                values, errors = self._parse_parts(
+                    fld, list(raws) if plain else [v for _, v in raws]
+                )
+                ok = not checked or not values or self._passes_profile(fld, values)
+                parsed = memo[raws] = (values, errors, ok)
+            values, errors, ok = parsed
             for index, item, err in errors:
                 self._cell_error(
                     err, fld, rec, f"{column_letter(present[index] + 1)}{rec.row}", item
                 )
-            first_cell = f"{column_letter(present[0] + 1)}{rec.row}"
             if not values:
                 if key not in rec.bad:
-                    self._empty(fld, rec, first_cell)
+                    self._empty(fld, rec, f"{first_letter}{rec.row}")
                 continue
             rec.values[key] = list(values)
-            if key in self.checked:
-                ok = verdicts.get(tuple(values))
-                if ok is None:
-                    ok = verdicts[tuple(values)] = self._passes_profile(fld, values)
-                if not ok:
-                    self._check_profile(fld, rec, first_cell, rec.values[key], rec.values[key])
+            if not ok:
+                self._check_profile(
+                    fld, rec, f"{first_letter}{rec.row}", rec.values[key], rec.values[key]
+                )
 
     def _parse_parts(
         self, fld: Field, raws: list[Any]
