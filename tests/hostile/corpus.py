@@ -471,6 +471,8 @@ def cases() -> list[Case]:
         "prefixe": b'<row r="7"><x:c xmlns:x="urn:x" r="XFD7" t="n"><v>1</v></x:c></row>',
         "sans-reference": b'<row r="7">' + b'<c t="n"><v>1</v></c>' * 20000 + b"</row>",
         "reference-en-second": b'<row r="7"><c t="n" r="XFD7"><v>1</v></c></row>',
+        "ligne-immense": b'<row r="7"><c r="A99999999999999999999999" t="n"><v>1</v></c></row>',
+        "colonne-immense": b'<row r="7"><c r="ABCDEFGHIJKLMNOPQRSTUVWXYZ7"><v>1</v></c></row>',
     }
     for form, xml in far_forms.items():
         add(
@@ -488,6 +490,27 @@ def cases() -> list[Case]:
             v,
             2,
             message="très loin",
+        )
+    # references the reader cannot place: refused as damaged, never a crash
+    for form, xml in {
+        "ligne-zero": b'<row r="7"><c r="A0" t="n"><v>1</v></c></row>',
+        "sans-colonne": b'<row r="7"><c r="123" t="n"><v>1</v></c></row>',
+    }.items():
+        add(
+            f"reference-{form}",
+            "xml",
+            lambda f, b, xml=xml, form=form: rezip(
+                b.workbook,
+                f / f"reference-{form}.xlsx",
+                {
+                    SHEET_PART[INFOS_SHEET]: lambda d, xml=xml: d.replace(
+                        b"</sheetData>", xml + b"</sheetData>", 1
+                    )
+                },
+            ),
+            v,
+            2,
+            message="endommagé",
         )
     add(
         "cellule-vide-stylee-loin",
