@@ -11,7 +11,8 @@ and the table gives CPU seconds, peak memory and the ratio:
     floor D  lxml build of the same LHEO tree + XSD validation             (lheo)
 
     python benchmarks/bench.py                  # 1 000, 10 000 and 49 000 sessions
-    python benchmarks/bench.py 2000 --runs 1    # chosen sizes, one run each
+    python benchmarks/bench.py 2000 --runs 1    # chosen sizes, one run each (default: 5, and
+                                                # 1 at 49 000 sessions)
     python benchmarks/bench.py --readme         # also rewrite the README's table
 
 Not part of the test suite: it takes a few minutes.
@@ -207,6 +208,9 @@ def run_size(n: int, runs: int, folder: Path, with_lo: bool) -> list[dict[str, o
                 pairs.append((mine, floor))
             cpu = statistics.median(m["cpu"] for m, _ in pairs)
             floor_cpu = statistics.median(f["cpu"] for _, f in pairs)
+            # each pair ran under the same load: the ratio is taken within a pair, then the
+            # median of the pairs (a machine busy during one pair moves one ratio, not all)
+            ratio = statistics.median(m["cpu"] / f["cpu"] for m, f in pairs if f["cpu"])
             rows.append(
                 {
                     "sessions": n,
@@ -217,7 +221,7 @@ def run_size(n: int, runs: int, folder: Path, with_lo: bool) -> list[dict[str, o
                     "floor": FLOOR_OF[command],
                     "floor_cpu": floor_cpu,
                     "floor_peak": statistics.median(f["peak_mib"] for _, f in pairs),
-                    "ratio": cpu / floor_cpu if floor_cpu else float("nan"),
+                    "ratio": ratio,
                     "per_session_ms": 1000 * cpu / n,
                 }
             )
@@ -278,7 +282,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 49000])
-    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--sans-libreoffice", action="store_true")
     parser.add_argument("--readme", action="store_true", help="rewrite the README's table")
     args = parser.parse_args()
