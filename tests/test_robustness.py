@@ -48,11 +48,15 @@ def test_a_far_away_cell_is_refused_before_reading(sample_path, tmp_path, ref):
 def test_an_openpyxl_file_takes_the_fast_scan(sample_path, monkeypatch):
     from sofi_bulk.excel import scan
 
-    def slow(*args):
-        raise AssertionError(f"tag-by-tag scan of {args[1]}")
-
-    monkeypatch.setattr(scan, "_scan_tags", slow)
+    slow: list[str] = []  # parts scanned tag by tag (a theme's r="50000" may be: no sheet)
+    tag_by_tag = scan._scan_tags
+    monkeypatch.setattr(
+        scan,
+        "_scan_tags",
+        lambda archive, part, *rest: slow.append(part) or tag_by_tag(archive, part, *rest),
+    )
     assert read_workbook(sample_path).sheets[SESSIONS_SHEET]
+    assert not [part for part in slow if "worksheets/" in part], slow
 
 
 def rewritten(sample_path: Path, tmp_path: Path, edit) -> Path:
@@ -89,6 +93,25 @@ def test_cells_written_otherwise_are_placed_as_the_reader_places_them(sample_pat
     path = rewritten(sample_path, tmp_path, edit)
     result = run_validation(read_workbook(path))
     assert ("formule-en-erreur", fee) in [(i.code, i.cell) for i in result.issues]
+
+
+def test_a_far_cell_whose_end_is_out_of_sight_counts_as_filled(sample_path, tmp_path, monkeypatch):
+    """Read in chunks, a far cell opened just before a chunk's end, its value further than
+    the overlap kept: the scan cannot see whether it is empty, so it assumes it is not."""
+    from sofi_bulk.excel import scan
+
+    monkeypatch.setattr(scan, "CHUNK", 16384)
+
+    def edit(data: bytes) -> bytes:
+        head, mark, tail = data.partition(b"<sheetData>")
+        row = b'<row r="7">'
+        pad = scan.CHUNK - scan.KEEP - 8 - len(head + mark + row)  # <c starts before the limit
+        far = row + b" " * pad + b'<c r="A60000">' + b" " * 6000 + b"<v>1</v></c></row>"
+        return head + mark + far + tail
+
+    path = rewritten(sample_path, tmp_path, edit)
+    with pytest.raises(WorkbookError, match="très loin"):
+        read_workbook(path)
 
 
 def test_formula_errors_are_reported_not_read_as_empty(sample_path, tmp_path):

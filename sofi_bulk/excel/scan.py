@@ -220,19 +220,26 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 1_000  # column ALL
 CHUNK = 1 << 22
 KEEP = 4096  # bytes kept between chunks so that no element is cut in two
+CONTEXT = 64  # and bytes before them, seen again but not matched again
 
-# python-calamine places a cell by its r attribute ("B12"), and a cell without one after the
-# previous cell of its row. Excel, LibreOffice and openpyxl write every cell as <c r="B12" …>
+# python-calamine places a cell by its r attribute ("B12"; the last one when there are two),
+# and a cell without one after the previous cell of its row; it matches element names
+# whatever their prefix. Excel, LibreOffice and openpyxl write every cell as <c r="B12" …>
 # with a near reference, which the negative lookahead below skips at C speed: what it finds
 # is a reference of three letters or past row 49 999 (checked in Python), or a cell written
 # some other way (no r, r not first, another quote, spaces, an entity…). A sheet holding one
-# of those, or a prefixed <x:c> (the reader ignores prefixes), is scanned again tag by tag,
-# counting positions the way the reader does.
+# of those, a second r attribute, or a prefixed <x:c>, is scanned again tag by tag, counting
+# positions the way the reader does.
+_NAME = rb"[^\s<>/=:\"']"  # a byte of an XML name, any script
 _CELL = re.compile(rb'<c(?! r="\$?+[A-Za-z]{1,2}+\$?+(?:[1-9][0-9]{0,3}|[1-4][0-9]{4})")[\s>/]')
-_PREFIXED = re.compile(rb":(?:c|row)[\s>/]")
+# an r attribute that is not the canonical first one of <c r= or <row r= (a second r…)
+_OTHER_R = re.compile(rb"r(?<=\sr)\s*=(?<!<c r=)(?<!<row r=)")
+_PREFIXED = re.compile(rb":(?:c|row)[\s>/]")  # checked in Python: part of a tag name?
+_TAG_NAME_END = re.compile(rb"<" + _NAME + rb"*\Z")
 _PLAIN_REF = re.compile(rb' r="\$?([A-Za-z]+)\$?([0-9]+)"')
-_VALUE_CHILD = re.compile(rb"<(?:[\w.-]+:)?(?:v|is|f)\b")  # what makes a cell hold something
-_CELL_END = re.compile(rb"</(?:[\w.-]+:)?c\s*>")
+_VALUE_CHILD = re.compile(rb"<(?:" + _NAME + rb"*:)?(?:v|is|f)[\s>/]")  # a cell's content
+_CELL_END = re.compile(rb"</(?:" + _NAME + rb"*:)?c\s*>")
+_MARKUP = re.compile(rb"<[!?]")  # a comment, CDATA or instruction may hide a </c>
 _ERROR_CELL = re.compile(rb't="e"')
 _REF = re.compile(rb"\br=\"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\"")
 _ERROR_VALUE = re.compile(
@@ -241,8 +248,10 @@ _ERROR_VALUE = re.compile(
     re.S,
 )
 # the slow path: every <row> and <c> tag with its attributes, whatever their quotes
-_TAG = re.compile(rb"<(?:[\w.-]+:)?(c|row)((?:\s+[^\s=>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
-_TAG_START = re.compile(rb"<(?:[\w.-]+:)?(?:c|row)[\s>/]")
+_TAG = re.compile(
+    rb"<(?:" + _NAME + rb"*:)?(c|row)((?:\s+[^\s=>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>"
+)
+_TAG_START = re.compile(rb"<(?:" + _NAME + rb"*:)?(?:c|row)[\s>/]")
 _TAG_ATTR = re.compile(rb"([^\s=>/]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ANY_REF = re.compile(r"\$?([A-Za-z]*)\$?0*([0-9]*)")
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
@@ -322,6 +331,9 @@ def scan_workbook(source: Source, name: str | None = None) -> dict[str, SheetSca
     return scan_opened(opened, name)
 
 
+_IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf")
+
+
 def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
     scans: dict[str, SheetScan] = {}
     try:
@@ -330,6 +342,12 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
             for sheet, part in sheet_parts(archive).items():
                 if part in names:
                     scans[sheet] = _scan_part(archive, part, SheetScan(sheet), name)
+            # the reader finds its parts its own way (case, comments, duplicate names, odd
+            # targets…): every other part but images is scanned too, named by its path
+            scanned = set(sheet_parts(archive).values())
+            for info in archive.infolist():
+                if info.filename not in scanned and not info.filename.lower().endswith(_IMAGES):
+                    _scan_part(archive, info.filename, SheetScan(info.filename), name)
     except (zipfile.BadZipFile, KeyError, OSError, zlib.error, EOFError, ValueError) as exc:
         raise WorkbookError(f"{name} : classeur endommagé (structure interne illisible).") from exc
     return scans
@@ -343,25 +361,27 @@ def _scan_part(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: 
     return scan
 
 
-def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[bytes, int]]:
-    """The part's bytes in overlapping buffers, with the offset before which a match must
-    start to be this buffer's (the rest comes again at the head of the next one)."""
-    tail = b""
+def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[bytes, int, int]]:
+    """The part's bytes in overlapping buffers, with the span [first, limit) where a match
+    must start to be this buffer's: what follows the limit comes again in the next buffer,
+    after a little of what precedes it (so that a look-behind sees a whole tag name)."""
+    tail, first = b"", 0
     with archive.open(part) as stream:
         while True:
             data = stream.read(CHUNK)
             buffer = tail + data
-            limit = len(buffer) if not data else max(len(buffer) - KEEP, 0)
-            yield buffer, limit
+            limit = len(buffer) if not data else max(len(buffer) - KEEP, first)
+            yield buffer, first, limit
             if not data:
                 return
-            tail = buffer[limit:]
+            first = min(CONTEXT, limit)
+            tail = buffer[limit - first :]
 
 
 def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> bool:
     """The fast scan; False when a cell is written in a way it does not read."""
-    for buffer, limit in _chunks(archive, part):
-        for hit in _CELL.finditer(buffer):
+    for buffer, first, limit in _chunks(archive, part):
+        for hit in _CELL.finditer(buffer, first):
             if hit.start() >= limit:
                 break
             ref = _PLAIN_REF.match(buffer, hit.start() + 2)
@@ -370,12 +390,16 @@ def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name:
             col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
             if _far(row, col) and _holds_value(buffer, buffer.find(b">", hit.end() - 1)):
                 _refuse(file_name, scan.name, ref.group(0)[4:-1].decode())
-        for hit in _PREFIXED.finditer(buffer):
+        for hit in _PREFIXED.finditer(buffer, first):
             if hit.start() >= limit:
                 break
-            if re.search(rb"<[\w.-]+$", buffer[max(0, hit.start() - 64) : hit.start()]):
+            if _TAG_NAME_END.search(buffer, max(0, hit.start() - 256), hit.start()):
                 return False
-        for hit in _ERROR_CELL.finditer(buffer):
+        for hit in _OTHER_R.finditer(buffer, first):
+            if hit.start() >= limit:
+                break
+            return False
+        for hit in _ERROR_CELL.finditer(buffer, first):
             if hit.start() >= limit:
                 break
             tag_start = buffer.rfind(b"<", 0, hit.start())
@@ -396,8 +420,8 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: 
     """Every <row> and <c> tag in turn, placing each cell as the reader would: by its
     reference, else one column after the previous cell, one row after the previous row."""
     row, col = 0, 0  # 1-based; col is the previous cell's column
-    for buffer, limit in _chunks(archive, part):
-        for start in _TAG_START.finditer(buffer):
+    for buffer, first, limit in _chunks(archive, part):
+        for start in _TAG_START.finditer(buffer, first):
             if start.start() >= limit:
                 break
             tag = _TAG.match(buffer, start.start())
@@ -407,15 +431,16 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: 
                     "fichier refusé. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à "
                     "nouveau."
                 )
-            attrs = {
-                m.group(1).split(b":")[-1]: (m.group(2) if m.group(2) is not None else m.group(3))
+            attrs = {  # the last of two of a name wins, as in the reader
+                m.group(1): (m.group(2) if m.group(2) is not None else m.group(3))
                 for m in _TAG_ATTR.finditer(tag.group(2))
             }
             ref = html.unescape(attrs[b"r"].decode("utf-8", "replace")) if b"r" in attrs else ""
             parsed = _ANY_REF.fullmatch(ref.strip())
             letters, digits = parsed.groups() if parsed else ("", "")
-            if tag.group(1) == b"row":  # its cells without a reference take its number
-                row, col = (int(digits) if digits and not letters else row + 1), 0
+            if tag.group(1) == b"row":  # its cells without a reference take its number, read
+                number = "".join(ch for ch in ref if ch in "0123456789")  # as the reader does
+                row, col = (int(number) if number else row + 1), 0
                 continue
             here_row = int(digits) if digits else row
             col = column_index(letters.upper()) if letters else col + 1
@@ -438,18 +463,22 @@ def _far(row: int, col: int) -> bool:
 def _holds_value(buffer: bytes, tag_end: int) -> bool:
     """A far cell counts only when a value, inline text or formula is inside: openpyxl
     writes styled empty cells as <c r="B60000" s="27" t="n"></c>."""
-    if tag_end < 0 or buffer[tag_end - 1 : tag_end] == b"/":
+    if tag_end < 0:
+        return True  # the tag runs past what was read: assume the worst
+    if buffer[tag_end - 1 : tag_end] == b"/":
         return False
     end = _CELL_END.search(buffer, tag_end)
-    stop = end.start() if end else min(len(buffer), tag_end + KEEP)
-    return _VALUE_CHILD.search(buffer, tag_end, stop) is not None
+    if end is None or _MARKUP.search(buffer, tag_end, end.start()):
+        return True  # its end is out of sight, or markup could hide it: assume the worst
+    return _VALUE_CHILD.search(buffer, tag_end, end.start()) is not None
 
 
 def _refuse(file_name: str, sheet: str, where: str) -> NoReturn:
     where = f"ligne {where}" if where.isdigit() else where
     last_row = f"{MAX_ROWS - 1:,}".replace(",", " ")
-    raise WorkbookError(
-        f"{file_name} : feuille « {sheet} » : une cellule est remplie très loin du tableau "
+    where_in = f"partie « {sheet} »" if "/" in sheet else f"feuille « {sheet} »"  # no "/"
+    raise WorkbookError(  # in a sheet name: a part no sheet of the workbook names
+        f"{file_name} : {where_in} : une cellule est remplie très loin du tableau "
         f"({where}). Effacez ce qui se trouve au-delà de la ligne {last_row} ou de la "
         f"colonne {column_letter(MAX_COLUMNS)}, puis recommencez."
     )

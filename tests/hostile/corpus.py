@@ -460,6 +460,17 @@ def cases() -> list[Case]:
         2,
         message="très loin",
     )
+
+    def infos_with(name: str, xml: bytes, extra: list[tuple[str, bytes]] = ()):
+        """The base workbook with ``xml`` added at the end of the Infos collectives sheet."""
+        return lambda f, b: rezip(
+            b.workbook,
+            f / f"{name}.xlsx",
+            {SHEET_PART[INFOS_SHEET]: lambda d: d.replace(b"</sheetData>", xml + b"</sheetData>")},
+            extra,
+        )
+
+    far = b'<row r="7"><c r="A60000" t="n"><v>1</v></c></row>'
     # a far cell written as no spreadsheet program writes it: the reader still places it
     far_forms = {
         "apostrophes": b"<row r='1048576'><c r='XFD1048576' t='n'><v>1</v></c></row>",
@@ -469,49 +480,66 @@ def cases() -> list[Case]:
         "dollars": b'<row r="7"><c r="$XFD$7" t="n"><v>1</v></c></row>',
         "entite": b'<row r="7"><c r="A&#54;0000" t="n"><v>1</v></c></row>',
         "prefixe": b'<row r="7"><x:c xmlns:x="urn:x" r="XFD7" t="n"><v>1</v></x:c></row>',
+        "prefixe-accentue": '<row r="7"><é:c r="A60000"><v>1</v></é:c></row>'.encode(),
+        "prefixe-vide": b'<row r="7"><:c r="A60000"><v>1</v></:c></row>',
+        "valeur-prefixee": '<row r="7"><c r="A60000"><é:v>1</é:v></c></row>'.encode(),
+        "fin-en-commentaire": b'<row r="7"><c r="A60000"><!-- </c> --><v>1</v></c></row>',
+        "fin-en-cdata": b'<row r="7"><c r="A60000"><![CDATA[</c>]]><v>1</v></c></row>',
+        "deux-references": b'<row r="7"><c r="A7" r="A60000"><v>1</v></c></row>',
+        "deux-references-tab": b'<row r="7"><c r="A7"\tr="A60000"><v>1</v></c></row>',
+        "reference-prefixee": b'<row r="7"><c s="0" r="A7"><v>1</v></c>'
+        b'<c r="A60000" x:r="A8"><v>1</v></c></row>',
+        "ligne-en-lettres": b'<row r="A60000"><c r="B7"><v>1</v></c><c><v>1</v></c></row>',
         "sans-reference": b'<row r="7">' + b'<c t="n"><v>1</v></c>' * 20000 + b"</row>",
         "reference-en-second": b'<row r="7"><c t="n" r="XFD7"><v>1</v></c></row>',
         "ligne-immense": b'<row r="7"><c r="A99999999999999999999999" t="n"><v>1</v></c></row>',
         "colonne-immense": b'<row r="7"><c r="ABCDEFGHIJKLMNOPQRSTUVWXYZ7"><v>1</v></c></row>',
     }
     for form, xml in far_forms.items():
-        add(
-            f"cellule-loin-{form}",
-            "bombe",
-            lambda f, b, xml=xml, form=form: rezip(
-                b.workbook,
-                f / f"loin-{form}.xlsx",
-                {
-                    SHEET_PART[INFOS_SHEET]: lambda d, xml=xml: d.replace(
-                        b"</sheetData>", xml + b"</sheetData>", 1
-                    )
-                },
-            ),
-            v,
-            2,
-            message="très loin",
-        )
+        made = infos_with(f"loin-{form}", xml)
+        add(f"cellule-loin-{form}", "bombe", made, v, 2, message="très loin")
+    # the reader finds the far sheet where the scan would not look for it by name alone: a
+    # copy under a path of another spelling, or a part no sheet of workbook.xml names
+    add(
+        "cellule-loin-partie-non-listee",
+        "bombe",
+        infos_with(
+            "non-listee",
+            b"",
+            [
+                (
+                    "xl/worksheets/./sheet3.xml",
+                    b"<worksheet><sheetData>" + far + b"</sheetData></worksheet>",
+                )
+            ],
+        ),
+        v,
+        2,
+        message="très loin",
+    )
+    add(
+        "cellule-loin-casse-du-nom",
+        "bombe",
+        infos_with(
+            "casse",
+            b"",
+            [
+                (
+                    "xl/worksheets/SHEET9.xml",
+                    b"<worksheet><sheetData>" + far + b"</sheetData></worksheet>",
+                )
+            ],
+        ),
+        v,
+        2,
+        message="très loin",
+    )
     # references the reader cannot place: refused as damaged, never a crash
     for form, xml in {
         "ligne-zero": b'<row r="7"><c r="A0" t="n"><v>1</v></c></row>',
         "sans-colonne": b'<row r="7"><c r="123" t="n"><v>1</v></c></row>',
     }.items():
-        add(
-            f"reference-{form}",
-            "xml",
-            lambda f, b, xml=xml, form=form: rezip(
-                b.workbook,
-                f / f"reference-{form}.xlsx",
-                {
-                    SHEET_PART[INFOS_SHEET]: lambda d, xml=xml: d.replace(
-                        b"</sheetData>", xml + b"</sheetData>", 1
-                    )
-                },
-            ),
-            v,
-            2,
-            message="endommagé",
-        )
+        add(f"reference-{form}", "xml", infos_with(f"ref-{form}", xml), v, 2, message="endommagé")
     add(
         "cellule-vide-stylee-loin",
         "bombe",
