@@ -15,15 +15,16 @@ import datetime as dt
 import io
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sofi_bulk.core.context import resolve_context
-from sofi_bulk.core.plan import AnnotationPlan, InPlace, annotation_plan
 from sofi_bulk.core.profile import Profile, load_profile
 from sofi_bulk.core.records import ValidationResult
 from sofi_bulk.core.referentiel import Referentiel
-from sofi_bulk.core.validate import validate_book
 from sofi_bulk.core.workbook import Rows, WorkbookInput
+
+if TYPE_CHECKING:  # loaded by the functions that need them: a template needs neither
+    from sofi_bulk.core.plan import AnnotationPlan
 
 Source = str | Path | bytes | BinaryIO
 Target = str | Path | BinaryIO | None
@@ -67,12 +68,16 @@ def check(
     else:
         book = read(source, name=name)
     ref = load_referentiel(referentiel) if isinstance(referentiel, str | Path) else referentiel
+    from sofi_bulk.core.validate import validate_book
+
     ctx = resolve_context(book, programme, ref, fallback=load_referentiel)
     return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
 
 
 def plan(result: ValidationResult, *, checked_at: dt.datetime | None = None) -> AnnotationPlan:
     """What to mark in the checked workbook itself (cells, notes, statuses, « Erreurs »)."""
+    from sofi_bulk.core.plan import InPlace, annotation_plan
+
     return annotation_plan(result, InPlace(result), checked_at=checked_at)
 
 
