@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from openpyxl.cell.cell import Cell
 
 from sofi_bulk.core.profile import load_profile
 from sofi_bulk.core.records import ValidationResult
@@ -18,6 +19,19 @@ from sofi_bulk.excel.sample import make_sample
 from sofi_bulk.excel.template import write_template
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def styled(ws, row: int, column: int):
+    """What gives a cell of a loaded sheet its style in Excel and LibreOffice: the cell when
+    the file holds it, else its column's ``<col style>`` (openpyxl's ``ws.cell`` would make
+    a default, locked cell instead)."""
+    cell = ws._cells.get((row, column))
+    if cell is not None:
+        return cell
+    for dim in ws.column_dimensions.values():
+        if dim.min and dim.max and dim.min <= column <= dim.max and dim.has_style:
+            return dim
+    return Cell(ws, row=row, column=column)  # a default cell, not added to the sheet
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from sofi_bulk.core.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, column_of
 from sofi_bulk.core.resources import submission_schema
 from sofi_bulk.submission.models import Submission
-from tests.conftest import run_cli
+from tests.conftest import run_cli, styled
 
 
 def run(*args: str) -> int:
@@ -184,6 +184,21 @@ def test_full_loop(filled, tmp_path, capsys):
     assert sorted(ref for ref, _ in links) == sorted(ref for _, ref in EXPECTED)
     assert all(loc == f"'{SESSIONS_SHEET}'!{ref}" for ref, loc in links)
     assert book.active.title == ERRORS_SHEET
+
+    # every cell written in the data rows (value, mark, status) keeps its column's
+    # protection and number format: a cell's own style replaces its column's
+    fresh = load_workbook(annotated)
+    for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
+        ws = fresh[sheet]
+        written = [(r, c) for (r, c) in ws._cells if r >= FIRST_DATA_ROW]
+        assert written, sheet
+        for r, c in written:
+            column = styled(ws, 1_048_576, c)  # a row without cells: the column's own style
+            here = ws._cells[(r, c)]
+            assert here.protection.locked == column.protection.locked, (sheet, r, c)
+            assert here.number_format == column.number_format, (sheet, r, c)
+    status = fresh[SESSIONS_SHEET][f"A{FIRST_DATA_ROW + 1}"]
+    assert not status.protection.locked and status.fill.fgColor.rgb.endswith("FFC7CE")
 
     # every value the user typed is kept exactly
     original = load_workbook(filled)

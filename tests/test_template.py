@@ -28,6 +28,7 @@ from sofi_bulk.core.layout import (
 from sofi_bulk.core.lots import select_lots
 from sofi_bulk.core.referentiel import Referentiel
 from sofi_bulk.excel.template import TemplateBuilder, write_template
+from tests.conftest import styled
 
 LAST = FIRST_DATA_ROW + SESSION_ROWS - 1
 
@@ -218,20 +219,30 @@ def test_defaults_are_prefilled_and_editable(wb, profile):
         assert cell.value == expected, key
         assert not cell.protection.locked
     for key in ("session_ref", "start_date", "places"):
-        cell = ws.cell(row=LAST, column=column_of(SESSIONS_SHEET, key).index)
-        assert cell.value is None and not cell.protection.locked
-    assert (
-        ws.cell(
-            row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "start_date").index
-        ).number_format
-        == "DD/MM/YYYY"
-    )
-    assert (
-        ws.cell(
-            row=FIRST_DATA_ROW, column=column_of(SESSIONS_SHEET, "responsible_org").index
-        ).number_format
-        == "@"
-    )
+        index = column_of(SESSIONS_SHEET, key).index
+        assert (LAST, index) not in ws._cells  # an empty row is not written: its column says
+        assert not styled(ws, LAST, index).protection.locked
+    for key, number_format in (("start_date", "DD/MM/YYYY"), ("responsible_org", "@")):
+        index = column_of(SESSIONS_SHEET, key).index
+        assert styled(ws, FIRST_DATA_ROW, index).number_format == number_format
+        assert styled(ws, LAST + 500, index).number_format == number_format
+
+
+def test_blank_rows_are_formatted_columns_not_cells(template_path):
+    """An empty data cell is not written: its column carries the style (unlocked, number
+    format), as Excel stores it, so a blank row costs nothing; the status column too."""
+    wb = load_workbook(template_path)  # untouched: openpyxl makes a cell of every one asked
+    for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
+        ws = wb[sheet]
+        status = styled(ws, FIRST_DATA_ROW + 5, 1)
+        assert not status.protection.locked and status.fill.fgColor.rgb.endswith("F2F2F2")
+        if sheet != SESSIONS_SHEET:
+            assert ws.max_row == HEADER_ROW  # nothing pre-filled in the child sheets
+        date = next(f for f in FIELDS if f.sheet == sheet and f.kind is Kind.DATE)
+        cell = styled(ws, FIRST_DATA_ROW + 7, column_of(sheet, date.key).index)
+        assert cell.number_format == "DD/MM/YYYY" and not cell.protection.locked
+    last = max(c.index for c in sheet_columns(SESSIONS_SHEET))
+    assert styled(wb[SESSIONS_SHEET], FIRST_DATA_ROW, last + 1).protection.locked
 
 
 def test_help_sheet_documents_every_column(wb, profile):

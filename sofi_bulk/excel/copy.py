@@ -78,12 +78,18 @@ class AnnotatedCopy:
             targets = list(self.layout.targets[sheet].items())
             extra = list(self.layout.extra[sheet].items())
             self._extra_headers(ws, smap, rows, extra)
+            cells = ws._cells
             for r in range(smap.header_row, len(rows)):
                 out_row = self.layout.row(sheet, r + 1)
                 row = rows[r]
                 for idx, target in targets + extra:
                     value = row[idx] if idx < len(row) else None
-                    put(ws.cell(row=out_row, column=target), value)
+                    cell = cells.get((out_row, target))
+                    if cell is None:  # a blank row of the template is its columns' style
+                        if value is None or value == "":
+                            continue
+                        cell = self.builder.new_cell(ws, out_row, target)
+                    put(cell, value)  # an emptied pre-filled cell is emptied too
             self._keep_above_header(smap, rows)
 
     def _extra_headers(
@@ -96,9 +102,9 @@ class AnnotatedCopy:
             cell = ws.cell(row=HEADER_ROW, column=target)
             put(cell, header)
             cell.font = Font(bold=True, italic=True)
-            ws.column_dimensions[column_letter(target)].width = 18
-            for r in range(HEADER_ROW + 1, self.builder.last_row(ws.title) + 1):
-                ws.cell(row=r, column=target).protection = Protection(locked=False)
+            column = ws.column_dimensions[column_letter(target)]
+            column.width = 18
+            column.protection = Protection(locked=False)  # its cells take it when saved
 
     def _keep_above_header(self, smap: SheetMap, rows: list[list[Any]]) -> None:
         """Notes typed above the header row have no place in the template: list them."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import quote_sheetname
@@ -21,7 +22,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sofi_bulk.core.cells import column_letter
+from sofi_bulk.core.cells import column_index, column_letter
 from sofi_bulk.core.comparisons import CAMPAIGN, comparisons_of
 from sofi_bulk.core.display import field_options, prefill_display
 from sofi_bulk.core.errors import UserError
@@ -69,6 +70,9 @@ MAX_INLINE_LIST = 255
 THIN = Side(style="thin", color="BFBFBF")
 FIXED_FILL = PatternFill("solid", fgColor=COLOURS["fixed"])
 STATUS_FILL = PatternFill("solid", fgColor=COLOURS["status"])
+# the parts of a style a cell takes from its column when it has none of its own: font, fill,
+# border, number format, protection, alignment (a StyleArray's first six slots)
+_INHERITED = range(6)
 NUMBER_FORMATS = {
     Kind.DATE: "DD/MM/YYYY",
     Kind.INT: "0",
@@ -116,11 +120,9 @@ class TemplateBuilder:
     def save(self, target: Path | BinaryIO) -> None:
         """Write to a path (atomically) or a binary file object, stamping the values'
         fingerprint so that an untouched output can later be told from the user's work."""
-        sheets = {
-            ws.title: [list(row) for row in ws.iter_rows(values_only=True)]
-            for ws in self.book.worksheets
-        }
+        sheets = {ws.title: _values(ws) for ws in self.book.worksheets}
         self._fingerprint_cell.value = content_fingerprint(sheets)
+        self._inherit_column_styles()
         seal(self.book)
         if isinstance(target, Path):
             write_atomic(target, lambda tmp: self.book.save(tmp))
@@ -207,7 +209,7 @@ class TemplateBuilder:
         # on the child sheets
         idents = [c.index for c in cols if c.field and c.field.level is Level.IDENT]
         first_free = max(idents) + 1 if idents else 3
-        ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=first_free)
+        ws.freeze_panes = f"{column_letter(first_free)}{FIRST_DATA_ROW}"
         ws.auto_filter.ref = f"A{HEADER_ROW}:{cols[-1].letter}{last}"
         protection = ws.protection
         protection.sheet = True
@@ -282,29 +284,67 @@ class TemplateBuilder:
         return " ".join(parts)
 
     def _fill_column(self, ws: Worksheet, col: Column, last: int) -> None:
-        template = ws.cell(row=FIRST_DATA_ROW, column=col.index)
+        """The column's style (unlocked, number format, colour) goes on the column itself, as
+        Excel stores a formatted column: a cell typed on any row takes it, and an empty row
+        costs nothing to write. Only the pre-filled cells are written, all from one value."""
+        dim = ws.column_dimensions[col.letter]
         fld = col.field
         fixed = fld is not None and fld.key in self.profile.fixed
         if fld is None:  # the status column: unlocked, the add-in writes it on the protected sheet
-            template.fill = STATUS_FILL
-            template.protection = Protection(locked=False)
+            dim.fill = STATUS_FILL
+            dim.protection = Protection(locked=False)
         else:
-            template.protection = Protection(locked=fixed)
+            dim.protection = Protection(locked=fixed)
             if fixed:
-                template.fill = FIXED_FILL
-                template.font = Font(color="595959")
-            template.number_format = NUMBER_FORMATS.get(fld.kind, "@")
-            template.alignment = Alignment(vertical="top")
-        value = None
-        if fld is not None and ws.title == DATA_SHEETS[0]:
-            shown = prefill_display(fld, self.profile.prefill(fld.key))
-            value = shown[col.part] if col.part < len(shown) else None
-        style = copy(template._style)
-        for row in range(FIRST_DATA_ROW, last + 1):
-            cell = ws.cell(row=row, column=col.index)
-            cell._style = copy(style)
-            if value is not None:
-                put(cell, value)
+                dim.fill = FIXED_FILL
+                dim.font = Font(color="595959")
+            dim.number_format = NUMBER_FORMATS.get(fld.kind, "@")
+            dim.alignment = Alignment(vertical="top")
+        style = dim._style
+        if fld is None or ws.title != DATA_SHEETS[0]:
+            return
+        shown = prefill_display(fld, self.profile.prefill(fld.key))
+        if col.part >= len(shown):
+            return
+        first = ws.cell(row=FIRST_DATA_ROW, column=col.index)
+        put(first, shown[col.part])
+        first._style = copy(style)
+        for row in range(FIRST_DATA_ROW + 1, last + 1):
+            cell = Cell(ws, row=row, column=col.index, style_array=style)  # copied by openpyxl
+            cell._value, cell.data_type = first._value, first.data_type
+            ws._add_cell(cell)
+
+    def new_cell(self, ws: Worksheet, row: int, column: int) -> Cell:
+        """A cell made in a blank data row, styled as its column first (as Excel does when a
+        cell is typed), so that a date set in it keeps the column's format."""
+        cell = ws.cell(row=row, column=column)
+        dim = ws.column_dimensions.get(column_letter(column))
+        if row >= FIRST_DATA_ROW and dim is not None and dim.has_style:
+            cell._style = copy(dim._style)
+        return cell
+
+    def _inherit_column_styles(self) -> None:
+        """Before saving: a data cell made since (a value copied, a mark, a status) keeps
+        what it has of its own (a fill, a font) and takes the rest from its column, since
+        a cell's style replaces its column's, unlocking included."""
+        for title in DATA_SHEETS:
+            ws = self.book[title]
+            styles = {
+                column_index(k): d._style for k, d in ws.column_dimensions.items() if d.has_style
+            }
+            for (row, column), cell in ws._cells.items():
+                style = styles.get(column)
+                if style is None or row < FIRST_DATA_ROW:
+                    continue
+                own = cell._style
+                if own is None:  # openpyxl makes a cell's style when it is first set
+                    cell._style = copy(style)
+                    continue
+                if own == style:  # made from its column (new_cell, pre-filled), untouched
+                    continue
+                for i in _INHERITED:
+                    if not own[i]:
+                        own[i] = style[i]
 
     # in-sheet rules -------------------------------------------------------------------
     def _validate_column(self, ws: Worksheet, col: Column, last: int) -> None:
@@ -478,6 +518,20 @@ class TemplateBuilder:
             put(ws.cell(row=row, column=1), "referentiel_json")
             put(ws.cell(row=row, column=2), blob[i : i + chunk])
         ws.protection.sheet = True
+
+
+def _values(ws: Worksheet) -> list[list[Any]]:
+    """The sheet's values by rows, from its cells alone: iter_rows would make a cell of
+    every gap, and save them all."""
+    rows: list[list[Any]] = []
+    for (r, c), cell in sorted(ws._cells.items()):
+        if cell.value is None:
+            continue
+        rows.extend([] for _ in range(r - len(rows)))
+        row = rows[r - 1]
+        row.extend([None] * (c - len(row)))
+        row[c - 1] = cell.value
+    return rows
 
 
 def _list(formula: str, error: str) -> DataValidation:

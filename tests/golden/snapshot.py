@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter as column_letter
 
+from tests.conftest import styled
 from tests.golden.cases import build
 
 MARK_COLOURS = {"FFC7CE", "FFE0B2", "C6EFCE"}
@@ -62,6 +64,12 @@ def workbook_snapshot(path: Path) -> dict[str, Any]:
             continue
         detail: dict[str, Any] = {"max_row": ws.max_row, "max_column": ws.max_column}
         limit = SHOWN_ROWS if ws.title in DATA_SHEETS else ws.max_row
+        # before iter_rows makes a default (locked) cell of every gap
+        locked = [
+            f"{column_letter(c)}3"
+            for c in range(1, ws.max_column + 1)
+            if styled(ws, 3, c).protection.locked
+        ]
         values, marks, notes, links = {}, {}, {}, {}
         for row in ws.iter_rows(min_row=1, max_row=limit):
             for cell in row:
@@ -84,7 +92,7 @@ def workbook_snapshot(path: Path) -> dict[str, Any]:
                 (str(dv.sqref), dv.type, dv.formula1, dv.formula2, dv.error)
                 for dv in ws.data_validations.dataValidation
             )
-            detail["locked"] = [c.coordinate for c in ws[3] if c.protection.locked]
+            detail["locked"] = locked
             detail["protected"] = bool(ws.protection.sheet)
         shot["detail"][ws.title] = detail
     shot["names"] = sorted((n, d.attr_text) for n, d in book.defined_names.items())

@@ -18,10 +18,17 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.context import resolve_context
 from sofi_bulk.core.display import field_options
 from sofi_bulk.core.fields import FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Kind
-from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, column_of
+from sofi_bulk.core.layout import (
+    ERRORS_SHEET,
+    FIRST_DATA_ROW,
+    SESSION_ROWS,
+    column_of,
+    sheet_columns,
+)
 from sofi_bulk.core.validate import validate_book
 from sofi_bulk.excel.copy import write_annotated
 from sofi_bulk.excel.reader import read_workbook
@@ -29,7 +36,7 @@ from sofi_bulk.excel.template import write_template
 from sofi_bulk.lheo.convert import submission_to_lheo, validate_lheo
 from sofi_bulk.submission.build import build_submission
 from tests.conftest import ROOT
-from tests.lo import LibreOffice, ValidationAlert, pdf_to_png
+from tests.lo import LibreOffice, LibreOfficeError, ValidationAlert, pdf_to_png
 
 DOCS = ROOT / "docs"
 
@@ -70,6 +77,25 @@ def test_template_opens_with_its_sheets(lo, template):
         assert not sheets["Listes"]["visible"] and not sheets["_meta"]["visible"]
         assert sheets[SESSIONS_SHEET]["protected"]
         assert doc.value(SESSIONS_SHEET, ref(SESSIONS_SHEET, "title")) == "PREPA Avenir Sup"
+
+
+def test_blank_rows_take_their_columns_style_in_libreoffice(lo, template):
+    """The template writes no cell for a blank row: Calc must give it the column's style,
+    so a typed date is a date, a typed code stays text, and only the right cells are locked."""
+    row = SESSION_ROWS - 10  # far from any written cell of these columns
+    with lo.open(template) as doc:
+        for sheet, key in ((SESSIONS_SHEET, "start_date"), (INFOS_SHEET, "ic_date")):
+            typed = doc.type(sheet, ref(sheet, key, row), "03/02/2025")
+            assert typed["date"] == "2025-02-03", (sheet, typed)
+        siret = doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "responsible_org", row), "0123")
+        assert siret["type"] == "TEXT" and siret["value"] == "0123"  # « @ »: zeros kept
+        status = doc.type(SESSIONS_SHEET, f"A{FIRST_DATA_ROW + row}", "note")  # unlocked too
+        assert status["value"] == "note"
+        with pytest.raises(LibreOfficeError, match="protected"):  # a fixed value
+            doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "title", row), "autre")
+        beyond = column_letter(len(sheet_columns(SESSIONS_SHEET)) + 1)
+        with pytest.raises(LibreOfficeError, match="protected"):  # past the last column
+            doc.type(SESSIONS_SHEET, f"{beyond}{FIRST_DATA_ROW}", "x")
 
 
 def test_every_dropdown_offers_the_expected_values(lo, template, profile):
