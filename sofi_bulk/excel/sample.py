@@ -30,7 +30,8 @@ class SampleBook:
     def set(self, sheet: str, key: str, row_index: int, value: Any, part: int = 0) -> None:
         """Write a value into the data row ``row_index`` (0-based) of a sheet, by field key."""
         col = column_of(sheet, key, part)
-        self.builder.book[sheet].cell(row=FIRST_DATA_ROW + row_index, column=col.index, value=value)
+        ws = self.builder.book[sheet]
+        self.builder.new_cell(ws, FIRST_DATA_ROW + row_index, col.index).value = value
 
     def save(self, path: Path) -> None:
         self.builder.save(path)

@@ -315,8 +315,11 @@ class TemplateBuilder:
             ws._add_cell(cell)
 
     def new_cell(self, ws: Worksheet, row: int, column: int) -> Cell:
-        """A cell made in a blank data row, styled as its column first (as Excel does when a
-        cell is typed), so that a date set in it keeps the column's format."""
+        """A data cell; one made in a blank row is styled as its column first (as Excel does
+        when a cell is typed), so that a date set in it keeps the column's format."""
+        cell = ws._cells.get((row, column))
+        if cell is not None:
+            return cell
         cell = ws.cell(row=row, column=column)
         dim = ws.column_dimensions.get(column_letter(column))
         if row >= FIRST_DATA_ROW and dim is not None and dim.has_style:
