@@ -330,8 +330,9 @@ class TemplateBuilder:
         """Before saving: a data cell made since (a value copied, a mark, a status) keeps
         what it has of its own (a fill, a font) and takes the rest from its column, since
         a cell's style replaces its column's, unlocking included."""
-        for title in DATA_SHEETS:
-            ws = self.book[title]
+        for ws in self.book.worksheets:
+            if ws.title not in DATA_SHEETS:
+                continue
             styles = {
                 column_index(k): d._style for k, d in ws.column_dimensions.items() if d.has_style
             }
