@@ -53,12 +53,16 @@ def content_fingerprint(sheets: dict[str, Rows]) -> str:
     The tool stamps it in ``_meta`` when it writes a workbook; a file whose values still
     hash the same holds nothing the user typed since, so it may be replaced.
     """
-    lines = [
-        f"{sheet}\t{r}\t{c}\t{as_text(value)}\n"
-        for sheet in sorted(sheets)
-        if sheet != META_SHEET
-        for r, row in enumerate(sheets[sheet])
-        for c, value in enumerate(row)
-        if value is not None and value != ""
-    ]
-    return hashlib.sha256("".join(lines).encode()).hexdigest()[:20]
+    digest = hashlib.sha256()
+    for sheet in sorted(sheets):
+        if sheet == META_SHEET:
+            continue
+        for r, row in enumerate(sheets[sheet]):  # a row at a time: the same hash as line by
+            line = "".join(  # line, without holding the whole sheet's text at once
+                f"{sheet}\t{r}\t{c}\t{as_text(value)}\n"
+                for c, value in enumerate(row)
+                if value is not None and value != ""
+            )
+            if line:
+                digest.update(line.encode())
+    return digest.hexdigest()[:20]
