@@ -528,13 +528,16 @@ def _values(ws: Worksheet) -> list[list[Any]]:
     """The sheet's values by rows, from its cells alone: iter_rows would make a cell of
     every gap, and save them all."""
     rows: list[list[Any]] = []
-    for (r, c), cell in sorted(ws._cells.items()):
-        if cell.value is None:
+    for (r, c), cell in ws._cells.items():  # placed by index: no need to sort them first
+        value = cell.value
+        if value is None:
             continue
-        rows.extend([] for _ in range(r - len(rows)))
+        if len(rows) < r:
+            rows.extend([] for _ in range(r - len(rows)))
         row = rows[r - 1]
-        row.extend([None] * (c - len(row)))
-        row[c - 1] = cell.value
+        if len(row) < c:
+            row.extend([None] * (c - len(row)))
+        row[c - 1] = value
     return rows
 
 
