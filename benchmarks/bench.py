@@ -227,7 +227,8 @@ def run_size(n: int, runs: int, folder: Path, with_lo: bool) -> list[dict[str, o
                 }
             )
             print(_line(rows[-1]), flush=True)
-    template = [measure(COMMANDS["template"], openpyxl_file, folder) for _ in range(runs)]
+    # the template does not depend on the size: always several runs, a single one is noise
+    template = [measure(COMMANDS["template"], openpyxl_file, folder) for _ in range(max(runs, 5))]
     rows.append(
         {
             "sessions": n,
