@@ -34,6 +34,22 @@ def styled(ws, row: int, column: int):
     return Cell(ws, row=row, column=column)  # a default cell, not added to the sheet
 
 
+def worksheets_scanned_tag_by_tag(path: Path, monkeypatch) -> list[str]:
+    """Read a workbook and return its worksheet parts that the far-cell scan had to read tag
+    by tag (ten times slower than the regex path); other parts (a theme's r="50000") may."""
+    from sofi_bulk.excel import scan
+
+    slow: list[str] = []
+    tag_by_tag = scan._scan_tags
+    monkeypatch.setattr(
+        scan,
+        "_scan_tags",
+        lambda archive, part, *rest: slow.append(part) or tag_by_tag(archive, part, *rest),
+    )
+    assert read_workbook(path).sheets
+    return [part for part in slow if "worksheets/" in part]
+
+
 @pytest.fixture(scope="session")
 def profile():
     return load_profile()

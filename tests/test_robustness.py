@@ -14,7 +14,7 @@ from sofi_bulk.core.errors import UserError, WorkbookError
 from sofi_bulk.core.fields import INFOS_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, HEADER_ROW, column_of
 from sofi_bulk.excel.reader import read_workbook
-from tests.conftest import run_cli, run_process, run_validation
+from tests.conftest import run_cli, run_process, run_validation, worksheets_scanned_tag_by_tag
 
 
 def cell(key: str, index: int = 0, sheet: str = SESSIONS_SHEET) -> str:
@@ -46,17 +46,7 @@ def test_a_far_away_cell_is_refused_before_reading(sample_path, tmp_path, ref):
 
 
 def test_an_openpyxl_file_takes_the_fast_scan(sample_path, monkeypatch):
-    from sofi_bulk.excel import scan
-
-    slow: list[str] = []  # parts scanned tag by tag (a theme's r="50000" may be: no sheet)
-    tag_by_tag = scan._scan_tags
-    monkeypatch.setattr(
-        scan,
-        "_scan_tags",
-        lambda archive, part, *rest: slow.append(part) or tag_by_tag(archive, part, *rest),
-    )
-    assert read_workbook(sample_path).sheets[SESSIONS_SHEET]
-    assert not [part for part in slow if "worksheets/" in part], slow
+    assert worksheets_scanned_tag_by_tag(sample_path, monkeypatch) == []
 
 
 def rewritten(sample_path: Path, tmp_path: Path, edit) -> Path:

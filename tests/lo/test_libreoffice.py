@@ -35,7 +35,7 @@ from sofi_bulk.excel.reader import read_workbook
 from sofi_bulk.excel.template import write_template
 from sofi_bulk.lheo.convert import submission_to_lheo, validate_lheo
 from sofi_bulk.submission.build import build_submission
-from tests.conftest import ROOT
+from tests.conftest import ROOT, worksheets_scanned_tag_by_tag
 from tests.lo import LibreOffice, LibreOfficeError, ValidationAlert, pdf_to_png
 
 DOCS = ROOT / "docs"
@@ -342,17 +342,7 @@ def test_workbook_filled_in_libreoffice_validates_with_exactly_the_expected_issu
 def test_a_libreoffice_file_takes_the_fast_scan(filled_in_lo, monkeypatch):
     """Every cell LibreOffice writes is <c r="B12" …>: no sheet of its files needs the
     tag-by-tag scan kept for cells written otherwise (ten times slower)."""
-    from sofi_bulk.excel import scan
-
-    slow: list[str] = []  # parts scanned tag by tag (a theme's r="50000" may be: no sheet)
-    tag_by_tag = scan._scan_tags
-    monkeypatch.setattr(
-        scan,
-        "_scan_tags",
-        lambda archive, part, *rest: slow.append(part) or tag_by_tag(archive, part, *rest),
-    )
-    assert read_workbook(filled_in_lo).sheets[SESSIONS_SHEET]
-    assert not [part for part in slow if "worksheets/" in part], slow
+    assert worksheets_scanned_tag_by_tag(filled_in_lo, monkeypatch) == []
 
 
 def test_corrected_in_libreoffice_then_exported(lo, filled_in_lo, tmp_path):
