@@ -61,6 +61,8 @@ def check(
     was made for. Bad cell values become issues; only an unusable workbook raises
     (``WorkbookError``, with a French message).
     """
+    from sofi_bulk.core.validate import validate_book
+
     if isinstance(source, WorkbookInput):
         book = source
     elif isinstance(source, Mapping):
@@ -68,8 +70,6 @@ def check(
     else:
         book = read(source, name=name)
     ref = load_referentiel(referentiel) if isinstance(referentiel, str | Path) else referentiel
-    from sofi_bulk.core.validate import validate_book
-
     ctx = resolve_context(book, programme, ref, fallback=load_referentiel)
     return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
 
