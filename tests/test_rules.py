@@ -539,3 +539,16 @@ def test_an_information_collective_has_a_place_or_a_link(book):
     assert run_validation(book).issues == []
     put(book, INFOS_SHEET, "ic_url", 0, "visio.ilf-formation.fr")
     assert_only(run_validation(book), "url-invalide", link)
+
+
+def test_equal_values_of_different_classes_are_judged_each_by_its_own(book):
+    """1, 1.0 and True are one dictionary key, but not one input: a column parsed once per
+    distinct value must not give True's verdict to 1, nor 1's to True."""
+    cells = [
+        put(book, SESSIONS_SHEET, "places", index, value)
+        for index, value in enumerate([True, 1, 1.0, "1", 12, True])
+    ]
+    result = run_validation(book)
+    invalid = {i.cell for i in result.issues if i.code == "nombre-invalide"}
+    assert invalid == {cells[0], cells[5]}
+    assert [s.values.get("places") for s in result.sessions] == [None, 1, 1, 1, 12, None]

@@ -200,21 +200,27 @@ class RowParser:
                 for rec in records:
                     rec.values[key] = fixed
             return
-        # the column's cells, then each distinct one parsed once (text by itself; other values
-        # with their class, since 1, 1.0 and True are equal keys but not the same input)
+        # the column's cells, each distinct one parsed once
         raws = columns[col]  # rows are padded to the sheet's width
-        if set(map(type, raws)) <= _TEXT_OR_NONE:
-            keys: Sequence[Any] = raws
-        else:
+        keys: Sequence[Any] = raws
+        distinct = dict.fromkeys(raws)
+        if _mixes_types(distinct):  # 1, 1.0 and True are equal keys but not the same input
             keys = [r if r.__class__ is str or r is None else (r.__class__, r) for r in raws]
+            distinct = dict.fromkeys(keys)
+            tagged = True
+        else:
+            tagged = False
         memo: dict[Any, Any] = {}
-        for memo_key in dict.fromkeys(keys):  # each distinct cell once
-            raw = memo_key if memo_key is None or memo_key.__class__ is str else memo_key[1]
+        for memo_key in distinct:
+            raw = memo_key[1] if tagged and memo_key.__class__ is tuple else memo_key
             if raw is None or (raw.__class__ is str and is_empty(raw)):
                 memo[memo_key] = _EMPTY
             else:
                 memo[memo_key] = _outcome(fld, raw)
-        outcomes = list(map(memo.__getitem__, keys))
+        if len(memo) == 1:  # a pre-filled or fixed column: one value for every row
+            outcomes = list(memo.values()) * len(keys)
+        else:
+            outcomes = list(map(memo.__getitem__, keys))
         checked = key in self.checked
         # an empty cell of an optional field says nothing
         empty_matters = key in self.profile.fixed or self.profile.is_required(key)
@@ -461,6 +467,12 @@ def _fixed_display(fld: Field, profile: Profile) -> str:
 
 _EMPTY = object()
 _TEXT_OR_NONE = {str, type(None)}
+
+
+def _mixes_types(distinct: dict[Any, None]) -> bool:
+    """True when a column holds values of two classes besides text, which may be equal keys
+    (1, 1.0 and True): they must then be told apart by their class."""
+    return len(set(map(type, distinct)) - _TEXT_OR_NONE) > 1
 
 
 def _outcome(fld: Field, raw: Any) -> Any:
