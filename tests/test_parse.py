@@ -624,3 +624,21 @@ def test_time_just_before_midnight_through_the_command(tmp_path):
     )
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr[-600:]
     assert proc.returncode in (0, 1)
+
+
+def test_fold_takes_a_shortcut_for_plain_ascii_that_changes_nothing():
+    """References and codes are ASCII: fold skips Unicode decomposition for them, and must
+    give what the decomposition gives, for every pair of ASCII characters."""
+    import itertools
+    import unicodedata
+
+    from sofi_bulk.core.text import _LOOKALIKES, clean, fold
+
+    def decomposed(value: str) -> str:
+        text = unicodedata.normalize("NFKD", clean(value).casefold().translate(_LOOKALIKES))
+        return "".join(c for c in text if not unicodedata.combining(c))
+
+    ascii_chars = [chr(i) for i in range(128)]
+    pairs = ["".join(p) for p in itertools.product(ascii_chars, repeat=2)]
+    assert [fold(p) for p in pairs] == [decomposed(p) for p in pairs]
+    assert fold(" Réf `S01`  ") == "ref 's01'" and fold("ÉTÉ") == "ete"

@@ -38,6 +38,8 @@ def clean(value: str) -> str:
 @lru_cache(maxsize=65536)
 def fold(value: str) -> str:
     """Case-, accent- and space-insensitive key: 'Entrées/Sorties ' -> 'entrees/sorties'."""
+    if value.isascii():  # nothing to decompose (codes, references): 5x cheaper
+        return clean(value).lower().replace("`", "'")
     decomposed = unicodedata.normalize("NFKD", clean(value).casefold().translate(_LOOKALIKES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
