@@ -552,3 +552,16 @@ def test_equal_values_of_different_classes_are_judged_each_by_its_own(book):
     invalid = {i.cell for i in result.issues if i.code == "nombre-invalide"}
     assert invalid == {cells[0], cells[5]}
     assert [s.values.get("places") for s in result.sessions] == [None, 1, 1, 1, 12, None]
+
+
+def test_a_reference_is_judged_per_lot_and_reported_on_every_row(book):
+    """Sites and contacts are resolved once per typed text and lot: the same site is fine in
+    its lot and outside another, and an unknown contact is flagged on each row using it."""
+    outside = put(book, SESSIONS_SHEET, "site", 0, "41210")  # lot PAS2025_1: not its site
+    unknown = {put(book, SESSIONS_SHEET, "mobility_contact", i, "9999 - Personne") for i in (1, 2)}
+    result = run_validation(book)
+    assert found(result) == {("site-hors-lot", outside)} | {
+        ("contact-inconnu", cell) for cell in unknown
+    }
+    assert result.sessions[3].values["site"] == "41210"  # the site of lot PAS2025_4
+    assert "site" in result.sessions[0].bad and "site" not in result.sessions[3].bad

@@ -28,6 +28,12 @@ ADDRESS = [("adresse", "l'adresse"), ("code_postal", "le code postal"), ("ville"
 _MISSING: Any = object()
 SITE_KEYS = ("delivery_site", "realisation_site", "site", "ic_site")
 CONTACT_KEYS = ("pmr_contact", "prf_contact", "mobility_contact")
+# each reference field: the référentiel attribute that replaces what was typed, and the codes
+# of an unknown object and of one outside the row's lot
+REFERENCES = [(key, "code", "site-inconnu", "site-hors-lot") for key in SITE_KEYS] + [
+    (key, "id", "contact-inconnu", "contact-hors-lot") for key in CONTACT_KEYS
+]
+Outcome = tuple[str | None, Any, dict[str, Any]]  # issue code, replacement, issue parameters
 
 
 class RuleChecker:
@@ -42,6 +48,9 @@ class RuleChecker:
         }
         self._lot_sirets: dict[str, frozenset[str]] = {}
         self._lots: dict[str, Lot | None] = {}  # typed lot -> référentiel lot (memo)
+        self._programme_lots: dict[str, bool] = {}  # lot numero -> of this programme (memo)
+        # (attribute, typed text, lot) -> outcome: references repeat on thousands of rows
+        self._resolved: dict[tuple[str, Any, str | None], Outcome] = {}
         self._found: dict[str, dict[str, Any]] = {}  # kind -> typed text -> object (memo)
         self._comparisons: dict[str, list[Comparison]] = {}  # sheet -> its comparisons
         self._warned: set[tuple[str, str]] = set()
@@ -71,7 +80,12 @@ class RuleChecker:
             self.add("lot-inconnu", rec, "lot", value=numero)
             rec.bad.add("lot")
             return None
-        if not lot.in_programme(self.profile.referentiel_programme):
+        ours = self._programme_lots.get(lot.numero)
+        if ours is None:
+            ours = self._programme_lots[lot.numero] = lot.in_programme(
+                self.profile.referentiel_programme
+            )
+        if not ours:
             self.add("lot-autre-programme", rec, "lot", value=numero, programme=lot.programme)
             rec.bad.add("lot")
             return None
@@ -89,51 +103,38 @@ class RuleChecker:
         return campaign_year(self.profile, lot)
 
     def check_references(self, rec: Record, lot: Lot | None) -> None:
-        values = rec.values
-        for key in SITE_KEYS:
-            if key in values:
-                self.resolve(
-                    rec, key, lot, self.ref.find_site, "code", "site-inconnu", "site-hors-lot"
+        """Replace what was typed in each site and contact cell by the référentiel's code;
+        flag unknown ones and those of another lot (each distinct case looked at once)."""
+        values, bad, resolved = rec.values, rec.bad, self._resolved
+        numero = lot.numero if lot else None
+        for key, attr, unknown, outside in REFERENCES:
+            typed = values.get(key)
+            if typed is None or key in bad:
+                continue
+            outcome = resolved.get((attr, typed, numero))
+            if outcome is None:
+                outcome = resolved[(attr, typed, numero)] = self.resolve(
+                    attr, typed, lot, unknown, outside
                 )
-        for key in CONTACT_KEYS:
-            if key in values:
-                self.resolve(
-                    rec,
-                    key,
-                    lot,
-                    self.ref.find_contact,
-                    "id",
-                    "contact-inconnu",
-                    "contact-hors-lot",
-                )
+            code, value, params = outcome
+            if value is not None:
+                values[key] = value
+            if code is not None:
+                self.add(code, rec, key, **params)
+                bad.add(key)
 
     def resolve(
-        self,
-        rec: Record,
-        key: str,
-        lot: Lot | None,
-        find: Any,
-        code: str,
-        unknown: str,
-        outside: str,
-    ) -> None:
-        """Replace what was typed by the référentiel's code; flag unknown ones and those of
-        another lot."""
-        typed = rec.values.get(key)
-        if typed is None or key in rec.bad:
-            return
-        memo = self._found.setdefault(code, {})  # typed text -> référentiel object, per kind
-        found = memo.get(typed, _MISSING)
-        if found is _MISSING:
-            found = memo[typed] = find(typed)
+        self, attr: str, typed: Any, lot: Lot | None, unknown: str, outside: str
+    ) -> Outcome:
+        """What a typed site or contact becomes: its code, or why it is refused."""
+        find = self.ref.find_site if attr == "code" else self.ref.find_contact
+        found = find(typed)
         if found is None:
-            self.add(unknown, rec, key, value=typed)
-            rec.bad.add(key)
-            return
-        rec.values[key] = getattr(found, code)
+            return unknown, None, {"value": typed}
+        value = getattr(found, attr)
         if lot and found.siret not in self._sirets(lot):
-            self.add(outside, rec, key, value=found.display, lot=lot.numero)
-            rec.bad.add(key)
+            return outside, value, {"value": found.display, "lot": lot.numero}
+        return None, value, {}
 
     def _sirets(self, lot: Lot) -> frozenset[str]:
         sirets = self._lot_sirets.get(lot.numero)
@@ -168,8 +169,13 @@ class RuleChecker:
         if rec.get("realisation_site") == rec.get("delivery_site"):
             rec.values.pop("realisation_site", None)  # the default says the same: one form
         for key in ("site", "delivery_site"):
-            if rec.get(key) in self.ref.sites and key not in rec.bad:
-                self.check_complete(rec, key, "sites", rec.get(key), ADDRESS)
+            site = rec.get(key)
+            if (
+                site in self.ref.sites
+                and key not in rec.bad
+                and ("sites", site) not in self._warned
+            ):
+                self.check_complete(rec, key, "sites", site, ADDRESS)
         typed = rec.get("responsible_org")
         if typed is not None and "responsible_org" not in rec.bad:
             memo = self._found.setdefault("siret", {})  # typed text -> organisme
@@ -187,13 +193,14 @@ class RuleChecker:
                 rec.bad.add("responsible_org")
         if lot:
             mandataire = self.ref.organismes[lot.siret_mandataire]
-            self.check_complete(
-                rec,
-                "responsible_org",
-                "organismes",
-                lot.siret_mandataire,
-                [("numero_activite", "le numéro de déclaration d'activité"), *ADDRESS],
-            )
+            if ("organismes", lot.siret_mandataire) not in self._warned:
+                self.check_complete(
+                    rec,
+                    "responsible_org",
+                    "organismes",
+                    lot.siret_mandataire,
+                    [("numero_activite", "le numéro de déclaration d'activité"), *ADDRESS],
+                )
             org = rec.get("responsible_org")
             if org is not None and "responsible_org" not in rec.bad and org != lot.siret_mandataire:
                 self.add(
