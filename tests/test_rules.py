@@ -565,3 +565,20 @@ def test_a_reference_is_judged_per_lot_and_reported_on_every_row(book):
     }
     assert result.sessions[3].values["site"] == "41210"  # the site of lot PAS2025_4
     assert "site" in result.sessions[0].bad and "site" not in result.sessions[3].bad
+
+
+@pytest.mark.parametrize(
+    ("sheet", "key"),
+    [
+        (SESSIONS_SHEET, "highlight"),  # text
+        (SESSIONS_SHEET, "prerequisites_comment"),  # long text
+        (SESSIONS_SHEET, "lot"),
+        (SESSIONS_SHEET, "session_ref"),
+        (INFOS_SHEET, "ic_session"),
+        (SESSIONS_SHEET, "rhythm"),  # a code
+        (SESSIONS_SHEET, "end_date"),
+    ],
+)
+def test_a_control_character_is_refused_in_every_kind_of_cell(book, sheet, key):
+    cell = put(book, sheet, key, 0, "PAS\x01 2025")
+    assert ("caracteres-invalides", cell) in found(run_validation(book))

@@ -294,7 +294,8 @@ def parse_text(raw: Any, fld: Field) -> str:
 def parse_scalar(fld: Field, raw: Any) -> Any:
     """Parse one non-empty cell of a field; references stay as keys (checked later)."""
     if isinstance(raw, str):
-        if _C0_CONTROL.search(raw):  # never a code, a date or a number
+        # never a code, a date or a number (texts and references check a wider set themselves)
+        if fld.kind not in _CHECK_CONTROL_ITSELF and _C0_CONTROL.search(raw):
             raise CellError("caracteres-invalides")
     elif isinstance(raw, FormulaError):
         raise CellError("formule-en-erreur", error=raw.code)
@@ -345,6 +346,10 @@ _BY_KIND: dict[Kind, Callable[[Field, Any], Any]] = {
     Kind.LOT: _scalar_reference,
     Kind.SESSION_REF: _scalar_reference,
 }
+
+
+# the kinds whose parser refuses _CONTROL, a superset of _C0_CONTROL, itself
+_CHECK_CONTROL_ITSELF = frozenset({Kind.TEXT, Kind.LONGTEXT, Kind.LOT, Kind.SESSION_REF})
 
 
 def _check_range(fld: Field, value: float) -> None:
