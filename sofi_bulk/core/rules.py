@@ -355,21 +355,21 @@ class RuleChecker:
                     seen[fingerprint] = rec
         self.check_lot_places()
         self.check_identity()
-        info_count: dict[str, int] = defaultdict(int)
+        info_count: dict[int, int] = defaultdict(int)  # session row -> its informations
         for rec in result.infos:
             session = self.parent(rec, "ic_session", by_ref)
             lot = self.find_lot(session.get("lot")) if session and session.get("lot") else None
             self.check_references(rec, lot if session and "lot" not in session.bad else None)
             if session is not None:
-                info_count[fold(str(session.get("session_ref")))] += 1
+                info_count[session.row] += 1
             self.compare(rec, session)
             self.check_info_place(rec)
         for rec in result.periodes:
             session = self.parent(rec, "pi_session", by_ref)
             self.compare(rec, session)
         minimum = self.profile.rules.min_info_sessions
-        for key, rec in by_ref.items():
-            if info_count[key] < minimum:
+        for rec in by_ref.values():
+            if info_count[rec.row] < minimum:
                 self.add(
                     "info-collective-manquante",
                     rec,
