@@ -504,6 +504,9 @@ def test_the_untouched_placeholder_is_refused(book, profile):
     assert "« Modules optionnels à préciser. »" in result.issues[0].message
     put(book, SESSIONS_SHEET, "programme_complement", 0, default.replace("à préciser.", ": PIX."))
     assert run_validation(book).issues == []
+    cells = {put(book, SESSIONS_SHEET, "programme_complement", i, default) for i in (1, 4)}
+    result = run_validation(book)  # the same text on two rows: each one is marked
+    assert found(result) == {("texte-a-completer", c) for c in cells}
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,7 @@ class RuleChecker:
         self._programme_lots: dict[str, bool] = {}  # lot numero -> of this programme (memo)
         # (attribute, typed text, lot) -> outcome: references repeat on thousands of rows
         self._resolved: dict[tuple[str, Any, str | None], Outcome] = {}
+        self._placeholders: dict[tuple[str, str], str | None] = {}  # (key, text) -> found
         self._found: dict[str, dict[str, Any]] = {}  # kind -> typed text -> object (memo)
         self._comparisons: dict[str, list[Comparison]] = {}  # sheet -> its comparisons
         self._warned: set[tuple[str, str]] = set()
@@ -279,10 +280,13 @@ class RuleChecker:
             value = rec.get(key)
             if not isinstance(value, str) or key in rec.bad:
                 continue
-            for text in texts:
-                if fold(text) in fold(value):
-                    self.add("texte-a-completer", rec, key, placeholder=text)
-                    break
+            found = self._placeholders.get((key, value), _MISSING)
+            if found is _MISSING:  # the same text on many rows: looked at once
+                folded = fold(value)
+                found = next((text for text in texts if fold(text) in folded), None)
+                self._placeholders[(key, value)] = found
+            if found is not None:
+                self.add("texte-a-completer", rec, key, placeholder=found)
 
     def check_rhythm(self, rec: Record) -> None:
         threshold = self.profile.rules.full_time_min_weekly_hours
