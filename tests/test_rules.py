@@ -555,6 +555,15 @@ def test_equal_values_of_different_classes_are_judged_each_by_its_own(book):
     invalid = {i.cell for i in result.issues if i.code == "nombre-invalide"}
     assert invalid == {cells[0], cells[5]}
     assert [s.values.get("places") for s in result.sessions] == [None, 1, 1, 1, 12, None]
+    # two classes only, in either order: the column's distinct values hide one of them
+    for column in ([1, True, 12, 12, 12, 12], [True, 1, 12, 12, 12, 12]):
+        cells = [put(book, SESSIONS_SHEET, "places", i, v) for i, v in enumerate(column)]
+        result = run_validation(book)
+        booleans = [i for i, v in enumerate(column) if v is True]
+        invalid = {i.cell for i in result.issues if i.code == "nombre-invalide"}
+        assert invalid == {cells[i] for i in booleans}
+        places = [s.values.get("places") for s in result.sessions]
+        assert places == [None if i in booleans else v for i, v in enumerate(column)]
 
 
 def test_a_reference_is_judged_per_lot_and_reported_on_every_row(book):

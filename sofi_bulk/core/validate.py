@@ -204,7 +204,7 @@ class RowParser:
         raws = columns[col]  # rows are padded to the sheet's width
         keys: Sequence[Any] = raws
         distinct = dict.fromkeys(raws)
-        if _mixes_types(distinct):  # 1, 1.0 and True are equal keys but not the same input
+        if _mixes_types(distinct, raws):  # 1, 1.0 and True are equal keys but not the same input
             keys = [r if r.__class__ is str or r is None else (r.__class__, r) for r in raws]
             distinct = dict.fromkeys(keys)
             tagged = True
@@ -469,10 +469,15 @@ _EMPTY = object()
 _TEXT_OR_NONE = {str, type(None)}
 
 
-def _mixes_types(distinct: dict[Any, None]) -> bool:
+def _mixes_types(distinct: dict[Any, None], raws: Sequence[Any]) -> bool:
     """True when a column holds values of two classes besides text, which may be equal keys
-    (1, 1.0 and True): they must then be told apart by their class."""
-    return len(set(map(type, distinct)) - _TEXT_OR_NONE) > 1
+    (1, 1.0 and True): they must then be told apart by their class. Text never equals
+    another class, so a column whose distinct values are all text is not looked at twice;
+    otherwise every cell is, since the distinct values hide classes (1 swallows True)."""
+    classes = set(map(type, distinct))
+    if not classes <= _TEXT_OR_NONE:
+        classes = set(map(type, raws))
+    return len(classes - _TEXT_OR_NONE) > 1
 
 
 def _outcome(fld: Field, raw: Any) -> Any:
