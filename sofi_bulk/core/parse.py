@@ -275,8 +275,6 @@ def parse_email(raw: Any, fld: Field) -> str:
 
 def parse_text(raw: Any, fld: Field) -> str:
     if isinstance(raw, str):
-        if _CONTROL.search(raw):
-            raise CellError("caracteres-invalides")
         text = raw.strip() if fld.kind is Kind.LONGTEXT else clean(raw)
         text = text.replace("\r\n", "\n").replace("\u00a0", " ")
     else:
@@ -294,8 +292,7 @@ def parse_text(raw: Any, fld: Field) -> str:
 def parse_scalar(fld: Field, raw: Any) -> Any:
     """Parse one non-empty cell of a field; references stay as keys (checked later)."""
     if isinstance(raw, str):
-        # never a code, a date or a number (texts and references check a wider set themselves)
-        if fld.kind not in _CHECK_CONTROL_ITSELF and _C0_CONTROL.search(raw):
+        if _CONTROL_OF_KIND.get(fld.kind, _C0_CONTROL).search(raw):
             raise CellError("caracteres-invalides")
     elif isinstance(raw, FormulaError):
         raise CellError("formule-en-erreur", error=raw.code)
@@ -321,12 +318,6 @@ def _scalar_fas(fld: Field, raw: Any) -> str:
     return str(fas)
 
 
-def _scalar_reference(fld: Field, raw: Any) -> str:
-    if isinstance(raw, str) and _CONTROL.search(raw):
-        raise CellError("caracteres-invalides")
-    return code_token(raw)
-
-
 # one parser per kind; organismes, sites and contacts stay as typed (the rules resolve them
 # against the référentiel)
 _BY_KIND: dict[Kind, Callable[[Field, Any], Any]] = {
@@ -343,13 +334,17 @@ _BY_KIND: dict[Kind, Callable[[Field, Any], Any]] = {
     Kind.SITE: lambda fld, raw: code_token(raw),
     Kind.CONTACT: lambda fld, raw: code_token(raw),
     Kind.FAS: _scalar_fas,
-    Kind.LOT: _scalar_reference,
-    Kind.SESSION_REF: _scalar_reference,
+    Kind.LOT: lambda fld, raw: code_token(raw),
+    Kind.SESSION_REF: lambda fld, raw: code_token(raw),
 }
 
 
-# the kinds whose parser refuses _CONTROL, a superset of _C0_CONTROL, itself
-_CHECK_CONTROL_ITSELF = frozenset({Kind.TEXT, Kind.LONGTEXT, Kind.LOT, Kind.SESSION_REF})
+# the characters a cell may not hold: never C0 controls (no code, date or number has one); in
+# texts and references, invisible ones too (zero-width spaces, BOM), which would make two
+# references that look alike differ
+_CONTROL_OF_KIND = {
+    kind: _CONTROL for kind in (Kind.TEXT, Kind.LONGTEXT, Kind.LOT, Kind.SESSION_REF)
+}
 
 
 def _check_range(fld: Field, value: float) -> None:
