@@ -18,7 +18,7 @@ from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, FasCode
 from sofi_bulk.core.issues import make_issue
 from sofi_bulk.core.lots import campaign_year
 from sofi_bulk.core.records import Record, ValidationResult
-from sofi_bulk.core.referentiel import Lot, reference_head
+from sofi_bulk.core.referentiel import Lot, Organisme, reference_head
 from sofi_bulk.core.text import fold, fr_date, fr_money, fr_number, fr_time
 from sofi_bulk.core.values import digits_code, siret_is_valid
 
@@ -52,7 +52,7 @@ class RuleChecker:
         # (attribute, typed text, lot) -> outcome: references repeat on thousands of rows
         self._resolved: dict[tuple[str, Any, str | None], Outcome] = {}
         self._placeholders: dict[tuple[str, str], str | None] = {}  # (key, text) -> found
-        self._found: dict[str, dict[str, Any]] = {}  # kind -> typed text -> object (memo)
+        self._organismes: dict[str, Organisme | None] = {}  # typed text -> organisme (memo)
         self._comparisons: dict[str, list[Comparison]] = {}  # sheet -> its comparisons
         self._warned: set[tuple[str, str]] = set()
 
@@ -179,10 +179,9 @@ class RuleChecker:
                 self.check_complete(rec, key, "sites", site, ADDRESS)
         typed = rec.get("responsible_org")
         if typed is not None and "responsible_org" not in rec.bad:
-            memo = self._found.setdefault("siret", {})  # typed text -> organisme
-            org = memo.get(typed, _MISSING)
+            org = self._organismes.get(typed, _MISSING)
             if org is _MISSING:
-                org = memo[typed] = self.ref.find_organisme(typed)
+                org = self._organismes[typed] = self.ref.find_organisme(typed)
             if org is not None:
                 rec.values["responsible_org"] = org.siret
             else:
