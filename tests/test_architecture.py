@@ -17,6 +17,7 @@ PACKAGE = ROOT / "sofi_bulk"
 HEAVY = [
     "openpyxl",
     "python_calamine",
+    "re2",
     "lxml",
     "jsonschema",
     "defusedxml",
@@ -191,7 +192,7 @@ print(json.dumps({{"root": after_root, "loaded": loaded, "sessions": len(result.
 
 def test_checking_plain_rows_loads_no_file_format_library(sample_input):
     """import sofi_bulk, the core, and a check of the bundled example given as plain rows:
-    none of openpyxl, python-calamine, lxml, jsonschema, defusedxml, click, rich, xlwings."""
+    none of openpyxl, python-calamine, re2, lxml, jsonschema, defusedxml, click, rich, xlwings."""
     from sofi_bulk.excel.reader import read_workbook
 
     example = read_workbook(ROOT / "examples" / "saisie-exemple.xlsx")
@@ -217,7 +218,7 @@ def test_checking_plain_rows_loads_no_file_format_library(sample_input):
     assert out["sessions"] == 6 and out["front"] == 6
 
 
-@pytest.mark.parametrize("heavy", ["openpyxl", "python_calamine", "lxml"])
+@pytest.mark.parametrize("heavy", ["openpyxl", "python_calamine", "re2", "lxml"])
 def test_the_light_check_would_notice_a_heavy_import(heavy):
     """The subprocess check is not vacuous: importing an adapter does load its library."""
     code = (

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 from sofi_bulk.core.cells import column_index, column_letter
 from sofi_bulk.core.errors import WorkbookError
@@ -258,6 +258,48 @@ _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
 _ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/?>")
 
+# The fast scan's four concerns above, as one pattern for google-re2, whose automaton reads
+# a sheet once at C speed where Python's re spends hundreds of steps on every cell tag. RE2
+# has no look-around: each alternative spells out, with the bytes around it, a superset of
+# what one of the four regexes finds, and every place it stops at is looked at again by
+# that regex, so both ways reach the same verdict. Where RE2 has no wheel (Pyodide), the
+# four regexes run alone.
+_WS = rb"[ \t\n\r\f\v]"  # Python's \s for bytes (RE2's \s lacks \v)
+_RE2_NAME = rb"[^ \t\n\r\f\v<>/=:\"']"
+# a reference after <c r=" that is not written as Excel writes a near one ($ and lower
+# case are, the regex tells them apart): the first byte where it departs from [A-Z]{1,2}
+# then a row below 50 000 and a quote
+_FAR_OR_ODD = (
+    rb"[^A-Z]|[A-Z][^A-Z1-9]|[A-Z]{2}[^1-9]|[A-Z]{1,2}[1-9][0-9]{0,3}[^0-9\"]"
+    rb"|[A-Z]{1,2}[5-9][0-9]{4}|[A-Z]{1,2}[1-4][0-9]{4}[^\"]"
+)
+_ATTENTION_SOURCE = (
+    # _CELL: a cell tag not opened by a near <c r="…">
+    rb"<c(?:[\t\n\r\f\v>/]| [^r]| r[^=]| r=[^\"]| r=\"(?:" + _FAR_OR_ODD + rb"))"
+    # _PREFIXED: <x:c or <x:row
+    rb"|<" + _RE2_NAME + rb"*:(?:c|row)[ \t\n\r\f\v>/]"
+    # _OTHER_R: an r attribute other than the first of <c r= and <row r=, with the bytes
+    # before it that tell (spaces around =, another space, another tag, a second r)
+    rb"|" + _WS + rb"r" + _WS + rb"+="
+    rb"|[\t\n\r\f\v]r="
+    rb"|(?:[^cw]|[^<]c|[^o]w|[^r]ow|[^<]row) r="
+    # _ERROR_CELL
+    rb"|t=\"e\""
+)
+
+
+def _compile_attention() -> Any:
+    try:
+        import re2
+    except ImportError:
+        return None
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1  # a byte is a character, as in re
+    return re2.compile(_ATTENTION_SOURCE, options)
+
+
+_ATTENTION = _compile_attention()
+
 
 @dataclass
 class SheetScan:
@@ -354,7 +396,8 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
 
 
 def _scan_part(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> SheetScan:
-    if _scan_plain(archive, part, scan, file_name):
+    fast = _scan_marked if _ATTENTION is not None else _scan_plain
+    if fast(archive, part, scan, file_name):
         return scan
     scan.errors.clear()  # a cell written some other way: again, tag by tag
     _scan_tags(archive, part, scan, file_name)
@@ -387,9 +430,7 @@ def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name:
             ref = _PLAIN_REF.match(buffer, hit.start() + 2)
             if ref is None:
                 return False
-            col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
-            if _far(row, col) and _holds_value(buffer, buffer.find(b">", hit.end() - 1)):
-                _refuse(file_name, scan.name, ref.group(0)[4:-1].decode())
+            _check_plain_cell(buffer, hit.start(), ref, scan, file_name)
         for hit in _PREFIXED.finditer(buffer, first):
             if hit.start() >= limit:
                 break
@@ -402,18 +443,79 @@ def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name:
         for hit in _ERROR_CELL.finditer(buffer, first):
             if hit.start() >= limit:
                 break
-            tag_start = buffer.rfind(b"<", 0, hit.start())
-            tag_end = buffer.find(b">", hit.end())
-            tag = buffer[tag_start : tag_end + 1]
-            ref = _REF.search(tag)
-            if not ref or tag[1:].split(b" ", 1)[0].split(b":")[-1] != b"c":
-                continue
-            col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
-            value = _ERROR_VALUE.match(buffer, tag_end + 1)
-            scan.errors[(row - 1, col - 1)] = (
-                value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
-            )
+            _note_error(buffer, hit.start(), scan)
     return True
+
+
+def _scan_marked(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> bool:
+    """The fast scan in one RE2 pass: each place it stops at is what one of the four
+    regexes of ``_scan_plain`` would find, or a false alarm that regex dismisses. As there,
+    a chunk's cells are all looked at before a prefixed tag or a second r sends the part
+    to the careful scan: the same far cell is named."""
+    for buffer, first, limit in _chunks(archive, part):
+        if first == 0:  # the part's start: a byte that opens no tag stands before it
+            buffer, first, limit = b">" + buffer, 1, limit + 1
+        pos = first - min(first, 8)  # an r attribute's alarm starts up to 5 bytes before it
+        careful = False
+        while (hit := _ATTENTION.search(buffer, pos)) is not None:
+            start = pos = hit.start()
+            pos += 1
+            if start >= limit:
+                break
+            if buffer.startswith(b"<c", start) and buffer[start + 2] in _TAG_END_BYTES:
+                if start >= first and _CELL.match(buffer, start):
+                    ref = _PLAIN_REF.match(buffer, start + 2)
+                    if ref is None:
+                        return False
+                    _check_plain_cell(buffer, start, ref, scan, file_name)
+            elif buffer.startswith(b't="e"', start):
+                if start >= first:
+                    _note_error(buffer, start, scan)
+            else:  # a prefixed tag name, or a second r attribute: found where that regex
+                anchor = _alarm_anchor(buffer, start, hit.end())  # would find it?
+                careful = careful or (anchor is not None and first <= anchor < limit)
+        if careful:
+            return False
+    return True
+
+
+def _alarm_anchor(buffer: bytes, start: int, end: int) -> int | None:
+    """Where _OTHER_R, or _PREFIXED in a tag name, matches in what RE2 found, if either does:
+    RE2's match begins with the bytes before that regex's, which it cannot look behind at."""
+    hit = _OTHER_R.search(buffer, start, end)
+    if hit is not None:
+        return hit.start()
+    hit = _PREFIXED.search(buffer, start, end)
+    if hit is not None and _TAG_NAME_END.search(buffer, max(0, hit.start() - 256), hit.start()):
+        return hit.start()
+    return None
+
+
+_TAG_END_BYTES = frozenset(b" \t\n\r\f\v>/")
+
+
+def _check_plain_cell(
+    buffer: bytes, start: int, ref: re.Match[bytes], scan: SheetScan, file_name: str
+) -> None:
+    """Refuse the cell whose tag opens at ``start`` when it is far and holds a value."""
+    col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
+    if _far(row, col) and _holds_value(buffer, buffer.find(b">", start + 2)):
+        _refuse(file_name, scan.name, ref.group(0)[4:-1].decode())
+
+
+def _note_error(buffer: bytes, start: int, scan: SheetScan) -> None:
+    """The formula error whose t="e" is at ``start``, when it is a cell's."""
+    tag_start = buffer.rfind(b"<", 0, start)
+    tag_end = buffer.find(b">", start + 5)
+    tag = buffer[tag_start : tag_end + 1]
+    ref = _REF.search(tag)
+    if not ref or tag[1:].split(b" ", 1)[0].split(b":")[-1] != b"c":
+        return
+    col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
+    value = _ERROR_VALUE.match(buffer, tag_end + 1)
+    scan.errors[(row - 1, col - 1)] = (
+        value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
+    )
 
 
 def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> None:

@@ -10,12 +10,18 @@ from pathlib import Path
 
 import sofi_bulk
 from sofi_bulk import lite
+from sofi_bulk.excel import scan
 from sofi_bulk.lite.reader import read_book
 from tests.lite.fake import excel_from_file
 
 
 def summary(work: Path) -> dict:
-    out = {"platform": sys.platform, "python": sys.version.split()[0], "files": {}}
+    out = {
+        "platform": sys.platform,
+        "python": sys.version.split()[0],
+        "scan": "re" if scan._ATTENTION is None else "re2",  # the workbook scan's engine
+        "files": {},
+    }
     for name in json.loads((work / "input.json").read_text(encoding="utf-8")):
         path = work / name
         started = time.perf_counter()
