@@ -165,6 +165,8 @@ PIECES = st.sampled_from(
         b"c r=",
         b"<row r=",
         b"w r=",
+        b":row r=",
+        b'<x:row r="9">',
     ]
 )
 

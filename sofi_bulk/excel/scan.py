@@ -480,15 +480,17 @@ def _scan_marked(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name
 
 
 def _alarm_anchor(buffer: bytes, start: int, end: int) -> int | None:
-    """Where _OTHER_R, or _PREFIXED in a tag name, matches in what RE2 found, if either does:
-    RE2's match begins with the bytes before that regex's, which it cannot look behind at."""
+    """Where _OTHER_R, or _PREFIXED in a tag name, first matches in what RE2 found, if either
+    does: RE2's match begins with the bytes before that regex's, which it cannot look behind
+    at (":row r=" holds both)."""
+    found = []
     hit = _OTHER_R.search(buffer, start, end)
     if hit is not None:
-        return hit.start()
+        found.append(hit.start())
     hit = _PREFIXED.search(buffer, start, end)
     if hit is not None and _TAG_NAME_END.search(buffer, max(0, hit.start() - 256), hit.start()):
-        return hit.start()
-    return None
+        found.append(hit.start())
+    return min(found, default=None)
 
 
 _TAG_END_BYTES = frozenset(b" \t\n\r\f\v>/")
