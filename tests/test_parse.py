@@ -642,3 +642,33 @@ def test_fold_takes_a_shortcut_for_plain_ascii_that_changes_nothing():
     pairs = ["".join(p) for p in itertools.product(ascii_chars, repeat=2)]
     assert [fold(p) for p in pairs] == [decomposed(p) for p in pairs]
     assert fold(" Réf `S01`  ") == "ref 's01'" and fold("ÉTÉ") == "ete"
+
+
+def test_clean_collapses_the_spaces_the_regex_did():
+    """clean() splits on Python's spaces instead of a regex: every character alone, between
+    letters and in runs, and mixed strings, give what the regex gave."""
+    import re
+    import sys
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sofi_bulk.core.text import clean
+
+    spaces = re.compile(r"[\s\u00a0\u202f\u2007\u200b]+")
+
+    def by_regex(value: str) -> str:
+        return spaces.sub(" ", value).strip()
+
+    for code in range(sys.maxunicode + 1):  # at both ends, in a run, between letters
+        value = "{0}a{0}{0}b{0}\u200b{0}c{0}".format(chr(code))
+        assert clean(value) == by_regex(value), hex(code)
+
+    alphabet = st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x85\u00a0\u2007\u202f\u200b\u3000ab-é"))
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet, max_size=30))
+    def same(value: str) -> None:
+        assert clean(value) == by_regex(value)
+
+    same()
