@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 import zipfile
 
 import pytest
@@ -47,7 +48,7 @@ FORMS = {
     "ligne-en-lettres": b'<row r="A60000"><c r="B7"><v>1</v></c><c><v>1</v></c></row>',
     "ligne-immense": b'<row r="7"><c r="A99999999999999999999999"><v>1</v></c></row>',
     "erreur": b'<row r="3"><c r="C3" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>',
-    "erreur-sans-ref": b"<row r=\"3\"><c r=\"B3\"/><c t='e'><v>#N/A</v></c></row>",
+    "erreur-sans-ref": b'<row r="3"><c r="B3"/><c t=\'e\'><v>#N/A</v></c></row>',
     "erreur-ailleurs": b'<row r="3"><c r="C3" s="2"><is><t>t="e"</t></is></c></row>',
     "autre-balise-r": b'<row r="3"><c r="C3"><v>1</v></c></row><x r="A60000"/>',
     "row-r-colle": b'<row r="3"><c r="C3"><v>1</v></c></row><brow r="9"/>',
@@ -191,3 +192,35 @@ def test_both_fast_paths_agree_across_chunks(pieces, offset):
         assert verdict(xml, scan._ATTENTION) == verdict(xml, None)
     finally:
         scan.CHUNK = saved
+
+
+def test_many_formula_errors_are_all_noted_by_both():
+    """Past its budget of stops the RE2 pass hands the part to the re passes."""
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>' % (n, n)
+        for n in range(1, scan.ALARM_BUDGET + 500)
+    )
+    expected = {(n - 1, 0): "#DIV/0!" for n in range(1, scan.ALARM_BUDGET + 500)}
+    assert verdict(HEAD + rows + TAIL, scan._ATTENTION) == ("ok", expected)
+    assert verdict(HEAD + rows + TAIL, None) == ("ok", expected)
+
+
+HOSTILE = {  # each took the scan 8 to 45 seconds, its cost growing with the square of n
+    "cellules-loin-ouvertes": b'<row r="1">' + b'<c r="A60000">' * 20_000 + b"</c>",
+    "cellules-loin-vides": b'<row r="1">'
+    + b'<c r="A60000" s="1">' * 20_000
+    + b" " * 400_000
+    + b"</c>",
+    "formules-ouvertes": b'<row r="1">' + b'<c r="A1" t="e"><f>' * 2_000 + b" " * 400_000,
+    "erreurs-hors-balise": b'<row r="1">' + b' t="e"' * 100_000,
+    "erreurs-sans-fin": b'<row r="1"><c r="A1"' + b' t="e"' * 100_000,
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_cells_cost_the_scan_linear_time(name):
+    xml = HEAD + HOSTILE[name] + TAIL
+    for engine in (scan._ATTENTION, None):
+        started = time.process_time()
+        verdict(xml, engine)
+        assert time.process_time() - started < 3, engine

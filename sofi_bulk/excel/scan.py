@@ -238,14 +238,15 @@ _PREFIXED = re.compile(rb":(?:c|row)[\s>/]")  # checked in Python: part of a tag
 _TAG_NAME_END = re.compile(rb"<" + _NAME + rb"*\Z")
 _PLAIN_REF = re.compile(rb' r="\$?([A-Za-z]+)\$?([0-9]+)"')
 _VALUE_CHILD = re.compile(rb"<(?:" + _NAME + rb"*:)?(?:v|is|f)[\s>/]")  # a cell's content
-_CELL_END = re.compile(rb"</(?:" + _NAME + rb"*:)?c\s*>")
+# where a cell's content stops: its end tag, or (when the file is malformed) another tag
+_CONTENT_END = re.compile(rb"<(/?)(?:" + _NAME + rb"*:)?(c|row)[\s>/]")
 _MARKUP = re.compile(rb"<[!?]")  # a comment, CDATA or instruction may hide a </c>
 _ERROR_CELL = re.compile(rb't="e"')
 _REF = re.compile(rb"\br=\"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\"")
+# possessive, and no "<" inside a formula (XML escapes it): linear however the cell is cut
 _ERROR_VALUE = re.compile(
-    rb"\s*(?:<(?:[\w.-]+:)?f\b[^>]*/>|<(?:[\w.-]+:)?f\b[^>]*>.*?</(?:[\w.-]+:)?f\s*>)?\s*"
-    rb"<(?:[\w.-]+:)?v\s*>([^<]*)<",
-    re.S,
+    rb"\s*+(?:<(?:[\w.-]+:)?f\b[^>]*+/>|<(?:[\w.-]+:)?f\b[^>]*+>[^<]*+</(?:[\w.-]+:)?f\s*+>)?+"
+    rb"\s*+<(?:[\w.-]+:)?v\s*+>([^<]*+)<"
 )
 # the slow path: every <row> and <c> tag with its attributes, whatever their quotes
 _TAG = re.compile(
@@ -396,8 +397,11 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
 
 
 def _scan_part(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> SheetScan:
-    fast = _scan_marked if _ATTENTION is not None else _scan_plain
-    if fast(archive, part, scan, file_name):
+    fast = _scan_marked(archive, part, scan, file_name) if _ATTENTION is not None else None
+    if fast is None:  # no RE2, or alarms so many that Python's re costs less per cell
+        scan.errors.clear()
+        fast = _scan_plain(archive, part, scan, file_name)
+    if fast:
         return scan
     scan.errors.clear()  # a cell written some other way: again, tag by tag
     _scan_tags(archive, part, scan, file_name)
@@ -447,11 +451,18 @@ def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name:
     return True
 
 
-def _scan_marked(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> bool:
+ALARM_BUDGET = 4096  # RE2 stops past which _scan_plain is cheaper (each stop costs ~5 µs)
+
+
+def _scan_marked(
+    archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str
+) -> bool | None:
     """The fast scan in one RE2 pass: each place it stops at is what one of the four
     regexes of ``_scan_plain`` would find, or a false alarm that regex dismisses. As there,
     a chunk's cells are all looked at before a prefixed tag or a second r sends the part
-    to the careful scan: the same far cell is named."""
+    to the careful scan: the same far cell is named. None when it stops too often (a sheet
+    of formula errors, a hostile one): _scan_plain's passes then cost less."""
+    budget = ALARM_BUDGET
     for buffer, first, limit in _chunks(archive, part):
         if first == 0:  # the part's start: a byte that opens no tag stands before it
             buffer, first, limit = b">" + buffer, 1, limit + 1
@@ -460,6 +471,9 @@ def _scan_marked(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name
         while (hit := _ATTENTION.search(buffer, pos)) is not None:
             start = pos = hit.start()
             pos += 1
+            budget -= 1
+            if budget < 0:
+                return None
             if start >= limit:
                 break
             if buffer.startswith(b"<c", start) and buffer[start + 2] in _TAG_END_BYTES:
@@ -505,10 +519,15 @@ def _check_plain_cell(
         _refuse(file_name, scan.name, ref.group(0)[4:-1].decode())
 
 
+_TAG_REACH = 1024  # how far a t="e" is looked around for its tag's < and >
+
+
 def _note_error(buffer: bytes, start: int, scan: SheetScan) -> None:
     """The formula error whose t="e" is at ``start``, when it is a cell's."""
-    tag_start = buffer.rfind(b"<", 0, start)
-    tag_end = buffer.find(b">", start + 5)
+    tag_start = buffer.rfind(b"<", max(0, start - _TAG_REACH), start)
+    tag_end = buffer.find(b">", start + 5, start + _TAG_REACH)
+    if tag_start < 0 or tag_end < 0:
+        return  # not in a tag as programs write them
     tag = buffer[tag_start : tag_end + 1]
     ref = _REF.search(tag)
     if not ref or tag[1:].split(b" ", 1)[0].split(b":")[-1] != b"c":
@@ -571,9 +590,11 @@ def _holds_value(buffer: bytes, tag_end: int) -> bool:
         return True  # the tag runs past what was read: assume the worst
     if buffer[tag_end - 1 : tag_end] == b"/":
         return False
-    end = _CELL_END.search(buffer, tag_end)
-    if end is None or _MARKUP.search(buffer, tag_end, end.start()):
-        return True  # its end is out of sight, or markup could hide it: assume the worst
+    end = _CONTENT_END.search(buffer, tag_end)
+    if end is None or end.group(1, 2) != (b"/", b"c"):
+        return True  # its end is out of sight, or another cell opens first: assume the worst
+    if _MARKUP.search(buffer, tag_end, end.start()):
+        return True  # a comment or CDATA could hide its end
     return _VALUE_CHILD.search(buffer, tag_end, end.start()) is not None
 
 
