@@ -168,6 +168,11 @@ PIECES = st.sampled_from(
         b"w r=",
         b":row r=",
         b'<x:row r="9">',
+        b"<xxxxxxxxxxxx:c>",
+        b"<" + b"y" * 300 + b":c>",
+        b"z" * 300 + b":row ",
+        b"<c ",
+        b'<c r="A1',
     ]
 )
 
@@ -190,6 +195,53 @@ def test_both_fast_paths_agree_across_chunks(pieces, offset):
     scan.CHUNK = 8192
     try:
         assert verdict(xml, scan._ATTENTION) == verdict(xml, None)
+    finally:
+        scan.CHUNK = saved
+
+
+@pytest.mark.parametrize("end", [b"<c ", b"<c r", b"<c r=", b'<c r="A1', b'<c r="AB49999'])
+def test_a_part_cut_inside_a_cell_tag_is_refused_by_both(end):
+    """RE2 needs the byte after "<c r" that a cut part does not have."""
+    for engine in (scan._ATTENTION, None):
+        outcome, message = verdict(HEAD + b'<row r="1">' + end, engine)
+        assert outcome == "refusé" and "balise de cellule illisible" in str(message)
+
+
+@pytest.mark.parametrize("name_length", [1, 8, 30, 100, 255])
+@pytest.mark.parametrize("back", [1, 9, 20, 64, 200, 300])
+def test_a_prefixed_far_cell_across_a_chunk_limit_is_refused(name_length, back):
+    """Its "<" before the limit, its ":c" after: no chunk may drop it."""
+    name = b"x" * name_length
+    cell = b"<" + name + b":c><v>1</v></" + name + b":c></row>"
+    head = HEAD + b'<row r="60000">'
+    chunk = 8192
+    xml = head + b" " * (chunk - scan.KEEP - back - len(head)) + cell
+    xml += b'<row r="2"><c r="A2"><v>1</v></c></row>' * 400 + TAIL
+    saved = scan.CHUNK
+    scan.CHUNK = chunk
+    try:
+        for engine in (scan._ATTENTION, None):
+            outcome, message = verdict(xml, engine)
+            assert outcome == "refusé" and "très loin" in str(message), (engine, message)
+    finally:
+        scan.CHUNK = saved
+
+
+@pytest.mark.parametrize("name_length", [256, 300, 5_000, 20_000])
+@pytest.mark.parametrize("chunk", [8192, 1 << 22])
+def test_a_prefix_too_long_to_see_is_refused(name_length, chunk):
+    """A "<" further back than the scan looks must not hide a cell: such a name is
+    refused, whatever the chunk it falls across."""
+    name = b"x" * name_length
+    cell = b"<" + name + b":c><v>1</v></" + name + b":c></row>"
+    xml = HEAD + b'<row r="60000">' + b" " * 3000 + cell
+    xml += b'<row r="2"><c r="A2"><v>1</v></c></row>' * 400 + TAIL
+    saved = scan.CHUNK
+    scan.CHUNK = chunk
+    try:
+        for engine in (scan._ATTENTION, None):
+            outcome, message = verdict(xml, engine)
+            assert outcome == "refusé" and "illisible" in str(message), (engine, message)
     finally:
         scan.CHUNK = saved
 

@@ -220,7 +220,8 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 1_000  # column ALL
 CHUNK = 1 << 22
 KEEP = 4096  # bytes kept between chunks so that no element is cut in two
-CONTEXT = 64  # and bytes before them, seen again but not matched again
+NAME_BOUND = 256  # a cell or row tag's prefix may not be as long: its "<" could be out of view
+CONTEXT = NAME_BOUND + 64  # bytes before the kept ones, seen again but not matched again
 
 # python-calamine places a cell by its r attribute ("B12"; the last one when there are two),
 # and a cell without one after the previous cell of its row; it matches element names
@@ -236,6 +237,7 @@ _CELL = re.compile(rb'<c(?! r="\$?+[A-Za-z]{1,2}+\$?+(?:[1-9][0-9]{0,3}|[1-4][0-
 _OTHER_R = re.compile(rb"r(?<=\sr)\s*=(?<!<c r=)(?<!<row r=)")
 _PREFIXED = re.compile(rb":(?:c|row)[\s>/]")  # checked in Python: part of a tag name?
 _TAG_NAME_END = re.compile(rb"<" + _NAME + rb"*\Z")
+_LONG_NAME = re.compile(_NAME + rb"{%d}" % NAME_BOUND)
 _PLAIN_REF = re.compile(rb' r="\$?([A-Za-z]+)\$?([0-9]+)"')
 _VALUE_CHILD = re.compile(rb"<(?:" + _NAME + rb"*:)?(?:v|is|f)[\s>/]")  # a cell's content
 # where a cell's content stops: its end tag, or (when the file is malformed) another tag
@@ -252,7 +254,7 @@ _ERROR_VALUE = re.compile(
 _TAG = re.compile(
     rb"<(?:" + _NAME + rb"*:)?(c|row)((?:\s+[^\s=>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>"
 )
-_TAG_START = re.compile(rb"<(?:" + _NAME + rb"*:)?(?:c|row)[\s>/]")
+_TAG_START = re.compile(rb"<(?:" + _NAME + rb"*:)?(c|row)[\s>/]")
 _TAG_ATTR = re.compile(rb"([^\s=>/]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ANY_REF = re.compile(r"\$?([A-Za-z]*)\$?0*([0-9]*)")
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
@@ -274,18 +276,22 @@ _FAR_OR_ODD = (
     rb"[^A-Z]|[A-Z][^A-Z1-9]|[A-Z]{2}[^1-9]|[A-Z]{1,2}[1-9][0-9]{0,3}[^0-9\"]"
     rb"|[A-Z]{1,2}[5-9][0-9]{4}|[A-Z]{1,2}[1-4][0-9]{4}[^\"]"
 )
-_ATTENTION_SOURCE = (
-    # _CELL: a cell tag not opened by a near <c r="…">
-    rb"<c(?:[\t\n\r\f\v>/]| [^r]| r[^=]| r=[^\"]| r=\"(?:" + _FAR_OR_ODD + rb"))"
-    # _PREFIXED: <x:c or <x:row
-    rb"|<" + _RE2_NAME + rb"*:(?:c|row)[ \t\n\r\f\v>/]"
-    # _OTHER_R: an r attribute other than the first of <c r= and <row r=, with the bytes
-    # before it that tell (spaces around =, another space, another tag, a second r)
-    rb"|" + _WS + rb"r" + _WS + rb"+="
-    rb"|[\t\n\r\f\v]r="
-    rb"|(?:[^cw]|[^<]c|[^o]w|[^r]ow|[^<]row) r="
-    # _ERROR_CELL
-    rb"|t=\"e\""
+_RE2_TAG_END = rb"[ \t\n\r\f\v>/]"
+_ATTENTION_SOURCE = b"|".join(
+    (
+        # _CELL: a cell tag not opened by a near <c r="…">
+        rb"<c(?:[\t\n\r\f\v>/]| [^r]| r[^=]| r=[^\"]| r=\"(?:" + _FAR_OR_ODD + rb"))",
+        # _PREFIXED: <x:c or <x:row, or a prefix too long for its "<" to be in view
+        rb"<" + _RE2_NAME + rb"*:(?:c|row)" + _RE2_TAG_END,
+        _RE2_NAME + rb"{%d}:(?:c|row)" % NAME_BOUND + _RE2_TAG_END,
+        # _OTHER_R: an r attribute other than the first of <c r= and <row r=, with the bytes
+        # before it that tell (spaces around =, another space, another tag, a second r)
+        _WS + rb"r" + _WS + rb"+=",
+        rb"[\t\n\r\f\v]r=",
+        rb"(?:[^cw]|[^<]c|[^o]w|[^r]ow|[^<]row) r=",
+        # _ERROR_CELL
+        rb't="e"',
+    )
 )
 
 
@@ -438,7 +444,7 @@ def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name:
         for hit in _PREFIXED.finditer(buffer, first):
             if hit.start() >= limit:
                 break
-            if _TAG_NAME_END.search(buffer, max(0, hit.start() - 256), hit.start()):
+            if _in_tag_name(buffer, hit.start()):
                 return False
         for hit in _OTHER_R.finditer(buffer, first):
             if hit.start() >= limit:
@@ -466,7 +472,7 @@ def _scan_marked(
     for buffer, first, limit in _chunks(archive, part):
         if first == 0:  # the part's start: a byte that opens no tag stands before it
             buffer, first, limit = b">" + buffer, 1, limit + 1
-        pos = first - min(first, 8)  # an r attribute's alarm starts up to 5 bytes before it
+        pos = 0  # an alarm may start before ``first`` ("<x:c" cut by the last limit)
         careful = False
         while (hit := _ATTENTION.search(buffer, pos)) is not None:
             start = pos = hit.start()
@@ -488,9 +494,16 @@ def _scan_marked(
             else:  # a prefixed tag name, or a second r attribute: found where that regex
                 anchor = _alarm_anchor(buffer, start, hit.end())  # would find it?
                 careful = careful or (anchor is not None and first <= anchor < limit)
-        if careful:
+        if careful or (limit == len(buffer) and _cut_cell_tag(buffer, first)):
             return False
     return True
+
+
+def _cut_cell_tag(buffer: bytes, first: int) -> bool:
+    """True when the part ends inside a <c tag: RE2 needs the byte after "<c r", which
+    _CELL's look-ahead does not."""
+    cells = _CELL.finditer(buffer, max(first, len(buffer) - 24))
+    return any(_PLAIN_REF.match(buffer, hit.start() + 2) is None for hit in cells)
 
 
 def _alarm_anchor(buffer: bytes, start: int, end: int) -> int | None:
@@ -502,9 +515,21 @@ def _alarm_anchor(buffer: bytes, start: int, end: int) -> int | None:
     if hit is not None:
         found.append(hit.start())
     hit = _PREFIXED.search(buffer, start, end)
-    if hit is not None and _TAG_NAME_END.search(buffer, max(0, hit.start() - 256), hit.start()):
+    if hit is not None and _in_tag_name(buffer, hit.start()):
         found.append(hit.start())
     return min(found, default=None)
+
+
+def _in_tag_name(buffer: bytes, colon: int) -> bool:
+    """True when the ":" of ":c" or ":row" ends a tag's prefix, or a run of name bytes so
+    long that the "<" before it may be out of view (then the careful scan refuses it)."""
+    return _TAG_NAME_END.search(buffer, max(0, colon - NAME_BOUND), colon) is not None or (
+        _long_prefix(buffer, colon)
+    )
+
+
+def _long_prefix(buffer: bytes, colon: int) -> bool:
+    return colon >= NAME_BOUND and _LONG_NAME.match(buffer, colon - NAME_BOUND, colon) is not None
 
 
 _TAG_END_BYTES = frozenset(b" \t\n\r\f\v>/")
@@ -544,16 +569,17 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: 
     reference, else one column after the previous cell, one row after the previous row."""
     row, col = 0, 0  # 1-based; col is the previous cell's column
     for buffer, first, limit in _chunks(archive, part):
+        for hit in _PREFIXED.finditer(buffer, first):
+            if hit.start() >= limit:
+                break
+            if _long_prefix(buffer, hit.start()):
+                _unreadable(file_name, scan.name)
         for start in _TAG_START.finditer(buffer, first):
             if start.start() >= limit:
                 break
             tag = _TAG.match(buffer, start.start())
-            if tag is None:
-                raise WorkbookError(
-                    f"{file_name} : feuille « {scan.name} » : balise de cellule illisible ; "
-                    "fichier refusé. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à "
-                    "nouveau."
-                )
+            if tag is None or start.start(1) - start.start() - 2 >= NAME_BOUND:  # "<" ":"
+                _unreadable(file_name, scan.name)
             attrs = {  # the last of two of a name wins, as in the reader
                 m.group(1): (m.group(2) if m.group(2) is not None else m.group(3))
                 for m in _TAG_ATTR.finditer(tag.group(2))
@@ -579,6 +605,13 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: 
                 )
 
 
+def _unreadable(file_name: str, sheet: str) -> NoReturn:
+    raise WorkbookError(
+        f"{file_name} : {_where_in(sheet)} : balise de cellule illisible ; fichier refusé. "
+        "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
+    )
+
+
 def _far(row: int, col: int) -> bool:
     return row >= MAX_ROWS or col > MAX_COLUMNS
 
@@ -601,9 +634,13 @@ def _holds_value(buffer: bytes, tag_end: int) -> bool:
 def _refuse(file_name: str, sheet: str, where: str) -> NoReturn:
     where = f"ligne {where}" if where.isdigit() else where
     last_row = f"{MAX_ROWS - 1:,}".replace(",", " ")
-    where_in = f"partie « {sheet} »" if "/" in sheet else f"feuille « {sheet} »"  # no "/"
-    raise WorkbookError(  # in a sheet name: a part no sheet of the workbook names
-        f"{file_name} : {where_in} : une cellule est remplie très loin du tableau "
+    raise WorkbookError(
+        f"{file_name} : {_where_in(sheet)} : une cellule est remplie très loin du tableau "
         f"({where}). Effacez ce qui se trouve au-delà de la ligne {last_row} ou de la "
         f"colonne {column_letter(MAX_COLUMNS)}, puis recommencez."
     )
+
+
+def _where_in(sheet: str) -> str:
+    """A sheet by its name; a part no sheet names (a "/" no sheet name holds) by its path."""
+    return f"partie « {sheet} »" if "/" in sheet else f"feuille « {sheet} »"
