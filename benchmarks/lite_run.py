@@ -49,6 +49,4 @@ def main(path: Path) -> dict:
 
 
 if __name__ == "__main__":
-    print(
-        "RESULT " + json.dumps(main(Path(sys.argv[1] if len(sys.argv) > 1 else "bench.xlsx")))
-    )
+    print("RESULT " + json.dumps(main(Path(sys.argv[1] if len(sys.argv) > 1 else "bench.xlsx"))))
