@@ -53,6 +53,10 @@ FORMS = {
     "autre-balise-r": b'<row r="3"><c r="C3"><v>1</v></c></row><x r="A60000"/>',
     "row-r-colle": b'<row r="3"><c r="C3"><v>1</v></c></row><brow r="9"/>',
     "debut-de-partie": b' r="A60000"',
+    # where RE2 could stop for ":row " or for "w r=", the stop must hold both
+    "deux-alertes": b'<row r="9"><c r="F9" t="e">= t="e"<row><v>#N/A</v>:row r=',
+    "prefixe-long": b'<row r="7"><' + b"x" * 300 + b':c r="A7"><v>1</v></x:c></row>',
+    "texte-deux-points-c": b'<row r="7"><c r="A7" t="inlineStr"><is><t>a:c b:row </t></is></c>',
 }
 
 

@@ -268,7 +268,6 @@ _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/?>")
 # that regex, so both ways reach the same verdict. Where RE2 has no wheel (Pyodide), the
 # four regexes run alone.
 _WS = rb"[ \t\n\r\f\v]"  # Python's \s for bytes (RE2's \s lacks \v)
-_RE2_NAME = rb"[^ \t\n\r\f\v<>/=:\"']"
 # a reference after <c r=" that is not written as Excel writes a near one ($ and lower
 # case are, the regex tells them apart): the first byte where it departs from [A-Z]{1,2}
 # then a row below 50 000 and a quote
@@ -281,14 +280,14 @@ _ATTENTION_SOURCE = b"|".join(
     (
         # _CELL: a cell tag not opened by a near <c r="…">
         rb"<c(?:[\t\n\r\f\v>/]| [^r]| r[^=]| r=[^\"]| r=\"(?:" + _FAR_OR_ODD + rb"))",
-        # _PREFIXED: <x:c or <x:row, or a prefix too long for its "<" to be in view
-        rb"<" + _RE2_NAME + rb"*:(?:c|row)" + _RE2_TAG_END,
-        _RE2_NAME + rb"{%d}:(?:c|row)" % NAME_BOUND + _RE2_TAG_END,
         # _OTHER_R: an r attribute other than the first of <c r= and <row r=, with the bytes
         # before it that tell (spaces around =, another space, another tag, a second r)
         _WS + rb"r" + _WS + rb"+=",
         rb"[\t\n\r\f\v]r=",
         rb"(?:[^cw]|[^<]c|[^o]w|[^r]ow|[^<]row) r=",
+        # _PREFIXED: the end of <x:c or <x:row, the rest looked at in Python; after _OTHER_R,
+        # which RE2 prefers where both start (":row r=" then holds both)
+        rb":(?:c|row)" + _RE2_TAG_END,
         # _ERROR_CELL
         rb't="e"',
     )
