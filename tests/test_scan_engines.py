@@ -280,3 +280,19 @@ def test_hostile_cells_cost_the_scan_linear_time(name):
         started = time.process_time()
         verdict(xml, engine)
         assert time.process_time() - started < 3, engine
+
+
+@pytest.mark.parametrize(
+    "piece", [b"<c/>", b'<c r="A1" t="e"><v>#N/A</v></c>', b'<c r="A60000"/>', b"<x:c/>"]
+)
+def test_a_sheet_past_the_stop_budget_is_refused_by_both(piece, monkeypatch):
+    """Each place looked at in Python costs a microsecond or two: past millions of them
+    the file is refused rather than scanned for minutes."""
+    monkeypatch.setattr(scan, "MAX_STOPS", 50)
+    monkeypatch.setattr(scan, "ALARM_BUDGET", 10)
+    under = HEAD + b'<row r="1">' + piece * 20 + b"</row>" + TAIL
+    over = HEAD + b'<row r="1">' + piece * 60 + b"</row>" + TAIL
+    for engine in (scan._ATTENTION, None):
+        assert verdict(under, engine)[0] == "ok"
+        outcome, message = verdict(over, engine)
+        assert outcome == "refusé" and "plus de 50 balises à examiner" in str(message)
