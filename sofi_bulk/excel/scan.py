@@ -432,7 +432,7 @@ def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[bytes, int, i
 
 def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> bool:
     """The fast scan; False when a cell is written in a way it does not read."""
-    stops = _Stops(file_name, scan.name)
+    stops = MAX_STOPS
     for buffer, first, limit in _chunks(archive, part):
         for hit in _CELL.finditer(buffer, first):
             if hit.start() >= limit:
@@ -440,12 +440,16 @@ def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name:
             ref = _PLAIN_REF.match(buffer, hit.start() + 2)
             if ref is None:
                 return False
-            stops.count()
+            stops -= 1
+            if stops < 0:
+                _too_many(file_name, scan.name)
             _check_plain_cell(buffer, hit.start(), ref, scan, file_name)
         for hit in _PREFIXED.finditer(buffer, first):
             if hit.start() >= limit:
                 break
-            stops.count()
+            stops -= 1
+            if stops < 0:
+                _too_many(file_name, scan.name)
             if _in_tag_name(buffer, hit.start()):
                 return False
         for hit in _OTHER_R.finditer(buffer, first):
@@ -455,30 +459,24 @@ def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name:
         for hit in _ERROR_CELL.finditer(buffer, first):
             if hit.start() >= limit:
                 break
-            stops.count()
+            stops -= 1
+            if stops < 0:
+                _too_many(file_name, scan.name)
             _note_error(buffer, hit.start(), scan)
     return True
 
 
-MAX_STOPS = 2_000_000  # places looked at one by one in a part: 40 per row of 50 000
+MAX_STOPS = 4_000_000  # places looked at one by one in a part: 80 per row of 50 000
 
 
-class _Stops:
-    """Counts the places a scan looks at in Python, one by one: a sheet needing millions
-    (a hostile one, piling up tags or t="e") is refused within seconds, not hours."""
-
-    def __init__(self, file_name: str, sheet: str) -> None:
-        self.left, self.file_name, self.sheet = MAX_STOPS, file_name, sheet
-
-    def count(self) -> None:
-        self.left -= 1
-        if self.left < 0:
-            most = f"{MAX_STOPS:,}".replace(",", " ")
-            raise WorkbookError(
-                f"{self.file_name} : {_where_in(self.sheet)} : plus de {most} balises à "
-                "examiner une à une ; fichier refusé. Rouvrez-le dans Excel ou LibreOffice et "
-                "enregistrez-le à nouveau."
-            )
+def _too_many(file_name: str, sheet: str) -> NoReturn:
+    """A sheet needing millions of places looked at in Python, one by one (a hostile one,
+    piling up tags or t="e"), is refused within seconds, not hours."""
+    most = f"{MAX_STOPS:,}".replace(",", " ")
+    raise WorkbookError(
+        f"{file_name} : {_where_in(sheet)} : plus de {most} balises à examiner une à une ; "
+        "fichier refusé. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
+    )
 
 
 ALARM_BUDGET = 4096  # RE2 stops past which _scan_plain is cheaper (each stop costs ~5 µs)
@@ -592,18 +590,22 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: 
     """Every <row> and <c> tag in turn, placing each cell as the reader would: by its
     reference, else one column after the previous cell, one row after the previous row."""
     row, col = 0, 0  # 1-based; col is the previous cell's column
-    stops = _Stops(file_name, scan.name)
+    stops = MAX_STOPS
     for buffer, first, limit in _chunks(archive, part):
         for hit in _PREFIXED.finditer(buffer, first):
             if hit.start() >= limit:
                 break
-            stops.count()
+            stops -= 1
+            if stops < 0:
+                _too_many(file_name, scan.name)
             if _long_prefix(buffer, hit.start()):
                 _unreadable(file_name, scan.name)
         for start in _TAG_START.finditer(buffer, first):
             if start.start() >= limit:
                 break
-            stops.count()
+            stops -= 1
+            if stops < 0:
+                _too_many(file_name, scan.name)
             tag = _TAG.match(buffer, start.start())
             if tag is None or start.start(1) - start.start() - 2 >= NAME_BOUND:  # "<" ":"
                 _unreadable(file_name, scan.name)
