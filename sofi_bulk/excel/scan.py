@@ -257,6 +257,7 @@ _TAG = re.compile(
 _TAG_START = re.compile(rb"<(?:" + _NAME + rb"*:)?(c|row)[\s>/]")
 _TAG_ATTR = re.compile(rb"([^\s=>/]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ANY_REF = re.compile(r"\$?([A-Za-z]*)\$?0*([0-9]*)")
+_SIMPLE_REF = re.compile(rb"([A-Za-z]+)([1-9][0-9]*)")
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
 _ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/?>")
@@ -609,17 +610,26 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: 
             tag = _TAG.match(buffer, start.start())
             if tag is None or start.start(1) - start.start() - 2 >= NAME_BOUND:  # "<" ":"
                 _unreadable(file_name, scan.name)
-            attrs = {  # the last of two of a name wins, as in the reader
-                m.group(1): (m.group(2) if m.group(2) is not None else m.group(3))
-                for m in _TAG_ATTR.finditer(tag.group(2))
+            attrs = {  # the last of two of a name wins, as in the reader; one of the two
+                name: double or single  # quoted forms is empty
+                for name, double, single in _TAG_ATTR.findall(tag.group(2))
             }
-            ref = html.unescape(attrs[b"r"].decode("utf-8", "replace")) if b"r" in attrs else ""
-            parsed = _ANY_REF.fullmatch(ref.strip())
-            letters, digits = parsed.groups() if parsed else ("", "")
+            raw = attrs.get(b"r")
             if tag.group(1) == b"row":  # its cells without a reference take its number, read
-                number = "".join(ch for ch in ref if ch in "0123456789")  # as the reader does
+                if raw is not None and raw.isdigit():  # as the reader does
+                    row, col = int(raw), 0
+                    continue
+                ref = _unescaped(raw)
+                number = "".join(ch for ch in ref if ch in "0123456789")
                 row, col = (int(number) if number else row + 1), 0
                 continue
+            simple = _SIMPLE_REF.fullmatch(raw) if raw is not None else None
+            if simple is not None:  # as programs write it: no entity, space or $ to undo
+                ref, letters, digits = (part.decode() for part in simple.group(0, 1, 2))
+            else:
+                ref = _unescaped(raw)
+                parsed = _ANY_REF.fullmatch(ref.strip())
+                letters, digits = parsed.groups() if parsed else ("", "")
             here_row = int(digits) if digits else row
             col = column_index(letters.upper()) if letters else col + 1
             if tag.group(3):
@@ -632,6 +642,10 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: 
                 scan.errors[(here_row - 1, col - 1)] = (
                     value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
                 )
+
+
+def _unescaped(raw: bytes | None) -> str:
+    return html.unescape(raw.decode("utf-8", "replace")) if raw is not None else ""
 
 
 def _unreadable(file_name: str, sheet: str) -> NoReturn:
