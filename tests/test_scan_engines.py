@@ -69,7 +69,8 @@ def verdict(xml: bytes, engine: object) -> tuple[str, object]:
     scan._ATTENTION = engine
     try:
         with zipfile.ZipFile(buffer) as archive:
-            found = scan._scan_part(archive, "xl/worksheets/sheet1.xml", scan.SheetScan("S"), "f")
+            part = "xl/worksheets/sheet1.xml"
+            found = scan._scan_part(archive, part, scan.SheetScan("S"), scan._Budget("f"))
         return "ok", dict(found.errors)
     except WorkbookError as exc:
         return "refusé", str(exc)
@@ -97,9 +98,11 @@ def test_the_verdicts_are_the_expected_ones():
         "ok",
         {(2, 2): "#N/A"},
     )
-    for form in ("loin", "deux-references", "minuscules", "prefixe", "ligne-50000", "colonne-alm"):
+    for form in ("loin", "minuscules", "prefixe", "ligne-50000", "colonne-alm"):
         outcome, message = verdict(HEAD + FORMS[form] + TAIL, scan._ATTENTION)
         assert outcome == "refusé" and "très loin" in str(message), form
+    outcome, message = verdict(HEAD + FORMS["deux-references"] + TAIL, scan._ATTENTION)
+    assert outcome == "refusé" and "XML mal formé" in str(message)  # an attribute twice
     for form in ("loin-vide", "ligne-49999", "colonne-all", "minuscules-proches", "zeros-proches"):
         assert verdict(HEAD + FORMS[form] + TAIL, scan._ATTENTION) == ("ok", {}), form
 
@@ -177,6 +180,17 @@ PIECES = st.sampled_from(
         b"z" * 300 + b":row ",
         b"<c ",
         b'<c r="A1',
+        b'<c r="XFD9" a="/>">',
+        b'<![CDATA[<row r="5">]]>',
+        b'<!--<row r="5">-->',
+        b"<x=y:c ",
+        b"<x/y:c>",
+        b"<x\x0b:c>",
+        b'<row\x0b r="5">',
+        b"<x=y:v>1</x=y:v>",
+        b"</x:c>",
+        b"<row/>",
+        b'<c r="ZZZ9999999" t="e"/>',
     ]
 )
 
@@ -208,7 +222,7 @@ def test_a_part_cut_inside_a_cell_tag_is_refused_by_both(end):
     """RE2 needs the byte after "<c r" that a cut part does not have."""
     for engine in (scan._ATTENTION, None):
         outcome, message = verdict(HEAD + b'<row r="1">' + end, engine)
-        assert outcome == "refusé" and "balise de cellule illisible" in str(message)
+        assert outcome == "refusé" and "contenu illisible (XML mal formé)" in str(message)
 
 
 @pytest.mark.parametrize("name_length", [1, 8, 30, 100, 255])
@@ -233,9 +247,9 @@ def test_a_prefixed_far_cell_across_a_chunk_limit_is_refused(name_length, back):
 
 @pytest.mark.parametrize("name_length", [256, 300, 5_000, 20_000])
 @pytest.mark.parametrize("chunk", [8192, 1 << 22])
-def test_a_prefix_too_long_to_see_is_refused(name_length, chunk):
-    """A "<" further back than the scan looks must not hide a cell: such a name is
-    refused, whatever the chunk it falls across."""
+def test_a_prefix_too_long_to_see_sends_the_part_to_the_parser(name_length, chunk):
+    """A "<" further back than the fast scans look must not hide a cell: the XML parser
+    reads such a part and finds it, whatever the chunk it falls across."""
     name = b"x" * name_length
     cell = b"<" + name + b":c><v>1</v></" + name + b":c></row>"
     xml = HEAD + b'<row r="60000">' + b" " * 3000 + cell
@@ -245,7 +259,7 @@ def test_a_prefix_too_long_to_see_is_refused(name_length, chunk):
     try:
         for engine in (scan._ATTENTION, None):
             outcome, message = verdict(xml, engine)
-            assert outcome == "refusé" and "illisible" in str(message), (engine, message)
+            assert outcome == "refusé" and "très loin" in str(message), (engine, message)
     finally:
         scan.CHUNK = saved
 
@@ -288,11 +302,179 @@ def test_hostile_cells_cost_the_scan_linear_time(name):
 def test_a_sheet_past_the_stop_budget_is_refused_by_both(piece, monkeypatch):
     """Each place looked at in Python costs a microsecond or two: past millions of them
     the file is refused rather than scanned for minutes."""
-    monkeypatch.setattr(scan, "MAX_STOPS", 50)
+    monkeypatch.setattr(scan, "MAX_WORK", 50 * scan.STOP_COST)
     monkeypatch.setattr(scan, "ALARM_BUDGET", 10)
-    under = HEAD + b'<row r="1">' + piece * 20 + b"</row>" + TAIL
-    over = HEAD + b'<row r="1">' + piece * 60 + b"</row>" + TAIL
+    under = HEAD + b'<row r="1">' + piece * 8 + b"</row>" + TAIL
+    over = HEAD + b'<row r="1">' + piece * 250 + b"</row>" + TAIL
     for engine in (scan._ATTENTION, None):
         assert verdict(under, engine)[0] == "ok"
         outcome, message = verdict(over, engine)
-        assert outcome == "refusé" and "plus de 50 balises à examiner" in str(message)
+        assert outcome == "refusé" and "trop de balises à examiner" in str(message)
+
+
+# The reader itself, on a workbook holding nothing but the sheet: what the scan accepts, it
+# must read into a grid within the limits (else it allocates one up to the far cell).
+BOOK_PARTS = {
+    "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats'
+    b'.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
+    b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    b'relationships+xml"/></Types>',
+    "_rels/.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.'
+    b'org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+    b'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    b'Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org'
+    b'/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+    b'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+    b'schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    b'Target="worksheets/sheet1.xml"/></Relationships>',
+}
+
+
+def book_of(*sheets: bytes) -> bytes:
+    """A workbook of one sheet (the first part), the others as parts no sheet names."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in BOOK_PARTS.items():
+            archive.writestr(name, data)
+        for n, xml in enumerate(sheets, start=1):
+            archive.writestr(f"xl/worksheets/sheet{n}.xml", xml)
+    return buffer.getvalue()
+
+
+def reader_grid(xml: bytes) -> tuple[int, int] | None:
+    """The rows and columns python-calamine allocates for the sheet, its first cell included
+    (None when it refuses the sheet)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(book_of(xml))).get_sheet_by_index(0)
+        start = sheet.start or (0, 0)
+        return start[0] + sheet.height, start[1] + sheet.width
+    except Exception:  # the reader's own refusal, of any kind
+        return None
+
+
+def within_limits(grid: tuple[int, int] | None) -> bool:
+    return grid is None or (grid[0] < scan.MAX_ROWS and grid[1] <= scan.MAX_COLUMNS)
+
+
+# each let a far cell through, or put a formula error where the reader would pad rows up to it
+PAST_THE_SCAN = {
+    "fin-de-balise-entre-guillemets": b'<row r="1"><c r="XFD1048576" a="/>"><v>1</v></c></row>',
+    "ligne-en-commentaire": b'<row r="60000"><!--<row r="5">--><c><v>1</v></c></row>',
+    "ligne-en-cdata": b'<row r="60000"><c r="A1"><v>1</v></c><![CDATA[<row r="5">]]>'
+    b"<c><v>1</v></c></row>",
+    "ligne-en-attribut": b'<row r="60000"><x a="&lt;row r=\'5\'>"/><c><v>1</v></c></row>',
+    "prefixe-egal": b'<row r="7"><x=y:c r="A60000"><v>1</v></x=y:c></row>',
+    "prefixe-barre": b'<row r="7"><x/y:c r="A60000"><v>1</v></x/y:c></row>',
+    "prefixe-tab-vertical": b'<row r="7"><x\x0b:c r="A60000"><v>1</v></x\x0b:c></row>',
+    "valeur-prefixe-egal": b'<row r="7"><c r="A60000"><x=y:v>1</x=y:v></c></row>',
+    "ligne-tab-vertical": b'<row r="60000"><row\x0b r="5"/><c><v>1</v></c></row>',
+    "erreur-loin": b'<row r="1"><c r="A1"><v>1</v></c><c r="ZZZ9999999" t="e"/>'
+    b'<c r="B999999" t="e"></c></row>',
+    "erreur-loin-sans-ref": b'<row r="1"><c r="A1"/><c/><c t="e"><v>#N/A</v></c></row>'
+    b'<row r="70000"><c t="e"/><c t="e"></c></row>',
+}
+
+
+@pytest.mark.parametrize("form", PAST_THE_SCAN)
+def test_what_the_scan_accepts_the_reader_reads_within_the_limits(form):
+    xml = HEAD + PAST_THE_SCAN[form] + TAIL
+    for engine in (scan._ATTENTION, None):
+        outcome, found = verdict(xml, engine)
+        if outcome == "ok":
+            assert within_limits(reader_grid(xml)), engine
+            assert all(r < scan.MAX_ROWS and c < scan.MAX_COLUMNS for r, c in found), engine
+        else:
+            assert "très loin" in found or "illisible" in found, found
+
+
+def test_a_far_cell_hidden_behind_a_quoted_end_is_refused():
+    xml = HEAD + PAST_THE_SCAN["fin-de-balise-entre-guillemets"] + TAIL
+    assert reader_grid(xml) == (1_048_576, 16_384)  # what it would have cost
+    for engine in (scan._ATTENTION, None):
+        outcome, message = verdict(xml, engine)
+        assert outcome == "refusé" and "très loin du tableau (XFD1048576)" in message
+
+
+@pytest.mark.parametrize(
+    "form, where",
+    [
+        ("ligne-en-commentaire", "A60000"),
+        ("ligne-en-cdata", "B60000"),
+        ("ligne-en-attribut", "A60000"),
+    ],
+)
+def test_a_row_in_a_comment_cdata_or_value_does_not_count(form, where):
+    """The reader skips them: the cell after one stays in row 60 000, and is refused."""
+    xml = HEAD + PAST_THE_SCAN[form] + TAIL
+    assert reader_grid(xml)[0] == 60_000
+    for engine in (scan._ATTENTION, None):
+        outcome, message = verdict(xml, engine)
+        assert outcome == "refusé" and f"très loin du tableau ({where})" in message, message
+
+
+def test_formula_errors_far_away_are_not_noted():
+    """Noted, they would make the reader's rows run up to them."""
+    xml = HEAD + PAST_THE_SCAN["erreur-loin"] + TAIL
+    for engine in (scan._ATTENTION, None):
+        assert verdict(xml, engine) == ("ok", {})
+    xml = HEAD + PAST_THE_SCAN["erreur-loin-sans-ref"] + TAIL
+    for engine in (scan._ATTENTION, None):
+        assert verdict(xml, engine) == ("ok", {(0, 2): "#N/A"})
+
+
+def test_a_cell_after_a_row_end_goes_to_the_next_row_as_in_the_reader():
+    body = b'<row r="2"><c r="C2"><v>1</v></c></row><c t="e"><v>#N/A</v></c>'
+    body += b'<row r="5"/><c t="e"><v>#REF!</v></c>'
+    xml = HEAD + body + TAIL
+    for engine in (scan._ATTENTION, None):
+        assert verdict(xml, engine) == ("ok", {(2, 0): "#N/A", (5, 0): "#REF!"})
+    # where the reader puts the first error: row 3 (index 2), column A
+    only = HEAD + b'<row r="2"></row><c t="e"><v>#N/A</v></c>' + TAIL
+    assert reader_grid(only) == (3, 1)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(PIECES, min_size=1, max_size=30))
+def test_the_reader_stays_within_the_limits_on_any_accepted_mix(pieces):
+    xml = HEAD + b"".join(pieces) + TAIL
+    outcome, _ = verdict(xml, scan._ATTENTION)
+    if outcome == "ok":
+        assert within_limits(reader_grid(xml))
+
+
+JUNK = {  # each took the scan 45 to 55 seconds: a Python look, at length, per t="e"
+    "erreurs-en-une-balise": (b"<" + b't="e"' * 203 + b">") * 20_000,
+    "erreurs-en-texte": b'<row r="1"><c r="A1" t="e"><v>' + b't="e"' * 2_000_000,
+}
+
+
+@pytest.mark.parametrize("name", JUNK)
+def test_junk_costs_the_scan_seconds_at_most(name):
+    xml = HEAD + JUNK[name] + TAIL
+    for engine in (scan._ATTENTION, None):
+        started = time.process_time()
+        verdict(xml, engine)
+        assert time.process_time() - started < 4, engine
+
+
+def test_junk_in_many_parts_is_bounded_by_one_budget_for_the_workbook(monkeypatch):
+    """The budget is the workbook's, not each part's: three parts of junk, each within it
+    alone, are refused together."""
+    monkeypatch.setattr(scan, "MAX_WORK", 25_000 * scan.STOP_COST)
+    junk = HEAD + b'<row r="1">' + b'<c r="A1" t="e"/>' * 10_000 + TAIL
+    assert scan.scan_workbook(book_of(HEAD + TAIL, junk), "f.xlsx")
+    with pytest.raises(WorkbookError, match="trop de balises"):
+        scan.scan_workbook(book_of(HEAD + TAIL, junk, junk, junk), "f.xlsx")
+
+
+def test_the_budget_ends_a_workbook_of_junk_within_seconds():
+    junk = HEAD + b'<row r="1">' + b'<c r="A1" t="e"/>' * 1_000_000 + TAIL
+    started = time.process_time()
+    with pytest.raises(WorkbookError, match="trop de balises"):
+        scan.scan_workbook(book_of(HEAD + TAIL, junk, junk, junk), "f.xlsx")
+    assert time.process_time() - started < 8

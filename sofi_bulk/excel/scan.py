@@ -10,7 +10,6 @@ and names the file.
 
 from __future__ import annotations
 
-import html
 import io
 import re
 import zipfile
@@ -19,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, NoReturn
+from xml.parsers import expat
 
 from sofi_bulk.core.cells import column_index, column_letter
 from sofi_bulk.core.errors import WorkbookError
@@ -220,18 +220,20 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 1_000  # column ALL
 CHUNK = 1 << 22
 KEEP = 4096  # bytes kept between chunks so that no element is cut in two
-NAME_BOUND = 256  # a cell or row tag's prefix may not be as long: its "<" could be out of view
+NAME_BOUND = 256  # a longer name before ":c" goes to the XML parser: its "<" may be out of view
 CONTEXT = NAME_BOUND + 64  # bytes before the kept ones, seen again but not matched again
 
 # python-calamine places a cell by its r attribute ("B12"; the last one when there are two),
-# and a cell without one after the previous cell of its row; it matches element names
-# whatever their prefix. Excel, LibreOffice and openpyxl write every cell as <c r="B12" …>
-# with a near reference, which the negative lookahead below skips at C speed: what it finds
-# is a reference of three letters or past row 49 999 (checked in Python), or a cell written
-# some other way (no r, r not first, another quote, spaces, an entity…). A sheet holding one
-# of those, a second r attribute, or a prefixed <x:c>, is scanned again tag by tag, counting
-# positions the way the reader does.
-_NAME = rb"[^\s<>/=:\"']"  # a byte of an XML name, any script
+# and a cell without one after the previous cell of its row, in the row where the last
+# <row r> or </row> left it; it matches element names whatever their prefix (what precedes
+# the first ":"), and a name runs to the first space, tab, newline, "/" or ">". Excel,
+# LibreOffice and openpyxl write every cell as <c r="B12" …> with a near reference, which
+# the negative lookahead below skips at C speed: what it finds is a reference of three
+# letters or past row 49 999 (checked in Python), or a cell written some other way (no r,
+# r not first, another quote, spaces, an entity…). A sheet holding one of those, a second
+# r attribute, or a prefixed <x:c>, is read again by an XML parser, counting positions the
+# way the reader does.
+_NAME = rb"[^ \t\r\n<>]"  # a byte the reader may take into a tag name (prefix, ":" included)
 _CELL = re.compile(rb'<c(?! r="\$?+[A-Za-z]{1,2}+\$?+(?:[1-9][0-9]{0,3}|[1-4][0-9]{4})")[\s>/]')
 # an r attribute that is not the canonical first one of <c r= or <row r= (a second r…)
 _OTHER_R = re.compile(rb"r(?<=\sr)\s*=(?<!<c r=)(?<!<row r=)")
@@ -239,10 +241,13 @@ _PREFIXED = re.compile(rb":(?:c|row)[\s>/]")  # checked in Python: part of a tag
 _TAG_NAME_END = re.compile(rb"<" + _NAME + rb"*\Z")
 _LONG_NAME = re.compile(_NAME + rb"{%d}" % NAME_BOUND)
 _PLAIN_REF = re.compile(rb' r="\$?([A-Za-z]+)\$?([0-9]+)"')
-_VALUE_CHILD = re.compile(rb"<(?:" + _NAME + rb"*:)?(?:v|is|f)[\s>/]")  # a cell's content
-# where a cell's content stops: its end tag, or (when the file is malformed) another tag
-_CONTENT_END = re.compile(rb"<(/?)(?:" + _NAME + rb"*:)?(c|row)[\s>/]")
-_MARKUP = re.compile(rb"<[!?]")  # a comment, CDATA or instruction may hide a </c>
+# a cell tag to its ">", quotes and all (a "/>" inside quotes does not close it)
+_CELL_TAG_SPAN = re.compile(rb"""<c(?:[^>"']++|"[^"]*+"|'[^']*+')*+>""")
+# the end tag of an empty cell, as the reader reads it: what follows a far cell's tag, if
+# anything but text, is a value, an error for the reader, or something hiding one
+_EMPTY_END = re.compile(rb"</(?:[^ \t\r\n<>:]*+:)?c[ \t\r\n]*+>")
+# where a t="e" may be a cell's: in a tag whose name is c, whatever its prefix
+_CELL_NAME = re.compile(rb"<(?:[^ \t\r\n<>:/!?][^ \t\r\n<>:]*+:)?c[ \t\r\n]")
 _ERROR_CELL = re.compile(rb't="e"')
 _REF = re.compile(rb"\br=\"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\"")
 # possessive, and no "<" inside a formula (XML escapes it): linear however the cell is cut
@@ -250,14 +255,9 @@ _ERROR_VALUE = re.compile(
     rb"\s*+(?:<(?:[\w.-]+:)?f\b[^>]*+/>|<(?:[\w.-]+:)?f\b[^>]*+>[^<]*+</(?:[\w.-]+:)?f\s*+>)?+"
     rb"\s*+<(?:[\w.-]+:)?v\s*+>([^<]*+)<"
 )
-# the slow path: every <row> and <c> tag with its attributes, whatever their quotes
-_TAG = re.compile(
-    rb"<(?:" + _NAME + rb"*:)?(c|row)((?:\s+[^\s=>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>"
-)
-_TAG_START = re.compile(rb"<(?:" + _NAME + rb"*:)?(c|row)[\s>/]")
-_TAG_ATTR = re.compile(rb"([^\s=>/]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_ANY_REF = re.compile(r"\$?([A-Za-z]*)\$?0*([0-9]*)")
-_SIMPLE_REF = re.compile(rb"([A-Za-z]+)([1-9][0-9]*)")
+# the slow path's references: as programs write them, or as loosely as a reader may take them
+_ANY_REF = re.compile(r"\$?([A-Za-z]*)\$?([0-9]*)")
+_SIMPLE_REF = re.compile(r"([A-Za-z]+)([1-9][0-9]*)")
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
 _ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/?>")
@@ -385,32 +385,58 @@ _IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".w
 
 def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
     scans: dict[str, SheetScan] = {}
+    budget = _Budget(name)
     try:
         with zipfile.ZipFile(opened) as archive:
             names = set(archive.namelist())
             for sheet, part in sheet_parts(archive).items():
                 if part in names:
-                    scans[sheet] = _scan_part(archive, part, SheetScan(sheet), name)
+                    scans[sheet] = _scan_part(archive, part, SheetScan(sheet), budget)
             # the reader finds its parts its own way (case, comments, duplicate names, odd
             # targets…): every other part but images is scanned too, named by its path
             scanned = set(sheet_parts(archive).values())
             for info in archive.infolist():
                 if info.filename not in scanned and not info.filename.lower().endswith(_IMAGES):
-                    _scan_part(archive, info.filename, SheetScan(info.filename), name)
+                    _scan_part(archive, info.filename, SheetScan(info.filename), budget)
     except (zipfile.BadZipFile, KeyError, OSError, zlib.error, EOFError, ValueError) as exc:
         raise WorkbookError(f"{name} : classeur endommagé (structure interne illisible).") from exc
     return scans
 
 
-def _scan_part(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> SheetScan:
-    fast = _scan_marked(archive, part, scan, file_name) if _ATTENTION is not None else None
+MAX_WORK = 12_000_000  # about 5 s of Python for a whole workbook (see _Budget)
+STOP_COST = 5  # a place the fast scans look at in Python; an element the parser reports: 1
+
+
+class _Budget:
+    """What the scan may spend in Python on one workbook, in units of about half a
+    microsecond: a place a fast scan looks at one by one costs STOP_COST, an element the
+    XML parser reports costs 1. A sheet of 50 000 rows of 70 cells read element by element
+    takes 60 to 90 % of it; a hostile file piling up tags or t="e", part after part, is
+    refused within seconds, not hours."""
+
+    __slots__ = ("file_name", "left")
+
+    def __init__(self, file_name: str) -> None:
+        self.file_name = file_name
+        self.left = MAX_WORK
+
+    def exhausted(self, sheet: str) -> NoReturn:
+        raise WorkbookError(
+            f"{self.file_name} : {_where_in(sheet)} : trop de balises à examiner une à une "
+            "(fichier fabriqué ?) ; fichier refusé. Rouvrez-le dans Excel ou LibreOffice et "
+            "enregistrez-le à nouveau."
+        )
+
+
+def _scan_part(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Budget) -> SheetScan:
+    fast = _scan_marked(archive, part, scan, budget) if _ATTENTION is not None else None
     if fast is None:  # no RE2, or alarms so many that Python's re costs less per cell
         scan.errors.clear()
-        fast = _scan_plain(archive, part, scan, file_name)
+        fast = _scan_plain(archive, part, scan, budget)
     if fast:
         return scan
-    scan.errors.clear()  # a cell written some other way: again, tag by tag
-    _scan_tags(archive, part, scan, file_name)
+    scan.errors.clear()  # a cell written some other way: again, with an XML parser
+    _scan_tags(archive, part, scan, budget)
     return scan
 
 
@@ -431,78 +457,77 @@ def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[bytes, int, i
             tail = buffer[limit - first :]
 
 
-def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> bool:
+def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Budget) -> bool:
     """The fast scan; False when a cell is written in a way it does not read."""
-    stops = MAX_STOPS
+    file_name = budget.file_name
     for buffer, first, limit in _chunks(archive, part):
+        left = budget.left
         for hit in _CELL.finditer(buffer, first):
             if hit.start() >= limit:
                 break
             ref = _PLAIN_REF.match(buffer, hit.start() + 2)
             if ref is None:
+                budget.left = left
                 return False
-            stops -= 1
-            if stops < 0:
-                _too_many(file_name, scan.name)
+            left -= STOP_COST
+            if left < 0:
+                budget.exhausted(scan.name)
             _check_plain_cell(buffer, hit.start(), ref, scan, file_name)
         for hit in _PREFIXED.finditer(buffer, first):
             if hit.start() >= limit:
                 break
-            stops -= 1
-            if stops < 0:
-                _too_many(file_name, scan.name)
+            left -= STOP_COST
+            if left < 0:
+                budget.exhausted(scan.name)
             if _in_tag_name(buffer, hit.start()):
+                budget.left = left
                 return False
         for hit in _OTHER_R.finditer(buffer, first):
             if hit.start() >= limit:
                 break
+            budget.left = left
             return False
+        seen = 0  # the t="e" before it are in a tag already looked at
         for hit in _ERROR_CELL.finditer(buffer, first):
             if hit.start() >= limit:
                 break
-            stops -= 1
-            if stops < 0:
-                _too_many(file_name, scan.name)
-            _note_error(buffer, hit.start(), scan)
+            left -= STOP_COST
+            if left < 0:
+                budget.exhausted(scan.name)
+            if hit.start() >= seen:
+                seen = _note_error(buffer, hit.start(), scan)
+        budget.left = left
     return True
 
 
-MAX_STOPS = 4_000_000  # places looked at one by one in a part: 80 per row of 50 000
-
-
-def _too_many(file_name: str, sheet: str) -> NoReturn:
-    """A sheet needing millions of places looked at in Python, one by one (a hostile one,
-    piling up tags or t="e"), is refused within seconds, not hours."""
-    most = f"{MAX_STOPS:,}".replace(",", " ")
-    raise WorkbookError(
-        f"{file_name} : {_where_in(sheet)} : plus de {most} balises à examiner une à une ; "
-        "fichier refusé. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
-    )
-
-
-ALARM_BUDGET = 4096  # RE2 stops past which _scan_plain is cheaper (each stop costs ~5 µs)
+ALARM_BUDGET = 4096  # RE2 stops in a part past which _scan_plain is cheaper (~5 µs a stop)
 
 
 def _scan_marked(
-    archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str
+    archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Budget
 ) -> bool | None:
     """The fast scan in one RE2 pass: each place it stops at is what one of the four
     regexes of ``_scan_plain`` would find, or a false alarm that regex dismisses. As there,
     a chunk's cells are all looked at before a prefixed tag or a second r sends the part
     to the careful scan: the same far cell is named. None when it stops too often (a sheet
     of formula errors, a hostile one): _scan_plain's passes then cost less."""
-    budget = ALARM_BUDGET
+    alarms = ALARM_BUDGET
+    file_name = budget.file_name
     for buffer, first, limit in _chunks(archive, part):
         if first == 0:  # the part's start: a byte that opens no tag stands before it
             buffer, first, limit = b">" + buffer, 1, limit + 1
         pos = 0  # an alarm may start before ``first`` ("<x:c" cut by the last limit)
+        seen = 0  # as in _scan_plain
         careful = False
         while (hit := _ATTENTION.search(buffer, pos)) is not None:
             start = pos = hit.start()
             pos += 1
-            budget -= 1
-            if budget < 0:
+            alarms -= 1
+            budget.left -= STOP_COST
+            if alarms < 0:
                 return None
+            if budget.left < 0:
+                budget.exhausted(scan.name)
             if start >= limit:
                 break
             if buffer.startswith(b"<c", start) and buffer[start + 2] in _TAG_END_BYTES:
@@ -512,8 +537,8 @@ def _scan_marked(
                         return False
                     _check_plain_cell(buffer, start, ref, scan, file_name)
             elif buffer.startswith(b't="e"', start):
-                if start >= first:
-                    _note_error(buffer, start, scan)
+                if start >= first and start >= seen:
+                    seen = _note_error(buffer, start, scan)
             else:  # a prefixed tag name, or a second r attribute: found where that regex
                 anchor = _alarm_anchor(buffer, start, hit.end())  # would find it?
                 careful = careful or (anchor is not None and first <= anchor < limit)
@@ -563,94 +588,139 @@ def _check_plain_cell(
 ) -> None:
     """Refuse the cell whose tag opens at ``start`` when it is far and holds a value."""
     col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
-    if _far(row, col) and _holds_value(buffer, buffer.find(b">", start + 2)):
+    if not _far(row, col):
+        return
+    tag = _CELL_TAG_SPAN.match(buffer, start)
+    if tag is None or _holds_value(buffer, tag.end() - 1):  # its end out of sight: the worst
         _refuse(file_name, scan.name, ref.group(0)[4:-1].decode())
 
 
-_TAG_REACH = 1024  # how far a t="e" is looked around for its tag's < and >
+_TAG_REACH = 256  # how far a t="e" is looked around for its tag's < and > (Excel: 30 bytes)
 
 
-def _note_error(buffer: bytes, start: int, scan: SheetScan) -> None:
-    """The formula error whose t="e" is at ``start``, when it is a cell's."""
-    tag_start = buffer.rfind(b"<", max(0, start - _TAG_REACH), start)
+def _note_error(buffer: bytes, start: int, scan: SheetScan) -> int:
+    """The formula error whose t="e" is at ``start``, when it is a near cell's (a far one
+    would make the reader pad the sheet up to it). Returns where the next t="e" may be in
+    another tag: the stops inside this one, or in the junk around it, need no look."""
     tag_end = buffer.find(b">", start + 5, start + _TAG_REACH)
-    if tag_start < 0 or tag_end < 0:
-        return  # not in a tag as programs write them
-    tag = buffer[tag_start : tag_end + 1]
-    ref = _REF.search(tag)
-    if not ref or tag[1:].split(b" ", 1)[0].split(b":")[-1] != b"c":
-        return
-    col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
-    value = _ERROR_VALUE.match(buffer, tag_end + 1)
-    scan.errors[(row - 1, col - 1)] = (
-        value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
-    )
+    if tag_end < 0:
+        return start + _TAG_REACH  # not in a tag as programs write them
+    tag_start = buffer.rfind(b"<", max(0, start - _TAG_REACH), start)
+    if (
+        tag_start < 0
+        or _CELL_NAME.match(buffer, tag_start) is None
+        or buffer.find(b">", tag_start, start) >= 0  # in the text after a tag
+    ):
+        return tag_end
+    ref = _REF.search(buffer, tag_start, tag_end)
+    if ref is not None:
+        col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
+        if not _far(row, col):
+            value = _ERROR_VALUE.match(buffer, tag_end + 1)
+            scan.errors[(row - 1, col - 1)] = (
+                value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
+            )
+    return tag_end
 
 
-def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, file_name: str) -> None:
-    """Every <row> and <c> tag in turn, placing each cell as the reader would: by its
-    reference, else one column after the previous cell, one row after the previous row."""
-    row, col = 0, 0  # 1-based; col is the previous cell's column
-    stops = MAX_STOPS
-    for buffer, first, limit in _chunks(archive, part):
-        for hit in _PREFIXED.finditer(buffer, first):
-            if hit.start() >= limit:
-                break
-            stops -= 1
-            if stops < 0:
-                _too_many(file_name, scan.name)
-            if _long_prefix(buffer, hit.start()):
+def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Budget) -> None:
+    """The part read by an XML parser (expat), each cell placed as the reader places it: by
+    its reference, else one column after the previous cell, in the row the last <row r>
+    named or the last </row> moved to. Comments, CDATA and quoted values hide nothing here;
+    what is not well-formed XML, or declares a DTD, is refused."""
+    file_name = budget.file_name
+    row, col = 1, 0  # the row of a cell without a reference (1-based); the previous column
+    depth = -1  # elements open inside the current cell; -1 when no cell is open
+    far_where = ""  # the open cell's reference when it lies far, else ""
+    error_at: tuple[int, int] | None = None  # the open cell's place, when it holds an error
+    value: list[str] | None = None  # its <v> text, once that has begun
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row, col, depth, far_where, error_at, value
+        budget.left -= 1
+        if budget.left < 0:
+            budget.exhausted(scan.name)
+        local = name[name.find(":") + 1 :]
+        if depth >= 0:  # inside a cell: its content
+            if far_where:
+                _refuse(file_name, scan.name, far_where)
+            if local in ("c", "row"):
                 _unreadable(file_name, scan.name)
-        for start in _TAG_START.finditer(buffer, first):
-            if start.start() >= limit:
-                break
-            stops -= 1
-            if stops < 0:
-                _too_many(file_name, scan.name)
-            tag = _TAG.match(buffer, start.start())
-            if tag is None or start.start(1) - start.start() - 2 >= NAME_BOUND:  # "<" ":"
-                _unreadable(file_name, scan.name)
-            attrs = {  # the last of two of a name wins, as in the reader; one of the two
-                name: double or single  # quoted forms is empty
-                for name, double, single in _TAG_ATTR.findall(tag.group(2))
-            }
-            raw = attrs.get(b"r")
-            if tag.group(1) == b"row":  # its cells without a reference take its number, read
-                if raw is not None and raw.isdigit():  # as the reader does
-                    row, col = int(raw), 0
-                    continue
-                ref = _unescaped(raw)
-                number = "".join(ch for ch in ref if ch in "0123456789")
-                row, col = (int(number) if number else row + 1), 0
-                continue
-            simple = _SIMPLE_REF.fullmatch(raw) if raw is not None else None
-            if simple is not None:  # as programs write it: no entity, space or $ to undo
-                ref, letters, digits = (part.decode() for part in simple.group(0, 1, 2))
-            else:
-                ref = _unescaped(raw)
-                parsed = _ANY_REF.fullmatch(ref.strip())
-                letters, digits = parsed.groups() if parsed else ("", "")
-            here_row = int(digits) if digits else row
-            col = column_index(letters.upper()) if letters else col + 1
-            if tag.group(3):
-                continue  # <c …/>: formatting only
-            if _far(here_row, col) and _holds_value(buffer, tag.end() - 1):
-                where = ref if ref else f"{column_letter(min(col, 16384))}{here_row}"
-                _refuse(file_name, scan.name, where)
-            if attrs.get(b"t", b"").strip() == b"e":
-                value = _ERROR_VALUE.match(buffer, tag.end())
-                scan.errors[(here_row - 1, col - 1)] = (
-                    value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
-                )
+            if depth == 0 and local == "v" and error_at is not None and value is None:
+                value = []
+                parser.CharacterDataHandler = value.append
+            depth += 1
+            return
+        if local == "row":
+            raw = attrs.get("r")
+            if raw is not None:  # as loosely as a reader may read it: its digits
+                row = _number("".join(ch for ch in raw if "0" <= ch <= "9")) or row
+            return
+        if local != "c":
+            return
+        raw = attrs.get("r")
+        simple = _SIMPLE_REF.fullmatch(raw) if raw is not None else None
+        if simple is not None:  # as programs write it
+            letters, digits = simple.group(1, 2)
+        else:
+            parsed = _ANY_REF.fullmatch(raw.strip()) if raw is not None else None
+            letters, digits = parsed.group(1, 2) if parsed else ("", "")
+        here = _number(digits) or row
+        col = column_index(letters.upper()) if letters else col + 1
+        depth, value, error_at, far_where = 0, None, None, ""
+        if _far(here, col):
+            far_where = raw if raw else f"{column_letter(min(col, 16384))}{here}"
+        elif attrs.get("t", "").strip() == "e":
+            error_at = (here - 1, col - 1)
+
+    def end(name: str) -> None:
+        nonlocal row, col, depth, error_at, value
+        if depth > 0:
+            depth -= 1
+            if depth == 0 and value is not None:
+                parser.CharacterDataHandler = None
+            return
+        if depth == 0:  # the cell's own end tag
+            depth = -1
+            if error_at is not None:
+                scan.errors[error_at] = "".join(value) if value is not None else "#ERREUR"
+                error_at = None
+            return
+        if name[name.find(":") + 1 :] == "row":
+            row, col = row + 1, 0
+
+    def refuse_dtd(*_: object) -> NoReturn:
+        raise WorkbookError(
+            f"{file_name} : {_where_in(scan.name)} : déclaration de DTD (DOCTYPE), ce "
+            "qu'Excel et LibreOffice n'écrivent jamais ; fichier refusé."
+        )
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    parser.ExternalEntityRefHandler = refuse_dtd
+    try:
+        with archive.open(part) as stream:
+            while data := stream.read(CHUNK):
+                parser.Parse(data, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError:
+        _unreadable(file_name, scan.name, " (XML mal formé)")
 
 
-def _unescaped(raw: bytes | None) -> str:
-    return html.unescape(raw.decode("utf-8", "replace")) if raw is not None else ""
+def _number(digits: str) -> int:
+    """A row number as written, 0 when there is none; past nine digits, merely far."""
+    digits = digits.lstrip("0")
+    if not digits:
+        return 0
+    return int(digits) if len(digits) <= 9 else 10**9
 
 
-def _unreadable(file_name: str, sheet: str) -> NoReturn:
+def _unreadable(file_name: str, sheet: str, detail: str = "") -> NoReturn:
     raise WorkbookError(
-        f"{file_name} : {_where_in(sheet)} : balise de cellule illisible ; fichier refusé. "
+        f"{file_name} : {_where_in(sheet)} : contenu illisible{detail} ; fichier refusé. "
         "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
     )
 
@@ -660,18 +730,14 @@ def _far(row: int, col: int) -> bool:
 
 
 def _holds_value(buffer: bytes, tag_end: int) -> bool:
-    """A far cell counts only when a value, inline text or formula is inside: openpyxl
-    writes styled empty cells as <c r="B60000" s="27" t="n"></c>."""
-    if tag_end < 0:
-        return True  # the tag runs past what was read: assume the worst
+    """A far cell counts unless it is empty: openpyxl writes styled empty cells as
+    <c r="B60000" s="27" t="n"></c>. Any element inside (a value, inline text, a formula,
+    or what the reader refuses), a comment or CDATA that could hide one, another tag, or an
+    end out of sight: the worst is assumed."""
     if buffer[tag_end - 1 : tag_end] == b"/":
         return False
-    end = _CONTENT_END.search(buffer, tag_end)
-    if end is None or end.group(1, 2) != (b"/", b"c"):
-        return True  # its end is out of sight, or another cell opens first: assume the worst
-    if _MARKUP.search(buffer, tag_end, end.start()):
-        return True  # a comment or CDATA could hide its end
-    return _VALUE_CHILD.search(buffer, tag_end, end.start()) is not None
+    inside = buffer.find(b"<", tag_end)
+    return inside < 0 or _EMPTY_END.match(buffer, inside) is None
 
 
 def _refuse(file_name: str, sheet: str, where: str) -> NoReturn:
