@@ -134,6 +134,14 @@ def wait_for(driver, text: str, timeout: float = 60) -> None:
     ).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), text))
 
 
+def main_text(driver) -> str:
+    """The page's <main> text; "" while a new page replaces the old one."""
+    try:
+        return driver.find_element(By.TAG_NAME, "main").text
+    except (StaleElementReferenceException, WebDriverException):
+        return ""
+
+
 def downloaded(folder: Path, suffix: str, timeout: float = 30) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -196,11 +204,14 @@ def test_a_5000_session_workbook_shows_progress(server, browser, big_workbook):
     assert int(bar.get_attribute("max")) == 3
     steps = set()
     deadline = time.monotonic() + 240
-    while "Rapport de contrôle" not in browser.find_element(By.TAG_NAME, "main").text:
+    while "Rapport de contrôle" not in main_text(browser):
         assert time.monotonic() < deadline, "the report never came"
-        label = browser.find_elements(By.CSS_SELECTOR, "[data-label]")
-        if label:
-            steps.add(label[0].text.split(" :")[0])
+        try:
+            label = browser.find_elements(By.CSS_SELECTOR, "[data-label]")
+            if label:
+                steps.add(label[0].text.split(" :")[0])
+        except (StaleElementReferenceException, WebDriverException):
+            pass  # the page was being replaced by the next step's (as in wait_for)
         time.sleep(0.5)
     assert steps, "no step was shown"
     assert "5000 sessions" in browser.find_element(By.TAG_NAME, "main").text
