@@ -478,3 +478,170 @@ def test_the_budget_ends_a_workbook_of_junk_within_seconds():
     with pytest.raises(WorkbookError, match="trop de balises"):
         scan.scan_workbook(book_of(HEAD + TAIL, junk, junk, junk), "f.xlsx")
     assert time.process_time() - started < 8
+
+
+def test_a_second_reference_glued_to_a_quote_is_seen():
+    """The reader takes the last r of <c r="A1"r="A1048576">: the scan hands the part to the
+    XML parser, which refuses an attribute written twice."""
+    for glued in (
+        b'<c r="A1"r="A1048576">',
+        b'<c r="A1" s="1"r=\'A60000\'>',
+        b'<c r="A1"r="XFD1">',
+    ):
+        xml = HEAD + b'<row r="1">' + glued + b"<v>1</v></c></row>" + TAIL
+        assert not within_limits(reader_grid(xml))
+        for engine in (scan._ATTENTION, None):
+            outcome, message = verdict(xml, engine)
+            assert outcome == "refusé" and "XML mal formé" in message, (glued, engine)
+
+
+@pytest.mark.parametrize("start", [b"", b"\xff\xfe"])
+def test_a_part_expat_would_read_as_utf16_is_refused(start):
+    """Expat would decode it as UTF-16 and see text where the reader, reading bytes, sees
+    a far cell."""
+    payload = b'<sheetData><c> </c><c r="A1048576"><v>11</v></c></sheetData> '
+    xml = start + "<worksheet>".encode("utf-16-le") + payload + "</worksheet>".encode("utf-16-le")
+    assert reader_grid(xml) == (1_048_576, 1)
+    for engine in (scan._ATTENTION, None):
+        outcome, message = verdict(xml, engine)
+        assert outcome == "refusé" and "encodage autre que UTF-8" in message
+
+
+REL_TO = (
+    b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006'
+    b'/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+    b'officeDocument/2006/relationships/worksheet" Target=%s/></Relationships>'
+)
+
+
+@pytest.mark.parametrize(
+    "target, entry, rid",
+    [
+        (b'"worksheets/s.png"', "xl/worksheets/S.png", b'r:id="rId1"'),  # case
+        (b'"worksheets/s.png"', "xl\\worksheets\\s.png", b'r:id="rId1"'),  # backslashes
+        (b"'worksheets/s.png'", "xl/worksheets/s.png", b'r:id="rId1"'),  # other quotes
+        (b' "worksheets/s.png"', "xl/worksheets/s.png", b'r:id="rId1"'),  # Target= "…"
+        (b'"worksheets/s&#46;png"', "xl/worksheets/s.png", b'r:id="rId1"'),  # an entity
+        (b'"worksheets/s.png"', "xl/worksheets/s.png", b"r:id='rId1'"),
+        (b'"worksheets/s.png"', "xl/worksheets/s.png", b'x:id="rId1"'),  # another prefix
+        (b'"/xl/./worksheets/../worksheets/s.png"', "xl/worksheets/s.png", b'r:id="rId1"'),
+    ],
+)
+def test_a_sheet_under_an_image_name_is_found_as_the_reader_finds_it(target, entry, rid):
+    """Images are not scanned (random bytes would look like cells), but one the workbook
+    points at as a sheet is, however the path or the attributes are written."""
+    far = HEAD + b'<row r="60000"><c r="A60000"><v>1</v></c></row>' + TAIL
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in BOOK_PARTS.items():
+            if name == "xl/_rels/workbook.xml.rels":
+                data = REL_TO % target
+            elif name == "xl/workbook.xml":
+                data = data.replace(b'r:id="rId1"', rid)
+            archive.writestr(name, data)
+        archive.writestr(entry, far)
+    with pytest.raises(WorkbookError, match="très loin"):
+        scan.scan_workbook(buffer.getvalue(), "f.xlsx")
+
+
+def test_an_image_nothing_points_at_is_not_scanned():
+    junk = b'\x89PNG<c r="A60000"><v>1</v></c>'  # what a picture's bytes may hold
+    with pytest.raises(WorkbookError, match="très loin"):  # in a part of another name
+        scan.scan_workbook(book_of(HEAD + TAIL, junk), "f.xlsx")
+    buffer = io.BytesIO(book_of(HEAD + TAIL))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr("xl/media/image1.png", junk)
+    assert list(scan.scan_workbook(buffer.getvalue(), "f.xlsx")) == ["S"]
+
+
+HOSTILE.update(
+    {  # each took the scan 11 to 139 seconds (helper 13)
+        "cellules-loin-chevauchees": b'<row r="1">' + b'<c r="A60000" ' * 30_000 + b"a='x'/>",
+        "colonne-sans-fin": b'<row r="1"><c r="' + b"B" * 300_000 + b'1"><v>1</v></c></row>',
+        # read by the XML parser (a cell without a reference first): what costs it most
+        "lignes-vides": b"<row><c><v>1</v></c></row>" + b'<row r="5"/>' * 500_000,
+        "elements-vides": b"<row><c><v>1</v></c></row>" + b"<x/>" * 1_000_000,
+        "attributs-sans-fin": b'<row r="1"><c><v>1</v></c></row><x '
+        + b" ".join(b'a%x=""' % i for i in range(500_000))
+        + b"/>",
+    }
+)
+
+
+def test_a_tag_too_long_for_memory_is_refused_before_the_parser():
+    """Its attributes would fill memory before any handler could count them."""
+    xml = HEAD + b'<row r="1"><c><v>1</v></c></row><x ' + b'a=""' * 300_000 + b"/>" + TAIL
+    for engine in (scan._ATTENTION, None):
+        outcome, message = verdict(xml, engine)
+        assert outcome == "refusé" and "balise démesurée" in message
+
+
+def test_a_workbook_part_of_endless_attributes_costs_little():
+    parts = dict(BOOK_PARTS)
+    parts["xl/workbook.xml"] = (
+        b'<workbook xmlns:r="urn:r"><sheets><sheet '
+        + b"a" * 40_000
+        + b' name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+        archive.writestr("xl/worksheets/sheet1.xml", HEAD + TAIL)
+    started = time.process_time()
+    with pytest.raises(WorkbookError, match="xl/workbook.xml"):
+        scan.scan_workbook(buffer.getvalue(), "f.xlsx")
+    assert time.process_time() - started < 1
+
+
+@pytest.mark.parametrize("cell", [b'<c r="B2" t="e">', b"<c t='e'>"])
+def test_only_short_error_codes_are_kept(cell):
+    """A formula error's text is said in messages: megabytes of it are not kept."""
+    long = HEAD + b'<row r="2"><c r="A2"/>' + cell + b"<v>#" + b"N" * 100_000 + b"</v></c></row>"
+    short = HEAD + b'<row r="2"><c r="A2"/>' + cell + b"<v>#SPILL!</v></c></row>" + TAIL
+    for engine in (scan._ATTENTION, None):
+        assert verdict(long + TAIL, engine) == ("ok", {(1, 1): "#ERREUR"})
+        assert verdict(short, engine) == ("ok", {(1, 1): "#SPILL!"})
+
+
+def test_a_formula_error_in_row_zero_is_not_noted():
+    xml = HEAD + b'<row r="1"><c r="A0" t="e"><v>#N/A</v></c></row>' + TAIL
+    for engine in (scan._ATTENTION, None):
+        assert verdict(xml, engine) == ("ok", {})
+
+
+def zip_with_blob(flags: int, method: int, blob: str = "xl/blob.bin") -> bytes:
+    """A workbook whose extra part is encrypted or compressed as no zip reader can read."""
+    import struct
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in BOOK_PARTS.items():
+            archive.writestr(name, data)
+        archive.writestr("xl/worksheets/sheet1.xml", HEAD + TAIL)
+        archive.writestr(blob, b"hello")
+    raw = bytearray(buffer.getvalue())
+    for signature, flag_at, method_at, name_at in (
+        (b"PK\x03\x04", 6, 8, 30),
+        (b"PK\x01\x02", 8, 10, 46),
+    ):
+        at = raw.find(signature)
+        while at >= 0:
+            if raw[at + name_at : at + name_at + len(blob)] == blob.encode():
+                raw[at + flag_at : at + flag_at + 2] = struct.pack("<H", flags)
+                raw[at + method_at : at + method_at + 2] = struct.pack("<H", method)
+            at = raw.find(signature, at + 4)
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("flags, method", [(0, 97), (1, 0)])
+def test_a_part_no_zip_reader_reads_is_refused_in_french(flags, method):
+    data = zip_with_blob(flags, method)
+    scan.check_xlsx_container(data, "f.xlsx")  # not an XML part: its prolog is not read
+    with pytest.raises(WorkbookError, match="classeur endommagé"):
+        scan.scan_workbook(data, "f.xlsx")
+
+
+def test_an_encrypted_xml_part_is_refused_by_the_container_check():
+    with pytest.raises(WorkbookError, match="archive chiffrée"):
+        scan.check_xlsx_container(zip_with_blob(1, 0, "xl/blob.xml"), "f.xlsx")

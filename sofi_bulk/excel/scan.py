@@ -11,12 +11,13 @@ and names the file.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
 from xml.parsers import expat
 
@@ -169,6 +170,11 @@ def check_container(opened: Opened, name: str) -> None:
             f"{name} : archive compressée d'une façon qu'Excel n'utilise pas ; fichier refusé. "
             "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
         ) from exc
+    except RuntimeError as exc:  # an encrypted part (NotImplementedError is one too: above)
+        raise WorkbookError(
+            f"{name} : archive chiffrée ; fichier refusé. Retirez le mot de passe, puis "
+            "enregistrez-le à nouveau au format .xlsx."
+        ) from exc
     except OSError as exc:
         raise WorkbookError(f"{name} : lecture impossible (droits d'accès ou disque).") from exc
 
@@ -236,13 +242,14 @@ CONTEXT = NAME_BOUND + 64  # bytes before the kept ones, seen again but not matc
 _NAME = rb"[^ \t\r\n<>]"  # a byte the reader may take into a tag name (prefix, ":" included)
 _CELL = re.compile(rb'<c(?! r="\$?+[A-Za-z]{1,2}+\$?+(?:[1-9][0-9]{0,3}|[1-4][0-9]{4})")[\s>/]')
 # an r attribute that is not the canonical first one of <c r= or <row r= (a second r…)
-_OTHER_R = re.compile(rb"r(?<=\sr)\s*=(?<!<c r=)(?<!<row r=)")
+_OTHER_R = re.compile(rb"r(?<=[\s\"']r)\s*=(?<!<c r=)(?<!<row r=)")
 _PREFIXED = re.compile(rb":(?:c|row)[\s>/]")  # checked in Python: part of a tag name?
 _TAG_NAME_END = re.compile(rb"<" + _NAME + rb"*\Z")
 _LONG_NAME = re.compile(_NAME + rb"{%d}" % NAME_BOUND)
 _PLAIN_REF = re.compile(rb' r="\$?([A-Za-z]+)\$?([0-9]+)"')
 # a cell tag to its ">", quotes and all (a "/>" inside quotes does not close it)
-_CELL_TAG_SPAN = re.compile(rb"""<c(?:[^>"']++|"[^"]*+"|'[^']*+')*+>""")
+# (no "<" inside: each match stops at the next tag, however the tags overlap)
+_CELL_TAG_SPAN = re.compile(rb"""<c(?:[^<>"']++|"[^<"]*+"|'[^<']*+')*+>""")
 # the end tag of an empty cell, as the reader reads it: what follows a far cell's tag, if
 # anything but text, is a value, an error for the reader, or something hiding one
 _EMPTY_END = re.compile(rb"</(?:[^ \t\r\n<>:]*+:)?c[ \t\r\n]*+>")
@@ -250,17 +257,15 @@ _EMPTY_END = re.compile(rb"</(?:[^ \t\r\n<>:]*+:)?c[ \t\r\n]*+>")
 _CELL_NAME = re.compile(rb"<(?:[^ \t\r\n<>:/!?][^ \t\r\n<>:]*+:)?c[ \t\r\n]")
 _ERROR_CELL = re.compile(rb't="e"')
 _REF = re.compile(rb"\br=\"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\"")
+ERROR_TEXT_MAX = 32  # "#DIV/0!", "#GETTING_DATA", LibreOffice's "Err:502": a longer one is none
 # possessive, and no "<" inside a formula (XML escapes it): linear however the cell is cut
 _ERROR_VALUE = re.compile(
     rb"\s*+(?:<(?:[\w.-]+:)?f\b[^>]*+/>|<(?:[\w.-]+:)?f\b[^>]*+>[^<]*+</(?:[\w.-]+:)?f\s*+>)?+"
-    rb"\s*+<(?:[\w.-]+:)?v\s*+>([^<]*+)<"
+    rb"\s*+<(?:[\w.-]+:)?v\s*+>([^<]{0,%d}+)<" % (ERROR_TEXT_MAX + 1)
 )
 # the slow path's references: as programs write them, or as loosely as a reader may take them
 _ANY_REF = re.compile(r"\$?([A-Za-z]*)\$?([0-9]*)")
 _SIMPLE_REF = re.compile(r"([A-Za-z]+)([1-9][0-9]*)")
-_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
-_ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
-_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/?>")
 
 # The fast scan's four concerns above, as one pattern for google-re2, whose automaton reads
 # a sheet once at C speed where Python's re spends hundreds of steps on every cell tag. RE2
@@ -285,6 +290,7 @@ _ATTENTION_SOURCE = b"|".join(
         # before it that tell (spaces around =, another space, another tag, a second r)
         _WS + rb"r" + _WS + rb"+=",
         rb"[\t\n\r\f\v]r=",
+        rb"[\"']r" + _WS + rb"*=",  # glued to the previous value's quote
         rb"(?:[^cw]|[^<]c|[^o]w|[^r]ow|[^<]row) r=",
         # _PREFIXED: the end of <x:c or <x:row, the rest looked at in Python; after _OTHER_R,
         # which RE2 prefers where both start (":row r=" then holds both)
@@ -316,36 +322,59 @@ class SheetScan:
     )  # (row, col), 0-based -> "#DIV/0!"
 
 
-def _attrs(tag: bytes) -> dict[str, str]:
-    """Attributes of a tag; "r:id" keeps its prefix, other prefixes are dropped."""
-    out = {}
-    for key, value in _ATTR.findall(tag):
-        name = key.decode()
-        out[name if name == "r:id" else name.split(":")[-1]] = value.decode("utf-8", "replace")
-    return out
+def _normal(path: str) -> str:
+    """A part's path as the reader matches it: "\\" for "/", case folded, "." and ".." gone."""
+    return posixpath.normpath(path.replace("\\", "/")).lstrip("/").lower()
+
+
+def _elements(
+    archive: zipfile.ZipFile, entry: str, local: str, budget: _Budget
+) -> list[dict[str, str]]:
+    """The attributes of every element named ``local`` (whatever its prefix) in a part, read
+    by expat as in the slow scan: quotes, spaces and entities as any XML reader takes them."""
+    found: list[dict[str, str]] = []
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        budget.spend(1 + len(attrs), entry)
+        if name[name.find(":") + 1 :] == local:
+            found.append(attrs)
+
+    parser = _parser(budget, entry)
+    parser.StartElementHandler = start
+    _feed(parser, archive, entry, budget)
+    return found
+
+
+@dataclass
+class _Workbook:
+    sheets: dict[str, str]  # sheet name -> the part read as that sheet
+    targets: set[str]  # every part a relationship of the workbook points at
+
+
+def _workbook(archive: zipfile.ZipFile, budget: _Budget) -> _Workbook:
+    """The sheets as the reader finds them: workbook.xml and its relationships wherever the
+    archive's names put them (case, "\\"), every attribute spelling XML allows."""
+    entries: dict[str, list[str]] = {}
+    for info in archive.infolist():
+        entries.setdefault(_normal(info.filename), []).append(info.filename)
+    by_id: dict[str, str] = {}
+    for rels in entries.get("xl/_rels/workbook.xml.rels", []):
+        for attrs in _elements(archive, rels, "Relationship", budget):
+            target = attrs.get("Target", "")
+            by_id[attrs.get("Id", "")] = _normal(target if target[:1] in "/\\" else f"xl/{target}")
+    sheets: dict[str, str] = {}
+    for book in entries.get("xl/workbook.xml", []):
+        for attrs in _elements(archive, book, "sheet", budget):
+            for key, rid in attrs.items():  # r:id, or the namespace under another prefix
+                if key[key.find(":") + 1 :] == "id" and by_id.get(rid) in entries:
+                    sheets.setdefault(attrs.get("name", ""), entries[by_id[rid]][0])
+    targets = {name for path in by_id.values() for name in entries.get(path, [])}
+    return _Workbook(sheets, targets)
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> worksheet part path, from workbook.xml and its relationships."""
-    workbook = archive.read("xl/workbook.xml")
-    rels = (
-        archive.read("xl/_rels/workbook.xml.rels")
-        if "xl/_rels/workbook.xml.rels" in archive.namelist()
-        else b""
-    )
-    targets = {}
-    for tag in _REL.findall(rels):
-        attrs = _attrs(tag)
-        target = attrs.get("Target", "")
-        path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        targets[attrs.get("Id", "")] = path
-    parts = {}
-    for tag in _SHEET.findall(workbook):
-        attrs = _attrs(tag)
-        rid = attrs.get("r:id", "")
-        if rid in targets:
-            parts[attrs.get("name", "")] = targets[rid]
-    return parts
+    return _workbook(archive, _Budget("classeur")).sheets
 
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -358,10 +387,7 @@ def formula_cells(data: bytes, limit: int = 5) -> list[str]:
     only (a formula may call a web address or another program)."""
     found: list[str] = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = set(archive.namelist())
         for sheet, part in sheet_parts(archive).items():
-            if part not in names:
-                continue
             xml = archive.read(part)
             for hit in _FORMULA.finditer(xml):
                 # the cell it belongs to: the last <c …> tag opened before it
@@ -388,37 +414,54 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
     budget = _Budget(name)
     try:
         with zipfile.ZipFile(opened) as archive:
-            names = set(archive.namelist())
-            for sheet, part in sheet_parts(archive).items():
-                if part in names:
-                    scans[sheet] = _scan_part(archive, part, SheetScan(sheet), budget)
-            # the reader finds its parts its own way (case, comments, duplicate names, odd
-            # targets…): every other part but images is scanned too, named by its path
-            scanned = set(sheet_parts(archive).values())
+            book = _workbook(archive, budget)
+            for sheet, part in book.sheets.items():
+                scans[sheet] = _scan_part(archive, part, SheetScan(sheet), budget)
+            # the reader may find its parts its own way: every other part is scanned too,
+            # named by its path, but images no relationship of the workbook points at
+            scanned = set(book.sheets.values())
             for info in archive.infolist():
-                if info.filename not in scanned and not info.filename.lower().endswith(_IMAGES):
-                    _scan_part(archive, info.filename, SheetScan(info.filename), budget)
-    except (zipfile.BadZipFile, KeyError, OSError, zlib.error, EOFError, ValueError) as exc:
+                if info.filename in scanned or (
+                    info.filename.lower().endswith(_IMAGES) and info.filename not in book.targets
+                ):
+                    continue
+                _scan_part(archive, info.filename, SheetScan(info.filename), budget)
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        zlib.error,
+        EOFError,
+        ValueError,
+        NotImplementedError,  # a compression method zip readers do not know
+        RuntimeError,  # an encrypted part
+    ) as exc:
         raise WorkbookError(f"{name} : classeur endommagé (structure interne illisible).") from exc
     return scans
 
 
-MAX_WORK = 12_000_000  # about 5 s of Python for a whole workbook (see _Budget)
-STOP_COST = 5  # a place the fast scans look at in Python; an element the parser reports: 1
+MAX_WORK = 12_000_000  # 5 s (fast scans) to 11 s (parser) of Python for a workbook: _Budget
+STOP_COST = 5  # a place the fast scans look at in Python (2 µs); an element parsed: 1 + attributes
 
 
 class _Budget:
-    """What the scan may spend in Python on one workbook, in units of about half a
-    microsecond: a place a fast scan looks at one by one costs STOP_COST, an element the
-    XML parser reports costs 1. A sheet of 50 000 rows of 70 cells read element by element
-    takes 60 to 90 % of it; a hostile file piling up tags or t="e", part after part, is
-    refused within seconds, not hours."""
+    """What the scan may spend in Python on one workbook, in units of 0.2 to 0.9 µs: a place
+    a fast scan looks at one by one costs STOP_COST; with the XML parser, an element costs
+    1 and 1 per attribute, and 256 bytes cost 1. A workbook of 10 000 sessions that only the
+    parser reads (written as no spreadsheet program writes it) takes about 3 million: such
+    a workbook is read up to about 35 000 sessions. A hostile file piling up tags, t="e" or
+    attributes, part after part, is refused within seconds, not hours."""
 
     __slots__ = ("file_name", "left")
 
     def __init__(self, file_name: str) -> None:
         self.file_name = file_name
         self.left = MAX_WORK
+
+    def spend(self, units: int, sheet: str) -> None:
+        self.left -= units
+        if self.left < 0:
+            self.exhausted(sheet)
 
     def exhausted(self, sheet: str) -> NoReturn:
         raise WorkbookError(
@@ -587,8 +630,7 @@ def _check_plain_cell(
     buffer: bytes, start: int, ref: re.Match[bytes], scan: SheetScan, file_name: str
 ) -> None:
     """Refuse the cell whose tag opens at ``start`` when it is far and holds a value."""
-    col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
-    if not _far(row, col):
+    if not _far(_number(ref.group(2).decode()), _column(ref.group(1).decode())):
         return
     tag = _CELL_TAG_SPAN.match(buffer, start)
     if tag is None or _holds_value(buffer, tag.end() - 1):  # its end out of sight: the worst
@@ -615,12 +657,20 @@ def _note_error(buffer: bytes, start: int, scan: SheetScan) -> int:
     ref = _REF.search(buffer, tag_start, tag_end)
     if ref is not None:
         col, row = column_index(ref.group(1).decode().upper()), int(ref.group(2))
-        if not _far(row, col):
+        if row >= 1 and not _far(row, col):  # A0 is no place
             value = _ERROR_VALUE.match(buffer, tag_end + 1)
-            scan.errors[(row - 1, col - 1)] = (
-                value.group(1).decode("utf-8", "replace") if value else "#ERREUR"
+            scan.errors[(row - 1, col - 1)] = _error_text(
+                value.group(1).decode("utf-8", "replace") if value else None
             )
     return tag_end
+
+
+def _error_text(text: str | None) -> str:
+    """The error code a cell shows, kept short: any other text (hostile, megabytes) is not
+    one, and is said as "#ERREUR"."""
+    if text is None or len(text) > ERROR_TEXT_MAX or not (text.isascii() and text.isprintable()):
+        return "#ERREUR"
+    return text
 
 
 def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Budget) -> None:
@@ -637,7 +687,7 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Bu
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row, col, depth, far_where, error_at, value
-        budget.left -= 1
+        budget.left -= 1 + len(attrs)
         if budget.left < 0:
             budget.exhausted(scan.name)
         local = name[name.find(":") + 1 :]
@@ -648,7 +698,7 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Bu
                 _unreadable(file_name, scan.name)
             if depth == 0 and local == "v" and error_at is not None and value is None:
                 value = []
-                parser.CharacterDataHandler = value.append
+                parser.CharacterDataHandler = collect
             depth += 1
             return
         if local == "row":
@@ -666,12 +716,16 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Bu
             parsed = _ANY_REF.fullmatch(raw.strip()) if raw is not None else None
             letters, digits = parsed.group(1, 2) if parsed else ("", "")
         here = _number(digits) or row
-        col = column_index(letters.upper()) if letters else col + 1
+        col = _column(letters) if letters else col + 1
         depth, value, error_at, far_where = 0, None, None, ""
         if _far(here, col):
             far_where = raw if raw else f"{column_letter(min(col, 16384))}{here}"
         elif attrs.get("t", "").strip() == "e":
             error_at = (here - 1, col - 1)
+
+    def collect(text: str) -> None:
+        if value is not None and len(value) <= ERROR_TEXT_MAX:  # a piece at a time
+            value.append(text[: ERROR_TEXT_MAX + 1])
 
     def end(name: str) -> None:
         nonlocal row, col, depth, error_at, value
@@ -683,31 +737,71 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Bu
         if depth == 0:  # the cell's own end tag
             depth = -1
             if error_at is not None:
-                scan.errors[error_at] = "".join(value) if value is not None else "#ERREUR"
+                scan.errors[error_at] = _error_text("".join(value) if value is not None else None)
                 error_at = None
             return
         if name[name.find(":") + 1 :] == "row":
             row, col = row + 1, 0
 
+    parser = _parser(budget, scan.name)
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    _feed(parser, archive, part, budget, scan.name)
+
+
+MAX_TAG = 1 << 20  # bytes from a "<" to the next: 30 for a cell, 130 000 for the longest text
+
+
+def _parser(budget: _Budget, where: str) -> Any:
+    """An expat parser that reads bytes as UTF-8, as the reader does whatever the part
+    declares (a UTF-16 part would hide its cells from it), and refuses a DTD anywhere."""
+
     def refuse_dtd(*_: object) -> NoReturn:
         raise WorkbookError(
-            f"{file_name} : {_where_in(scan.name)} : déclaration de DTD (DOCTYPE), ce "
+            f"{budget.file_name} : {_where_in(where)} : déclaration de DTD (DOCTYPE), ce "
             "qu'Excel et LibreOffice n'écrivent jamais ; fichier refusé."
         )
 
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
+    parser = expat.ParserCreate(encoding="UTF-8")
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd
     parser.ExternalEntityRefHandler = refuse_dtd
+    return parser
+
+
+def _feed(
+    parser: Any, archive: zipfile.ZipFile, part: str, budget: _Budget, where: str | None = None
+) -> None:
+    """The part to the parser chunk by chunk, each byte charged to the budget (1 unit for
+    256) and no tag, with the text after it, longer than MAX_TAG (its attributes would fill
+    memory before any handler could count them)."""
+    where = part if where is None else where
+    run = 0  # bytes since the last "<" or ">"
     try:
         with archive.open(part) as stream:
-            while data := stream.read(CHUNK):
+            data = stream.read(CHUNK)
+            if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
+                # expat would read it as UTF-16 or UTF-32 whatever it is told; the reader
+                # reads bytes, and would see cells where expat sees text
+                _unreadable(budget.file_name, where, " (encodage autre que UTF-8)")
+            while data:
+                budget.spend(len(data) >> 8, where)
+                pieces = data.split(b"<")  # a tag and the text after it, each
+                if run + len(pieces[0]) >= MAX_TAG or max(map(len, pieces)) >= MAX_TAG:
+                    _unreadable(budget.file_name, where, " (balise démesurée)")
+                run = run + len(data) if len(pieces) == 1 else len(pieces[-1])
+                del pieces
                 parser.Parse(data, False)
+                data = stream.read(CHUNK)
             parser.Parse(b"", True)
     except expat.ExpatError:
-        _unreadable(file_name, scan.name, " (XML mal formé)")
+        _unreadable(budget.file_name, where, " (XML mal formé)")
+
+
+def _column(letters: str) -> int:
+    """A column's number; past three letters, merely far (a hostile run of letters would
+    cost the conversion time in its square)."""
+    return column_index(letters.upper()) if len(letters) <= 3 else MAX_COLUMNS + 1
 
 
 def _number(digits: str) -> int:
@@ -741,6 +835,7 @@ def _holds_value(buffer: bytes, tag_end: int) -> bool:
 
 
 def _refuse(file_name: str, sheet: str, where: str) -> NoReturn:
+    where = where if len(where) <= 24 else where[:20] + "…"
     where = f"ligne {where}" if where.isdigit() else where
     last_row = f"{MAX_ROWS - 1:,}".replace(",", " ")
     raise WorkbookError(
