@@ -544,13 +544,24 @@ def test_a_sheet_under_an_image_name_is_found_as_the_reader_finds_it(target, ent
         scan.scan_workbook(buffer.getvalue(), "f.xlsx")
 
 
-def test_an_image_nothing_points_at_is_not_scanned():
-    junk = b'\x89PNG<c r="A60000"><v>1</v></c>'  # what a picture's bytes may hold
+@pytest.mark.parametrize(
+    "name",
+    [
+        "xl/media/image1.png",
+        "xl/embeddings/oleObject1.bin",
+        "xl/embeddings/Microsoft_Excel_Worksheet.xlsx",
+        "xl/printerSettings/printerSettings1.bin",
+    ],
+)
+def test_a_binary_part_nothing_points_at_is_not_scanned(name):
+    """A megabyte of a picture or an embedded document holds "<c " by chance: such a part
+    would be refused as unreadable XML."""
+    junk = b'\x89PNG<c r="A60000"><v>1</v></c>\x00\xff<c \x01'  # what its bytes may hold
     with pytest.raises(WorkbookError, match="très loin"):  # in a part of another name
         scan.scan_workbook(book_of(HEAD + TAIL, junk), "f.xlsx")
     buffer = io.BytesIO(book_of(HEAD + TAIL))
     with zipfile.ZipFile(buffer, "a") as archive:
-        archive.writestr("xl/media/image1.png", junk)
+        archive.writestr(name, junk)
     assert list(scan.scan_workbook(buffer.getvalue(), "f.xlsx")) == ["S"]
 
 
@@ -610,7 +621,7 @@ def test_a_formula_error_in_row_zero_is_not_noted():
         assert verdict(xml, engine) == ("ok", {})
 
 
-def zip_with_blob(flags: int, method: int, blob: str = "xl/blob.bin") -> bytes:
+def zip_with_blob(flags: int, method: int, blob: str = "xl/blob.dat") -> bytes:
     """A workbook whose extra part is encrypted or compressed as no zip reader can read."""
     import struct
 

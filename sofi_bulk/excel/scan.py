@@ -406,7 +406,14 @@ def scan_workbook(source: Source, name: str | None = None) -> dict[str, SheetSca
     return scan_opened(opened, name)
 
 
-_IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf")
+# parts that are not XML (pictures, embedded documents, printer settings, macros, fonts): in
+# their bytes, "<c " comes by chance once a megabyte, so they are scanned only when the
+# workbook points at them as it points at its sheets
+_BINARY = (
+    *(".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg"),
+    *(".bin", ".xlsx", ".xlsm", ".xlsb", ".xls", ".docx", ".docm", ".doc", ".pptx", ".pdf"),
+    *(".odttf", ".fntdata", ".wdp", ".jfif"),
+)
 
 
 def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
@@ -418,11 +425,12 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
             for sheet, part in book.sheets.items():
                 scans[sheet] = _scan_part(archive, part, SheetScan(sheet), budget)
             # the reader may find its parts its own way: every other part is scanned too,
-            # named by its path, but images no relationship of the workbook points at
+            # named by its path, but pictures and other binary parts the workbook does not
+            # point at
             scanned = set(book.sheets.values())
             for info in archive.infolist():
                 if info.filename in scanned or (
-                    info.filename.lower().endswith(_IMAGES) and info.filename not in book.targets
+                    info.filename.lower().endswith(_BINARY) and info.filename not in book.targets
                 ):
                     continue
                 _scan_part(archive, info.filename, SheetScan(info.filename), budget)
