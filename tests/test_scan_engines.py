@@ -621,7 +621,7 @@ def test_a_formula_error_in_row_zero_is_not_noted():
         assert verdict(xml, engine) == ("ok", {})
 
 
-def zip_with_blob(flags: int, method: int, blob: str = "xl/blob.dat") -> bytes:
+def zip_with_blob(flags: int, method: int, blob: str = "xl/worksheets/blob.dat") -> bytes:
     """A workbook whose extra part is encrypted or compressed as no zip reader can read."""
     import struct
 
@@ -656,3 +656,147 @@ def test_a_part_no_zip_reader_reads_is_refused_in_french(flags, method):
 def test_an_encrypted_xml_part_is_refused_by_the_container_check():
     with pytest.raises(WorkbookError, match="archive chiffrée"):
         scan.check_xlsx_container(zip_with_blob(1, 0, "xl/blob.xml"), "f.xlsx")
+
+
+def book_with(parts: dict[str, bytes], **infos: zipfile.ZipInfo) -> bytes:
+    """BOOK_PARTS with ``parts`` over them (and parts given as ZipInfo, with their extras)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in {**BOOK_PARTS, **parts}.items():
+            archive.writestr(infos.get(name, name), data)
+    return buffer.getvalue()
+
+
+FAR_SHEET = HEAD + b'<row r="60000"><c r="A60000"><v>1</v></c></row>' + TAIL
+
+
+def test_a_sheet_folder_part_is_scanned_whatever_its_name_says():
+    """The reader reads sheets only in xl/worksheets (and chart and dialog sheets): every part
+    there is scanned, whatever its extension, case or slashes; nothing else is."""
+    for name in ("xl/worksheets/x.png", "XL/Worksheets/S.PNG", "xl\\worksheets\\s.bin"):
+        with pytest.raises(WorkbookError, match="très loin"):
+            scan.scan_workbook(book_with({name: FAR_SHEET}), "f.xlsx")
+    for name in ("xl/media/image1.emz", "xl/embeddings/x.mp4", "xl/sharedStrings.xml"):
+        assert scan.scan_workbook(book_with({name: FAR_SHEET}), "f.xlsx") == {}
+
+
+def test_a_sheet_target_written_with_an_entity_is_refused():
+    """The reader takes Target as written (no entity undone): no guessing which part it is."""
+    rels = REL_TO % b'"worksheets/s&amp;.png"'
+    parts = {"xl/_rels/workbook.xml.rels": rels, "xl/worksheets/sheet1.xml": HEAD + TAIL}
+    with pytest.raises(WorkbookError, match="référence de feuille écrite avec une entité"):
+        scan.scan_workbook(book_with(parts), "f.xlsx")
+
+
+def test_a_part_name_two_zip_readers_read_apart_is_refused():
+    """A Unicode path field (which Python ignores), a non-ASCII name not flagged as UTF-8
+    (cp437 here, UTF-8 in the reader's zip library), names equal but for case."""
+    unicode_path = zipfile.ZipInfo("xl/media/image1.png")
+    target = b"xl/worksheets/sheet1.xml"
+    unicode_path.extra = (
+        (0x7075).to_bytes(2, "little")
+        + (len(target) + 5).to_bytes(2, "little")
+        + b"\x01\x00\x00\x00\x00"
+        + target
+    )
+    data = book_with({"xl/media/image1.png": FAR_SHEET}, **{"xl/media/image1.png": unicode_path})
+    with pytest.raises(WorkbookError, match="double lecture"):
+        scan.check_xlsx_container(data, "f.xlsx")
+    cp437 = bytearray(book_with({"xl/worksheets/AB.xml": FAR_SHEET}))
+    cp437[:] = cp437.replace(b"xl/worksheets/AB.xml", "xl/worksheets/é.xml".encode())
+    with pytest.raises(WorkbookError, match="double lecture"):
+        scan.check_xlsx_container(bytes(cp437), "f.xlsx")
+    cased = book_with(
+        {"xl/worksheets/sheet1.xml": HEAD + TAIL, "XL/worksheets/SHEET1.xml": FAR_SHEET}
+    )
+    with pytest.raises(WorkbookError, match="élément en double"):
+        scan.check_xlsx_container(cased, "f.xlsx")
+
+
+def test_comments_and_instructions_are_charged_to_the_budget(monkeypatch):
+    """The parser meets them without a handler: they are counted by their "<"."""
+    monkeypatch.setattr(scan, "MAX_WORK", 200_000)
+    junk = HEAD + b"<row><c><v>1</v></c></row>" + b"<?a?>" * 200_000 + TAIL
+    assert scan.scan_workbook(book_with({"xl/worksheets/sheet1.xml": junk}), "f.xlsx")
+    parts = {f"xl/worksheets/sheet{n}.xml": junk for n in range(1, 5)}
+    with pytest.raises(WorkbookError, match="trop de balises"):
+        scan.scan_workbook(book_with(parts), "f.xlsx")
+
+
+def test_elements_nested_too_deep_are_refused():
+    """The parser keeps each open element in memory."""
+    deep = HEAD + b"<row><c><v>1</v></c></row>" + b"<a>" * 300 + b"</a>" * 300 + TAIL
+    for engine in (scan._ATTENTION, None):
+        outcome, message = verdict(deep, engine)
+        assert outcome == "refusé" and "imbrication démesurée" in message
+    book = (
+        b'<workbook xmlns:r="urn:r"><sheets>'
+        + b"<a>" * 300
+        + b"</a>" * 300
+        + b"</sheets></workbook>"
+    )
+    with pytest.raises(WorkbookError, match="imbrication démesurée"):
+        scan.scan_workbook(book_with({"xl/workbook.xml": book}), "f.xlsx")
+
+
+def test_a_workbook_of_endless_sheets_is_refused():
+    sheets = b"".join(b'<sheet name="S%d" sheetId="%d" r:id="rId1"/>' % (n, n) for n in range(1001))
+    book = b'<workbook xmlns:r="urn:r"><sheets>' + sheets + b"</sheets></workbook>"
+    with pytest.raises(WorkbookError, match="plus de 1000 sheet"):
+        scan.scan_workbook(book_with({"xl/workbook.xml": book}), "f.xlsx")
+
+
+@pytest.mark.parametrize("cell", [b'<c r="A%d" t="e"><v>#N/A</v></c>', b"<c t='e'><v>#N/A</v></c>"])
+def test_past_so_many_formula_errors_the_workbook_is_refused(cell, monkeypatch):
+    """Each becomes an issue to show: millions of them would fill memory."""
+    monkeypatch.setattr(scan, "MAX_ERRORS", 20)
+    rows = b"".join(
+        b'<row r="%d">' % n + (cell % n if b"%d" in cell else cell) + b"</row>"
+        for n in range(1, 22)
+    )
+    for engine in (scan._ATTENTION, None):
+        outcome, message = verdict(HEAD + rows + TAIL, engine)
+        assert outcome == "refusé" and "plus de 20 cellules en erreur de formule" in message
+    few = HEAD + rows[: rows.index(b'<row r="11">')] + TAIL
+    parts = workbook_of([(b"S%d" % n, b'r:id="rId%d"' % n) for n in (1, 2, 3)])
+    parts.update({f"xl/worksheets/sheet{n}.xml": few for n in (1, 2, 3)})  # 10 each: 30
+    with pytest.raises(WorkbookError, match="plus de 20 cellules en erreur"):
+        scan.scan_workbook(book_with(parts), "f.xlsx")
+
+
+WORKSHEET = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+
+
+def workbook_of(sheets: list[tuple[bytes, bytes]]) -> dict[str, bytes]:
+    """workbook.xml and its relationships for sheets given as (name, <sheet> attributes)."""
+    rels = b"".join(
+        b'<Relationship Id="rId%d" Type="%s" Target="worksheets/sheet%d.xml"/>' % (n, WORKSHEET, n)
+        for n in range(1, len(sheets) + 1)
+    )
+    tags = b"".join(b'<sheet name="%s" sheetId="1" %s/>' % sheet for sheet in sheets)
+    return {
+        "xl/workbook.xml": b'<workbook xmlns:r="urn:r" xmlns:x="urn:x"><sheets>'
+        + tags
+        + b"</sheets></workbook>",
+        "xl/_rels/workbook.xml.rels": b'<Relationships xmlns="http://schemas.openxmlformats'
+        b'.org/package/2006/relationships">' + rels + b"</Relationships>",
+    }
+
+
+def test_a_sheet_is_the_part_its_r_id_names_as_in_the_reader():
+    """Another prefix's id does not count; the errors of the part the reader reads are the
+    sheet's."""
+    from python_calamine import CalamineWorkbook
+
+    parts = workbook_of([(b"S", b'x:id="rId2" r:id="rId1"'), (b"T", b'r:id="rId2"')])
+    parts["xl/worksheets/sheet1.xml"] = (
+        HEAD + b'<row r="1"><c r="A1" t="inlineStr"><is><t>vrai</t></is></c></row>' + TAIL
+    )
+    parts["xl/worksheets/sheet2.xml"] = (
+        HEAD + b'<row r="1"><c r="A1" t="e"><v>#N/A</v></c></row>' + TAIL
+    )
+    data = book_with(parts)
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("S")
+    assert sheet.to_python() == [["vrai"]]
+    scans = scan.scan_workbook(data, "f.xlsx")
+    assert (scans["S"].errors, scans["T"].errors) == ({}, {(0, 0): "#N/A"})

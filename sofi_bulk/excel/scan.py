@@ -11,7 +11,6 @@ and names the file.
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 import zipfile
 import zlib
@@ -119,9 +118,16 @@ def check_container(opened: Opened, name: str) -> None:
                     f"{name} : classeur OpenDocument (.ods). Dans LibreOffice, faites "
                     "Fichier > Enregistrer sous > « Excel 2007-365 (.xlsx) », puis recommencez."
                 )
-            if len(names) != len(infos):  # two parts of one name: readers disagree on which
+            # two parts of one name, as the reader matches names (case, "\\"): readers
+            # disagree on which is read
+            if len({_normal(n) for n in names}) != len(infos):
                 raise WorkbookError(
                     f"{name} : archive anormale (élément en double) ; fichier refusé."
+                )
+            if any(_renamed(info) for info in infos):
+                raise WorkbookError(
+                    f"{name} : archive anormale (nom d'élément à double lecture) ; fichier "
+                    "refusé. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
                 )
             if len(infos) > MAX_ENTRIES:
                 raise WorkbookError(
@@ -177,6 +183,32 @@ def check_container(opened: Opened, name: str) -> None:
         ) from exc
     except OSError as exc:
         raise WorkbookError(f"{name} : lecture impossible (droits d'accès ou disque).") from exc
+
+
+def _normal(name: str) -> str:
+    """A part's name as the reader matches it: "\\" as "/", ASCII letters in any case."""
+    return name.replace("\\", "/").translate(_ASCII_LOWER_STR)
+
+
+_ASCII_LOWER_STR = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_UNICODE_EXTRAS = (0x7075, 0x6375)  # Info-ZIP's Unicode path and comment: Python ignores them
+
+
+def _renamed(info: zipfile.ZipInfo) -> bool:
+    """True when the reader's zip library may read another name for this part than Python
+    does: a Unicode path field, or a non-ASCII name not flagged as UTF-8 (cp437 here)."""
+    if not info.filename.isascii() and not info.flag_bits & 0x800:
+        return True
+    extra, at = info.extra, 0
+    while at + 4 <= len(extra):
+        kind, size = (
+            int.from_bytes(extra[at : at + 2], "little"),
+            int.from_bytes(extra[at + 2 : at + 4], "little"),
+        )
+        if kind in _UNICODE_EXTRAS:
+            return True
+        at += 4 + size
+    return False
 
 
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
@@ -320,61 +352,86 @@ class SheetScan:
     errors: dict[tuple[int, int], str] = field(
         default_factory=dict
     )  # (row, col), 0-based -> "#DIV/0!"
+    file_name: str = "classeur"
 
 
-def _normal(path: str) -> str:
-    """A part's path as the reader matches it: "\\" for "/", case folded, "." and ".." gone."""
-    return posixpath.normpath(path.replace("\\", "/")).lstrip("/").lower()
+# the folders the reader reads sheets from: "xl/" and one of these, in the target it is given
+SHEET_FOLDERS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")
+MAX_SHEETS = 1_000  # sheets and workbook relationships kept: a workbook has a few dozen
+_PLAIN_VALUE = re.compile(r"[^&\s]*")  # a value read the same with or without unescaping
 
 
 def _elements(
-    archive: zipfile.ZipFile, entry: str, local: str, budget: _Budget
+    archive: zipfile.ZipFile, entry: str, local: str, keys: tuple[str, ...], budget: _Budget
 ) -> list[dict[str, str]]:
-    """The attributes of every element named ``local`` (whatever its prefix) in a part, read
-    by expat as in the slow scan: quotes, spaces and entities as any XML reader takes them."""
+    """The ``keys`` attributes of every element named ``local`` (whatever its prefix) in a
+    part, read by expat as in the slow scan; at most MAX_SHEETS of them."""
     found: list[dict[str, str]] = []
+    depth = 0
 
     def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
         budget.spend(1 + len(attrs), entry)
+        if depth > MAX_DEPTH:
+            _unreadable(budget.file_name, entry, " (imbrication démesurée)")
         if name[name.find(":") + 1 :] == local:
-            found.append(attrs)
+            if len(found) >= MAX_SHEETS:
+                _unreadable(budget.file_name, entry, f" (plus de {MAX_SHEETS} {local})")
+            found.append({key: value for key, value in attrs.items() if key in keys})
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
 
     parser = _parser(budget, entry)
     parser.StartElementHandler = start
+    parser.EndElementHandler = end
     _feed(parser, archive, entry, budget)
     return found
 
 
-@dataclass
-class _Workbook:
-    sheets: dict[str, str]  # sheet name -> the part read as that sheet
-    targets: set[str]  # every part a relationship of the workbook points at
-
-
-def _workbook(archive: zipfile.ZipFile, budget: _Budget) -> _Workbook:
-    """The sheets as the reader finds them: workbook.xml and its relationships wherever the
-    archive's names put them (case, "\\"), every attribute spelling XML allows."""
-    entries: dict[str, list[str]] = {}
-    for info in archive.infolist():
-        entries.setdefault(_normal(info.filename), []).append(info.filename)
+def sheet_parts(archive: zipfile.ZipFile, budget: _Budget | None = None) -> dict[str, str]:
+    """Sheet name -> the part the reader reads as that sheet: the target of its r:id (or
+    relationships:id) in workbook.xml.rels, in "xl/", matched as the reader matches names.
+    Only a sheet's name decides where its formula errors are shown: that the reader reads
+    no far cell does not depend on this, every part of the sheet folders is scanned."""
+    budget = budget or _Budget("classeur")
+    entries = {_normal(info.filename): info.filename for info in archive.infolist()}
     by_id: dict[str, str] = {}
-    for rels in entries.get("xl/_rels/workbook.xml.rels", []):
-        for attrs in _elements(archive, rels, "Relationship", budget):
+    rels = entries.get("xl/_rels/workbook.xml.rels")
+    if rels is not None:
+        for attrs in _elements(archive, rels, "Relationship", ("Id", "Target"), budget):
+            if not all(_PLAIN_VALUE.fullmatch(value) for value in attrs.values()):
+                _odd_reference(budget.file_name, rels)  # the reader takes values as written
             target = attrs.get("Target", "")
-            by_id[attrs.get("Id", "")] = _normal(target if target[:1] in "/\\" else f"xl/{target}")
+            if target.startswith("/xl/"):
+                target = target[1:]
+            elif not target.startswith("xl/"):
+                target = f"xl/{target}"
+            by_id[attrs.get("Id", "")] = target
     sheets: dict[str, str] = {}
-    for book in entries.get("xl/workbook.xml", []):
-        for attrs in _elements(archive, book, "sheet", budget):
-            for key, rid in attrs.items():  # r:id, or the namespace under another prefix
-                if key[key.find(":") + 1 :] == "id" and by_id.get(rid) in entries:
-                    sheets.setdefault(attrs.get("name", ""), entries[by_id[rid]][0])
-    targets = {name for path in by_id.values() for name in entries.get(path, [])}
-    return _Workbook(sheets, targets)
+    book = entries.get("xl/workbook.xml")
+    if book is not None:
+        keys = ("name", "r:id", "relationships:id")
+        for attrs in _elements(archive, book, "sheet", keys, budget):
+            part = None
+            for key, rid in attrs.items():  # in the order written: the last one wins
+                if key != "name":
+                    if not _PLAIN_VALUE.fullmatch(rid):
+                        _odd_reference(budget.file_name, book)
+                    part = entries.get(_normal(by_id.get(rid, "")))
+            if part is not None:
+                sheets[attrs.get("name", "")] = part
+    return sheets
 
 
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> worksheet part path, from workbook.xml and its relationships."""
-    return _workbook(archive, _Budget("classeur")).sheets
+def _odd_reference(file_name: str, part: str) -> NoReturn:
+    raise WorkbookError(
+        f"{file_name} : {_where_in(part)} : référence de feuille écrite avec une entité ou "
+        "une espace, ce qu'aucun tableur n'écrit ; fichier refusé. Rouvrez-le dans Excel ou "
+        "LibreOffice et enregistrez-le à nouveau."
+    )
 
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -406,34 +463,26 @@ def scan_workbook(source: Source, name: str | None = None) -> dict[str, SheetSca
     return scan_opened(opened, name)
 
 
-# parts that are not XML (pictures, embedded documents, printer settings, macros, fonts): in
-# their bytes, "<c " comes by chance once a megabyte, so they are scanned only when the
-# workbook points at them as it points at its sheets
-_BINARY = (
-    *(".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg"),
-    *(".bin", ".xlsx", ".xlsm", ".xlsb", ".xls", ".docx", ".docm", ".doc", ".pptx", ".pdf"),
-    *(".odttf", ".fntdata", ".wdp", ".jfif"),
-)
-
-
 def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
+    """Every part the reader may read as a sheet, named by its sheet where workbook.xml
+    says (else by its path): whatever workbook.xml says, the reader reads sheets only in the
+    sheet folders, so nothing else can hold a cell it places."""
     scans: dict[str, SheetScan] = {}
     budget = _Budget(name)
     try:
         with zipfile.ZipFile(opened) as archive:
-            book = _workbook(archive, budget)
-            for sheet, part in book.sheets.items():
-                scans[sheet] = _scan_part(archive, part, SheetScan(sheet), budget)
-            # the reader may find its parts its own way: every other part is scanned too,
-            # named by its path, but pictures and other binary parts the workbook does not
-            # point at
-            scanned = set(book.sheets.values())
+            sheets = sheet_parts(archive, budget)
+            noted = 0
+            for sheet, part in sheets.items():
+                scans[sheet] = _scan_part(archive, part, SheetScan(sheet, file_name=name), budget)
+                noted += len(scans[sheet].errors)
+                if noted > MAX_ERRORS:
+                    _too_many_errors(name, sheet)
+            named = set(sheets.values())
             for info in archive.infolist():
-                if info.filename in scanned or (
-                    info.filename.lower().endswith(_BINARY) and info.filename not in book.targets
-                ):
-                    continue
-                _scan_part(archive, info.filename, SheetScan(info.filename), budget)
+                if info.filename not in named and _normal(info.filename).startswith(SHEET_FOLDERS):
+                    other = SheetScan(info.filename, file_name=name)
+                    _scan_part(archive, info.filename, other, budget)
     except (
         zipfile.BadZipFile,
         KeyError,
@@ -441,8 +490,7 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
         zlib.error,
         EOFError,
         ValueError,
-        NotImplementedError,  # a compression method zip readers do not know
-        RuntimeError,  # an encrypted part
+        RuntimeError,  # an encrypted part, a compression method zip readers do not know
     ) as exc:
         raise WorkbookError(f"{name} : classeur endommagé (structure interne illisible).") from exc
     return scans
@@ -456,8 +504,8 @@ class _Budget:
     """What the scan may spend in Python on one workbook, in units of 0.2 to 0.9 µs: a place
     a fast scan looks at one by one costs STOP_COST; with the XML parser, an element costs
     1 and 1 per attribute, and 256 bytes cost 1. A workbook of 10 000 sessions that only the
-    parser reads (written as no spreadsheet program writes it) takes about 3 million: such
-    a workbook is read up to about 35 000 sessions. A hostile file piling up tags, t="e" or
+    parser reads (written as no spreadsheet program writes it) takes 3 to 4 million: such a
+    workbook is read up to about 30 000 sessions. A hostile file piling up tags, t="e" or
     attributes, part after part, is refused within seconds, not hours."""
 
     __slots__ = ("file_name", "left")
@@ -670,7 +718,21 @@ def _note_error(buffer: bytes, start: int, scan: SheetScan) -> int:
             scan.errors[(row - 1, col - 1)] = _error_text(
                 value.group(1).decode("utf-8", "replace") if value else None
             )
+            if len(scan.errors) > MAX_ERRORS:
+                _too_many_errors(scan.file_name, scan.name)
     return tag_end
+
+
+MAX_ERRORS = 100_000  # formula errors noted in a workbook: each becomes an issue to show
+
+
+def _too_many_errors(file_name: str, sheet: str) -> NoReturn:
+    most = f"{MAX_ERRORS:,}".replace(",", " ")
+    raise WorkbookError(
+        f"{file_name} : {_where_in(sheet)} : plus de {most} cellules en erreur de formule "
+        "(#N/A, #DIV/0!…) ; corrigez les formules ou remplacez-les par leurs valeurs, puis "
+        "recommencez."
+    )
 
 
 def _error_text(text: str | None) -> str:
@@ -689,15 +751,19 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Bu
     file_name = budget.file_name
     row, col = 1, 0  # the row of a cell without a reference (1-based); the previous column
     depth = -1  # elements open inside the current cell; -1 when no cell is open
+    nest = 0  # elements open
     far_where = ""  # the open cell's reference when it lies far, else ""
     error_at: tuple[int, int] | None = None  # the open cell's place, when it holds an error
     value: list[str] | None = None  # its <v> text, once that has begun
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, col, depth, far_where, error_at, value
+        nonlocal row, col, depth, nest, far_where, error_at, value
         budget.left -= 1 + len(attrs)
         if budget.left < 0:
             budget.exhausted(scan.name)
+        nest += 1
+        if nest > MAX_DEPTH:
+            _unreadable(file_name, scan.name, " (imbrication démesurée)")
         local = name[name.find(":") + 1 :]
         if depth >= 0:  # inside a cell: its content
             if far_where:
@@ -736,7 +802,8 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Bu
             value.append(text[: ERROR_TEXT_MAX + 1])
 
     def end(name: str) -> None:
-        nonlocal row, col, depth, error_at, value
+        nonlocal row, col, depth, nest, error_at, value
+        nest -= 1
         if depth > 0:
             depth -= 1
             if depth == 0 and value is not None:
@@ -747,6 +814,8 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Bu
             if error_at is not None:
                 scan.errors[error_at] = _error_text("".join(value) if value is not None else None)
                 error_at = None
+                if len(scan.errors) > MAX_ERRORS:
+                    _too_many_errors(file_name, scan.name)
             return
         if name[name.find(":") + 1 :] == "row":
             row, col = row + 1, 0
@@ -758,6 +827,7 @@ def _scan_tags(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Bu
 
 
 MAX_TAG = 1 << 20  # bytes from a "<" to the next: 30 for a cell, 130 000 for the longest text
+MAX_DEPTH = 256  # elements open at once: 8 in a sheet (expat keeps each open one in memory)
 
 
 def _parser(budget: _Budget, where: str) -> Any:
@@ -780,9 +850,9 @@ def _parser(budget: _Budget, where: str) -> Any:
 def _feed(
     parser: Any, archive: zipfile.ZipFile, part: str, budget: _Budget, where: str | None = None
 ) -> None:
-    """The part to the parser chunk by chunk, each byte charged to the budget (1 unit for
-    256) and no tag, with the text after it, longer than MAX_TAG (its attributes would fill
-    memory before any handler could count them)."""
+    """The part to the parser chunk by chunk, charged to the budget (1 unit for 256 bytes
+    and for 4 tags) and no tag, with the text after it, longer than MAX_TAG (its attributes
+    would fill memory before any handler could count them)."""
     where = part if where is None else where
     run = 0  # bytes since the last "<" or ">"
     try:
@@ -795,6 +865,7 @@ def _feed(
             while data:
                 budget.spend(len(data) >> 8, where)
                 pieces = data.split(b"<")  # a tag and the text after it, each
+                budget.spend(len(pieces) >> 2, where)  # comments, instructions: no handler
                 if run + len(pieces[0]) >= MAX_TAG or max(map(len, pieces)) >= MAX_TAG:
                     _unreadable(budget.file_name, where, " (balise démesurée)")
                 run = run + len(data) if len(pieces) == 1 else len(pieces[-1])
