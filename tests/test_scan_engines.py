@@ -800,3 +800,48 @@ def test_a_sheet_is_the_part_its_r_id_names_as_in_the_reader():
     assert sheet.to_python() == [["vrai"]]
     scans = scan.scan_workbook(data, "f.xlsx")
     assert (scans["S"].errors, scans["T"].errors) == ({}, {(0, 0): "#N/A"})
+
+
+@pytest.mark.parametrize(
+    "target, entry",
+    [
+        (b"media/s.xml", "xl/media/s.xml"),
+        (b"MEDIA/S.XML", "xl/media/s.xml"),
+        (b"/xl/drawings/s.png", "xl/drawings/s.png"),
+        (b"/media/s.xml", "media/s.xml"),  # "/" is the archive's root
+        (b"media/s.xml", "xl\\media\\s.xml"),
+    ],
+)
+def test_a_sheet_is_scanned_wherever_it_is_kept(target, entry):
+    """The reader reads a sheet wherever its relationship points, outside the sheet folders
+    too: the scan follows it there, as the reader does."""
+    parts = workbook_of([(b"S", b'r:id="rId1"')])
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"worksheets/sheet1.xml", target
+    )
+    parts[entry] = FAR_SHEET
+    data = book_with(parts)
+    assert reader_sheet_rows(data, "S") == 60_000  # what it would have cost
+    with pytest.raises(WorkbookError, match="très loin"):
+        scan.scan_workbook(data, "f.xlsx")
+
+
+def reader_sheet_rows(data: bytes, name: str) -> int:
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(name)
+    return (sheet.start or (0, 0))[0] + sheet.height
+
+
+def test_of_two_sheets_of_one_name_both_are_scanned():
+    """The reader reads the first; workbook.xml could send the scan to the second."""
+    parts = workbook_of([(b"S", b'r:id="rId1"'), (b"S", b'r:id="rId2"')])
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"worksheets/sheet1.xml", b"media/s.xml"
+    )
+    parts["xl/media/s.xml"] = FAR_SHEET
+    parts["xl/worksheets/sheet2.xml"] = HEAD + TAIL
+    data = book_with(parts)
+    assert reader_sheet_rows(data, "S") == 60_000
+    with pytest.raises(WorkbookError, match="très loin"):
+        scan.scan_workbook(data, "f.xlsx")

@@ -355,7 +355,7 @@ class SheetScan:
     file_name: str = "classeur"
 
 
-# the folders the reader reads sheets from: "xl/" and one of these, in the target it is given
+# the folders sheets are kept in: every part there is scanned, pointed at or not
 SHEET_FOLDERS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")
 MAX_SHEETS = 1_000  # sheets and workbook relationships kept: a workbook has a few dozen
 _PLAIN_VALUE = re.compile(r"[^&\s]*")  # a value read the same with or without unescaping
@@ -392,38 +392,43 @@ def _elements(
 
 
 def sheet_parts(archive: zipfile.ZipFile, budget: _Budget | None = None) -> dict[str, str]:
-    """Sheet name -> the part the reader reads as that sheet: the target of its r:id (or
-    relationships:id) in workbook.xml.rels, in "xl/", matched as the reader matches names.
-    Only a sheet's name decides where its formula errors are shown: that the reader reads
-    no far cell does not depend on this, every part of the sheet folders is scanned."""
-    budget = budget or _Budget("classeur")
+    """Sheet name -> the part the reader reads as that sheet (the first of that name)."""
+    return _sheet_map(archive, budget or _Budget("classeur"))[0]
+
+
+def _sheet_map(archive: zipfile.ZipFile, budget: _Budget) -> tuple[dict[str, str], set[str]]:
+    """The sheets as the reader finds them: the target of each <sheet>'s r:id (or
+    relationships:id) in workbook.xml.rels, "/x" as "x", else "xl/x", matched as the reader
+    matches names; and every part any <sheet> points at (of two sheets of one name the
+    reader reads the first: both are scanned)."""
     entries = {_normal(info.filename): info.filename for info in archive.infolist()}
-    by_id: dict[str, str] = {}
+    by_id: dict[str, list[str]] = {}
     rels = entries.get("xl/_rels/workbook.xml.rels")
     if rels is not None:
         for attrs in _elements(archive, rels, "Relationship", ("Id", "Target"), budget):
             if not all(_PLAIN_VALUE.fullmatch(value) for value in attrs.values()):
                 _odd_reference(budget.file_name, rels)  # the reader takes values as written
             target = attrs.get("Target", "")
-            if target.startswith("/xl/"):
-                target = target[1:]
-            elif not target.startswith("xl/"):
-                target = f"xl/{target}"
-            by_id[attrs.get("Id", "")] = target
-    sheets: dict[str, str] = {}
+            paths = [target[1:] if target.startswith("/") else f"xl/{target}"]
+            if target.startswith("xl/"):
+                paths.append(target)  # as another reader could take it: scanned too
+            by_id[attrs.get("Id", "")] = [entries[p] for p in map(_normal, paths) if p in entries]
+    names: dict[str, str] = {}
+    parts: set[str] = set()
     book = entries.get("xl/workbook.xml")
     if book is not None:
         keys = ("name", "r:id", "relationships:id")
         for attrs in _elements(archive, book, "sheet", keys, budget):
-            part = None
+            found: list[str] = []
             for key, rid in attrs.items():  # in the order written: the last one wins
                 if key != "name":
                     if not _PLAIN_VALUE.fullmatch(rid):
                         _odd_reference(budget.file_name, book)
-                    part = entries.get(_normal(by_id.get(rid, "")))
-            if part is not None:
-                sheets[attrs.get("name", "")] = part
-    return sheets
+                    found = by_id.get(rid, [])
+            parts.update(found)
+            if found:
+                names.setdefault(attrs.get("name", ""), found[0])
+    return names, parts
 
 
 def _odd_reference(file_name: str, part: str) -> NoReturn:
@@ -465,13 +470,13 @@ def scan_workbook(source: Source, name: str | None = None) -> dict[str, SheetSca
 
 def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
     """Every part the reader may read as a sheet, named by its sheet where workbook.xml
-    says (else by its path): whatever workbook.xml says, the reader reads sheets only in the
-    sheet folders, so nothing else can hold a cell it places."""
+    says (else by its path): the parts its <sheet> elements point at, and, should the
+    reader find one otherwise, every part of the sheet folders."""
     scans: dict[str, SheetScan] = {}
     budget = _Budget(name)
     try:
         with zipfile.ZipFile(opened) as archive:
-            sheets = sheet_parts(archive, budget)
+            sheets, pointed = _sheet_map(archive, budget)
             noted = 0
             for sheet, part in sheets.items():
                 scans[sheet] = _scan_part(archive, part, SheetScan(sheet, file_name=name), budget)
@@ -480,7 +485,9 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
                     _too_many_errors(name, sheet)
             named = set(sheets.values())
             for info in archive.infolist():
-                if info.filename not in named and _normal(info.filename).startswith(SHEET_FOLDERS):
+                if info.filename not in named and (
+                    info.filename in pointed or _normal(info.filename).startswith(SHEET_FOLDERS)
+                ):
                     other = SheetScan(info.filename, file_name=name)
                     _scan_part(archive, info.filename, other, budget)
     except (
