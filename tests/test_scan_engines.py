@@ -845,3 +845,46 @@ def test_of_two_sheets_of_one_name_both_are_scanned():
     assert reader_sheet_rows(data, "S") == 60_000
     with pytest.raises(WorkbookError, match="très loin"):
         scan.scan_workbook(data, "f.xlsx")
+
+
+def test_a_part_named_as_a_sheet_folder_is_scanned():
+    """The reader stops reading the relationships at the first </…:Relationships>: it may
+    read as a sheet a part the scan's parser sees no pointer to. "xl/worksheets" is a path
+    it takes."""
+    rels = (
+        b'<Relationships xmlns="urn:r"><Relationship Id="rId1" Type="%s" Target="worksheets"/>'
+        b'<x:Relationships xmlns:x="urn:x"/>'
+        b'<Relationship Id="rId1" Type="%s" Target="nothing.xml"/></Relationships>'
+    ) % (WORKSHEET, WORKSHEET)
+    parts = workbook_of([(b"S", b'r:id="rId1"')])
+    parts.update({"xl/_rels/workbook.xml.rels": rels, "xl/worksheets": FAR_SHEET})
+    data = book_with(parts)
+    assert reader_sheet_rows(data, "S") == 60_000
+    with pytest.raises(WorkbookError, match="très loin"):
+        scan.scan_workbook(data, "f.xlsx")
+
+
+def test_an_id_given_twice_sends_the_scan_to_both_targets():
+    rels = (
+        b'<Relationships xmlns="urn:r"><Relationship Id="rId1" Type="%s" Target="media/a.xml"/>'
+        b'<Relationship Id="rId1" Type="%s" Target="media/b.xml"/></Relationships>'
+    ) % (WORKSHEET, WORKSHEET)
+    parts = workbook_of([(b"S", b'r:id="rId1"')])
+    parts.update({"xl/_rels/workbook.xml.rels": rels, "xl/media/b.xml": HEAD + TAIL})
+    parts["xl/media/a.xml"] = FAR_SHEET
+    with pytest.raises(WorkbookError, match="très loin"):
+        scan.scan_workbook(book_with(parts), "f.xlsx")
+
+
+def test_a_part_many_sheets_name_is_scanned_once(monkeypatch):
+    """A thousand names for one 10 MB part cost one scan, not a thousand."""
+    calls = []
+    real = scan._scan_part
+    monkeypatch.setattr(scan, "_scan_part", lambda *args: calls.append(args[1]) or real(*args))
+    parts = workbook_of([(b"S%d" % n, b'r:id="rId1"') for n in range(300)])
+    parts["xl/worksheets/sheet1.xml"] = (
+        HEAD + b'<row r="2"><c r="B2" t="e"><v>#N/A</v></c></row>' + TAIL
+    )
+    scans = scan.scan_workbook(book_with(parts), "f.xlsx")
+    assert calls == ["xl/worksheets/sheet1.xml"]
+    assert len(scans) == 300 and all(s.errors == {(1, 1): "#N/A"} for s in scans.values())

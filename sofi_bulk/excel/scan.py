@@ -355,8 +355,9 @@ class SheetScan:
     file_name: str = "classeur"
 
 
-# the folders sheets are kept in: every part there is scanned, pointed at or not
-SHEET_FOLDERS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")
+# the folders sheets are kept in: every part there is scanned, pointed at or not (and a part
+# of that very name: "xl/worksheets" is a path the reader takes)
+SHEET_FOLDERS = ("xl/worksheets", "xl/chartsheets", "xl/dialogsheets")
 MAX_SHEETS = 1_000  # sheets and workbook relationships kept: a workbook has a few dozen
 _PLAIN_VALUE = re.compile(r"[^&\s]*")  # a value read the same with or without unescaping
 
@@ -412,7 +413,8 @@ def _sheet_map(archive: zipfile.ZipFile, budget: _Budget) -> tuple[dict[str, str
             paths = [target[1:] if target.startswith("/") else f"xl/{target}"]
             if target.startswith("xl/"):
                 paths.append(target)  # as another reader could take it: scanned too
-            by_id[attrs.get("Id", "")] = [entries[p] for p in map(_normal, paths) if p in entries]
+            existing = [entries[p] for p in map(_normal, paths) if p in entries]
+            by_id.setdefault(attrs.get("Id", ""), []).extend(existing)  # an Id twice: both
     names: dict[str, str] = {}
     parts: set[str] = set()
     book = entries.get("xl/workbook.xml")
@@ -478,8 +480,13 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
         with zipfile.ZipFile(opened) as archive:
             sheets, pointed = _sheet_map(archive, budget)
             noted = 0
+            done: dict[str, SheetScan] = {}  # a part several sheets name is scanned once
             for sheet, part in sheets.items():
-                scans[sheet] = _scan_part(archive, part, SheetScan(sheet, file_name=name), budget)
+                if part in done:
+                    scans[sheet] = SheetScan(sheet, dict(done[part].errors), name)
+                else:
+                    done[part] = _scan_part(archive, part, SheetScan(sheet, file_name=name), budget)
+                    scans[sheet] = done[part]
                 noted += len(scans[sheet].errors)
                 if noted > MAX_ERRORS:
                     _too_many_errors(name, sheet)
@@ -546,14 +553,18 @@ def _scan_part(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Bu
     return scan
 
 
-def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[bytes, int, int]]:
+def _chunks(
+    archive: zipfile.ZipFile, part: str, budget: _Budget, sheet: str
+) -> Iterator[tuple[bytes, int, int]]:
     """The part's bytes in overlapping buffers, with the span [first, limit) where a match
     must start to be this buffer's: what follows the limit comes again in the next buffer,
-    after a little of what precedes it (so that a look-behind sees a whole tag name)."""
+    after a little of what precedes it (so that a look-behind sees a whole tag name). Each
+    byte is charged to the budget (1 unit for 256: the inflating and the regexes' pass)."""
     tail, first = b"", 0
     with archive.open(part) as stream:
         while True:
             data = stream.read(CHUNK)
+            budget.spend(len(data) >> 8, sheet)
             buffer = tail + data
             limit = len(buffer) if not data else max(len(buffer) - KEEP, first)
             yield buffer, first, limit
@@ -566,7 +577,7 @@ def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[bytes, int, i
 def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _Budget) -> bool:
     """The fast scan; False when a cell is written in a way it does not read."""
     file_name = budget.file_name
-    for buffer, first, limit in _chunks(archive, part):
+    for buffer, first, limit in _chunks(archive, part, budget, scan.name):
         left = budget.left
         for hit in _CELL.finditer(buffer, first):
             if hit.start() >= limit:
@@ -619,7 +630,7 @@ def _scan_marked(
     of formula errors, a hostile one): _scan_plain's passes then cost less."""
     alarms = ALARM_BUDGET
     file_name = budget.file_name
-    for buffer, first, limit in _chunks(archive, part):
+    for buffer, first, limit in _chunks(archive, part, budget, scan.name):
         if first == 0:  # the part's start: a byte that opens no tag stands before it
             buffer, first, limit = b">" + buffer, 1, limit + 1
         pos = 0  # an alarm may start before ``first`` ("<x:c" cut by the last limit)
