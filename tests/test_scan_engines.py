@@ -888,3 +888,56 @@ def test_a_part_many_sheets_name_is_scanned_once(monkeypatch):
     scans = scan.scan_workbook(book_with(parts), "f.xlsx")
     assert calls == ["xl/worksheets/sheet1.xml"]
     assert len(scans) == 300 and all(s.errors == {(1, 1): "#N/A"} for s in scans.values())
+
+
+def with_zip64_trailer(data: bytes, *, plain_says: str = "zip64", shift: int = 0) -> bytes:
+    """``data`` (a zip with no comment) with a zip64 end record and locator before its end
+    record. ``plain_says``: "zip64" (the end record's fields say 0xFFFF, as zip64 asks) or
+    "other" (they keep their values while the zip64 record lists ``shift`` bytes further,
+    which Python follows and the other library does not)."""
+    import struct
+
+    eocd = data[-22:]
+    _, _, _, on_disk, count, size, offset, _ = struct.unpack("<4sHHHHIIH", eocd)
+    body = data[:-22]
+    record_at = len(body)
+    record = struct.pack(
+        "<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, on_disk, count, size, offset + shift
+    )
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, record_at, 1)
+    if plain_says == "zip64":
+        eocd = struct.pack(
+            "<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0
+        )
+    # the directory now ends at the zip64 record, where it ended at the end record
+    return body + record + locator + eocd
+
+
+PLAIN_ZIP = book_of(HEAD + TAIL)
+ODD_ZIPS = {
+    "commentaire au-delà de la fin": PLAIN_ZIP[:-2] + b"\x10\x00",
+    "données après la fin": PLAIN_ZIP + b"\x00" * 64,
+    "données avant le début": b"PK\x03\x04" + b"\x00" * 60 + PLAIN_ZIP,
+    "zip64 qui dit autre chose": with_zip64_trailer(PLAIN_ZIP, plain_says="other", shift=7),
+    "zip64 réclamé absent": PLAIN_ZIP[:-6] + b"\xff\xff\xff\xff" + PLAIN_ZIP[-2:],
+}
+
+
+def test_a_zip64_trailer_read_one_way_is_accepted():
+    from python_calamine import CalamineWorkbook
+
+    zip64 = with_zip64_trailer(PLAIN_ZIP)
+    names = zipfile.ZipFile(io.BytesIO(zip64)).namelist()
+    assert names == zipfile.ZipFile(io.BytesIO(PLAIN_ZIP)).namelist()
+    assert CalamineWorkbook.from_filelike(io.BytesIO(zip64)).sheet_names == ["S"]
+    assert scan.check_xlsx_container(zip64, "f.xlsx") is None
+    assert scan.check_xlsx_container(PLAIN_ZIP, "f.xlsx") is None
+
+
+@pytest.mark.parametrize("form", ODD_ZIPS)
+def test_a_zip_two_libraries_could_read_two_ways_is_refused(form):
+    """Python's zipfile and the reader's zip library must see one central directory: else
+    the scan checks one list of parts and the reader reads another (helper 16 built three
+    such files, each with a far sheet only the reader saw)."""
+    with pytest.raises(WorkbookError, match="archive anormale|endommagé"):
+        scan.check_xlsx_container(ODD_ZIPS[form], "f.xlsx")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -113,6 +114,11 @@ def check_container(opened: Opened, name: str) -> None:
         with zipfile.ZipFile(opened) as archive:
             infos = archive.infolist()
             names = {i.filename for i in infos}
+            if not _read_one_way(opened, len(infos)):
+                raise WorkbookError(
+                    f"{name} : archive anormale (répertoire zip à double lecture) ; fichier "
+                    "refusé. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
+                )
             if "mimetype" in names and "content.xml" in names:
                 raise WorkbookError(
                     f"{name} : classeur OpenDocument (.ods). Dans LibreOffice, faites "
@@ -209,6 +215,57 @@ def _renamed(info: zipfile.ZipInfo) -> bool:
             return True
         at += 4 + size
     return False
+
+
+_EOCD = struct.Struct("<4sHHHHIIH")  # end of central directory: 22 bytes
+_EOCD64 = struct.Struct("<4sQHHIIQQQQ")  # its zip64 form: 56 bytes
+_LOCATOR = struct.Struct("<4sIQI")  # where the zip64 form is: 20 bytes, before the EOCD
+
+
+def _read_one_way(opened: Opened, entries: int) -> bool:
+    """True when the archive has one central directory that Python's zipfile and the
+    reader's zip library both find: else the scan could check one list of parts and the
+    reader read another. Python takes the last end record and, if a zip64 locator stands
+    before it, the zip64 record right before that; the other library skips an end record
+    whose comment overruns the file and uses zip64 only when the end record asks for it.
+    So: the comment ends the file, nothing is prepended, every count and offset agrees."""
+    if isinstance(opened, Path):
+        with opened.open("rb") as fh:
+            size = fh.seek(0, 2)
+            start = max(0, size - (1 << 16) - _EOCD.size - _LOCATOR.size - _EOCD64.size)
+            fh.seek(start)
+            tail = fh.read()
+    else:
+        with opened.getbuffer() as data:
+            size, start = len(data), max(0, len(data) - (1 << 16) - 98)
+            tail = bytes(data[start:])
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + _EOCD.size > len(tail):
+        return False
+    _, disk, cd_disk, on_disk, count, cd_size, cd_offset, comment = _EOCD.unpack_from(tail, at)
+    if start + at + _EOCD.size + comment != size or disk or cd_disk:
+        return False
+    end = start + at  # where the central directory must end (no data prepended)
+    if at >= _LOCATOR.size and tail[at - _LOCATOR.size : at - 16] == b"PK\x06\x07":
+        _, _, record, _ = _LOCATOR.unpack_from(tail, at - _LOCATOR.size)
+        here = at - _LOCATOR.size - _EOCD64.size
+        if here < 0 or start + here != record or tail[here : here + 4] != b"PK\x06\x06":
+            return False
+        _, _, _, _, disk64, cd_disk64, on_disk64, count64, size64, offset64 = _EOCD64.unpack_from(
+            tail, here
+        )
+        pairs = (
+            (on_disk, on_disk64, 0xFFFF),
+            (count, count64, 0xFFFF),
+            (cd_size, size64, 0xFFFFFFFF),
+            (cd_offset, offset64, 0xFFFFFFFF),
+        )
+        if disk64 or cd_disk64 or any(v not in (v64, full) for v, v64, full in pairs):
+            return False
+        on_disk, count, cd_size, cd_offset, end = on_disk64, count64, size64, offset64, record
+    elif 0xFFFF in (on_disk, count) or 0xFFFFFFFF in (cd_size, cd_offset):
+        return False  # asks for a zip64 record that is not there
+    return on_disk == count == entries and cd_offset + cd_size == end
 
 
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
