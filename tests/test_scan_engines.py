@@ -26,8 +26,9 @@ FORMS = {
     "loin-vide": b'<row r="7"><c r="A60000" s="3"></c><c r="B60000"/></row>',
     "ligne-49999": b'<row r="49999"><c r="AB49999"><v>1</v></c></row>',
     "ligne-50000": b'<row r="50000"><c r="A50000"><v>1</v></c></row>',
+    "colonne-et": b'<row r="7"><c r="ET7"><v>1</v></c><c r="et8"><v>1</v></c></row>',
+    "colonne-eu": b'<row r="7"><c r="EU7"><v>1</v></c></row>',
     "colonne-all": b'<row r="7"><c r="ALL7"><v>1</v></c></row>',
-    "colonne-alm": b'<row r="7"><c r="ALM7"><v>1</v></c></row>',
     "apostrophes": b"<row r='7'><c r='XFD7' t='n'><v>1</v></c></row>",
     "espaces": b'<row r = "7"><c r = "XFD7" t="n"><v>1</v></c></row>',
     "minuscules": b'<row r="7"><c r="xfd7" t="n"><v>1</v></c><c r="b7"><v>2</v></c></row>',
@@ -98,12 +99,12 @@ def test_the_verdicts_are_the_expected_ones():
         "ok",
         {(2, 2): "#N/A"},
     )
-    for form in ("loin", "minuscules", "prefixe", "ligne-50000", "colonne-alm"):
+    for form in ("loin", "minuscules", "prefixe", "ligne-50000", "colonne-eu", "colonne-all"):
         outcome, message = verdict(HEAD + FORMS[form] + TAIL, scan._ATTENTION)
         assert outcome == "refusé" and "très loin" in str(message), form
     outcome, message = verdict(HEAD + FORMS["deux-references"] + TAIL, scan._ATTENTION)
     assert outcome == "refusé" and "XML mal formé" in str(message)  # an attribute twice
-    for form in ("loin-vide", "ligne-49999", "colonne-all", "minuscules-proches", "zeros-proches"):
+    for form in ("loin-vide", "ligne-49999", "colonne-et", "minuscules-proches", "zeros-proches"):
         assert verdict(HEAD + FORMS[form] + TAIL, scan._ATTENTION) == ("ok", {}), form
 
 
@@ -146,6 +147,8 @@ PIECES = st.sampled_from(
         b'<c r="B60000">',
         b'<c r="ZZ49999">',
         b'<c r="ALM3">',
+        b'<c r="ET3">',
+        b'<c r="EU3">',
         b'<c r="A0">',
         b"<c r='C9'>",
         b'<c  r="D9">',
@@ -941,3 +944,27 @@ def test_a_zip_two_libraries_could_read_two_ways_is_refused(form):
     such files, each with a far sheet only the reader saw)."""
     with pytest.raises(WorkbookError, match="archive anormale|endommagé"):
         scan.check_xlsx_container(ODD_ZIPS[form], "f.xlsx")
+
+
+def test_two_cells_far_apart_cost_the_reader_a_bounded_rectangle(monkeypatch):
+    """The reader allocates every cell of the rectangle up to the furthest one: A1 and
+    ALL49999 cost it 2 GB, so the columns stop at ET, and a workbook's rectangles at 12
+    million cells in all."""
+    from sofi_bulk.excel import reader
+
+    corner = (
+        HEAD + b'<row r="1"><c r="A1"><v>1</v></c></row>'
+        b'<row r="49999"><c r="ET49999"><v>1</v></c></row>' + TAIL
+    )
+    assert reader_grid(corner) == (49_999, 150)
+    wide = corner.replace(b"ET49999", b"EU49999")
+    for engine in (scan._ATTENTION, None):
+        outcome, message = verdict(wide, engine)
+        assert outcome == "refusé" and "colonne ET" in message
+    parts = workbook_of([(b"S%d" % n, b'r:id="rId%d"' % n) for n in (1, 2)])
+    parts.update({f"xl/worksheets/sheet{n}.xml": corner for n in (1, 2)})
+    book = reader.read_workbook(book_with({**parts, "xl/worksheets/sheet2.xml": HEAD + TAIL}))
+    assert len(book.sheets["S1"]) == 49_999
+    monkeypatch.setattr(reader, "MAX_CELLS", 10_000_000)
+    with pytest.raises(WorkbookError, match="feuille « S2 » : classeur démesuré"):
+        reader.read_workbook(book_with(parts))

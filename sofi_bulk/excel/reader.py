@@ -14,6 +14,10 @@ from sofi_bulk.core.values import FormulaError
 from sofi_bulk.core.workbook import Merge, Rows, WorkbookInput
 from sofi_bulk.excel.scan import Source, check_container, open_source, scan_opened
 
+# cells read into Python lists, empty ones of each sheet's rectangle included: a workbook of
+# 49 000 sessions holds 4 million; each costs 8 bytes or more
+MAX_CELLS = 12_000_000
+
 
 def read_workbook(source: Source, name: str | None = None) -> WorkbookInput:
     """A workbook from a path, bytes or a binary file object; ``name`` is what messages call it."""
@@ -30,8 +34,18 @@ def read_workbook(source: Source, name: str | None = None) -> WorkbookInput:
             book = CalamineWorkbook.from_path(str(opened))
         sheets: dict[str, Rows] = {}
         merges: dict[str, list[Merge]] = {}
+        cells = 0
         for sheet_name in book.sheet_names:
             sheet = book.get_sheet_by_name(sheet_name)
+            start = sheet.start or (0, 0)
+            cells += (start[0] + sheet.height) * (start[1] + sheet.width)
+            if cells > MAX_CELLS:  # sheet after sheet of far-spread cells: memory
+                raise WorkbookError(
+                    f"{name} : feuille « {sheet_name} » : classeur démesuré (plus de "
+                    f"{MAX_CELLS // 1_000_000} millions de cellules, vides comprises, dans le "
+                    "rectangle de chaque feuille) ; effacez les cellules remplies loin des "
+                    "données, puis recommencez."
+                )
             rows: Rows = sheet.to_python(skip_empty_area=False)
             scan = scans.get(sheet_name)
             for (r, c), text in scan.errors.items() if scan else ():

@@ -312,7 +312,10 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 MAX_ROWS = 50_000
-MAX_COLUMNS = 1_000  # column ALL
+# column ET: the reader allocates every cell of the rectangle up to the furthest one, so the
+# limits bound its memory too (50 000 x 150 cells: about 300 MB a sheet, for a moment; with
+# column ALL, two cells, A1 and ALL49999, cost 2 GB)
+MAX_COLUMNS = 150
 CHUNK = 1 << 22
 KEEP = 4096  # bytes kept between chunks so that no element is cut in two
 NAME_BOUND = 256  # a longer name before ":c" goes to the XML parser: its "<" may be out of view
@@ -329,7 +332,10 @@ CONTEXT = NAME_BOUND + 64  # bytes before the kept ones, seen again but not matc
 # r attribute, or a prefixed <x:c>, is read again by an XML parser, counting positions the
 # way the reader does.
 _NAME = rb"[^ \t\r\n<>]"  # a byte the reader may take into a tag name (prefix, ":" included)
-_CELL = re.compile(rb'<c(?! r="\$?+[A-Za-z]{1,2}+\$?+(?:[1-9][0-9]{0,3}|[1-4][0-9]{4})")[\s>/]')
+_NEAR_COLUMN = rb"(?:[A-Da-d][A-Za-z]|[Ee][A-Ta-t]|[A-Za-z](?![A-Za-z]))"  # A to ET
+_CELL = re.compile(
+    rb'<c(?! r="\$?+' + _NEAR_COLUMN + rb'\$?+(?:[1-9][0-9]{0,3}|[1-4][0-9]{4})")[\s>/]'
+)
 # an r attribute that is not the canonical first one of <c r= or <row r= (a second r…)
 _OTHER_R = re.compile(rb"r(?<=[\s\"']r)\s*=(?<!<c r=)(?<!<row r=)")
 _PREFIXED = re.compile(rb":(?:c|row)[\s>/]")  # checked in Python: part of a tag name?
@@ -365,10 +371,10 @@ _SIMPLE_REF = re.compile(r"([A-Za-z]+)([1-9][0-9]*)")
 _WS = rb"[ \t\n\r\f\v]"  # Python's \s for bytes (RE2's \s lacks \v)
 # a reference after <c r=" that is not written as Excel writes a near one ($ and lower
 # case are, the regex tells them apart): the first byte where it departs from [A-Z]{1,2}
-# then a row below 50 000 and a quote
+# then a row below 50 000 and a quote, or two letters past column ET
 _FAR_OR_ODD = (
     rb"[^A-Z]|[A-Z][^A-Z1-9]|[A-Z]{2}[^1-9]|[A-Z]{1,2}[1-9][0-9]{0,3}[^0-9\"]"
-    rb"|[A-Z]{1,2}[5-9][0-9]{4}|[A-Z]{1,2}[1-4][0-9]{4}[^\"]"
+    rb"|[A-Z]{1,2}[5-9][0-9]{4}|[A-Z]{1,2}[1-4][0-9]{4}[^\"]|E[U-Z]|[F-Z][A-Z]"
 )
 _RE2_TAG_END = rb"[ \t\n\r\f\v>/]"
 _ATTENTION_SOURCE = b"|".join(
