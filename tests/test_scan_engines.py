@@ -968,3 +968,19 @@ def test_two_cells_far_apart_cost_the_reader_a_bounded_rectangle(monkeypatch):
     monkeypatch.setattr(reader, "MAX_CELLS", 10_000_000)
     with pytest.raises(WorkbookError, match="feuille « S2 » : classeur démesuré"):
         reader.read_workbook(book_with(parts))
+
+
+@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "XL/Styles.xml"])
+def test_a_part_the_reader_keeps_whole_is_bounded(part):
+    """Millions of tiny shared strings would cost the reader gigabytes: 64 MB of them (10
+    times what 49 000 sessions need) at most, 16 MB of styles."""
+    import random
+
+    rng = random.Random(7)  # not too compressible: within the ratio check
+    words = b"".join(b"<si><t>%08x</t></si>" % rng.getrandbits(32) for _ in range(900_000))
+    big = b'<sst xmlns="urn:s">' + words * 4 + b"</sst>"  # 72 MB
+    data = book_with({"xl/worksheets/sheet1.xml": HEAD + TAIL, part: big})
+    with pytest.raises(WorkbookError, match="partie démesurée"):
+        scan.check_xlsx_container(data, "f.xlsx")
+    small = book_with({"xl/worksheets/sheet1.xml": HEAD + TAIL, part: big[:1_000_000] + b"</sst>"})
+    assert scan.check_xlsx_container(small, "f.xlsx") is None

@@ -34,6 +34,9 @@ MAX_RATIO = 250  # per large entry; real worksheets compress 10-60x
 RATIO_MIN_SIZE = 10 * 1024 * 1024  # ratios of small entries are not meaningful
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# parts the reader keeps whole in memory, each string or style as an object of its own (a
+# few dozen bytes for a few in the file): 49 000 sessions need 6 MB of shared strings
+_READ_WHOLE = {"xl/sharedstrings.xml": 64 * 2**20, "xl/styles.xml": 16 * 2**20}
 
 
 def open_source(source: Source, name: str | None = None) -> tuple[str, Opened]:
@@ -151,6 +154,12 @@ def check_container(opened: Opened, name: str) -> None:
                 ):
                     raise WorkbookError(
                         f"{name} : taux de compression suspect ({info.filename}) ; fichier refusé."
+                    )
+                most = _READ_WHOLE.get(_normal(info.filename))
+                if most is not None and info.file_size > most:
+                    raise WorkbookError(
+                        f"{name} : partie démesurée ({info.filename}, "
+                        f"{info.file_size // 2**20} Mio, maximum {most // 2**20}) ; fichier refusé."
                     )
             for folder, document in _OFFICE_DOCUMENTS.items():
                 if "xl/workbook.xml" not in names and any(n.startswith(folder) for n in names):
