@@ -7,12 +7,43 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.layout import META_SHEET
 from sofi_bulk.core.values import FormulaError, as_text
 
 __all__ = ["FormulaError", "Merge", "Rows", "WorkbookInput", "content_fingerprint"]
 
 Rows = list[list[Any]]
+
+# The furthest a filled cell may lie, in every face: the file reader (python-calamine)
+# reserves every cell of the rectangle up to it, so the limits bound its memory (row 49 999
+# and column ET: about 300 MB a sheet at most; the Sessions sheet has 67 columns).
+MAX_ROWS = 50_000
+MAX_COLUMNS = 150
+
+
+def far_cell_message(file_name: str, place: str, where: str) -> str:
+    """The words for a filled cell beyond the limits; ``place`` is « feuille « X » »."""
+    where = where if len(where) <= 24 else where[:20] + "…"
+    where = f"ligne {where}" if where.isdigit() else where
+    last_row = f"{MAX_ROWS - 1:,}".replace(",", " ")
+    return (
+        f"{file_name} : {place} : une cellule est remplie très loin du tableau ({where}). "
+        f"Effacez ce qui se trouve au-delà de la ligne {last_row} ou de la colonne "
+        f"{column_letter(MAX_COLUMNS)}, puis recommencez."
+    )
+
+
+def first_far_cell(rows: Rows) -> str | None:
+    """The reference of the first filled cell beyond the limits, in rows anchored at A1."""
+    for r, row in enumerate(rows):
+        first = 0 if r + 1 >= MAX_ROWS else MAX_COLUMNS
+        for c in range(first, len(row)):
+            if row[c] is not None and row[c] != "":
+                return f"{column_letter(c + 1)}{r + 1}"
+    return None
+
+
 Merge = tuple[
     int, int, int, int
 ]  # first row, first column, last row, last column; 0-based, inclusive

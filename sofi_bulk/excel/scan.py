@@ -23,6 +23,7 @@ from xml.parsers import expat
 
 from sofi_bulk.core.cells import column_index, column_letter
 from sofi_bulk.core.errors import WorkbookError
+from sofi_bulk.core.workbook import MAX_COLUMNS, MAX_ROWS, far_cell_message
 
 Source = str | Path | bytes | bytearray | BinaryIO
 Opened = Path | io.BytesIO
@@ -119,8 +120,9 @@ def check_container(opened: Opened, name: str) -> None:
             names = {i.filename for i in infos}
             if not _read_one_way(opened, len(infos)):
                 raise WorkbookError(
-                    f"{name} : archive anormale (répertoire zip à double lecture) ; fichier "
-                    "refusé. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
+                    f"{name} : archive anormale (sommaire ambigu : deux programmes n'y liraient "
+                    "pas les mêmes éléments) ; fichier refusé. "
+                    "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
                 )
             if "mimetype" in names and "content.xml" in names:
                 raise WorkbookError(
@@ -135,8 +137,9 @@ def check_container(opened: Opened, name: str) -> None:
                 )
             if any(_renamed(info) for info in infos):
                 raise WorkbookError(
-                    f"{name} : archive anormale (nom d'élément à double lecture) ; fichier "
-                    "refusé. Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
+                    f"{name} : archive anormale (nom d'élément ambigu : deux programmes ne le "
+                    "liraient pas de la même façon) ; fichier refusé. "
+                    "Rouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau."
                 )
             if len(infos) > MAX_ENTRIES:
                 raise WorkbookError(
@@ -320,11 +323,6 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-MAX_ROWS = 50_000
-# column ET: the reader allocates every cell of the rectangle up to the furthest one, so the
-# limits bound its memory too (50 000 x 150 cells: about 300 MB a sheet, for a moment; with
-# column ALL, two cells, A1 and ALL49999, cost 2 GB)
-MAX_COLUMNS = 150
 CHUNK = 1 << 22
 KEEP = 4096  # bytes kept between chunks so that no element is cut in two
 NAME_BOUND = 256  # a longer name before ":c" goes to the XML parser: its "<" may be out of view
@@ -508,7 +506,7 @@ def _sheet_map(archive: zipfile.ZipFile, budget: _Budget) -> tuple[dict[str, str
 def _odd_reference(file_name: str, part: str) -> NoReturn:
     raise WorkbookError(
         f"{file_name} : {_where_in(part)} : référence de feuille écrite avec une entité ou "
-        "une espace, ce qu'aucun tableur n'écrit ; fichier refusé. Rouvrez-le dans Excel ou "
+        "un espace, ce qu'aucun tableur n'écrit ; fichier refusé. Rouvrez-le dans Excel ou "
         "LibreOffice et enregistrez-le à nouveau."
     )
 
@@ -712,11 +710,9 @@ def _scan_marked(
             start = pos = hit.start()
             pos += 1
             alarms -= 1
-            budget.left -= STOP_COST
             if alarms < 0:
                 return None
-            if budget.left < 0:
-                budget.exhausted(scan.name)
+            budget.spend(STOP_COST, scan.name)
             if start >= limit:
                 break
             if buffer.startswith(b"<c", start) and buffer[start + 2] in _TAG_END_BYTES:
@@ -1004,14 +1000,7 @@ def _holds_value(buffer: bytes, tag_end: int) -> bool:
 
 
 def _refuse(file_name: str, sheet: str, where: str) -> NoReturn:
-    where = where if len(where) <= 24 else where[:20] + "…"
-    where = f"ligne {where}" if where.isdigit() else where
-    last_row = f"{MAX_ROWS - 1:,}".replace(",", " ")
-    raise WorkbookError(
-        f"{file_name} : {_where_in(sheet)} : une cellule est remplie très loin du tableau "
-        f"({where}). Effacez ce qui se trouve au-delà de la ligne {last_row} ou de la "
-        f"colonne {column_letter(MAX_COLUMNS)}, puis recommencez."
-    )
+    raise WorkbookError(far_cell_message(file_name, _where_in(sheet), where))
 
 
 def _where_in(sheet: str) -> str:

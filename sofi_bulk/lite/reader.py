@@ -19,7 +19,7 @@ from sofi_bulk.core.errors import WorkbookError
 from sofi_bulk.core.layout import DATA_SHEETS, ERRORS_SHEET, META_SHEET, STATUS_UNLOCKED
 from sofi_bulk.core.text import fold
 from sofi_bulk.core.values import FormulaError
-from sofi_bulk.core.workbook import Rows, WorkbookInput
+from sofi_bulk.core.workbook import Rows, WorkbookInput, far_cell_message, first_far_cell
 
 # what the check reads; the names given to Lite's @script(include=...)
 SHEETS = [*DATA_SHEETS, META_SHEET, ERRORS_SHEET]
@@ -111,6 +111,9 @@ def read_book(book: Any) -> WorkbookInput:
         sheets[found] = sheet_rows(
             used.raw_value, used.row, used.column, convert=wanted != META_SHEET
         )
+        far = first_far_cell(sheets[found])
+        if far is not None:  # refused as the file reader refuses it, in the same words
+            raise WorkbookError(far_cell_message(name, f"feuille « {found} »", far))
     book_input = WorkbookInput.from_sheets(name, sheets)
     if not book_input.meta:
         raise WorkbookError(

@@ -112,6 +112,35 @@ def test_lite_finds_the_same_issues_as_the_file_reader(tmp_path):
     assert len(key) > 15
 
 
+@pytest.mark.parametrize("far, kept", [("EU5", "ET5"), ("B50000", "B49999")])
+def test_lite_refuses_a_far_cell_as_the_file_reader_does(tmp_path, far, kept):
+    """A note typed past column ET or row 49 999: the same refusal, in the same words, from
+    the file and from the open workbook; one just inside the limits is checked by both."""
+    from openpyxl import load_workbook
+
+    from sofi_bulk.core.errors import WorkbookError
+
+    book = load_workbook(ROOT / "examples" / "saisie-exemple.xlsx")
+    book[SESSIONS_SHEET][far] = "à revoir"
+    book.save(tmp_path / "loin.xlsx")
+    messages = []
+    for read in (
+        lambda: sofi_bulk.check(tmp_path / "loin.xlsx"),
+        lambda: sofi_bulk.check(
+            read_book(excel_from_file(tmp_path / "loin.xlsx").open(lite.SHEETS))
+        ),
+    ):
+        with pytest.raises(WorkbookError, match=f"très loin du tableau \\({far}\\)") as refused:
+            read()
+        messages.append(str(refused.value).split(" : ", 1)[1])
+    assert messages[0] == messages[1]
+    book[SESSIONS_SHEET][far] = None
+    book[SESSIONS_SHEET][kept] = "à revoir"
+    book.save(tmp_path / "proche.xlsx")
+    assert sofi_bulk.check(tmp_path / "proche.xlsx").sessions
+    assert sofi_bulk.check(read_book(excel_from_file(tmp_path / "proche.xlsx").open(lite.SHEETS)))
+
+
 def test_only_the_sheets_the_check_needs_are_read(book):
     excel = excel_from_input(book)
     seen = read_book(excel.open(lite.SHEETS))
