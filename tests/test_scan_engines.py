@@ -338,13 +338,7 @@ BOOK_PARTS = {
 
 def book_of(*sheets: bytes) -> bytes:
     """A workbook of one sheet (the first part), the others as parts no sheet names."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in BOOK_PARTS.items():
-            archive.writestr(name, data)
-        for n, xml in enumerate(sheets, start=1):
-            archive.writestr(f"xl/worksheets/sheet{n}.xml", xml)
-    return buffer.getvalue()
+    return book_with({f"xl/worksheets/sheet{n}.xml": xml for n, xml in enumerate(sheets, 1)})
 
 
 def reader_grid(xml: bytes) -> tuple[int, int] | None:
@@ -450,19 +444,12 @@ def test_the_reader_stays_within_the_limits_on_any_accepted_mix(pieces):
         assert within_limits(reader_grid(xml))
 
 
-JUNK = {  # each took the scan 45 to 55 seconds: a Python look, at length, per t="e"
-    "erreurs-en-une-balise": (b"<" + b't="e"' * 203 + b">") * 20_000,
-    "erreurs-en-texte": b'<row r="1"><c r="A1" t="e"><v>' + b't="e"' * 2_000_000,
-}
-
-
-@pytest.mark.parametrize("name", JUNK)
-def test_junk_costs_the_scan_seconds_at_most(name):
-    xml = HEAD + JUNK[name] + TAIL
-    for engine in (scan._ATTENTION, None):
-        started = time.process_time()
-        verdict(xml, engine)
-        assert time.process_time() - started < 4, engine
+HOSTILE.update(
+    {  # each took the scan 45 to 55 seconds: a Python look, at length, per t="e"
+        "erreurs-en-une-balise": (b"<" + b't="e"' * 203 + b">") * 20_000,
+        "erreurs-en-texte": b'<row r="1"><c r="A1" t="e"><v>' + b't="e"' * 2_000_000,
+    }
+)
 
 
 def test_junk_in_many_parts_is_bounded_by_one_budget_for_the_workbook(monkeypatch):
@@ -703,11 +690,11 @@ def test_a_part_name_two_zip_readers_read_apart_is_refused():
         + target
     )
     data = book_with({"xl/media/image1.png": FAR_SHEET}, **{"xl/media/image1.png": unicode_path})
-    with pytest.raises(WorkbookError, match="double lecture"):
+    with pytest.raises(WorkbookError, match="nom d'élément ambigu"):
         scan.check_xlsx_container(data, "f.xlsx")
     cp437 = bytearray(book_with({"xl/worksheets/AB.xml": FAR_SHEET}))
     cp437[:] = cp437.replace(b"xl/worksheets/AB.xml", "xl/worksheets/é.xml".encode())
-    with pytest.raises(WorkbookError, match="double lecture"):
+    with pytest.raises(WorkbookError, match="nom d'élément ambigu"):
         scan.check_xlsx_container(bytes(cp437), "f.xlsx")
     cased = book_with(
         {"xl/worksheets/sheet1.xml": HEAD + TAIL, "XL/worksheets/SHEET1.xml": FAR_SHEET}
@@ -942,7 +929,7 @@ def test_a_zip_two_libraries_could_read_two_ways_is_refused(form):
     """Python's zipfile and the reader's zip library must see one central directory: else
     the scan checks one list of parts and the reader reads another (helper 16 built three
     such files, each with a far sheet only the reader saw)."""
-    with pytest.raises(WorkbookError, match="archive anormale|endommagé"):
+    with pytest.raises(WorkbookError, match="archive anormale \\(sommaire ambigu"):
         scan.check_xlsx_container(ODD_ZIPS[form], "f.xlsx")
 
 

@@ -41,10 +41,10 @@ def read_workbook(source: Source, name: str | None = None) -> WorkbookInput:
             cells += (start[0] + sheet.height) * (start[1] + sheet.width)
             if cells > MAX_CELLS:  # sheet after sheet of far-spread cells: memory
                 raise WorkbookError(
-                    f"{name} : feuille « {sheet_name} » : classeur démesuré (plus de "
-                    f"{MAX_CELLS // 1_000_000} millions de cellules, vides comprises, dans le "
-                    "rectangle de chaque feuille) ; effacez les cellules remplies loin des "
-                    "données, puis recommencez."
+                    f"{name} : feuille « {sheet_name} » : classeur démesuré : ses feuilles "
+                    f"couvrent plus de {MAX_CELLS // 1_000_000} millions de cellules, vides "
+                    "comprises, de la première cellule remplie à la plus lointaine. Effacez "
+                    "les cellules remplies loin des données, puis recommencez."
                 )
             rows: Rows = sheet.to_python(skip_empty_area=False)
             scan = scans.get(sheet_name)
