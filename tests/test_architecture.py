@@ -25,6 +25,7 @@ HEAVY = [
     "rich",
     "xlwings",
     "django",
+    "pydantic",  # validates profile files and the submission: not needed to check a workbook
 ]
 CORE, ADAPTERS, FACES = "core", "adapter", "face"
 ROLES = {
@@ -192,7 +193,8 @@ print(json.dumps({{"root": after_root, "loaded": loaded, "sessions": len(result.
 
 def test_checking_plain_rows_loads_no_file_format_library(sample_input):
     """import sofi_bulk, the core, and a check of the bundled example given as plain rows:
-    none of openpyxl, python-calamine, re2, lxml, jsonschema, defusedxml, click, rich, xlwings."""
+    none of openpyxl, python-calamine, re2, lxml, jsonschema, defusedxml, click, rich, xlwings,
+    pydantic."""
     from sofi_bulk.excel.reader import read_workbook
 
     example = read_workbook(ROOT / "examples" / "saisie-exemple.xlsx")
@@ -218,7 +220,7 @@ def test_checking_plain_rows_loads_no_file_format_library(sample_input):
     assert out["sessions"] == 6 and out["front"] == 6
 
 
-@pytest.mark.parametrize("heavy", ["openpyxl", "python_calamine", "re2", "lxml"])
+@pytest.mark.parametrize("heavy", ["openpyxl", "python_calamine", "re2", "lxml", "pydantic"])
 def test_the_light_check_would_notice_a_heavy_import(heavy):
     """The subprocess check is not vacuous: importing an adapter does load its library."""
     code = (
@@ -230,3 +232,20 @@ def test_the_light_check_would_notice_a_heavy_import(heavy):
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert done.stdout.strip() == "True", done.stderr
+
+
+def test_checking_a_workbook_file_does_not_import_pydantic():
+    """The check of a file reads the bundled profile and the template's copy of the
+    référentiel as plain dataclasses: importing pydantic would cost 0.1 s of CPU at each run
+    (see the README's Performance section); a profile file given by path still imports it."""
+    code = (
+        "import sys, sofi_bulk; r = sofi_bulk.check('examples/saisie-exemple.xlsx'); "
+        "print(len(r.sessions), 'pydantic' in sys.modules); "
+        "from sofi_bulk.core.profile import load_profile_file, profiles_dir; "
+        "load_profile_file(profiles_dir() / 'prepa-avenir-sup.json'); "
+        "print('pydantic' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.stdout.split() == ["6", "False", "True"], done.stderr

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import pytest
 
 from sofi_bulk.core.codes import TABLES
 from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.fields import BY_KEY, FIELDS, Kind, Level
-from sofi_bulk.core.profile import load_profile, load_profile_file
+from sofi_bulk.core.profile import (
+    available_profiles,
+    built,
+    load_profile,
+    load_profile_file,
+    profile_problems,
+    profiles_dir,
+    validated,
+)
 from sofi_bulk.lheo.mapping import EXPORTED_FIELDS, NOT_EXPORTED
 
 F, A, S, D = Level.FORMATION, Level.ACTION, Level.SESSION, Level.DISPOSITIF
@@ -192,7 +201,7 @@ def _write(tmp_path, data):
 
 
 def test_a_new_programme_is_a_new_profile_file(tmp_path, profile):
-    data = json.loads(profile.model_dump_json())
+    data = asdict(profile)
     data.update(id="prepa-cles-avenir", label="PREPA Clés Avenir", campaign_year=2026)
     data["fixed"]["title"] = "PREPA Clés Avenir"
     other = load_profile_file(_write(tmp_path, data))
@@ -216,13 +225,46 @@ def test_a_new_programme_is_a_new_profile_file(tmp_path, profile):
             "réglage inconnu « lheo.formacode_reference »",
         ),
         (lambda d: d["lheo"].update(detail_conditions_prise_en_charge="x" * 601), "600"),
+        (lambda d: d.update(id="Prépa Sup"), "minuscules, chiffres et tirets"),
+        (lambda d: d.update(campaign_year=1999), "de 2000 à 2100"),
+        (lambda d: d["rules"].update(min_info_sessions=-1), "positif ou nul"),
+        (lambda d: d["rules"].update(full_time_min_weekly_hours=80), "70 heures"),
+        (lambda d: d["rules"].update(severite="erreur"), "rules.severite"),  # unknown key
+        (lambda d: d["rules"].update(info_sessions_severity="bloquant"), "info_sessions_sev"),
+        (lambda d: d["lheo"].update(niveau_entree_obligatoire=1), "niveau_entree_obligatoire"),
+        (lambda d: d.update(fixed=["title"]), "fixed"),
+        (lambda d: d["open_questions"][0].pop("choix"), "choix"),
     ],
 )
 def test_an_invalid_profile_is_refused_on_load(tmp_path, profile, mutation, message):
-    data = json.loads(profile.model_dump_json())
+    data = asdict(profile)
     mutation(data)
     with pytest.raises(UserError, match=message):
         load_profile_file(_write(tmp_path, data))
+
+
+def test_every_problem_of_a_profile_file_is_said_at_once(tmp_path, profile):
+    data = asdict(profile)
+    data.update(campaign_year=1999)
+    data["fixed"]["titre"] = "x"
+    data["defaults"]["highlight"] = "x" * 300
+    with pytest.raises(UserError) as caught:
+        load_profile_file(_write(tmp_path, data))
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2 and all(
+        line.startswith("Profil de programme invalide") for line in lines
+    )
+    assert "2100" in lines[0] and "« titre »" in lines[1]
+
+
+@pytest.mark.parametrize("name", available_profiles())
+def test_a_bundled_profile_is_read_as_pydantic_validates_it(name):
+    """A bundled profile is package data: it is built without pydantic when a workbook is
+    checked, so its types are proved here, by the validation a user's profile file gets."""
+    data = json.loads((profiles_dir() / f"{name}.json").read_text(encoding="utf-8"))
+    checked = validated(data)
+    assert load_profile(name) == built(data) == checked
+    assert profile_problems(checked) == []
 
 
 def test_unknown_programme_names_the_available_ones():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -607,9 +608,9 @@ def test_bad_referentiel_is_refused_end_to_end(tmp_path):
     ref = load_referentiel()
     siret = "44198765800016"
     organismes = dict(ref.organismes)
-    organismes[siret] = organismes[siret].model_copy(update={"numero_activite": "5244099994"})
+    organismes[siret] = replace(organismes[siret], numero_activite="5244099994")
     sites = {
-        code: s.model_copy(update={"code_postal": "4400012345"}) if s.siret == siret else s
+        code: replace(s, code_postal="4400012345") if s.siret == siret else s
         for code, s in ref.sites.items()
     }
     bad = Referentiel(ref.lots, organismes, sites, ref.contacts, source="mauvais.xlsx")
@@ -628,10 +629,8 @@ def test_bad_referentiel_is_refused_end_to_end(tmp_path):
 
 def test_bad_profile_setting_names_the_setting(example):
     data, sources, profile = example
-    lheo = profile.lheo.model_copy(
-        update={"code_financeur": "99", "modalites_alternance": "{inconnu} h"}
-    )
-    problems = refused(data, profile.model_copy(update={"lheo": lheo}), sources)
+    lheo = replace(profile.lheo, code_financeur="99", modalites_alternance="{inconnu} h")
+    problems = refused(data, replace(profile, lheo=lheo), sources)
     assert any("réglage lheo.code_financeur" in p and "« 99 »" in p for p in problems)
     assert any("réglage lheo.modalites_alternance" in p for p in problems)
 
@@ -646,15 +645,12 @@ def test_submission_of_another_programme_is_refused(example):
 # --- profile settings ---------------------------------------------------------------------------
 def test_profile_drives_exit_level_and_alternance_text(example):
     data, sources, profile = example
-    lheo = profile.lheo.model_copy(
-        update={
-            "emit_exit_level": False,
-            "modalites_alternance": "Centre {centre_hours} h / entreprise {company_hours} h",
-        }
+    lheo = replace(
+        profile.lheo,
+        emit_exit_level=False,
+        modalites_alternance="Centre {centre_hours} h / entreprise {company_hours} h",
     )
-    root = etree.fromstring(
-        submission_to_lheo(data, profile.model_copy(update={"lheo": lheo}), sources)
-    )
+    root = etree.fromstring(submission_to_lheo(data, replace(profile, lheo=lheo), sources))
     assert root.find(".//l:code-niveau-sortie", NS) is None
     session = first_session(data)
     text = root.xpath("string(//l:action[1]/l:modalites-alternance)", namespaces=NS)
@@ -879,9 +875,7 @@ def test_conventionnement_comes_from_the_profile(tmp_path):
     ns = {"l": "http://lheo.gouv.fr/2.3"}
     with_setting = etree.fromstring(submission_to_lheo(data, ctx.profile))
     assert with_setting.xpath("count(//l:action/l:conventionnement[.='1'])", namespaces=ns) == 6
-    without = ctx.profile.model_copy(
-        update={"lheo": ctx.profile.lheo.model_copy(update={"conventionnement": None})}
-    )
+    without = replace(ctx.profile, lheo=replace(ctx.profile.lheo, conventionnement=None))
     assert (
         etree.fromstring(submission_to_lheo(data, without)).xpath(
             "count(//l:conventionnement)", namespaces=ns

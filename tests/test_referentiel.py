@@ -162,3 +162,48 @@ def test_sites_and_contacts_are_found_as_users_type_them(referentiel):
     assert referentiel.find_contact("Claire Martin").id == "1902"
     assert referentiel.find_contact("MARTIN Claire").id == "1902"
     assert referentiel.find_contact("Claire") is None
+
+
+def test_each_table_s_class_has_its_columns_as_fields_in_order():
+    """The columns declare the tables; the classes carry the same attributes, in the same
+    order (the submission's JSON Schema lists them so)."""
+    from dataclasses import fields
+
+    from sofi_bulk.core.referentiel import MODELS
+    from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES
+
+    assert list(MODELS) == list(REFERENTIEL_TABLES)
+    for name, table in REFERENTIEL_TABLES.items():
+        assert [f.name for f in fields(MODELS[name])] == [c.attr for c in table.columns]
+
+
+def test_the_embedded_copy_round_trips_and_refuses_values_of_the_wrong_kind():
+    import json
+
+    from sofi_bulk.core.referentiel import Referentiel
+
+    ref = load_referentiel()
+    text = ref.to_json()
+    again = Referentiel.from_json(text, source=ref.source)
+    assert again == ref and again.fingerprint() == ref.fingerprint()
+    assert all(isinstance(lot.siret_formateurs, tuple) for lot in again.lots.values())
+    for table, attr, value in [
+        ("lots", "places", "12"),
+        ("lots", "places", True),
+        ("lots", "annee", 2025.0),
+        ("lots", "siret_formateurs", "44198765800016"),
+        ("lots", "siret_formateurs", ["4419876580001"]),
+        ("lots", "siret_mandataire", "4419876580001x"),
+        ("sites", "siret", 44198765800016),
+        ("sites", "libelle", None),
+        ("contacts", "nom", ["Martin"]),
+        ("organismes", "inconnu", "x"),
+    ]:
+        data = json.loads(text)
+        data[table][0][attr] = value
+        with pytest.raises((ValueError, TypeError)):
+            Referentiel.from_json(json.dumps(data))
+    data = json.loads(text)
+    del data["sites"][0]["siret"]
+    with pytest.raises(TypeError):
+        Referentiel.from_json(json.dumps(data))

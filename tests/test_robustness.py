@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -231,7 +232,7 @@ def test_damaged_metadata_can_be_worked_around_with_the_referentiel(sample_path,
 
 
 def test_a_programme_given_as_a_profile_file(tmp_path, profile):
-    data = json.loads(profile.model_dump_json())
+    data = asdict(profile)
     data.update(id="mon-programme", label="Mon programme")
     path = tmp_path / "mon-programme.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -245,7 +246,7 @@ def test_a_programme_given_as_a_profile_file(tmp_path, profile):
 def test_a_programme_file_s_words_are_shown_and_written_as_data(tmp_path, profile):
     """A label with terminal markup, a procedure with a control character: printed and
     written as they are, never a crash (exit 3) nor a formula."""
-    data = json.loads(profile.model_dump_json())
+    data = asdict(profile)
     data.update(id="mon-programme", label="Mon [/] programme [bold]", procedure="=1+1\u0001 x")
     path = tmp_path / "mon-programme.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -355,7 +356,7 @@ def test_another_referentiel_than_the_templates_is_said(sample_path, tmp_path, r
     from sofi_bulk.core.validate import validate_book
 
     book = read_workbook(sample_path)
-    site = referentiel.sites["36364"].model_copy(update={"ville": "Nantes Cedex"})
+    site = replace(referentiel.sites["36364"], ville="Nantes Cedex")
     other = type(referentiel)(
         **{**referentiel.__dict__, "sites": {**referentiel.sites, "36364": site}}
     )

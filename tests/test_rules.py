@@ -7,6 +7,7 @@ validated, which is exactly what the CLI and the Excel add-in feed it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -140,7 +141,7 @@ def test_rule_passes_on_valid_values(book, key, value):
 
 
 def test_campaign_year_comes_from_the_lot(book, referentiel, profile):
-    lot = referentiel.lots["PAS2025_1"].model_copy(update={"annee": 2026})
+    lot = replace(referentiel.lots["PAS2025_1"], annee=2026)
     ref = type(referentiel)(
         **{**referentiel.__dict__, "lots": {**referentiel.lots, "PAS2025_1": lot}}
     )
@@ -297,8 +298,8 @@ def test_every_issue_code_has_a_french_template():
 
 
 def test_incomplete_referentiel_is_warned_before_the_lheo_export(book, referentiel, profile):
-    site = referentiel.sites["36364"].model_copy(update={"adresse": ""})
-    org = referentiel.organismes["44198765800016"].model_copy(update={"numero_activite": ""})
+    site = replace(referentiel.sites["36364"], adresse="")
+    org = replace(referentiel.organismes["44198765800016"], numero_activite="")
     ref = type(referentiel)(
         **{
             **referentiel.__dict__,
@@ -410,9 +411,7 @@ def test_a_complete_fas_code_is_a_modification_with_a_warning(book):
 
 def test_the_modification_warning_follows_the_profile(book, profile):
     cell = put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
-    strict = profile.model_copy(
-        update={"rules": profile.rules.model_copy(update={"modification_severity": "erreur"})}
-    )
+    strict = replace(profile, rules=replace(profile.rules, modification_severity="erreur"))
     result = validate_book(book, strict, run_validation(book).referentiel)
     assert_only(result, "modification-accord-region", cell, Severity.ERROR)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -247,7 +248,7 @@ def test_a_programme_relaxing_a_field_the_schema_requires_is_refused_plainly(boo
 
     result = run_validation(book)
     required = {**result.profile.required, "places": False}
-    relaxed = result.profile.model_copy(update={"required": required})
+    relaxed = replace(result.profile, required=required)
     put(book, SESSIONS_SHEET, "places", 0, None)
     relaxed_result = validate_book(book, relaxed, result.referentiel)
     assert relaxed_result.ok

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import replace
 
 import pytest
 from openpyxl import load_workbook
@@ -295,7 +296,7 @@ def test_filters_by_lot_and_siret(tmp_path, profile, referentiel):
 
 def test_lots_of_different_campaign_years_get_a_per_lot_rule(profile, referentiel):
     lots = select_lots(profile, referentiel, None, None)
-    lots = [lots[0], lots[1].model_copy(update={"annee": 2026})]
+    lots = [lots[0], replace(lots[1], annee=2026)]
     builder = TemplateBuilder(profile, referentiel, lots, session_rows=10, child_rows=10)
     ws = builder.book[SESSIONS_SHEET]
     col = column_of(SESSIONS_SHEET, "start_date").letter
@@ -367,7 +368,7 @@ def test_a_lot_chosen_by_number_belongs_to_the_programme_as_loosely_as_the_list(
     one named with --lot is accepted, just the same (one comparison, ``Lot.in_programme``)."""
     odd = profile.referentiel_programme.upper().replace("PREPA", "PRÉPA").replace(" ", "  ")
     lots = {
-        n: (lot.model_copy(update={"programme": odd}) if lot.in_programme(odd) else lot)
+        n: (replace(lot, programme=odd) if lot.in_programme(odd) else lot)
         for n, lot in referentiel.lots.items()
     }
     loose = dataclasses.replace(referentiel, lots=lots)

@@ -1,18 +1,22 @@
 """Programme profiles: a programme's fixed values, defaults and rule parameters, as data.
 
 A profile is a JSON file in ``sofi_bulk/profiles/``; adding a programme means adding a
-file. It is validated on load against the field catalogue, so a typo in a key or a code
+file. It is checked on load against the field catalogue, so a typo in a key or a code
 is caught before any workbook is written.
+
+The profile is a plain dataclass. A profile file a user gives is validated by pydantic
+(types, choices, unknown keys); the bundled files are package data that the tests validate
+the same way, so checking a workbook does not pay for importing pydantic.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import Any, ClassVar, Literal
 
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.errors import UserError
@@ -21,11 +25,14 @@ from sofi_bulk.core.resources import profiles_dir
 
 Severity = Literal["erreur", "avertissement"]
 Scalar = str | int | float
+# pydantic reads this on a plain dataclass: a key the profile does not know is refused
+_STRICT: dict[str, Any] = {"extra": "forbid"}
 
 
-class RuleSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    min_info_sessions: int = Field(1, ge=0)
+@dataclass(frozen=True)
+class RuleSettings:
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+    min_info_sessions: int = 1
     info_sessions_severity: Severity = "erreur"
     lot_places_severity: Severity = "avertissement"
     duplicate_session_severity: Severity = "avertissement"
@@ -33,23 +40,25 @@ class RuleSettings(BaseModel):
     # agreement is required
     modification_severity: Severity = "avertissement"
     # « temps plein » from this many hours a week; a rythme that says otherwise is flagged
-    full_time_min_weekly_hours: float | None = Field(None, gt=0, le=70)
+    full_time_min_weekly_hours: float | None = None
     rhythm_hours_severity: Severity = "avertissement"
 
 
-class OpenQuestion(BaseModel):
+@dataclass(frozen=True)
+class OpenQuestion:
     """A point the procedure leaves open: the choice made today and where it is set."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
     sujet: str
     question: str
     choix: str
-    reglages: list[str] = []  # profile settings ("lheo.formacode_ref"), checked on load
+    reglages: list[str] = field(default_factory=list)  # settings ("lheo.formacode_ref")
     ailleurs: str = ""  # where it is decided when not (only) in the profile
 
 
-class LheoSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(frozen=True)
+class LheoSettings:
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
     formacode_ref: str = "V14"
     code_financeur: str = "2"
     niveau_entree_obligatoire: Literal["0", "1"] = "1"
@@ -60,81 +69,31 @@ class LheoSettings(BaseModel):
     prf_contact_type: str = "0"
     modalites_alternance: str = "Sans objet"
     # the programme's funding conditions, emitted as detail-conditions-prise-en-charge
-    detail_conditions_prise_en_charge: str | None = Field(None, min_length=1, max_length=600)
+    detail_conditions_prise_en_charge: str | None = None
     # LHEO's prix-total-TTC is a price per trainee shown to the public: publish the Frais TTC?
     publish_prix_total_ttc: bool = True
 
 
-class Profile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[a-z0-9-]+$")
+@dataclass(frozen=True)
+class Profile:
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+    id: str
     label: str
     referentiel_programme: str
     template_version: str
+    campaign_year: int
     procedure: str = ""
-    campaign_year: int = Field(ge=2000, le=2100)
-    fixed: dict[str, Scalar | list[str]] = {}
-    defaults: dict[str, Scalar | list[str]] = {}
-    allowed: dict[str, list[str]] = {}
-    required: dict[str, bool] = {}
-    required_reasons: dict[str, str] = {}  # why a field is not required as SOFI marks it
-    placeholders: dict[str, list[str]] = {}  # default sentences the user must replace
-    rules: RuleSettings = RuleSettings()
-    lheo: LheoSettings = LheoSettings()
-    open_questions: list[OpenQuestion] = []
-
-    @model_validator(mode="after")
-    def _check_against_catalogue(self) -> Profile:
-        for section in ("fixed", "defaults", "allowed", "required", "placeholders"):
-            for key in getattr(self, section):
-                if key not in BY_KEY:
-                    raise ValueError(f"{section} : champ inconnu « {key} »")
-        for key, required in self.required.items():
-            if required != BY_KEY[key].required and not self.required_reasons.get(key):
-                raise ValueError(
-                    f"required.{key} : SOFI le marque autrement ; donnez la raison dans "
-                    f"required_reasons.{key}"
-                )
-        for key in self.required_reasons:
-            if key not in self.required:
-                raise ValueError(f"required_reasons.{key} : aucun réglage required.{key}")
-        for key, texts in self.placeholders.items():
-            if not texts or not all(t.strip() for t in texts):
-                raise ValueError(f"placeholders.{key} : texte vide")
-        for question in self.open_questions:
-            if not question.reglages and not question.ailleurs:
-                raise ValueError(
-                    f"open_questions « {question.sujet} » : ni réglage ni « ailleurs »"
-                )
-            for path in question.reglages:
-                if not self.has_setting(path):
-                    raise ValueError(
-                        f"open_questions « {question.sujet} » : réglage inconnu « {path} »"
-                    )
-        for key in set(self.fixed) & set(self.defaults):
-            raise ValueError(f"« {key} » est à la fois fixé et valeur par défaut")
-        for section in ("fixed", "defaults"):
-            for key, value in getattr(self, section).items():
-                fld = BY_KEY[key]
-                values = value if isinstance(value, list) else [value]
-                if isinstance(value, list) and not fld.multi:
-                    raise ValueError(f"{section}.{key} : une seule valeur attendue")
-                for item in values:
-                    if fld.kind is Kind.CODE and str(item) not in {
-                        o.code for o in table_of(fld).options
-                    }:
-                        raise ValueError(
-                            f"{section}.{key} : code « {item} » absent de la table {fld.table}"
-                        )
-                    if fld.max_length and isinstance(item, str) and len(item) > fld.max_length:
-                        raise ValueError(f"{section}.{key} : plus de {fld.max_length} caractères")
-        for key, codes in self.allowed.items():
-            fld = BY_KEY[key]
-            known = {o.code for o in table_of(fld).options} if fld.table else set()
-            if fld.kind is not Kind.CODE or not set(codes) <= known:
-                raise ValueError(f"allowed.{key} : codes inconnus {sorted(set(codes) - known)}")
-        return self
+    fixed: dict[str, Scalar | list[str]] = field(default_factory=dict)
+    defaults: dict[str, Scalar | list[str]] = field(default_factory=dict)
+    allowed: dict[str, list[str]] = field(default_factory=dict)
+    required: dict[str, bool] = field(default_factory=dict)
+    # why a field is not required as SOFI marks it
+    required_reasons: dict[str, str] = field(default_factory=dict)
+    # default sentences the user must replace
+    placeholders: dict[str, list[str]] = field(default_factory=dict)
+    rules: RuleSettings = field(default_factory=RuleSettings)
+    lheo: LheoSettings = field(default_factory=LheoSettings)
+    open_questions: list[OpenQuestion] = field(default_factory=list)
 
     def has_setting(self, path: str) -> bool:
         """True when ``path`` (« lheo.formacode_ref », « fixed.exit_level ») names a setting."""
@@ -142,7 +101,7 @@ class Profile(BaseModel):
         for part in path.split("."):
             if isinstance(node, dict) and part in node:
                 node = node[part]
-            elif isinstance(node, BaseModel) and part in type(node).model_fields:
+            elif is_dataclass(node) and part in {f.name for f in fields(node)}:
                 node = getattr(node, part)
             else:
                 return False
@@ -158,22 +117,120 @@ class Profile(BaseModel):
         return self.defaults.get(key)
 
 
+def profile_problems(profile: Profile) -> list[str]:
+    """What the catalogue and the settings' bounds say against a profile, in French."""
+    problems: list[str] = []
+    say = problems.append
+    if not re.fullmatch(r"[a-z0-9-]+", profile.id):
+        say(f"id : « {profile.id} » : minuscules, chiffres et tirets seulement")
+    if not 2000 <= profile.campaign_year <= 2100:
+        say(f"campaign_year : {profile.campaign_year} : une année de 2000 à 2100 attendue")
+    if profile.rules.min_info_sessions < 0:
+        say("rules.min_info_sessions : nombre positif ou nul attendu")
+    hours = profile.rules.full_time_min_weekly_hours
+    if hours is not None and not 0 < hours <= 70:
+        say("rules.full_time_min_weekly_hours : entre 0 (exclu) et 70 heures")
+    detail = profile.lheo.detail_conditions_prise_en_charge
+    if detail is not None and not 1 <= len(detail) <= 600:
+        say("lheo.detail_conditions_prise_en_charge : de 1 à 600 caractères")
+    for section in ("fixed", "defaults", "allowed", "required", "placeholders"):
+        for key in getattr(profile, section):
+            if key not in BY_KEY:
+                say(f"{section} : champ inconnu « {key} »")
+    if problems:
+        return problems  # the checks below look fields up in the catalogue
+    for key, required in profile.required.items():
+        if required != BY_KEY[key].required and not profile.required_reasons.get(key):
+            say(
+                f"required.{key} : SOFI le marque autrement ; donnez la raison dans "
+                f"required_reasons.{key}"
+            )
+    for key in profile.required_reasons:
+        if key not in profile.required:
+            say(f"required_reasons.{key} : aucun réglage required.{key}")
+    for key, texts in profile.placeholders.items():
+        if not texts or not all(t.strip() for t in texts):
+            say(f"placeholders.{key} : texte vide")
+    for question in profile.open_questions:
+        if not question.reglages and not question.ailleurs:
+            say(f"open_questions « {question.sujet} » : ni réglage ni « ailleurs »")
+        for path in question.reglages:
+            if not profile.has_setting(path):
+                say(f"open_questions « {question.sujet} » : réglage inconnu « {path} »")
+    for key in sorted(set(profile.fixed) & set(profile.defaults)):
+        say(f"« {key} » est à la fois fixé et valeur par défaut")
+    for section in ("fixed", "defaults"):
+        for key, value in getattr(profile, section).items():
+            fld = BY_KEY[key]
+            values = value if isinstance(value, list) else [value]
+            if isinstance(value, list) and not fld.multi:
+                say(f"{section}.{key} : une seule valeur attendue")
+            for item in values:
+                if fld.kind is Kind.CODE and str(item) not in {
+                    o.code for o in table_of(fld).options
+                }:
+                    say(f"{section}.{key} : code « {item} » absent de la table {fld.table}")
+                if fld.max_length and isinstance(item, str) and len(item) > fld.max_length:
+                    say(f"{section}.{key} : plus de {fld.max_length} caractères")
+    for key, codes in profile.allowed.items():
+        fld = BY_KEY[key]
+        known = {o.code for o in table_of(fld).options} if fld.table else set()
+        if fld.kind is not Kind.CODE or not set(codes) <= known:
+            say(f"allowed.{key} : codes inconnus {sorted(set(codes) - known)}")
+    return problems
+
+
+def validated(data: Any) -> Profile:
+    """A profile from JSON data, its types checked by pydantic (``pydantic.ValidationError``)."""
+    return _adapter().validate_python(data)
+
+
+@cache
+def _adapter() -> Any:  # a TypeAdapter[Profile], pydantic imported when a file needs it
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Profile)
+
+
+def built(data: dict[str, Any]) -> Profile:
+    """A profile from the JSON of a bundled file, whose types the tests check (see
+    ``validated``): the same object, without importing pydantic."""
+    return Profile(
+        **{
+            **data,
+            "rules": RuleSettings(**data.get("rules", {})),
+            "lheo": LheoSettings(**data.get("lheo", {})),
+            "open_questions": [OpenQuestion(**q) for q in data.get("open_questions", [])],
+        }
+    )
+
+
 def available_profiles() -> list[str]:
     return sorted(p.stem for p in profiles_dir().glob("*.json"))
 
 
-def load_profile_file(path: Path) -> Profile:
+def load_profile_file(path: Path, *, bundled: bool = False) -> Profile:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Profile.model_validate(data)
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserError(f"Profil de programme illisible : {path} ({exc})") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UserError(
-            f"Profil de programme invalide : {path} : {where} : {first['msg']}"
-        ) from exc
+    if bundled:
+        profile = built(data)
+    else:
+        from pydantic import ValidationError
+
+        try:
+            profile = validated(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise UserError(
+                f"Profil de programme invalide : {path} : {where} : {first['msg']}"
+            ) from exc
+    problems = profile_problems(profile)
+    if problems:
+        raise UserError("\n".join(f"Profil de programme invalide : {path} : {p}" for p in problems))
+    return profile
 
 
 @cache
@@ -182,8 +239,7 @@ def load_profile(name: str = "prepa-avenir-sup") -> Profile:
     candidate = Path(name)
     if candidate.suffix == ".json" and candidate.exists():
         return load_profile_file(candidate)
-    path = profiles_dir() / f"{name}.json"
-    if not path.exists():
+    if name not in available_profiles():
         known = ", ".join(available_profiles())
         raise UserError(f"Programme inconnu : « {name} ». Programmes disponibles : {known}.")
-    return load_profile_file(path)
+    return load_profile_file(profiles_dir() / f"{name}.json", bundled=True)

@@ -14,11 +14,9 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.errors import UserError
@@ -42,8 +40,8 @@ class ReferentielError(UserError):
         super().__init__("\n".join(self.problems))
 
 
-class Lot(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Lot:
     numero: str
     programme: str
     intitule: str
@@ -68,12 +66,9 @@ class Lot(BaseModel):
         )
 
 
-Siret = Annotated[str, Field(pattern=r"^\d{14}$")]
-
-
-class Organisme(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    siret: Siret
+@dataclass(frozen=True, kw_only=True)
+class Organisme:
+    siret: str
     nom: str
     raison_sociale: str
     numero_activite: str = ""
@@ -88,11 +83,11 @@ class Organisme(BaseModel):
         return f"{self.siret} - {self.nom}"
 
 
-class Site(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Site:
     code: str
     libelle: str
-    siret: Siret
+    siret: str
     adresse: str = ""
     code_postal: str = ""
     ville: str = ""
@@ -102,27 +97,29 @@ class Site(BaseModel):
         return f"{self.code} - {self.libelle}"
 
 
-class Contact(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Contact:
     id: str
     nom: str
     prenom: str = ""
     email: str = ""
     telephone: str = ""
-    siret: Siret
+    siret: str
 
     @property
     def display(self) -> str:
         return f"{self.id} - {self.prenom} {self.nom}".replace("  ", " ").strip()
 
 
-MODELS: dict[str, type[BaseModel]] = {
+Item = Lot | Organisme | Site | Contact
+# each table's class: its fields are the attributes of the table's columns (a test says so)
+MODELS: dict[str, type[Item]] = {
     "lots": Lot,
     "organismes": Organisme,
     "sites": Site,
     "contacts": Contact,
 }
-TABLES: dict[str, tuple[type[BaseModel], list[Column]]] = {
+TABLES: dict[str, tuple[type[Item], list[Column]]] = {
     name: (MODELS[name], list(table.columns)) for name, table in REFERENTIEL_TABLES.items()
 }
 
@@ -195,10 +192,7 @@ class Referentiel:
 
     # --- serialisation (embedded in templates) -----------------------------------
     def to_json(self) -> str:
-        data = {
-            name: [obj.model_dump(mode="json") for obj in getattr(self, name).values()]
-            for name in TABLES
-        }
+        data = {name: [as_record(obj) for obj in getattr(self, name).values()] for name in TABLES}
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     def fingerprint(self) -> str:
@@ -206,14 +200,16 @@ class Referentiel:
 
     @classmethod
     def from_json(cls, text: str, source: str = "") -> Referentiel:
+        """The référentiel ``to_json`` wrote; ValueError when a value is not of its column's
+        kind (the copy comes from a file: its fingerprint proves no more than it matches)."""
         data = json.loads(text)
-        return cls(
-            lots={d["numero"]: Lot(**d) for d in data["lots"]},
-            organismes={d["siret"]: Organisme(**d) for d in data["organismes"]},
-            sites={d["code"]: Site(**d) for d in data["sites"]},
-            contacts={d["id"]: Contact(**d) for d in data["contacts"]},
-            source=source,
-        )
+        tables = {name: _from_json_table(name, data[name]) for name in TABLES}
+        return cls(**tables, source=source)  # type: ignore[arg-type]
+
+
+def as_record(obj: Item) -> dict[str, Any]:
+    """An object's fields as JSON data (a list of SIRETs as a list)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(obj).items()}
 
 
 def reference_head(text: str) -> str:
@@ -391,7 +387,7 @@ class _Reader:
     def prefix(self, where: str) -> str:
         return f"Référentiel {self.src.name}, {where}"
 
-    def table(self, name: str, where: str, rows: Rows) -> dict[str, BaseModel]:
+    def table(self, name: str, where: str, rows: Rows) -> dict[str, Item]:
         spec = REFERENTIEL_TABLES[name]
         reading = TableReading(name, where)
         self.readings[name] = reading
@@ -492,10 +488,10 @@ class _Reader:
         header: list[Any],
         data: Rows,
         first_row: int,
-    ) -> dict[str, BaseModel]:
+    ) -> dict[str, Item]:
         spec = REFERENTIEL_TABLES[name]
         key_attr = spec.columns[0].attr
-        items: dict[str, BaseModel] = {}
+        items: dict[str, Item] = {}
         examples: list[int] = []
         for i, row in enumerate(data, start=first_row):
             if not any(_text(v) for v in row):
@@ -710,3 +706,36 @@ def _convert(raw: Any, col: Column) -> Any:
     if col.kind == "nda":
         return _digits(raw, 11, "numéro de déclaration d'activité")
     return text
+
+
+def _from_json_table(name: str, items: list[Any]) -> dict[str, Item]:
+    model, columns = TABLES[name]
+    table: dict[str, Item] = {}
+    for item in items:
+        values = dict(item)
+        for col in columns:
+            if col.attr in values:
+                values[col.attr] = _json_value(values[col.attr], col)
+        obj = model(**values)
+        table[getattr(obj, columns[0].attr)] = obj
+    return table
+
+
+def _json_value(value: Any, col: Column) -> Any:
+    """A value of the embedded copy, as its column's kind allows it (ValueError otherwise)."""
+    if col.kind == "int":
+        ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
+    elif col.kind == "siret-list":
+        ok = isinstance(value, list) and all(_is_siret(v) for v in value)
+        value = tuple(value) if ok else value
+    elif col.kind == "siret":
+        ok = _is_siret(value)
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise ValueError(f"{col.attr} : valeur inattendue")
+    return value
+
+
+def _is_siret(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 14 and value.isascii() and value.isdigit()

@@ -27,6 +27,7 @@ from sofi_bulk.core.identity import fas_of, group_rows, operation_of
 from sofi_bulk.core.lots import campaign_year
 from sofi_bulk.core.parse import lheo_time
 from sofi_bulk.core.records import Record, ValidationResult
+from sofi_bulk.core.referentiel import as_record
 from sofi_bulk.core.text import fold
 from sofi_bulk.core.version import __version__
 from sofi_bulk.submission.models import (
@@ -164,7 +165,7 @@ class Builder:
                 Kind.CONTACT: self.ref.contacts,
                 Kind.ORGANISME: self.ref.organismes,
             }
-            dumped = self._dumped[(kind, key)] = tables[kind][key].model_dump()
+            dumped = self._dumped[(kind, key)] = as_record(tables[kind][key])
         return dumped
 
     def obj(self, group: str, rec: Record) -> dict[str, Any]:
@@ -214,7 +215,7 @@ class Builder:
             formation.update(self.obj("formation", first))
             siret = self.organisme_of(first)
             if siret in self.ref.organismes:
-                formation["organisme"] = self.ref.organismes[siret].model_dump()
+                formation["organisme"] = as_record(self.ref.organismes[siret])
             formation["actions"] = []
             for members in action_groups:
                 head = fas_of(members[0].values)
@@ -266,7 +267,7 @@ class Builder:
 
     def lots(self) -> list[dict[str, Any]]:
         numbers = dict.fromkeys(rec.get("lot") for rec in self.result.sessions)
-        return [self.ref.lots[n].model_dump(mode="json") for n in numbers if n in self.ref.lots]
+        return [as_record(self.ref.lots[n]) for n in numbers if n in self.ref.lots]
 
     def campaign_year(self) -> int | None:
         years = {
@@ -286,7 +287,7 @@ class Builder:
             candidates = owners if len(owners) == 1 else set(mandataires)
             siret = candidates.pop() if len(candidates) == 1 else None
         org = self.ref.organismes.get(siret or "")
-        return org.model_dump() if org else None
+        return as_record(org) if org else None
 
     def build(self, generated_at: dt.datetime | None = None) -> dict[str, Any]:
         result = self.result

@@ -9,8 +9,9 @@ is self-contained (the LHEO export needs nothing else).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -19,7 +20,8 @@ from sofi_bulk.core.fields import FIELDS, Kind
 from sofi_bulk.core.fields import Field as CatalogueField
 from sofi_bulk.core.identity import CREATION, MODIFICATION
 from sofi_bulk.core.profile import available_profiles, load_profile
-from sofi_bulk.core.referentiel import Contact, Lot, Organisme, Site
+from sofi_bulk.core.referentiel import MODELS
+from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES
 
 # The submission's format, versioned: a reader checks it before anything else. Bump the
 # number when a change would make an older reader misread the document.
@@ -32,28 +34,39 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SiteRef(Site):
-    """A site of the référentiel (Site lieu, Site dispensateur, Lieu of an information collective)."""  # noqa: E501
-
-    model_config = ConfigDict(extra="forbid", frozen=False)
+SIRET = Annotated[str, Field(pattern=r"^\d{14}$")]
 
 
-class ContactRef(Contact):
-    """A contact of the référentiel (référents of the session)."""
+def _reference_model(name: str, table: str, doc: str) -> Any:
+    """A référentiel object as the submission carries it: the fields of its class, in its
+    columns' order, a SIRET checked by its pattern."""
+    cls = MODELS[table]
+    hints = get_type_hints(cls)
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    definitions: dict[str, Any] = {}
+    for col in REFERENTIEL_TABLES[table].columns:
+        typ = {"siret": SIRET, "siret-list": tuple[SIRET, ...]}.get(col.kind, hints[col.attr])
+        default = defaults[col.attr]
+        definitions[col.attr] = (typ, ... if default is dataclasses.MISSING else default)
+    return create_model(name, __base__=_Strict, __doc__=doc, **definitions)
 
-    model_config = ConfigDict(extra="forbid", frozen=False)
 
-
-class OrganismeRef(Organisme):
-    """An organisme of the référentiel (organisme responsable, organisme of a formation)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=False)
-
-
-class LotRef(Lot):
-    """A lot of the référentiel: the Région's order the sessions answer."""
-
-    model_config = ConfigDict(extra="forbid", frozen=False)
+SiteRef = _reference_model(
+    "SiteRef",
+    "sites",
+    "A site of the référentiel (Site lieu, Site dispensateur, Lieu of an information collective).",
+)
+ContactRef = _reference_model(
+    "ContactRef", "contacts", "A contact of the référentiel (référents of the session)."
+)
+OrganismeRef = _reference_model(
+    "OrganismeRef",
+    "organismes",
+    "An organisme of the référentiel (organisme responsable, organisme of a formation).",
+)
+LotRef = _reference_model(
+    "LotRef", "lots", "A lot of the référentiel: the Région's order the sessions answer."
+)
 
 
 REF_TYPES: dict[Kind, type[BaseModel]] = {
@@ -244,13 +257,15 @@ class Header(_Strict):
         title="Année de campagne",
         description="L'année où les sessions débutent ; absente si les lots en ont plusieurs.",
     )
-    lots: list[LotRef] = Field(min_length=1, title="Lots de la Région concernés")
-    establishment: OrganismeRef | None = Field(
+    lots: list[LotRef] = Field(  # type: ignore[valid-type]  # a model made by create_model
+        min_length=1, title="Lots de la Région concernés"
+    )
+    establishment: OrganismeRef | None = Field(  # type: ignore[valid-type]
         title="Établissement qui saisit",
         description="Le modèle généré pour un SIRET (--siret), sinon l'unique organisme des "
         "formations, sinon l'unique mandataire ; absent quand le classeur en mêle plusieurs.",
     )
-    mandataires: list[Annotated[str, Field(pattern=r"^\d{14}$")]]
+    mandataires: list[SIRET]
     template_version: str
     source_file: str
     generated_at: dt.datetime

@@ -23,8 +23,9 @@ WHEELS = CACHE / "wheels"
 # the npm package's Python (3.14) and platform tag (PEP 783)
 PLATFORM = "pyemscripten_2026_0_wasm32"
 PYTHON_VERSION = "3.14"
-# what checking a workbook imports: the core (pydantic) and the file reader (python-calamine)
-CORE_DEPENDENCIES = ("pydantic", "python-calamine")
+# what checking a workbook imports besides the core: the file reader. pydantic is left out on
+# purpose: the check must not need it (it validates profile files and submissions only)
+CORE_DEPENDENCIES = ("python-calamine",)
 
 
 def requirements() -> list[str]:
