@@ -365,3 +365,39 @@ def test_another_referentiel_than_the_templates_is_said(sample_path, tmp_path, r
     assert [i.code for i in result.issues] == ["referentiel-different"]
     ctx = resolve_context(book, referentiel=referentiel)  # the same data: nothing to say
     assert ctx.notices == []
+
+
+def test_the_garbage_collector_runs_again_after_a_check_even_a_refused_one(
+    sample_path, tmp_path
+):
+    """Reading and checking pause the collector (sofi_bulk.core.memory); a long-lived
+    process (the web service) must get it back, whatever happened, and a caller that paused
+    it keeps it paused."""
+    import gc
+
+    import sofi_bulk
+    from sofi_bulk.core.errors import WorkbookError
+    from sofi_bulk.core.memory import collector_paused
+
+    assert gc.isenabled()
+    inside = []
+    with collector_paused():
+        inside.append(gc.isenabled())
+        with collector_paused():
+            pass
+        inside.append(gc.isenabled())
+    assert inside == [False, False] and gc.isenabled()
+    assert len(sofi_bulk.check(sample_path).sessions) == 6 and gc.isenabled()
+    broken = tmp_path / "casse.xlsx"
+    broken.write_bytes(sample_path.read_bytes()[:5000])
+    with pytest.raises(WorkbookError):
+        sofi_bulk.check(broken)
+    with pytest.raises(WorkbookError, match="Sessions"):  # refused within the check
+        sofi_bulk.check({"Autre": [["x"]]})
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        sofi_bulk.check(sample_path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -8,7 +8,6 @@ parses every cell and locates every issue.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +26,7 @@ from sofi_bulk.core.fields import (
 )
 from sofi_bulk.core.issues import Issue, make_issue
 from sofi_bulk.core.layout import STATUS_HEADER
+from sofi_bulk.core.memory import collector_paused
 from sofi_bulk.core.parse import CellError, parse_scalar, split_multi
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.records import Record, SheetMap, ValidationResult
@@ -562,18 +562,10 @@ def validate_book(
     referentiel: Referentiel,
     notices: list[Issue] | None = None,
 ) -> ValidationResult:
-    """Check every row of a workbook; never raises for bad cell values, only for unusable books.
-
-    The cyclic garbage collector is paused meanwhile: the check allocates hundreds of
-    thousands of small objects and frees none of them until it ends, so each collection
-    would only walk them again (10 % of the time, growing with the workbook)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    """Check every row of a workbook; never raises for bad cell values, only for unusable books
+    (the garbage collector paused meanwhile: see ``sofi_bulk.core.memory``)."""
+    with collector_paused():
         return _validate(book, profile, referentiel, notices)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _validate(

@@ -10,9 +10,17 @@ from __future__ import annotations
 import io
 
 from sofi_bulk.core.errors import WorkbookError
+from sofi_bulk.core.memory import collector_paused
 from sofi_bulk.core.values import FormulaError
 from sofi_bulk.core.workbook import Merge, Rows, WorkbookInput
-from sofi_bulk.excel.scan import Source, check_container, open_source, scan_opened
+from sofi_bulk.excel.scan import (
+    Opened,
+    SheetScan,
+    Source,
+    check_container,
+    open_source,
+    scan_opened,
+)
 
 # cells read into Python lists, empty ones of each sheet's rectangle included: a workbook of
 # 49 000 sessions holds 4 million; each costs 8 bytes or more
@@ -24,6 +32,11 @@ def read_workbook(source: Source, name: str | None = None) -> WorkbookInput:
     name, opened = open_source(source, name)
     check_container(opened, name)
     scans = scan_opened(opened, name)
+    with collector_paused():  # a list per row, none freed: see sofi_bulk.core.memory
+        return _read(opened, name, scans)
+
+
+def _read(opened: Opened, name: str, scans: dict[str, SheetScan]) -> WorkbookInput:
     from python_calamine import CalamineWorkbook
 
     try:
