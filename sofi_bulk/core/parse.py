@@ -8,7 +8,6 @@ the clean value or raises ``CellError`` with an issue code and its message param
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -224,6 +223,8 @@ def _suggest(fld: Field, token: str) -> str:
     key = fold(token)
     hits = [o for o in options if key and (key in fold(o.label) or fold(o.label) in key)]
     if len(hits) != 1:
+        import difflib  # only for a code nobody knows: not on every check's path
+
         by_label = {fold(o.label): o for o in options}
         close = difflib.get_close_matches(key, list(by_label), n=1, cutoff=0.75)
         hits = [by_label[close[0]]] if close else []

@@ -203,7 +203,13 @@ class RowParser:
         # the column's cells, each distinct one parsed once
         raws = columns[col]  # rows are padded to the sheet's width
         keys: Sequence[Any] = raws
-        distinct = dict.fromkeys(raws)
+        first = raws[0] if raws else None
+        if first.__class__ is str and raws.count(first) == len(raws):
+            # a pre-filled text on every row: comparing each cell to the first costs a
+            # fraction of hashing it (the defaults are paragraphs); text equals only text
+            distinct: dict[Any, None] = {first: None}
+        else:
+            distinct = dict.fromkeys(raws)
         if _mixes_types(distinct, raws):  # 1, 1.0 and True are equal keys but not the same input
             keys = [r if r.__class__ is str or r is None else (r.__class__, r) for r in raws]
             distinct = dict.fromkeys(keys)
