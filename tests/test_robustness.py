@@ -401,3 +401,26 @@ def test_the_garbage_collector_runs_again_after_a_check_even_a_refused_one(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_what_a_check_allocated_is_not_walked_again_as_the_collector_resumes(sample_path):
+    """The objects of a check join the oldest generation: no young collection walks them
+    (cell by cell) on the way out; a caller's frozen objects stay frozen."""
+    import gc
+
+    import sofi_bulk
+
+    gc.collect()
+    result = sofi_bulk.check(sample_path)
+    assert gc.isenabled()
+    first = result.sessions[0]
+    assert any(o is first for o in gc.get_objects(2))  # the oldest generation
+    kept = [object() for _ in range(3)], {"a": [1]}
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        sofi_bulk.check(sample_path)
+        assert gc.get_freeze_count() == frozen  # not thawed by the check
+    finally:
+        gc.unfreeze()
+    assert kept
