@@ -177,15 +177,22 @@ class RowParser:
         # the sheet by columns, once (C speed), rather than one pass over the rows per column
         columns = list(zip(*rows, strict=False)) if rows else [()] * width
         self._quiet: list[tuple[str, list[Any]]] = []
+        self._shared: dict[str, Any] = {}
         for fld in self.fields:
             if fld.multi:
                 self._parse_multi_column(fld, columns, records)
             else:
                 self._parse_column(fld, columns, records)
-        if self._quiet:  # the columns with nothing to say, given to each row in one update
+        # the columns with nothing to say, given to each row in one update: the values every
+        # row shares (pre-filled, fixed) from one dict, merged at C speed; the others by row
+        every_row = self._values_of(records)
+        if self._shared:
+            for values in every_row:
+                values.update(self._shared)
+        if self._quiet:
             keys = [key for key, _ in self._quiet]
             by_row = zip(*(outcomes for _, outcomes in self._quiet), strict=True)
-            for values, row_values in zip(self._values_of(records), by_row, strict=True):
+            for values, row_values in zip(every_row, by_row, strict=True):
                 values.update(zip(keys, row_values, strict=True))
         return records
 
@@ -240,7 +247,9 @@ class RowParser:
                 quiet = False
         if quiet:
             filled = [v for v in memo.values() if v is not _EMPTY]
-            if len(filled) == len(memo):
+            if len(filled) == len(memo) == 1:
+                self._shared[key] = filled[0]
+            elif len(filled) == len(memo):
                 self._quiet.append((key, outcomes))
             elif filled:  # some cells empty, others not: an empty one says nothing
                 for values, outcome in zip(self._values_of(records), outcomes, strict=True):
