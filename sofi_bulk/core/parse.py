@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -183,6 +184,8 @@ def lheo_time(value: dt.time) -> str:
 
 # --- codes and references --------------------------------------------------------------
 def code_token(raw: Any) -> str:
+    if raw.__class__ is str:
+        return clean(raw)
     if isinstance(raw, bool):
         return "oui" if raw else "non"
     if isinstance(raw, float) and raw.is_integer():
@@ -292,12 +295,25 @@ def parse_text(raw: Any, fld: Field) -> str:
 
 def parse_scalar(fld: Field, raw: Any) -> Any:
     """Parse one non-empty cell of a field; references stay as keys (checked later)."""
-    if isinstance(raw, str):
-        if _CONTROL_OF_KIND.get(fld.kind, _C0_CONTROL).search(raw):
-            raise CellError("caracteres-invalides")
-    elif isinstance(raw, FormulaError):
-        raise CellError("formule-en-erreur", error=raw.code)
-    return _BY_KIND[fld.kind](fld, raw)
+    return scalar_parser(fld)(raw)
+
+
+@cache
+def scalar_parser(fld: Field) -> Callable[[Any], Any]:
+    """``parse_scalar`` for one field, what depends on the field looked up once: a column's
+    distinct values are parsed with it."""
+    control = _CONTROL_OF_KIND.get(fld.kind, _C0_CONTROL).search
+    parse = _BY_KIND[fld.kind]
+
+    def parse_one(raw: Any) -> Any:
+        if isinstance(raw, str):
+            if control(raw):
+                raise CellError("caracteres-invalides")
+        elif isinstance(raw, FormulaError):
+            raise CellError("formule-en-erreur", error=raw.code)
+        return parse(fld, raw)
+
+    return parse_one
 
 
 def _scalar_int(fld: Field, raw: Any) -> int:

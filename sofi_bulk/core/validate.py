@@ -27,7 +27,7 @@ from sofi_bulk.core.fields import (
 from sofi_bulk.core.issues import Issue, make_issue
 from sofi_bulk.core.layout import STATUS_HEADER
 from sofi_bulk.core.memory import collector_paused
-from sofi_bulk.core.parse import CellError, parse_scalar, split_multi
+from sofi_bulk.core.parse import CellError, parse_scalar, scalar_parser, split_multi
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.records import Record, SheetMap, ValidationResult
 from sofi_bulk.core.referentiel import Referentiel
@@ -224,12 +224,16 @@ class RowParser:
         else:
             tagged = False
         memo: dict[Any, Any] = {}
+        parse = scalar_parser(fld)
         for memo_key in distinct:
             raw = memo_key[1] if tagged and memo_key.__class__ is tuple else memo_key
             if raw is None or (raw.__class__ is str and is_empty(raw)):
                 memo[memo_key] = _EMPTY
-            else:
-                memo[memo_key] = _outcome(fld, raw)
+                continue
+            try:
+                memo[memo_key] = parse(raw)
+            except CellError as err:
+                memo[memo_key] = err
         if len(memo) == 1:  # a pre-filled or fixed column: one value for every row
             outcomes = list(memo.values()) * len(keys)
         else:
@@ -493,14 +497,6 @@ def _mixes_types(distinct: dict[Any, None], raws: Sequence[Any]) -> bool:
     if not classes <= _TEXT_OR_NONE:
         classes = set(map(type, raws))
     return len(classes - _TEXT_OR_NONE) > 1
-
-
-def _outcome(fld: Field, raw: Any) -> Any:
-    """The parsed value of a non-empty cell, or the CellError that says why not."""
-    try:
-        return parse_scalar(fld, raw)
-    except CellError as err:
-        return err
 
 
 # --- the entry point ----------------------------------------------------------------------
