@@ -12,7 +12,7 @@ and the table gives CPU seconds, peak memory and the ratio:
 
     python benchmarks/bench.py                  # 1 000, 10 000 and 49 000 sessions
     python benchmarks/bench.py 2000 --runs 1    # chosen sizes, one run each (default: 5, and
-                                                # 1 at 49 000 sessions)
+                                                # 1 at 49 000 sessions; validate: 3 at least)
     python benchmarks/bench.py --readme         # also rewrite the README's table
 
 Not part of the test suite: it takes a few minutes.
@@ -203,7 +203,9 @@ def run_size(n: int, runs: int, folder: Path, with_lo: bool) -> list[dict[str, o
         }.get(origin, ["validate -o"])
         for command in commands:
             pairs = []
-            for _ in range(runs):  # paired: the command and its floor, one after the other
+            # validate takes seconds even at 49 000 sessions: never a single, noisy pair
+            for _ in range(max(runs, 3) if command == "validate" else runs):
+                # paired: the command and its floor, one after the other
                 mine = measure(COMMANDS[command], path, out)
                 floor = measure(FLOORS[FLOOR_OF[command]], path, out)
                 pairs.append((mine, floor))
