@@ -207,3 +207,25 @@ def test_the_embedded_copy_round_trips_and_refuses_values_of_the_wrong_kind():
     del data["sites"][0]["siret"]
     with pytest.raises(TypeError):
         Referentiel.from_json(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        '{"lots": {}, "organismes": [], "sites": [], "contacts": []}',
+        '{"lots": [7], "organismes": [], "sites": [], "contacts": []}',
+        '{"lots": ["ab"], "organismes": [], "sites": [], "contacts": []}',
+        '{"lots": [[[[1], 2]]], "organismes": [], "sites": [], "contacts": []}',
+        '{"lots": [{"1": 2}], "organismes": [], "sites": [], "contacts": []}',
+        '{"lots": [], "organismes": [], "sites": []}',
+        "[" * 100_000 + "]" * 100_000,
+    ],
+)
+def test_a_damaged_embedded_copy_raises_only_what_the_check_turns_into_a_message(text):
+    """``sofi_bulk.core.context`` turns these exceptions into « copie du référentiel
+    illisible »: nothing else may escape, whatever the copy holds."""
+    from sofi_bulk.core.referentiel import Referentiel
+
+    with pytest.raises((ValueError, KeyError, TypeError, AttributeError, RecursionError)):
+        Referentiel.from_json(text)

@@ -710,6 +710,8 @@ def _convert(raw: Any, col: Column) -> Any:
 
 def _from_json_table(name: str, items: list[Any]) -> dict[str, Item]:
     model, columns = TABLES[name]
+    if not isinstance(items, list):
+        raise ValueError(f"{name} : liste attendue")
     table: dict[str, Item] = {}
     for item in items:
         values = dict(item)
