@@ -367,9 +367,7 @@ def test_another_referentiel_than_the_templates_is_said(sample_path, tmp_path, r
     assert ctx.notices == []
 
 
-def test_the_garbage_collector_runs_again_after_a_check_even_a_refused_one(
-    sample_path, tmp_path
-):
+def test_the_garbage_collector_runs_again_after_a_check_even_a_refused_one(sample_path, tmp_path):
     """Reading and checking pause the collector (sofi_bulk.core.memory); a long-lived
     process (the web service) must get it back, whatever happened, and a caller that paused
     it keeps it paused."""
