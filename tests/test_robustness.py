@@ -422,3 +422,29 @@ def test_what_a_check_allocated_is_not_walked_again_as_the_collector_resumes(sam
     finally:
         gc.unfreeze()
     assert kept
+
+
+def test_a_check_with_bad_cells_leaves_nothing_for_the_collector(sample_path, tmp_path):
+    """A check's objects join the oldest generation (sofi_bulk.core.memory), which is
+    collected rarely: the check must leave no cycle behind, or a long-lived process (the web
+    service, the add-in) would keep each checked workbook. Bad cells keep their CellError in
+    memos: without its traceback, which would hold the frames holding the memo."""
+    import gc
+
+    import sofi_bulk
+
+    def edit(book):
+        ws = book[SESSIONS_SHEET]
+        ws[cell("start_date", 0)] = "pas une date"
+        ws[cell("formacodes", 1)] = "99999 ; abc"
+        ws[cell("places", 2)] = "beaucoup"
+
+    path = edited(sample_path, tmp_path, "erreurs.xlsx", edit)
+    first = sofi_bulk.check(path)
+    assert len(first.errors) >= 3
+    del first
+    gc.collect()
+    result = sofi_bulk.check(path)
+    assert len(result.errors) >= 3
+    del result
+    assert gc.collect() == 0

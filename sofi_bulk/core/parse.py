@@ -27,6 +27,12 @@ class CellError(Exception):
         self.code = code
         self.params = params
 
+    def detached(self) -> CellError:
+        """The error without its traceback and context, to be kept: in a memo, those would
+        hold the frames that hold the memo, a cycle only the garbage collector frees."""
+        self.__traceback__ = self.__context__ = self.__cause__ = None
+        return self
+
 
 MONTHS = {
     "janvier": 1,

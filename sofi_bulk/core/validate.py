@@ -233,7 +233,7 @@ class RowParser:
             try:
                 memo[memo_key] = parse(raw)
             except CellError as err:
-                memo[memo_key] = err
+                memo[memo_key] = err.detached()
         if len(memo) == 1:  # a pre-filled or fixed column: one value for every row
             outcomes = list(memo.values()) * len(keys)
         else:
@@ -339,7 +339,7 @@ class RowParser:
                 try:
                     value = self._parse(fld, item)
                 except CellError as err:
-                    errors.append((index, item, err))
+                    errors.append((index, item, err.detached()))
                     continue
                 if value not in values:
                     values.append(value)
@@ -370,7 +370,7 @@ class RowParser:
             try:
                 outcome = parse_scalar(fld, raw)
             except CellError as err:
-                outcome = err
+                outcome = err.detached()
             self._memo[key] = outcome
         if isinstance(outcome, CellError):
             raise outcome
