@@ -267,6 +267,13 @@ def test_a_bundled_profile_is_read_as_pydantic_validates_it(name):
     assert profile_problems(checked) == []
 
 
+def test_a_profile_file_nested_too_deep_is_refused_plainly(tmp_path):
+    path = tmp_path / "profond.json"
+    path.write_text('{"fixed": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(UserError, match="imbriqué trop profondément"):
+        load_profile_file(path)
+
+
 def test_unknown_programme_names_the_available_ones():
     with pytest.raises(UserError, match="prepa-avenir-sup"):
         load_profile("programme-inexistant")

@@ -229,3 +229,39 @@ def test_a_damaged_embedded_copy_raises_only_what_the_check_turns_into_a_message
 
     with pytest.raises((ValueError, KeyError, TypeError, AttributeError, RecursionError)):
         Referentiel.from_json(text)
+
+
+def test_an_embedded_lot_whose_organisme_is_missing_is_refused():
+    """The rules look the lot's mandataire up among the organismes, as a référentiel read
+    from a file guarantees: an edited copy without it is refused, not a KeyError later."""
+    import json
+
+    from sofi_bulk.core.referentiel import Referentiel
+
+    data = json.loads(load_referentiel().to_json())
+    data["organismes"] = []
+    with pytest.raises(ValueError, match="organisme absent"):
+        Referentiel.from_json(json.dumps(data))
+
+
+def test_a_damaged_embedded_copy_is_one_french_line_through_the_check():
+    """A lone surrogate in the copy, an absent organisme: the check says « illisible »."""
+    import json
+
+    import sofi_bulk
+    from sofi_bulk.core.errors import WorkbookError
+    from sofi_bulk.excel.reader import read_workbook
+
+    book = read_workbook(ROOT / "examples" / "saisie-exemple.xlsx")
+    assert "Nantes" in book.referentiel_json
+    missing = json.loads(book.referentiel_json)
+    missing["organismes"] = []
+    for copy in (book.referentiel_json.replace("Nantes", "Nan\\ud800tes"), json.dumps(missing)):
+        sheets = dict(book.sheets)
+        sheets["_meta"] = [
+            ["clé", "valeur"],
+            *([k, v] for k, v in book.meta.items()),
+            ["referentiel_json", copy],
+        ]
+        with pytest.raises(WorkbookError, match="copie du référentiel .* est illisible"):
+            sofi_bulk.check(sheets, name="exemple.xlsx")

@@ -125,6 +125,7 @@ def _embedded(book: WorkbookInput) -> Referentiel | None:
     advice = "Donnez le référentiel avec --referentiel, ou générez un nouveau modèle."
     try:
         ref = Referentiel.from_json(book.referentiel_json, source=f"{book.name} (intégré)")
+        actual = ref.fingerprint()  # a lone surrogate in the copy fails here (UnicodeError)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise WorkbookError(
             f"{book.name} : la copie du référentiel de la feuille cachée {META_SHEET} est "
@@ -137,7 +138,7 @@ def _embedded(book: WorkbookInput) -> Referentiel | None:
             "son empreinte (ligne referentiel_fingerprint) : elle ne peut pas être vérifiée. "
             f"{advice}"
         )
-    if ref.fingerprint() != expected:
+    if actual != expected:
         raise WorkbookError(
             f"{book.name} : la copie du référentiel de la feuille cachée {META_SHEET} a été "
             f"modifiée. {advice}"

@@ -214,6 +214,10 @@ def load_profile_file(path: Path, *, bundled: bool = False) -> Profile:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserError(f"Profil de programme illisible : {path} ({exc})") from exc
+    except RecursionError as exc:
+        raise UserError(
+            f"Profil de programme illisible : {path} (JSON imbriqué trop profondément)"
+        ) from exc
     if bundled:
         profile = built(data)
     else:

@@ -204,7 +204,11 @@ class Referentiel:
         kind (the copy comes from a file: its fingerprint proves no more than it matches)."""
         data = json.loads(text)
         tables = {name: _from_json_table(name, data[name]) for name in TABLES}
-        return cls(**tables, source=source)  # type: ignore[arg-type]
+        ref = cls(**tables, source=source)  # type: ignore[arg-type]
+        for lot in ref.lots.values():  # as a référentiel read from a file guarantees
+            if not all(siret in ref.organismes for siret in lot.sirets):
+                raise ValueError(f"lot {lot.numero} : organisme absent")
+        return ref
 
 
 def as_record(obj: Item) -> dict[str, Any]:
