@@ -267,6 +267,30 @@ def test_a_bundled_profile_is_read_as_pydantic_validates_it(name):
     assert profile_problems(checked) == []
 
 
+def test_a_profile_file_s_type_errors_are_said_in_french_one_line_each(tmp_path, profile):
+    data = asdict(profile)
+    data.update(campaign_year="deux mille")
+    del data["label"]
+    data["fixed"]["title"] = {"a": 1}
+    data["rules"].update(info_sessions_severity="bloquant", severite="erreur")
+    data["lheo"].update(emit_exit_level="peut-être")
+    data["open_questions"].append(5)
+    with pytest.raises(UserError) as caught:
+        load_profile_file(_write(tmp_path, data))
+    lines = [line.split(" : ", 2)[2] for line in str(caught.value).splitlines()]
+    assert sorted(lines) == sorted(
+        [
+            "label : réglage obligatoire absent",
+            "campaign_year : nombre entier attendu",
+            "fixed.title : texte, nombre ou liste de textes attendu",
+            "rules.info_sessions_severity : valeur admise : 'erreur' ou 'avertissement'",
+            "rules.severite : réglage inconnu",
+            "lheo.emit_exit_level : true ou false attendu",
+            f"open_questions[{len(profile.open_questions)}] : objet JSON attendu ({{…}})",
+        ]
+    )
+
+
 def test_a_profile_file_nested_too_deep_is_refused_plainly(tmp_path):
     path = tmp_path / "profond.json"
     path.write_text('{"fixed": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")

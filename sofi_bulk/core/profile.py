@@ -180,6 +180,49 @@ def profile_problems(profile: Profile) -> list[str]:
     return problems
 
 
+# pydantic's error types, in the words of the profile's readers
+_TYPE_WORDS = {
+    "missing": "réglage obligatoire absent",
+    "missing_argument": "réglage obligatoire absent",
+    "unexpected_keyword_argument": "réglage inconnu",
+    "extra_forbidden": "réglage inconnu",
+    "int_type": "nombre entier attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "float_type": "nombre attendu",
+    "float_parsing": "nombre attendu",
+    "string_type": "texte attendu",
+    "bool_type": "true ou false attendu",
+    "bool_parsing": "true ou false attendu",
+    "dict_type": "objet JSON attendu ({…})",
+    "dataclass_type": "objet JSON attendu ({…})",
+    "dataclass_args_type": "objet JSON attendu ({…})",
+    "list_type": "liste attendue ([…])",
+}
+# the branches of a union (a fixed value: text, number or list of texts), named in a location
+_BRANCHES = {"str", "int", "float", "bool", "list[str]"}
+
+
+def type_problems(errors: list[Any]) -> list[str]:
+    """pydantic's errors as French lines, one per setting (a union's branches as one)."""
+    by_place: dict[str, list[Any]] = {}
+    for error in errors:
+        parts = [p for p in error["loc"] if p not in _BRANCHES]
+        place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+        by_place.setdefault(place or "(profil)", []).append(error)
+    lines = []
+    for place, found in by_place.items():
+        first = found[0]
+        if len(found) > 1:
+            words = "texte, nombre ou liste de textes attendu"
+        elif first["type"] == "literal_error":
+            words = "valeur admise : " + first["ctx"]["expected"].replace(" or ", " ou ")
+        else:
+            words = _TYPE_WORDS.get(first["type"], first["msg"])
+        lines.append(f"{place} : {words}")
+    return lines
+
+
 def validated(data: Any) -> Profile:
     """A profile from JSON data, its types checked by pydantic (``pydantic.ValidationError``)."""
     return _adapter().validate_python(data)
@@ -226,10 +269,11 @@ def load_profile_file(path: Path, *, bundled: bool = False) -> Profile:
         try:
             profile = validated(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
             raise UserError(
-                f"Profil de programme invalide : {path} : {where} : {first['msg']}"
+                "\n".join(
+                    f"Profil de programme invalide : {path} : {p}"
+                    for p in type_problems(exc.errors())
+                )
             ) from exc
     problems = profile_problems(profile)
     if problems:
