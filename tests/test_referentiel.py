@@ -194,6 +194,7 @@ def test_the_embedded_copy_round_trips_and_refuses_values_of_the_wrong_kind():
         ("lots", "siret_formateurs", "44198765800016"),
         ("lots", "siret_formateurs", ["4419876580001"]),
         ("lots", "siret_mandataire", "4419876580001x"),
+        ("sites", "siret", "44198765800017"),  # 14 digits, a wrong key
         ("sites", "siret", 44198765800016),
         ("sites", "libelle", None),
         ("contacts", "nom", ["Martin"]),
@@ -217,6 +218,7 @@ def test_the_embedded_copy_round_trips_and_refuses_values_of_the_wrong_kind():
         '{"lots": [7], "organismes": [], "sites": [], "contacts": []}',
         '{"lots": ["ab"], "organismes": [], "sites": [], "contacts": []}',
         '{"lots": [[[[1], 2]]], "organismes": [], "sites": [], "contacts": []}',
+        '{"lots": [[["numero", "1"]]], "organismes": [], "sites": [], "contacts": []}',
         '{"lots": [{"1": 2}], "organismes": [], "sites": [], "contacts": []}',
         '{"lots": [], "organismes": [], "sites": []}',
         "[" * 100_000 + "]" * 100_000,

@@ -718,6 +718,8 @@ def _from_json_table(name: str, items: list[Any]) -> dict[str, Item]:
         raise ValueError(f"{name} : liste attendue")
     table: dict[str, Item] = {}
     for item in items:
+        if not isinstance(item, dict):
+            raise ValueError(f"{name} : objet attendu")
         values = dict(item)
         for col in columns:
             if col.attr in values:
@@ -744,4 +746,4 @@ def _json_value(value: Any, col: Column) -> Any:
 
 
 def _is_siret(value: Any) -> bool:
-    return isinstance(value, str) and len(value) == 14 and value.isascii() and value.isdigit()
+    return isinstance(value, str) and siret_is_valid(value)  # as a file's reader (_siret)
