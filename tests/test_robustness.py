@@ -367,7 +367,7 @@ def test_another_referentiel_than_the_templates_is_said(sample_path, tmp_path, r
     assert ctx.notices == []
 
 
-def test_the_garbage_collector_runs_again_after_a_check_even_a_refused_one(sample_path, tmp_path):
+def test_the_garbage_collector_runs_again_after_a_check_even_a_refused_one(sample_path):
     """Reading and checking pause the collector (sofi_bulk.core.memory); a long-lived
     process (the web service) must get it back, whatever happened, and a caller that paused
     it keeps it paused."""
@@ -386,10 +386,6 @@ def test_the_garbage_collector_runs_again_after_a_check_even_a_refused_one(sampl
         inside.append(gc.isenabled())
     assert inside == [False, False] and gc.isenabled()
     assert len(sofi_bulk.check(sample_path).sessions) == 6 and gc.isenabled()
-    broken = tmp_path / "casse.xlsx"
-    broken.write_bytes(sample_path.read_bytes()[:5000])
-    with pytest.raises(WorkbookError):
-        sofi_bulk.check(broken)
     with pytest.raises(WorkbookError, match="Sessions"):  # refused within the check
         sofi_bulk.check({"Autre": [["x"]]})
     assert gc.isenabled()
@@ -413,7 +409,6 @@ def test_what_a_check_allocated_is_not_walked_again_as_the_collector_resumes(sam
     assert gc.isenabled()
     first = result.sessions[0]
     assert any(o is first for o in gc.get_objects(2))  # the oldest generation
-    kept = [object() for _ in range(3)], {"a": [1]}
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
@@ -421,7 +416,6 @@ def test_what_a_check_allocated_is_not_walked_again_as_the_collector_resumes(sam
         assert gc.get_freeze_count() == frozen  # not thawed by the check
     finally:
         gc.unfreeze()
-    assert kept
 
 
 def test_a_check_with_bad_cells_leaves_nothing_for_the_collector(sample_path, tmp_path):

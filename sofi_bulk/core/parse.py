@@ -190,8 +190,6 @@ def lheo_time(value: dt.time) -> str:
 
 # --- codes and references --------------------------------------------------------------
 def code_token(raw: Any) -> str:
-    if raw.__class__ is str:
-        return clean(raw)
     if isinstance(raw, bool):
         return "oui" if raw else "non"
     if isinstance(raw, float) and raw.is_integer():
