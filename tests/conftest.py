@@ -123,7 +123,7 @@ def every_submission_matches_the_published_schema():
 
     from sofi_bulk.submission import build, models, schema
 
-    original = build.Builder.build
+    original = build.SubmissionBuilder.build
 
     def build_and_check(self, *args, **kwargs):
         data = original(self, *args, **kwargs)
@@ -134,6 +134,6 @@ def every_submission_matches_the_published_schema():
         schema.check_schema(data)
         return data
 
-    build.Builder.build = build_and_check
+    build.SubmissionBuilder.build = build_and_check
     yield
-    build.Builder.build = original
+    build.SubmissionBuilder.build = original

@@ -82,12 +82,12 @@ def test_the_schema_guard_of_the_tests_refuses_a_submission_the_schema_does_not_
     """The autouse guard in conftest.py is not a formality: a submission the published
     schema refuses fails the test that built it."""
     from sofi_bulk.excel.reader import read_workbook
-    from sofi_bulk.submission.build import Builder
+    from sofi_bulk.submission.build import SubmissionBuilder
     from sofi_bulk.submission.schema import check_schema
     from tests.conftest import ROOT, run_validation
 
     result = run_validation(read_workbook(ROOT / "examples" / "saisie-exemple.xlsx"))
-    data = Builder(result).build()  # the guarded build: it passed the schema
+    data = SubmissionBuilder(result).build()  # the guarded build: it passed the schema
     broken = copy.deepcopy(data)
     broken["header"]["session_count"] = "six"
     with pytest.raises(AssertionError, match="JSON Schema"):

@@ -137,7 +137,9 @@ REF_KIND = {
 }
 
 
-class Builder:
+class SubmissionBuilder:
+    """The JSON submission of a checked workbook, built from its records (``build``)."""
+
     def __init__(self, result: ValidationResult) -> None:
         self.result = result
         self.ref = result.referentiel
@@ -331,7 +333,7 @@ def build_submission(
         raise ExportRefused(
             f"{result.book_name} : {len(result.errors)} erreur(s) ; corrigez-les avant l'export."
         )
-    builder = Builder(result)
+    builder = SubmissionBuilder(result)
     data = builder.build(generated_at)
     if sources is not None:
         sources.extend(builder.sources)
