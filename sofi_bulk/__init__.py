@@ -17,25 +17,47 @@ from sofi_bulk.core.version import __version__
 
 if TYPE_CHECKING:
     from sofi_bulk.api import (
+        build_template,
         check,
+        from_rows,
+        load_profile,
         load_referentiel,
+        made_with_example,
+        origin,
         plan,
         read,
+        read_submission,
+        select_lots,
         to_lheo,
         to_submission,
         write_annotated,
+        write_blank_referentiel,
+        write_bytes,
+        write_lheo,
+        write_submission,
         write_template,
     )
 
 __all__ = [
     "__version__",
+    "build_template",
     "check",
+    "from_rows",
+    "load_profile",
     "load_referentiel",
+    "made_with_example",
+    "origin",
     "plan",
     "read",
+    "read_submission",
+    "select_lots",
     "to_lheo",
     "to_submission",
     "write_annotated",
+    "write_blank_referentiel",
+    "write_bytes",
+    "write_lheo",
+    "write_submission",
     "write_template",
 ]
 

@@ -1,33 +1,88 @@
-"""The library's front door: a handful of functions, the same the command line uses.
+"""The library's front door: the functions the command line, the add-in and the web
+service call, and nothing they need is left out (``tests/test_architecture.py``).
 
 Inputs are plain rows, paths, bytes or binary file objects (a web upload and Pyodide
-have no paths); outputs are Python data or bytes, written to a path or a file object
-when one is given. File formats load only when a function needs them, so checking
-rows imports neither openpyxl, python-calamine nor lxml.
+have no paths); outputs are Python data or bytes, written to a path (atomically) or a file
+object when one is given. Each command of ``sofi-bulk`` is one or two of these functions:
+``template`` is ``build_template`` (or ``write_template``), ``validate`` is ``read`` then
+``check`` and ``write_annotated``, ``export`` is ``to_submission`` and
+``write_submission``, ``lheo`` is ``write_lheo``, ``referentiel verifier`` is
+``load_referentiel`` and ``select_lots``. File formats load only when a function needs
+them, so checking rows imports neither openpyxl, python-calamine nor lxml.
 
-Protections against overwriting the user's files belong to the command line, not here:
-a path given to these functions is written (atomically).
+Every refusal is a ``UserError`` (``WorkbookError``, ``ReferentielError``…) with one
+French message. Protections against overwriting the user's files belong to the command
+line, not here: a path given to these functions is written; ``origin`` tells a face what
+a file holds before it decides.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sofi_bulk.core.context import resolve_context
-from sofi_bulk.core.profile import Profile, load_profile
+from sofi_bulk.core.errors import UserError, WorkbookError
+from sofi_bulk.core.issues import Issue, Severity
+from sofi_bulk.core.profile import Profile
+from sofi_bulk.core.profile import load_profile as _load_profile
 from sofi_bulk.core.records import ValidationResult
-from sofi_bulk.core.referentiel import Referentiel
-from sofi_bulk.core.workbook import Rows, WorkbookInput
+from sofi_bulk.core.referentiel import Lot, Referentiel, ReferentielError
+from sofi_bulk.core.values import FormulaError
+from sofi_bulk.core.workbook import Rows, WorkbookInput, far_cell_message, first_far_cell
 
 if TYPE_CHECKING:  # loaded by the functions that need them: a template needs neither
     from sofi_bulk.core.plan import AnnotationPlan
+    from sofi_bulk.excel.template import TemplateBuilder
+
+__all__ = [  # the types a caller meets, then the functions
+    "FormulaError",
+    "Issue",
+    "Lot",
+    "Origin",
+    "Profile",
+    "Referentiel",
+    "ReferentielError",
+    "Rows",
+    "Severity",
+    "UserError",
+    "ValidationResult",
+    "WorkbookError",
+    "WorkbookInput",
+    "build_template",
+    "check",
+    "from_rows",
+    "load_profile",
+    "load_referentiel",
+    "made_with_example",
+    "origin",
+    "plan",
+    "read",
+    "read_submission",
+    "select_lots",
+    "to_lheo",
+    "to_submission",
+    "write_annotated",
+    "write_blank_referentiel",
+    "write_bytes",
+    "write_lheo",
+    "write_submission",
+    "write_template",
+]
 
 Source = str | Path | bytes | BinaryIO
 Target = str | Path | BinaryIO | None
+
+
+# --- programmes and référentiels ----------------------------------------------------------
+def load_profile(programme: str | None = None) -> Profile:
+    """A programme's profile: a bundled one by id, or a profile file by path (the default
+    programme when None). ``UserError`` for an unknown or invalid one."""
+    return _load_profile() if programme is None else _load_profile(programme)
 
 
 def load_referentiel(path: str | Path | None = None) -> Referentiel:
@@ -40,12 +95,46 @@ def load_referentiel(path: str | Path | None = None) -> Referentiel:
     return load(path)
 
 
+def select_lots(
+    referentiel: Referentiel,
+    *,
+    programme: Profile | str | None = None,
+    lots: list[str] | None = None,
+    siret: str | None = None,
+) -> list[Lot]:
+    """The lots a template of the programme would offer (all of them, or those given, or
+    an organisation's): ``UserError`` when none, exactly as ``build_template`` refuses."""
+    from sofi_bulk.core.lots import select_lots as select
+
+    return select(_profile(programme), referentiel, lots, siret)
+
+
+def write_blank_referentiel(target: Target = None) -> bytes | None:
+    """A blank référentiel to send to the Région: one sheet per table with the expected
+    headers and an example row, and a help sheet; its bytes when no target is given."""
+    from sofi_bulk.excel.referentiel_blank import write_blank_referentiel as write
+
+    return _save(write, target)
+
+
+# --- reading and checking -----------------------------------------------------------------
 def read(source: Source, *, name: str | None = None) -> WorkbookInput:
     """A workbook file (path, bytes or binary file object) as plain rows, after the
     hostile-file checks."""
     from sofi_bulk.excel.reader import read_workbook
 
     return read_workbook(source, name)
+
+
+def from_rows(sheets: Mapping[str, Rows], *, name: str = "classeur") -> WorkbookInput:
+    """A workbook given as plain rows, one list per sheet anchored at A1 (``_meta``
+    included, as an open workbook hands it over), refused like a file when a filled cell
+    lies beyond the limits the file reader keeps."""
+    for sheet, rows in sheets.items():
+        far = first_far_cell(rows)
+        if far is not None:
+            raise WorkbookError(far_cell_message(name, f"feuille « {sheet} »", far))
+    return WorkbookInput.from_sheets(name, dict(sheets))
 
 
 def check(
@@ -55,7 +144,8 @@ def check(
     referentiel: Referentiel | str | Path | None = None,
     name: str | None = None,
 ) -> ValidationResult:
-    """Check a workbook: a file, or plain rows (``{"Sessions": [[...], ...], ...}``).
+    """Check a workbook: a file, one already read (``read``, ``from_rows``), or plain rows
+    (``{"Sessions": [[...], ...], ...}``).
 
     ``referentiel`` overrides the copy the template carries; ``programme`` the profile it
     was made for. Bad cell values become issues; only an unusable workbook raises
@@ -74,6 +164,18 @@ def check(
     return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
 
 
+def made_with_example(book: WorkbookInput | ValidationResult) -> bool:
+    """True for a workbook generated from the bundled example référentiel: its lots,
+    organisations, sites and contacts are fictitious, which a face should say."""
+    from sofi_bulk.core.resources import example_referentiel
+
+    if isinstance(book, ValidationResult):
+        meta = book.book.meta if book.book is not None else {}
+    else:
+        meta = book.meta
+    return meta.get("referentiel_source") == example_referentiel().name
+
+
 def plan(result: ValidationResult, *, checked_at: dt.datetime | None = None) -> AnnotationPlan:
     """What to mark in the checked workbook itself (cells, notes, statuses, « Erreurs »)."""
     from sofi_bulk.core.plan import InPlace, annotation_plan
@@ -81,6 +183,7 @@ def plan(result: ValidationResult, *, checked_at: dt.datetime | None = None) -> 
     return annotation_plan(result, InPlace(result), checked_at=checked_at)
 
 
+# --- exports ------------------------------------------------------------------------------
 def to_submission(
     result: ValidationResult, *, generated_at: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -91,17 +194,76 @@ def to_submission(
     return build_submission(result, generated_at)
 
 
-def to_lheo(source: ValidationResult | dict[str, Any], *, profile: Profile | None = None) -> bytes:
+def write_submission(
+    source: ValidationResult | dict[str, Any],
+    target: Target = None,
+    *,
+    generated_at: dt.datetime | None = None,
+) -> bytes | None:
+    """The submission (given, or built from a checked workbook) as the JSON text
+    ``sofi-bulk export`` writes; its bytes when no target is given."""
+    from sofi_bulk.submission.io import dumps
+
+    data = source if isinstance(source, dict) else to_submission(source, generated_at=generated_at)
+    return _save_bytes(dumps(data).encode("utf-8"), target)
+
+
+def read_submission(source: Source, *, name: str | None = None) -> dict[str, Any]:
+    """A submission written by ``sofi-bulk export`` (path, bytes or binary file object),
+    refused in French (``UserError``) when it is not one, or not valid against the
+    schema."""
+    from sofi_bulk.submission.io import load_submission_json, loads_submission
+
+    if isinstance(source, str | Path):
+        return load_submission_json(Path(source))
+    raw = source if isinstance(source, bytes) else source.read()
+    return loads_submission(raw, name or "soumission.json")
+
+
+def to_lheo(
+    source: ValidationResult | dict[str, Any], *, profile: Profile | str | None = None
+) -> bytes:
     """The LHEO 2.3 document, validated by the official XSD, from a checked workbook (its
-    refusals then name cells) or from a submission (they name JSON paths)."""
+    refusals then name cells) or from a submission (they name JSON paths). ``profile``
+    (a profile, or a programme as ``load_profile`` takes it) overrides the one the source
+    names."""
     from sofi_bulk.lheo.convert import submission_to_lheo
     from sofi_bulk.submission.build import SessionSource, build_submission
 
+    chosen = _profile(profile) if profile else None
     if isinstance(source, ValidationResult):
         sources: list[SessionSource] = []
         data = build_submission(source, sources=sources)
-        return submission_to_lheo(data, profile or source.profile, sources)
-    return submission_to_lheo(source, profile or load_profile(source["header"]["programme"]))
+        return submission_to_lheo(data, chosen or source.profile, sources)
+    return submission_to_lheo(source, chosen or _load_profile(source["header"]["programme"]))
+
+
+def write_lheo(
+    source: ValidationResult | dict[str, Any],
+    target: Target = None,
+    *,
+    profile: Profile | str | None = None,
+) -> bytes | None:
+    """The LHEO 2.3 document of ``to_lheo``, written to ``target``; its bytes when no
+    target is given."""
+    return _save_bytes(to_lheo(source, profile=profile), target)
+
+
+# --- workbooks written --------------------------------------------------------------------
+def build_template(
+    *,
+    programme: Profile | str | None = None,
+    referentiel: Referentiel | str | Path | None = None,
+    lots: list[str] | None = None,
+    siret: str | None = None,
+) -> TemplateBuilder:
+    """The entry workbook in memory, for the programme's lots (or those given, or an
+    organisation's): its ``profile``, ``lots`` and ``rows`` say what it holds, and
+    ``save(path or binary file)`` writes it (atomically to a path)."""
+    from sofi_bulk.excel.template import build_template as build
+
+    ref = referentiel if isinstance(referentiel, Referentiel) else load_referentiel(referentiel)
+    return build(_profile(programme), ref, lots=lots, siret=siret)
 
 
 def write_template(
@@ -112,29 +274,107 @@ def write_template(
     lots: list[str] | None = None,
     siret: str | None = None,
 ) -> bytes | None:
-    """The entry workbook for the programme's lots (or those given, or an organisation's),
-    written to ``target``; its bytes when no target is given."""
-    from sofi_bulk.excel.template import build_template
-
-    ref = referentiel if isinstance(referentiel, Referentiel) else load_referentiel(referentiel)
-    builder = build_template(load_profile(programme), ref, lots=lots, siret=siret)
+    """The entry workbook of ``build_template``, written to ``target``; its bytes when no
+    target is given."""
+    builder = build_template(programme=programme, referentiel=referentiel, lots=lots, siret=siret)
     return _save(builder.save, target)
 
 
 def write_annotated(
-    result: ValidationResult, target: Target = None, *, checked_at: dt.datetime | None = None
+    result: ValidationResult,
+    target: Target = None,
+    *,
+    checked_at: dt.datetime | None = None,
+    in_place: bool = False,
 ) -> bytes | None:
     """The annotated copy of a checked workbook: its values in a fresh template, painted
-    with the plan; its bytes when no target is given."""
+    with the plan; its bytes when no target is given. ``in_place`` when the copy replaces
+    the checked file itself: the copy then says it holds the user's corrections
+    (``origin`` gives ``CORRECTED``)."""
     from sofi_bulk.excel.copy import write_annotated as write
 
-    return _save(lambda out: write(out, result, checked_at=checked_at), target)
+    return _save(lambda out: write(out, result, checked_at=checked_at, in_place=in_place), target)
 
 
-def _save(save: Any, target: Target) -> bytes | None:
+def write_bytes(data: bytes, target: str | Path | BinaryIO) -> None:
+    """Write bytes the way every function here writes: to a path atomically (a reader
+    never sees half a file, a failure leaves the old one), or to a binary file object."""
+    from sofi_bulk.files import write_bytes_atomic
+
+    if isinstance(target, str | Path):
+        write_bytes_atomic(Path(target), data)
+    else:
+        target.write(data)
+
+
+class Origin(StrEnum):
+    """What a file holds, as far as sofi-bulk can tell from the file itself."""
+
+    UNTOUCHED = "intact"  # written by sofi-bulk and unchanged since: nothing would be lost
+    CORRECTED = "corrigé"  # a workbook checked in place: it holds the user's corrections
+    OTHER = "autre"  # the user's work: a filled workbook, another file, an unreadable one
+
+
+def origin(path: str | Path) -> Origin:
+    """Who wrote the file at ``path``: ``UNTOUCHED`` for an output of sofi-bulk unchanged
+    since (a template or annotated copy whose values still hash as stamped, a blank
+    référentiel, a submission, an LHEO file: those two are written again from the workbook),
+    ``CORRECTED`` for a workbook marked in place, ``OTHER`` for anything else."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            return _workbook_origin(read(path))
+        if suffix == ".json":
+            import json
+
+            data = json.loads(path.read_text(encoding="utf-8"))
+            ours = isinstance(data, dict) and str(
+                data.get("header", {}).get("format", "")
+            ).startswith("sofi-bulk/soumission")
+            return Origin.UNTOUCHED if ours else Origin.OTHER
+        if suffix == ".xml":
+            from defusedxml.ElementTree import parse
+
+            ours = parse(path).getroot().tag == "{http://lheo.gouv.fr/2.3}lheo"
+            return Origin.UNTOUCHED if ours else Origin.OTHER
+    except Exception:  # unreadable, or any parser failure: not one of ours
+        return Origin.OTHER
+    return Origin.OTHER
+
+
+def _workbook_origin(book: WorkbookInput) -> Origin:
+    from sofi_bulk.core.layout import WRITTEN_IN_PLACE
+    from sofi_bulk.core.workbook import content_fingerprint
+
+    if book.meta.get(WRITTEN_IN_PLACE):
+        return Origin.CORRECTED
+    stamped = book.meta.get("content_fingerprint")
+    if stamped:
+        untouched = stamped == content_fingerprint(book.sheets)
+    else:
+        from sofi_bulk.excel.referentiel_blank import blank_fingerprint
+
+        untouched = content_fingerprint(book.sheets) == blank_fingerprint()
+    return Origin.UNTOUCHED if untouched else Origin.OTHER
+
+
+# --- helpers ------------------------------------------------------------------------------
+def _profile(programme: Profile | str | None) -> Profile:
+    return programme if isinstance(programme, Profile) else load_profile(programme)
+
+
+def _save(save: Callable[[Path | BinaryIO], None], target: Target) -> bytes | None:
     if target is None:
         buffer = io.BytesIO()
         save(buffer)
         return buffer.getvalue()
     save(Path(target) if isinstance(target, str | Path) else target)
+    return None
+
+
+def _save_bytes(data: bytes, target: Target) -> bytes | None:
+    if target is None:
+        return data
+    write_bytes(data, target)
     return None
