@@ -7,13 +7,12 @@ template or annotated copy, a blank référentiel, a submission, an LHEO file), 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
+from sofi_bulk import api
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.layout import WRITTEN_IN_PLACE
 
 
 def check_output_path(output: Path, inputs: list[Path], force: bool = True) -> None:
@@ -46,37 +45,10 @@ USER_WORK_REASON = (
 def _kept_because(path: Path) -> str | None:
     """Why replacing ``path`` could lose the user's work; None for an untouched output of
     sofi-bulk (a template, an annotated copy of another file, a submission, an LHEO file)."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".xlsx":
-            from sofi_bulk.core.workbook import content_fingerprint
-            from sofi_bulk.excel.reader import read_workbook
-
-            book = read_workbook(path)
-            if book.meta.get(WRITTEN_IN_PLACE):
-                return IN_PLACE_REASON
-            stamped = book.meta.get("content_fingerprint")
-            if stamped:
-                untouched = stamped == content_fingerprint(book.sheets)
-            else:
-                from sofi_bulk.excel.referentiel_blank import blank_fingerprint
-
-                untouched = content_fingerprint(book.sheets) == blank_fingerprint()
-            return None if untouched else USER_WORK_REASON
-        if suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            ours = isinstance(data, dict) and str(
-                data.get("header", {}).get("format", "")
-            ).startswith("sofi-bulk/soumission")
-            return None if ours else USER_WORK_REASON
-        if suffix == ".xml":
-            from defusedxml.ElementTree import parse
-
-            ours = parse(path).getroot().tag == "{http://lheo.gouv.fr/2.3}lheo"
-            return None if ours else USER_WORK_REASON
-    except Exception:  # unreadable, or any parser failure: not one of ours
-        return USER_WORK_REASON
-    return USER_WORK_REASON
+    found = api.origin(path)
+    if found is api.Origin.UNTOUCHED:
+        return None
+    return IN_PLACE_REASON if found is api.Origin.CORRECTED else USER_WORK_REASON
 
 
 def check_overwrite(path: Path, force: bool) -> None:
@@ -149,9 +121,7 @@ def check_backup(backup: Path, force: bool) -> None:
 def _is_tool_workbook(path: Path) -> bool:
     """A workbook made by sofi-bulk: a template or an annotated copy (its ``_meta`` sheet)."""
     try:
-        from sofi_bulk.excel.reader import read_workbook
-
-        meta = read_workbook(path).meta
+        meta = api.read(path).meta
     except Exception:  # unreadable: not one of ours
         return False
     return bool(meta.get("format")) and bool(meta.get("programme"))

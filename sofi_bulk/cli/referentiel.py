@@ -8,8 +8,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from sofi_bulk.core.profile import Profile
-from sofi_bulk.core.referentiel import Referentiel
+from sofi_bulk.api import Profile, Referentiel
 from sofi_bulk.core.text import plural
 
 SHOWN = 8  # sites or contacts listed by name per lot

@@ -12,8 +12,7 @@ from collections import Counter
 from rich.console import Console
 from rich.markup import escape
 
-from sofi_bulk.core.issues import Issue, Severity
-from sofi_bulk.core.records import ValidationResult
+from sofi_bulk.api import Issue, Severity, ValidationResult
 from sofi_bulk.core.report import code_counts
 from sofi_bulk.core.text import counts, fr_number, plural
 

@@ -11,7 +11,9 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from sofi_bulk.cli.app import CONTEXT, FrenchGroup, _help, console
+from sofi_bulk.cli.term import console
+from sofi_bulk.cli.wording import CONTEXT, FrenchGroup
+from sofi_bulk.cli.wording import help_option as _help
 
 DEFAULT_DATA = "sofi-bulk-donnees"
 

@@ -83,6 +83,10 @@ class TermConsole(Console):
             os.dup2(devnull, self.file.fileno())
 
 
+console = TermConsole(highlight=False, soft_wrap=True)  # reports, results
+err_console = TermConsole(stderr=True, highlight=False, soft_wrap=True)  # steps, warnings, errors
+
+
 def make_streams_safe() -> None:
     """Let stdout and stderr write any text: what their encoding lacks becomes plain."""
     for stream in (sys.stdout, sys.stderr):

@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from sofi_bulk import api
+from sofi_bulk.api import FormulaError, Rows, WorkbookInput
 from sofi_bulk.core.errors import WorkbookError
 from sofi_bulk.core.layout import DATA_SHEETS, ERRORS_SHEET, META_SHEET, STATUS_UNLOCKED
 from sofi_bulk.core.text import fold
-from sofi_bulk.core.values import FormulaError
-from sofi_bulk.core.workbook import Rows, WorkbookInput, far_cell_message, first_far_cell
 
 # what the check reads; the names given to Lite's @script(include=...)
 SHEETS = [*DATA_SHEETS, META_SHEET, ERRORS_SHEET]
@@ -102,6 +102,7 @@ def read_book(book: Any) -> WorkbookInput:
         found = find_sheet(by_name, wanted)
         if found is None:
             if wanted in DATA_SHEETS:
+                api.from_rows(sheets, name=name)  # the sheets read before it are refused first
                 raise WorkbookError(
                     f"{name} : la feuille « {wanted} » est absente. Rétablissez-la (copiez-la "
                     "depuis un modèle vierge) : le contrôle n'a rien modifié."
@@ -111,10 +112,7 @@ def read_book(book: Any) -> WorkbookInput:
         sheets[found] = sheet_rows(
             used.raw_value, used.row, used.column, convert=wanted != META_SHEET
         )
-        far = first_far_cell(sheets[found])
-        if far is not None:  # refused as the file reader refuses it, in the same words
-            raise WorkbookError(far_cell_message(name, f"feuille « {found} »", far))
-    book_input = WorkbookInput.from_sheets(name, sheets)
+    book_input = api.from_rows(sheets, name=name)  # a far cell refused as a file's would be
     if not book_input.meta:
         raise WorkbookError(
             f"{name} : la feuille cachée {META_SHEET} est vide ou abîmée : ce classeur n'est pas "

@@ -13,9 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sofi_bulk.api import check, plan
+from sofi_bulk.api import ValidationResult, check, plan, to_submission, write_lheo, write_submission
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.records import ValidationResult
 from sofi_bulk.core.text import counts, fr_number, plural
 from sofi_bulk.lite.painter import MAX_LINKS, MAX_NOTES, Painted, Painter
 from sofi_bulk.lite.reader import read_book
@@ -127,16 +126,12 @@ def _refusal(result: ValidationResult) -> UserError:
 
 def export_submission(book: Any, folder: Path | None = None) -> str:
     """Write the JSON submission to ``folder/soumission.json`` (nothing while errors remain)."""
-    from sofi_bulk.files import write_bytes_atomic
-    from sofi_bulk.submission.build import build_submission
-    from sofi_bulk.submission.io import dumps
-
     result = _check(book)
     if not result.ok:
         raise _refusal(result)
-    data = build_submission(result)
+    data = to_submission(result)
     target = (folder or DATA_DIR) / "soumission.json"
-    write_bytes_atomic(target, dumps(data).encode("utf-8"))
+    write_submission(data, target)
     n, f = data["header"]["session_count"], len(data["formations"])
     return (
         f"Soumission écrite : {target} ({plural(n, 'session')}, {plural(f, 'formation')}). "
@@ -146,15 +141,11 @@ def export_submission(book: Any, folder: Path | None = None) -> str:
 
 def export_lheo(book: Any, folder: Path | None = None) -> str:
     """Write the LHEO 2.3 file, validated by the official XSD, to ``folder/offre.xml``."""
-    from sofi_bulk.api import to_lheo
-    from sofi_bulk.files import write_bytes_atomic
-
     result = _check(book)
     if not result.ok:
         raise _refusal(result)
-    xml = to_lheo(result)
     target = (folder or DATA_DIR) / "offre.xml"
-    write_bytes_atomic(target, xml)
+    write_lheo(result, target)
     return (
         f"Fichier LHEO 2.3 écrit et validé par le XSD officiel : {target} "
         f"({plural(len(result.sessions), 'session')}). Téléchargez-le depuis le panneau Files "
