@@ -18,11 +18,12 @@ from sofi_bulk.core.fields import BY_KEY, FIELDS, INFOS_SHEET, PERIODES_SHEET, S
 from sofi_bulk.core.layout import (
     DEPENDENT_PREFIX,
     FIRST_DATA_ROW,
-    FORMAT_VERSION,
     HEADER_ROW,
     LOT_LIST,
     SESSION_ROWS,
     column_of,
+    column_signature,
+    layout_stamp,
     list_name,
     sheet_columns,
 )
@@ -262,7 +263,8 @@ def test_metadata_and_embedded_referentiel(wb, referentiel, profile):
     rows = [(r[0].value, r[1].value) for r in wb["_meta"].iter_rows(min_row=2)]
     meta = {k: v for k, v in rows if k != "referentiel_json"}
     assert meta["programme"] == profile.id and meta["template_version"] == profile.template_version
-    assert meta["format"] == FORMAT_VERSION and meta["generated_at"][:4].isdigit()
+    assert meta["format"] == layout_stamp(column_signature(profile))
+    assert meta["generated_at"][:4].isdigit()
     blob = "".join(v for k, v in rows if k == "referentiel_json")
     embedded = Referentiel.from_json(blob)
     assert embedded.fingerprint() == meta["referentiel_fingerprint"]
@@ -318,7 +320,7 @@ def test_bundled_blank_template_is_current(profile, wb):
     bundled = load_workbook(ROOT / "workbook_templates" / "saisie-prepa-avenir-sup.xlsx")
     meta = {r[0].value: r[1].value for r in bundled["_meta"].iter_rows(min_row=2)}
     fresh = {r[0].value: r[1].value for r in wb["_meta"].iter_rows(min_row=2)}
-    for key in ("format", "template_version", "programme", "referentiel_fingerprint"):
+    for key in ("format", "columns", "template_version", "programme", "referentiel_fingerprint"):
         assert meta[key] == fresh[key], key
     assert bundled.sheetnames == wb.sheetnames
     for name in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):

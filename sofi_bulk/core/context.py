@@ -1,19 +1,33 @@
 """Decide which programme profile and référentiel a workbook is checked against.
 
 The template stamps its programme, versions and the référentiel it was made from in
-the hidden ``_meta`` sheet; a workbook of another programme or template version is
+the hidden ``_meta`` sheet; a workbook of another programme or programme version is
 refused plainly, with what to do.
+
+The layout's stamp is computed from the columns (``core.layout``), and the template keeps
+their signature beside it: a workbook of another layout is read whenever it can be read
+right (every required column there, no column read differently since, no pre-filled value
+changed), with a notice naming the optional columns it lacks.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sofi_bulk.core.errors import UserError, WorkbookError
+from sofi_bulk.core.fields import FIELDS
 from sofi_bulk.core.issues import Issue, make_issue
-from sofi_bulk.core.layout import FORMAT_VERSION, META_SHEET
+from sofi_bulk.core.layout import (
+    DATA_SHEETS,
+    LEGACY_FORMAT,
+    META_SHEET,
+    Signature,
+    column_signature,
+    layout_stamp,
+)
 from sofi_bulk.core.profile import Profile, available_profiles, load_profile
 from sofi_bulk.core.referentiel import Referentiel
 from sofi_bulk.core.workbook import WorkbookInput
@@ -71,18 +85,7 @@ def resolve_context(
                 "Donnez son fichier de profil avec --programme, ou générez un nouveau modèle "
                 "(sofi-bulk template --programme …) et recopiez-y vos lignes."
             )
-        if (
-            meta.get("format") != FORMAT_VERSION
-            or meta.get("template_version") != profile.template_version
-        ):
-            raise WorkbookError(
-                f"{book.name} : ce classeur vient d'une autre version du modèle "
-                f"({meta.get('template_version', '?')}, format {meta.get('format', '?')}) ; la "
-                "version en "
-                f"vigueur est {profile.template_version} (format {FORMAT_VERSION}). Générez un "
-                "nouveau modèle "
-                "avec « sofi-bulk template » et recopiez-y vos lignes (collage spécial > valeurs)."
-            )
+        notices.extend(_layout_notices(book, profile))
     else:
         profile = load_profile(programme or "prepa-avenir-sup")
     if referentiel is not None:
@@ -144,3 +147,127 @@ def _embedded(book: WorkbookInput) -> Referentiel | None:
             f"modifiée. {advice}"
         )
     return ref
+
+
+# --- another layout -----------------------------------------------------------------------
+def _layout_notices(book: WorkbookInput, profile: Profile) -> list[Issue]:
+    """Nothing for a workbook of the current layout; for another one, a notice per sheet
+    naming the optional columns added since, or a refusal when it cannot be read right.
+
+    A workbook stamped before the stamps were computed (``LEGACY_FORMAT``) carries no
+    signature: it is read by its headers, as it always was."""
+    current = column_signature(profile)
+    stamp = layout_stamp(current)
+    meta = book.meta
+    if meta.get("template_version") == profile.template_version:  # the programme's version
+        if meta.get("format") in (stamp, LEGACY_FORMAT):
+            return []
+        carried = _carried_signature(meta)
+        if carried is not None:
+            return _compare_layouts(book, profile, current, carried)
+    raise WorkbookError(  # or a layout that cannot be compared with the current one
+        f"{book.name} : ce classeur vient d'une autre version du modèle "
+        f"({meta.get('template_version', '?')}, format {meta.get('format', '?')}) ; la "
+        f"version en vigueur est {profile.template_version} (format {stamp}). Générez un "
+        "nouveau modèle avec « sofi-bulk template » et recopiez-y vos lignes (collage "
+        "spécial > valeurs)."
+    )
+
+
+def _carried_signature(meta: dict[str, str]) -> Signature | None:
+    """The column signature the template wrote beside its stamp, when it still matches it."""
+    text = meta.get("columns", "")
+    try:
+        signature = json.loads(text) if text else None
+        if signature is None or layout_stamp(signature) != meta.get("format"):
+            return None
+    except (ValueError, TypeError, RecursionError):
+        return None
+    well_formed = isinstance(signature, dict) and all(
+        isinstance(columns, list)
+        and all(isinstance(c, list) and len(c) == 4 and isinstance(c[0], str) for c in columns)
+        for columns in signature.values()
+    )
+    return signature if well_formed else None
+
+
+def _compare_layouts(
+    book: WorkbookInput, profile: Profile, current: Signature, carried: Signature
+) -> list[Issue]:
+    """What the workbook's layout (``carried``) lacks or reads otherwise than the current
+    one. A column the user removed from their own workbook is left to the check, as in a
+    workbook of the current layout (``colonne-manquante`` for a required one)."""
+    from sofi_bulk.core.validate import find_sheet, map_sheet
+
+    required: list[str] = []
+    changed: list[str] = []
+    refilled: list[str] = []
+    notices: list[Issue] = []
+    for sheet in DATA_SHEETS:
+        actual = find_sheet(book, sheet)
+        smap = map_sheet(sheet, book.sheets[actual], []) if actual is not None else None
+        if smap is None:  # an absent sheet, or one without headers: the check says so
+            continue
+        before = {c[0]: c for c in carried.get(sheet, [])}
+        parts = [(f, part) for f in FIELDS if f.sheet == sheet for part in range(f.columns)]
+        lacking: list[str] = []
+        for (fld, part), (header, read_as, needed, prefill) in zip(
+            parts, current[sheet], strict=True
+        ):
+            where = f"« {header} » (feuille {sheet})"
+            if (fld.key, part) not in smap.columns:
+                if fld.key in profile.fixed or header in before:
+                    continue  # the programme's value; or a column the user removed
+                if needed and part == 0:
+                    required.append(where)
+                else:
+                    lacking.append(f"« {header} »")
+                continue
+            old = before.get(header)
+            if old is not None and old[1] != read_as:
+                changed.append(
+                    f"la colonne {where} se lisait comme {_kind_text(old[1])}, elle se lit "
+                    f"aujourd'hui comme {_kind_text(read_as)}"
+                )
+            elif old is not None and old[3] != prefill:
+                refilled.append(where)
+        if lacking:
+            one = len(lacking) == 1
+            notices.append(
+                make_issue(
+                    "colonnes-facultatives-absentes",
+                    sheet,
+                    None,
+                    cols=("la colonne facultative " if one else "les colonnes facultatives ")
+                    + ", ".join(lacking),
+                    read="elle est lue comme vide" if one else "elles sont lues comme vides",
+                )
+            )
+    advice = (
+        "Générez un nouveau modèle avec « sofi-bulk template » et recopiez-y vos lignes "
+        "(collage spécial > valeurs)."
+    )
+    if required:
+        raise WorkbookError(
+            f"{book.name} : ce classeur vient d'une autre version du modèle, sans "
+            f"{'la colonne obligatoire' if len(required) == 1 else 'les colonnes obligatoires'} "
+            f"{', '.join(required)} : il ne peut pas être contrôlé. {advice}"
+        )
+    if changed:
+        raise WorkbookError(
+            f"{book.name} : ce classeur vient d'une autre version du modèle, où "
+            f"{' ; '.join(changed)} : ses valeurs seraient mal comprises. {advice}"
+        )
+    if refilled:
+        raise WorkbookError(
+            f"{book.name} : ce classeur vient d'une autre version du modèle, où la valeur "
+            f"pré-remplie {'de la colonne' if len(refilled) == 1 else 'des colonnes'} "
+            f"{', '.join(refilled)} a changé depuis : ses lignes laissées vides ne se "
+            f"distinguent plus des lignes saisies. {advice}"
+        )
+    return notices
+
+
+def _kind_text(read_as: str) -> str:
+    kind, _, table = read_as.partition(":")
+    return f"« {kind} » (liste {table})" if table else f"« {kind} »"

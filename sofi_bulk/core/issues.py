@@ -74,6 +74,13 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "Le classeur a été généré avec un autre référentiel (empreinte {expected}) que celui "
             "utilisé pour le contrôle ({actual}).",
         ),
+        IssueType(
+            "colonnes-facultatives-absentes",
+            Severity.WARNING,
+            "Colonnes facultatives absentes",
+            "Ce classeur vient d'une autre version du modèle, sans {cols} dans la feuille "
+            "{sheet} : {read}. La copie annotée a toutes les colonnes du modèle en vigueur.",
+        ),
         # single cells
         IssueType(
             "champ-obligatoire",

@@ -1,14 +1,21 @@
-"""Where things sit in a sofi-bulk workbook: sheets, rows, columns and list names.
+"""Where things sit in a sofi-bulk workbook: sheets, rows, columns and list names, and the
+layout's stamp.
 
 The template writer, the annotated copy and the reader's fallbacks all take positions
-from here, so a column moved in the catalogue moves everywhere at once.
+from here, so a column moved in the catalogue moves everywhere at once. The stamp the
+template writes in ``_meta`` is computed from the columns themselves (``layout_stamp``):
+nobody has to remember to change it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from sofi_bulk.core.cells import column_letter
+from sofi_bulk.core.display import prefill_display
 from sofi_bulk.core.fields import (
     FIELDS,
     INFOS_SHEET,
@@ -17,8 +24,7 @@ from sofi_bulk.core.fields import (
     Field,
     Level,
 )
-
-FORMAT_VERSION = "2"  # bump when the sheet layout or the catalogue's columns change
+from sofi_bulk.core.profile import Profile
 
 BAND_ROW = 1
 HEADER_ROW = 2
@@ -101,3 +107,50 @@ DEPENDENT_PREFIX = {
     "cr_action_id": "IdActionCR_",
     "cr_mandataire_id": "OfMandataireCR_",
 }
+
+
+# --- the layout's stamp -------------------------------------------------------------------
+# The last layout numbered by hand: its workbooks carry no column signature and are read by
+# their headers alone (the first computed stamp has the same columns).
+LEGACY_FORMAT = "2"
+
+Signature = dict[str, list[list[Any]]]  # sheet -> [header, meaning, required, pre-filled]
+
+
+def meaning(fld: Field) -> str:
+    """How a column's cells are read: its kind, and its code table for a coded one."""
+    return f"{fld.kind.value}:{fld.table}" if fld.table else fld.kind.value
+
+
+def column_signature(profile: Profile) -> Signature:
+    """The template's data columns, sheet by sheet and in order: header, meaning, whether
+    the programme requires it, and a digest of the value the template pre-fills (by which
+    a row left untouched is told from a typed one)."""
+    signature: Signature = {}
+    for sheet in DATA_SHEETS:
+        columns: list[list[Any]] = []
+        for fld in FIELDS:
+            if fld.sheet != sheet:
+                continue
+            shown = prefill_display(fld, profile.prefill(fld.key))
+            required = profile.is_required(fld.key)
+            for part, header in enumerate(fld.column_headers()):
+                prefill = shown[part] if part < len(shown) else None
+                columns.append([header, meaning(fld), required, _digest(prefill)])
+        signature[sheet] = columns
+    return signature
+
+
+def signature_text(signature: Signature) -> str:
+    """The signature as the template's ``_meta`` keeps it (``columns``)."""
+    return json.dumps(signature, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def layout_stamp(signature: Signature) -> str:
+    """The layout's version (``format`` in ``_meta``): a digest of its column signature, so
+    that adding, moving, re-reading or requiring a column changes it."""
+    return hashlib.sha256(signature_text(signature).encode()).hexdigest()[:12]
+
+
+def _digest(value: Any) -> str:
+    return "" if value is None else hashlib.sha256(str(value).encode()).hexdigest()[:8]

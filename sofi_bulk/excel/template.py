@@ -33,7 +33,6 @@ from sofi_bulk.core.layout import (
     DATA_SHEETS,
     DEPENDENT_PREFIX,
     FIRST_DATA_ROW,
-    FORMAT_VERSION,
     HEADER_ROW,
     HELP_SHEET,
     LEVEL_COLOURS,
@@ -51,8 +50,11 @@ from sofi_bulk.core.layout import (
     WRITTEN_IN_PLACE,
     Column,
     column_of,
+    column_signature,
+    layout_stamp,
     list_name,
     sheet_columns,
+    signature_text,
 )
 from sofi_bulk.core.lots import campaign_year, select_lots
 from sofi_bulk.core.plan import COLOURS
@@ -489,8 +491,12 @@ class TemplateBuilder:
         write_help_sheet(self._help, self.profile, self.referentiel, self.lots, self.year_of)
 
     def metadata(self) -> dict[str, str]:
+        columns = column_signature(self.profile)
         return {
-            "format": FORMAT_VERSION,
+            # the layout's stamp, computed from its columns, and the columns themselves: a
+            # later version reads this workbook by them (core/context.py)
+            "format": layout_stamp(columns),
+            "columns": signature_text(columns),
             "template_version": self.profile.template_version,
             "programme": self.profile.id,
             "programme_label": self.profile.label,
