@@ -914,14 +914,14 @@ def test_a_read_back_submission_is_checked_with_the_declared_comparisons(example
 def test_the_quick_build_writes_the_same_document_as_the_tracked_one(case, request):
     """The export first builds without tracking origins, copying the subtree of a site or a
     contact already built; it must write exactly what the tracked build writes."""
-    from sofi_bulk.lheo.build import Builder
+    from sofi_bulk.lheo.build import LheoBuilder
     from sofi_bulk.lheo.origins import Locator
     from sofi_bulk.lheo.xsd import sort_children, xsd_model
 
     data, sources, profile = request.getfixturevalue(case)
     documents = []
     for track in (True, False):
-        builder = Builder(data, profile, Locator(data, sources, profile), track=track)
+        builder = LheoBuilder(data, profile, Locator(data, sources, profile), track=track)
         root = builder.document()
         sort_children(root, xsd_model())
         documents.append(etree.tostring(root, encoding="UTF-8"))

@@ -12,12 +12,11 @@ go to the ``<extras>`` blocks that ``sofi_bulk.lheo.mapping`` declares.
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import re
 import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -29,12 +28,15 @@ from sofi_bulk.lheo.mapping import (
     EXTRAS,
     FORMATION_LEVEL,
     INFO_COLLECTIVE,
+    LEAVES,
     REFERENT_ROLES,
     Extra,
     Format,
+    Holder,
+    Leaf,
 )
 from sofi_bulk.lheo.origins import REF_COLUMN, REF_TABLE_OF_KIND, Locator, Origin, with_
-from sofi_bulk.lheo.xsd import NS, UNKNOWN_END
+from sofi_bulk.lheo.xsd import NS, UNKNOWN_END, xsd_model
 
 PUBLIC_VISE_MAX = 250  # info-public-vise maxLength in the XSD
 ACCUEIL_CONTACT_TYPE = "4"  # dict-type-contact "Accueil", for the required contact-formation
@@ -114,6 +116,69 @@ def _format(extra: Extra, value: Any) -> Any:
     return value
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _leaf_text(leaf: Leaf, value: Any) -> str | None:
+    """A leaf's value in its declared format (None, the element omitted, for no value)."""
+    fmt = leaf.fmt
+    if fmt == "code":
+        return _code(leaf.key, value)
+    if fmt == "date":
+        return _lheo_date(value if value is not None else "")
+    if value is None:
+        return None
+    if fmt == "number":
+        return _number(value)
+    if fmt == "money":
+        return _money(value)
+    if fmt == "label":
+        return _capitalised(_label(leaf.key, value))
+    return str(value)
+
+
+class _Placed(NamedTuple):
+    """A leaf ready to write: its element's path as steps, where its value is read, and
+    whether the XSD requires it (written even when empty, so that a pre-check names the
+    cell)."""
+
+    leaf: Leaf
+    steps: tuple[str, ...]
+    group: str  # the submission object holding the field (formation, action, dispositif…)
+    required: bool
+
+
+_HOLDER_ELEMENT: dict[Holder, str] = {
+    "formation": "formation",
+    "action": "action",
+    "session": "session",
+    "recrutement": "recrutement",
+}
+
+
+def _placed() -> dict[Holder, tuple[_Placed, ...]]:
+    """The mapping's leaves by the element holding them, with what the XSD says of them."""
+    model = xsd_model()
+
+    def required(parent: str, steps: tuple[str, ...]) -> bool:
+        for step in steps:
+            low = next((low for child, low, _ in model.sequence[parent] if child == step), 0)
+            if low < 1:
+                return False
+            parent = step
+        return True
+
+    placed: dict[Holder, list[_Placed]] = {holder: [] for holder in _HOLDER_ELEMENT}
+    for leaf in LEAVES:
+        steps = tuple(leaf.path.split("/"))
+        group = BY_KEY[leaf.key].group if leaf.key else "profile"
+        placed[leaf.holder].append(
+            _Placed(leaf, steps, group, required(_HOLDER_ELEMENT[leaf.holder], steps))
+        )
+    return {holder: tuple(items) for holder, items in placed.items()}
+
+
 def _values(
     formation: dict[str, Any], action: dict[str, Any], session: dict[str, Any]
 ) -> dict[str, Any]:
@@ -164,9 +229,10 @@ def _key(values: dict[str, Any], keys: tuple[str, ...]) -> str:
     return json.dumps([values.get(k) for k in keys], sort_keys=True, ensure_ascii=False)
 
 
-class Builder:
-    """Builds the LHEO tree. Tracking, it records the Origin of every element it creates (to
-    name the cell behind a refusal); untracked, it copies repeated sites and contacts."""
+class LheoBuilder:
+    """Builds the LHEO tree of a submission. Tracking, it records the Origin of every element
+    it creates (to name the cell behind a refusal); untracked, it copies repeated sites and
+    contacts. Simple leaves come from the mapping's ``LEAVES``; the rest is built here."""
 
     def __init__(
         self, data: dict[str, Any], profile: Profile, locator: Locator, *, track: bool = True
@@ -178,6 +244,7 @@ class Builder:
         self.origins: dict[etree._Element, Origin] = {}
         self.subtrees: dict[tuple[Any, ...], etree._Element] = {}  # untracked: reused parts
         self.problems: list[str] = []
+        self.placed = _placed()
         # the legal name of every organisme the submission carries, for organisme-formateur
         self.raison_sociale: dict[str, str] = {}
         for formation in data["formations"]:
@@ -207,6 +274,43 @@ class Builder:
         if origin is not None and self.track:
             self.origins[node] = origin
         return node
+
+    def child(self, parent: etree._Element, name: str) -> etree._Element:
+        """``parent``'s element ``name``, made when it has none yet (shared by leaves)."""
+        found = parent.find(_TAGS.get(name) or _tag(name))
+        return found if found is not None else self.el(parent, name)
+
+    def leaves(
+        self,
+        node: etree._Element,
+        holder: Holder,
+        holders: dict[str, Any],
+        i: int,
+        child: int | None = None,
+    ) -> None:
+        """Write the mapping's leaves of ``holder`` into ``node``, each from its field (read
+        in ``holders``, the submission objects by name) or its profile setting."""
+        lheo = self.profile.lheo
+        for placed in self.placed[holder]:
+            leaf = placed.leaf
+            if leaf.only_if and not getattr(lheo, leaf.only_if):
+                continue
+            if leaf.setting:
+                value = getattr(lheo, leaf.setting)
+                origin = Origin(i, setting=f"lheo.{leaf.setting}")
+            else:
+                value = holders[placed.group].get(leaf.key)
+                origin = Origin(i, leaf.key, child=child)
+            if _blank(value):
+                if not placed.required:
+                    continue
+                text = _leaf_text(leaf, value) if leaf.key else None
+            else:
+                text = _leaf_text(leaf, value) if leaf.key else str(value)
+            parent = node
+            for step in placed.steps[:-1]:
+                parent = self.child(parent, step)
+            self.el(parent, placed.steps[-1], text, origin)
 
     def _built_once(
         self, parent: etree._Element, key: tuple[Any, ...], build: Callable[[], None]
@@ -272,12 +376,13 @@ class Builder:
         parent: etree._Element,
         name: str,
         values: dict[str, Any],
-        origin: Callable[[str], Origin],
+        i: int,
+        child: int | None = None,
         **attrs: Any,
     ) -> etree._Element | None:
         """The ``<extras>`` block ``name`` of the mapping, filled from ``values`` by field key."""
         items = [
-            (extra.info, _format(extra, values.get(extra.key)), origin(extra.field))
+            (extra.info, _format(extra, values.get(extra.key)), Origin(i, extra.field, child=child))
             for extra in EXTRAS[name].extras
         ]
         return self.extras(parent, name, items, **attrs)
@@ -290,6 +395,17 @@ class Builder:
         f, a, _ = self.loc.index[i]
         formation = self.data["formations"][f]
         return _values(formation, formation["actions"][a], self.loc.session(i))
+
+    def holders(self, formation: dict[str, Any], action: dict[str, Any], i: int) -> dict[str, Any]:
+        """The submission objects a row's values are read from, by name (Field.group)."""
+        session = self.loc.session(i)
+        return {
+            "formation": formation,
+            "action": action,
+            "session": session,
+            "dispositif": session.get("dispositif") or {},
+            "referents": session.get("referents") or {},
+        }
 
     def document(self) -> etree._Element:
         root = etree.Element(f"{{{NS}}}lheo", nsmap={None: NS})
@@ -331,67 +447,25 @@ class Builder:
         first = members[0][1][0]
         first_session = self.loc.session(first)
         action = formation["actions"][members[0][0]]
-
-        def o(key: str, **kw: Any) -> Origin:
-            return Origin(first, key, **kw)
-
         node = self.el(parent, "formation", numero=formation.get("sofi_code"))
         domaine = self.el(node, "domaine-formation")
         main = formation.get("main_formacode")
         ref = self.profile.lheo.formacode_ref
         if not _blank(main):
-            self.el(domaine, "code-FORMACODE", main, o("main_formacode"), ref=ref)
+            self.el(domaine, "code-FORMACODE", main, Origin(first, "main_formacode"), ref=ref)
         for k, code in enumerate(formation.get("formacodes") or []):
             if code != main:
-                self.el(domaine, "code-FORMACODE", code, o("formacodes", item=k), ref=ref)
-        self.el(node, "intitule-formation", formation.get("title"), o("title"))
-        self.el(node, "objectif-formation", action.get("objectives"), o("objectives"))
-        self.el(node, "resultats-attendus", action.get("expected_results"), o("expected_results"))
-        self.el(
-            node, "contenu-formation", action.get("programme_complement"), o("programme_complement")
-        )
-        self.el(
-            node,
-            "certifiante",
-            _code("certifinfo_reference", formation.get("certifinfo_reference")),
-            o("certifinfo_reference"),
-        )
+                self.el(
+                    domaine, "code-FORMACODE", code, Origin(first, "formacodes", item=k), ref=ref
+                )
         org = first_session.get("responsible_org") or {}
         contact = self.el(node, "contact-formation")
         self.el(contact, "type-contact", ACCUEIL_CONTACT_TYPE)
-        self.coordonnees_contact(contact, org, o("responsible_org"))
-        self.el(
-            node,
-            "parcours-de-formation",
-            _code("pathway_type", first_session.get("pathway_type")),
-            o("pathway_type"),
-        )
-        self.el(
-            node,
-            "code-niveau-entree",
-            _code("entry_level", action.get("entry_level")),
-            o("entry_level"),
-        )
-        if not _blank(formation.get("general_objective")):
-            self.el(
-                node,
-                "objectif-general-formation",
-                _code("general_objective", formation["general_objective"]),
-                o("general_objective"),
-            )
-        if not _blank(formation.get("certifinfo_code")):
-            cert = self.el(node, "certification")
-            self.el(cert, "code-CERTIFINFO", formation["certifinfo_code"], o("certifinfo_code"))
-        if self.profile.lheo.emit_exit_level and not _blank(formation.get("exit_level")):
-            self.el(
-                node,
-                "code-niveau-sortie",
-                _code("exit_level", formation["exit_level"]),
-                o("exit_level"),
-            )
+        self.coordonnees_contact(contact, org, Origin(first, "responsible_org"))
+        self.leaves(node, "formation", self.holders(formation, action, first), first)
         for a, sessions in members:
             self.action(node, formation, formation["actions"][a], sessions)
-        self.responsible(node, org, o("responsible_org"))
+        self.responsible(node, org, Origin(first, "responsible_org"))
 
     def responsible(self, parent: etree._Element, org: dict[str, Any], origin: Origin) -> None:
         node = self.el(parent, "organisme-formation-responsable")
@@ -505,134 +579,71 @@ class Builder:
         i = members[0]
         session = self.loc.session(i)
         dispositif = session.get("dispositif") or {}
-
-        def o(key: str, **kw: Any) -> Origin:
-            return Origin(i, key, **kw)
-
+        lheo = self.profile.lheo
         node = self.el(parent, "action", numero=action.get("sofi_code"))
-        self.el(node, "rythme-formation", self.rhythm(session), o("rhythm"))
+        self.el(node, "rythme-formation", self.rhythm(session), Origin(i, "rhythm"))
         for k, code in enumerate(dispositif.get("publics") or []):
             self.el(
-                node,
-                "code-public-vise",
-                code,
-                o("publics", item=k),
-                ref=self.profile.lheo.formacode_ref,
+                node, "code-public-vise", code, Origin(i, "publics", item=k), ref=lheo.formacode_ref
             )
         public = action.get("target_public")
         if not _blank(public):
-            self.el(node, "info-public-vise", shorten(str(public)), o("target_public"))
-        lheo = self.profile.lheo
-        self.el(
-            node,
-            "niveau-entree-obligatoire",
-            lheo.niveau_entree_obligatoire,
-            Origin(i, setting="lheo.niveau_entree_obligatoire"),
-        )
+            self.el(node, "info-public-vise", shorten(str(public)), Origin(i, "target_public"))
         self.el(
             node,
             "modalites-alternance",
             self.alternance(session, i),
             Origin(i, setting="lheo.modalites_alternance"),
         )
-        self.el(
-            node,
-            "modalites-enseignement",
-            _code("delivery_mode", session.get("delivery_mode")),
-            o("delivery_mode"),
-        )
         conditions = "\n".join(
             str(t)
             for t in (action.get("prerequisites"), action.get("prerequisites_comment"))
             if not _blank(t)
         )
+        comment = not _blank(action.get("prerequisites_comment"))
         self.el(
             node,
             "conditions-specifiques",
             conditions,
-            o(
-                "prerequisites_comment"
-                if not _blank(action.get("prerequisites_comment"))
-                else "prerequisites"
-            ),
-        )
-        self.el(
-            node,
-            "prise-en-charge-frais-possible",
-            _code("fees_covered", dispositif.get("fees_covered")),
-            o("fees_covered"),
+            Origin(i, "prerequisites_comment" if comment else "prerequisites"),
         )
         site = session.get("site") or {}
         lieu = self.el(node, "lieu-de-formation", numero=site.get("code"))
         if site.get("siret"):
             box = self.el(lieu, "SIRET-lieu-formation")
-            self.el(box, "SIRET", site["siret"], o("site", attr="siret"))
+            self.el(box, "SIRET", site["siret"], Origin(i, "site", attr="siret"))
         coordonnees = self.el(lieu, "coordonnees")
-        self.address(coordonnees, site, o("site"), required=True, denomination=site.get("libelle"))
-        self.el(
-            node,
-            "modalites-entrees-sorties",
-            _code("entry_exit_mode", session.get("entry_exit_mode")),
-            o("entry_exit_mode"),
+        self.address(
+            coordonnees, site, Origin(i, "site"), required=True, denomination=site.get("libelle")
         )
-        if not _blank(action.get("action_url")):
-            url = self.el(node, "url-action")
-            self.el(url, "urlweb", action["action_url"], o("action_url"))
+        self.leaves(node, "action", self.holders(formation, action, i), i)
         for k in members:
             self.session(node, self.loc.session(k), k)
-        methods = session.get("teaching_methods")
-        if not _blank(methods):
-            label = _label("teaching_methods", methods)
-            self.el(
-                node, "modalites-pedagogiques", label[:1].upper() + label[1:], o("teaching_methods")
-            )
         for key in ("training_periods", "teaching_methods"):
             value = session.get(key)
             code = None if _blank(value) else _lheo_code(key, value)
-            self.leaf(node, "code-modalite-pedagogique", code, o(key), ref=lheo.formacode_ref)
-        self.equipment(node, action, i)
-        self.leaf(
-            node, "frais-restants", _maybe(dispositif.get("extra_fees"), _money), o("extra_fees")
-        )
-        if lheo.publish_prix_total_ttc:  # a price per trainee, shown to the public
             self.leaf(
-                node,
-                "prix-total-TTC",
-                _maybe(dispositif.get("fee_incl_tax"), _money),
-                o("fee_incl_tax"),
+                node, "code-modalite-pedagogique", code, Origin(i, key), ref=lheo.formacode_ref
             )
-        self.leaf(node, "duree-indicative", session.get("duration_comment"), o("duration_comment"))
-        centre, company = session.get("centre_hours"), session.get("company_hours")
-        self.leaf(node, "nombre-heures-centre", _maybe(centre, _number), o("centre_hours"))
-        self.leaf(node, "nombre-heures-entreprise", _maybe(company, _number), o("company_hours"))
-        hours = [h for h in (centre, company) if isinstance(h, int | float)]
+        self.equipment(node, action, i)
+        hours = [
+            h
+            for h in (session.get("centre_hours"), session.get("company_hours"))
+            if isinstance(h, int | float)
+        ]
         if hours:
-            self.el(node, "nombre-heures-total", _number(sum(hours)), o("centre_hours"))
-        self.leaf(
-            node,
-            "detail-conditions-prise-en-charge",
-            lheo.detail_conditions_prise_en_charge,
-            Origin(i, setting="lheo.detail_conditions_prise_en_charge"),
-        )
-        if (
-            lheo.conventionnement is not None
-        ):  # the programme's funding implies it (profile setting)
-            self.el(
-                node,
-                "conventionnement",
-                lheo.conventionnement,
-                Origin(i, setting="lheo.conventionnement"),
-            )
+            self.el(node, "nombre-heures-total", _number(sum(hours)), Origin(i, "centre_hours"))
         self.trainer(node, action, i)
-        self.funder(node, dispositif, i)
+        funder = self.child(node, "organisme-financeur")
+        self.block(funder, "specificites", dispositif, i)
+        self.block(funder, "sofi-dispositif", dispositif, i)
         values = _values(formation, action, session)
-        self.block(node, "frais-pedagogiques", values, o)
-        self.block(node, "sofi-action", values, o)
+        self.block(node, "frais-pedagogiques", values, i)
+        self.block(node, "sofi-action", values, i)
 
     def rhythm(self, session: dict[str, Any]) -> str:
         """« Temps plein, 35 h par semaine »: the SOFI label, with the weekly hours when known."""
-        text = _label("rhythm", session.get("rhythm") or "")
-        text = text[:1].upper() + text[1:]
+        text = _capitalised(_label("rhythm", session.get("rhythm") or ""))
         weekly = session.get("weekly_hours")
         if weekly is not None:
             text = (
@@ -694,59 +705,20 @@ class Builder:
             )
         self.el(node, "raison-sociale-formateur", known or "", origin)
 
-    def funder(self, parent: etree._Element, dispositif: dict[str, Any], i: int) -> None:
-        def o(key: str) -> Origin:
-            return Origin(i, key)
-
-        node = self.el(parent, "organisme-financeur")
-        self.el(
-            node,
-            "code-financeur",
-            self.profile.lheo.code_financeur,
-            Origin(i, setting="lheo.code_financeur"),
-        )
-        places = dispositif.get("places")
-        self.leaf(node, "nb-places-financees", _maybe(places, _number), o("places"))
-        self.block(node, "specificites", dispositif, o)
-        self.block(node, "sofi-dispositif", dispositif, o)
-
     # -- session --
     def session(self, parent: etree._Element, session: dict[str, Any], i: int) -> None:
-        def o(key: str, **kw: Any) -> Origin:
-            return Origin(i, key, **kw)
-
         node = self.el(parent, "session", numero=session.get("sofi_code"))
-        periode = self.el(node, "periode")
-        self.el(periode, "debut", _lheo_date(session.get("start_date", "")), o("start_date"))
-        self.el(periode, "fin", _lheo_date(session.get("end_date", "")), o("end_date"))
+        f, a, _ = self.loc.index[i]
+        formation = self.data["formations"][f]
+        self.leaves(node, "session", self.holders(formation, formation["actions"][a], i), i)
         site = session.get("site") or {}
         inscription = self.el(node, "adresse-inscription")
-        self.address(inscription, site, o("site"), required=True, denomination=site.get("libelle"))
+        self.address(
+            inscription, site, Origin(i, "site"), required=True, denomination=site.get("libelle")
+        )
         periods = session.get("periodes_inscription") or []
         if periods:
-            box = self.el(self.el(node, "periode-inscription"), "periode")
-            starts = [
-                (p.get("pi_start"), k)
-                for k, p in enumerate(periods)
-                if not _blank(p.get("pi_start"))
-            ]
-            ends = [
-                (p.get("pi_end"), k) for k, p in enumerate(periods) if not _blank(p.get("pi_end"))
-            ]
-            start, k_start = min(starts) if starts else ("", 0)
-            self.el(box, "debut", _lheo_date(start), o("pi_start", child=k_start))
-            if len(ends) == len(periods):
-                end, k_end = max(ends)
-                self.el(box, "fin", _lheo_date(end), o("pi_end", child=k_end))
-            else:  # an open period: the envelope has no known end
-                k_open = next(k for k, p in enumerate(periods) if _blank(p.get("pi_end")))
-                self.el(box, "fin", UNKNOWN_END, o("pi_end", child=k_open))
-        self.leaf(
-            node,
-            "etat-recrutement",
-            _maybe(session.get("recruitment_status"), lambda v: _code("recruitment_status", v)),
-            o("recruitment_status"),
-        )
+            self.registration_envelope(node, periods, i)
         infos = session.get("informations_collectives") or []
         for k, info in enumerate(infos):
             self.info_collective(node, info, i, k)
@@ -755,53 +727,61 @@ class Builder:
             if code == INFO_COLLECTIVE and infos:
                 continue  # already told by the informations collectives above
             rec = self.el(node, "recrutement")
-            self.el(rec, "modalite-recrutement", code, o("recruitment_methods", item=k))
+            self.el(rec, "modalite-recrutement", code, Origin(i, "recruitment_methods", item=k))
         referents = session.get("referents") or {}
         for key, (role, setting) in REFERENT_ROLES.items():
             contact = referents.get(key)
             if contact:
                 self.contact(
-                    node, contact, role, getattr(self.profile.lheo, setting), o(key), setting
+                    node,
+                    contact,
+                    role,
+                    getattr(self.profile.lheo, setting),
+                    Origin(i, key),
+                    setting,
                 )
-        box = self.block(node, "sofi-session", _values({}, {}, session), o)
+        box = self.block(node, "sofi-session", _values({}, {}, session), i)
         if periods:
             if box is None:
                 box = self.el(node, "extras", info="sofi-session")
             for k, period in enumerate(periods):
-                self.block(
-                    box,
-                    "periode-inscription",
-                    period,
-                    functools.partial(o, child=k),
-                    numero=period.get("pi_code"),
-                )
+                self.block(box, "periode-inscription", period, i, k, numero=period.get("pi_code"))
+
+    def registration_envelope(
+        self, node: etree._Element, periods: list[dict[str, Any]], i: int
+    ) -> None:
+        """LHEO keeps one registration period: the earliest start, the latest end (unknown
+        when a period has none)."""
+        box = self.el(self.el(node, "periode-inscription"), "periode")
+        starts = [
+            (p.get("pi_start"), k) for k, p in enumerate(periods) if not _blank(p.get("pi_start"))
+        ]
+        ends = [(p.get("pi_end"), k) for k, p in enumerate(periods) if not _blank(p.get("pi_end"))]
+        start, k_start = min(starts) if starts else ("", 0)
+        self.el(box, "debut", _lheo_date(str(start)), Origin(i, "pi_start", child=k_start))
+        if len(ends) == len(periods):
+            end, k_end = max(ends)
+            self.el(box, "fin", _lheo_date(str(end)), Origin(i, "pi_end", child=k_end))
+        else:  # an open period: the envelope has no known end
+            k_open = next(k for k, p in enumerate(periods) if _blank(p.get("pi_end")))
+            self.el(box, "fin", UNKNOWN_END, Origin(i, "pi_end", child=k_open))
 
     def info_collective(self, parent: etree._Element, info: dict[str, Any], i: int, k: int) -> None:
-        def o(key: str, **kw: Any) -> Origin:
-            return Origin(i, key, child=k, **kw)
-
         node = self.el(parent, "recrutement", numero=info.get("ic_code"))
-        self.el(node, "modalite-recrutement", INFO_COLLECTIVE, o("ic_session"))
+        self.el(node, "modalite-recrutement", INFO_COLLECTIVE, Origin(i, "ic_session", child=k))
         remote = info.get("ic_remote") == "oui"
-        self.el(node, "a-distance", "1" if remote else "0", o("ic_remote"))
-        self.leaf(node, "urlweb", info.get("ic_url"), o("ic_url"))
+        self.el(node, "a-distance", "1" if remote else "0", Origin(i, "ic_remote", child=k))
+        self.leaves(node, "recrutement", {"information_collective": info}, i, k)
         site = info.get("ic_site") or {}
         if site:
             self.address(
                 node,
                 site,
-                o("ic_site"),
+                Origin(i, "ic_site", child=k),
                 required=True,
                 denomination=site.get("libelle"),
                 numero=site.get("code"),
             )
-        date = _lheo_date(info.get("ic_date", ""))
-        periode = self.el(node, "periode")
-        self.el(periode, "debut", date, o("ic_date"))
-        self.el(periode, "fin", date, o("ic_date"))
-        self.leaf(node, "heure-debut", info.get("ic_start_time"), o("ic_start_time"))
-        self.leaf(node, "heure-fin", info.get("ic_end_time"), o("ic_end_time"))
-        self.leaf(node, "commentaire", info.get("ic_comment"), o("ic_comment"))
 
     def contact(
         self,
