@@ -684,12 +684,16 @@ def tree(root: etree._Element) -> list[tuple[str | None, list[tuple[str | None, 
     return out
 
 
-def sibling_numbers_are_unique(root: etree._Element) -> bool:
-    for formation in root.iterfind(".//l:formation", NS):
-        numbers = [a.get("numero") for a in formation.iterfind("l:action", NS) if a.get("numero")]
-        if len(numbers) != len(set(numbers)):
+def numbers_are_unique(root: etree._Element) -> bool:
+    """No two formations, actions or sessions of the file share a number."""
+    for kind in ("formation", "action", "session"):
+        numbers = [e.get("numero") for e in root.iterfind(f".//l:{kind}", NS)]
+        if None in numbers or len(numbers) != len(set(numbers)):
             return False
     return True
+
+
+ILF, HORIZONS = "44198765800016", "49281345600018"
 
 
 def test_lheo_has_sofis_formations_actions_and_sessions(fas_case):
@@ -697,38 +701,54 @@ def test_lheo_has_sofis_formations_actions_and_sessions(fas_case):
     xml = submission_to_lheo(data, profile, sources)
     assert xsd_validate(xml) == []
     root = etree.fromstring(xml)
+    new = f"SB-F-{HORIZONS}-ANGERS"  # a new formation, named by its action's « Réf. action »
     assert tree(root) == [
         ("19482", [("89393", ["S001", "S002"]), ("89400", ["S003"])]),
-        (None, [(None, ["S004", "S005"])]),
+        (new, [(f"SB-A-{HORIZONS}-ANGERS", ["S004", "S005"])]),
     ]
     sessions = root.xpath("//l:session", namespaces=NS)
-    assert [s.get("numero") for s in sessions] == ["143842", None, "143901", None, None]
+    assert [s.get("numero") for s in sessions] == [
+        "143842",
+        f"SB-S-{ILF}-S002",  # new sessions: the organisation's SIRET and « Réf. session »
+        "143901",
+        f"SB-S-{HORIZONS}-S004",
+        f"SB-S-{HORIZONS}-S005",
+    ]
     operations = root.xpath("//l:extra[@info='operation']/text()", namespaces=NS)
     assert operations == ["modification", "creation", "modification", "creation", "creation"]
     assert root.xpath("string(//l:extra[@info='reference-action'])", namespaces=NS) == "ANGERS"
-    assert sibling_numbers_are_unique(root)
+    assert numbers_are_unique(root)
 
 
-def test_sessions_differing_on_an_lheo_action_value_are_split_never_as_siblings(fas_case):
+def test_sessions_differing_on_an_lheo_action_value_are_split_with_their_own_numbers(fas_case):
     """S002 is in action 89393 but at another place: LHEO has one lieu per action, so S002
-    gets its own LHEO action, in a second formation element of the same SOFI formation."""
+    gets its own LHEO action, beside the first part, numbered apart (a repeated number
+    would make importers overwrite one part with the other)."""
     data, _, profile = fas_case
     data = copy.deepcopy(data)
     s002 = data["formations"][0]["actions"][0]["sessions"][1]
     s002["site"] = copy.deepcopy(data["formations"][0]["actions"][1]["sessions"][0]["site"])
     root = etree.fromstring(submission_to_lheo(data, profile))
     assert tree(root) == [
-        ("19482", [("89393", ["S001"]), ("89400", ["S003"])]),
-        ("19482", [("89393", ["S002"])]),
-        (None, [(None, ["S004", "S005"])]),
+        ("19482", [("89393", ["S001"]), ("SB-A-89393-S002", ["S002"]), ("89400", ["S003"])]),
+        (f"SB-F-{HORIZONS}-ANGERS", [(f"SB-A-{HORIZONS}-ANGERS", ["S004", "S005"])]),
     ]
-    assert sibling_numbers_are_unique(root)
+    assert numbers_are_unique(root)
     assert xsd_validate(etree.tostring(root)) == []
+    # a new action split the same way: its further part adds its first session's reference
+    data["formations"][1]["actions"][0]["sessions"][1]["site"] = copy.deepcopy(s002["site"])
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    base = f"SB-A-{HORIZONS}-ANGERS"
+    assert tree(root)[1] == (
+        f"SB-F-{HORIZONS}-ANGERS",
+        [(base, ["S004"]), (f"{base}-S005", ["S005"])],
+    )
+    assert numbers_are_unique(root)
 
 
 def test_actions_differing_on_an_lheo_formation_value_get_their_own_formation(fas_case):
     """LHEO holds the type de parcours and the contenu per formation, SOFI per session and
-    per action: an action that differs goes to its own formation element (same F)."""
+    per action: an action that differs goes to its own formation element, numbered apart."""
     data, _, profile = fas_case
     data = copy.deepcopy(data)
     action = data["formations"][0]["actions"][1]
@@ -736,17 +756,19 @@ def test_actions_differing_on_an_lheo_formation_value_get_their_own_formation(fa
     root = etree.fromstring(submission_to_lheo(data, profile))
     assert tree(root)[:2] == [
         ("19482", [("89393", ["S001", "S002"])]),
-        ("19482", [("89400", ["S003"])]),
+        ("SB-F-19482-S003", [("89400", ["S003"])]),
     ]
-    contenus = root.xpath(
-        "//l:formation[@numero='19482']/l:contenu-formation/text()", namespaces=NS
-    )
+    contenus = root.xpath("//l:formation/l:contenu-formation/text()", namespaces=NS)
     assert contenus[1] == "Modules obligatoires ; option : anglais professionnel."
     session = data["formations"][1]["actions"][0]["sessions"][1]
     session["pathway_type"] = "4" if session["pathway_type"] != "4" else "2"
     root = etree.fromstring(submission_to_lheo(data, profile))
-    assert tree(root)[2:] == [(None, [(None, ["S004"])]), (None, [(None, ["S005"])])]
-    assert sibling_numbers_are_unique(root)
+    formation, action = f"SB-F-{HORIZONS}-ANGERS", f"SB-A-{HORIZONS}-ANGERS"
+    assert tree(root)[2:] == [
+        (formation, [(action, ["S004"])]),
+        (f"{formation}-S005", [(f"{action}-S005", ["S005"])]),
+    ]
+    assert numbers_are_unique(root)
 
 
 def test_the_example_gives_one_lheo_action_per_sofi_action(example):

@@ -1,12 +1,13 @@
 """Build the LHEO 2.3 tree of a submission, recording where every element came from.
 
-The tree is SOFI's: one LHEO ``formation`` per SOFI formation (``@numero`` = F), one
-``action`` per SOFI action (A), one ``session`` per SOFI session (S). LHEO holds some values
-higher than SOFI does (docs/lheo.md §1): a formation has one contenu, one organisme
-responsable; an action one lieu, one rythme, one financeur. Sessions of a SOFI action that
-differ on such a value are therefore split over several LHEO actions, each in its own LHEO
-formation (same F), so that sibling actions never share an ``@numero``. SOFI's own values
-go to the ``<extras>`` blocks that ``sofi_bulk.lheo.mapping`` declares.
+The tree is SOFI's: one LHEO ``formation`` per SOFI formation, one ``action`` per SOFI
+action, one ``session`` per SOFI session, each numbered by ``identifiers`` (the SOFI code, or a
+number of this tool). LHEO holds some values higher than SOFI does (docs/lheo.md §1): a
+formation has one contenu, one organisme responsable; an action one lieu, one rythme, one
+financeur. Sessions of a SOFI action that differ on such a value are therefore split over
+several LHEO actions (and actions over several formations), each part with its own number.
+Simple leaves come from the mapping's ``LEAVES``; SOFI's own values go to the ``<extras>``
+blocks it declares.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from lxml import etree
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.fields import BY_KEY
 from sofi_bulk.core.profile import Profile
+from sofi_bulk.lheo.geography import COUNTRY, departement_of, region_of
+from sofi_bulk.lheo.identifiers import Numbers, made, organisme_number, part_of, reference
 from sofi_bulk.lheo.mapping import (
     ACTION_LEVEL,
     EXTRAS,
@@ -39,7 +42,12 @@ from sofi_bulk.lheo.origins import REF_COLUMN, REF_TABLE_OF_KIND, Locator, Origi
 from sofi_bulk.lheo.xsd import NS, UNKNOWN_END, xsd_model
 
 PUBLIC_VISE_MAX = 250  # info-public-vise maxLength in the XSD
-ACCUEIL_CONTACT_TYPE = "4"  # dict-type-contact "Accueil", for the required contact-formation
+NOM_MAX = 50  # coordonnees/nom maxLength in the XSD
+URL_FORMATION_MAX = 3  # url-formation/urlweb maxOccurs in the XSD
+# dict-type-contact "Accueil": the organisme's own telephone and e-mail, in contact-formation,
+# contact-organisme and contact-formateur
+ACCUEIL_CONTACT_TYPE = "4"
+MAIN = "principal"  # @tag of the main Formacode, contact, place and trainer (RCO exports)
 _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MOBILE = re.compile(r"^(?:0|\+33\s?|0033\s?)[67]")
@@ -136,6 +144,24 @@ def _leaf_text(leaf: Leaf, value: Any) -> str | None:
     if fmt == "label":
         return _capitalised(_label(leaf.key, value))
     return str(value)
+
+
+class ActionPart(NamedTuple):
+    """An LHEO action: a SOFI action, or the part of it whose sessions share LHEO's action
+    values."""
+
+    a: int  # the SOFI action's index in its formation
+    members: list[int]  # its sessions (indexes in the locator)
+    numero: str
+
+
+class FormationPart(NamedTuple):
+    """An LHEO formation: a SOFI formation, or the part of it whose actions share LHEO's
+    formation values."""
+
+    f: int
+    actions: list[ActionPart]
+    numero: str
 
 
 class _Placed(NamedTuple):
@@ -245,16 +271,17 @@ class LheoBuilder:
         self.subtrees: dict[tuple[Any, ...], etree._Element] = {}  # untracked: reused parts
         self.problems: list[str] = []
         self.placed = _placed()
-        # the legal name of every organisme the submission carries, for organisme-formateur
-        self.raison_sociale: dict[str, str] = {}
+        self.session_numbers: dict[int, str] = {}  # filled by layout()
+        # every organisme the submission carries, by SIRET, for organisme-formateur
+        self.organismes: dict[str, dict[str, Any]] = {}
         for formation in data["formations"]:
             org = formation.get("organisme") or {}
             if org.get("siret") and org.get("raison_sociale"):
-                self.raison_sociale.setdefault(org["siret"], org["raison_sociale"])
+                self.organismes.setdefault(org["siret"], org)
         for i in range(len(locator.index)):
             org = locator.session(i).get("responsible_org") or {}
             if org.get("siret") and org.get("raison_sociale"):
-                self.raison_sociale.setdefault(org["siret"], org["raison_sociale"])
+                self.organismes.setdefault(org["siret"], org)
 
     # -- primitives --
     def el(
@@ -410,65 +437,116 @@ class LheoBuilder:
     def document(self) -> etree._Element:
         root = etree.Element(f"{{{NS}}}lheo", nsmap={None: NS})
         offres = self.el(root, "offres")
-        for f, elements in self.layout().items():
-            for members in elements:
-                self.formation(offres, self.data["formations"][f], members)
+        for part in self.layout():
+            self.formation(offres, self.data["formations"][part.f], part)
         return root
 
-    def layout(self) -> dict[int, list[list[tuple[int, list[int]]]]]:
-        """For each SOFI formation, its LHEO formation elements; each holds at most one LHEO
-        action per SOFI action: (action index, its sessions). One element and one action per
-        SOFI object unless sessions differ on a value LHEO holds higher than SOFI."""
-        pieces: dict[int, dict[tuple[str, int, str], list[int]]] = {}
+    def layout(self) -> list[FormationPart]:
+        """The LHEO formations and actions, numbered, in the submission's order: one per SOFI
+        formation and action, unless sessions differ on a value LHEO holds higher than SOFI
+        (then one per distinct set of such values, each part numbered apart). Also numbers
+        the sessions (``session_numbers``)."""
+        groups: dict[int, dict[str, dict[tuple[int, str], list[int]]]] = {}
         for i, (f, a, _) in enumerate(self.loc.index):
             values = self.values(i)
-            key = (_key(values, FORMATION_LEVEL), a, _key(values, ACTION_LEVEL))
-            pieces.setdefault(f, {}).setdefault(key, []).append(i)
-        layout: dict[int, list[list[tuple[int, list[int]]]]] = {}
-        for f, by_piece in pieces.items():
-            groups: dict[str, list[list[tuple[int, list[int]]]]] = {}
-            used: dict[tuple[str, int], int] = {}  # (group, action) -> elements holding it
-            for (f_key, a, _), members in by_piece.items():
-                elements = groups.setdefault(f_key, [])
-                k = used.get((f_key, a), 0)  # the n-th piece of an action: the n-th element
-                used[(f_key, a)] = k + 1
-                if k == len(elements):
-                    elements.append([])
-                elements[k].append((a, members))
-            layout[f] = [e for elements in groups.values() for e in elements]
-        return layout
+            element = groups.setdefault(f, {}).setdefault(_key(values, FORMATION_LEVEL), {})
+            element.setdefault((a, _key(values, ACTION_LEVEL)), []).append(i)
+        formations, actions, sessions = Numbers(), Numbers(), Numbers()
+        parts: list[FormationPart] = []
+        for f, elements in groups.items():
+            formation = self.data["formations"][f]
+            first = next(iter(next(iter(elements.values())).values()))[0]
+            owner = self.owner(formation, first)
+            start = formation["actions"][self.loc.index[first][1]].get("action_ref")
+            f_base = formation.get("sofi_code") or made(
+                "formation", owner, reference(start or self.ref_of(first))
+            )
+            a_bases: dict[int, str] = {}
+            for j, pieces in enumerate(elements.values()):
+                head = next(iter(pieces.values()))[0]
+                f_number = f_base if j == 0 else part_of("formation", f_base, self.ref_of(head))
+                action_parts = []
+                for (a, _), members in pieces.items():
+                    if a in a_bases:
+                        number = part_of("action", a_bases[a], self.ref_of(members[0]))
+                    else:
+                        action = formation["actions"][a]
+                        number = a_bases[a] = action.get("sofi_code") or made(
+                            "action",
+                            owner,
+                            reference(action.get("action_ref") or self.ref_of(members[0])),
+                        )
+                    action_parts.append(ActionPart(a, members, actions.take(number)))
+                    for i in members:
+                        code = self.loc.session(i).get("sofi_code")
+                        self.session_numbers[i] = sessions.take(
+                            code or made("session", owner, reference(self.ref_of(i)))
+                        )
+                parts.append(FormationPart(f, action_parts, formations.take(f_number)))
+        return parts
+
+    def ref_of(self, i: int) -> str:
+        """A session's « Réf. session » (its place in the file when it has none)."""
+        return str(self.loc.session(i).get("session_ref") or f"L{i + 1}")
+
+    def owner(self, formation: dict[str, Any], i: int) -> str:
+        """The SIRET of the organisation a formation belongs to (its site dispensateur's)."""
+        f, a, _ = self.loc.index[i]
+        for org in (
+            formation.get("organisme"),
+            formation["actions"][a].get("delivery_site"),
+            self.loc.session(i).get("responsible_org"),
+        ):
+            if org and org.get("siret"):
+                return str(org["siret"])
+        return "_"
 
     def formation(
-        self,
-        parent: etree._Element,
-        formation: dict[str, Any],
-        members: list[tuple[int, list[int]]],
+        self, parent: etree._Element, formation: dict[str, Any], part: FormationPart
     ) -> None:
-        first = members[0][1][0]
+        first = part.actions[0].members[0]
         first_session = self.loc.session(first)
-        action = formation["actions"][members[0][0]]
-        node = self.el(parent, "formation", numero=formation.get("sofi_code"))
+        action = formation["actions"][part.actions[0].a]
+        node = self.el(parent, "formation", numero=part.numero)
         domaine = self.el(node, "domaine-formation")
         main = formation.get("main_formacode")
         ref = self.profile.lheo.formacode_ref
         if not _blank(main):
-            self.el(domaine, "code-FORMACODE", main, Origin(first, "main_formacode"), ref=ref)
+            self.el(
+                domaine, "code-FORMACODE", main, Origin(first, "main_formacode"), ref=ref, tag=MAIN
+            )
         for k, code in enumerate(formation.get("formacodes") or []):
             if code != main:
                 self.el(
                     domaine, "code-FORMACODE", code, Origin(first, "formacodes", item=k), ref=ref
                 )
         org = first_session.get("responsible_org") or {}
-        contact = self.el(node, "contact-formation")
+        contact = self.el(node, "contact-formation", tag=MAIN)
         self.el(contact, "type-contact", ACCUEIL_CONTACT_TYPE)
         self.coordonnees_contact(contact, org, Origin(first, "responsible_org"))
         self.leaves(node, "formation", self.holders(formation, action, first), first)
-        for a, sessions in members:
-            self.action(node, formation, formation["actions"][a], sessions)
+        self.url_formation(node, formation, part)
+        for piece in part.actions:
+            self.action(node, formation, formation["actions"][piece.a], piece)
         self.responsible(node, org, Origin(first, "responsible_org"))
 
+    def url_formation(
+        self, node: etree._Element, formation: dict[str, Any], part: FormationPart
+    ) -> None:
+        """The web pages of the formation: those of its actions (« URL action »), each once,
+        as many as LHEO admits; every action keeps its own in url-action."""
+        urls: dict[str, int] = {}
+        for piece in part.actions:
+            url = formation["actions"][piece.a].get("action_url")
+            if not _blank(url) and len(urls) < URL_FORMATION_MAX:
+                urls.setdefault(str(url), piece.members[0])
+        if urls:
+            box = self.el(node, "url-formation")
+            for url, i in urls.items():
+                self.el(box, "urlweb", url, Origin(i, "action_url"))
+
     def responsible(self, parent: etree._Element, org: dict[str, Any], origin: Origin) -> None:
-        node = self.el(parent, "organisme-formation-responsable")
+        node = self.el(parent, "organisme-formation-responsable", numero=organisme_number(org))
         nda = org.get("numero_activite")
         if _blank(nda):
             self.problem(
@@ -490,7 +568,8 @@ class LheoBuilder:
         coordonnees = self.el(box, "coordonnees")
         self.address(coordonnees, org, origin, required=False)
         self.phone_email(coordonnees, org, origin)
-        contact = self.el(node, "contact-organisme")
+        contact = self.el(node, "contact-organisme", tag=MAIN)
+        self.el(contact, "type-contact", ACCUEIL_CONTACT_TYPE)
         self.phone_email(self.el(contact, "coordonnees"), org, origin)
 
     def coordonnees_contact(
@@ -522,7 +601,8 @@ class LheoBuilder:
             "code_postal": obj.get("code_postal"),
             "ville": obj.get("ville"),
         }
-        key = ("adresse", *parts.values(), required, denomination, numero, "libelle" in obj)
+        where = (obj.get("code_insee"), obj.get("latitude"), obj.get("longitude"))
+        key = ("adresse", *parts.values(), *where, required, denomination, numero, "libelle" in obj)
         self._built_once(
             parent,
             key,
@@ -562,8 +642,26 @@ class LheoBuilder:
         )
         for line in _address_lines(str(parts["adresse"])) or [""]:
             self.el(node, "ligne", line, with_(origin, attr="adresse"))
-        self.el(node, "codepostal", parts["code_postal"], with_(origin, attr="code_postal"))
+        postcode = with_(origin, attr="code_postal")
+        self.el(node, "codepostal", parts["code_postal"], postcode)
         self.el(node, "ville", parts["ville"], with_(origin, attr="ville"))
+        self.geography(node, obj, origin)
+
+    def geography(self, node: etree._Element, obj: dict[str, Any], origin: Origin) -> None:
+        """Département, commune, région, country and coordinates of an address, in the XSD's
+        order: from the postcode, or the commune's INSEE code when the référentiel has it."""
+        insee = obj.get("code_insee") or None
+        departement = departement_of(str(obj.get("code_postal") or ""), insee)
+        told = with_(origin, attr="code_insee" if insee else "code_postal")
+        self.leaf(node, "departement", departement, told)
+        self.leaf(node, "code-INSEE-commune", insee, with_(origin, attr="code_insee"))
+        self.leaf(node, "region", region_of(departement), told)
+        self.el(node, "pays", COUNTRY)
+        latitude, longitude = obj.get("latitude"), obj.get("longitude")
+        if not _blank(latitude) and not _blank(longitude):
+            box = self.el(node, "geolocalisation")
+            self.el(box, "latitude", latitude, with_(origin, attr="latitude"))
+            self.el(box, "longitude", longitude, with_(origin, attr="longitude"))
 
     def _table(self, origin: Origin) -> str:
         return REF_TABLE_OF_KIND[origin.field.kind]
@@ -574,13 +672,14 @@ class LheoBuilder:
         parent: etree._Element,
         formation: dict[str, Any],
         action: dict[str, Any],
-        members: list[int],
+        part: ActionPart,
     ) -> None:
+        members = part.members
         i = members[0]
         session = self.loc.session(i)
         dispositif = session.get("dispositif") or {}
         lheo = self.profile.lheo
-        node = self.el(parent, "action", numero=action.get("sofi_code"))
+        node = self.el(parent, "action", numero=part.numero)
         self.el(node, "rythme-formation", self.rhythm(session), Origin(i, "rhythm"))
         for k, code in enumerate(dispositif.get("publics") or []):
             self.el(
@@ -608,11 +707,16 @@ class LheoBuilder:
             Origin(i, "prerequisites_comment" if comment else "prerequisites"),
         )
         site = session.get("site") or {}
-        lieu = self.el(node, "lieu-de-formation", numero=site.get("code"))
+        lieu = self.el(node, "lieu-de-formation", numero=site.get("code"), tag=MAIN)
         if site.get("siret"):
             box = self.el(lieu, "SIRET-lieu-formation")
             self.el(box, "SIRET", site["siret"], Origin(i, "site", attr="siret"))
         coordonnees = self.el(lieu, "coordonnees")
+        name = site.get("libelle")
+        if not _blank(name):  # where readers of LHEO 2.2 look for the place's name
+            self.el(
+                coordonnees, "nom", shorten(str(name), NOM_MAX), Origin(i, "site", attr="libelle")
+            )
         self.address(
             coordonnees, site, Origin(i, "site"), required=True, denomination=site.get("libelle")
         )
@@ -689,25 +793,34 @@ class LheoBuilder:
         )
 
     def trainer(self, parent: etree._Element, action: dict[str, Any], i: int) -> None:
+        """The organisme of the site dispensateur, numbered as an organisme, with its contact
+        (the référentiel's telephone and e-mail: importers create its account from them)."""
         site = action.get("delivery_site")
         if not site:
             return
         origin = Origin(i, "delivery_site")
-        node = self.el(parent, "organisme-formateur", numero=site.get("code"))
+        siret = site.get("siret", "")
+        org = self.organismes.get(siret)
+        numero = organisme_number(org or {"siret": siret})
+        node = self.el(parent, "organisme-formateur", numero=numero, tag=MAIN)
         box = self.el(node, "SIRET-formateur")
-        self.el(box, "SIRET", site.get("siret", ""), with_(origin, attr="siret"))
-        known = self.raison_sociale.get(site.get("siret", ""))
-        if known is None:
+        self.el(box, "SIRET", siret, with_(origin, attr="siret"))
+        if org is None:
             self.problem(
                 with_(origin, attr="siret"),
                 "l'organisme de ce site n'est pas dans la soumission : sa raison sociale, "
                 "exigée par LHEO (raison-sociale-formateur), est inconnue.",
             )
-        self.el(node, "raison-sociale-formateur", known or "", origin)
+        self.el(node, "raison-sociale-formateur", (org or {}).get("raison_sociale", ""), origin)
+        if org and (not _blank(org.get("telephone")) or not _blank(org.get("email"))):
+            contact = self.el(node, "contact-formateur")
+            self.el(contact, "type-contact", ACCUEIL_CONTACT_TYPE)
+            self.phone_email(self.el(contact, "coordonnees"), org, origin)
+        self.block(node, "sofi-formateur", action, i)
 
     # -- session --
     def session(self, parent: etree._Element, session: dict[str, Any], i: int) -> None:
-        node = self.el(parent, "session", numero=session.get("sofi_code"))
+        node = self.el(parent, "session", numero=self.session_numbers[i])
         f, a, _ = self.loc.index[i]
         formation = self.data["formations"][f]
         self.leaves(node, "session", self.holders(formation, formation["actions"][a], i), i)

@@ -79,6 +79,11 @@ EXTRAS: dict[str, ExtrasBlock] = {
         ),
         "action",
     ),
+    "sofi-formateur": ExtrasBlock(
+        "action/organisme-formateur/extras[@info='sofi-formateur']",
+        (Extra("site-dispensateur", "delivery_site", "site", note="code du site"),),
+        "organisme-formateur",
+    ),
     "specificites": ExtrasBlock(
         _FUNDER.format("specificites"),
         (
@@ -245,6 +250,9 @@ def _elements() -> dict[str, tuple[str, ...]]:
 
 
 ELEMENTS: dict[str, tuple[str, ...]] = _elements()
+# where a field's values are gathered from every action of a formation, once each: a summary
+# that does not make actions with different values part of different formations
+GATHERED: dict[str, tuple[str, ...]] = {"action_url": ("url-formation/urlweb",)}
 
 NOT_EXPORTED: dict[str, str] = {
     "ic_session": "Rattachement de la ligne à sa session : ce n'est pas une donnée de l'offre. "
@@ -304,7 +312,7 @@ def lheo_level(key: str) -> str:
 
     Sessions share an LHEO ``action`` (and actions a ``formation``) only when they agree on
     every field of that level: the builder groups by these."""
-    places = paths(key)
+    places = paths(key, gathered=False)
     if any(not p.startswith("action") for p in places):
         return "formation"
     if any(not p.startswith("action/session") for p in places):
@@ -318,9 +326,10 @@ def extras_of(key: str) -> list[tuple[ExtrasBlock, Extra]]:
     ]
 
 
-def paths(key: str) -> tuple[str, ...]:
+def paths(key: str, *, gathered: bool = True) -> tuple[str, ...]:
     """Every place a field's value lands, relative to <formation>."""
-    return ELEMENTS.get(key, ()) + tuple(block.path_of(extra) for block, extra in extras_of(key))
+    extras = tuple(block.path_of(extra) for block, extra in extras_of(key))
+    return ELEMENTS.get(key, ()) + (GATHERED.get(key, ()) if gathered else ()) + extras
 
 
 EXPORTED_FIELDS: dict[str, tuple[str, ...]] = {f.key: paths(f.key) for f in FIELDS if paths(f.key)}
