@@ -1,7 +1,7 @@
 """Département and région of a French address, from the INSEE's tables (``cog/``).
 
 LHEO readers file an organisation under ``adresse/region`` and show ``adresse/departement``
-(docs/lheo.md §1.3): both are derived here from the postcode, or from the commune's INSEE
+(docs/lheo.md §1.5): both are derived here from the postcode, or from the commune's INSEE
 code when the référentiel gives it (a commune table settles what a postcode cannot: the
 Corsican postcodes on both sides of 20200, Saint-Barthélemy's 97133). The tables are facts
 kept as data, with their source (``cog/SOURCE.md``).
