@@ -13,11 +13,12 @@ blocks it declares.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import textwrap
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args
 
 from lxml import etree
 
@@ -175,16 +176,10 @@ class _Placed(NamedTuple):
     required: bool
 
 
-_HOLDER_ELEMENT: dict[Holder, str] = {
-    "formation": "formation",
-    "action": "action",
-    "session": "session",
-    "recrutement": "recrutement",
-}
-
-
+@functools.cache
 def _placed() -> dict[Holder, tuple[_Placed, ...]]:
-    """The mapping's leaves by the element holding them, with what the XSD says of them."""
+    """The mapping's leaves by the element holding them (a holder is named as its element),
+    with what the XSD says of them."""
     model = xsd_model()
 
     def required(parent: str, steps: tuple[str, ...]) -> bool:
@@ -195,13 +190,11 @@ def _placed() -> dict[Holder, tuple[_Placed, ...]]:
             parent = step
         return True
 
-    placed: dict[Holder, list[_Placed]] = {holder: [] for holder in _HOLDER_ELEMENT}
+    placed: dict[Holder, list[_Placed]] = {holder: [] for holder in get_args(Holder)}
     for leaf in LEAVES:
         steps = tuple(leaf.path.split("/"))
         group = BY_KEY[leaf.key].group if leaf.key else "profile"
-        placed[leaf.holder].append(
-            _Placed(leaf, steps, group, required(_HOLDER_ELEMENT[leaf.holder], steps))
-        )
+        placed[leaf.holder].append(_Placed(leaf, steps, group, required(leaf.holder, steps)))
     return {holder: tuple(items) for holder, items in placed.items()}
 
 
