@@ -174,6 +174,7 @@ class _Placed(NamedTuple):
     steps: tuple[str, ...]
     group: str  # the submission object holding the field (formation, action, dispositif…)
     required: bool
+    rank: int  # of its first step in the holder's XSD sequence
 
 
 @functools.cache
@@ -194,8 +195,45 @@ def _placed() -> dict[Holder, tuple[_Placed, ...]]:
     for leaf in LEAVES:
         steps = tuple(leaf.path.split("/"))
         group = BY_KEY[leaf.key].group if leaf.key else "profile"
-        placed[leaf.holder].append(_Placed(leaf, steps, group, required(leaf.holder, steps)))
-    return {holder: tuple(items) for holder, items in placed.items()}
+        rank = _rank(leaf.holder, steps[0])
+        placed[leaf.holder].append(_Placed(leaf, steps, group, required(leaf.holder, steps), rank))
+    return {holder: tuple(sorted(items, key=lambda p: p.rank)) for holder, items in placed.items()}
+
+
+@functools.cache
+def _rank(parent: str, child: str | None) -> int:
+    """Where ``child`` comes in ``parent``'s XSD sequence (None: after the last)."""
+    names = [name for name, _, _ in xsd_model().sequence[parent]]
+    return names.index(child) if child else len(names)
+
+
+class _Leaves:
+    """The mapping's leaves of one element, written as the builder reaches the element's
+    other children, so that every child comes in the XSD's order: the element then needs
+    no reordering (which costs much on large offers)."""
+
+    def __init__(
+        self,
+        builder: LheoBuilder,
+        node: etree._Element,
+        holder: Holder,
+        holders: dict[str, Any],
+        i: int,
+        child: int | None = None,
+    ) -> None:
+        self.builder, self.node, self.holder = builder, node, holder
+        self.holders, self.i, self.child = holders, i, child
+        self.placed = _placed()[holder]
+        self.next = 0
+
+    def upto(self, name: str | None = None) -> None:
+        """Write the leaves that come before the child ``name`` (all that remain: None)."""
+        limit = _rank(self.holder, name)
+        while self.next < len(self.placed) and self.placed[self.next].rank < limit:
+            self.builder.write_leaf(
+                self.node, self.placed[self.next], self.holders, self.i, self.child
+            )
+            self.next += 1
 
 
 def _values(
@@ -263,7 +301,6 @@ class LheoBuilder:
         self.origins: dict[etree._Element, Origin] = {}
         self.subtrees: dict[tuple[Any, ...], etree._Element] = {}  # untracked: reused parts
         self.problems: list[str] = []
-        self.placed = _placed()
         self.session_numbers: dict[int, str] = {}  # filled by layout()
         # every organisme the submission carries, by SIRET, for organisme-formateur
         self.organismes: dict[str, dict[str, Any]] = {}
@@ -300,37 +337,37 @@ class LheoBuilder:
         found = parent.find(_TAGS.get(name) or _tag(name))
         return found if found is not None else self.el(parent, name)
 
-    def leaves(
+    def write_leaf(
         self,
         node: etree._Element,
-        holder: Holder,
+        placed: _Placed,
         holders: dict[str, Any],
         i: int,
-        child: int | None = None,
+        child: int | None,
     ) -> None:
-        """Write the mapping's leaves of ``holder`` into ``node``, each from its field (read
-        in ``holders``, the submission objects by name) or its profile setting."""
+        """A leaf of the mapping in ``node``, from its field (read in ``holders``, the
+        submission objects by name) or its profile setting; omitted when empty unless the
+        XSD requires it."""
+        leaf = placed.leaf
         lheo = self.profile.lheo
-        for placed in self.placed[holder]:
-            leaf = placed.leaf
-            if leaf.only_if and not getattr(lheo, leaf.only_if):
-                continue
-            if leaf.setting:
-                value = getattr(lheo, leaf.setting)
-                origin = Origin(i, setting=f"lheo.{leaf.setting}")
-            else:
-                value = holders[placed.group].get(leaf.key)
-                origin = Origin(i, leaf.key, child=child)
-            if _blank(value):
-                if not placed.required:
-                    continue
-                text = _leaf_text(leaf, value) if leaf.key else None
-            else:
-                text = _leaf_text(leaf, value) if leaf.key else str(value)
-            parent = node
-            for step in placed.steps[:-1]:
-                parent = self.child(parent, step)
-            self.el(parent, placed.steps[-1], text, origin)
+        if leaf.only_if and not getattr(lheo, leaf.only_if):
+            return
+        if leaf.setting:
+            value = getattr(lheo, leaf.setting)
+            origin = Origin(i, setting=f"lheo.{leaf.setting}")
+        else:
+            value = holders[placed.group].get(leaf.key)
+            origin = Origin(i, leaf.key, child=child)
+        if _blank(value):
+            if not placed.required:
+                return
+            text = _leaf_text(leaf, value) if leaf.key else None
+        else:
+            text = _leaf_text(leaf, value) if leaf.key else str(value)
+        parent = node
+        for step in placed.steps[:-1]:
+            parent = self.child(parent, step)
+        self.el(parent, placed.steps[-1], text, origin)
 
     def _built_once(
         self, parent: etree._Element, key: tuple[Any, ...], build: Callable[[], None]
@@ -501,6 +538,7 @@ class LheoBuilder:
         first_session = self.loc.session(first)
         action = formation["actions"][part.actions[0].a]
         node = self.el(parent, "formation", numero=part.numero)
+        leaves = _Leaves(self, node, "formation", self.holders(formation, action, first), first)
         domaine = self.el(node, "domaine-formation")
         main = formation.get("main_formacode")
         ref = self.profile.lheo.formacode_ref
@@ -514,14 +552,17 @@ class LheoBuilder:
                     domaine, "code-FORMACODE", code, Origin(first, "formacodes", item=k), ref=ref
                 )
         org = first_session.get("responsible_org") or {}
+        leaves.upto("contact-formation")
         contact = self.el(node, "contact-formation", tag=MAIN)
         self.el(contact, "type-contact", ACCUEIL_CONTACT_TYPE)
         self.coordonnees_contact(contact, org, Origin(first, "responsible_org"))
-        self.leaves(node, "formation", self.holders(formation, action, first), first)
+        leaves.upto("url-formation")
         self.url_formation(node, formation, part)
+        leaves.upto("action")
         for piece in part.actions:
             self.action(node, formation, formation["actions"][piece.a], piece)
         self.responsible(node, org, Origin(first, "responsible_org"))
+        leaves.upto()
 
     def url_formation(
         self, node: etree._Element, formation: dict[str, Any], part: FormationPart
@@ -673,6 +714,7 @@ class LheoBuilder:
         dispositif = session.get("dispositif") or {}
         lheo = self.profile.lheo
         node = self.el(parent, "action", numero=part.numero)
+        leaves = _Leaves(self, node, "action", self.holders(formation, action, i), i)
         self.el(node, "rythme-formation", self.rhythm(session), Origin(i, "rhythm"))
         for k, code in enumerate(dispositif.get("publics") or []):
             self.el(
@@ -681,6 +723,7 @@ class LheoBuilder:
         public = action.get("target_public")
         if not _blank(public):
             self.el(node, "info-public-vise", shorten(str(public)), Origin(i, "target_public"))
+        leaves.upto("modalites-alternance")
         self.el(
             node,
             "modalites-alternance",
@@ -693,6 +736,7 @@ class LheoBuilder:
             if not _blank(t)
         )
         comment = not _blank(action.get("prerequisites_comment"))
+        leaves.upto("conditions-specifiques")
         self.el(
             node,
             "conditions-specifiques",
@@ -700,6 +744,7 @@ class LheoBuilder:
             Origin(i, "prerequisites_comment" if comment else "prerequisites"),
         )
         site = session.get("site") or {}
+        leaves.upto("lieu-de-formation")
         lieu = self.el(node, "lieu-de-formation", numero=site.get("code"), tag=MAIN)
         if site.get("siret"):
             box = self.el(lieu, "SIRET-lieu-formation")
@@ -713,9 +758,10 @@ class LheoBuilder:
         self.address(
             coordonnees, site, Origin(i, "site"), required=True, denomination=site.get("libelle")
         )
-        self.leaves(node, "action", self.holders(formation, action, i), i)
+        leaves.upto("session")
         for k in members:
             self.session(node, self.loc.session(k), k)
+        leaves.upto("code-modalite-pedagogique")
         for key in ("training_periods", "teaching_methods"):
             value = session.get(key)
             code = None if _blank(value) else _lheo_code(key, value)
@@ -723,6 +769,7 @@ class LheoBuilder:
                 node, "code-modalite-pedagogique", code, Origin(i, key), ref=lheo.formacode_ref
             )
         self.equipment(node, action, i)
+        leaves.upto("nombre-heures-total")
         hours = [
             h
             for h in (session.get("centre_hours"), session.get("company_hours"))
@@ -730,7 +777,9 @@ class LheoBuilder:
         ]
         if hours:
             self.el(node, "nombre-heures-total", _number(sum(hours)), Origin(i, "centre_hours"))
+        leaves.upto("organisme-formateur")
         self.trainer(node, action, i)
+        leaves.upto()
         funder = self.child(node, "organisme-financeur")
         self.block(funder, "specificites", dispositif, i)
         self.block(funder, "sofi-dispositif", dispositif, i)
@@ -816,7 +865,10 @@ class LheoBuilder:
         node = self.el(parent, "session", numero=self.session_numbers[i])
         f, a, _ = self.loc.index[i]
         formation = self.data["formations"][f]
-        self.leaves(node, "session", self.holders(formation, formation["actions"][a], i), i)
+        leaves = _Leaves(
+            self, node, "session", self.holders(formation, formation["actions"][a], i), i
+        )
+        leaves.upto("adresse-inscription")
         site = session.get("site") or {}
         inscription = self.el(node, "adresse-inscription")
         self.address(
@@ -825,6 +877,7 @@ class LheoBuilder:
         periods = session.get("periodes_inscription") or []
         if periods:
             self.registration_envelope(node, periods, i)
+        leaves.upto("recrutement")
         infos = session.get("informations_collectives") or []
         for k, info in enumerate(infos):
             self.info_collective(node, info, i, k)
@@ -846,6 +899,7 @@ class LheoBuilder:
                     Origin(i, key),
                     setting,
                 )
+        leaves.upto()
         box = self.block(node, "sofi-session", _values({}, {}, session), i)
         if periods:
             if box is None:
@@ -877,7 +931,8 @@ class LheoBuilder:
         self.el(node, "modalite-recrutement", INFO_COLLECTIVE, Origin(i, "ic_session", child=k))
         remote = info.get("ic_remote") == "oui"
         self.el(node, "a-distance", "1" if remote else "0", Origin(i, "ic_remote", child=k))
-        self.leaves(node, "recrutement", {"information_collective": info}, i, k)
+        leaves = _Leaves(self, node, "recrutement", {"information_collective": info}, i, k)
+        leaves.upto("adresse")
         site = info.get("ic_site") or {}
         if site:
             self.address(
@@ -888,6 +943,7 @@ class LheoBuilder:
                 denomination=site.get("libelle"),
                 numero=site.get("code"),
             )
+        leaves.upto()
 
     def contact(
         self,

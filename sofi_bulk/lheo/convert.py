@@ -66,10 +66,11 @@ def submission_to_lheo(
         )
     loc = Locator(data, sources, profile)
     # first without tracking where elements come from: most offers are valid, and our
-    # checks and the official XSD say so on the tree in memory
+    # checks and the official XSD say so on the tree in memory. The builder writes every
+    # child in the XSD's order, so this tree is not reordered: were it not in order, the XSD
+    # would refuse it and the tracked build below, which orders its tree, would write it.
     builder = LheoBuilder(data, profile, loc, track=False)
     root = builder.document()
-    sort_children(root, xsd_model())
     if not builder.problems and calendar_ok(root) and xml_schema().validate(root):
         return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
     # something to say: build again, tracking origins, so that each refusal names its cell
