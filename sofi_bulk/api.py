@@ -31,7 +31,7 @@ from sofi_bulk.core.issues import Issue, Severity
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.profile import load_profile as _load_profile
 from sofi_bulk.core.records import ValidationResult
-from sofi_bulk.core.referentiel import Lot, Referentiel, ReferentielError
+from sofi_bulk.core.referentiel import Lot, Referentiel, ReferentielError, geography_gaps
 from sofi_bulk.core.values import FormulaError
 from sofi_bulk.core.workbook import Rows, WorkbookInput, far_cell_message, first_far_cell
 
@@ -56,6 +56,7 @@ __all__ = [  # the types a caller meets, then the functions
     "build_template",
     "check",
     "from_rows",
+    "geography_gaps",
     "load_profile",
     "load_referentiel",
     "made_with_example",

@@ -21,6 +21,7 @@ from sofi_bulk.core.profile import OpenQuestion, load_profile
 from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES
 from sofi_bulk.core.resources import PACKAGE_DIR
 from sofi_bulk.core.text import fr_number
+from sofi_bulk.lheo.identifiers import made, organisme_number, part_of, reference
 from sofi_bulk.lheo.mapping import (
     CONTACT_ROLE_BLOCK,
     EXPORTED_FIELDS,
@@ -155,6 +156,64 @@ def lheo_fields_table() -> str:
     return "\n".join(lines)
 
 
+def lheo_identifiers_table() -> str:
+    """docs/lheo.md §1.4: the number of each element, with examples made by the code."""
+    siret = "44198765800016"
+    rows = [
+        ("`formation/@numero`", "la ligne a un code FAS", "le code F", "19482"),
+        (
+            "",
+            "formation nouvelle",
+            "`SB-F-` + SIRET de l'organisme + `-` + Réf. action de sa première action "
+            "(à défaut, Réf. session de sa première session)",
+            made("formation", siret, reference("A-NANTES")),
+        ),
+        (
+            "",
+            "autre partie d'une formation coupée (§1.2)",
+            "numéro de la formation (précédé de `SB-F-` si c'est un code SOFI) + `-` + Réf. "
+            "session de la première session de la partie",
+            part_of("formation", "19482", "S003"),
+        ),
+        ("`action/@numero`", "la ligne a un code A", "le code A", "89393"),
+        (
+            "",
+            "action nouvelle",
+            "`SB-A-` + SIRET + `-` + Réf. action (à défaut, Réf. session de sa première session)",
+            made("action", siret, reference("A-NANTES")),
+        ),
+        (
+            "",
+            "autre partie d'une action coupée (§1.2)",
+            "numéro de l'action (précédé de `SB-A-` si c'est un code SOFI) + `-` + Réf. "
+            "session de la première session de la partie",
+            part_of("action", "89393", "S002"),
+        ),
+        ("`session/@numero`", "la ligne a un code S", "le code S", "143842"),
+        (
+            "",
+            "session nouvelle",
+            "`SB-S-` + SIRET + `-` + Réf. session",
+            made("session", siret, reference("S002")),
+        ),
+        (
+            "`organisme-formation-responsable/@numero`, `organisme-formateur/@numero`",
+            "le référentiel donne le « Numéro d'organisme »",
+            "ce numéro (celui du Carif-Oref)",
+            organisme_number({"siret": siret, "numero_organisme": "OF_44_0001"}),
+        ),
+        (
+            "",
+            "sinon",
+            "`SB-O-` + SIRET",
+            organisme_number({"siret": siret}),
+        ),
+    ]
+    lines = ["| Élément | Cas | Numéro | Exemple |", "|---|---|---|---|"]
+    lines += [f"| {e} | {c} | {_cell(n)} | `{x}` |" for e, c, n, x in rows]
+    return "\n".join(lines)
+
+
 SECTIONS = {
     "champs": fields_table,
     "controles": checks_table,
@@ -166,7 +225,7 @@ SECTIONS = {
 QUESTIONS = PACKAGE_DIR.parent / "docs" / "questions-cariforef.md"
 QUESTIONS_SECTIONS = {"questions-detail": questions_detail}
 LHEO_DOC = PACKAGE_DIR.parent / "docs" / "lheo.md"
-LHEO_SECTIONS = {"lheo-champs": lheo_fields_table}
+LHEO_SECTIONS = {"lheo-champs": lheo_fields_table, "lheo-identifiants": lheo_identifiers_table}
 
 
 def render(text: str, sections: dict[str, Callable[[], str]] | None = None) -> str:

@@ -563,6 +563,22 @@ MUTATIONS = [
         ["référentiel", "« sites »", "adresse incomplète", "« ville »"],
     ),
     (
+        "code-insee-trop-court",
+        lambda d: _session(d)["site"].update(code_insee="4410"),
+        "site",
+        None,
+        "formations[0].actions[0].sessions[0].site.code_insee",
+        ["référentiel", "« sites »", "« code_insee_commune »", "exactement 5"],
+    ),
+    (
+        "latitude-trop-longue",
+        lambda d: _session(d)["site"].update(latitude="47." + "1" * 40, longitude="-1.5"),
+        "site",
+        None,
+        "formations[0].actions[0].sessions[0].site.latitude",
+        ["référentiel", "« sites »", "« latitude »", "30 au plus"],
+    ),
+    (
         "nom-contact-trop-long",
         lambda d: _session(d)["referents"]["pmr_contact"].update(nom="N" * 51),
         "pmr_contact",
@@ -684,12 +700,16 @@ def tree(root: etree._Element) -> list[tuple[str | None, list[tuple[str | None, 
     return out
 
 
-def sibling_numbers_are_unique(root: etree._Element) -> bool:
-    for formation in root.iterfind(".//l:formation", NS):
-        numbers = [a.get("numero") for a in formation.iterfind("l:action", NS) if a.get("numero")]
-        if len(numbers) != len(set(numbers)):
+def numbers_are_unique(root: etree._Element) -> bool:
+    """No two formations, actions or sessions of the file share a number."""
+    for kind in ("formation", "action", "session"):
+        numbers = [e.get("numero") for e in root.iterfind(f".//l:{kind}", NS)]
+        if None in numbers or len(numbers) != len(set(numbers)):
             return False
     return True
+
+
+ILF, HORIZONS = "44198765800016", "49281345600018"
 
 
 def test_lheo_has_sofis_formations_actions_and_sessions(fas_case):
@@ -697,38 +717,54 @@ def test_lheo_has_sofis_formations_actions_and_sessions(fas_case):
     xml = submission_to_lheo(data, profile, sources)
     assert xsd_validate(xml) == []
     root = etree.fromstring(xml)
+    new = f"SB-F-{HORIZONS}-ANGERS"  # a new formation, named by its action's « Réf. action »
     assert tree(root) == [
         ("19482", [("89393", ["S001", "S002"]), ("89400", ["S003"])]),
-        (None, [(None, ["S004", "S005"])]),
+        (new, [(f"SB-A-{HORIZONS}-ANGERS", ["S004", "S005"])]),
     ]
     sessions = root.xpath("//l:session", namespaces=NS)
-    assert [s.get("numero") for s in sessions] == ["143842", None, "143901", None, None]
+    assert [s.get("numero") for s in sessions] == [
+        "143842",
+        f"SB-S-{ILF}-S002",  # new sessions: the organisation's SIRET and « Réf. session »
+        "143901",
+        f"SB-S-{HORIZONS}-S004",
+        f"SB-S-{HORIZONS}-S005",
+    ]
     operations = root.xpath("//l:extra[@info='operation']/text()", namespaces=NS)
     assert operations == ["modification", "creation", "modification", "creation", "creation"]
     assert root.xpath("string(//l:extra[@info='reference-action'])", namespaces=NS) == "ANGERS"
-    assert sibling_numbers_are_unique(root)
+    assert numbers_are_unique(root)
 
 
-def test_sessions_differing_on_an_lheo_action_value_are_split_never_as_siblings(fas_case):
+def test_sessions_differing_on_an_lheo_action_value_are_split_with_their_own_numbers(fas_case):
     """S002 is in action 89393 but at another place: LHEO has one lieu per action, so S002
-    gets its own LHEO action, in a second formation element of the same SOFI formation."""
+    gets its own LHEO action, beside the first part, numbered apart (a repeated number
+    would make importers overwrite one part with the other)."""
     data, _, profile = fas_case
     data = copy.deepcopy(data)
     s002 = data["formations"][0]["actions"][0]["sessions"][1]
     s002["site"] = copy.deepcopy(data["formations"][0]["actions"][1]["sessions"][0]["site"])
     root = etree.fromstring(submission_to_lheo(data, profile))
     assert tree(root) == [
-        ("19482", [("89393", ["S001"]), ("89400", ["S003"])]),
-        ("19482", [("89393", ["S002"])]),
-        (None, [(None, ["S004", "S005"])]),
+        ("19482", [("89393", ["S001"]), ("SB-A-89393-S002", ["S002"]), ("89400", ["S003"])]),
+        (f"SB-F-{HORIZONS}-ANGERS", [(f"SB-A-{HORIZONS}-ANGERS", ["S004", "S005"])]),
     ]
-    assert sibling_numbers_are_unique(root)
+    assert numbers_are_unique(root)
     assert xsd_validate(etree.tostring(root)) == []
+    # a new action split the same way: its further part adds its first session's reference
+    data["formations"][1]["actions"][0]["sessions"][1]["site"] = copy.deepcopy(s002["site"])
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    base = f"SB-A-{HORIZONS}-ANGERS"
+    assert tree(root)[1] == (
+        f"SB-F-{HORIZONS}-ANGERS",
+        [(base, ["S004"]), (f"{base}-S005", ["S005"])],
+    )
+    assert numbers_are_unique(root)
 
 
 def test_actions_differing_on_an_lheo_formation_value_get_their_own_formation(fas_case):
     """LHEO holds the type de parcours and the contenu per formation, SOFI per session and
-    per action: an action that differs goes to its own formation element (same F)."""
+    per action: an action that differs goes to its own formation element, numbered apart."""
     data, _, profile = fas_case
     data = copy.deepcopy(data)
     action = data["formations"][0]["actions"][1]
@@ -736,17 +772,19 @@ def test_actions_differing_on_an_lheo_formation_value_get_their_own_formation(fa
     root = etree.fromstring(submission_to_lheo(data, profile))
     assert tree(root)[:2] == [
         ("19482", [("89393", ["S001", "S002"])]),
-        ("19482", [("89400", ["S003"])]),
+        ("SB-F-19482-S003", [("89400", ["S003"])]),
     ]
-    contenus = root.xpath(
-        "//l:formation[@numero='19482']/l:contenu-formation/text()", namespaces=NS
-    )
+    contenus = root.xpath("//l:formation/l:contenu-formation/text()", namespaces=NS)
     assert contenus[1] == "Modules obligatoires ; option : anglais professionnel."
     session = data["formations"][1]["actions"][0]["sessions"][1]
     session["pathway_type"] = "4" if session["pathway_type"] != "4" else "2"
     root = etree.fromstring(submission_to_lheo(data, profile))
-    assert tree(root)[2:] == [(None, [(None, ["S004"])]), (None, [(None, ["S005"])])]
-    assert sibling_numbers_are_unique(root)
+    formation, action = f"SB-F-{HORIZONS}-ANGERS", f"SB-A-{HORIZONS}-ANGERS"
+    assert tree(root)[2:] == [
+        (formation, [(action, ["S004"])]),
+        (f"{formation}-S005", [(f"{action}-S005", ["S005"])]),
+    ]
+    assert numbers_are_unique(root)
 
 
 def test_the_example_gives_one_lheo_action_per_sofi_action(example):
@@ -914,18 +952,155 @@ def test_a_read_back_submission_is_checked_with_the_declared_comparisons(example
 def test_the_quick_build_writes_the_same_document_as_the_tracked_one(case, request):
     """The export first builds without tracking origins, copying the subtree of a site or a
     contact already built; it must write exactly what the tracked build writes."""
-    from sofi_bulk.lheo.build import Builder
+    from sofi_bulk.lheo.build import LheoBuilder
     from sofi_bulk.lheo.origins import Locator
     from sofi_bulk.lheo.xsd import sort_children, xsd_model
 
     data, sources, profile = request.getfixturevalue(case)
     documents = []
     for track in (True, False):
-        builder = Builder(data, profile, Locator(data, sources, profile), track=track)
+        builder = LheoBuilder(data, profile, Locator(data, sources, profile), track=track)
         root = builder.document()
+        written = etree.tostring(root, encoding="UTF-8")
         sort_children(root, xsd_model())
-        documents.append(etree.tostring(root, encoding="UTF-8"))
+        # written in the XSD's order: the quick export does not reorder its tree
+        assert etree.tostring(root, encoding="UTF-8") == written
+        documents.append(written)
         if not track:
             assert builder.subtrees, "sites and contacts recur: some subtree is reused"
             assert not builder.origins
     assert documents[0] == documents[1]
+
+
+# --- numbers, geography, contacts (issue 25) -----------------------------------------------
+def _numbers(root: etree._Element, kind: str) -> list[str | None]:
+    return [e.get("numero") for e in root.iterfind(f".//l:{kind}", NS)]
+
+
+def test_every_leaf_of_the_mapping_is_a_path_of_the_xsd():
+    """The mapping's leaves are written as declared: each step must be a child the XSD allows
+    in its parent, so the file follows the official element order (and a typo fails here)."""
+    from sofi_bulk.lheo.mapping import LEAVES
+    from sofi_bulk.lheo.xsd import xsd_model
+
+    model = xsd_model()
+    for leaf in LEAVES:
+        parent = leaf.holder
+        for step in leaf.path.split("/"):
+            assert step in {c for c, _, _ in model.sequence[parent]}, (leaf, step)
+            parent = step
+        assert parent in model.simple, leaf  # a leaf holds text
+        assert bool(leaf.key) != bool(leaf.setting), leaf
+
+
+def test_organismes_carry_the_referentiel_number_else_one_from_their_siret(fas_case):
+    data, _, profile = fas_case
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    assert _numbers(root, "organisme-formation-responsable") == [f"SB-O-{ILF}", f"SB-O-{HORIZONS}"]
+    assert set(_numbers(root, "organisme-formateur")) == {f"SB-O-{ILF}", f"SB-O-{HORIZONS}"}
+    data = copy.deepcopy(data)
+    for formation in data["formations"]:
+        if formation["organisme"]["siret"] == ILF:
+            formation["organisme"]["numero_organisme"] = "OF_44_0001"
+        for action in formation["actions"]:
+            for session in action["sessions"]:
+                if session["responsible_org"]["siret"] == ILF:
+                    session["responsible_org"]["numero_organisme"] = "OF_44_0001"
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    assert _numbers(root, "organisme-formation-responsable") == ["OF_44_0001", f"SB-O-{HORIZONS}"]
+    assert _numbers(root, "organisme-formateur")[0] == "OF_44_0001"
+    # the site dispensateur's code, no longer the trainer's number, is kept in its extras
+    codes = root.xpath(
+        "//l:organisme-formateur/l:extras[@info='sofi-formateur']/l:extra/text()", namespaces=NS
+    )
+    assert codes == ["36364", "36371", "41250"]
+
+
+def test_numbers_made_from_references_stay_unique_and_plain(fas_case):
+    """References that fold to the same text, or hold spaces and a « | » (importers join
+    numbers with it), still give distinct, plain numbers."""
+    data, _, profile = fas_case
+    data = copy.deepcopy(data)
+    s004, s005 = data["formations"][1]["actions"][0]["sessions"]
+    s004["session_ref"], s005["session_ref"] = "Réf | 4", "REF_4"
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    assert _numbers(root, "session")[3:] == [f"SB-S-{HORIZONS}-REF_4", f"SB-S-{HORIZONS}-REF_4-2"]
+    assert numbers_are_unique(root)
+
+
+def test_addresses_carry_departement_region_commune_and_coordinates(fas_case):
+    data, _, profile = fas_case
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    place = root.find(".//l:lieu-de-formation/l:coordonnees", NS)
+    assert place.findtext("l:nom", namespaces=NS) == "ILF Nantes - Principal"
+    address = place.find("l:adresse", NS)
+    assert [etree.QName(c).localname for c in address] == [
+        "denomination",
+        "ligne",
+        "codepostal",
+        "ville",
+        "departement",
+        "code-INSEE-commune",
+        "region",
+        "pays",
+        "geolocalisation",
+    ]  # the XSD's order
+    assert [address.findtext(f"l:{n}", namespaces=NS) for n in ("departement", "region")] == [
+        "44",
+        "52",
+    ]
+    assert address.findtext("l:geolocalisation/l:latitude", namespaces=NS) == "47.2130"
+    # the organisme's address: from its postcode only (no commune, no coordinates)
+    org = root.find(".//l:organisme-formation-responsable//l:adresse", NS)
+    assert [etree.QName(c).localname for c in org][-3:] == ["departement", "region", "pays"]
+    # Corsica from the commune's code, overseas from the postcode, a place name cut at 50
+    data = copy.deepcopy(data)
+    site = _session(data)["site"]
+    site.update(code_postal="20167", code_insee="2A004", libelle="Site " + "x" * 60)
+    del site["latitude"]
+    other = data["formations"][1]["actions"][0]["sessions"][0]["site"]
+    other.update(code_postal="97400", code_insee="97411")
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    first = root.find(".//l:lieu-de-formation/l:coordonnees", NS)
+    assert first.findtext("l:adresse/l:departement", namespaces=NS) == "2A"
+    assert first.findtext("l:adresse/l:region", namespaces=NS) == "94"
+    assert first.find("l:adresse/l:geolocalisation", NS) is None  # one coordinate: none
+    assert len(first.findtext("l:nom", namespaces=NS)) == 50
+    reunion = root.findall(".//l:lieu-de-formation/l:coordonnees/l:adresse", NS)[-1]
+    assert [reunion.findtext(f"l:{n}", namespaces=NS) for n in ("departement", "region")] == [
+        "974",
+        "04",
+    ]
+    assert xsd_validate(etree.tostring(root)) == []
+
+
+def test_trainers_contacts_principal_tags_and_the_formation_url(fas_case):
+    data, _, profile = fas_case
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    trainer = root.find(".//l:organisme-formateur", NS)
+    assert trainer.get("tag") == "principal"
+    contact = trainer.find("l:contact-formateur", NS)
+    assert contact.findtext("l:type-contact", namespaces=NS) == "4"
+    assert contact.findtext("l:coordonnees/l:courriel", namespaces=NS) == "contact@ilf-formation.fr"
+    for parent, name in (
+        ("domaine-formation", "code-FORMACODE"),
+        ("formation", "contact-formation"),
+        ("action", "lieu-de-formation"),
+        ("action", "organisme-formateur"),
+        ("organisme-formation-responsable", "contact-organisme"),
+    ):
+        for holder in root.iterfind(f".//l:{parent}", NS):
+            tags = [e.get("tag") for e in holder.iterfind(f"l:{name}", NS)]
+            assert tags[0] == "principal" and set(tags[1:]) <= {None}, (parent, name)
+    assert root.find(".//l:contact-session[@tag]", NS) is None
+    urls = root.xpath("//l:formation[1]/l:url-formation/l:urlweb/text()", namespaces=NS)
+    assert urls == ["https://www.ilf-formation.fr/prepa-avenir-sup"]  # two actions, one URL
+    data = copy.deepcopy(data)
+    for k, action in enumerate(data["formations"][0]["actions"] * 2):
+        action["action_url"] = f"https://www.ilf-formation.fr/action-{k % 2}"
+    root = etree.fromstring(submission_to_lheo(data, profile))
+    urls = root.xpath("//l:formation[1]/l:url-formation/l:urlweb/text()", namespaces=NS)
+    assert urls == [
+        "https://www.ilf-formation.fr/action-0",
+        "https://www.ilf-formation.fr/action-1",
+    ]

@@ -49,6 +49,7 @@ HEADERS = {  # how a Région staff member writes them: variants, never the techn
         "ville": "Ville",
         "telephone": "Tél.",
         "email": "E-mail",
+        "numero_organisme": "Identifiant organisme",
     },
     "sites": {
         "code": "Code site",
@@ -57,6 +58,9 @@ HEADERS = {  # how a Région staff member writes them: variants, never the techn
         "adresse": "Adresse",
         "code_postal": "CP",
         "ville": "Commune",
+        "code_insee": "Code commune INSEE",
+        "latitude": "Latitude",
+        "longitude": "Longitude (WGS 84)",
     },
     "contacts": {
         "id": "Identifiant contact",
@@ -273,12 +277,12 @@ def test_sites_of_no_lot_and_headless_columns_are_warnings(tmp_path):
     folder = _csv_folder(tmp_path)
     path = folder / "sites.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines.append("77777;Site orphelin;55555555500013;;;;en trop")
+    lines.append("77777;Site orphelin;55555555500013;;;;;;;en trop")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     ref = load_referentiel(folder)
     assert "77777" in ref.sites
     assert any("1 site d'aucun lot" in w and f"ligne {len(lines)}" in w for w in ref.warnings)
-    assert any("colonne G remplie mais sans en-tête" in w for w in ref.warnings)
+    assert any("colonne J remplie mais sans en-tête" in w for w in ref.warnings)
 
 
 def test_unicode_text_and_a_declared_separator(tmp_path, referentiel):

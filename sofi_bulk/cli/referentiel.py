@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from sofi_bulk.api import Profile, Referentiel
+from sofi_bulk.api import Profile, Referentiel, geography_gaps
 from sofi_bulk.core.text import plural
 
 SHOWN = 8  # sites or contacts listed by name per lot
@@ -68,7 +68,24 @@ def print_understanding(ref: Referentiel, profile: Profile, console: Console) ->
                 f"    {plural(len(items), word)}{' : ' if items else ''}{escape(shown)}{marker}",
                 soft_wrap=True,
             )
+    print_geography(ref, console)
     if ref.warnings:
         console.print(f"[bold yellow]{plural(len(ref.warnings), 'avertissement')}[/]")
         for warning in ref.warnings:
             console.print(f"[yellow]⚠[/] {escape(warning)}", soft_wrap=True)
+
+
+def print_geography(ref: Referentiel, console: Console) -> None:
+    """The sites the LHEO file cannot place on a map or in a commune, by code."""
+    gaps = geography_gaps(ref)
+    console.print("[bold]Géographie des sites (fichier LHEO)[/]")
+    if not gaps:
+        console.print("  tous les sites ont leur code INSEE de commune et leurs coordonnées")
+    for columns, sites in gaps:
+        codes = ", ".join(s.code for s in sites[: SHOWN * 3])
+        more = " …" if len(sites) > SHOWN * 3 else ""
+        console.print(
+            f"  [yellow]⚠[/] {plural(len(sites), 'site')} sans {escape(columns)} : "
+            f"{escape(codes)}{more}",
+            soft_wrap=True,
+        )

@@ -77,6 +77,7 @@ class Organisme:
     ville: str = ""
     telephone: str = ""
     email: str = ""
+    numero_organisme: str = ""
 
     @property
     def display(self) -> str:
@@ -91,10 +92,18 @@ class Site:
     adresse: str = ""
     code_postal: str = ""
     ville: str = ""
+    code_insee: str = ""
+    latitude: str = ""
+    longitude: str = ""
 
     @property
     def display(self) -> str:
         return f"{self.code} - {self.libelle}"
+
+    @property
+    def located(self) -> bool:
+        """Whether the site has both coordinates (LHEO geolocalisation needs the pair)."""
+        return bool(self.latitude and self.longitude)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,8 +221,29 @@ class Referentiel:
 
 
 def as_record(obj: Item) -> dict[str, Any]:
-    """An object's fields as JSON data (a list of SIRETs as a list)."""
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(obj).items()}
+    """An object's fields as JSON data (a list of SIRETs as a list); the columns added after
+    référentiels were embedded in workbooks only when filled, so that an older copy keeps
+    its fingerprint (and a submission its bytes)."""
+    return {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in asdict(obj).items()
+        if v != "" or k not in _OMITTED_WHEN_EMPTY
+    }
+
+
+_OMITTED_WHEN_EMPTY = frozenset(
+    col.attr for table in REFERENTIEL_TABLES.values() for col in table.columns if col.omit_empty
+)
+
+
+def geography_gaps(ref: Referentiel) -> list[tuple[str, list[Site]]]:
+    """The sites without what LHEO's readers place them by: the commune's INSEE code, the
+    coordinates (both); each with the column(s) to fill."""
+    gaps = [
+        ("« Code INSEE commune »", [s for s in ref.sites.values() if not s.code_insee]),
+        ("« Latitude » et « Longitude »", [s for s in ref.sites.values() if not s.located]),
+    ]
+    return [(columns, sites) for columns, sites in gaps if sites]
 
 
 def reference_head(text: str) -> str:
@@ -709,7 +739,46 @@ def _convert(raw: Any, col: Column) -> Any:
         return text
     if col.kind == "nda":
         return _digits(raw, 11, "numéro de déclaration d'activité")
+    if col.kind == "insee":
+        return _insee(raw, text)
+    if col.kind in _COORDINATE_LIMITS:
+        return _coordinate(text, col.kind)
     return text
+
+
+_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+_COORDINATE_LIMITS = {"latitude": 90, "longitude": 180}
+
+
+def _insee(raw: Any, text: str) -> str:
+    """A commune's INSEE code: 5 digits, or 2A/2B and 3 digits for Corsica."""
+    code = text.upper().replace(" ", "")
+    if isinstance(raw, int | float) or (len(code) == 4 and code.isdigit()):
+        code = code.zfill(5)  # a number cell, or a CSV written from one, lost the leading zero
+    if not _INSEE.match(code):
+        raise ValueError(
+            f"code INSEE de commune « {text} » invalide (5 caractères : 5 chiffres, ou 2A ou 2B "
+            "suivis de 3 chiffres pour la Corse)."
+        )
+    return code
+
+
+def _coordinate(text: str, kind: str) -> str:
+    """A latitude or longitude in decimal degrees (WGS 84), written with a dot."""
+    limit = _COORDINATE_LIMITS[kind]
+    written = text.replace(" ", "").replace("\u00a0", "").replace(",", ".").lstrip("+")
+    try:
+        number = float(written)
+    except ValueError:
+        number = float("nan")
+    if not -limit <= number <= limit:  # a NaN fails too
+        raise ValueError(
+            f"{kind} « {text} » invalide : un nombre de degrés décimaux entre -{limit} et "
+            f"{limit} est attendu (ex. {'47.2184' if kind == 'latitude' else '-1.5536'})."
+        )
+    if "e" in written.lower():  # 4.72184E+01, as a spreadsheet may write it
+        return format(number, ".6f").rstrip("0").rstrip(".")
+    return written
 
 
 def _from_json_table(name: str, items: list[Any]) -> dict[str, Item]:

@@ -32,11 +32,15 @@ class Column:
     name: str  # the documented header (the technical name)
     attr: str  # model attribute
     required: bool = True
-    kind: str = "text"  # text | siret | siret-list | int | digits5 | phone | nda
+    kind: str = "text"  # text | siret | siret-list | int | digits5 | phone | nda | insee
+    #                     | latitude | longitude
     label: str = ""  # the French header the blank référentiel shows
     synonyms: tuple[str, ...] = ()  # other headers accepted
     help: str = ""
     example: str | int = ""
+    # left out of a référentiel's embedded copy when empty: a column added after copies were
+    # embedded in workbooks, so that an older copy keeps its fingerprint
+    omit_empty: bool = False
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -135,6 +139,58 @@ def _address(example: tuple[str, str, str]) -> tuple[Column, ...]:
             synonyms=("Commune", "Localité"),
             help="Commune.",
             example=town,
+        ),
+    )
+
+
+def _geography(example: tuple[str, str, str]) -> tuple[Column, ...]:
+    """Where a site is, as LHEO's readers want it (code-INSEE-commune, geolocalisation):
+    optional; ``referentiel verifier`` lists the sites without them."""
+    insee, latitude, longitude = example
+    return (
+        Column(
+            "code_insee_commune",
+            "code_insee",
+            False,
+            "insee",
+            label="Code INSEE commune",
+            synonyms=(
+                "Code commune INSEE",
+                "Code INSEE de la commune",
+                "Code INSEE",
+                "Code commune",
+                "Code officiel géographique",
+                "COG",
+            ),
+            help="Code officiel géographique de la commune, 5 caractères (2A004 pour Ajaccio : "
+            "2A et 2B pour la Corse) ; exporté dans LHEO (code-INSEE-commune), il y fixe "
+            "aussi le département.",
+            example=insee,
+            omit_empty=True,
+        ),
+        Column(
+            "latitude",
+            "latitude",
+            False,
+            "latitude",
+            label="Latitude",
+            synonyms=("Lat", "Latitude WGS84", "Latitude WGS 84", "Latitude GPS"),
+            help="Latitude du site en degrés décimaux (WGS 84, comme GPS et cartes en ligne), "
+            "ex. 47.2184 ; avec la longitude, exportée dans LHEO (geolocalisation).",
+            example=latitude,
+            omit_empty=True,
+        ),
+        Column(
+            "longitude",
+            "longitude",
+            False,
+            "longitude",
+            label="Longitude",
+            synonyms=("Long", "Lng", "Lon", "Longitude WGS84", "Longitude WGS 84", "Longitude GPS"),
+            help="Longitude du site en degrés décimaux (WGS 84), négative à l'ouest de "
+            "Greenwich, ex. -1.5536 ; avec la latitude, exportée dans LHEO (geolocalisation).",
+            example=longitude,
+            omit_empty=True,
         ),
     )
 
@@ -317,6 +373,23 @@ REFERENTIEL_TABLES: dict[str, Table] = {
                 *_address(("1 rue de l'Exemple", "44000", "Nantes")),
                 _phone("02 40 00 00 00"),
                 _email(example="contact@organisme-exemple.fr"),
+                Column(
+                    "numero_organisme",
+                    "numero_organisme",
+                    False,
+                    label="Numéro d'organisme",
+                    synonyms=(
+                        "Numéro organisme Carif-Oref",
+                        "Identifiant organisme",
+                        "ID organisme",
+                        "Code organisme",
+                    ),
+                    help="Identifiant de l'organisme au Carif-Oref, s'il en a un (ex. "
+                    "OF_44_0001) : exporté dans LHEO (@numero de l'organisme responsable et de "
+                    "l'organisme formateur). Sans lui, le fichier LHEO écrit SB-O- suivi du SIRET.",
+                    example="OF_99_0001",
+                    omit_empty=True,
+                ),
             ),
         ),
         Table(
@@ -350,6 +423,7 @@ REFERENTIEL_TABLES: dict[str, Table] = {
                 ),
                 _siret("12345678900015", "SIRET de l'organisme du site. " + SIRET_HELP),
                 *_address(("1 rue de l'Exemple", "44000", "Nantes")),
+                *_geography(("44109", "47.2184", "-1.5536")),
             ),
         ),
         Table(

@@ -1,12 +1,13 @@
 """Build the LHEO 2.3 tree of a submission, recording where every element came from.
 
-The tree is SOFI's: one LHEO ``formation`` per SOFI formation (``@numero`` = F), one
-``action`` per SOFI action (A), one ``session`` per SOFI session (S). LHEO holds some values
-higher than SOFI does (docs/lheo.md §1): a formation has one contenu, one organisme
-responsable; an action one lieu, one rythme, one financeur. Sessions of a SOFI action that
-differ on such a value are therefore split over several LHEO actions, each in its own LHEO
-formation (same F), so that sibling actions never share an ``@numero``. SOFI's own values
-go to the ``<extras>`` blocks that ``sofi_bulk.lheo.mapping`` declares.
+The tree is SOFI's: one LHEO ``formation`` per SOFI formation, one ``action`` per SOFI
+action, one ``session`` per SOFI session, each numbered by ``identifiers`` (the SOFI code, or a
+number of this tool). LHEO holds some values higher than SOFI does (docs/lheo.md §1): a
+formation has one contenu, one organisme responsable; an action one lieu, one rythme, one
+financeur. Sessions of a SOFI action that differ on such a value are therefore split over
+several LHEO actions (and actions over several formations), each part with its own number.
+Simple leaves come from the mapping's ``LEAVES``; SOFI's own values go to the ``<extras>``
+blocks it declares.
 """
 
 from __future__ import annotations
@@ -17,27 +18,37 @@ import json
 import re
 import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple, get_args
 
 from lxml import etree
 
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.fields import BY_KEY
 from sofi_bulk.core.profile import Profile
+from sofi_bulk.lheo.geography import COUNTRY, departement_of, region_of
+from sofi_bulk.lheo.identifiers import Numbers, made, organisme_number, part_of, reference
 from sofi_bulk.lheo.mapping import (
     ACTION_LEVEL,
     EXTRAS,
     FORMATION_LEVEL,
     INFO_COLLECTIVE,
+    LEAVES,
     REFERENT_ROLES,
     Extra,
     Format,
+    Holder,
+    Leaf,
 )
 from sofi_bulk.lheo.origins import REF_COLUMN, REF_TABLE_OF_KIND, Locator, Origin, with_
-from sofi_bulk.lheo.xsd import NS, UNKNOWN_END
+from sofi_bulk.lheo.xsd import NS, UNKNOWN_END, xsd_model
 
 PUBLIC_VISE_MAX = 250  # info-public-vise maxLength in the XSD
-ACCUEIL_CONTACT_TYPE = "4"  # dict-type-contact "Accueil", for the required contact-formation
+NOM_MAX = 50  # coordonnees/nom maxLength in the XSD
+URL_FORMATION_MAX = 3  # url-formation/urlweb maxOccurs in the XSD
+# dict-type-contact "Accueil": the organisme's own telephone and e-mail, in contact-formation,
+# contact-organisme and contact-formateur
+ACCUEIL_CONTACT_TYPE = "4"
+MAIN = "principal"  # @tag of the main Formacode, contact, place and trainer (RCO exports)
 _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MOBILE = re.compile(r"^(?:0|\+33\s?|0033\s?)[67]")
@@ -114,6 +125,117 @@ def _format(extra: Extra, value: Any) -> Any:
     return value
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _leaf_text(leaf: Leaf, value: Any) -> str | None:
+    """A leaf's value in its declared format (None, the element omitted, for no value)."""
+    fmt = leaf.fmt
+    if fmt == "code":
+        return _code(leaf.key, value)
+    if fmt == "date":
+        return _lheo_date(value if value is not None else "")
+    if value is None:
+        return None
+    if fmt == "number":
+        return _number(value)
+    if fmt == "money":
+        return _money(value)
+    if fmt == "label":
+        return _capitalised(_label(leaf.key, value))
+    return str(value)
+
+
+class ActionPart(NamedTuple):
+    """An LHEO action: a SOFI action, or the part of it whose sessions share LHEO's action
+    values."""
+
+    a: int  # the SOFI action's index in its formation
+    members: list[int]  # its sessions (indexes in the locator)
+    numero: str
+
+
+class FormationPart(NamedTuple):
+    """An LHEO formation: a SOFI formation, or the part of it whose actions share LHEO's
+    formation values."""
+
+    f: int
+    actions: list[ActionPart]
+    numero: str
+
+
+class _Placed(NamedTuple):
+    """A leaf ready to write: its element's path as steps, where its value is read, and
+    whether the XSD requires it (written even when empty, so that a pre-check names the
+    cell)."""
+
+    leaf: Leaf
+    steps: tuple[str, ...]
+    group: str  # the submission object holding the field (formation, action, dispositif…)
+    required: bool
+    rank: int  # of its first step in the holder's XSD sequence
+
+
+@functools.cache
+def _placed() -> dict[Holder, tuple[_Placed, ...]]:
+    """The mapping's leaves by the element holding them (a holder is named as its element),
+    with what the XSD says of them."""
+    model = xsd_model()
+
+    def required(parent: str, steps: tuple[str, ...]) -> bool:
+        for step in steps:
+            low = next((low for child, low, _ in model.sequence[parent] if child == step), 0)
+            if low < 1:
+                return False
+            parent = step
+        return True
+
+    placed: dict[Holder, list[_Placed]] = {holder: [] for holder in get_args(Holder)}
+    for leaf in LEAVES:
+        steps = tuple(leaf.path.split("/"))
+        group = BY_KEY[leaf.key].group if leaf.key else "profile"
+        rank = _rank(leaf.holder, steps[0])
+        placed[leaf.holder].append(_Placed(leaf, steps, group, required(leaf.holder, steps), rank))
+    return {holder: tuple(sorted(items, key=lambda p: p.rank)) for holder, items in placed.items()}
+
+
+@functools.cache
+def _rank(parent: str, child: str | None) -> int:
+    """Where ``child`` comes in ``parent``'s XSD sequence (None: after the last)."""
+    names = [name for name, _, _ in xsd_model().sequence[parent]]
+    return names.index(child) if child else len(names)
+
+
+class _Leaves:
+    """The mapping's leaves of one element, written as the builder reaches the element's
+    other children, so that every child comes in the XSD's order: the element then needs
+    no reordering (which costs much on large offers)."""
+
+    def __init__(
+        self,
+        builder: LheoBuilder,
+        node: etree._Element,
+        holder: Holder,
+        holders: dict[str, Any],
+        i: int,
+        child: int | None = None,
+    ) -> None:
+        self.builder, self.node, self.holder = builder, node, holder
+        self.holders, self.i, self.child = holders, i, child
+        self.placed = _placed()[holder]
+        self.next = 0
+
+    def upto(self, name: str | None = None) -> None:
+        """Write the leaves that come before the child ``name`` (all that remain: None)."""
+        limit = _rank(self.holder, name)
+        while self.next < len(self.placed) and self.placed[self.next].rank < limit:
+            self.builder.write_leaf(
+                self.node, self.placed[self.next], self.holders, self.i, self.child
+            )
+            self.next += 1
+
+
 def _values(
     formation: dict[str, Any], action: dict[str, Any], session: dict[str, Any]
 ) -> dict[str, Any]:
@@ -164,9 +286,10 @@ def _key(values: dict[str, Any], keys: tuple[str, ...]) -> str:
     return json.dumps([values.get(k) for k in keys], sort_keys=True, ensure_ascii=False)
 
 
-class Builder:
-    """Builds the LHEO tree. Tracking, it records the Origin of every element it creates (to
-    name the cell behind a refusal); untracked, it copies repeated sites and contacts."""
+class LheoBuilder:
+    """Builds the LHEO tree of a submission. Tracking, it records the Origin of every element
+    it creates (to name the cell behind a refusal); untracked, it copies repeated sites and
+    contacts. Simple leaves come from the mapping's ``LEAVES``; the rest is built here."""
 
     def __init__(
         self, data: dict[str, Any], profile: Profile, locator: Locator, *, track: bool = True
@@ -178,16 +301,17 @@ class Builder:
         self.origins: dict[etree._Element, Origin] = {}
         self.subtrees: dict[tuple[Any, ...], etree._Element] = {}  # untracked: reused parts
         self.problems: list[str] = []
-        # the legal name of every organisme the submission carries, for organisme-formateur
-        self.raison_sociale: dict[str, str] = {}
+        self.session_numbers: dict[int, str] = {}  # filled by layout()
+        # every organisme the submission carries, by SIRET, for organisme-formateur
+        self.organismes: dict[str, dict[str, Any]] = {}
         for formation in data["formations"]:
             org = formation.get("organisme") or {}
             if org.get("siret") and org.get("raison_sociale"):
-                self.raison_sociale.setdefault(org["siret"], org["raison_sociale"])
+                self.organismes.setdefault(org["siret"], org)
         for i in range(len(locator.index)):
             org = locator.session(i).get("responsible_org") or {}
             if org.get("siret") and org.get("raison_sociale"):
-                self.raison_sociale.setdefault(org["siret"], org["raison_sociale"])
+                self.organismes.setdefault(org["siret"], org)
 
     # -- primitives --
     def el(
@@ -207,6 +331,43 @@ class Builder:
         if origin is not None and self.track:
             self.origins[node] = origin
         return node
+
+    def child(self, parent: etree._Element, name: str) -> etree._Element:
+        """``parent``'s element ``name``, made when it has none yet (shared by leaves)."""
+        found = parent.find(_TAGS.get(name) or _tag(name))
+        return found if found is not None else self.el(parent, name)
+
+    def write_leaf(
+        self,
+        node: etree._Element,
+        placed: _Placed,
+        holders: dict[str, Any],
+        i: int,
+        child: int | None,
+    ) -> None:
+        """A leaf of the mapping in ``node``, from its field (read in ``holders``, the
+        submission objects by name) or its profile setting; omitted when empty unless the
+        XSD requires it."""
+        leaf = placed.leaf
+        lheo = self.profile.lheo
+        if leaf.only_if and not getattr(lheo, leaf.only_if):
+            return
+        if leaf.setting:
+            value = getattr(lheo, leaf.setting)
+            origin = Origin(i, setting=f"lheo.{leaf.setting}")
+        else:
+            value = holders[placed.group].get(leaf.key)
+            origin = Origin(i, leaf.key, child=child)
+        if _blank(value):
+            if not placed.required:
+                return
+            text = _leaf_text(leaf, value) if leaf.key else None
+        else:
+            text = _leaf_text(leaf, value) if leaf.key else str(value)
+        parent = node
+        for step in placed.steps[:-1]:
+            parent = self.child(parent, step)
+        self.el(parent, placed.steps[-1], text, origin)
 
     def _built_once(
         self, parent: etree._Element, key: tuple[Any, ...], build: Callable[[], None]
@@ -272,12 +433,13 @@ class Builder:
         parent: etree._Element,
         name: str,
         values: dict[str, Any],
-        origin: Callable[[str], Origin],
+        i: int,
+        child: int | None = None,
         **attrs: Any,
     ) -> etree._Element | None:
         """The ``<extras>`` block ``name`` of the mapping, filled from ``values`` by field key."""
         items = [
-            (extra.info, _format(extra, values.get(extra.key)), origin(extra.field))
+            (extra.info, _format(extra, values.get(extra.key)), Origin(i, extra.field, child=child))
             for extra in EXTRAS[name].extras
         ]
         return self.extras(parent, name, items, **attrs)
@@ -291,110 +453,134 @@ class Builder:
         formation = self.data["formations"][f]
         return _values(formation, formation["actions"][a], self.loc.session(i))
 
+    def holders(self, formation: dict[str, Any], action: dict[str, Any], i: int) -> dict[str, Any]:
+        """The submission objects a row's values are read from, by name (Field.group)."""
+        session = self.loc.session(i)
+        return {
+            "formation": formation,
+            "action": action,
+            "session": session,
+            "dispositif": session.get("dispositif") or {},
+            "referents": session.get("referents") or {},
+        }
+
     def document(self) -> etree._Element:
         root = etree.Element(f"{{{NS}}}lheo", nsmap={None: NS})
         offres = self.el(root, "offres")
-        for f, elements in self.layout().items():
-            for members in elements:
-                self.formation(offres, self.data["formations"][f], members)
+        for part in self.layout():
+            self.formation(offres, self.data["formations"][part.f], part)
         return root
 
-    def layout(self) -> dict[int, list[list[tuple[int, list[int]]]]]:
-        """For each SOFI formation, its LHEO formation elements; each holds at most one LHEO
-        action per SOFI action: (action index, its sessions). One element and one action per
-        SOFI object unless sessions differ on a value LHEO holds higher than SOFI."""
-        pieces: dict[int, dict[tuple[str, int, str], list[int]]] = {}
+    def layout(self) -> list[FormationPart]:
+        """The LHEO formations and actions, numbered, in the submission's order: one per SOFI
+        formation and action, unless sessions differ on a value LHEO holds higher than SOFI
+        (then one per distinct set of such values, each part numbered apart). Also numbers
+        the sessions (``session_numbers``)."""
+        groups: dict[int, dict[str, dict[tuple[int, str], list[int]]]] = {}
         for i, (f, a, _) in enumerate(self.loc.index):
             values = self.values(i)
-            key = (_key(values, FORMATION_LEVEL), a, _key(values, ACTION_LEVEL))
-            pieces.setdefault(f, {}).setdefault(key, []).append(i)
-        layout: dict[int, list[list[tuple[int, list[int]]]]] = {}
-        for f, by_piece in pieces.items():
-            groups: dict[str, list[list[tuple[int, list[int]]]]] = {}
-            used: dict[tuple[str, int], int] = {}  # (group, action) -> elements holding it
-            for (f_key, a, _), members in by_piece.items():
-                elements = groups.setdefault(f_key, [])
-                k = used.get((f_key, a), 0)  # the n-th piece of an action: the n-th element
-                used[(f_key, a)] = k + 1
-                if k == len(elements):
-                    elements.append([])
-                elements[k].append((a, members))
-            layout[f] = [e for elements in groups.values() for e in elements]
-        return layout
+            element = groups.setdefault(f, {}).setdefault(_key(values, FORMATION_LEVEL), {})
+            element.setdefault((a, _key(values, ACTION_LEVEL)), []).append(i)
+        formations, actions, sessions = Numbers(), Numbers(), Numbers()
+        parts: list[FormationPart] = []
+        for f, elements in groups.items():
+            formation = self.data["formations"][f]
+            first = next(iter(next(iter(elements.values())).values()))[0]
+            owner = self.owner(formation, first)
+            start = formation["actions"][self.loc.index[first][1]].get("action_ref")
+            f_base = formation.get("sofi_code") or made(
+                "formation", owner, reference(start or self.ref_of(first))
+            )
+            a_bases: dict[int, str] = {}
+            for j, pieces in enumerate(elements.values()):
+                head = next(iter(pieces.values()))[0]
+                f_number = f_base if j == 0 else part_of("formation", f_base, self.ref_of(head))
+                action_parts = []
+                for (a, _), members in pieces.items():
+                    if a in a_bases:
+                        number = part_of("action", a_bases[a], self.ref_of(members[0]))
+                    else:
+                        action = formation["actions"][a]
+                        number = a_bases[a] = action.get("sofi_code") or made(
+                            "action",
+                            owner,
+                            reference(action.get("action_ref") or self.ref_of(members[0])),
+                        )
+                    action_parts.append(ActionPart(a, members, actions.take(number)))
+                    for i in members:
+                        code = self.loc.session(i).get("sofi_code")
+                        self.session_numbers[i] = sessions.take(
+                            code or made("session", owner, reference(self.ref_of(i)))
+                        )
+                parts.append(FormationPart(f, action_parts, formations.take(f_number)))
+        return parts
+
+    def ref_of(self, i: int) -> str:
+        """A session's « Réf. session » (its place in the file when it has none)."""
+        return str(self.loc.session(i).get("session_ref") or f"L{i + 1}")
+
+    def owner(self, formation: dict[str, Any], i: int) -> str:
+        """The SIRET of the organisation a formation belongs to (its site dispensateur's)."""
+        f, a, _ = self.loc.index[i]
+        for org in (
+            formation.get("organisme"),
+            formation["actions"][a].get("delivery_site"),
+            self.loc.session(i).get("responsible_org"),
+        ):
+            if org and org.get("siret"):
+                return str(org["siret"])
+        return "_"
 
     def formation(
-        self,
-        parent: etree._Element,
-        formation: dict[str, Any],
-        members: list[tuple[int, list[int]]],
+        self, parent: etree._Element, formation: dict[str, Any], part: FormationPart
     ) -> None:
-        first = members[0][1][0]
+        first = part.actions[0].members[0]
         first_session = self.loc.session(first)
-        action = formation["actions"][members[0][0]]
-
-        def o(key: str, **kw: Any) -> Origin:
-            return Origin(first, key, **kw)
-
-        node = self.el(parent, "formation", numero=formation.get("sofi_code"))
+        action = formation["actions"][part.actions[0].a]
+        node = self.el(parent, "formation", numero=part.numero)
+        leaves = _Leaves(self, node, "formation", self.holders(formation, action, first), first)
         domaine = self.el(node, "domaine-formation")
         main = formation.get("main_formacode")
         ref = self.profile.lheo.formacode_ref
         if not _blank(main):
-            self.el(domaine, "code-FORMACODE", main, o("main_formacode"), ref=ref)
+            self.el(
+                domaine, "code-FORMACODE", main, Origin(first, "main_formacode"), ref=ref, tag=MAIN
+            )
         for k, code in enumerate(formation.get("formacodes") or []):
             if code != main:
-                self.el(domaine, "code-FORMACODE", code, o("formacodes", item=k), ref=ref)
-        self.el(node, "intitule-formation", formation.get("title"), o("title"))
-        self.el(node, "objectif-formation", action.get("objectives"), o("objectives"))
-        self.el(node, "resultats-attendus", action.get("expected_results"), o("expected_results"))
-        self.el(
-            node, "contenu-formation", action.get("programme_complement"), o("programme_complement")
-        )
-        self.el(
-            node,
-            "certifiante",
-            _code("certifinfo_reference", formation.get("certifinfo_reference")),
-            o("certifinfo_reference"),
-        )
+                self.el(
+                    domaine, "code-FORMACODE", code, Origin(first, "formacodes", item=k), ref=ref
+                )
         org = first_session.get("responsible_org") or {}
-        contact = self.el(node, "contact-formation")
+        leaves.upto("contact-formation")
+        contact = self.el(node, "contact-formation", tag=MAIN)
         self.el(contact, "type-contact", ACCUEIL_CONTACT_TYPE)
-        self.coordonnees_contact(contact, org, o("responsible_org"))
-        self.el(
-            node,
-            "parcours-de-formation",
-            _code("pathway_type", first_session.get("pathway_type")),
-            o("pathway_type"),
-        )
-        self.el(
-            node,
-            "code-niveau-entree",
-            _code("entry_level", action.get("entry_level")),
-            o("entry_level"),
-        )
-        if not _blank(formation.get("general_objective")):
-            self.el(
-                node,
-                "objectif-general-formation",
-                _code("general_objective", formation["general_objective"]),
-                o("general_objective"),
-            )
-        if not _blank(formation.get("certifinfo_code")):
-            cert = self.el(node, "certification")
-            self.el(cert, "code-CERTIFINFO", formation["certifinfo_code"], o("certifinfo_code"))
-        if self.profile.lheo.emit_exit_level and not _blank(formation.get("exit_level")):
-            self.el(
-                node,
-                "code-niveau-sortie",
-                _code("exit_level", formation["exit_level"]),
-                o("exit_level"),
-            )
-        for a, sessions in members:
-            self.action(node, formation, formation["actions"][a], sessions)
-        self.responsible(node, org, o("responsible_org"))
+        self.coordonnees_contact(contact, org, Origin(first, "responsible_org"))
+        leaves.upto("url-formation")
+        self.url_formation(node, formation, part)
+        leaves.upto("action")
+        for piece in part.actions:
+            self.action(node, formation, formation["actions"][piece.a], piece)
+        self.responsible(node, org, Origin(first, "responsible_org"))
+        leaves.upto()
+
+    def url_formation(
+        self, node: etree._Element, formation: dict[str, Any], part: FormationPart
+    ) -> None:
+        """The web pages of the formation: those of its actions (« URL action »), each once,
+        as many as LHEO admits; every action keeps its own in url-action."""
+        urls: dict[str, int] = {}
+        for piece in part.actions:
+            url = formation["actions"][piece.a].get("action_url")
+            if not _blank(url) and len(urls) < URL_FORMATION_MAX:
+                urls.setdefault(str(url), piece.members[0])
+        if urls:
+            box = self.el(node, "url-formation")
+            for url, i in urls.items():
+                self.el(box, "urlweb", url, Origin(i, "action_url"))
 
     def responsible(self, parent: etree._Element, org: dict[str, Any], origin: Origin) -> None:
-        node = self.el(parent, "organisme-formation-responsable")
+        node = self.el(parent, "organisme-formation-responsable", numero=organisme_number(org))
         nda = org.get("numero_activite")
         if _blank(nda):
             self.problem(
@@ -416,7 +602,8 @@ class Builder:
         coordonnees = self.el(box, "coordonnees")
         self.address(coordonnees, org, origin, required=False)
         self.phone_email(coordonnees, org, origin)
-        contact = self.el(node, "contact-organisme")
+        contact = self.el(node, "contact-organisme", tag=MAIN)
+        self.el(contact, "type-contact", ACCUEIL_CONTACT_TYPE)
         self.phone_email(self.el(contact, "coordonnees"), org, origin)
 
     def coordonnees_contact(
@@ -448,7 +635,8 @@ class Builder:
             "code_postal": obj.get("code_postal"),
             "ville": obj.get("ville"),
         }
-        key = ("adresse", *parts.values(), required, denomination, numero, "libelle" in obj)
+        where = (obj.get("code_insee"), obj.get("latitude"), obj.get("longitude"))
+        key = ("adresse", *parts.values(), *where, required, denomination, numero, "libelle" in obj)
         self._built_once(
             parent,
             key,
@@ -488,8 +676,26 @@ class Builder:
         )
         for line in _address_lines(str(parts["adresse"])) or [""]:
             self.el(node, "ligne", line, with_(origin, attr="adresse"))
-        self.el(node, "codepostal", parts["code_postal"], with_(origin, attr="code_postal"))
+        postcode = with_(origin, attr="code_postal")
+        self.el(node, "codepostal", parts["code_postal"], postcode)
         self.el(node, "ville", parts["ville"], with_(origin, attr="ville"))
+        self.geography(node, obj, origin)
+
+    def geography(self, node: etree._Element, obj: dict[str, Any], origin: Origin) -> None:
+        """Département, commune, région, country and coordinates of an address, in the XSD's
+        order: from the postcode, or the commune's INSEE code when the référentiel has it."""
+        insee = obj.get("code_insee") or None
+        departement = departement_of(str(obj.get("code_postal") or ""), insee)
+        told = with_(origin, attr="code_insee" if insee else "code_postal")
+        self.leaf(node, "departement", departement, told)
+        self.leaf(node, "code-INSEE-commune", insee, with_(origin, attr="code_insee"))
+        self.leaf(node, "region", region_of(departement), told)
+        self.el(node, "pays", COUNTRY)
+        latitude, longitude = obj.get("latitude"), obj.get("longitude")
+        if not _blank(latitude) and not _blank(longitude):
+            box = self.el(node, "geolocalisation")
+            self.el(box, "latitude", latitude, with_(origin, attr="latitude"))
+            self.el(box, "longitude", longitude, with_(origin, attr="longitude"))
 
     def _table(self, origin: Origin) -> str:
         return REF_TABLE_OF_KIND[origin.field.kind]
@@ -500,139 +706,90 @@ class Builder:
         parent: etree._Element,
         formation: dict[str, Any],
         action: dict[str, Any],
-        members: list[int],
+        part: ActionPart,
     ) -> None:
+        members = part.members
         i = members[0]
         session = self.loc.session(i)
         dispositif = session.get("dispositif") or {}
-
-        def o(key: str, **kw: Any) -> Origin:
-            return Origin(i, key, **kw)
-
-        node = self.el(parent, "action", numero=action.get("sofi_code"))
-        self.el(node, "rythme-formation", self.rhythm(session), o("rhythm"))
+        lheo = self.profile.lheo
+        node = self.el(parent, "action", numero=part.numero)
+        leaves = _Leaves(self, node, "action", self.holders(formation, action, i), i)
+        self.el(node, "rythme-formation", self.rhythm(session), Origin(i, "rhythm"))
         for k, code in enumerate(dispositif.get("publics") or []):
             self.el(
-                node,
-                "code-public-vise",
-                code,
-                o("publics", item=k),
-                ref=self.profile.lheo.formacode_ref,
+                node, "code-public-vise", code, Origin(i, "publics", item=k), ref=lheo.formacode_ref
             )
         public = action.get("target_public")
         if not _blank(public):
-            self.el(node, "info-public-vise", shorten(str(public)), o("target_public"))
-        lheo = self.profile.lheo
-        self.el(
-            node,
-            "niveau-entree-obligatoire",
-            lheo.niveau_entree_obligatoire,
-            Origin(i, setting="lheo.niveau_entree_obligatoire"),
-        )
+            self.el(node, "info-public-vise", shorten(str(public)), Origin(i, "target_public"))
+        leaves.upto("modalites-alternance")
         self.el(
             node,
             "modalites-alternance",
             self.alternance(session, i),
             Origin(i, setting="lheo.modalites_alternance"),
         )
-        self.el(
-            node,
-            "modalites-enseignement",
-            _code("delivery_mode", session.get("delivery_mode")),
-            o("delivery_mode"),
-        )
         conditions = "\n".join(
             str(t)
             for t in (action.get("prerequisites"), action.get("prerequisites_comment"))
             if not _blank(t)
         )
+        comment = not _blank(action.get("prerequisites_comment"))
+        leaves.upto("conditions-specifiques")
         self.el(
             node,
             "conditions-specifiques",
             conditions,
-            o(
-                "prerequisites_comment"
-                if not _blank(action.get("prerequisites_comment"))
-                else "prerequisites"
-            ),
-        )
-        self.el(
-            node,
-            "prise-en-charge-frais-possible",
-            _code("fees_covered", dispositif.get("fees_covered")),
-            o("fees_covered"),
+            Origin(i, "prerequisites_comment" if comment else "prerequisites"),
         )
         site = session.get("site") or {}
-        lieu = self.el(node, "lieu-de-formation", numero=site.get("code"))
+        leaves.upto("lieu-de-formation")
+        lieu = self.el(node, "lieu-de-formation", numero=site.get("code"), tag=MAIN)
         if site.get("siret"):
             box = self.el(lieu, "SIRET-lieu-formation")
-            self.el(box, "SIRET", site["siret"], o("site", attr="siret"))
+            self.el(box, "SIRET", site["siret"], Origin(i, "site", attr="siret"))
         coordonnees = self.el(lieu, "coordonnees")
-        self.address(coordonnees, site, o("site"), required=True, denomination=site.get("libelle"))
-        self.el(
-            node,
-            "modalites-entrees-sorties",
-            _code("entry_exit_mode", session.get("entry_exit_mode")),
-            o("entry_exit_mode"),
+        name = site.get("libelle")
+        if not _blank(name):  # where readers of LHEO 2.2 look for the place's name
+            self.el(
+                coordonnees, "nom", shorten(str(name), NOM_MAX), Origin(i, "site", attr="libelle")
+            )
+        self.address(
+            coordonnees, site, Origin(i, "site"), required=True, denomination=site.get("libelle")
         )
-        if not _blank(action.get("action_url")):
-            url = self.el(node, "url-action")
-            self.el(url, "urlweb", action["action_url"], o("action_url"))
+        leaves.upto("session")
         for k in members:
             self.session(node, self.loc.session(k), k)
-        methods = session.get("teaching_methods")
-        if not _blank(methods):
-            label = _label("teaching_methods", methods)
-            self.el(
-                node, "modalites-pedagogiques", label[:1].upper() + label[1:], o("teaching_methods")
-            )
+        leaves.upto("code-modalite-pedagogique")
         for key in ("training_periods", "teaching_methods"):
             value = session.get(key)
             code = None if _blank(value) else _lheo_code(key, value)
-            self.leaf(node, "code-modalite-pedagogique", code, o(key), ref=lheo.formacode_ref)
-        self.equipment(node, action, i)
-        self.leaf(
-            node, "frais-restants", _maybe(dispositif.get("extra_fees"), _money), o("extra_fees")
-        )
-        if lheo.publish_prix_total_ttc:  # a price per trainee, shown to the public
             self.leaf(
-                node,
-                "prix-total-TTC",
-                _maybe(dispositif.get("fee_incl_tax"), _money),
-                o("fee_incl_tax"),
+                node, "code-modalite-pedagogique", code, Origin(i, key), ref=lheo.formacode_ref
             )
-        self.leaf(node, "duree-indicative", session.get("duration_comment"), o("duration_comment"))
-        centre, company = session.get("centre_hours"), session.get("company_hours")
-        self.leaf(node, "nombre-heures-centre", _maybe(centre, _number), o("centre_hours"))
-        self.leaf(node, "nombre-heures-entreprise", _maybe(company, _number), o("company_hours"))
-        hours = [h for h in (centre, company) if isinstance(h, int | float)]
+        self.equipment(node, action, i)
+        leaves.upto("nombre-heures-total")
+        hours = [
+            h
+            for h in (session.get("centre_hours"), session.get("company_hours"))
+            if isinstance(h, int | float)
+        ]
         if hours:
-            self.el(node, "nombre-heures-total", _number(sum(hours)), o("centre_hours"))
-        self.leaf(
-            node,
-            "detail-conditions-prise-en-charge",
-            lheo.detail_conditions_prise_en_charge,
-            Origin(i, setting="lheo.detail_conditions_prise_en_charge"),
-        )
-        if (
-            lheo.conventionnement is not None
-        ):  # the programme's funding implies it (profile setting)
-            self.el(
-                node,
-                "conventionnement",
-                lheo.conventionnement,
-                Origin(i, setting="lheo.conventionnement"),
-            )
+            self.el(node, "nombre-heures-total", _number(sum(hours)), Origin(i, "centre_hours"))
+        leaves.upto("organisme-formateur")
         self.trainer(node, action, i)
-        self.funder(node, dispositif, i)
+        leaves.upto()
+        funder = self.child(node, "organisme-financeur")
+        self.block(funder, "specificites", dispositif, i)
+        self.block(funder, "sofi-dispositif", dispositif, i)
         values = _values(formation, action, session)
-        self.block(node, "frais-pedagogiques", values, o)
-        self.block(node, "sofi-action", values, o)
+        self.block(node, "frais-pedagogiques", values, i)
+        self.block(node, "sofi-action", values, i)
 
     def rhythm(self, session: dict[str, Any]) -> str:
         """« Temps plein, 35 h par semaine »: the SOFI label, with the weekly hours when known."""
-        text = _label("rhythm", session.get("rhythm") or "")
-        text = text[:1].upper() + text[1:]
+        text = _capitalised(_label("rhythm", session.get("rhythm") or ""))
         weekly = session.get("weekly_hours")
         if weekly is not None:
             text = (
@@ -678,75 +835,49 @@ class Builder:
         )
 
     def trainer(self, parent: etree._Element, action: dict[str, Any], i: int) -> None:
+        """The organisme of the site dispensateur, numbered as an organisme, with its contact
+        (the référentiel's telephone and e-mail: importers create its account from them)."""
         site = action.get("delivery_site")
         if not site:
             return
         origin = Origin(i, "delivery_site")
-        node = self.el(parent, "organisme-formateur", numero=site.get("code"))
+        siret = site.get("siret", "")
+        org = self.organismes.get(siret)
+        numero = organisme_number(org or {"siret": siret})
+        node = self.el(parent, "organisme-formateur", numero=numero, tag=MAIN)
         box = self.el(node, "SIRET-formateur")
-        self.el(box, "SIRET", site.get("siret", ""), with_(origin, attr="siret"))
-        known = self.raison_sociale.get(site.get("siret", ""))
-        if known is None:
+        self.el(box, "SIRET", siret, with_(origin, attr="siret"))
+        if org is None:
             self.problem(
                 with_(origin, attr="siret"),
                 "l'organisme de ce site n'est pas dans la soumission : sa raison sociale, "
                 "exigée par LHEO (raison-sociale-formateur), est inconnue.",
             )
-        self.el(node, "raison-sociale-formateur", known or "", origin)
-
-    def funder(self, parent: etree._Element, dispositif: dict[str, Any], i: int) -> None:
-        def o(key: str) -> Origin:
-            return Origin(i, key)
-
-        node = self.el(parent, "organisme-financeur")
-        self.el(
-            node,
-            "code-financeur",
-            self.profile.lheo.code_financeur,
-            Origin(i, setting="lheo.code_financeur"),
-        )
-        places = dispositif.get("places")
-        self.leaf(node, "nb-places-financees", _maybe(places, _number), o("places"))
-        self.block(node, "specificites", dispositif, o)
-        self.block(node, "sofi-dispositif", dispositif, o)
+        self.el(node, "raison-sociale-formateur", (org or {}).get("raison_sociale", ""), origin)
+        if org and (not _blank(org.get("telephone")) or not _blank(org.get("email"))):
+            contact = self.el(node, "contact-formateur")
+            self.el(contact, "type-contact", ACCUEIL_CONTACT_TYPE)
+            self.phone_email(self.el(contact, "coordonnees"), org, origin)
+        self.block(node, "sofi-formateur", action, i)
 
     # -- session --
     def session(self, parent: etree._Element, session: dict[str, Any], i: int) -> None:
-        def o(key: str, **kw: Any) -> Origin:
-            return Origin(i, key, **kw)
-
-        node = self.el(parent, "session", numero=session.get("sofi_code"))
-        periode = self.el(node, "periode")
-        self.el(periode, "debut", _lheo_date(session.get("start_date", "")), o("start_date"))
-        self.el(periode, "fin", _lheo_date(session.get("end_date", "")), o("end_date"))
+        node = self.el(parent, "session", numero=self.session_numbers[i])
+        f, a, _ = self.loc.index[i]
+        formation = self.data["formations"][f]
+        leaves = _Leaves(
+            self, node, "session", self.holders(formation, formation["actions"][a], i), i
+        )
+        leaves.upto("adresse-inscription")
         site = session.get("site") or {}
         inscription = self.el(node, "adresse-inscription")
-        self.address(inscription, site, o("site"), required=True, denomination=site.get("libelle"))
+        self.address(
+            inscription, site, Origin(i, "site"), required=True, denomination=site.get("libelle")
+        )
         periods = session.get("periodes_inscription") or []
         if periods:
-            box = self.el(self.el(node, "periode-inscription"), "periode")
-            starts = [
-                (p.get("pi_start"), k)
-                for k, p in enumerate(periods)
-                if not _blank(p.get("pi_start"))
-            ]
-            ends = [
-                (p.get("pi_end"), k) for k, p in enumerate(periods) if not _blank(p.get("pi_end"))
-            ]
-            start, k_start = min(starts) if starts else ("", 0)
-            self.el(box, "debut", _lheo_date(start), o("pi_start", child=k_start))
-            if len(ends) == len(periods):
-                end, k_end = max(ends)
-                self.el(box, "fin", _lheo_date(end), o("pi_end", child=k_end))
-            else:  # an open period: the envelope has no known end
-                k_open = next(k for k, p in enumerate(periods) if _blank(p.get("pi_end")))
-                self.el(box, "fin", UNKNOWN_END, o("pi_end", child=k_open))
-        self.leaf(
-            node,
-            "etat-recrutement",
-            _maybe(session.get("recruitment_status"), lambda v: _code("recruitment_status", v)),
-            o("recruitment_status"),
-        )
+            self.registration_envelope(node, periods, i)
+        leaves.upto("recrutement")
         infos = session.get("informations_collectives") or []
         for k, info in enumerate(infos):
             self.info_collective(node, info, i, k)
@@ -755,53 +886,64 @@ class Builder:
             if code == INFO_COLLECTIVE and infos:
                 continue  # already told by the informations collectives above
             rec = self.el(node, "recrutement")
-            self.el(rec, "modalite-recrutement", code, o("recruitment_methods", item=k))
+            self.el(rec, "modalite-recrutement", code, Origin(i, "recruitment_methods", item=k))
         referents = session.get("referents") or {}
         for key, (role, setting) in REFERENT_ROLES.items():
             contact = referents.get(key)
             if contact:
                 self.contact(
-                    node, contact, role, getattr(self.profile.lheo, setting), o(key), setting
+                    node,
+                    contact,
+                    role,
+                    getattr(self.profile.lheo, setting),
+                    Origin(i, key),
+                    setting,
                 )
-        box = self.block(node, "sofi-session", _values({}, {}, session), o)
+        leaves.upto()
+        box = self.block(node, "sofi-session", _values({}, {}, session), i)
         if periods:
             if box is None:
                 box = self.el(node, "extras", info="sofi-session")
             for k, period in enumerate(periods):
-                self.block(
-                    box,
-                    "periode-inscription",
-                    period,
-                    functools.partial(o, child=k),
-                    numero=period.get("pi_code"),
-                )
+                self.block(box, "periode-inscription", period, i, k, numero=period.get("pi_code"))
+
+    def registration_envelope(
+        self, node: etree._Element, periods: list[dict[str, Any]], i: int
+    ) -> None:
+        """LHEO keeps one registration period: the earliest start, the latest end (unknown
+        when a period has none)."""
+        box = self.el(self.el(node, "periode-inscription"), "periode")
+        starts = [
+            (p.get("pi_start"), k) for k, p in enumerate(periods) if not _blank(p.get("pi_start"))
+        ]
+        ends = [(p.get("pi_end"), k) for k, p in enumerate(periods) if not _blank(p.get("pi_end"))]
+        start, k_start = min(starts) if starts else ("", 0)
+        self.el(box, "debut", _lheo_date(str(start)), Origin(i, "pi_start", child=k_start))
+        if len(ends) == len(periods):
+            end, k_end = max(ends)
+            self.el(box, "fin", _lheo_date(str(end)), Origin(i, "pi_end", child=k_end))
+        else:  # an open period: the envelope has no known end
+            k_open = next(k for k, p in enumerate(periods) if _blank(p.get("pi_end")))
+            self.el(box, "fin", UNKNOWN_END, Origin(i, "pi_end", child=k_open))
 
     def info_collective(self, parent: etree._Element, info: dict[str, Any], i: int, k: int) -> None:
-        def o(key: str, **kw: Any) -> Origin:
-            return Origin(i, key, child=k, **kw)
-
         node = self.el(parent, "recrutement", numero=info.get("ic_code"))
-        self.el(node, "modalite-recrutement", INFO_COLLECTIVE, o("ic_session"))
+        self.el(node, "modalite-recrutement", INFO_COLLECTIVE, Origin(i, "ic_session", child=k))
         remote = info.get("ic_remote") == "oui"
-        self.el(node, "a-distance", "1" if remote else "0", o("ic_remote"))
-        self.leaf(node, "urlweb", info.get("ic_url"), o("ic_url"))
+        self.el(node, "a-distance", "1" if remote else "0", Origin(i, "ic_remote", child=k))
+        leaves = _Leaves(self, node, "recrutement", {"information_collective": info}, i, k)
+        leaves.upto("adresse")
         site = info.get("ic_site") or {}
         if site:
             self.address(
                 node,
                 site,
-                o("ic_site"),
+                Origin(i, "ic_site", child=k),
                 required=True,
                 denomination=site.get("libelle"),
                 numero=site.get("code"),
             )
-        date = _lheo_date(info.get("ic_date", ""))
-        periode = self.el(node, "periode")
-        self.el(periode, "debut", date, o("ic_date"))
-        self.el(periode, "fin", date, o("ic_date"))
-        self.leaf(node, "heure-debut", info.get("ic_start_time"), o("ic_start_time"))
-        self.leaf(node, "heure-fin", info.get("ic_end_time"), o("ic_end_time"))
-        self.leaf(node, "commentaire", info.get("ic_comment"), o("ic_comment"))
+        leaves.upto()
 
     def contact(
         self,

@@ -18,7 +18,7 @@ from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.text import plural
 from sofi_bulk.files import write_bytes_atomic
-from sofi_bulk.lheo.build import Builder
+from sofi_bulk.lheo.build import LheoBuilder
 from sofi_bulk.lheo.origins import Locator
 from sofi_bulk.lheo.xsd import (
     calendar_ok,
@@ -66,15 +66,16 @@ def submission_to_lheo(
         )
     loc = Locator(data, sources, profile)
     # first without tracking where elements come from: most offers are valid, and our
-    # checks and the official XSD say so on the tree in memory
-    builder = Builder(data, profile, loc, track=False)
+    # checks and the official XSD say so on the tree in memory. The builder writes every
+    # child in the XSD's order, so this tree is not reordered: were it not in order, the XSD
+    # would refuse it and the tracked build below, which orders its tree, would write it.
+    builder = LheoBuilder(data, profile, loc, track=False)
     root = builder.document()
-    sort_children(root, xsd_model())
     if not builder.problems and calendar_ok(root) and xml_schema().validate(root):
         return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
     # something to say: build again, tracking origins, so that each refusal names its cell
     del root
-    builder = Builder(data, profile, loc)
+    builder = LheoBuilder(data, profile, loc)
     root = builder.document()
     sort_children(root, xsd_model())
     problems = builder.problems + precheck(root, builder.origins, loc)

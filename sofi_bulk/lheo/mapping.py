@@ -79,6 +79,11 @@ EXTRAS: dict[str, ExtrasBlock] = {
         ),
         "action",
     ),
+    "sofi-formateur": ExtrasBlock(
+        "action/organisme-formateur/extras[@info='sofi-formateur']",
+        (Extra("site-dispensateur", "delivery_site", "site", note="code du site"),),
+        "organisme-formateur",
+    ),
     "specificites": ExtrasBlock(
         _FUNDER.format("specificites"),
         (
@@ -133,63 +138,121 @@ EXTRAS: dict[str, ExtrasBlock] = {
 # the SOFI role of a référent, kept in its contact-session
 CONTACT_ROLE_BLOCK = ("sofi", "contact-session", "role")
 
-ELEMENTS: dict[str, tuple[str, ...]] = {
+LeafFormat = Literal["text", "code", "label", "number", "money", "date"]
+Holder = Literal["formation", "action", "session", "recrutement"]
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One LHEO element holding one value, written in ``fmt``: a catalogue field's (``key``)
+    or a profile setting's (``setting``, under ``lheo``). The builder writes every leaf from
+    this table; an empty value is omitted, unless the XSD requires the element (the pre-checks
+    then name the cell). ``only_if`` names a profile flag (``lheo.*``) that must be true."""
+
+    holder: Holder  # the LHEO element it is written in
+    path: str  # relative to that element; intermediate elements are shared ("periode/debut")
+    key: str = ""
+    fmt: LeafFormat = "text"
+    setting: str = ""
+    only_if: str = ""
+
+
+# where a holder sits, relative to <formation> (the paths the documentation gives)
+HOLDER_PATHS: dict[Holder, str] = {
+    "formation": "",
+    "action": "action/",
+    "session": "action/session/",
+    "recrutement": _RECRUTEMENT + "/",
+}
+
+LEAVES: tuple[Leaf, ...] = (
+    Leaf("formation", "intitule-formation", "title"),
+    Leaf("formation", "objectif-formation", "objectives"),
+    Leaf("formation", "resultats-attendus", "expected_results"),
+    Leaf("formation", "contenu-formation", "programme_complement"),
+    Leaf("formation", "certifiante", "certifinfo_reference", "code"),
+    Leaf("formation", "parcours-de-formation", "pathway_type", "code"),
+    Leaf("formation", "code-niveau-entree", "entry_level", "code"),
+    Leaf("formation", "objectif-general-formation", "general_objective", "code"),
+    Leaf("formation", "certification/code-CERTIFINFO", "certifinfo_code"),
+    Leaf("formation", "code-niveau-sortie", "exit_level", "code", only_if="emit_exit_level"),
+    Leaf("action", "niveau-entree-obligatoire", setting="niveau_entree_obligatoire"),
+    Leaf("action", "modalites-enseignement", "delivery_mode", "code"),
+    Leaf("action", "prise-en-charge-frais-possible", "fees_covered", "code"),
+    Leaf("action", "modalites-entrees-sorties", "entry_exit_mode", "code"),
+    Leaf("action", "url-action/urlweb", "action_url"),
+    Leaf("action", "modalites-pedagogiques", "teaching_methods", "label"),
+    Leaf("action", "frais-restants", "extra_fees", "money"),
+    Leaf("action", "prix-total-TTC", "fee_incl_tax", "money", only_if="publish_prix_total_ttc"),
+    Leaf("action", "duree-indicative", "duration_comment"),
+    Leaf("action", "nombre-heures-centre", "centre_hours", "number"),
+    Leaf("action", "nombre-heures-entreprise", "company_hours", "number"),
+    Leaf(
+        "action", "detail-conditions-prise-en-charge", setting="detail_conditions_prise_en_charge"
+    ),
+    Leaf("action", "conventionnement", setting="conventionnement"),
+    Leaf("action", "organisme-financeur/code-financeur", setting="code_financeur"),
+    Leaf("action", "organisme-financeur/nb-places-financees", "places", "number"),
+    Leaf("session", "periode/debut", "start_date", "date"),
+    Leaf("session", "periode/fin", "end_date", "date"),
+    Leaf("session", "etat-recrutement", "recruitment_status", "code"),
+    Leaf("recrutement", "urlweb", "ic_url"),
+    Leaf("recrutement", "periode/debut", "ic_date", "date"),
+    Leaf("recrutement", "periode/fin", "ic_date", "date"),
+    Leaf("recrutement", "heure-debut", "ic_start_time"),
+    Leaf("recrutement", "heure-fin", "ic_end_time"),
+    Leaf("recrutement", "commentaire", "ic_comment"),
+)
+
+# fields the builder writes by hand, in elements with more than one value (or derived ones)
+STRUCTURED: dict[str, tuple[str, ...]] = {
     "fas_code": ("@numero", "action/@numero", "action/session/@numero"),
-    "title": ("intitule-formation",),
-    "general_objective": ("objectif-general-formation",),
-    "exit_level": ("code-niveau-sortie",),
     "formacodes": ("domaine-formation/code-FORMACODE",),
     "main_formacode": ("domaine-formation/code-FORMACODE[1]",),
-    "certifinfo_reference": ("certifiante",),
-    "certifinfo_code": ("certification/code-CERTIFINFO",),
     "delivery_site": ("action/organisme-formateur",),
-    "programme_complement": ("contenu-formation",),
-    "objectives": ("objectif-formation",),
-    "expected_results": ("resultats-attendus",),
-    "action_url": ("action/url-action/urlweb",),
     "equipment_type": ("action/equipement/type-equipement",),
     "equipment_cost": ("action/equipement/cout-indicatif-equipement",),
     "equipment_comment": ("action/equipement/commentaire",),
-    "entry_level": ("code-niveau-entree",),
     "prerequisites": ("action/conditions-specifiques",),
     "prerequisites_comment": ("action/conditions-specifiques",),
     "target_public": ("action/info-public-vise",),
     "site": ("action/lieu-de-formation", "action/session/adresse-inscription/adresse"),
-    "start_date": ("action/session/periode/debut",),
-    "end_date": ("action/session/periode/fin",),
-    "entry_exit_mode": ("action/modalites-entrees-sorties",),
     "rhythm": ("action/rythme-formation",),
     "training_periods": ("action/code-modalite-pedagogique",),
-    "pathway_type": ("parcours-de-formation",),
-    "teaching_methods": ("action/modalites-pedagogiques", "action/code-modalite-pedagogique"),
-    "delivery_mode": ("action/modalites-enseignement",),
-    "centre_hours": ("action/nombre-heures-centre", "action/nombre-heures-total"),
-    "company_hours": ("action/nombre-heures-entreprise", "action/nombre-heures-total"),
-    "duration_comment": ("action/duree-indicative",),
+    "teaching_methods": ("action/code-modalite-pedagogique",),
+    "centre_hours": ("action/nombre-heures-total",),
+    "company_hours": ("action/nombre-heures-total",),
     "weekly_hours": ("action/rythme-formation",),
     "responsible_org": ("organisme-formation-responsable", "contact-formation"),
-    "recruitment_status": ("action/session/etat-recrutement",),
     "recruitment_methods": ("action/session/recrutement/modalite-recrutement",),
     "pmr_contact": (_CONTACT.format("referent-pmr"),),
     "prf_contact": (_CONTACT.format("referent-prf"),),
     "mobility_contact": (_CONTACT.format("referent-mobilite"),),
     "publics": ("action/code-public-vise",),
-    "places": ("action/organisme-financeur/nb-places-financees",),
-    "fee_incl_tax": ("action/prix-total-TTC",),
-    "extra_fees": ("action/frais-restants",),
-    "fees_covered": ("action/prise-en-charge-frais-possible",),
     "ic_code": (_RECRUTEMENT + "/@numero",),
-    "ic_date": (_RECRUTEMENT + "/periode/debut", _RECRUTEMENT + "/periode/fin"),
-    "ic_start_time": (_RECRUTEMENT + "/heure-debut",),
-    "ic_end_time": (_RECRUTEMENT + "/heure-fin",),
     "ic_site": (_RECRUTEMENT + "/adresse",),
     "ic_remote": (_RECRUTEMENT + "/a-distance",),
-    "ic_url": (_RECRUTEMENT + "/urlweb",),
-    "ic_comment": (_RECRUTEMENT + "/commentaire",),
     "pi_code": (EXTRAS["periode-inscription"].path + "/@numero",),
     "pi_start": ("action/session/periode-inscription/periode/debut",),
     "pi_end": ("action/session/periode-inscription/periode/fin",),
 }
+
+
+def _elements() -> dict[str, tuple[str, ...]]:
+    """Every standard LHEO element a field fills: its leaves, then what is built by hand."""
+    found: dict[str, tuple[str, ...]] = {}
+    for leaf in LEAVES:
+        if leaf.key:
+            found[leaf.key] = (*found.get(leaf.key, ()), HOLDER_PATHS[leaf.holder] + leaf.path)
+    for key, places in STRUCTURED.items():
+        found[key] = (*found.get(key, ()), *places)
+    return found
+
+
+ELEMENTS: dict[str, tuple[str, ...]] = _elements()
+# where a field's values are gathered from every action of a formation, once each: a summary
+# that does not make actions with different values part of different formations
+GATHERED: dict[str, tuple[str, ...]] = {"action_url": ("url-formation/urlweb",)}
 
 NOT_EXPORTED: dict[str, str] = {
     "ic_session": "Rattachement de la ligne à sa session : ce n'est pas une donnée de l'offre. "
@@ -249,7 +312,7 @@ def lheo_level(key: str) -> str:
 
     Sessions share an LHEO ``action`` (and actions a ``formation``) only when they agree on
     every field of that level: the builder groups by these."""
-    places = paths(key)
+    places = paths(key, gathered=False)
     if any(not p.startswith("action") for p in places):
         return "formation"
     if any(not p.startswith("action/session") for p in places):
@@ -263,9 +326,10 @@ def extras_of(key: str) -> list[tuple[ExtrasBlock, Extra]]:
     ]
 
 
-def paths(key: str) -> tuple[str, ...]:
+def paths(key: str, *, gathered: bool = True) -> tuple[str, ...]:
     """Every place a field's value lands, relative to <formation>."""
-    return ELEMENTS.get(key, ()) + tuple(block.path_of(extra) for block, extra in extras_of(key))
+    extras = tuple(block.path_of(extra) for block, extra in extras_of(key))
+    return ELEMENTS.get(key, ()) + (GATHERED.get(key, ()) if gathered else ()) + extras
 
 
 EXPORTED_FIELDS: dict[str, tuple[str, ...]] = {f.key: paths(f.key) for f in FIELDS if paths(f.key)}
