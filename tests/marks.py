@@ -68,6 +68,16 @@ BY_FIXTURE: dict[str, tuple[str, ...]] = {
     "big_workbook": ("lent",),  # 5,000 sessions
 }
 
+# a program's name in the test's file name or in one of its fixtures' names -> its marker (a
+# new tests/web/test_nginx.py, or a fixture ``nginx_proxy``, is marked without a word)
+BY_WORD = {
+    "libreoffice": "libreoffice",
+    "chromium": "navigateur",
+    "selenium": "navigateur",
+    "pyodide": "pyodide",
+    "nginx": "nginx",
+}
+
 # what a test launches (the command's or the script's file name) -> the marker it must carry
 PROGRAMS = {
     "soffice": "libreoffice",
@@ -93,6 +103,8 @@ def markers_of(item: pytest.Item) -> set[str]:
     found = {m for place, marks in BY_PLACE.items() if _at(item.nodeid, place) for m in marks}
     names = getattr(item, "fixturenames", ())
     found.update(m for name, marks in BY_FIXTURE.items() if name in names for m in marks)
+    words = [item.path.name, *names]
+    found.update(m for word, m in BY_WORD.items() if any(word in w for w in words))
     if item.get_closest_marker("django_db"):  # pytest-django adds ``db`` only when it runs
         found.add("postgresql")
     return found

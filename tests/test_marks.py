@@ -98,7 +98,8 @@ def test_every_place_and_fixture_of_the_tables_exists():
 
 def test_a_test_launching_a_program_without_its_marker_fails(tmp_path):
     """Run in a folder of its own, with a stand-in ``nginx`` first on PATH: the unmarked test
-    fails at teardown with what to do; the marked one passes and is out of the quick loop."""
+    fails at teardown with what to do; the marked one, and the one using a fixture named
+    after the program, pass and are out of the quick loop."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "nginx").write_text(f"#!{shutil.which('sh')}\nexit 0\n", encoding="utf-8")
@@ -124,6 +125,13 @@ def test_a_test_launching_a_program_without_its_marker_fails(tmp_path):
 
             def test_python_only():
                 subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+            @pytest.fixture
+            def nginx_proxy():  # named after the program: its users get the marker
+                subprocess.run(["nginx", "-t"], check=True)
+
+            def test_through_a_fixture_named_after_the_program(nginx_proxy):
+                pass
             """
         ),
         encoding="utf-8",
@@ -146,7 +154,7 @@ def test_a_test_launching_a_program_without_its_marker_fails(tmp_path):
 
     done = pytest()
     assert done.returncode == 1, done.stdout
-    assert "3 passed, 1 error" in done.stdout, done.stdout
+    assert "4 passed, 1 error" in done.stdout, done.stdout
     assert "ERROR at teardown of test_unmarked" in done.stdout
     assert (
         "\ntest_launch.py::test_unmarked lance nginx (marqueur « nginx ») sans le marqueur : "
@@ -154,5 +162,5 @@ def test_a_test_launching_a_program_without_its_marker_fails(tmp_path):
         "tests/marks.py\n"
     ) in done.stdout, done.stdout
     quick = pytest("-m", "not lent")
-    assert quick.returncode == 1 and "1 deselected" in quick.stdout, quick.stdout
+    assert quick.returncode == 1 and "2 deselected" in quick.stdout, quick.stdout
     assert "PASSED test_launch.py::test_python_only" in quick.stdout
