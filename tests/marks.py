@@ -11,7 +11,6 @@ in French, in pyproject.toml (``--strict-markers`` refuses any other)."""
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 from collections.abc import Iterable
 
@@ -114,10 +113,11 @@ def markers_of(item: pytest.Item) -> set[str]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         carried = {m.name for m in item.iter_markers()}
-        for name in sorted(markers_of(item) - carried):
+        given = markers_of(item)
+        if (carried | given) & set(PROGRAM_MARKERS):
+            given.add("lent")
+        for name in sorted(given - carried):
             item.add_marker(name)
-        if (carried | markers_of(item)) & set(PROGRAM_MARKERS) and "lent" not in carried:
-            item.add_marker("lent")
 
 
 # -- every launched program is declared ------------------------------------------------------
@@ -129,8 +129,8 @@ _popen_init = subprocess.Popen.__init__
 
 def programs_in(args: str | bytes | os.PathLike | Iterable) -> set[str]:
     """The programs of ``PROGRAMS`` a command line runs (the command, or its script)."""
-    if isinstance(args, str | bytes | os.PathLike):
-        args = shlex.split(os.fsdecode(args)) if isinstance(args, str | bytes) else [args]
+    if isinstance(args, str | bytes | os.PathLike):  # a shell line, or one program
+        args = os.fsdecode(args).split() if isinstance(args, str | bytes) else [args]
     words = [os.path.basename(os.fsdecode(a)) for a in list(args)[:2]]
     return {w for w in words if w in PROGRAMS}
 
