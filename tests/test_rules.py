@@ -575,7 +575,7 @@ def test_a_reference_is_judged_per_lot_and_reported_on_every_row(book):
         ("contact-inconnu", cell) for cell in unknown
     }
     assert result.sessions[3].values["site"] == "41210"  # the site of lot PAS2025_4
-    assert "site" in result.sessions[0].bad and "site" not in result.sessions[3].bad
+    assert "site" in result.sessions[0].unusable and "site" not in result.sessions[3].unusable
 
 
 @pytest.mark.parametrize(

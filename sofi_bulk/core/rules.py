@@ -65,9 +65,9 @@ class RuleChecker:
 
     def usable(self, rec: Record, *keys: str) -> bool:
         """Every field has a value that parsed (rules skip what another issue already flags)."""
-        values, bad = rec.values, rec.bad
+        values, unusable = rec.values, rec.unusable
         for k in keys:  # noqa: SIM110 - a loop: all() over a generator costs twice as much here
-            if values.get(k) is None or k in bad:
+            if values.get(k) is None or k in unusable:
                 return False
         return True
 
@@ -79,7 +79,7 @@ class RuleChecker:
         lot = self.find_lot(numero)
         if lot is None:
             self.add("lot-inconnu", rec, "lot", value=numero)
-            rec.bad.add("lot")
+            rec.unusable.add("lot")
             return None
         ours = self._programme_lots.get(lot.numero)
         if ours is None:
@@ -88,7 +88,7 @@ class RuleChecker:
             )
         if not ours:
             self.add("lot-autre-programme", rec, "lot", value=numero, programme=lot.programme)
-            rec.bad.add("lot")
+            rec.unusable.add("lot")
             return None
         rec.values["lot"] = lot.numero
         return lot
@@ -106,11 +106,11 @@ class RuleChecker:
     def check_references(self, rec: Record, lot: Lot | None) -> None:
         """Replace what was typed in each site and contact cell by the référentiel's code;
         flag unknown ones and those of another lot (each distinct case looked at once)."""
-        values, bad, resolved = rec.values, rec.bad, self._resolved
+        values, unusable, resolved = rec.values, rec.unusable, self._resolved
         numero = lot.numero if lot else None
         for key, attr, unknown, outside in REFERENCES:
             typed = values.get(key)
-            if typed is None or key in bad:
+            if typed is None or key in unusable:
                 continue
             outcome = resolved.get((attr, typed, numero))
             if outcome is None:
@@ -122,7 +122,7 @@ class RuleChecker:
                 values[key] = value
             if code is not None:
                 self.add(code, rec, key, **params)
-                bad.add(key)
+                unusable.add(key)
 
     def resolve(
         self, attr: str, typed: Any, lot: Lot | None, unknown: str, outside: str
@@ -173,12 +173,12 @@ class RuleChecker:
             site = rec.get(key)
             if (
                 site in self.ref.sites
-                and key not in rec.bad
+                and key not in rec.unusable
                 and ("sites", site) not in self._warned
             ):
                 self.check_complete(rec, key, "sites", site, ADDRESS)
         typed = rec.get("responsible_org")
-        if typed is not None and "responsible_org" not in rec.bad:
+        if typed is not None and "responsible_org" not in rec.unusable:
             org = self._organismes.get(typed, _MISSING)
             if org is _MISSING:
                 org = self._organismes[typed] = self.ref.find_organisme(typed)
@@ -190,7 +190,7 @@ class RuleChecker:
                 if siret is None and not any(ch.isdigit() for ch in typed):
                     code = "organisme-inconnu"
                 self.add(code, rec, "responsible_org", value=typed)
-                rec.bad.add("responsible_org")
+                rec.unusable.add("responsible_org")
         if lot:
             mandataire = self.ref.organismes[lot.siret_mandataire]
             if ("organismes", lot.siret_mandataire) not in self._warned:
@@ -202,7 +202,11 @@ class RuleChecker:
                     [("numero_activite", "le numéro de déclaration d'activité"), *ADDRESS],
                 )
             org = rec.get("responsible_org")
-            if org is not None and "responsible_org" not in rec.bad and org != lot.siret_mandataire:
+            if (
+                org is not None
+                and "responsible_org" not in rec.unusable
+                and org != lot.siret_mandataire
+            ):
                 self.add(
                     "organisme-responsable",
                     rec,
@@ -222,7 +226,7 @@ class RuleChecker:
                         "code-externe", rec, key, value=value, lot=lot.numero, expected=expected
                     )
         key = CAMPAIGN.key
-        if self.usable(rec, key) and "lot" not in rec.bad:
+        if self.usable(rec, key) and "lot" not in rec.unusable:
             year = self.year_of(lot)
             if rec.get(key).year != year:
                 self.add(
@@ -233,7 +237,7 @@ class RuleChecker:
                     year=year,
                     lot=lot.numero if lot else "(non choisi)",
                 )
-                rec.bad.add(key)  # children are not compared with a start already in error
+                rec.unusable.add(key)  # children are not compared with a start already in error
         self.compare(rec)
         if rec.get("certifinfo_code") and rec.get("certifinfo_reference") == "non":
             self.add("certifinfo-incoherent", rec, "certifinfo_code")
@@ -277,7 +281,7 @@ class RuleChecker:
         préciser. ») is refused while it is still there."""
         for key, texts in self.profile.placeholders.items():
             value = rec.get(key)
-            if not isinstance(value, str) or key in rec.bad:
+            if not isinstance(value, str) or key in rec.unusable:
                 continue
             found = self._placeholders.get((key, value), _MISSING)
             if found is _MISSING:  # the same text on many rows: looked at once
@@ -334,7 +338,7 @@ class RuleChecker:
                     self.add(
                         "reference-en-double", rec, "session_ref", value=ref, first=by_ref[key].row
                     )
-                    rec.bad.add("session_ref")
+                    rec.unusable.add("session_ref")
                 else:
                     by_ref[key] = rec
             get = rec.get
@@ -362,7 +366,7 @@ class RuleChecker:
         for rec in result.infos:
             session = self.parent(rec, "ic_session", by_ref)
             lot = self.find_lot(session.get("lot")) if session and session.get("lot") else None
-            self.check_references(rec, lot if session and "lot" not in session.bad else None)
+            self.check_references(rec, lot if session and "lot" not in session.unusable else None)
             if session is not None:
                 info_count[session.row] += 1
             self.compare(rec, session)
@@ -386,7 +390,7 @@ class RuleChecker:
         """An information collective has a place, or takes place at a distance with a link."""
         remote = rec.get("ic_remote") == "oui"
         key = "ic_url" if remote else "ic_site"
-        if rec.get(key) is None and key not in rec.bad and "ic_remote" not in rec.bad:
+        if rec.get(key) is None and key not in rec.unusable and "ic_remote" not in rec.unusable:
             hint = (
                 "une information collective à distance a un lien (https://…) que Kairos et "
                 "Ouiform montrent aux candidats."
@@ -400,7 +404,7 @@ class RuleChecker:
     def organisme_of(self, rec: Record) -> str | None:
         """The SIRET of the row's site dispensateur: the organisme its formation belongs to."""
         site = rec.get("delivery_site")
-        if site is None or "delivery_site" in rec.bad or site not in self.ref.sites:
+        if site is None or "delivery_site" in rec.unusable or site not in self.ref.sites:
             return None
         return self.ref.sites[site].siret
 
@@ -428,7 +432,7 @@ class RuleChecker:
     ) -> None:
         """Compare ``rec`` with the first row of its group, field by field."""
         for key in keys:
-            if key in rec.bad:
+            if key in rec.unusable:
                 continue
             value = rec.get(key)
             if key not in seen:
@@ -475,7 +479,7 @@ class RuleChecker:
 
     def fas(self, rec: Record) -> FasCode | None:
         text = rec.get("fas_code")
-        return FasCode.parse(text) if text and "fas_code" not in rec.bad else None
+        return FasCode.parse(text) if text and "fas_code" not in rec.unusable else None
 
     def check_identity(self) -> None:
         """FAS codes are unique; rows of one formation, one action code or one Réf. action
@@ -519,7 +523,7 @@ class RuleChecker:
                     others = [str(r.row) for r in recs[:6] if r is not rec][:5]
                     shown = ", ".join(others) + (" …" if len(recs) > 6 else "")
                     self.add("code-fas-en-double", rec, "fas_code", value=code, others=shown)
-                    rec.bad.add("fas_code")
+                    rec.unusable.add("fas_code")
         for recs in refs.values():
             self.check_action_reference(recs)
 
@@ -567,14 +571,14 @@ class RuleChecker:
         session = by_ref.get(fold(str(ref)))
         if session is None:
             self.add("session-inconnue", rec, key, value=ref)
-            rec.bad.add(key)
+            rec.unusable.add(key)
         else:
             rec.values[key] = session.get("session_ref")
         return session
 
     def compare(self, rec: Record, session: Record | None = None) -> None:
         """The declared comparisons of this row: with its own fields, then with its session's."""
-        values, bad = rec.values, rec.bad
+        values, unusable = rec.values, rec.unusable
         comparisons = self._comparisons.get(rec.sheet)
         if comparisons is None:  # those whose field is on this row's sheet
             comparisons = self._comparisons[rec.sheet] = [
@@ -582,7 +586,7 @@ class RuleChecker:
             ]
         for c in comparisons:
             value = values.get(c.key)
-            if value is None or c.key in bad:  # a field of another sheet, empty or unreadable
+            if value is None or c.key in unusable:  # a field of another sheet, empty or unreadable
                 continue
             if c.scope == "row":
                 other = rec.get(c.other)
@@ -590,7 +594,11 @@ class RuleChecker:
                     self.add(c.code, rec, c.key, start=_shown(other), end=_shown(value))
             elif session is not None:
                 other = session.get(c.other)
-                if other is not None and c.other not in session.bad and not c.holds(value, other):
+                if (
+                    other is not None
+                    and c.other not in session.unusable
+                    and not c.holds(value, other)
+                ):
                     self.add(
                         c.code,
                         rec,

@@ -317,7 +317,7 @@ class RowParser:
                     err, fld, rec, f"{column_letter(present[index] + 1)}{rec.row}", item
                 )
             if not values:
-                if key not in rec.bad:
+                if key not in rec.unusable:
                     self._empty(fld, rec, f"{first_letter}{rec.row}")
                 continue
             rec.values[key] = list(values)
@@ -410,7 +410,7 @@ class RowParser:
             )
 
     def _cell_error(self, err: CellError, fld: Field, rec: Record, cell: str, raw: Any) -> None:
-        rec.bad.add(fld.key)
+        rec.unusable.add(fld.key)
         params = dict(err.params)
         allowed = self.profile.allowed.get(fld.key)
         if (
@@ -472,7 +472,7 @@ class RowParser:
                             choices=choices,
                         )
                     )
-                    rec.bad.add(fld.key)
+                    rec.unusable.add(fld.key)
 
 
 def admitted(fld: Field, codes: list[str]) -> str:
