@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sofi_bulk.core.context import resolve_context
-from sofi_bulk.core.profile import Profile, load_profile
+from sofi_bulk.core.profile import DEFAULT_PROGRAMME, Profile, load_profile
 from sofi_bulk.core.records import ValidationResult
 from sofi_bulk.core.referentiel import Referentiel
 from sofi_bulk.core.workbook import Rows, WorkbookInput
@@ -107,7 +107,7 @@ def to_lheo(source: ValidationResult | dict[str, Any], *, profile: Profile | Non
 def write_template(
     target: Target = None,
     *,
-    programme: str = "prepa-avenir-sup",
+    programme: str = DEFAULT_PROGRAMME,
     referentiel: Referentiel | str | Path | None = None,
     lots: list[str] | None = None,
     siret: str | None = None,

@@ -18,6 +18,7 @@ from typing import Any
 import click
 from rich.markup import escape
 
+from sofi_bulk.api import DEFAULT_PROGRAMME
 from sofi_bulk.cli.outputs import (
     annotated_name,
     backup_path,
@@ -98,7 +99,7 @@ def _programme_option(f: Any) -> Any:
         "-p",
         metavar="PROGRAMME",
         default=None,
-        help="Programme (profil) : prepa-avenir-sup, ou un fichier de profil .json. "
+        help=f"Programme (profil) : {DEFAULT_PROGRAMME}, ou un fichier de profil .json. "
         "Par défaut : celui du classeur.",
     )(f)
 
@@ -160,8 +161,8 @@ def cli() -> None:
     "--programme",
     "-p",
     metavar="PROGRAMME",
-    default="prepa-avenir-sup",
-    help="Programme (profil) du modèle : prepa-avenir-sup (par défaut) ou un fichier de profil "
+    default=DEFAULT_PROGRAMME,
+    help=f"Programme (profil) du modèle : {DEFAULT_PROGRAMME} (par défaut) ou un fichier de profil "
     ".json.",
 )
 @click.option(
@@ -508,8 +509,8 @@ def referentiel_blank_cmd(output: str | None, force: bool) -> None:
     "--programme",
     "-p",
     metavar="PROGRAMME",
-    default="prepa-avenir-sup",
-    help="Programme (profil) dont les lots seront proposés : prepa-avenir-sup (par défaut) ou "
+    default=DEFAULT_PROGRAMME,
+    help=f"Programme (profil) dont les lots seront proposés : {DEFAULT_PROGRAMME} (par défaut) ou "
     "un fichier de profil .json.",
 )
 @_quiet_option

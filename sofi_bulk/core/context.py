@@ -14,7 +14,7 @@ from pathlib import Path
 from sofi_bulk.core.errors import UserError, WorkbookError
 from sofi_bulk.core.issues import Issue, make_issue
 from sofi_bulk.core.layout import FORMAT_VERSION, META_SHEET
-from sofi_bulk.core.profile import Profile, available_profiles, load_profile
+from sofi_bulk.core.profile import DEFAULT_PROGRAMME, Profile, available_profiles, load_profile
 from sofi_bulk.core.referentiel import Referentiel
 from sofi_bulk.core.workbook import WorkbookInput
 
@@ -84,7 +84,7 @@ def resolve_context(
                 "avec « sofi-bulk template » et recopiez-y vos lignes (collage spécial > valeurs)."
             )
     else:
-        profile = load_profile(programme or "prepa-avenir-sup")
+        profile = load_profile(programme or DEFAULT_PROGRAMME)
     if referentiel is not None:
         ref = referentiel
     else:

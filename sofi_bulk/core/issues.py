@@ -23,6 +23,7 @@ class IssueType:
     severity: Severity
     title: str
     template: str  # str.format template; {col} is the column header
+    adjustable: bool = False  # a programme's profile may set its severity (``severities``)
 
 
 ISSUE_TYPES: dict[str, IssueType] = {
@@ -340,6 +341,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "dans la feuille "
             "« Infos collectives » : c'est obligatoire pour alimenter Kairos, Ouiform et les sites "
             "régionaux.",
+            adjustable=True,
         ),
         IssueType(
             "places-restantes",
@@ -366,7 +368,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
             Severity.ERROR,
             "Texte à compléter",
             "« {col} » contient encore « {placeholder} » : remplacez cette phrase du modèle par "
-            "ce qu'elle demande (par exemple les modules optionnels de votre action).",
+            "ce qu'elle demande{example}.",
         ),
         IssueType(
             "rythme-heures",
@@ -375,6 +377,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "« {col} » : {value} h par semaine pour un rythme « {rhythm} » ; ce programme compte "
             "un temps plein à partir de {threshold} h par semaine. Corrigez le rythme ou la "
             "durée hebdomadaire.",
+            adjustable=True,
         ),
         IssueType(
             "certifinfo-incoherent",
@@ -444,6 +447,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "« {col} » : cette ligne modifie la session SOFI {value}. La procédure n'admet une "
             "modification qu'avec l'accord préalable de la Région : assurez-vous de l'avoir "
             "obtenu.",
+            adjustable=True,
         ),
         IssueType(
             "session-en-double",
@@ -451,6 +455,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "Session saisie deux fois",
             "Cette session semble saisie deux fois (même lot, sites et dates que la ligne "
             "{first}).",
+            adjustable=True,
         ),
         IssueType(
             "places-lot-depassees",
@@ -458,6 +463,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "Places du lot dépassées",
             "Les sessions du lot {lot} totalisent {total} places pour {ordered} places commandées "
             "par la Région.",
+            adjustable=True,
         ),
     ]
 }

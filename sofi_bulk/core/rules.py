@@ -289,7 +289,9 @@ class RuleChecker:
                 found = next((text for text in texts if fold(text) in folded), None)
                 self._placeholders[(key, value)] = found
             if found is not None:
-                self.add("texte-a-completer", rec, key, placeholder=found)
+                example = self.profile.placeholder_examples.get(key)
+                example = f" (par exemple {example})" if example else ""
+                self.add("texte-a-completer", rec, key, placeholder=found, example=example)
 
     def check_rhythm(self, rec: Record) -> None:
         threshold = self.profile.rules.full_time_min_weekly_hours
@@ -305,7 +307,7 @@ class RuleChecker:
                 value=fr_number(hours),
                 rhythm=table_of(BY_KEY[rule.rhythm]).option(rhythm).label,
                 threshold=fr_number(threshold),
-                severity=self.profile.rules.rhythm_hours_severity,
+                severity=self.profile.severities.get("rythme-heures"),
             )
 
     def check_fees(self, rec: Record) -> None:
@@ -356,7 +358,7 @@ class RuleChecker:
                         rec,
                         "session_ref",
                         first=seen[fingerprint].row,
-                        severity=self.profile.rules.duplicate_session_severity,
+                        severity=self.profile.severities.get("session-en-double"),
                     )
                 else:
                     seen[fingerprint] = rec
@@ -383,7 +385,7 @@ class RuleChecker:
                     "session_ref",
                     session=rec.get("session_ref"),
                     min=minimum,
-                    severity=self.profile.rules.info_sessions_severity,
+                    severity=self.profile.severities.get("info-collective-manquante"),
                 )
 
     def check_info_place(self, rec: Record) -> None:
@@ -511,7 +513,7 @@ class RuleChecker:
                         rec,
                         "fas_code",
                         value=str(fas),
-                        severity=self.profile.rules.modification_severity,
+                        severity=self.profile.severities.get("modification-accord-region"),
                     )
             elif rec.get("fas_code") is not None:
                 continue  # an unreadable code: its row is grouped with nothing
@@ -625,7 +627,7 @@ class RuleChecker:
                     lot=numero,
                     total=total,
                     ordered=lot.places,
-                    severity=self.profile.rules.lot_places_severity,
+                    severity=self.profile.severities.get("places-lot-depassees"),
                 )
 
 
