@@ -37,6 +37,7 @@ ROLES = {
     "cli": FACES,
     "lite": FACES,
     "web": FACES,
+    "service": FACES,  # the web face's Django project (settings, WSGI, processes)
     "api": FACES,
     "docs": FACES,
     "__init__": FACES,

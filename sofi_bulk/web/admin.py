@@ -8,6 +8,9 @@ from django.contrib import admin
 
 from sofi_bulk.web.models import Account, Deposit, DepositFile, DepositLot, Organisation
 
+admin.site.site_header = "sofi-bulk : administration des dépôts"
+admin.site.site_title = "sofi-bulk"
+
 
 class AccountInline(admin.TabularInline):
     model = Account

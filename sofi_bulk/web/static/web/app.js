@@ -31,7 +31,7 @@
     });
   });
 
-  // 2. A check in progress: follow its steps, then show the report.
+  // 2. A check (or an annotated copy) in progress: follow its steps, then show the result.
   var box = document.querySelector("[data-status-url]");
   if (box) {
     var url = box.getAttribute("data-status-url");
@@ -43,9 +43,9 @@
         .then(function (response) { return response.json(); })
         .then(function (state) {
           if (state.termine) { window.location.reload(); return; }
-          bar.max = state.etapes; bar.value = state.etape;
-          label.textContent = "Étape " + state.etape + " sur " + state.etapes + " : " + state.libelle;
-          seconds.textContent = state.secondes;
+          if (bar) { bar.max = state.etapes; bar.value = state.etape; }
+          if (label) { label.textContent = "Étape " + state.etape + " sur " + state.etapes + " : " + state.libelle; }
+          if (seconds) { seconds.textContent = state.secondes; }
           window.setTimeout(poll, 1000);
         })
         .catch(function () { window.setTimeout(poll, 3000); });
