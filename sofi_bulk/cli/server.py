@@ -230,6 +230,7 @@ def serveur(
             "seront refusées tant que les requêtes ne lui arrivent pas en HTTPS.[/]"
         )
     server.run(httpd, pool)
+    console.print("Service arrêté.")
 
 
 @serveur.group(
@@ -355,3 +356,4 @@ def travailleur(
         f"[green]✔[/] {workers} processus de contrôle (base {escape(where)}). Arrêt : Ctrl+C."
     )
     server.run_workers(pool)
+    console.print("Processus de contrôle arrêtés.")

@@ -282,7 +282,8 @@ class WorkerPool:
 
 
 def run(server: Any, pool: WorkerPool) -> None:
-    """Serve until interrupted (Ctrl+C, or SIGTERM from systemd), then stop the workers."""
+    """Serve until interrupted (Ctrl+C, or SIGTERM from systemd: both a normal end), then
+    stop the workers."""
     import signal
 
     def interrupted(signum: int, frame: Any) -> None:
@@ -308,6 +309,8 @@ def run_workers(pool: WorkerPool) -> None:
     signal.signal(signal.SIGTERM, interrupted)
     try:
         pool.watch()
+    except (KeyboardInterrupt, SystemExit):  # Ctrl+C, SIGTERM: a normal end, as for waitress
+        pass
     finally:
         pool.stop()
 

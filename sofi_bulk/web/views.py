@@ -135,8 +135,9 @@ def _start(
         upload.read(),
         siret=organisation.siret if organisation else None,
     )
-    deadline = time.monotonic() + WAIT_FOR_SMALL_FILES
-    while time.monotonic() < deadline:  # a small workbook: straight to its report
+    # a small workbook goes straight to its report; a big one to its progress page
+    deadline = time.monotonic() + (WAIT_FOR_SMALL_FILES if job.size <= jobs.SMALL_BYTES else 0)
+    while time.monotonic() < deadline:
         time.sleep(0.05)
         if Job.objects.filter(pk=job.pk, state__in=Job.ENDED).exists():
             break

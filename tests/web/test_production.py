@@ -166,9 +166,9 @@ def region(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def big_check() -> bytes:
-    """Long enough to kill its worker in the middle of it."""
-    return sample_for(SIRET_A, 3000)
+def big_check(big_workbook) -> bytes:
+    """5,000 sessions: long enough to kill its worker in the middle of it."""
+    return big_workbook.read_bytes()
 
 
 def follow(client: Client, token: str, timeout: float = SLOW) -> dict[str, Any]:
@@ -198,7 +198,7 @@ def running(region: Region, token: str, attempt: int = 1) -> str:
         holders = region.holders(job["task"])
         return holders[-1] if job["state"] == "en-cours" and len(holders) == attempt else None
 
-    return wait_until(holder, SLOW, f"the job running (attempt {attempt})", every=0.1)
+    return wait_until(holder, SLOW, f"the job running (attempt {attempt})", every=0.05)
 
 
 def direct(port: int, path: str, client: Client) -> tuple[int, str]:
@@ -284,14 +284,14 @@ def test_a_worker_killed_during_a_check_is_taken_over(region, big_check):
         and holders[1].split(".")[0] != first.split(".")[0]
     )
     _, _, page = client.get(f"/verification/{token}/")
-    assert "3000 sessions" in page and "session expirée" not in page.lower()
+    assert "5000 sessions" in page and "session expirée" not in page.lower()
     workers_alive(f"http://127.0.0.1:{region.ports[0]}", 2)  # the killed one was restarted
 
 
 def test_a_deposit_whose_workers_die_twice_fails_with_a_true_message(region):
     client = region.client()
     client.login("ilf")
-    token = upload(client, sample_for(SIRET_A, 1500), "/depots/nouveau", "depot.xlsx")
+    token = upload(client, sample_for(SIRET_A, 3000), "/depots/nouveau", "depot.xlsx")
     for attempt in (1, 2):
         os.kill(region.pid_of(running(region, token, attempt)), signal.SIGKILL)
     assert follow(client, token)["etat"] == "echec"
