@@ -37,7 +37,8 @@ from tests.web.conftest import PASSWORD
 
 SOFI = str(Path(sys.executable).with_name("sofi-bulk"))
 NGINX = os.environ.get("SOFI_NGINX", "/usr/sbin/nginx")
-NGINX_SITE = ROOT / "deploy" / "nginx-sofi-bulk.conf"
+DEPLOY = ROOT / "deploy"
+NGINX_SITE = DEPLOY / "nginx-sofi-bulk.conf"
 ROOT_USER = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
@@ -72,16 +73,35 @@ def sofi(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     )
 
 
+def unit_command(unit: str, replace: dict[str, str]) -> list[str]:
+    """The ``sofi-bulk`` arguments of a systemd unit's ExecStart in ``deploy/``, its example
+    paths, names and ports replaced."""
+    import shlex
+
+    line = next(
+        x for x in (DEPLOY / unit).read_text(encoding="utf-8").splitlines()
+        if x.startswith("ExecStart=")
+    )  # fmt: skip
+    args = shlex.split(line.removeprefix("ExecStart="))
+    assert Path(args[0]).name == "sofi-bulk", line
+    return [replace.get(arg, arg) for arg in args[1:]]
+
+
 class Process:
     """A ``sofi-bulk`` command running in the background, its output in a log file."""
 
-    def __init__(self, name: str, args: list[str], logs: Path) -> None:
+    def __init__(
+        self, name: str, args: list[str], logs: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.args = args
         self.path = logs / f"{name}-{uuid.uuid4().hex[:6]}.log"
         self.file = self.path.open("wb")
         self.process = subprocess.Popen(
-            [SOFI, *args], stdout=self.file, stderr=subprocess.STDOUT, env=service_env()
+            [SOFI, *args],
+            stdout=self.file,
+            stderr=subprocess.STDOUT,
+            env=service_env(**(env or {})),
         )
 
     @property
