@@ -138,7 +138,7 @@ def _start(
     # a small workbook goes straight to its report; a big one to its progress page
     deadline = time.monotonic() + (WAIT_FOR_SMALL_FILES if job.size <= jobs.SMALL_BYTES else 0)
     while time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.1)
         if Job.objects.filter(pk=job.pk, state__in=Job.ENDED).exists():
             break
     return redirect("verification", token=job.token)

@@ -220,6 +220,15 @@ class Postgres:
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
 
+    def backup_and_restore(self, database: str, copy: str) -> None:
+        """``pg_dump -Fc`` of ``database``, restored by ``pg_restore`` into a new ``copy``: the
+        README's backup and what to restore."""
+        dump = str(self.dir / f"{database}.dump")
+        where = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        self._run("pg_dump", *where, "-Fc", "-f", dump, database)
+        self.create(copy)
+        self._run("pg_restore", *where, "--no-owner", "-d", copy, dump)
+
     def url(self, database: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 

@@ -169,6 +169,8 @@ def region(tmp_path_factory):
             done = sofi("serveur", "--base", region.url, "--donnees", str(folder / "comptes"),
                         "compte", *args)  # fmt: skip
             assert done.returncode == 0, done.stderr
+        done = sofi("serveur", "--base", region.url, "--donnees", str(folder / "comptes"), "migrer")
+        assert done.returncode == 0 and "Base de données à jour" in done.stdout, done.stderr
         yield region
     finally:
         region.destroy()
@@ -393,3 +395,45 @@ def test_forwarded_headers_are_ignored_without_proxy(region):
     assert '127.0.0.1 "GET / HTTP/1.0"' in log  # nginx, as seen without --proxy
     assert '127.0.0.2 "GET /sante' in log and "203.0.113.9" not in log
     assert "203.0.113.9" not in region.web[0].log()
+
+
+def test_a_backup_of_the_database_restores_every_deposit(region):
+    """The README's backup: the database alone (deposits and their files are in it), plus the
+    signing key; a web process on the restored copy serves the same files."""
+    import hashlib
+
+    originals = {
+        receipt: sha
+        for receipt, sha in region.pg.sql(
+            "sofi",
+            "SELECT d.receipt, f.sha256 FROM depot_deposit d JOIN depot_depositfile f "
+            "ON f.deposit_id = d.id WHERE f.kind = 'classeur'",
+        )
+    }
+    assert originals
+    region.pg.backup_and_restore("sofi", "sofi_restauree")
+    port = free_port()
+    (region.folder / "nginx-3").mkdir()
+    proxy = Nginx(region.folder / "nginx-3", [port], region.cert)
+    replace = {
+        **region.paths,
+        "%i": str(port),
+        "/var/lib/sofi-bulk": str(region.folder / "copie"),
+        "depot.exemple.fr": f"localhost:{proxy.https_port}",
+    }
+    restored = Process(
+        "restauree",
+        unit_command("sofi-bulk-web@.service", replace),
+        region.folder,
+        {"SOFI_BULK_BASE": region.pg.url("sofi_restauree")},
+    )
+    try:
+        wait_until(lambda: health(f"http://127.0.0.1:{port}")[0], 90, "the restored service")
+        staff = Client(proxy.base, ca=region.cert[0])
+        staff.login("agent")
+        for pk, receipt in region.pg.sql("sofi_restauree", "SELECT id, receipt FROM depot_deposit"):
+            status, _, _, body = staff.request(f"/depots/{pk}/classeur")
+            assert status == 200 and hashlib.sha256(body).hexdigest() == originals[receipt]
+    finally:
+        restored.stop()
+        proxy.stop()
