@@ -15,6 +15,7 @@ SOFI_WEB_HTTPS         1 (default): cookies only over HTTPS, HSTS; 0 on a local 
 SOFI_WEB_REFERENTIEL   the Région's référentiel (.xlsx or CSV folder); default: the example
 SOFI_WEB_MAX_UPLOAD_MB upload size limit in Mio (default 20)
 SOFI_WEB_WORKER_POLL   seconds between two looks at the queue by an idle worker (0.15)
+SOFI_WEB_LOG_LEVEL     level of sofi_bulk's own log lines (INFO: one per request)
 """
 
 from __future__ import annotations

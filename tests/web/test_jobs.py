@@ -144,6 +144,15 @@ def test_health_says_what_it_found(client):
     assert answer.status_code == 200 and answer.json()["travailleurs"] == 1
 
 
+def test_the_admin_lists_the_worker_processes(client, django_user_model):
+    alive("a1b2c3", pid=4242)
+    admin = django_user_model.objects.create_superuser("chef", password="Depot-Offre-2026!")
+    client.force_login(admin)
+    page = client.get("/admin/depot/workerprocess/")
+    assert page.status_code == 200 and "a1b2c3" in page.content.decode()
+    assert "Processus de contrôle" in client.get("/admin/").content.decode()
+
+
 def test_a_database_error_gives_a_clean_french_page(client, monkeypatch):
     from sofi_bulk.web import views
 
