@@ -81,12 +81,21 @@ def _referentiel_option(f: Any) -> Any:
     )(f)
 
 
+def _at_least_zero(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value < 0:
+        from sofi_bulk.core.errors import UserError
+
+        raise UserError(f"--travailleurs {value} : un nombre de processus, 0 ou plus.")
+    return value
+
+
 def _workers_option(f: Any) -> Any:
     return click.option(
         "--travailleurs",
         "workers",
         default=DEFAULT_WORKERS,
-        type=click.IntRange(min=0),
+        type=int,
+        callback=_at_least_zero,
         metavar="NOMBRE",
         help=f"Processus de contrôle lancés sur cette machine (par défaut : {DEFAULT_WORKERS} ; "
         "0 : aucun, ils tournent ailleurs avec sofi-bulk travailleur).",
@@ -185,8 +194,9 @@ def serveur(
 
     Exemples : sofi-bulk serveur ; sofi-bulk serveur compte organisme ilf --siret
     44198765800016 --nom "Institut Ligérien" ; en production, derrière nginx : sofi-bulk
-    serveur --port 8001 --travailleurs 0 --proxy 127.0.0.1 --nom-public depot.exemple.fr
-    --base postgresql://sofi:motdepasse@localhost:5432/sofi --cle /etc/sofi-bulk/cle
+    serveur --port 8001 --travailleurs 0 --proxy 127.0.0.1 --https --nom-public
+    depot.exemple.fr --base postgresql://sofi:motdepasse@localhost:5432/sofi --cle
+    /etc/sofi-bulk/cle-secrete.txt
     """
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"data_dir": data_dir, "database_url": database_url}
