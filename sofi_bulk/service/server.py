@@ -230,7 +230,9 @@ class WorkerPool:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            [sys.executable, "-m", "sofi_bulk.service.worker"], stdin=subprocess.PIPE
+            [sys.executable, "-m", "sofi_bulk.service.worker"],
+            stdin=subprocess.PIPE,
+            env={**os.environ, "SOFI_WEB_ROLE": "travailleur"},
         )
 
     def start(self) -> None:

@@ -80,6 +80,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "sofi_bulk.web.apps.WebConfig",
 ]
+if os.environ.get("SOFI_WEB_ROLE") == "travailleur":  # a worker process serves no page
+    INSTALLED_APPS = [
+        a for a in INSTALLED_APPS if a.startswith(("django.contrib.auth", "django.contrib.c"))
+    ] + ["django_tasks", "django_tasks_db", "sofi_bulk.web.apps.WebConfig"]
 # Background work: Django's tasks API (the django-tasks backport) on the database backend,
 # in the service's own database. Small workbooks have their own queue, which every worker
 # also serves in a lane of its own (see sofi_bulk.web.jobs).

@@ -60,6 +60,7 @@ def _warm_up() -> None:
     import gc
 
     from sofi_bulk import api
+    from sofi_bulk.web import workers
     from sofi_bulk.web.referentiels import server_referentiel
 
     try:
@@ -68,6 +69,7 @@ def _warm_up() -> None:
     except Exception:  # the example against the Région's référentiel: nothing to worry about
         log.debug("warm-up check failed", exc_info=True)
     gc.collect()
+    workers.release_memory()
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import secrets
 import sys
-import time
 from functools import wraps
 from pathlib import PurePath
 from typing import Any
@@ -32,7 +31,6 @@ from sofi_bulk.web.report import Report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LINES_PER_PAGE = 500
-WAIT_FOR_SMALL_FILES = 1.5  # seconds: a small workbook goes straight to its report
 OWNER = "proprietaire"  # the session's key to its checks
 
 
@@ -135,12 +133,8 @@ def _start(
         upload.read(),
         siret=organisation.siret if organisation else None,
     )
-    # a small workbook goes straight to its report; a big one to its progress page
-    deadline = time.monotonic() + (WAIT_FOR_SMALL_FILES if job.size <= jobs.SMALL_BYTES else 0)
-    while time.monotonic() < deadline:
-        time.sleep(0.1)
-        if Job.objects.filter(pk=job.pk, state__in=Job.ENDED).exists():
-            break
+    # the progress page at once (its script asks again within a quarter of a second): the
+    # request does not hold one of the server's threads while a worker checks
     return redirect("verification", token=job.token)
 
 

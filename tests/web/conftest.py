@@ -98,14 +98,6 @@ def token_of(response) -> str:
     return match.group(1)
 
 
-@pytest.fixture(autouse=True)
-def no_wait_for_small_files(monkeypatch):
-    """No worker runs during an in-process test: the upload does not wait for one."""
-    from sofi_bulk.web import views
-
-    monkeypatch.setattr(views, "WAIT_FOR_SMALL_FILES", 0)
-
-
 def run_jobs(lane: str = "essai.tout") -> int:
     """Run every queued task as a worker does (claim, then run); how many ran."""
     from django_tasks_db.models import DBTaskResult

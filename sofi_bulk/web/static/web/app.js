@@ -46,10 +46,13 @@
           if (bar) { bar.max = state.etapes; bar.value = state.etape; }
           if (label) { label.textContent = "Étape " + state.etape + " sur " + state.etapes + " : " + state.libelle; }
           if (seconds) { seconds.textContent = state.secondes; }
-          window.setTimeout(poll, 1000);
+          delay = Math.min(1000, delay * 2);
+          window.setTimeout(poll, delay);
         })
         .catch(function () { window.setTimeout(poll, 3000); });
     };
-    window.setTimeout(poll, 1000);
+    // soon at first (a small workbook is checked in a fraction of a second), then every second
+    var delay = 250;
+    window.setTimeout(poll, delay);
   }
 })();
