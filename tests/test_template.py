@@ -230,6 +230,28 @@ def test_defaults_are_prefilled_and_editable(wb, profile):
         assert styled(ws, LAST + 500, index).number_format == number_format
 
 
+def test_no_text_spills_over_its_neighbours_and_rows_keep_one_line(wb, profile):
+    """A text longer than its cell, pre-filled or typed, stays in its cell (issue 29): every
+    data column wraps, or, for a fixed text no one changes, is drawn once and cut (« fill »);
+    and every data row keeps one line's height, so wrapping never makes tall rows. The
+    rendering itself is checked in LibreOffice (tests/lo/test_rendering.py)."""
+    for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
+        ws = wb[sheet]
+        for col in sheet_columns(sheet)[1:]:
+            alignment = styled(ws, FIRST_DATA_ROW + 1, col.index).alignment
+            assert alignment.wrap_text or alignment.horizontal == "fill", (sheet, col.header)
+        last = ws.max_row if sheet == SESSIONS_SHEET else FIRST_DATA_ROW + 1999
+        heights = {ws.row_dimensions[r].height for r in range(FIRST_DATA_ROW, last + 1)}
+        assert heights == {15}, sheet
+    ws = wb[SESSIONS_SHEET]
+    publics = ws.cell(row=LAST, column=column_of(SESSIONS_SHEET, "publics").index)
+    assert publics.alignment.horizontal == "fill" and len(publics.value) > 100
+    short = ws.cell(row=LAST, column=column_of(SESSIONS_SHEET, "certification_fees").index)
+    assert short.value == "non" and short.alignment.horizontal != "fill"  # « nonnonnon » else
+    editable = ws.cell(row=LAST, column=column_of(SESSIONS_SHEET, "target_public").index)
+    assert editable.alignment.wrap_text and editable.alignment.horizontal != "fill"
+
+
 def test_blank_rows_are_formatted_columns_not_cells(template_path):
     """An empty data cell is not written: its column carries the style (unlocked, number
     format), as Excel stores it, so a blank row costs nothing; the status column too."""

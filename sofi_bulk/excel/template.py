@@ -75,6 +75,10 @@ STATUS_FILL = PatternFill("solid", fgColor=COLOURS["status"])
 # the parts of a style a cell takes from its column when it has none of its own: font, fill,
 # border, number format, protection, alignment (a StyleArray's first six slots)
 _INHERITED = range(6)
+# every data row keeps this height (points, Calibri 11's own): a long text, pre-filled or
+# typed, is wrapped inside its cell and clipped there, never spilt over the empty cells on
+# its right, and a spreadsheet does not grow the row to fit it
+DATA_ROW_HEIGHT = 15
 NUMBER_FORMATS = {
     Kind.DATE: "DD/MM/YYYY",
     Kind.INT: "0",
@@ -157,7 +161,7 @@ class TemplateBuilder:
         col = self._list_column
         letter = column_letter(col)
         ws = self._lists
-        ws.cell(row=1, column=col, value=name).font = Font(bold=True)
+        ws.cell(row=1, column=col, value=name).font = font(bold=True)
         for i, value in enumerate(values, start=2):
             put(ws.cell(row=i, column=col), value)
         last = max(len(values) + 1, 2)  # an empty list still names one (blank) cell
@@ -207,6 +211,8 @@ class TemplateBuilder:
         for col in cols:
             self._fill_column(ws, col, last)
             self._validate_column(ws, col, last)
+        for row in range(FIRST_DATA_ROW, last + 1):
+            ws.row_dimensions[row].height = DATA_ROW_HEIGHT
         # the identification columns stay in view: up to the lot on Sessions, the Réf. session
         # on the child sheets
         idents = [c.index for c in cols if c.field and c.field.level is Level.IDENT]
@@ -228,7 +234,7 @@ class TemplateBuilder:
         band = ws.cell(row=BAND_ROW, column=1, value="")
         band.fill = STATUS_FILL
         status = ws.cell(row=HEADER_ROW, column=1, value=STATUS_HEADER)
-        status.font = Font(bold=True)
+        status.font = font(bold=True)
         status.fill = STATUS_FILL
         status.alignment = Alignment(wrap_text=True, vertical="center")
         status.comment = _note(
@@ -249,7 +255,7 @@ class TemplateBuilder:
         for level, first, last in groups:
             band_fill, _ = LEVEL_COLOURS[level]
             cell = ws.cell(row=BAND_ROW, column=first, value=LEVEL_LABELS[level].upper())
-            cell.font = Font(bold=True, color="FFFFFF")
+            cell.font = font(bold=True, color="FFFFFF")
             cell.alignment = Alignment(horizontal="left", vertical="center")
             for index in range(first, last + 1):
                 ws.cell(row=BAND_ROW, column=index).fill = PatternFill("solid", fgColor=band_fill)
@@ -263,7 +269,7 @@ class TemplateBuilder:
             _, header_fill = LEVEL_COLOURS[fld.level]
             cell = ws.cell(row=HEADER_ROW, column=col.index, value=col.header)
             required = self.profile.is_required(fld.key) and col.part == 0
-            cell.font = Font(
+            cell.font = font(
                 bold=True,
                 color="C00000" if required and fld.key not in self.profile.fixed else "000000",
             )
@@ -299,15 +305,22 @@ class TemplateBuilder:
             dim.protection = Protection(locked=fixed)
             if fixed:
                 dim.fill = FIXED_FILL
-                dim.font = Font(color="595959")
+                dim.font = font(color="595959")
             dim.number_format = NUMBER_FORMATS.get(fld.kind, "@")
-            dim.alignment = Alignment(vertical="top")
+            dim.alignment = Alignment(vertical="top", wrap_text=True)
+        shown = (
+            prefill_display(fld, self.profile.prefill(fld.key))
+            if fld is not None and ws.title == DATA_SHEETS[0]
+            else []
+        )
+        if fld is None or col.part >= len(shown):
+            return
+        if fixed and len(str(shown[col.part])) > fld.width / 2:
+            # a fixed text no one can change, shown once and cut at the cell's edge: LibreOffice
+            # draws the cut lines of a wrapped text as slivers, « fill » draws none (it repeats
+            # a text only when two copies fit, which a text longer than half the cell cannot)
+            dim.alignment = Alignment(horizontal="fill", vertical="top")
         style = dim._style
-        if fld is None or ws.title != DATA_SHEETS[0]:
-            return
-        shown = prefill_display(fld, self.profile.prefill(fld.key))
-        if col.part >= len(shown):
-            return
         first = ws.cell(row=FIRST_DATA_ROW, column=col.index)
         put(first, shown[col.part])
         first._style = copy(style)
@@ -545,6 +558,11 @@ def _values(ws: Worksheet) -> list[list[Any]]:
             row.extend([None] * (c - len(row)))
         row[c - 1] = value
     return rows
+
+
+def font(**style: Any) -> Font:
+    """A font of the workbook's own family: without a name, LibreOffice draws a serif."""
+    return Font(**{"name": "Calibri", "size": 11, **style})
 
 
 def _list(formula: str, error: str) -> DataValidation:

@@ -1,0 +1,243 @@
+"""What a user sees of the workbooks, measured on LibreOffice's own rendering.
+
+LibreOffice (fr-FR) prints a part of a sheet to PDF at 100 % scale; poppler rasterises it
+at 96 dpi, where a point is 4/3 of a pixel, as on a screen at 100 % zoom. Widths then come
+out in screen pixels, with Carlito, the metric-compatible substitute of Calibri (Debian
+package fonts-crosextra-carlito), standing in for Excel's font.
+
+(1) pre-filled texts never spill over the empty cells on their right, and rows keep their
+height; (2) the frozen columns leave most of a 1,366 px laptop screen to the entry
+columns (and the picture of the template's first screen, docs/modele-premier-ecran.png).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.styles import PatternFill
+
+from sofi_bulk.core.cells import column_index, column_letter
+from sofi_bulk.core.fields import SESSIONS_SHEET
+from sofi_bulk.core.layout import FIRST_DATA_ROW, HEADER_ROW, SESSION_ROWS, sheet_columns
+from sofi_bulk.core.plan import COLOURS
+from sofi_bulk.excel.template import DATA_ROW_HEIGHT, write_template
+from tests.conftest import ROOT
+from tests.lo import LibreOffice
+
+DOCS = ROOT / "docs"
+DPI = 96
+SCREEN = 1366  # px: the laptop screen the workbook must suit
+MARKER = "0000FF"  # a header painted in the view to find a column in the picture
+
+
+@pytest.fixture(scope="module")
+def lo():
+    with LibreOffice() as office:
+        yield office
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, profile, referentiel) -> Path:
+    path = tmp_path_factory.mktemp("rendu") / "saisie.xlsx"
+    write_template(path, profile, referentiel)
+    return path
+
+
+def test_calibri_metrics_are_installed():
+    """Without Carlito, LibreOffice measures Calibri with another font: the widths below would
+    not be Excel's."""
+    found = subprocess.run(["fc-match", "Calibri"], capture_output=True, text=True, check=True)
+    assert "Carlito" in found.stdout, (
+        "install the Debian package fonts-crosextra-carlito (Calibri's metrics): " + found.stdout
+    )
+
+
+# --- rendering -----------------------------------------------------------------------------
+@dataclass
+class Raster:
+    """An RGB picture from pdftoppm, read from its PPM file."""
+
+    width: int
+    height: int
+    data: bytes
+
+    @classmethod
+    def read(cls, path: Path) -> Raster:
+        raw = path.read_bytes()
+        magic, width, height, _depth, data = raw.split(maxsplit=4)
+        assert magic == b"P6"
+        return cls(int(width), int(height), data)
+
+    def at(self, x: int, y: int) -> tuple[int, int, int]:
+        i = 3 * (y * self.width + x)
+        return self.data[i], self.data[i + 1], self.data[i + 2]
+
+    def runs(self, y: int, colour: tuple[int, int, int]) -> list[tuple[int, int]]:
+        """The [start, end) spans of ``colour`` along row ``y``."""
+        spans, start = [], None
+        for x in range(self.width):
+            if self.at(x, y) == colour:
+                start = x if start is None else start
+            elif start is not None:
+                spans.append((start, x))
+                start = None
+        if start is not None:
+            spans.append((start, self.width))
+        return spans
+
+    def column_span(self, x: int, colour: tuple[int, int, int]) -> tuple[int, int]:
+        """The first vertical [start, end) span of ``colour`` down column ``x``."""
+        ys = [y for y in range(self.height) if self.at(x, y) == colour]
+        assert ys, f"no {colour} at x={x}"
+        end = ys[0]
+        while end < self.height and self.at(x, end) == colour:
+            end += 1
+        return ys[0], end
+
+    def ink(self, x0: int, x1: int, y0: int, y1: int) -> list[tuple[int, int]]:
+        """Pixels of the box that are not white: text, a fill, a line."""
+        return [
+            (x, y) for y in range(y0, y1) for x in range(x0, x1) if self.at(x, y) != (255, 255, 255)
+        ]
+
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def view(
+    source: Path,
+    out: Path,
+    sheet: str,
+    letters: list[str],
+    last_row: int,
+    *,
+    markers: tuple[str, ...] = (),
+    headings: bool = False,
+) -> Path:
+    """A copy of ``source`` printing only ``letters`` of ``sheet``, rows 1 to ``last_row``, at
+    100 % on one A3 landscape page; the header cells of ``markers`` painted MARKER."""
+    book = load_workbook(source)
+    ws = book[sheet]
+    shown = set(letters)
+    for index in range(1, ws.max_column + 1):
+        ws.column_dimensions[column_letter(index)].hidden = column_letter(index) not in shown
+    for letter in markers:
+        ws[f"{letter}{HEADER_ROW}"].fill = PatternFill("solid", fgColor=MARKER)
+    first, last = min(letters, key=column_index), max(letters, key=column_index)
+    ws.print_area = f"{first}1:{last}{last_row}"
+    setup = ws.page_setup
+    setup.orientation, setup.paperSize, setup.scale = "landscape", ws.PAPERSIZE_A3, 100
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.print_options.headings = headings
+    ws.print_options.gridLines = headings
+    for other in book.worksheets:
+        other.sheet_view.tabSelected = other.title == sheet
+    book.active = book.worksheets.index(ws)
+    book.save(out)
+    return out
+
+
+def render(lo, workbook: Path, sheet: str, prefix: Path) -> tuple[Path, Raster]:
+    """The sheet's print range as LibreOffice draws it: its PDF and its 96 dpi picture."""
+    with lo.open(workbook) as doc:
+        pdf = doc.export_pdf(prefix.with_suffix(".pdf"), sheet=sheet)
+    subprocess.run(
+        ["pdftoppm", "-r", str(DPI), "-singlefile", "-hide-annotations", str(pdf), str(prefix)],
+        check=True,
+        capture_output=True,
+    )
+    return pdf, Raster.read(prefix.with_suffix(".ppm"))
+
+
+def prefilled(profile) -> list[str]:
+    """The letters of the Sessions columns the template pre-fills."""
+    from sofi_bulk.core.display import prefill_display
+
+    return [
+        c.letter
+        for c in sheet_columns(SESSIONS_SHEET)
+        if c.field is not None
+        and c.part < len(prefill_display(c.field, profile.prefill(c.field.key)))
+    ]
+
+
+# --- (1) no spill ----------------------------------------------------------------------------
+def header_box(picture: Raster) -> tuple[int, int, int, int]:
+    """The marked header cell: the x span and the y span of its MARKER fill, read on the
+    lines mostly painted with it (its text crosses some)."""
+    blue = rgb(MARKER)
+    y = next(y for y in range(picture.height) if picture.runs(y, blue))
+    x0, x1 = max(picture.runs(y, blue), key=lambda span: span[1] - span[0])
+    painted = [
+        y
+        for y in range(picture.height)
+        if sum(picture.at(x, y) == blue for x in range(x0, x1)) * 2 > x1 - x0
+    ]
+    return x0, x1, painted[0], painted[-1] + 1
+
+
+def test_prefilled_texts_never_spill_over_the_empty_cells_beside_them(
+    lo, template, profile, tmp_path
+):
+    """Every pre-filled column followed by a column left empty (« Public visé » then « Site
+    lieu », « Publics » then « ID Action CR »…): in LibreOffice's picture, the empty column
+    holds no ink on the data rows, and the rows keep one line's height."""
+    filled = prefilled(profile)
+    count = len(sheet_columns(SESSIONS_SHEET))
+    pairs = [
+        (letter, column_letter(column_index(letter) + 1))
+        for letter in filled
+        if column_index(letter) < count and column_letter(column_index(letter) + 1) not in filled
+    ]
+    assert {("AC", "AD"), ("BC", "BD")} <= set(pairs), pairs  # the issue's two examples
+    rows = 6
+    pitch = DATA_ROW_HEIGHT * DPI / 72  # 15 pt = 20 px
+    fixed = fixed_letters(profile)
+    for long, empty in pairs:
+        path = view(
+            template,
+            tmp_path / f"{long}.xlsx",
+            SESSIONS_SHEET,
+            [long, empty],
+            FIRST_DATA_ROW + rows - 1,
+            markers=(empty,),
+        )
+        _, picture = render(lo, path, SESSIONS_SHEET, tmp_path / long)
+        x0, x1, _, bottom = header_box(picture)
+        data = (bottom + 2, round(bottom + rows * pitch) - 2)
+        spilt = picture.ink(x0 + 2, x1 - 2, *data)
+        assert not spilt, f"{long} spills over {empty}: ink at {spilt[:5]}"
+        if long in fixed:  # its grey shows how high the rows are drawn: 6 rows of one line
+            grey = rgb(COLOURS["fixed"])
+            ys = [
+                y
+                for y in range(bottom, picture.height)
+                if any(picture.at(x, y) == grey for x in range(x0 - 40, x0))
+            ]
+            assert abs((ys[-1] + 1 - ys[0]) - rows * pitch) <= 2, (long, ys[0], ys[-1])
+
+
+def fixed_letters(profile) -> set[str]:
+    return {
+        c.letter
+        for c in sheet_columns(SESSIONS_SHEET)
+        if c.field is not None and c.field.key in profile.fixed
+    }
+
+
+def test_every_data_row_keeps_one_line_after_libreoffice_opens_and_saves_it(lo, template, tmp_path):
+    """LibreOffice grows a wrapped row it thinks too short, unless its height is the file's
+    own: every data row keeps it."""
+    resaved = tmp_path / "reenregistre.xlsx"
+    with lo.open(template) as doc:
+        doc.save_xlsx(resaved)
+    ws = load_workbook(resaved)[SESSIONS_SHEET]
+    heights = {
+        ws.row_dimensions[r].height for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + SESSION_ROWS)
+    }
+    assert heights == {DATA_ROW_HEIGHT}
