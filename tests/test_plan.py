@@ -15,6 +15,7 @@ from sofi_bulk.core.layout import ERRORS_SHEET, column_of
 from sofi_bulk.core.plan import (
     COLOURS,
     ERRORS_HEADERS,
+    STATUS_WIDTH,
     InPlace,
     TemplateCopy,
     Unmark,
@@ -47,8 +48,8 @@ def test_a_clean_workbook_plans_only_ok_statuses(book):
     plan = annotation_plan(result, InPlace(result), checked_at=WHEN)
     assert plan.marks == [] and plan.errors == []
     # a session row also says what it does in SOFI: the sample's sessions are all new
-    assert [(s.sheet, s.cell, s.text, s.state) for s in plan.statuses] == [
-        (sheet, f"A{row}", "✔ OK · création" if sheet == SESSIONS_SHEET else "✔ OK", "ok")
+    assert [(s.sheet, s.cell, s.text, s.state, s.note) for s in plan.statuses] == [
+        (sheet, f"A{row}", "✔ OK", "ok", None)  # nothing more to say: no note
         for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET)
         for row in range(3, 9)
     ]
@@ -85,17 +86,33 @@ def test_a_faulty_workbook_plans_its_marks_statuses_and_errors_lines(book):
         "ligne 3).",
     ]
     assert double.colour == COLOURS["erreur"]
-    statuses = {(s.sheet, s.row): (s.text, s.state) for s in plan.statuses}
-    assert statuses[(SESSIONS_SHEET, 3)] == ("✔ OK · création", "ok")
-    assert statuses[(SESSIONS_SHEET, 4)] == ("✖ 1 erreur · création", "erreur")
-    assert statuses[(SESSIONS_SHEET, 5)] == ("✖ 1 erreur · création", "erreur")
-    assert statuses[(INFOS_SHEET, 4)] == ("✖ 1 erreur", "erreur")
-    assert statuses[(INFOS_SHEET, 3)] == ("✔ OK", "ok")
+    statuses = {(s.sheet, s.row): (s.text, s.state, s.note) for s in plan.statuses}
+    seen = "voyez ses cellules colorées (leur note dit quoi corriger) ou la feuille « Erreurs »."
+    assert statuses[(SESSIONS_SHEET, 3)] == ("✔ OK", "ok", None)
+    assert statuses[(SESSIONS_SHEET, 4)] == (
+        "✖ à corriger",
+        "erreur",
+        f"1 erreur, 1 avertissement dans cette ligne : {seen} Dans SOFI, cette ligne crée "
+        "une session.",
+    )
+    assert statuses[(SESSIONS_SHEET, 5)][:2] == ("✖ à corriger", "erreur")
+    assert statuses[(INFOS_SHEET, 4)] == (
+        "✖ à corriger",
+        "erreur",
+        f"1 erreur, 0 avertissement dans cette ligne : {seen}",
+    )
+    assert statuses[(INFOS_SHEET, 3)] == ("✔ OK", "ok", None)
     # the périodes sheet lacks a required column: rows without their own errors point to Erreurs
-    assert statuses[(PERIODES_SHEET, 4)] == ("✖ 1 erreur", "erreur")
+    assert statuses[(PERIODES_SHEET, 4)][:2] == ("✖ à corriger", "erreur")
     assert {statuses[(PERIODES_SHEET, r)] for r in (3, 5, 6, 7, 8)} == {
-        ("✖ voir Erreurs", "erreur")
+        (
+            "✖ à corriger",
+            "erreur",
+            "Une erreur concerne toute la feuille (une colonne manque) : voyez la feuille "
+            "« Erreurs ».",
+        )
     }
+    assert max(len(text) for text, _, _ in statuses.values()) <= STATUS_WIDTH
     lines = [
         (line.sheet, line.cell, line.row, line.column, line.code, line.link) for line in plan.errors
     ]
@@ -193,6 +210,7 @@ def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, 
     for status in plan.statuses:
         cell = workbook[status.sheet][status.cell]
         assert cell.value == status.text and _rgb(cell) == status.colour
+        assert (cell.comment and cell.comment.text) == status.note
     sheet = workbook[ERRORS_SHEET]
     assert workbook.active.title == ERRORS_SHEET
     painted = [
@@ -209,7 +227,10 @@ def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, 
     assert links == {f"C{4 + i}": line.link for i, line in enumerate(plan.errors) if line.link}
     # a second plan clears the first one's marks before painting its own
     workbook.save(tmp_path / "peint.xlsx")
-    book.sheets[SESSIONS_SHEET] = original  # corrected
+    book.sheets[SESSIONS_SHEET] = original  # corrected, its earlier statuses still there
+    for status in plan.statuses:
+        if status.sheet == SESSIONS_SHEET:
+            original[status.row - 1][status.column - 1] = status.text
     book.sheets[ERRORS_SHEET] = plan.rows()
     again = annotation_plan(run_validation(book), checked_at=WHEN)
     paint(workbook, again)
@@ -217,7 +238,8 @@ def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, 
         _rgb(workbook[SESSIONS_SHEET]["B4"]) is None
         and workbook[SESSIONS_SHEET]["B4"].comment is None
     )
-    assert workbook[SESSIONS_SHEET]["A4"].value == "✔ OK · création"
+    assert workbook[SESSIONS_SHEET]["A4"].value == "✔ OK"
+    assert workbook[SESSIONS_SHEET]["A4"].comment is None  # the earlier status's note is gone
     assert workbook.sheetnames.count(ERRORS_SHEET) == 1
 
 
@@ -232,21 +254,27 @@ def test_every_issue_has_exactly_one_errors_line(book, layout):
     ]
 
 
+MODIFIES = "Dans SOFI, cette ligne modifie une session existante (code FAS complet)."
+
+
 @pytest.mark.parametrize(
-    "code, text, state",
+    "code, text, state, note",
     [
-        ("19482-89393-143842", "⚠ 1 avertissement · modification", "avertissement"),
-        ("19482-89393", "✔ OK · création", "ok"),
-        ("19482", "✔ OK · création", "ok"),
-        ("19482/89393", "✖ 1 erreur", "erreur"),  # unreadable: what the row does is unknown
+        ("19482-89393-143842", "⚠ à vérifier", "avertissement", MODIFIES),
+        ("19482-89393", "✔ OK", "ok", None),  # a creation: what « ✔ OK » means by default
+        ("19482", "✔ OK", "ok", None),
+        ("19482/89393", "✖ à corriger", "erreur", "erreur"),  # unreadable: operation unknown
     ],
 )
-def test_a_session_row_says_whether_it_creates_or_modifies(book, code, text, state):
-    """The operation comes from the FAS code, in the plan every face paints."""
+def test_a_session_row_says_whether_it_creates_or_modifies(book, code, text, state, note):
+    """The operation comes from the FAS code, in the plan every face paints: a short status
+    in the narrow « Contrôle » column, the operation in its note."""
     book.sheets[SESSIONS_SHEET][2][column_of(SESSIONS_SHEET, "fas_code").index - 1] = code
     result = run_validation(book)
     plan = annotation_plan(result, InPlace(result), checked_at=WHEN)
     first = next(s for s in plan.statuses if (s.sheet, s.row) == (SESSIONS_SHEET, 3))
     assert (first.text, first.state) == (text, state)
+    assert (first.note is None) if note is None else (note in first.note), first.note
+    assert "Dans SOFI" not in (first.note or "") or note == MODIFIES  # unknown: not said
     copy_plan = annotation_plan(result, TemplateCopy(result), checked_at=WHEN)
-    assert (copy_plan.statuses[0].text, copy_plan.statuses[0].state) == (text, state)
+    assert (copy_plan.statuses[0].text, copy_plan.statuses[0].note) == (text, first.note)

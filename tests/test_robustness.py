@@ -212,7 +212,8 @@ def test_missing_column_is_marked_on_its_header_in_the_copy(sample_path, tmp_pat
     ws = load_workbook(copy)[SESSIONS_SHEET]
     header = ws[f"{column_of(SESSIONS_SHEET, 'end_date').letter}{HEADER_ROW}"]
     assert "absente" in header.comment.text and header.fill.fgColor.rgb.endswith("FFC7CE")
-    assert ws[f"A{FIRST_DATA_ROW}"].value == "✖ voir Erreurs · création"
+    status = ws[f"A{FIRST_DATA_ROW}"]
+    assert status.value == "✖ à corriger" and "toute la feuille" in status.comment.text
     assert ws[cell("end_date")].value is None  # re-created, empty
 
 

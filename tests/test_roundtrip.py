@@ -174,9 +174,11 @@ def test_full_loop(filled, tmp_path, capsys):
         "00000000",
         None,
     ) or not ws[cell(SESSIONS_SHEET, "start_date", 0)].fill.fgColor.rgb.endswith("FFC7CE")
-    assert ws[f"A{FIRST_DATA_ROW}"].value == "✔ OK · création"
-    assert ws[f"A{FIRST_DATA_ROW + 1}"].value == "✖ 3 erreurs · création"
-    assert ws[f"A{FIRST_DATA_ROW + 2}"].value == "✖ 1 erreur · création"
+    assert ws[f"A{FIRST_DATA_ROW}"].value == "✔ OK" and ws[f"A{FIRST_DATA_ROW}"].comment is None
+    assert ws[f"A{FIRST_DATA_ROW + 1}"].value == "✖ à corriger"
+    assert ws[f"A{FIRST_DATA_ROW + 1}"].comment.text.startswith("3 erreurs, 0 avertissement")
+    assert ws[f"A{FIRST_DATA_ROW + 2}"].value == "✖ à corriger"
+    assert ws[f"A{FIRST_DATA_ROW + 2}"].comment.text.startswith("1 erreur, 0 avertissement")
     errors = book[ERRORS_SHEET]
     links = [
         (r[2].value, r[2].hyperlink.location) for r in errors.iter_rows(min_row=4) if r[2].value
@@ -241,9 +243,7 @@ def test_full_loop(filled, tmp_path, capsys):
     for _, ref in EXPECTED:
         assert book2[SESSIONS_SHEET][ref].comment is None
         assert not (book2[SESSIONS_SHEET][ref].fill.fgColor.rgb or "").endswith("FFC7CE")
-    assert all(
-        book2[SESSIONS_SHEET][f"A{FIRST_DATA_ROW + i}"].value == "✔ OK · création" for i in range(3)
-    )
+    assert all(book2[SESSIONS_SHEET][f"A{FIRST_DATA_ROW + i}"].value == "✔ OK" for i in range(3))
     assert [r for r in book2[ERRORS_SHEET].iter_rows(min_row=4) if r[0].value] == []
 
     # export, then check the JSON against the schema and the models

@@ -11,7 +11,6 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
-from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.codes import TABLES
 from sofi_bulk.core.display import prefill_display
 from sofi_bulk.core.fields import BY_KEY, FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Kind
@@ -28,6 +27,7 @@ from sofi_bulk.core.layout import (
     sheet_columns,
 )
 from sofi_bulk.core.lots import select_lots
+from sofi_bulk.core.plan import STATUS_WIDTH
 from sofi_bulk.core.referentiel import Referentiel
 from sofi_bulk.excel.template import TemplateBuilder, write_template
 from tests.conftest import styled
@@ -74,8 +74,11 @@ def test_headers_are_grouped_and_annotated(wb):
         cell = ws.cell(row=HEADER_ROW, column=col.index)
         assert cell.value == col.header
         assert cell.comment is not None and len(cell.comment.text) > 10
-    # the identification columns stay in view, up to the lot
-    assert ws.freeze_panes == f"{column_letter(column_of(SESSIONS_SHEET, 'lot').index + 1)}3"
+    # the « Contrôle » column, narrow, and the row's own name stay in view (issue 29)
+    for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
+        assert wb[sheet].freeze_panes == "C3"
+        assert wb[sheet]["B2"].value == "Réf. session"
+        assert wb[sheet].column_dimensions["A"].width == STATUS_WIDTH
     bands = [c.value for c in ws[1] if c.value]
     assert bands == ["IDENTIFICATION", "FORMATION", "ACTION", "SESSION", "DISPOSITIF"]
     assert ws.column_dimensions[column_of(SESSIONS_SHEET, "target_public").letter].width >= 30

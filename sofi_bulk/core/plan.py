@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
 from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
-from sofi_bulk.core.identity import OPERATION_LABELS, operation_of
+from sofi_bulk.core.identity import CREATION, MODIFICATION, operation_of
 from sofi_bulk.core.issues import Issue, Severity
 from sofi_bulk.core.layout import (
     DATA_SHEETS,
@@ -30,7 +30,7 @@ from sofi_bulk.core.layout import (
     sheet_columns,
 )
 from sofi_bulk.core.records import Record, SheetMap, ValidationResult
-from sofi_bulk.core.text import counts, fold, plural
+from sofi_bulk.core.text import counts, fold
 
 # the colours every face uses (RGB hex): the same marks in Excel, LibreOffice and the browser
 COLOURS = {
@@ -44,8 +44,16 @@ COLOURS = {
 SEVERITY_LABELS = {Severity.ERROR: "erreur", Severity.WARNING: "avertissement"}
 ERRORS_HEADERS = ("Gravité", "Feuille", "Cellule", "Ligne", "Colonne", "Code", "Message")
 ERRORS_HEADER_ROW = 3  # the title sits in A1, the headers in row 3, issues from row 4
+# a row's « Contrôle » cell: a symbol and a short word, in a narrow column; its note says
+# the rest (how many issues, what the row does in SOFI)
 STATUS_OK = "✔ OK"
-STATUS_SEE_ERRORS = "✖ voir Erreurs"
+STATUS_ERRORS = "✖ à corriger"
+STATUS_WARNINGS = "⚠ à vérifier"
+STATUS_WIDTH = 12  # characters: the longest status and a margin
+OPERATION_NOTES = {
+    CREATION: "Dans SOFI, cette ligne crée une session.",
+    MODIFICATION: "Dans SOFI, cette ligne modifie une session existante (code FAS complet).",
+}
 
 
 @dataclass(frozen=True)
@@ -74,13 +82,15 @@ class CellMark:
 
 @dataclass(frozen=True)
 class RowStatus:
-    """The text of a row's « Contrôle » cell and its colour key (erreur, avertissement, ok)."""
+    """The text of a row's « Contrôle » cell, its colour key (erreur, avertissement, ok) and
+    its note (None for a row with nothing more to say)."""
 
     sheet: str
     row: int
     column: int  # 1-based
     text: str
     state: str
+    note: str | None = None
 
     @property
     def cell(self) -> str:
@@ -295,20 +305,29 @@ def note_text(issues: list[Issue]) -> str:
 
 def status_text(
     errors: int, warnings: int, sheet_error: bool, operation: str | None = None
-) -> tuple[str, str]:
-    """A row's « Contrôle » text and colour key; a session row also says what it does in
-    SOFI (« ✔ OK · création », « ⚠ 1 avertissement · modification »)."""
-    if errors:
-        text, state = "✖ " + plural(errors, "erreur"), "erreur"
-    elif warnings:
-        text, state = "⚠ " + plural(warnings, "avertissement"), "avertissement"
-    elif sheet_error:
-        text, state = STATUS_SEE_ERRORS, "erreur"  # a column the whole sheet lacks
+) -> tuple[str, str, str | None]:
+    """A row's « Contrôle » text, colour key and note: « ✖ à corriger » with the count of
+    its issues and, for a session row, what it does in SOFI in the note."""
+    doing = OPERATION_NOTES.get(operation or "")
+    note: str | None
+    if errors or warnings:
+        text, state = (STATUS_ERRORS, "erreur") if errors else (STATUS_WARNINGS, "avertissement")
+        note = (
+            f"{counts(errors, warnings)} dans cette ligne : voyez ses cellules colorées (leur "
+            "note dit quoi corriger) ou la feuille « Erreurs »."
+        )
+    elif sheet_error:  # a column the whole sheet lacks
+        text, state = STATUS_ERRORS, "erreur"
+        note = (
+            "Une erreur concerne toute la feuille (une colonne manque) : voyez la feuille "
+            "« Erreurs »."
+        )
     else:
         text, state = STATUS_OK, "ok"
-    if operation is not None:
-        text += f" · {OPERATION_LABELS[operation]}"
-    return text, state
+        note = None if operation in (None, CREATION) else "Aucune erreur."
+    if note is not None and doing is not None:
+        note += " " + doing
+    return text, state, note
 
 
 def row_operation(rec: Record) -> str | None:
@@ -358,10 +377,10 @@ def annotation_plan(
             issues = by_row.get((canonical, row), [])
             errors = sum(1 for i in issues if i.severity is Severity.ERROR)
             operation = row_operation(rec) if canonical == SESSIONS_SHEET else None
-            text, state = status_text(
+            text, state, note = status_text(
                 errors, len(issues) - errors, canonical in sheet_errors, operation
             )
-            statuses.append(RowStatus(target, row, column, text, state))
+            statuses.append(RowStatus(target, row, column, text, state, note))
     lines = [
         ErrorLine(
             issue.severity,
@@ -403,16 +422,22 @@ def _records(result: ValidationResult) -> dict[str, list[Record]]:
 
 def previous_marks(result: ValidationResult) -> ClearPlan:
     """An earlier run's marks in the workbook itself: the cells its « Erreurs » sheet lists,
-    every « Contrôle » cell of the data rows, and that « Erreurs » sheet."""
+    every « Contrôle » cell of the data rows (with the note of each one not « ✔ OK »), and
+    that « Erreurs » sheet."""
     book = result.book
     plan = ClearPlan()
     if book is None:
         return plan
     for smap in result.maps.values():
         rows = book.sheets.get(smap.sheet, [])
-        if smap.status_column is not None and len(rows) > smap.header_row:
-            plan.statuses.append(
-                StatusArea(smap.sheet, smap.status_column + 1, smap.header_row + 1, len(rows))
+        column = smap.status_column
+        if column is not None and len(rows) > smap.header_row:
+            plan.statuses.append(StatusArea(smap.sheet, column + 1, smap.header_row + 1, len(rows)))
+            letter = column_letter(column + 1)
+            plan.cells.extend(  # a status other than « ✔ OK » may carry a note: it goes too
+                Unmark(smap.sheet, f"{letter}{number}", COLOURS["status"])
+                for number, row in enumerate(rows[smap.header_row :], start=smap.header_row + 1)
+                if column < len(row) and row[column] not in (None, "", STATUS_OK)
             )
     old = next((name for name in book.sheets if fold(name) == fold(ERRORS_SHEET)), None)
     if old is None:

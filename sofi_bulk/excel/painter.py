@@ -19,6 +19,13 @@ def fill(colour: str | None) -> PatternFill:
     return PatternFill("solid", fgColor=colour) if colour else PatternFill(fill_type=None)
 
 
+def comment(text: str) -> Comment:
+    """A note sized for its text."""
+    note = Comment(note_text(text), "sofi-bulk")
+    note.width, note.height = 340, 60 + 18 * (len(text) // 50)
+    return note
+
+
 def paint(book: Workbook, plan: AnnotationPlan, *, errors_index: int | None = None) -> None:
     """Clear an earlier run's marks, then paint the plan's; the « Erreurs » sheet goes at
     ``errors_index`` (the end by default) and becomes the active sheet."""
@@ -39,13 +46,13 @@ def paint(book: Workbook, plan: AnnotationPlan, *, errors_index: int | None = No
     for mark in plan.marks:
         cell = book[mark.sheet][mark.cell]
         cell.fill = fills[str(mark.severity)]
-        note = Comment(note_text(mark.note), "sofi-bulk")
-        note.width, note.height = 340, 60 + 18 * (len(mark.note) // 50)
-        cell.comment = note
+        cell.comment = comment(mark.note)
     for status in plan.statuses:
         cell = book[status.sheet].cell(row=status.row, column=status.column)
         cell.value = status.text
         cell.fill = fills[status.state]
+        if status.note:
+            cell.comment = comment(status.note)
     errors_sheet(book, plan, errors_index)
 
 

@@ -26,7 +26,7 @@ from sofi_bulk.core.cells import column_index, column_letter
 from sofi_bulk.core.comparisons import CAMPAIGN, comparisons_of
 from sofi_bulk.core.display import field_options, prefill_display
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.fields import FIELDS, LEVEL_LABELS, Field, Kind, Level
+from sofi_bulk.core.fields import FIELDS, LEVEL_LABELS, Field, Kind
 from sofi_bulk.core.layout import (
     BAND_ROW,
     CHILD_ROWS,
@@ -57,7 +57,13 @@ from sofi_bulk.core.layout import (
     signature_text,
 )
 from sofi_bulk.core.lots import campaign_year, select_lots
-from sofi_bulk.core.plan import COLOURS
+from sofi_bulk.core.plan import (
+    COLOURS,
+    STATUS_ERRORS,
+    STATUS_OK,
+    STATUS_WARNINGS,
+    STATUS_WIDTH,
+)
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
 from sofi_bulk.core.text import fr_number
@@ -213,11 +219,9 @@ class TemplateBuilder:
             self._validate_column(ws, col, last)
         for row in range(FIRST_DATA_ROW, last + 1):
             ws.row_dimensions[row].height = DATA_ROW_HEIGHT
-        # the identification columns stay in view: up to the lot on Sessions, the Réf. session
-        # on the child sheets
-        idents = [c.index for c in cols if c.field and c.field.level is Level.IDENT]
-        first_free = max(idents) + 1 if idents else 3
-        ws.freeze_panes = f"{column_letter(first_free)}{FIRST_DATA_ROW}"
+        # the « Contrôle » column and the row's own name (Réf. session) stay in view, and no
+        # more: the rest of a laptop's screen goes to the columns being filled
+        ws.freeze_panes = f"{column_letter(cols[1].index + 1)}{FIRST_DATA_ROW}"
         ws.auto_filter.ref = f"A{HEADER_ROW}:{cols[-1].letter}{last}"
         protection = ws.protection
         protection.sheet = True
@@ -238,12 +242,14 @@ class TemplateBuilder:
         status.fill = STATUS_FILL
         status.alignment = Alignment(wrap_text=True, vertical="center")
         status.comment = _note(
-            "Rempli par le contrôle (sofi-bulk validate, ou le bouton « controler » de "
-            "xlwings Lite dans Excel) : résultat du contrôle de la ligne et, pour une session, "
-            "ce qu'elle fait dans SOFI (création, ou modification d'une session existante "
-            "d'après son code FAS). Ne rien saisir ici."
+            f"Rempli par le contrôle (bouton « controler » de xlwings Lite dans Excel, page web "
+            f"du service, ou sofi-bulk validate) : {STATUS_OK} ligne sans erreur, "
+            f"{STATUS_ERRORS} (au moins une erreur), {STATUS_WARNINGS} (des avertissements). "
+            "La note de la cellule dit combien, et, pour une session, ce qu'elle fait dans "
+            "SOFI (création, ou modification d'une session existante d'après son code FAS). "
+            "Ne rien saisir ici."
         )
-        ws.column_dimensions["A"].width = 30 if ws.title == DATA_SHEETS[0] else 16
+        ws.column_dimensions["A"].width = STATUS_WIDTH
         groups: list[tuple[Any, int, int]] = []
         for col in cols[1:]:
             assert col.field is not None

@@ -182,33 +182,40 @@ class Painter:
                 self.done.colour_calls += 1
         self.colours.clear()
 
+    def planned_notes(self) -> list[tuple[str, str, str]]:
+        """(sheet, cell, text) of every note to write: the marked cells first, then the
+        « Contrôle » cells that have more to say than their symbol."""
+        return [(m.sheet, m.cell, m.note) for m in self.plan.marks] + [
+            (s.sheet, s.cell, s.note) for s in self.plan.statuses if s.note
+        ]
+
     def plan_notes(self) -> None:
-        """The first MAX_NOTES marked cells get a note; where an earlier run left its own note
-        the text is replaced rather than deleted and added again."""
+        """The first MAX_NOTES notes are written; where an earlier run left its own note the
+        text is replaced rather than deleted and added again."""
         ours = {(fold(u.sheet), u.cell) for u in self.plan.clear.cells}
-        for mark in self.plan.marks[:MAX_NOTES]:
-            key = (fold(mark.sheet), mark.cell)
-            if key in ours and self.book.sheets[mark.sheet].range(mark.cell).note is not None:
+        for sheet, cell, _ in self.planned_notes()[:MAX_NOTES]:
+            key = (fold(sheet), cell)
+            if key in ours and self.book.sheets[sheet].range(cell).note is not None:
                 self.rewrite.add(key)
 
     def notes(self) -> None:
-        """One note per marked cell, up to MAX_NOTES; never over a note the user wrote (it is
-        kept, the « Erreurs » sheet gives the message)."""
-        for mark in self.plan.marks:
+        """One note per marked cell, then per telling status, up to MAX_NOTES; never over a
+        note the user wrote (it is kept, the « Erreurs » sheet gives the message)."""
+        for sheet, cell, text in self.planned_notes():
             if self.done.notes >= MAX_NOTES or self.done.notes_unsupported:
                 self.done.notes_skipped += 1
                 continue
-            rng = self.book.sheets[mark.sheet].range(mark.cell)
+            rng = self.book.sheets[sheet].range(cell)
             note = rng.note
-            if note is not None and (fold(mark.sheet), mark.cell) in self.rewrite:
-                note.text = mark.note
+            if note is not None and (fold(sheet), cell) in self.rewrite:
+                note.text = text
                 self.done.notes += 1
                 continue
             if note is not None:
                 self.done.notes_skipped += 1
                 continue
             try:
-                rng.add_note(mark.note)
+                rng.add_note(text)
             except NotImplementedError:  # Excel older than ExcelApi 1.18: no notes at all
                 self.done.notes_unsupported = True
                 self.done.notes_skipped += 1

@@ -65,7 +65,9 @@ def assert_painted(excel: Excel, plan) -> None:
                 assert colour == f"#{marked[(name, (row, column))].colour}"
             else:
                 assert colour == f"#{COLOURS['status']}" and column == 1, (name, row, column)
-        assert sheet.notes == {c: m.note for (s, c), m in marked.items() if s == name}
+        notes = {c: m.note for (s, c), m in marked.items() if s == name}
+        notes.update({(row, 1): s.note for row, s in statuses.items() if s.note})
+        assert sheet.notes == notes  # the cells' notes, then the statuses' (issue 29)
         for row, status in statuses.items():
             assert sheet.values[(row, 1)] == status.text
     errors = excel.sheet(ERRORS_SHEET)
@@ -161,7 +163,7 @@ def test_a_clean_workbook_gets_ok_statuses_an_empty_errors_sheet_and_a_summary(b
         "activateSheet": 1,
         "alert": 1,
     }
-    assert excel.sheet(SESSIONS_SHEET).values[(8, 1)] == "✔ OK · création"
+    assert excel.sheet(SESSIONS_SHEET).values[(8, 1)] == "✔ OK"
     assert excel.alerts == [
         (
             "Contrôle terminé : 0 erreur, 0 avertissement.\nVous pouvez exporter la soumission "
@@ -181,14 +183,15 @@ def test_a_faulty_workbook_is_marked_in_place_exactly_as_the_plan_says(book):
     sessions = excel.sheet(SESSIONS_SHEET)
     assert sessions.colours[(4, 2)] == f"#{COLOURS['erreur']}"
     assert sessions.notes[(4, 2)].startswith("Erreur : « Réf. session » : la Réf. session")
-    assert sessions.values[(4, 1)] == "✖ 1 erreur · création"
+    assert sessions.values[(4, 1)] == "✖ à corriger"
+    assert sessions.notes[(4, 1)].startswith("1 erreur, 1 avertissement dans cette ligne")
     assert excel.sheet(ERRORS_SHEET).links[(4, 3)] == (
         f"#'{SESSIONS_SHEET}'!B4",
         "B4",
         f"Aller à {SESSIONS_SHEET}!B4",
     )
     assert funcs(actions) == {
-        "addNote": 4,
+        "addNote": 4 + 9,  # 4 cells; 9 statuses: 2 sessions, 1 info, 6 périodes (a column)
         "addHyperlink": 5,  # the missing column's line has no cell
         "setValues": 4,
         "setRangeColors": 5,  # Sessions: its 1,000-row « Contrôle » column takes two
@@ -209,7 +212,7 @@ def test_a_second_run_clears_the_first_runs_marks(book):
     # the user fixes the duplicated session (row 4) and breaks a fixed value; row 5 still ends
     # before it starts, the périodes sheet still lacks its « Type » column
     sessions = excel.sheet(SESSIONS_SHEET)
-    for c, value in enumerate(original[3], start=1):
+    for c, value in enumerate(original[3][1:], start=2):  # its « Contrôle » cell aside
         sessions.values[(4, c)] = lite_value(value)
     sessions.values[cell(title)] = "Autre intitulé"
     end = f"{column_of(SESSIONS_SHEET, 'end_date').letter}5"
@@ -218,12 +221,16 @@ def test_a_second_run_clears_the_first_runs_marks(book):
     assert_painted(excel, plan)
     assert (4, 2) not in sessions.colours and (4, 2) not in sessions.notes  # fixed: unmarked
     assert sessions.colours[cell(title)] == f"#{COLOURS['erreur']}"
-    assert sessions.values[(4, 1)] == "✔ OK · création"
+    assert sessions.values[(4, 1)] == "✔ OK" and (4, 1) not in sessions.notes
     assert sessions.colours[cell(end)] == f"#{COLOURS['erreur']}" and cell(end) in sessions.notes
     counted = funcs(actions)
     assert counted["sheetDelete"] == 1 and counted["addSheet"] == 1
-    assert counted["deleteNote"] == 3  # the three cells fixed with row 4
-    assert counted["setNoteText"] == 1 and counted["addNote"] == 1  # row 5 kept, title new
+    # the three cells fixed with row 4, and the statuses of the rows now without issue (the
+    # session of row 4, the information collective that named it)
+    assert counted["deleteNote"] == 3 + 2
+    # kept and rewritten: row 5's cell and status, the 6 périodes statuses (a column still
+    # missing); new: the title's cell and its row's status
+    assert counted["setNoteText"] == 1 + 1 + 6 and counted["addNote"] == 1 + 1
     # the marks go away with « effacer_controle », the fixed cell's grey comes back
     excel.run(lite.effacer_controle)
     assert ERRORS_SHEET not in [s.name for s in excel.sheets]
@@ -241,7 +248,7 @@ def test_a_note_the_user_wrote_is_never_replaced(book):
     excel.sheet(SESSIONS_SHEET).notes[(4, 2)] = "Ma remarque"
     actions = excel.run(control)
     assert excel.sheet(SESSIONS_SHEET).notes[(4, 2)] == "Ma remarque"
-    assert funcs(actions)["addNote"] == 3
+    assert funcs(actions)["addNote"] == 3 + 9  # the statuses' notes too
     assert "jamais par-dessus une note existante" in excel.alerts[-1][0]
 
 

@@ -391,8 +391,9 @@ def test_annotated_copy_opens_with_fills_notes_and_errors_sheet(lo, annotated):
         for _code, cell in EXPECTED:
             assert doc.background(SESSIONS_SHEET, cell).upper() == "#FFC7CE"
             assert doc.note(SESSIONS_SHEET, cell).startswith("Erreur : ")
-        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW}") == "✔ OK · création"
-        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW + 1}") == "✖ 1 erreur · création"
+        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW}") == "✔ OK"
+        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW + 1}") == "✖ à corriger"
+        assert doc.note(SESSIONS_SHEET, f"A{FIRST_DATA_ROW + 1}").startswith("1 erreur")
         sheets = {s["name"]: s["visible"] for s in doc.sheets()}
         assert sheets[ERRORS_SHEET] and not sheets["_meta"]
         assert doc.value(ERRORS_SHEET, "C4") in {cell for _, cell in EXPECTED}

@@ -12,6 +12,7 @@ columns (and the picture of the template's first screen, docs/modele-premier-ecr
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,13 @@ from openpyxl.styles import PatternFill
 
 from sofi_bulk.core.cells import column_index, column_letter
 from sofi_bulk.core.fields import SESSIONS_SHEET
-from sofi_bulk.core.layout import FIRST_DATA_ROW, HEADER_ROW, SESSION_ROWS, sheet_columns
+from sofi_bulk.core.layout import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    LEVEL_COLOURS,
+    SESSION_ROWS,
+    sheet_columns,
+)
 from sofi_bulk.core.plan import COLOURS
 from sofi_bulk.excel.template import DATA_ROW_HEIGHT, write_template
 from tests.conftest import ROOT
@@ -241,3 +248,80 @@ def test_every_data_row_keeps_one_line_after_libreoffice_opens_and_saves_it(lo, 
         ws.row_dimensions[r].height for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + SESSION_ROWS)
     }
     assert heights == {DATA_ROW_HEIGHT}
+
+
+# --- (2) the frozen columns and the first screen ---------------------------------------------
+def test_the_frozen_columns_leave_most_of_a_laptop_screen_to_the_entry_columns(
+    lo, template, tmp_path
+):
+    """The « Contrôle » column (a symbol and a short word) and the Réf. session stay in view
+    when scrolling sideways; at 100 % they take less than a fifth of a 1,366 px screen (they
+    took 683 px, half of it, leaving room for about three entry columns)."""
+    book = load_workbook(template)
+    for sheet in (SESSIONS_SHEET, "Infos collectives", "Périodes inscription"):
+        pane = book[sheet].freeze_panes
+        frozen = [column_letter(i) for i in range(1, column_index(pane.rstrip("0123456789")))]
+        assert frozen == ["A", "B"], (sheet, pane)
+        path = view(template, tmp_path / "gel.xlsx", sheet, frozen, HEADER_ROW)
+        _, picture = render(lo, path, sheet, tmp_path / "gel")
+        level = sheet_columns(sheet)[1].field.level
+        header = rgb(LEVEL_COLOURS[level][1])  # the Réf. session header's fill
+        x = next(
+            x
+            for y in range(picture.height)
+            for x in range(picture.width)
+            if picture.at(x, y) == header
+        )
+        top, bottom = picture.column_span(x, header)
+        y = (top + bottom) // 2  # across the header row: « Contrôle », then « Réf. session »
+        inked = [x for x in range(picture.width) if picture.at(x, y) != (255, 255, 255)]
+        width = inked[-1] + 1 - inked[0]
+        assert len(inked) == width, "not the two frozen columns alone"
+        assert width <= SCREEN // 5, (sheet, width)
+
+
+def crop_box(picture: Raster) -> tuple[int, int, int, int]:
+    """x, y, width, height of what is drawn on the page."""
+    xs, ys = [], []
+    for y in range(picture.height):
+        row = [x for x in range(picture.width) if picture.at(x, y) != (255, 255, 255)]
+        if row:
+            xs += [row[0], row[-1]]
+            ys.append(y)
+    return min(xs), ys[0], max(xs) + 1 - min(xs), ys[-1] + 1 - ys[0]
+
+
+def test_the_first_screen_of_the_template(lo, template, tmp_path):
+    """What a laptop shows when the template opens on « Sessions »: the columns that fit in
+    1,366 px (row numbers and letters drawn as on screen), the first rows, no text spilt.
+    SOFI_UPDATE_DOCS=1 writes it to docs/modele-premier-ecran.png, the README's picture."""
+    ws = load_workbook(template)[SESSIONS_SHEET]
+    letters, used = [], 40.0  # px: the row numbers and the scroll bar
+    for col in sheet_columns(SESSIONS_SHEET):
+        width = ws.column_dimensions[col.letter].width * 7 + 5  # Excel's px for Calibri 11
+        if used + width > SCREEN:
+            break
+        letters.append(col.letter)
+        used += width
+    assert len(letters) >= 8, letters  # the entry columns, not the frozen ones alone
+    path = view(template, tmp_path / "ecran.xlsx", SESSIONS_SHEET, letters, 24, headings=True)
+    pdf, picture = render(lo, path, SESSIONS_SHEET, tmp_path / "ecran")
+    x, y, width, height = crop_box(picture)
+    assert width <= SCREEN, width
+    if os.environ.get("SOFI_UPDATE_DOCS"):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                str(DPI),
+                "-png",
+                "-singlefile",
+                "-hide-annotations",
+                *("-x", str(x - 4), "-y", str(y - 4), "-W", str(width + 8), "-H", str(height + 8)),
+                str(pdf),
+                str(DOCS / "modele-premier-ecran"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    assert (DOCS / "modele-premier-ecran.png").exists()
