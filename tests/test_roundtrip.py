@@ -181,7 +181,7 @@ def test_full_loop(filled, tmp_path, capsys):
     assert ws[f"A{FIRST_DATA_ROW + 2}"].comment.text.startswith("1 erreur, 0 avertissement")
     errors = book[ERRORS_SHEET]
     links = [
-        (r[2].value, r[2].hyperlink.location) for r in errors.iter_rows(min_row=4) if r[2].value
+        (r[0].value, r[0].hyperlink.location) for r in errors.iter_rows(min_row=4) if r[0].value
     ]
     assert sorted(ref for ref, _ in links) == sorted(ref for _, ref in EXPECTED)
     assert all(loc == f"'{SESSIONS_SHEET}'!{ref}" for ref, loc in links)

@@ -63,6 +63,7 @@ from sofi_bulk.core.plan import (
     STATUS_OK,
     STATUS_WARNINGS,
     STATUS_WIDTH,
+    column_help,
 )
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
@@ -286,16 +287,7 @@ class TemplateBuilder:
             ws.column_dimensions[col.letter].width = fld.width
 
     def help_text(self, fld: Field) -> str:
-        parts = [fld.help]
-        if fld.key in self.profile.fixed:
-            parts.append("Valeur imposée par le programme : ne pas modifier.")
-        elif self.profile.is_required(fld.key):
-            parts.append("Obligatoire.")
-        else:
-            parts.append("Facultatif.")
-        if fld.key in self.profile.defaults:
-            parts.append("Valeur par défaut pré-remplie, modifiable.")
-        return " ".join(parts)
+        return column_help(fld, self.profile)
 
     def _fill_column(self, ws: Worksheet, col: Column, last: int) -> None:
         """The column's style (unlocked, number format, colour) goes on the column itself, as

@@ -16,7 +16,13 @@ from typing import Any
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
 from sofi_bulk.core.layout import DATA_SHEETS
-from sofi_bulk.core.plan import COLOURS, ERRORS_HEADER_ROW, AnnotationPlan
+from sofi_bulk.core.plan import (
+    COLOURS,
+    ERRORS_HEADER_ROW,
+    ERRORS_MESSAGE_COLUMN,
+    ERRORS_WIDTHS,
+    AnnotationPlan,
+)
 from sofi_bulk.core.text import fold
 from sofi_bulk.lite.reader import find_sheet
 
@@ -223,8 +229,9 @@ class Painter:
             self.done.notes += 1
 
     def errors_sheet(self) -> None:
-        """The « Erreurs » sheet after the data sheets: one block of values, the header and
-        severity fills in one batch, a link per located issue up to MAX_LINKS."""
+        """The « Erreurs » sheet after the data sheets: one block of values, its columns' widths
+        and the message wrapped, the header and severity fills in one batch, a link per
+        located issue up to MAX_LINKS."""
         names = [sheet.name for sheet in self.book.sheets]
         data = [found for s in DATA_SHEETS if (found := find_sheet(names, s))]
         after = self.book.sheets[data[-1]] if data else None
@@ -234,6 +241,14 @@ class Painter:
         width = len(self.plan.headers)
         sheet.range((1, 1), (len(rows), width)).value = rows
         self.done.value_blocks += 1
+        # as the annotated copy lays it out: Excel measures a width in points, and a
+        # character of Calibri 11 is 7 px (5 more for the margins), 3/4 of a point each
+        for column, chars in enumerate(ERRORS_WIDTHS, start=1):
+            sheet.range((ERRORS_HEADER_ROW, column)).column_width = (chars * 7 + 5) * 0.75
+        if self.plan.errors:
+            last = ERRORS_HEADER_ROW + len(self.plan.errors)
+            message = ERRORS_MESSAGE_COLUMN
+            sheet.range((ERRORS_HEADER_ROW + 1, message), (last, message)).wrap_text = True
         fills = self.colours[sheet.name]
         for column in range(1, width + 1):
             fills[(ERRORS_HEADER_ROW, column)] = COLOURS["header"]

@@ -15,7 +15,7 @@ import sofi_bulk
 from sofi_bulk import lite
 from sofi_bulk.core.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.layout import ERRORS_SHEET, column_of
-from sofi_bulk.core.plan import COLOURS, ERRORS_HEADER_ROW
+from sofi_bulk.core.plan import COLOURS, ERRORS_HEADER_ROW, ERRORS_WIDTHS
 from sofi_bulk.core.values import FormulaError
 from sofi_bulk.lite import painter as painter_module
 from sofi_bulk.lite import scripts
@@ -73,7 +73,7 @@ def assert_painted(excel: Excel, plan) -> None:
     errors = excel.sheet(ERRORS_SHEET)
     assert errors.rows() == [["" if v is None else v for v in row] for row in plan.rows()]
     assert errors.links == {
-        (ERRORS_HEADER_ROW + 1 + i, 3): (
+        (ERRORS_HEADER_ROW + 1 + i, 1): (
             f"#{line.link}",
             line.cell,
             f"Aller à {line.sheet}!{line.cell}",
@@ -159,6 +159,7 @@ def test_a_clean_workbook_gets_ok_statuses_an_empty_errors_sheet_and_a_summary(b
     assert funcs(actions) == {
         "setValues": 4,  # three « Contrôle » columns, the « Erreurs » sheet
         "setRangeColors": 4,  # the three columns' fills, the header of « Erreurs »
+        "setColumnWidth": 7,  # the columns of « Erreurs », as wide as in the annotated copy
         "addSheet": 1,
         "activateSheet": 1,
         "alert": 1,
@@ -185,7 +186,12 @@ def test_a_faulty_workbook_is_marked_in_place_exactly_as_the_plan_says(book):
     assert sessions.notes[(4, 2)].startswith("Erreur : « Réf. session » : la Réf. session")
     assert sessions.values[(4, 1)] == "✖ à corriger"
     assert sessions.notes[(4, 1)].startswith("1 erreur, 1 avertissement dans cette ligne")
-    assert excel.sheet(ERRORS_SHEET).links[(4, 3)] == (
+    errors = excel.sheet(ERRORS_SHEET)
+    assert errors.rows()[2][:2] == ["Cellule", "Message"]  # the link, then the message
+    assert errors.widths == {c: (w * 7 + 5) * 0.75 for c, w in enumerate(ERRORS_WIDTHS, 1)}
+    assert errors.wrapped == {(row, 2) for row in range(4, 4 + len(plan.errors))}
+    assert sessions.notes[(4, 2)].endswith("Obligatoire.")  # the column's help after the error
+    assert errors.links[(4, 1)] == (
         f"#'{SESSIONS_SHEET}'!B4",
         "B4",
         f"Aller à {SESSIONS_SHEET}!B4",
@@ -195,6 +201,8 @@ def test_a_faulty_workbook_is_marked_in_place_exactly_as_the_plan_says(book):
         "addHyperlink": 5,  # the missing column's line has no cell
         "setValues": 4,
         "setRangeColors": 5,  # Sessions: its 1,000-row « Contrôle » column takes two
+        "setColumnWidth": 7,
+        "setWrapText": 1,  # the messages of « Erreurs »
         "addSheet": 1,
         "activateSheet": 1,
         "alert": 1,
@@ -264,7 +272,7 @@ def test_notes_and_links_stop_at_their_caps_the_errors_sheet_lists_everything(bo
     assert set(excel.sheet(SESSIONS_SHEET).notes) == {cell(m.cell) for m in plan.marks[:2]}
     errors = excel.sheet(ERRORS_SHEET).rows()
     assert len(errors) == 3 + len(plan.errors)
-    assert [r[5] for r in errors[3:]] == [line.code for line in plan.errors]
+    assert [r[6] for r in errors[3:]] == [line.code for line in plan.errors]
     message = excel.alerts[-1][0]
     assert "Notes posées sur 2 cellules (au plus 2" in message
     assert "Liens vers les 3 premières lignes" in message

@@ -13,8 +13,10 @@ columns (and the picture of the template's first screen, docs/modele-premier-ecr
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from openpyxl.styles import PatternFill
 from sofi_bulk.core.cells import column_index, column_letter
 from sofi_bulk.core.fields import SESSIONS_SHEET
 from sofi_bulk.core.layout import (
+    ERRORS_SHEET,
     FIRST_DATA_ROW,
     HEADER_ROW,
     LEVEL_COLOURS,
@@ -325,3 +328,74 @@ def test_the_first_screen_of_the_template(lo, template, tmp_path):
             capture_output=True,
         )
     assert (DOCS / "modele-premier-ecran.png").exists()
+
+
+# --- (3) the « Erreurs » sheet ----------------------------------------------------------------
+def words(pdf: Path) -> list[tuple[str, float, float, float, float]]:
+    """The PDF's words with their boxes (points): text, x0, y0, x1, y1."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pattern = (
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    )
+    return [
+        (unescape(text), float(a), float(b), float(c), float(d))
+        for a, b, c, d, text in re.findall(pattern, html)
+    ]
+
+
+@pytest.fixture(scope="module")
+def annotated(tmp_path_factory) -> tuple[Path, object]:
+    """The annotated copy of the golden « erreurs » workbook (22 errors)."""
+    from sofi_bulk import api
+    from tests.golden.cases import build
+
+    folder = tmp_path_factory.mktemp("erreurs")
+    result = api.check(build("erreurs", folder))
+    copy = folder / "erreurs-annotee.xlsx"
+    api.write_annotated(result, copy)
+    return copy, result
+
+
+def test_the_errors_sheet_gives_the_link_then_the_whole_message_on_a_laptop_screen(
+    lo, annotated, tmp_path
+):
+    """Each line of « Erreurs » reads: the cell (its link), then the message, whole, then
+    the rest; the sheet fits a 1,366 px screen (the message was last, cut at 1,600 px)."""
+    copy, result = annotated
+    count = 6
+    path = view(copy, tmp_path / "erreurs.xlsx", ERRORS_SHEET, list("ABCDEFG"), 3 + count)
+    pdf, picture = render(lo, path, ERRORS_SHEET, tmp_path / "erreurs")
+    assert crop_box(picture)[2] <= SCREEN
+    found = words(pdf)
+    ws = load_workbook(copy)[ERRORS_SHEET]
+    lines = [[ws.cell(row=r, column=c).value for c in (1, 2, 3)] for r in range(4, 4 + count)]
+    tops = [next(w for w in found if w[0] == link) for link, _, _ in lines]  # each link's word
+    for (link, message, severity), top, after in zip(lines, tops, tops[1:] + [None], strict=True):
+        band = sorted((w for w in found if abs(w[2] - top[2]) <= 2), key=lambda w: w[1])
+        assert band[0][0] == link, [w[0] for w in band]
+        assert band[1][0] == message.split()[0]  # the message right after the link
+        right = next(w for w in band if w[0] == severity)[1]
+        bottom = after[2] - 2 if after else float("inf")
+        cell = [w[0] for w in found if top[3] < w[1] < right and top[2] - 2 <= w[2] < bottom]
+        assert " ".join(cell) == " ".join(message.split()), cell  # whole, in its column
+
+
+def test_following_a_link_shows_the_cells_own_error(lo, annotated):
+    """A link of « Erreurs » selects its cell, and a selected cell shows its rule's input
+    message: a marked cell's message is its error (the column's help after it); the rest of
+    the column keeps the column's help, and its list still applies."""
+    copy, result = annotated
+    from sofi_bulk.core.plan import TemplateCopy, annotation_plan
+
+    plan = annotation_plan(result, TemplateCopy(result))
+    coded = next(m for m in plan.marks if m.sheet == SESSIONS_SHEET and "code" in m.note.lower())
+    with lo.open(copy) as doc:
+        own = doc.validation(SESSIONS_SHEET, coded.cell)
+        assert own["show_input"] and own["input_title"] == "Erreur", own
+        assert own["input_message"].startswith("Erreur : "), own["input_message"]
+        letters = coded.cell.rstrip("0123456789")
+        other = doc.validation(SESSIONS_SHEET, f"{letters}{FIRST_DATA_ROW + 20}")
+        assert not other["input_message"].startswith("Erreur"), other
+        assert own["type"] == other["type"] and own["formula1"] == other["formula1"]
