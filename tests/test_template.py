@@ -65,7 +65,9 @@ def test_sheets_and_states(wb):
     assert wb.sheetnames[:4] == ["Aide", SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET]
     states = {ws.title: ws.sheet_state for ws in wb.worksheets}
     assert states["Listes"] == "hidden" and states["_meta"] == "veryHidden"
-    assert wb.active.title == SESSIONS_SHEET
+    # a template opens on its help, where a first-time user starts (issue 29)
+    assert wb.active.title == "Aide" and wb["Aide"].sheet_view.tabSelected
+    assert not wb[SESSIONS_SHEET].sheet_view.tabSelected
 
 
 def test_headers_are_grouped_and_annotated(wb):
@@ -282,6 +284,40 @@ def test_help_sheet_documents_every_column(wb, profile):
     assert "remplacez « Modules optionnels à préciser. »" in text  # from the profile
     assert "19482-89393-143842" in text and "accord préalable de la Région" in text
     assert "par stagiaire" in text
+
+
+def test_help_sheet_reads_as_an_excel_users_steps(wb):
+    """Numbered steps 1, 2, 3… from opening the file to sending the offer, checked with the
+    add-in's button or on the service's page, the terminal an alternative after them; the
+    text wrapped in columns that fit a 1,366 px screen; no LHEO XPath (docs/lheo.md)."""
+    from sofi_bulk.excel.help_sheet import WIDTHS
+    from sofi_bulk.lheo.mapping import lheo_doc
+
+    ws = wb["Aide"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    first = [str(r[0]) for r in rows if r[0] is not None]
+    steps = first[first.index("Comment remplir ce classeur") + 1 :]
+    numbers = steps[: next(i for i, v in enumerate(steps) if not v.endswith("."))]
+    assert numbers == [f"{n}." for n in range(1, len(numbers) + 1)] and len(numbers) >= 8
+    texts = [str(r[1]) for r in rows[4 : 4 + len(numbers)]]
+    assert texts[0].startswith("Ouvrez ce classeur dans Excel ou LibreOffice")
+    control = next(t for t in texts if t.startswith("Enregistrez, puis contrôlez"))
+    assert "« controler »" in control and "page web" in control and "sofi-bulk" not in control
+    terminal = first.index("Dans un terminal (sofi-bulk)")
+    assert first.index("Comment remplir ce classeur") < terminal  # the alternative comes after
+    assert all("sofi-bulk validate" not in t for t in texts)
+    # readable without scrolling sideways: 7 bounded columns, every long text wrapped
+    assert sum(w * 7 + 5 for w in WIDTHS.values()) <= 1366 - 120
+    assert ws.max_column == len(WIDTHS)
+    for row in ws.iter_rows(min_row=4):
+        for cell in row:
+            if isinstance(cell.value, str) and len(cell.value) > 30 and cell.column > 1:
+                assert cell.alignment.wrap_text, cell.coordinate
+    # the dictionary says what a column takes, not where LHEO puts it
+    text = "\n".join(str(v) for r in rows for v in r if v is not None)
+    for key in ("title", "start_date", "publics"):
+        assert lheo_doc(key) not in text
+    assert "docs/lheo.md" in text
 
 
 def test_metadata_and_embedded_referentiel(wb, referentiel, profile):

@@ -20,7 +20,7 @@ from sofi_bulk.core.plan import (
     ERRORS_WIDTHS,
     AnnotationPlan,
 )
-from sofi_bulk.excel.template import font
+from sofi_bulk.excel.styles import font
 from sofi_bulk.excel.values import note_text, put
 
 LINK_FONT = font(color="0563C1", underline="single")

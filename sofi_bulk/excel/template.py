@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Protection, Side
 from openpyxl.utils import quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -72,6 +72,7 @@ from sofi_bulk.core.values import digits_code
 from sofi_bulk.core.version import __version__
 from sofi_bulk.core.workbook import content_fingerprint
 from sofi_bulk.excel.help_sheet import write_help_sheet
+from sofi_bulk.excel.styles import font
 from sofi_bulk.excel.values import put, seal
 from sofi_bulk.files import write_atomic
 
@@ -157,9 +158,11 @@ class TemplateBuilder:
         self._write_meta()
         self._lists.sheet_state = "hidden"
         self._meta.sheet_state = "veryHidden"
-        book.active = 1
+        # a template opens on its help, where a first-time user starts; an annotated copy
+        # opens on its « Erreurs » sheet instead (excel/painter.py)
+        book.active = 0
         for ws in book.worksheets:
-            ws.sheet_view.tabSelected = ws.title == DATA_SHEETS[0]
+            ws.sheet_view.tabSelected = ws.title == HELP_SHEET
 
     # lists ----------------------------------------------------------------------------
     def _add_list(self, name: str, values: Iterable[Any]) -> None:
@@ -556,11 +559,6 @@ def _values(ws: Worksheet) -> list[list[Any]]:
             row.extend([None] * (c - len(row)))
         row[c - 1] = value
     return rows
-
-
-def font(**style: Any) -> Font:
-    """A font of the workbook's own family: without a name, LibreOffice draws a serif."""
-    return Font(**{"name": "Calibri", "size": 11, **style})
 
 
 def _list(formula: str, error: str) -> DataValidation:

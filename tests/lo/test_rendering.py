@@ -399,3 +399,15 @@ def test_following_a_link_shows_the_cells_own_error(lo, annotated):
         other = doc.validation(SESSIONS_SHEET, f"{letters}{FIRST_DATA_ROW + 20}")
         assert not other["input_message"].startswith("Erreur"), other
         assert own["type"] == other["type"] and own["formula1"] == other["formula1"]
+
+
+# --- (4) the Aide sheet -------------------------------------------------------------------------
+def test_the_help_sheet_fits_a_laptop_screen(lo, template, tmp_path):
+    """The whole « Aide » sheet, row numbers included, is narrower than a 1,366 px screen
+    less LibreOffice's scroll bar and frame: nothing to scroll sideways (its steps ran over
+    a 1,600 px screen, its dictionary over 1,900 px)."""
+    book = load_workbook(template)
+    letters = [column_letter(i) for i in range(1, book["Aide"].max_column + 1)]
+    path = view(template, tmp_path / "aide.xlsx", "Aide", letters, 40, headings=True)
+    _, picture = render(lo, path, "Aide", tmp_path / "aide")
+    assert crop_box(picture)[2] <= SCREEN - 60, crop_box(picture)
