@@ -156,7 +156,44 @@ def test_dependent_lists_resolve_for_each_lot(wb, referentiel):
     rules = rules_of(wb[SESSIONS_SHEET])
     site_rule = [dv for dv, _, _ in rules[column_of(SESSIONS_SHEET, "site").letter]][0]
     lot = column_of(SESSIONS_SHEET, "lot").letter
-    assert site_rule.formula1 == f'INDIRECT("Sites_"&MATCH(${lot}3,{LOT_LIST},0))'
+    assert (
+        site_rule.formula1
+        == f'INDIRECT(IFERROR("Sites_"&MATCH(${lot}3,{LOT_LIST},0),"Attente_lot"))'
+    )
+
+
+def test_before_its_lot_a_dependent_list_offers_one_readable_entry(wb):
+    """Before a row has a lot (or a child row a session), its dependent lists name a list of
+    one entry that says what to do, instead of Excel's « #N/A » (issue 29)."""
+    assert name_values(wb, "Attente_lot") == ["(choisissez d'abord le Numéro lot CR)"]
+    assert name_values(wb, "Attente_session") == ["(choisissez d'abord la Réf. session)"]
+    for sheet, key, waiting in (
+        (SESSIONS_SHEET, "site", "Attente_lot"),
+        (SESSIONS_SHEET, "pmr_contact", "Attente_lot"),
+        (SESSIONS_SHEET, "responsible_org", "Attente_lot"),
+        (SESSIONS_SHEET, "cr_action_id", "Attente_lot"),
+        (INFOS_SHEET, "ic_site", "Attente_session"),
+    ):
+        rule = rules_of(wb[sheet])[column_of(sheet, key).letter][0][0]
+        assert rule.formula1.startswith("INDIRECT(IFERROR(") and f'"{waiting}"' in rule.formula1
+
+
+def test_the_sheet_never_refuses_what_the_check_accepts(wb):
+    """The check reads a site from its code or libellé alone, a contact from « Prénom Nom »,
+    a code from its code or label alone: a list of those warns (and lets the entry be kept)
+    rather than stops; a list whose only values are the right ones (a lot, an ID Action CR)
+    still stops (issue 29)."""
+    sessions = rules_of(wb[SESSIONS_SHEET])
+    for key in ("site", "delivery_site", "pmr_contact", "responsible_org", "rhythm", "publics"):
+        rule = sessions[column_of(SESSIONS_SHEET, key).letter][0][0]
+        assert rule.errorStyle == "warning" and rule.errorTitle == "Valeur hors liste", key
+        assert "Le contrôle accepte aussi" in rule.error, key
+    for key in ("lot", "cr_action_id"):
+        rule = sessions[column_of(SESSIONS_SHEET, key).letter][0][0]
+        assert rule.errorStyle in (None, "stop"), key
+    infos = rules_of(wb[INFOS_SHEET])
+    assert infos[column_of(INFOS_SHEET, "ic_site").letter][0][0].errorStyle == "warning"
+    assert infos[column_of(INFOS_SHEET, "ic_session").letter][0][0].errorStyle in (None, "stop")
 
 
 def test_in_sheet_rules_for_dates_numbers_and_lengths(wb):
@@ -188,7 +225,9 @@ def test_in_sheet_rules_for_dates_numbers_and_lengths(wb):
     child = rules_of(wb[INFOS_SHEET])[column_of(INFOS_SHEET, "ic_date").letter][0][0]
     assert child.type == "custom" and "L_sessions_debut" in child.formula1
     for dv in wb[SESSIONS_SHEET].data_validations.dataValidation:
-        assert dv.error and dv.errorTitle == "Valeur refusée"
+        assert dv.error and dv.errorTitle == (
+            "Valeur hors liste" if dv.errorStyle == "warning" else "Valeur refusée"
+        )
 
 
 def test_fixed_values_are_filled_and_protected(wb, profile):
@@ -396,7 +435,8 @@ def test_information_collective_place_follows_the_lot_of_its_session(wb):
     rule = rules[column_of(INFOS_SHEET, "ic_site").letter][0][0]
     assert rule.type == "list"
     assert rule.formula1 == (
-        'INDIRECT("Sites_"&MATCH(INDEX(L_sessions_lot,MATCH($B3,L_sessions,0)),L_lot,0))'
+        'INDIRECT(IFERROR("Sites_"&MATCH(INDEX(L_sessions_lot,MATCH($B3,L_sessions,0)),L_lot,0),'
+        '"Attente_session"))'
     )
     assert "L_sessions_lot" in wb.defined_names
 

@@ -77,6 +77,29 @@ from sofi_bulk.excel.values import put, seal
 from sofi_bulk.files import write_atomic
 
 MAX_INLINE_LIST = 255
+# what a dependent list offers before its row can say which lot's list it is: one readable
+# entry, where Excel showed « #N/A » and LibreOffice nothing
+WAITING_LISTS = {
+    "Attente_lot": "(choisissez d'abord le Numéro lot CR)",
+    "Attente_session": "(choisissez d'abord la Réf. session)",
+}
+# a typed value the check accepts though the list spells it otherwise (a code alone, a
+# label alone, a site's libellé, a contact's « Prénom Nom »…): the sheet warns, and lets it
+# be kept, instead of refusing it ("stop"); the check decides
+LOOSE_LISTS = {
+    Kind.CODE: "Cette valeur n'est pas écrite comme dans la liste. Le contrôle accepte aussi le "
+    "code seul ou le libellé seul (ex. 4 ou mixte) : vous pouvez garder votre saisie, il dira "
+    "si elle désigne bien une valeur de la liste.",
+    Kind.SITE: "Ce site n'est pas écrit comme dans la liste du lot. Le contrôle accepte aussi "
+    "son code ou son libellé seul (sans le code) : vous pouvez garder votre saisie, il dira si "
+    "elle désigne bien un site du lot.",
+    Kind.CONTACT: "Ce contact n'est pas écrit comme dans la liste du lot. Le contrôle accepte "
+    "aussi son identifiant ou « Prénom Nom » : vous pouvez garder votre saisie, il dira si "
+    "elle désigne bien un contact du lot.",
+    Kind.ORGANISME: "Cet organisme n'est pas écrit comme dans la liste du lot. Le contrôle "
+    "accepte aussi son SIRET ou son nom : vous pouvez garder votre saisie, il dira si elle "
+    "désigne bien le mandataire du lot.",
+}
 THIN = Side(style="thin", color="BFBFBF")
 FIXED_FILL = PatternFill("solid", fgColor=COLOURS["fixed"])
 STATUS_FILL = PatternFill("solid", fgColor=COLOURS["status"])
@@ -181,6 +204,8 @@ class TemplateBuilder:
 
     def _write_lists(self) -> None:
         ref = self.referentiel
+        for name, entry in WAITING_LISTS.items():
+            self._add_list(name, [entry])
         self._add_list(LOT_LIST, [lot.numero for lot in self.lots])
         self._add_list(LOT_YEAR_LIST, [self.year_of(lot) for lot in self.lots])
         for fld in FIELDS:
@@ -381,7 +406,7 @@ class TemplateBuilder:
         rule.showErrorMessage = True
         rule.promptTitle = col.header[:32]
         rule.prompt = _shorten(self.help_text(fld), 250)
-        rule.errorTitle = "Valeur refusée"
+        rule.errorTitle = rule.errorTitle or "Valeur refusée"
         ws.add_data_validation(rule)
 
     def rule_for(self, sheet: str, fld: Field, col: Column) -> DataValidation | None:
@@ -390,7 +415,7 @@ class TemplateBuilder:
         lot_cell = f"${column_of(DATA_SHEETS[0], 'lot').letter}{row}"
         dependent = {Kind.SITE: "site", Kind.CONTACT: "contact", Kind.ORGANISME: "organisme"}
         if fld.kind is Kind.CODE:
-            return _list(list_name(fld.key), "Choisissez une valeur dans la liste.")
+            return _list(list_name(fld.key), LOOSE_LISTS[Kind.CODE], loose=True)
         if fld.kind is Kind.LOT:
             return _list(LOT_LIST, "Choisissez un lot de la liste.")
         if fld.kind is Kind.SESSION_REF:
@@ -401,17 +426,22 @@ class TemplateBuilder:
             session = f"${column_of(sheet, 'ic_session').letter}{row}"
             lot = f"INDEX({SESSION_LOT_LIST},MATCH({session},{SESSION_REF_LIST},0))"
             return _list(
-                f'INDIRECT("{DEPENDENT_PREFIX["site"]}"&MATCH({lot},{LOT_LIST},0))',
-                "Choisissez un site de la liste ; elle dépend du lot de la session : "
-                "choisissez d'abord la Réf. session.",
+                _dependent(DEPENDENT_PREFIX["site"], lot, "Attente_session"),
+                "Ce lieu n'est pas écrit comme dans la liste, celle des sites du lot de la "
+                "session (choisissez d'abord la Réf. session). Le contrôle accepte aussi le code "
+                "ou le libellé seul d'un site : vous pouvez garder votre saisie.",
+                loose=True,
             )
         if fld.lot_dependent:
             prefix = DEPENDENT_PREFIX[dependent.get(fld.kind, fld.key)]
-            formula = f'INDIRECT("{prefix}"&MATCH({lot_cell},{LOT_LIST},0))'
+            loose = fld.kind in LOOSE_LISTS
             return _list(
-                formula,
-                "Choisissez une valeur de la liste ; elle dépend du lot : "
-                "choisissez d'abord le « Numéro lot CR ».",
+                _dependent(prefix, lot_cell, "Attente_lot"),
+                LOOSE_LISTS[fld.kind]
+                if loose
+                else "Choisissez la valeur de la liste ; elle dépend du lot : choisissez "
+                "d'abord le « Numéro lot CR ».",
+                loose=loose,
             )
         if fld.kind is Kind.DATE:
             return self._date_rule(sheet, fld, here, row)
@@ -561,10 +591,22 @@ def _values(ws: Worksheet) -> list[list[Any]]:
     return rows
 
 
-def _list(formula: str, error: str) -> DataValidation:
+def _list(formula: str, error: str, *, loose: bool = False) -> DataValidation:
     if formula.startswith('"') and len(formula) > MAX_INLINE_LIST:
         raise ValueError("inline list over 255 characters")
-    return DataValidation(type="list", formula1=formula, allow_blank=True, error=error)
+    if len(error) > 255:  # Excel's limit for an error message
+        raise ValueError(f"error message over 255 characters: {error}")
+    rule = DataValidation(type="list", formula1=formula, allow_blank=True, error=error)
+    if loose:
+        rule.errorStyle = "warning"
+        rule.errorTitle = "Valeur hors liste"
+    return rule
+
+
+def _dependent(prefix: str, lot: str, waiting: str) -> str:
+    """The list of a row's lot (``prefix`` and the lot's place in the lots' list), or the
+    ``waiting`` list while the row has no lot the list knows."""
+    return f'INDIRECT(IFERROR("{prefix}"&MATCH({lot},{LOT_LIST},0),"{waiting}"))'
 
 
 def _note(text: str) -> Comment:

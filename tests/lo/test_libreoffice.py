@@ -140,8 +140,10 @@ def test_dependent_lists_follow_the_lot_of_each_row(lo, template, referentiel):
             assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "cr_action_id", index)) == [
                 lot.id_action_cr
             ]
-        # a row without a lot offers no site yet
-        assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "site", 10)) == []
+        # a row without a lot offers no site yet, but says what to do (issue 29)
+        assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "site", 10)) == [
+            "(choisissez d'abord le Numéro lot CR)"
+        ]
         # the child sheets list the sessions' references as they are typed
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "session_ref", 0), "NANTES-1")
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "session_ref", 1), "STNAZAIRE-1")
@@ -159,9 +161,9 @@ def test_dependent_lists_follow_the_lot_of_each_row(lo, template, referentiel):
         assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 0)) == [
             s.display for s in referentiel.sites_for(lot2)
         ]
-        assert (
-            doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 1)) == []
-        )  # no session chosen yet
+        assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 1)) == [
+            "(choisissez d'abord la Réf. session)"
+        ]  # no session chosen yet
 
 
 def test_libreoffice_flags_values_that_break_the_sheet_rules(lo, template):

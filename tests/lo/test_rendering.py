@@ -31,6 +31,7 @@ from sofi_bulk.core.layout import (
     HEADER_ROW,
     LEVEL_COLOURS,
     SESSION_ROWS,
+    column_of,
     sheet_columns,
 )
 from sofi_bulk.core.plan import COLOURS
@@ -411,3 +412,56 @@ def test_the_help_sheet_fits_a_laptop_screen(lo, template, tmp_path):
     path = view(template, tmp_path / "aide.xlsx", "Aide", letters, 40, headings=True)
     _, picture = render(lo, path, "Aide", tmp_path / "aide")
     assert crop_box(picture)[2] <= SCREEN - 60, crop_box(picture)
+
+
+# --- (5) lists before a lot, and names the check accepts ----------------------------------------
+def cell_of(sheet: str, key: str, index: int = 0) -> str:
+    return f"{column_of(sheet, key).letter}{FIRST_DATA_ROW + index}"
+
+
+def test_before_a_lot_the_dependent_lists_say_what_to_do(lo, template):
+    """Excel offered a single « #N/A », LibreOffice an empty list: each now offers one
+    readable entry until the row has a lot (or, on a child sheet, a session)."""
+    waiting = ["(choisissez d'abord le Numéro lot CR)"]
+    with lo.open(template) as doc:
+        for key in ("site", "delivery_site", "pmr_contact", "responsible_org", "cr_action_id"):
+            assert doc.list_entries(SESSIONS_SHEET, cell_of(SESSIONS_SHEET, key, 5)) == waiting
+        assert doc.list_entries("Infos collectives", cell_of("Infos collectives", "ic_site")) == [
+            "(choisissez d'abord la Réf. session)"
+        ]
+        doc.pick(SESSIONS_SHEET, cell_of(SESSIONS_SHEET, "lot", 5), "PAS2025_1")
+        sites = doc.list_entries(SESSIONS_SHEET, cell_of(SESSIONS_SHEET, "site", 5))
+        assert sites[0] == "36364 - ILF Nantes - Principal" and waiting[0] not in sites
+
+
+def test_the_sheet_warns_but_never_refuses_a_name_the_check_accepts(lo, template, tmp_path):
+    """« ILF Nantes - Principal », « 36364 », « Claire Martin »: the check reads them as the
+    site or contact of the référentiel; Calc used to refuse them (its list holds « 36364 -
+    ILF Nantes - Principal »). Its alert is now a warning the user may pass; the check then
+    accepts these and refuses a name that designates nothing."""
+    from sofi_bulk import api
+    from tests.lo import ValidationAlert
+
+    typed = {
+        ("site", 0): "ILF Nantes - Principal",
+        ("delivery_site", 0): "36364",
+        ("pmr_contact", 0): "Claire Martin",
+        ("site", 1): "Nantes quelque part",
+    }
+    saved = tmp_path / "saisie.xlsx"
+    with lo.open(template) as doc:
+        for index in (0, 1):
+            doc.pick(SESSIONS_SHEET, cell_of(SESSIONS_SHEET, "lot", index), "PAS2025_1")
+        for (key, index), text in typed.items():
+            where = cell_of(SESSIONS_SHEET, key, index)
+            with pytest.raises(ValidationAlert) as alert:  # headless Calc answers « Cancel »
+                doc.type(SESSIONS_SHEET, where, text, alert=True)
+            assert alert.value.alert["error_style"] == "WARNING", (key, alert.value.alert)
+            assert "Le contrôle accepte aussi" in alert.value.alert["error_message"]
+            doc.type(SESSIONS_SHEET, where, text)  # kept, as « Yes » / « OK » keeps it
+        doc.save_xlsx(saved)
+    result = api.check(saved)
+    flagged = {
+        (i.code, i.cell) for i in result.issues if i.code.endswith(("-inconnu", "-hors-lot"))
+    }
+    assert flagged == {("site-inconnu", cell_of(SESSIONS_SHEET, "site", 1))}, flagged
