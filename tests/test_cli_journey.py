@@ -5,6 +5,7 @@ well at 100 columns."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,55 @@ def test_a_copy_of_an_open_workbook_warns_and_an_open_output_is_refused(
     err = capsys.readouterr().err
     assert f"{copy} est ouvert dans Excel par Claire Martin" in err
     assert copy.read_bytes() == before
+
+
+# --- mistakes pointed the right way ---------------------------------------------------------
+def test_a_misspelt_input_is_said_missing_with_the_nearest_name(tmp_path, capsys):
+    """« saisi.xlsx » for saisie.xlsx, with an output that holds the user's work: the input is
+    missing, which is said first, not « the output already exists »."""
+    shutil.copy(EXAMPLE, tmp_path / "saisie.xlsx")
+    mine = tmp_path / "saisie-annotee.xlsx"
+    mine.write_bytes(b"mes notes")
+    for command in (
+        ["validate", str(tmp_path / "saisi.xlsx"), "-o", str(mine)],
+        ["export", str(tmp_path / "saisi.xlsx"), "-o", str(tmp_path / "s.json")],
+        ["lheo", str(tmp_path / "Saisie.xlsx"), "-o", str(tmp_path / "o.xml")],
+    ):
+        assert run_cli(*command) == 2
+        err = capsys.readouterr().err
+        assert "introuvable" in err and "existe déjà" not in err, err
+        assert f"Vouliez-vous dire {tmp_path / 'saisie.xlsx'} ?" in err, err
+    assert run_cli("validate", str(tmp_path / "rien-de-proche.xlsx")) == 2
+    assert "Vouliez-vous dire" not in capsys.readouterr().err
+    assert mine.read_bytes() == b"mes notes"
+
+
+def test_an_output_that_is_the_input_points_to_en_place(tmp_path, capsys):
+    work = tmp_path / "saisie.xlsx"
+    shutil.copy(EXAMPLE, work)
+    assert run_cli("validate", str(work), "-o", str(work)) == 2
+    err = capsys.readouterr().err
+    assert "ne peut pas être le fichier d'entrée" in err
+    assert "utilisez --en-place" in err and "sofi-bulk validate saisie.xlsx --en-place" in err
+
+
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("valider", "validate"),
+        ("validat", "validate"),
+        ("contrôler", "validate"),
+        ("exporter", "export"),
+        ("modele", "template"),
+        ("lhoe", "lheo"),
+    ],
+)
+def test_a_misspelt_or_french_command_gets_a_suggestion(typed, meant, capsys):
+    assert run_cli(typed, "saisie.xlsx") == 2
+    err = capsys.readouterr().err
+    assert f"commande inconnue « {typed} » ; vouliez-vous dire « {meant} » ?" in err, err
+
+
+def test_a_misspelt_option_gets_a_suggestion(capsys):
+    assert run_cli("validate", "saisie.xlsx", "--ouput", "x.xlsx") == 2
+    assert "option inconnue : --ouput ; vouliez-vous dire --output ?" in capsys.readouterr().err

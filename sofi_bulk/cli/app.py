@@ -21,6 +21,7 @@ from rich.markup import escape
 from sofi_bulk import __version__, api
 from sofi_bulk.api import Referentiel, ValidationResult, WorkbookInput
 from sofi_bulk.cli.exits import EXIT_INVALID, EXIT_OK, run
+from sofi_bulk.cli.inputs import check_input
 from sofi_bulk.cli.outputs import (
     annotated_name,
     backup_path,
@@ -103,6 +104,7 @@ def template_cmd(
     Exemple : sofi-bulk template -o saisie.xlsx
     """
     out = _xlsx_output(_required_output(output))
+    _check_inputs(None, referentiel, programme)
     check_output_path(out, [Path(referentiel)] if referentiel else [], force)
     steps = Steps(err_console, not quiet)
     with steps.step("Lecture du référentiel"):
@@ -195,8 +197,16 @@ def validate_cmd(
         out = _xlsx_output(output) if output else None
         if out and in_place:
             raise UserError("choisissez -o (une copie annotée) ou --en-place, pas les deux.")
+        _check_inputs(source, referentiel, programme)
         if out:
-            check_output_path(out, _inputs(source, referentiel), force)
+            check_output_path(
+                out,
+                _inputs(source, referentiel),
+                force,
+                instead=" Pour inscrire les marques dans le classeur lui-même, utilisez "
+                f"--en-place (une sauvegarde est gardée à côté) : sofi-bulk validate "
+                f"{source.name} --en-place",
+            )
         original = _in_place_check(source, force) if in_place else b""
         book, result = _validate(source, referentiel, programme, steps, quiet)
         if in_place and not book.meta:
@@ -291,6 +301,7 @@ def export_cmd(
     Exemple : sofi-bulk export saisie.xlsx -o soumission.json
     """
     source, out = Path(fichier), _output_with(_required_output(output), ".json")
+    _check_inputs(source, referentiel, programme)
     check_output_path(out, _inputs(source, referentiel), force)
     steps = Steps(err_console, not quiet)
     book, result = _validate_for_export(source, referentiel, programme, steps, quiet)
@@ -336,6 +347,7 @@ def lheo_cmd(
     Exemple : sofi-bulk lheo saisie.xlsx -o offre.xml
     """
     source, out = Path(fichier), _output_with(_required_output(output), ".xml")
+    _check_inputs(source, referentiel, programme)
     check_output_path(out, _inputs(source, referentiel), force)
     steps = Steps(err_console, not quiet)
     if source.suffix.lower() == ".json":
@@ -421,6 +433,7 @@ def referentiel_check_cmd(chemin: str, programme: str, quiet: bool) -> None:
     """
     from sofi_bulk.cli.referentiel import print_understanding, summary
 
+    _check_inputs(None, chemin, programme)
     profile = api.load_profile(programme)
     with Steps(err_console, not quiet).step("Lecture du référentiel"):
         ref = api.load_referentiel(chemin)
@@ -437,6 +450,18 @@ def referentiel_check_cmd(chemin: str, programme: str, quiet: bool) -> None:
 
 
 # --- helpers --------------------------------------------------------------------------------
+def _check_inputs(source: Path | None, referentiel: str | None, programme: str | None) -> None:
+    """Every file the command reads exists and is a file, before any output is looked at:
+    a misspelt input is said missing (with the nearest names), not taken for something
+    else."""
+    if source is not None:
+        check_input(source)
+    if referentiel is not None:
+        check_input(Path(referentiel), folder_ok=True, what="référentiel")
+    if programme is not None and programme.lower().endswith(".json"):
+        check_input(Path(programme), what="fichier de profil")
+
+
 def _inputs(source: Path, referentiel: str | None) -> list[Path]:
     """The files a command reads, which its output may never replace."""
     return [source, Path(referentiel)] if referentiel else [source]

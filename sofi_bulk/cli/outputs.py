@@ -18,14 +18,17 @@ from sofi_bulk import api
 from sofi_bulk.core.errors import UserError
 
 
-def check_output_path(output: Path, inputs: list[Path], force: bool = True) -> None:
-    """Refuse to write over an input file, into a folder that does not exist, or over a
-    file holding the user's work (unless ``force``)."""
+def check_output_path(
+    output: Path, inputs: list[Path], force: bool = True, *, instead: str = ""
+) -> None:
+    """Refuse to write over an input file (``instead``: what to do then), into a folder that
+    does not exist, over something that is not a file, or over a file holding the user's
+    work (unless ``force``)."""
     out = output.resolve()
     for src in inputs:  # the same file under another name too: a symbolic or hard link
         if src.exists() and (out == src.resolve() or (out.exists() and os.path.samefile(out, src))):
             raise UserError(
-                f"{output} : le fichier de sortie ne peut pas être le fichier d'entrée."
+                f"{output} : le fichier de sortie ne peut pas être le fichier d'entrée.{instead}"
             )
     if not out.parent.is_dir():
         raise UserError(f"{output} : le dossier {out.parent} n'existe pas.")

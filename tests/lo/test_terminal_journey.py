@@ -1,5 +1,8 @@
-"""A workbook open in the real LibreOffice: ``validate --en-place`` refuses to write into it
-(issue 29). The driver of tests/lo opens documents without lock files; here a plain
+"""The command line meets what the real LibreOffice makes (issue 29): a workbook it holds
+open, which ``validate --en-place`` refuses to write into, and a .xls it saved, for which
+the command says what to do in LibreOffice.
+
+The driver of tests/lo opens documents without lock files; for the lock, a plain
 LibreOffice process opens the workbook as a user's would, with its own profile, and keeps
 its lock file beside it until it is stopped."""
 
@@ -75,3 +78,20 @@ def test_in_place_refuses_a_workbook_libreoffice_has_open(opened_in_libreoffice,
     assert "fermez-le dans LibreOffice" in err
     assert copy.read_bytes() == before
     assert not copy.with_name("saisie-annotee.sauvegarde.xlsx").exists()
+
+
+def test_a_xls_saved_by_libreoffice_is_met_with_what_to_do_in_libreoffice(tmp_path, capsys):
+    """LibreOffice saves a workbook as .xls (« Excel 97-2003 »): the command names the
+    format, says LibreOffice saved it, and gives LibreOffice's menu path, not Excel's."""
+    from tests.lo import LibreOffice
+
+    source = build("erreurs", tmp_path)
+    xls = tmp_path / "saisie.xls"
+    with LibreOffice() as lo, lo.open(source) as doc:
+        lo.call("save", doc=doc.handle, path=str(xls), filter="MS Excel 97")
+    assert xls.read_bytes()[:8] == bytes.fromhex("D0CF11E0A1B11AE1")
+    assert run_cli("validate", str(xls)) == 2
+    err = capsys.readouterr().err
+    assert "format Excel 97-2003 (.xls), enregistré par LibreOffice" in err, err
+    assert "Dans LibreOffice, faites Fichier > Enregistrer sous" in err
+    assert "« Classeur Excel 2007-365 (.xlsx) »" in err and "mot de passe" not in err
