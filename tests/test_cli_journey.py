@@ -151,3 +151,36 @@ def test_a_misspelt_or_french_command_gets_a_suggestion(typed, meant, capsys):
 def test_a_misspelt_option_gets_a_suggestion(capsys):
     assert run_cli("validate", "saisie.xlsx", "--ouput", "x.xlsx") == 2
     assert "option inconnue : --ouput ; vouliez-vous dire --output ?" in capsys.readouterr().err
+
+
+# --- the report -------------------------------------------------------------------------------
+def test_a_small_report_is_one_list(faulty, capsys):
+    """22 issues fit in the detail: each is listed once, errors first, with no table per
+    code or per sheet repeating them (5 errors took 17 lines)."""
+    assert run_cli("validate", str(faulty)) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "Par code :" not in lines and "Détail :" not in lines
+    assert not any(line.lstrip().startswith("•") for line in lines)
+    issues = [line for line in lines if line.startswith(("✖", "⚠"))]
+    assert len(issues) == 22 and lines[1] == "22 erreurs, 0 avertissement"
+    assert len(lines) == 2 + 22 + 1  # heading, counts, the issues, what to do next
+
+
+def test_at_100_columns_lines_break_between_words(faulty, capsys, monkeypatch):
+    """A 100-column terminal: no line longer, no word cut, an issue's next lines indented."""
+    from sofi_bulk.api import check
+
+    monkeypatch.setenv("COLUMNS", "100")
+    assert run_cli("validate", str(faulty)) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert any(line.startswith("  ") for line in lines)  # an issue on two lines at least
+    words = " ".join(line.strip() for line in lines).split()
+    for issue in check(faulty).issues:  # every message's words, whole and in order
+        assert " ".join(issue.message.split()) in " ".join(words), issue.message
+    monkeypatch.delenv("COLUMNS")
+    assert run_cli("validate", str(faulty)) == 1  # piped: one issue, one line (for grep)
+    piped = capsys.readouterr().out.splitlines()
+    assert len([line for line in piped if line.startswith("✖")]) == 22
+    assert not any(line.startswith("  ") for line in piped)
