@@ -166,21 +166,62 @@ def test_a_small_report_is_one_list(faulty, capsys):
     assert len(lines) == 2 + 22 + 1  # heading, counts, the issues, what to do next
 
 
-def test_at_100_columns_lines_break_between_words(faulty, capsys, monkeypatch):
-    """A 100-column terminal: no line longer, no word cut, an issue's next lines indented."""
+def in_a_terminal(*args: str | Path, columns: int = 100) -> str:
+    """What ``sofi-bulk`` shows on a terminal ``columns`` wide: its stdout is a pseudo-
+    terminal of that size."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sofi_bulk", *map(str, args)],
+        stdout=slave,
+        stderr=subprocess.DEVNULL,
+        env={**env, "TERM": "xterm", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"},
+    )
+    os.close(slave)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(timeout=60)
+    os.close(master)
+    return seen.decode("utf-8").replace("\r\n", "\n")
+
+
+def test_at_100_columns_lines_break_between_words(faulty, capsys):
+    """A 100-column terminal: no line longer, no word cut, an issue's next lines indented;
+    piped, each issue stays on its line (for grep)."""
+    import re
+
     from sofi_bulk.api import check
 
-    monkeypatch.setenv("COLUMNS", "100")
-    assert run_cli("validate", str(faulty)) == 1
-    out = capsys.readouterr().out
+    out = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", in_a_terminal("validate", faulty))
     lines = out.splitlines()
+    assert "22 erreurs, 0 avertissement" in lines, out
     assert max(len(line) for line in lines) <= 100
     assert any(line.startswith("  ") for line in lines)  # an issue on two lines at least
-    words = " ".join(line.strip() for line in lines).split()
+    words = " ".join(" ".join(line.strip() for line in lines).split())
     for issue in check(faulty).issues:  # every message's words, whole and in order
-        assert " ".join(issue.message.split()) in " ".join(words), issue.message
-    monkeypatch.delenv("COLUMNS")
-    assert run_cli("validate", str(faulty)) == 1  # piped: one issue, one line (for grep)
+        assert " ".join(issue.message.split()) in words, issue.message
+    assert run_cli("validate", str(faulty)) == 1  # piped: one issue, one line
     piped = capsys.readouterr().out.splitlines()
     assert len([line for line in piped if line.startswith("✖")]) == 22
     assert not any(line.startswith("  ") for line in piped)
+    assert max(len(line) for line in piped) > 100

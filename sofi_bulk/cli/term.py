@@ -73,11 +73,9 @@ codecs.register_error(ERROR_HANDLER, _fallback)
 
 
 def wrap_width(console: Console) -> int | None:
-    """The width to break lines at, between words: a terminal's, or the COLUMNS a user set;
+    """The width to break lines at, between words, on a terminal (its own, or COLUMNS);
     None for a pipe or a file, where a line stays whole (one issue, one line for grep)."""
-    if console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
-        return console.width
-    return None
+    return console.width if console.is_terminal else None
 
 
 class TermConsole(Console):
