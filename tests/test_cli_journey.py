@@ -225,3 +225,146 @@ def test_at_100_columns_lines_break_between_words(faulty, capsys):
     assert len([line for line in piped if line.startswith("✖")]) == 22
     assert not any(line.startswith("  ") for line in piped)
     assert max(len(line) for line in piped) > 100
+
+
+# --- hostile input ----------------------------------------------------------------------------
+ENGLISH = (
+    "Errno",
+    "codec",
+    "Is a directory",
+    "can't decode",
+    "Exceeds the limit",
+    "integer string",
+    "Traceback",
+)
+
+
+def one_french_refusal(done) -> str:
+    """A refusal as a child process printed it: exit 2, one French line, no Python English."""
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    assert not any(word in done.stderr for word in ENGLISH), done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Erreur : "), done.stderr
+    return lines[0]
+
+
+def test_an_integer_of_5000_digits_is_refused_wherever_json_is_read(tmp_path, profile):
+    """Python stops reading an integer past 4,300 digits with a bare ValueError, which came
+    out as an internal error (exit 3): a programme file and a submission given to lheo."""
+    import dataclasses
+    import json
+
+    from tests.conftest import run_process
+
+    huge = "9" * 5000
+    programme = tmp_path / "programme.json"
+    text = json.dumps(dataclasses.asdict(profile), ensure_ascii=False)
+    programme.write_text(text.replace('"campaign_year": ', f'"campaign_year": {huge}, "x": ', 1))
+    line = one_french_refusal(
+        run_process("template", "--programme", programme, "-o", tmp_path / "t.xlsx")
+    )
+    assert "plus de 4 300 chiffres" in line and str(programme) in line
+    shutil.copy(EXAMPLE, tmp_path / "saisie.xlsx")
+    assert (
+        run_process("export", tmp_path / "saisie.xlsx", "-o", tmp_path / "s.json").returncode == 0
+    )
+    submission = tmp_path / "s.json"
+    raw = submission.read_text(encoding="utf-8")
+    submission.write_text(raw.replace('"session_count": 6', f'"session_count": {huge}', 1))
+    line = one_french_refusal(run_process("lheo", submission, "-o", tmp_path / "o.xml"))
+    assert "s.json" in line and "plus de 4 300 chiffres" in line
+    assert not (tmp_path / "o.xml").exists()
+
+
+def test_pipes_are_never_opened_where_a_file_is_expected(tmp_path):
+    """A named pipe as an output (whose content the overwrite check read: forever) or as an
+    input (the JSON readers): refused from its stat, in a child process that ends."""
+    import os
+
+    from tests.conftest import run_process
+
+    shutil.copy(EXAMPLE, tmp_path / "saisie.xlsx")
+    for name in ("tube.json", "tube.xml", "tube.xlsx"):
+        os.mkfifo(tmp_path / name)
+    source = tmp_path / "saisie.xlsx"
+    for args in (
+        ("export", source, "-o", tmp_path / "tube.json"),
+        ("lheo", source, "-o", tmp_path / "tube.xml"),
+        ("validate", source, "-o", tmp_path / "tube.xlsx"),
+        ("template", "-o", tmp_path / "tube.xlsx", "--ecraser"),
+        ("lheo", tmp_path / "tube.json", "-o", tmp_path / "o.xml"),
+        ("validate", source, "--programme", tmp_path / "tube.json"),
+        ("validate", tmp_path / "tube.xlsx"),
+    ):
+        line = one_french_refusal(run_process(*args))  # run_process gives up after 120 s
+        assert "c'est un tube nommé, pas un fichier" in line, line
+
+
+def test_the_in_place_backup_is_never_written_through_a_link_onto_the_input(tmp_path, capsys):
+    """saisie.sauvegarde.xlsx a link to saisie.xlsx: the backup would be written onto the
+    workbook, then the marks over it, and the original lost. Refused, naming both; so is
+    the workbook a link to its backup. A hard link is safe (each is replaced by a new file)."""
+    import os
+
+    work = tmp_path / "saisie.xlsx"
+    shutil.copy(EXAMPLE, work)
+    before = work.read_bytes()
+    backup = tmp_path / "saisie.sauvegarde.xlsx"
+    os.symlink(work, backup)
+    assert run_cli("validate", str(work), "--en-place", "--ecraser") == 2
+    err = capsys.readouterr().err
+    assert f"{backup} est un lien vers le classeur contrôlé {work} lui-même" in err, err
+    assert "son original perdu" in err and work.read_bytes() == before
+    backup.unlink()
+    elsewhere = tmp_path / "ailleurs.xlsx"
+    os.symlink(elsewhere, backup)  # a link to another place: written there otherwise
+    assert run_cli("validate", str(work), "--en-place") == 2
+    assert f"est un lien vers {elsewhere}" in capsys.readouterr().err
+    assert not elsewhere.exists() and work.read_bytes() == before
+    backup.unlink()
+    os.replace(work, backup)  # the workbook itself a link to the place of its backup
+    os.symlink(backup, work)
+    assert run_cli("validate", str(work), "--en-place") == 2
+    assert "lui-même" in capsys.readouterr().err and backup.read_bytes() == before
+    work.unlink()
+    os.replace(backup, work)
+    os.link(work, backup)  # a hard link: each name gets a new file, nothing is lost
+    assert run_cli("validate", str(work), "--en-place", "-q") == 0
+    assert backup.read_bytes() == before and work.read_bytes() != before
+
+
+def test_os_and_decoding_errors_are_said_in_french(tmp_path):
+    """A --programme path that is a folder, a profile saved in Windows-1252: French reasons
+    only, where Python's English used to sit inside the French line."""
+    from tests.conftest import run_process
+
+    shutil.copy(EXAMPLE, tmp_path / "saisie.xlsx")
+    folder = tmp_path / "profil.json"
+    folder.mkdir()
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"id": "été"}'.encode("cp1252"))
+    line = one_french_refusal(
+        run_process("validate", tmp_path / "saisie.xlsx", "--programme", folder)
+    )
+    assert "c'est un dossier" in line
+    line = one_french_refusal(
+        run_process("validate", tmp_path / "saisie.xlsx", "--programme", latin)
+    )
+    assert "ce n'est pas un texte UTF-8 (enregistré en Windows-1252 ?)" in line
+
+
+def test_the_json_reader_refuses_in_french():
+    from sofi_bulk.core.jsonfile import JsonUnreadable, parse_json, read_json
+
+    for raw, reason in (
+        (b"[" + b"1" * 5000 + b"]", "plus de 4 300 chiffres"),
+        ("[été]".encode("cp1252"), "pas un texte UTF-8"),
+        (b'{"a": }', "JSON invalide, ligne 1, colonne 7"),
+        (b"[" * 100_000, "imbriqué"),
+    ):
+        with pytest.raises(JsonUnreadable, match=reason):
+            parse_json(raw)
+    with pytest.raises(JsonUnreadable, match="c'est un dossier"):
+        read_json(Path("."))
+    with pytest.raises(JsonUnreadable, match="introuvable"):
+        read_json(Path("nulle-part.json"))

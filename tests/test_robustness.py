@@ -330,7 +330,7 @@ def test_errors_sheet_lists_a_missing_column_with_its_header_link(sample_path, t
         for r in load_workbook(copy)[ERRORS_SHEET].iter_rows(min_row=4)
         if r[ERRORS_HEADERS.index("Code")].value == "colonne-manquante"
     ]
-    assert rows and rows[0][2].hyperlink.location.endswith(
+    assert rows and rows[0][ERRORS_HEADERS.index("Cellule")].hyperlink.location.endswith(
         f"{column_of(SESSIONS_SHEET, 'places').letter}{HEADER_ROW}"
     )
 

@@ -261,7 +261,7 @@ def _in_place_check(source: Path, force: bool) -> bytes:
         "--en-place y écrirait pendant qu'il est ouvert, et l'enregistrer ensuite depuis sa "
         "fenêtre effacerait les marques",
     )
-    check_backup(backup_path(source), force)
+    check_backup(backup_path(source), force, source)
     try:
         return source.read_bytes()
     except OSError as exc:

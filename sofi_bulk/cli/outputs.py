@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sofi_bulk import api
+from sofi_bulk.cli.inputs import kind_of
 from sofi_bulk.core.errors import UserError
 
 
@@ -34,8 +35,24 @@ def check_output_path(
         raise UserError(f"{output} : le dossier {out.parent} n'existe pas.")
     if out.is_dir():
         raise UserError(f"{output} : c'est un dossier ; donnez un nom de fichier.")
+    refuse_special(output)
     refuse_if_open(output, "la commande le remplacerait pendant qu'il est ouvert")
     check_overwrite(output, force)  # the path as the user typed it, in the message
+
+
+def refuse_special(path: Path) -> None:
+    """Refuse, from its ``stat`` alone, a path that exists and is not a regular file (a named
+    pipe, a device): opened to see what it holds, or written, it would wait forever."""
+    try:
+        info = path.stat()
+    except OSError:
+        return  # nothing there (or a dangling link): a new file
+    kind = kind_of(info.st_mode)
+    if kind is not None:
+        raise UserError(
+            f"{path} : c'est {kind}, pas un fichier ; la commande n'y écrit pas. Donnez le nom "
+            "d'un fichier."
+        )
 
 
 # --- a workbook open in a spreadsheet program ---------------------------------------------------
@@ -201,9 +218,24 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{stem}{BACKUP_SUFFIX}{path.suffix}")
 
 
-def check_backup(backup: Path, force: bool) -> None:
+def check_backup(backup: Path, force: bool, source: Path | None = None) -> None:
     """An earlier backup may be replaced only when it is a workbook of sofi-bulk (the backup
-    of an earlier run): never a file of the user that happens to bear the name."""
+    of an earlier run): never a file of the user that happens to bear the name, and never
+    through a link, whose target would be written instead (the checked workbook itself, if
+    the link leads there: its original would be lost)."""
+    source_target = os.path.realpath(source) if source is not None else None
+    if backup.is_symlink() or (
+        source is not None and source.is_symlink() and source_target == os.path.realpath(backup)
+    ):
+        target = os.path.realpath(backup)
+        same = source_target == target
+        what = f"le classeur contrôlé {source} lui-même" if same else target
+        raise UserError(
+            f"{backup} est un lien vers {what} : la sauvegarde y serait écrite"
+            f"{' et son original perdu' if same else ''}. Supprimez ou renommez {backup}, "
+            "puis relancez."
+        )
+    refuse_special(backup)
     if force or not backup.exists():
         return
     if backup.is_file() and _is_tool_workbook(backup):
