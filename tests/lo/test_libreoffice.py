@@ -484,8 +484,8 @@ def test_annotated_copy_renders_to_pdf_and_png(lo, annotated, tmp_path):
     assert reds > 20, "no red cell in the rendering"
     if os.environ.get("SOFI_UPDATE_DOCS"):  # the README's pictures: cropped, without note icons
         for source, name, box in (
-            (pdf, "copie-annotee", (70, 100, 1100, 135)),
-            (errors_pdf, "feuille-erreurs", (70, 100, 1060, 80)),
+            (pdf, "copie-annotee", (70, 100, 1100, 152)),
+            (errors_pdf, "feuille-erreurs", (70, 100, 1060, 100)),
         ):
             x, y, w, h = (str(v) for v in box)
             subprocess.run(
