@@ -214,9 +214,11 @@ def test_full_loop(filled, tmp_path, capsys):
                 )
     # still a working template: validations, names, protection, hidden sheets
     for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
-        assert len(book[sheet].data_validations.dataValidation) == len(
-            original[sheet].data_validations.dataValidation
-        )
+        rules = book[sheet].data_validations.dataValidation
+        # each marked cell has a rule of its own, whose input message is its error (issue 29)
+        own = [dv for dv in rules if dv.promptTitle in ("Erreur", "Avertissement")]
+        assert all(len(dv.sqref.ranges) == 1 and dv.prompt.startswith(dv.promptTitle) for dv in own)
+        assert len(rules) - len(own) == len(original[sheet].data_validations.dataValidation)
         assert book[sheet].protection.sheet
     assert set(book.defined_names) == set(original.defined_names)
     assert book["Listes"].sheet_state == "hidden" and book["_meta"].sheet_state == "veryHidden"
