@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import stat
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -325,6 +326,8 @@ def origin(path: str | Path) -> Origin:
     path = Path(path)
     suffix = path.suffix.lower()
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe or a device: never opened
+            return Origin.OTHER
         if suffix == ".xlsx":
             return _workbook_origin(read(path))
         if suffix == ".json":

@@ -120,16 +120,35 @@ def test_quiet_prints_only_the_summary_line(faulty, capsys):
 
 
 # --- the report in bulk -------------------------------------------------------------------------
-def test_the_text_report_counts_per_code_before_the_detail(faulty, capsys):
-    assert run_cli("validate", str(faulty)) == 1
+def test_the_text_report_counts_per_code_before_the_detail(many, capsys):
+    """More issues than the detail shows: the counts per code come first."""
+    assert run_cli("validate", str(many)) == 1
     lines = capsys.readouterr().out.splitlines()
     start, detail = lines.index("Par code :"), lines.index("Détail :")
     counts = lines[start + 1 : detail]
-    assert len(counts) == 17 and start < detail
-    first = counts[0].split()
-    assert first[1:4] == ["code-inconnu", "erreur", "3"] and counts[0].endswith(
-        f"Sessions!{col('pathway_type')}3"
-    )
+    assert [c.split()[1:4] for c in counts] == [
+        ["email-invalide", "erreur", "30"],
+        ["date-impossible", "erreur", "1"],
+        ["places-lot-depassees", "avertissement", "4"],  # 30 sessions: more than ordered
+    ]
+    assert counts[0].endswith(f"Sessions!{col('liaison_email')}3") and start < detail
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> Path:
+    """30 sessions, each with a wrong e-mail, and one impossible date: 31 errors (and the
+    places of some lots overrun)."""
+    from sofi_bulk.excel.sample import make_sample
+
+    path = tmp_path_factory.mktemp("many") / "trente.xlsx"
+    make_sample(30, rows=40).save(path)
+    book = load_workbook(path)
+    ws = book["Sessions"]
+    for row in range(3, 33):
+        ws[f"{col('liaison_email')}{row}"] = f"pas-un-mail-{row}"
+    ws[f"{col('start_date')}3"] = "31/02/2025"
+    book.save(path)
+    return path
 
 
 def test_the_json_report_is_complete(faulty, capsys):

@@ -21,12 +21,15 @@ from rich.markup import escape
 from sofi_bulk import __version__, api
 from sofi_bulk.api import DEFAULT_PROGRAMME, Referentiel, ValidationResult, WorkbookInput
 from sofi_bulk.cli.exits import EXIT_INVALID, EXIT_OK, run
+from sofi_bulk.cli.inputs import check_input
 from sofi_bulk.cli.outputs import (
     annotated_name,
     backup_path,
     check_backup,
     check_output_path,
     correction_command,
+    refuse_if_open,
+    warn_if_open,
 )
 from sofi_bulk.cli.term import Steps, console, err_console, json_text
 from sofi_bulk.cli.wording import (
@@ -101,6 +104,7 @@ def template_cmd(
     Exemple : sofi-bulk template -o saisie.xlsx
     """
     out = _xlsx_output(_required_output(output))
+    _check_inputs(None, referentiel, programme)
     check_output_path(out, [Path(referentiel)] if referentiel else [], force)
     steps = Steps(err_console, not quiet)
     with steps.step("Lecture du référentiel"):
@@ -193,8 +197,16 @@ def validate_cmd(
         out = _xlsx_output(output) if output else None
         if out and in_place:
             raise UserError("choisissez -o (une copie annotée) ou --en-place, pas les deux.")
+        _check_inputs(source, referentiel, programme)
         if out:
-            check_output_path(out, _inputs(source, referentiel), force)
+            check_output_path(
+                out,
+                _inputs(source, referentiel),
+                force,
+                instead=" Pour inscrire les marques dans le classeur lui-même, utilisez "
+                f"--en-place (une sauvegarde est gardée à côté) : sofi-bulk validate "
+                f"{source.name} --en-place",
+            )
         original = _in_place_check(source, force) if in_place else b""
         book, result = _validate(source, referentiel, programme, steps, quiet)
         if in_place and not book.meta:
@@ -239,11 +251,17 @@ def validate_cmd(
 
 
 def _in_place_check(source: Path, force: bool) -> bytes:
-    """Before an in-place run: an .xlsx that exists, and a backup place that is free (or
-    holds an earlier backup); the file's bytes as they are, for the backup."""
+    """Before an in-place run: an .xlsx that exists, that no spreadsheet program has open,
+    and a backup place that is free (or holds an earlier backup); the file's bytes as they
+    are, for the backup."""
     if source.suffix.lower() != ".xlsx":
         raise UserError(f"{source} : --en-place ne s'applique qu'à un classeur .xlsx.")
-    check_backup(backup_path(source), force)
+    refuse_if_open(
+        source,
+        "--en-place y écrirait pendant qu'il est ouvert, et l'enregistrer ensuite depuis sa "
+        "fenêtre effacerait les marques",
+    )
+    check_backup(backup_path(source), force, source)
     try:
         return source.read_bytes()
     except OSError as exc:
@@ -283,6 +301,7 @@ def export_cmd(
     Exemple : sofi-bulk export saisie.xlsx -o soumission.json
     """
     source, out = Path(fichier), _output_with(_required_output(output), ".json")
+    _check_inputs(source, referentiel, programme)
     check_output_path(out, _inputs(source, referentiel), force)
     steps = Steps(err_console, not quiet)
     book, result = _validate_for_export(source, referentiel, programme, steps, quiet)
@@ -328,6 +347,7 @@ def lheo_cmd(
     Exemple : sofi-bulk lheo saisie.xlsx -o offre.xml
     """
     source, out = Path(fichier), _output_with(_required_output(output), ".xml")
+    _check_inputs(source, referentiel, programme)
     check_output_path(out, _inputs(source, referentiel), force)
     steps = Steps(err_console, not quiet)
     if source.suffix.lower() == ".json":
@@ -413,6 +433,7 @@ def referentiel_check_cmd(chemin: str, programme: str, quiet: bool) -> None:
     """
     from sofi_bulk.cli.referentiel import print_understanding, summary
 
+    _check_inputs(None, chemin, programme)
     profile = api.load_profile(programme)
     with Steps(err_console, not quiet).step("Lecture du référentiel"):
         ref = api.load_referentiel(chemin)
@@ -429,6 +450,18 @@ def referentiel_check_cmd(chemin: str, programme: str, quiet: bool) -> None:
 
 
 # --- helpers --------------------------------------------------------------------------------
+def _check_inputs(source: Path | None, referentiel: str | None, programme: str | None) -> None:
+    """Every file the command reads exists and is a file, before any output is looked at:
+    a misspelt input is said missing (with the nearest names), not taken for something
+    else."""
+    if source is not None:
+        check_input(source)
+    if referentiel is not None:
+        check_input(Path(referentiel), folder_ok=True, what="référentiel")
+    if programme is not None and programme.lower().endswith(".json"):
+        check_input(Path(programme), what="fichier de profil")
+
+
 def _inputs(source: Path, referentiel: str | None) -> list[Path]:
     """The files a command reads, which its output may never replace."""
     return [source, Path(referentiel)] if referentiel else [source]
@@ -442,6 +475,9 @@ def _validate(
     quiet: bool = False,
 ) -> tuple[WorkbookInput, ValidationResult]:
     steps = steps or Steps(err_console, False)
+    opened = warn_if_open(source)
+    if opened and not quiet:
+        err_console.print(f"[yellow]⚠[/] {escape(opened)}", soft_wrap=True)
     with steps.step(f"Lecture de {source.name}"):
         book = api.read(source)
         ref = api.load_referentiel(referentiel) if referentiel is not None else None

@@ -4,6 +4,8 @@ French reasons for anything that is not a coherent sofi-bulk submission."""
 from __future__ import annotations
 
 import json
+import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from sofi_bulk.core.errors import UserError, os_reason
 from sofi_bulk.core.fields import BY_KEY, Kind
 from sofi_bulk.core.identity import CREATION, MODIFICATION, FasCode
 from sofi_bulk.core.profile import available_profiles
-from sofi_bulk.core.text import plural
+from sofi_bulk.core.text import fr_number, plural
 from sofi_bulk.submission.models import FORMAT
 
 MAX_JSON_BYTES = 200 * 1024 * 1024
@@ -183,6 +185,12 @@ def loads_submission(raw: bytes, name: str) -> dict[str, Any]:
         raise UserError(
             f"{name} : JSON imbriqué à l'excès ; ce n'est pas une soumission sofi-bulk."
         ) from None
+    except ValueError:  # an integer past Python's limit of digits
+        digits = fr_number(sys.get_int_max_str_digits())
+        raise UserError(
+            f"{name} : un nombre y a plus de {digits} chiffres ; ce n'est pas une soumission "
+            "sofi-bulk."
+        ) from None
     header = data.get("header") if isinstance(data, dict) else None
     version = header.get("format") if isinstance(header, dict) else None
     if (
@@ -216,6 +224,11 @@ def load_submission_json(path: Path) -> dict[str, Any]:
     """Read a submission JSON written by « sofi-bulk export »."""
     name = path.name
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe is never opened: it would not end
+            raise UserError(
+                f"{name} : ce n'est pas un fichier ordinaire (dossier, tube nommé, "
+                "périphérique ?) ; donnez la soumission écrite par « sofi-bulk export »."
+            )
         if path.stat().st_size > MAX_JSON_BYTES:
             raise UserError(
                 f"{name} : fichier trop volumineux pour une soumission "

@@ -15,7 +15,7 @@ import sofi_bulk
 from sofi_bulk import lite
 from sofi_bulk.core.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.layout import ERRORS_SHEET, column_of
-from sofi_bulk.core.plan import COLOURS, ERRORS_HEADER_ROW
+from sofi_bulk.core.plan import COLOURS, ERRORS_HEADER_ROW, ERRORS_WIDTHS
 from sofi_bulk.core.values import FormulaError
 from sofi_bulk.lite import painter as painter_module
 from sofi_bulk.lite import scripts
@@ -65,13 +65,15 @@ def assert_painted(excel: Excel, plan) -> None:
                 assert colour == f"#{marked[(name, (row, column))].colour}"
             else:
                 assert colour == f"#{COLOURS['status']}" and column == 1, (name, row, column)
-        assert sheet.notes == {c: m.note for (s, c), m in marked.items() if s == name}
+        notes = {c: m.note for (s, c), m in marked.items() if s == name}
+        notes.update({(row, 1): s.note for row, s in statuses.items() if s.note})
+        assert sheet.notes == notes  # the cells' notes, then the statuses' (issue 29)
         for row, status in statuses.items():
             assert sheet.values[(row, 1)] == status.text
     errors = excel.sheet(ERRORS_SHEET)
     assert errors.rows() == [["" if v is None else v for v in row] for row in plan.rows()]
     assert errors.links == {
-        (ERRORS_HEADER_ROW + 1 + i, 3): (
+        (ERRORS_HEADER_ROW + 1 + i, 1): (
             f"#{line.link}",
             line.cell,
             f"Aller à {line.sheet}!{line.cell}",
@@ -157,11 +159,12 @@ def test_a_clean_workbook_gets_ok_statuses_an_empty_errors_sheet_and_a_summary(b
     assert funcs(actions) == {
         "setValues": 4,  # three « Contrôle » columns, the « Erreurs » sheet
         "setRangeColors": 4,  # the three columns' fills, the header of « Erreurs »
+        "setColumnWidth": 7,  # the columns of « Erreurs », as wide as in the annotated copy
         "addSheet": 1,
         "activateSheet": 1,
         "alert": 1,
     }
-    assert excel.sheet(SESSIONS_SHEET).values[(8, 1)] == "✔ OK · création"
+    assert excel.sheet(SESSIONS_SHEET).values[(8, 1)] == "✔ OK"
     assert excel.alerts == [
         (
             "Contrôle terminé : 0 erreur, 0 avertissement.\nVous pouvez exporter la soumission "
@@ -181,17 +184,25 @@ def test_a_faulty_workbook_is_marked_in_place_exactly_as_the_plan_says(book):
     sessions = excel.sheet(SESSIONS_SHEET)
     assert sessions.colours[(4, 2)] == f"#{COLOURS['erreur']}"
     assert sessions.notes[(4, 2)].startswith("Erreur : « Réf. session » : la Réf. session")
-    assert sessions.values[(4, 1)] == "✖ 1 erreur · création"
-    assert excel.sheet(ERRORS_SHEET).links[(4, 3)] == (
+    assert sessions.values[(4, 1)] == "✖ à corriger"
+    assert sessions.notes[(4, 1)].startswith("1 erreur, 1 avertissement dans cette ligne")
+    errors = excel.sheet(ERRORS_SHEET)
+    assert errors.rows()[2][:2] == ["Cellule", "Message"]  # the link, then the message
+    assert errors.widths == {c: (w * 7 + 5) * 0.75 for c, w in enumerate(ERRORS_WIDTHS, 1)}
+    assert errors.wrapped == {(row, 2) for row in range(4, 4 + len(plan.errors))}
+    assert sessions.notes[(4, 2)].endswith("Obligatoire.")  # the column's help after the error
+    assert errors.links[(4, 1)] == (
         f"#'{SESSIONS_SHEET}'!B4",
         "B4",
         f"Aller à {SESSIONS_SHEET}!B4",
     )
     assert funcs(actions) == {
-        "addNote": 4,
+        "addNote": 4 + 9,  # 4 cells; 9 statuses: 2 sessions, 1 info, 6 périodes (a column)
         "addHyperlink": 5,  # the missing column's line has no cell
         "setValues": 4,
         "setRangeColors": 5,  # Sessions: its 1,000-row « Contrôle » column takes two
+        "setColumnWidth": 7,
+        "setWrapText": 1,  # the messages of « Erreurs »
         "addSheet": 1,
         "activateSheet": 1,
         "alert": 1,
@@ -209,7 +220,7 @@ def test_a_second_run_clears_the_first_runs_marks(book):
     # the user fixes the duplicated session (row 4) and breaks a fixed value; row 5 still ends
     # before it starts, the périodes sheet still lacks its « Type » column
     sessions = excel.sheet(SESSIONS_SHEET)
-    for c, value in enumerate(original[3], start=1):
+    for c, value in enumerate(original[3][1:], start=2):  # its « Contrôle » cell aside
         sessions.values[(4, c)] = lite_value(value)
     sessions.values[cell(title)] = "Autre intitulé"
     end = f"{column_of(SESSIONS_SHEET, 'end_date').letter}5"
@@ -218,12 +229,16 @@ def test_a_second_run_clears_the_first_runs_marks(book):
     assert_painted(excel, plan)
     assert (4, 2) not in sessions.colours and (4, 2) not in sessions.notes  # fixed: unmarked
     assert sessions.colours[cell(title)] == f"#{COLOURS['erreur']}"
-    assert sessions.values[(4, 1)] == "✔ OK · création"
+    assert sessions.values[(4, 1)] == "✔ OK" and (4, 1) not in sessions.notes
     assert sessions.colours[cell(end)] == f"#{COLOURS['erreur']}" and cell(end) in sessions.notes
     counted = funcs(actions)
     assert counted["sheetDelete"] == 1 and counted["addSheet"] == 1
-    assert counted["deleteNote"] == 3  # the three cells fixed with row 4
-    assert counted["setNoteText"] == 1 and counted["addNote"] == 1  # row 5 kept, title new
+    # the three cells fixed with row 4, and the statuses of the rows now without issue (the
+    # session of row 4, the information collective that named it)
+    assert counted["deleteNote"] == 3 + 2
+    # kept and rewritten: row 5's cell and status, the 6 périodes statuses (a column still
+    # missing); new: the title's cell and its row's status
+    assert counted["setNoteText"] == 1 + 1 + 6 and counted["addNote"] == 1 + 1
     # the marks go away with « effacer_controle », the fixed cell's grey comes back
     excel.run(lite.effacer_controle)
     assert ERRORS_SHEET not in [s.name for s in excel.sheets]
@@ -241,7 +256,7 @@ def test_a_note_the_user_wrote_is_never_replaced(book):
     excel.sheet(SESSIONS_SHEET).notes[(4, 2)] = "Ma remarque"
     actions = excel.run(control)
     assert excel.sheet(SESSIONS_SHEET).notes[(4, 2)] == "Ma remarque"
-    assert funcs(actions)["addNote"] == 3
+    assert funcs(actions)["addNote"] == 3 + 9  # the statuses' notes too
     assert "jamais par-dessus une note existante" in excel.alerts[-1][0]
 
 
@@ -257,7 +272,7 @@ def test_notes_and_links_stop_at_their_caps_the_errors_sheet_lists_everything(bo
     assert set(excel.sheet(SESSIONS_SHEET).notes) == {cell(m.cell) for m in plan.marks[:2]}
     errors = excel.sheet(ERRORS_SHEET).rows()
     assert len(errors) == 3 + len(plan.errors)
-    assert [r[5] for r in errors[3:]] == [line.code for line in plan.errors]
+    assert [r[6] for r in errors[3:]] == [line.code for line in plan.errors]
     message = excel.alerts[-1][0]
     assert "Notes posées sur 2 cellules (au plus 2" in message
     assert "Liens vers les 3 premières lignes" in message
