@@ -646,11 +646,13 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
 
 MAX_WORK = 12_000_000  # 5 s (fast scans) to 11 s (parser) of Python for a workbook: _Budget
 STOP_COST = 5  # a place the fast scans look at in Python (2 µs); an element parsed: 1 + attributes
+NOTE_COST = 2 * STOP_COST  # more for a formula error looked at around its t="e" (3.5 µs in all)
 
 
 class _Budget:
     """What the scan may spend in Python on one workbook, in units of 0.2 to 0.9 µs: a place
-    a fast scan looks at one by one costs STOP_COST; with the XML parser, an element costs
+    a fast scan looks at one by one costs STOP_COST (and NOTE_COST more for a formula
+    error, looked at around its t="e"); with the XML parser, an element costs
     1 and 1 per attribute, and 256 bytes cost 1. A workbook of 10 000 sessions that only the
     parser reads (written as no spreadsheet program writes it) takes 3 to 4 million: such a
     workbook is read up to about 30 000 sessions. A hostile file piling up tags, t="e" or
@@ -743,10 +745,11 @@ def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _B
             if hit.start() >= limit:
                 break
             left -= STOP_COST
+            if hit.start() >= seen:
+                left -= NOTE_COST
+                seen = _note_error(buffer, hit.start(), scan)
             if left < 0:
                 budget.exhausted(scan.name)
-            if hit.start() >= seen:
-                seen = _note_error(buffer, hit.start(), scan)
         budget.left = left
     return True
 
@@ -787,6 +790,7 @@ def _scan_marked(
                     _check_plain_cell(buffer, start, ref, scan, file_name)
             elif buffer.startswith(b't="e"', start):
                 if start >= first and start >= seen:
+                    budget.spend(NOTE_COST, scan.name)
                     seen = _note_error(buffer, start, scan)
             else:  # a prefixed tag name, or a second r attribute: found where that regex
                 anchor = _alarm_anchor(buffer, start, hit.end())  # would find it?
