@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sofi_bulk.api import (
         build_template,
         check,
+        check_date,
         from_rows,
         geography_gaps,
         load_profile,
@@ -43,6 +44,7 @@ __all__ = [
     "__version__",
     "build_template",
     "check",
+    "check_date",
     "from_rows",
     "geography_gaps",
     "load_profile",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = [  # the types a caller meets, then the functions
     "WorkbookInput",
     "build_template",
     "check",
+    "check_date",
     "from_rows",
     "geography_gaps",
     "load_profile",
@@ -78,6 +80,24 @@ __all__ = [  # the types a caller meets, then the functions
 
 Source = str | Path | bytes | BinaryIO
 Target = str | Path | BinaryIO | None
+# the check's date when not the real one (aaaa-mm-jj): a test suite that does not age, or a
+# check made as on another day
+TODAY_VARIABLE = "SOFI_BULK_TODAY"
+
+
+def check_date() -> dt.date:
+    """The date a check is made on: the real date, or the one ``SOFI_BULK_TODAY`` gives.
+    The only place the library reads the clock for a check; the core is given the date."""
+    text = os.environ.get(TODAY_VARIABLE, "").strip()
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"{TODAY_VARIABLE} : « {text} » n'est pas une date (aaaa-mm-jj attendu, ex. "
+            "2025-01-02) ; corrigez ou retirez cette variable d'environnement."
+        ) from None
 
 
 # --- programmes and référentiels ----------------------------------------------------------
@@ -145,13 +165,15 @@ def check(
     programme: str | None = None,
     referentiel: Referentiel | str | Path | None = None,
     name: str | None = None,
+    today: dt.date | None = None,
 ) -> ValidationResult:
     """Check a workbook: a file, one already read (``read``, ``from_rows``), or plain rows
     (``{"Sessions": [[...], ...], ...}``).
 
     ``referentiel`` overrides the copy the template carries; ``programme`` the profile it
-    was made for. Bad cell values become issues; only an unusable workbook raises
-    (``WorkbookError``, with a French message).
+    was made for; ``today`` is the check's date (``check_date()`` when None), which says whether a
+    modified session has ended and whether the campaign is current. Bad cell values become
+    issues; only an unusable workbook raises (``WorkbookError``, with a French message).
     """
     from sofi_bulk.core.validate import validate_book
 
@@ -163,7 +185,8 @@ def check(
         book = read(source, name=name)
     ref = load_referentiel(referentiel) if isinstance(referentiel, str | Path) else referentiel
     ctx = resolve_context(book, programme, ref, fallback=load_referentiel)
-    return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    date = today if today is not None else check_date()
+    return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=date)
 
 
 def made_with_example(book: WorkbookInput | ValidationResult) -> bool:

@@ -26,6 +26,7 @@ from sofi_bulk.lheo.convert import LheoError, submission_to_lheo, validate_lheo,
 from sofi_bulk.lheo.mapping import EXPORTED_FIELDS, NOT_EXPORTED
 from sofi_bulk.submission.build import SessionSource, build_submission
 from sofi_bulk.submission.io import dumps, load_submission_json
+from tests.conftest import TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "saisie-exemple.xlsx"
@@ -40,7 +41,7 @@ def convert(
     """Workbook -> validated submission, with the cell of every session."""
     book = read_workbook(path)
     ctx = resolve_context(book, referentiel=referentiel)
-    result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=TODAY)
     assert result.ok, [str(i) for i in result.errors]
     sources: list[SessionSource] = []
     data = build_submission(result, sources=sources)
@@ -909,7 +910,7 @@ def test_conventionnement_comes_from_the_profile(tmp_path):
 
     book = read_workbook(Path("examples/saisie-exemple.xlsx").resolve())
     ctx = resolve_context(book)
-    data = build_submission(validate_book(book, ctx.profile, ctx.referentiel))
+    data = build_submission(validate_book(book, ctx.profile, ctx.referentiel, today=TODAY))
     ns = {"l": "http://lheo.gouv.fr/2.3"}
     with_setting = etree.fromstring(submission_to_lheo(data, ctx.profile))
     assert with_setting.xpath("count(//l:action/l:conventionnement[.='1'])", namespaces=ns) == 6

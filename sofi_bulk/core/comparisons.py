@@ -139,6 +139,40 @@ CAMPAIGN = CampaignYear("start_date", "date-hors-campagne")
 
 
 @dataclass(frozen=True)
+class Exclusion:
+    """Two codes of one row that the procedure forbids together: ``key`` taking one of
+    ``values`` while ``other`` takes one of ``others``. The issue ``code`` marks the cell of
+    ``key`` and advises ``advice`` (a code of ``other``'s table); ``json_message`` is the
+    French problem of a submission read back from a file (its JSON Schema says it too)."""
+
+    name: str
+    key: str
+    values: tuple[str, ...]
+    other: str
+    others: tuple[str, ...]
+    code: str
+    advice: str
+    json_message: str
+
+
+EXCLUSIONS: tuple[Exclusion, ...] = (
+    # the procedure: « Modalités pédagogiques » is « en établissement de formation et
+    # éventuellement FOAD »; teaching entirely at a distance needs the FOAD
+    Exclusion(
+        "Enseignement à distance",
+        "delivery_mode",
+        ("2",),
+        "teaching_methods",
+        ("etablissement",),
+        "enseignement-distance-etablissement",
+        "etablissement-foad",
+        "une formation entièrement à distance (delivery_mode 2) ne se donne pas en "
+        "établissement sans FOAD (teaching_methods « etablissement »).",
+    ),
+)
+
+
+@dataclass(frozen=True)
 class RhythmHours:
     """The rythme (``rhythm``) and the weekly hours (``key``) must say the same thing:
     « temps plein » from the profile's ``rules.full_time_min_weekly_hours`` up, « temps
