@@ -68,6 +68,7 @@ __all__ = [  # the types a caller meets, then the functions
     "read",
     "read_submission",
     "select_lots",
+    "stale_campaigns",
     "to_lheo",
     "to_submission",
     "write_annotated",
@@ -129,6 +130,20 @@ def select_lots(
     from sofi_bulk.core.lots import select_lots as select
 
     return select(_profile(programme), referentiel, lots, siret)
+
+
+def stale_campaigns(
+    lots: list[Lot],
+    *,
+    programme: Profile | str | None = None,
+    today: dt.date | None = None,
+) -> list[tuple[Lot, int]]:
+    """The lots whose campaign (their year, else the programme's) is neither the year of
+    ``today`` (``check_date()`` when None) nor the next, with that year: what a face says
+    before a user fills a template for a campaign that is over."""
+    from sofi_bulk.core.lots import stale_lots
+
+    return stale_lots(_profile(programme), lots, today if today is not None else check_date())
 
 
 def write_blank_referentiel(target: Target = None) -> bytes | None:

@@ -60,6 +60,7 @@ CELL_CASES = [
     ("date réelle", "end_date", "31/04/2025", "date-impossible"),
     ("date lisible", "end_date", "fin mai", "date-invalide"),
     ("campagne", "start_date", "10/02/2026", "date-hors-campagne"),
+    ("avant la campagne", "start_date", "31/12/2024", "date-hors-campagne"),
     ("fin après début", "end_date", "01/01/2025", "dates-inversees"),
     ("places > 0", "places", 0, "nombre-hors-limites"),
     ("entier", "places", "12,5", "entier-attendu"),
@@ -164,6 +165,47 @@ def test_campaign_year_comes_from_the_lot(book, referentiel, profile):
     put(book, SESSIONS_SHEET, "start_date", 0, "10/02/2025")
     put(book, SESSIONS_SHEET, "end_date", 0, "10/05/2025")
     assert ("date-hors-campagne", cell) in found(validate_book(book, profile, ref, today=TODAY))
+
+
+def test_a_lot_of_a_campaign_that_is_over_is_warned_once_per_lot(book):
+    """On 7 December 2026 the example's lots (campaign 2025) are left from a past campaign:
+    one warning per lot, on its first row; the sessions stay refused outside 2025."""
+    from sofi_bulk.api import check
+
+    result = check(book, today=dt.date(2026, 12, 7))
+    lot = column_of(SESSIONS_SHEET, "lot").letter
+    # rows 0 to 4: the first row of each of the five lots (row 5 is PAS2025_1's second)
+    assert found(result) == {
+        ("campagne-a-verifier", f"{lot}{FIRST_DATA_ROW + i}") for i in range(5)
+    }
+    assert result.ok and {i.severity for i in result.issues} == {Severity.WARNING}
+    assert result.issues[0].message == (
+        "« Numéro lot CR » : le lot PAS2025_1 est de la campagne 2025 ; au 07/12/2026 (date du "
+        "contrôle), la campagne attendue est 2026 ou 2027. Vérifiez que le modèle a été généré "
+        "avec le référentiel de la campagne en cours."
+    )
+    # this year's campaign, or next year's (entered from the autumn on): nothing to say
+    for today in (dt.date(2024, 9, 2), dt.date(2025, 12, 31)):
+        assert check(book, today=today).issues == []
+    assert {i.code for i in check(book, today=dt.date(2023, 12, 31)).issues} == {
+        "campagne-a-verifier"  # two years ahead
+    }
+    put(book, SESSIONS_SHEET, "start_date", 0, "05/01/2026")  # this year, outside the campaign
+    cell = f"{column_of(SESSIONS_SHEET, 'start_date').letter}{FIRST_DATA_ROW}"
+    assert ("date-hors-campagne", cell) in found(check(book, today=dt.date(2026, 1, 2)))
+
+
+def test_a_lot_without_a_year_takes_the_programme_s_campaign(book, referentiel, profile):
+    lot = replace(referentiel.lots["PAS2025_1"], annee=None)
+    ref = type(referentiel)(
+        **{**referentiel.__dict__, "lots": {**referentiel.lots, "PAS2025_1": lot}}
+    )
+    assert validate_book(book, profile, ref, today=TODAY).issues == []  # the programme: 2025
+    result = validate_book(book, profile, ref, today=dt.date(2027, 3, 1))
+    first = f"{column_of(SESSIONS_SHEET, 'lot').letter}{FIRST_DATA_ROW}"
+    message = next(i.message for i in result.issues if i.cell == first)
+    assert "campagne 2025 (celle du programme : le lot n'en donne pas)" in message
+    assert "la campagne attendue est 2027 ou 2028" in message
 
 
 def test_lot_of_another_programme_with_the_full_referentiel(book, referentiel, profile):

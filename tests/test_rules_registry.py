@@ -231,13 +231,17 @@ def _numbers(book) -> None:
 
 
 def _incomplete(referentiel):
+    """A référentiel with gaps: a site without its address, a mandataire without its number,
+    a lot left from an earlier campaign."""
     site = replace(referentiel.sites["36364"], adresse="")
     org = replace(referentiel.organismes["44198765800016"], numero_activite="")
+    lot = replace(referentiel.lots["PAS2025_3"], annee=2023)
     return type(referentiel)(
         **{
             **referentiel.__dict__,
             "sites": {**referentiel.sites, "36364": site},
             "organismes": {**referentiel.organismes, "44198765800016": org},
+            "lots": {**referentiel.lots, "PAS2025_3": lot},
         }
     )
 

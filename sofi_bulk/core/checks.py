@@ -26,7 +26,7 @@ from sofi_bulk.core.comparisons import (
 )
 from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, Kind
 from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, FasCode
-from sofi_bulk.core.lots import campaign_year
+from sofi_bulk.core.lots import campaign_year, expected_campaigns
 from sofi_bulk.core.records import Record
 from sofi_bulk.core.resolve import LOT_CODES
 from sofi_bulk.core.text import fold, fr_date, fr_money, fr_number
@@ -104,10 +104,28 @@ def check_lot_codes(run: Checking) -> None:
 
 
 def check_campaign(run: Checking) -> None:
-    """A session starts in the campaign year of its lot (else the programme's)."""
-    key, profile = CAMPAIGN.key, run.profile
+    """A session starts in the campaign year of its lot (else the programme's); a lot whose
+    campaign is neither the check's year nor the next is warned once, on its first row."""
+    key, profile, today = CAMPAIGN.key, run.profile, run.today
     years: dict[str | None, int] = {}
+    current, following = expected_campaigns(today)
+    seen: set[str] = set()
     for rec, lot in zip(run.sessions, run.lots, strict=True):
+        if lot is not None and lot.numero not in seen:
+            seen.add(lot.numero)
+            campaign = campaign_year(profile, lot)
+            if campaign not in (current, following):
+                run.add(
+                    CAMPAIGN.stale_code,
+                    rec,
+                    "lot",
+                    value=lot.numero,
+                    year=campaign,
+                    source="" if lot.annee else " (celle du programme : le lot n'en donne pas)",
+                    today=fr_date(today),
+                    current=current,
+                    next=following,
+                )
         start = rec.get(key)
         if start is None or key in rec.unusable or "lot" in rec.unusable:
             continue

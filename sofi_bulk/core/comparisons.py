@@ -50,10 +50,13 @@ def shown(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class CampaignYear:
-    """``key`` (a date) must fall in the campaign year of the session's lot."""
+    """``key`` (a date) must fall in the campaign year of the session's lot (``code``
+    marks it); a lot whose campaign is neither the check's year nor the next is warned
+    once (``stale_code``, on the lot's cell)."""
 
     key: str
     code: str
+    stale_code: str
 
 
 COMPARISONS: tuple[Comparison, ...] = (
@@ -135,7 +138,7 @@ COMPARISON_NAMES: dict[str, str] = {
     "effectif-capacite": "Effectif minimal et capacité",
 }
 
-CAMPAIGN = CampaignYear("start_date", "date-hors-campagne")
+CAMPAIGN = CampaignYear("start_date", "date-hors-campagne", "campagne-a-verifier")
 
 
 @dataclass(frozen=True)

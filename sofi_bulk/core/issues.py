@@ -322,6 +322,14 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "lue : {value}.",
         ),
         IssueType(
+            "campagne-a-verifier",
+            Severity.WARNING,
+            "Année de campagne à vérifier",
+            "« {col} » : le lot {value} est de la campagne {year}{source} ; au {today} (date du "
+            "contrôle), la campagne attendue est {current} ou {next}. Vérifiez que le modèle a "
+            "été généré avec le référentiel de la campagne en cours.",
+        ),
+        IssueType(
             "dates-inversees",
             Severity.ERROR,
             "Fin avant le début",

@@ -294,9 +294,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "Année de campagne",
-        "Une session débute dans l'année de campagne de son lot (à défaut, celle du programme).",
+        "Une session débute dans l'année de campagne de son lot (à défaut, celle du programme "
+        ": profil, `campaign_year`), ni avant ni après ; un lot dont la campagne n'est ni "
+        "l'année du contrôle ni la suivante est signalé, une fois.",
         Stage.CHECK,
-        (CAMPAIGN.code,),
+        (CAMPAIGN.code, CAMPAIGN.stale_code),
         (CAMPAIGN.key, "lot"),
         checks.check_campaign,
         refuses=(CAMPAIGN.code,),
