@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import stat
 from collections.abc import Callable, Mapping
 from enum import StrEnum
@@ -57,6 +58,7 @@ __all__ = [  # the types a caller meets, then the functions
     "WorkbookInput",
     "build_template",
     "check",
+    "check_date",
     "from_rows",
     "geography_gaps",
     "load_profile",
@@ -67,6 +69,7 @@ __all__ = [  # the types a caller meets, then the functions
     "read",
     "read_submission",
     "select_lots",
+    "stale_campaigns",
     "to_lheo",
     "to_submission",
     "write_annotated",
@@ -79,6 +82,24 @@ __all__ = [  # the types a caller meets, then the functions
 
 Source = str | Path | bytes | BinaryIO
 Target = str | Path | BinaryIO | None
+# the check's date when not the real one (aaaa-mm-jj): a test suite that does not age, or a
+# check made as on another day
+TODAY_VARIABLE = "SOFI_BULK_TODAY"
+
+
+def check_date() -> dt.date:
+    """The date a check is made on: the real date, or the one ``SOFI_BULK_TODAY`` gives.
+    The only place the library reads the clock for a check; the core is given the date."""
+    text = os.environ.get(TODAY_VARIABLE, "").strip()
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"{TODAY_VARIABLE} : « {text} » n'est pas une date (aaaa-mm-jj attendu, ex. "
+            "2025-01-02) ; corrigez ou retirez cette variable d'environnement."
+        ) from None
 
 
 # --- programmes and référentiels ----------------------------------------------------------
@@ -110,6 +131,20 @@ def select_lots(
     from sofi_bulk.core.lots import select_lots as select
 
     return select(_profile(programme), referentiel, lots, siret)
+
+
+def stale_campaigns(
+    lots: list[Lot],
+    *,
+    programme: Profile | str | None = None,
+    today: dt.date | None = None,
+) -> list[tuple[Lot, int]]:
+    """The lots whose campaign (their year, else the programme's) is neither the year of
+    ``today`` (``check_date()`` when None) nor the next, with that year: what a face says
+    before a user fills a template for a campaign that is over."""
+    from sofi_bulk.core.lots import stale_lots
+
+    return stale_lots(_profile(programme), lots, today if today is not None else check_date())
 
 
 def write_blank_referentiel(target: Target = None) -> bytes | None:
@@ -146,13 +181,15 @@ def check(
     programme: str | None = None,
     referentiel: Referentiel | str | Path | None = None,
     name: str | None = None,
+    today: dt.date | None = None,
 ) -> ValidationResult:
     """Check a workbook: a file, one already read (``read``, ``from_rows``), or plain rows
     (``{"Sessions": [[...], ...], ...}``).
 
     ``referentiel`` overrides the copy the template carries; ``programme`` the profile it
-    was made for. Bad cell values become issues; only an unusable workbook raises
-    (``WorkbookError``, with a French message).
+    was made for; ``today`` is the check's date (``check_date()`` when None), which says whether a
+    modified session has ended and whether the campaign is current. Bad cell values become
+    issues; only an unusable workbook raises (``WorkbookError``, with a French message).
     """
     from sofi_bulk.core.validate import validate_book
 
@@ -164,7 +201,8 @@ def check(
         book = read(source, name=name)
     ref = load_referentiel(referentiel) if isinstance(referentiel, str | Path) else referentiel
     ctx = resolve_context(book, programme, ref, fallback=load_referentiel)
-    return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    date = today if today is not None else check_date()
+    return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=date)
 
 
 def made_with_example(book: WorkbookInput | ValidationResult) -> bool:

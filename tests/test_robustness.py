@@ -16,7 +16,13 @@ from sofi_bulk.core.fields import INFOS_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, HEADER_ROW, column_of
 from sofi_bulk.core.plan import ERRORS_HEADERS
 from sofi_bulk.excel.reader import read_workbook
-from tests.conftest import run_cli, run_process, run_validation, worksheets_scanned_tag_by_tag
+from tests.conftest import (
+    TODAY,
+    run_cli,
+    run_process,
+    run_validation,
+    worksheets_scanned_tag_by_tag,
+)
 
 
 def cell(key: str, index: int = 0, sheet: str = SESSIONS_SHEET) -> str:
@@ -363,7 +369,7 @@ def test_another_referentiel_than_the_templates_is_said(sample_path, tmp_path, r
         **{**referentiel.__dict__, "sites": {**referentiel.sites, "36364": site}}
     )
     ctx = resolve_context(book, referentiel=other)
-    result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=TODAY)
     assert [i.code for i in result.issues] == ["referentiel-different"]
     ctx = resolve_context(book, referentiel=referentiel)  # the same data: nothing to say
     assert ctx.notices == []

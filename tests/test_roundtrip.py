@@ -16,7 +16,7 @@ from sofi_bulk.core.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, column_of
 from sofi_bulk.core.resources import submission_schema
 from sofi_bulk.submission.models import Submission
-from tests.conftest import run_cli, styled
+from tests.conftest import TODAY, run_cli, styled
 
 
 def run(*args: str) -> int:
@@ -304,7 +304,7 @@ def test_sessions_group_by_identical_action_values(tmp_path):
     sample.save(path)
     book = read_workbook(path)
     ctx = resolve_context(book)
-    result = validate_book(book, ctx.profile, ctx.referentiel)
+    result = validate_book(book, ctx.profile, ctx.referentiel, today=TODAY)
     sources: list = []
     data = build_submission(result, sources=sources)
     # one formation per organisme and lot; rows 0 and 5 share lot PAS2025_1 and, now, the

@@ -43,7 +43,7 @@ from sofi_bulk.cli.wording import (
     referentiel_option,
 )
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.text import fr_number, plural
+from sofi_bulk.core.text import fr_date, fr_number, plural
 
 
 @click.group(
@@ -130,6 +130,7 @@ def template_cmd(
         return
     if referentiel is None:
         _example_warning()
+    _campaign_warning(builder.lots, builder.profile)
     console.print(
         f"Remplissez-le, puis contrôlez-le : sofi-bulk validate {escape(str(out.name))} -o "
         f"{escape(annotated_name(out))}"
@@ -514,6 +515,23 @@ def _example_warning() -> None:
         "[yellow]⚠ Référentiel d'exemple (lots, organismes, sites et contacts fictifs).[/] Pour "
         "vos "
         "vrais lots, générez le modèle avec --referentiel <extraction de la Région>."
+    )
+
+
+def _campaign_warning(lots: list[api.Lot], profile: api.Profile) -> None:
+    """A template for a campaign that is over (or far ahead): said before it is filled."""
+    stale = api.stale_campaigns(lots, programme=profile)
+    if not stale:
+        return
+    today = api.check_date()
+    years = sorted({year for _, year in stale})
+    numbers = ", ".join(lot.numero for lot, _ in stale)
+    err_console.print(
+        f"[yellow]⚠ Campagne {escape(' et '.join(map(str, years)))}[/] (lots "
+        f"{escape(numbers)}) : au {fr_date(today)}, la campagne en cours est {today.year} ou "
+        f"{today.year + 1}. Vérifiez que le référentiel est celui de la campagne en cours ; "
+        "le contrôle le signalera aussi (campagne-a-verifier).",
+        soft_wrap=True,
     )
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from sofi_bulk.api import Profile, Referentiel, geography_gaps
-from sofi_bulk.core.text import plural
+from sofi_bulk.api import Profile, Referentiel, check_date, geography_gaps, stale_campaigns
+from sofi_bulk.core.text import fr_date, plural
 
 SHOWN = 8  # sites or contacts listed by name per lot
 
@@ -36,6 +36,8 @@ def print_understanding(ref: Referentiel, profile: Profile, console: Console) ->
             soft_wrap=True,
         )
     console.print("[bold]Lots[/]")
+    today = check_date()
+    stale = {lot.numero for lot, _ in stale_campaigns(list(ref.lots.values()), programme=profile)}
     for lot in ref.lots.values():
         offered = lot.in_programme(profile.referentiel_programme)
         note = "" if offered else f" [dim](non proposé dans un modèle {escape(profile.label)})[/]"
@@ -57,7 +59,13 @@ def print_understanding(ref: Referentiel, profile: Profile, console: Console) ->
         year = (
             f"{profile.campaign_year} (celle du programme)" if lot.annee is None else str(lot.annee)
         )
-        console.print(f"    places commandées : {places} ; année de campagne : {year}")
+        late = (
+            f" [yellow]⚠ au {fr_date(today)}, la campagne en cours est {today.year} ou "
+            f"{today.year + 1}[/]"
+            if lot.numero in stale
+            else ""
+        )
+        console.print(f"    places commandées : {places} ; année de campagne : {year}{late}")
         for word, items in (
             ("site", [s.display for s in ref.sites_for(lot)]),
             ("contact", [c.display for c in ref.contacts_for(lot)]),

@@ -80,7 +80,7 @@ def check_submission(data: dict[str, Any]) -> list[str]:
             f"header.session_count : {header['session_count']} annoncée(s), {len(sessions)} "
             "présente(s)."
         )
-    problems += _identity_problems(data) + _code_problems(data)
+    problems += _identity_problems(data) + _numbering_problems(data) + _code_problems(data)
     for f, a, s in sessions:
         session = data["formations"][f]["actions"][a]["sessions"][s]
         where = f"formations[{f}].actions[{a}].sessions[{s}]"
@@ -133,6 +133,38 @@ def _identity_problems(data: dict[str, Any]) -> list[str]:
                     problems.append(
                         f"{where}.operation : « {session['operation']} » alors que la session "
                         f"{has} code SOFI."
+                    )
+    return problems
+
+
+# each numbered level: its name and its parent's, with their articles (French elision)
+_NUMBERED = {"action": ("l'action", "la formation"), "session": ("la session", "l'action")}
+
+
+def _numbering_problems(data: dict[str, Any]) -> list[str]:
+    """SOFI numbers are unique across SOFI: an action code belongs to one formation code, a
+    session code to one action code (as the check says of the workbook's FAS codes). Whether
+    a modified session had ended is the check's business: the file keeps no check date."""
+    problems = []
+    parents: dict[tuple[str, str], tuple[str, str]] = {}  # (level, code) -> parent code, path
+    for f, formation in enumerate(data["formations"]):
+        for a, action in enumerate(formation["actions"]):
+            where = f"formations[{f}].actions[{a}]"
+            numbered = [("action", action.get("sofi_code"), formation.get("sofi_code"), where)]
+            numbered += [
+                ("session", s.get("sofi_code"), action.get("sofi_code"), f"{where}.sessions[{k}]")
+                for k, s in enumerate(action["sessions"])
+            ]
+            for level, code, parent, path in numbered:
+                if not code or not parent:
+                    continue
+                other, first = parents.setdefault((level, code), (parent, path))
+                if other != parent:
+                    name, above = _NUMBERED[level]
+                    problems.append(
+                        f"{path}.sofi_code : {name} SOFI {code} est ici de {above} {parent}, "
+                        f"mais de {above} {other} en {first} ; un numéro SOFI désigne un seul "
+                        "objet dans tout SOFI."
                     )
     return problems
 

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from sofi_bulk.core.codes import table_of
-from sofi_bulk.core.fields import FIELDS, Kind
+from sofi_bulk.core.comparisons import EXCLUSIONS
+from sofi_bulk.core.fields import BY_KEY, FIELDS, Kind
 from sofi_bulk.core.fields import Field as CatalogueField
 from sofi_bulk.core.identity import CREATION, MODIFICATION
 from sofi_bulk.core.profile import available_profiles, load_profile
@@ -286,8 +287,41 @@ class Submission(_Strict):
     formations: list[Formation] = Field(min_length=1)  # type: ignore[valid-type]
 
 
+# the model of each object of the submission, by the catalogue's group
+GROUP_MODELS: dict[str, type[BaseModel]] = {
+    "formation": Formation,
+    "action": Action,
+    "session": Session,
+    "dispositif": Dispositif,
+    "referents": Referents,
+    "information_collective": InformationCollective,
+    "periode_inscription": PeriodeInscription,
+}
+
+
+def _exclusions(defs: dict[str, Any]) -> None:
+    """The codes the procedure forbids together (``comparisons.EXCLUSIONS``), as « if »
+    and « then » of the object that holds both; the French reason is the description of
+    the refusing branch, which a reader of the schema's errors shows."""
+    for ex in EXCLUSIONS:
+        group = BY_KEY[ex.key].group
+        assert BY_KEY[ex.other].group == group, ex  # one object holds both
+        target = defs[GROUP_MODELS[group].__name__]
+        target.setdefault("allOf", []).append(
+            {
+                "if": {"properties": {ex.key: {"enum": list(ex.values)}}, "required": [ex.key]},
+                "then": {
+                    "properties": {
+                        ex.other: {"not": {"enum": list(ex.others)}, "description": ex.json_message}
+                    }
+                },
+            }
+        )
+
+
 def submission_schema() -> dict[str, Any]:
     schema = Submission.model_json_schema()
+    _exclusions(schema["$defs"])
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

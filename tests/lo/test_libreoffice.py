@@ -35,7 +35,7 @@ from sofi_bulk.excel.reader import read_workbook
 from sofi_bulk.excel.template import write_template
 from sofi_bulk.lheo.convert import submission_to_lheo, validate_lheo
 from sofi_bulk.submission.build import build_submission
-from tests.conftest import ROOT, worksheets_scanned_tag_by_tag
+from tests.conftest import ROOT, TODAY, worksheets_scanned_tag_by_tag
 from tests.lo import LibreOffice, LibreOfficeError, ValidationAlert, pdf_to_png
 
 DOCS = ROOT / "docs"
@@ -48,7 +48,7 @@ def ref(sheet: str, key: str, index: int = 0, part: int = 0) -> str:
 def check(path: Path):
     book = read_workbook(path)
     ctx = resolve_context(book)
-    return book, validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    return book, validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=TODAY)
 
 
 @pytest.fixture(scope="module")
