@@ -21,6 +21,13 @@ from sofi_bulk.lite.reader import read_book
 
 DATA_DIR = Path("/data")  # Lite's only folder, downloadable from its Files panel
 TITLE = "sofi-bulk"
+# the label xlwings Lite shows on each script's button (``@script(name=...)`` in main.py)
+BUTTONS = {
+    "controler": "Contrôler",
+    "effacer_controle": "Effacer le contrôle",
+    "exporter_soumission": "Exporter la soumission",
+    "exporter_lheo": "Exporter le fichier LHEO",
+}
 
 
 def alert(book: Any, text: str, *, critical: bool = False) -> None:
@@ -119,8 +126,9 @@ def erase(book: Any) -> str:
 
 def _refusal(result: ValidationResult) -> UserError:
     return UserError(
-        f"Export refusé : {counts(len(result.errors), len(result.warnings))}. Lancez "
-        "« controler », corrigez les cellules en rouge, puis recommencez. Rien n'a été écrit."
+        f"Export refusé : {counts(len(result.errors), len(result.warnings))}. Cliquez sur "
+        f"« {BUTTONS['controler']} », corrigez les cellules en rouge, puis recommencez. Rien "
+        "n'a été écrit."
     )
 
 
@@ -156,4 +164,4 @@ def export_lheo(book: Any, folder: Path | None = None) -> str:
 def _warnings(result: ValidationResult) -> str:
     if not result.warnings:
         return ""
-    return f"\n{plural(len(result.warnings), 'avertissement')} : voir « controler »."
+    return f"\n{plural(len(result.warnings), 'avertissement')} : voir « {BUTTONS['controler']} »."
