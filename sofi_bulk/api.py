@@ -446,3 +446,42 @@ def merge_lheo(documents: list[bytes]) -> bytes:
     if problems:
         raise ValueError("merged LHEO refused by the XSD: " + "; ".join(problems[:5]))
     return xml
+
+
+# --- the Excel add-in as a user installs it (xlwings Lite) ---------------------------------
+def addin_wheel() -> bytes:
+    """The wheel (pure Python) of the running sofi-bulk, which xlwings Lite installs: built
+    from the code that runs, never from a file left from another version."""
+    from sofi_bulk.distribution import build_wheel
+
+    return build_wheel()
+
+
+def addin_wheel_name() -> str:
+    """The wheel's file name (``sofi_bulk-X.Y.Z-py3-none-any.whl``)."""
+    from sofi_bulk.distribution import wheel_name
+
+    return wheel_name()
+
+
+def addin_main() -> str:
+    """The text a user pastes into xlwings Lite's ``main.py`` tab."""
+    from sofi_bulk.distribution import addin_main as text
+
+    return text()
+
+
+def addin_requirements(wheel_url: str | None = None) -> str:
+    """The text a user pastes into xlwings Lite's ``requirements.txt`` tab: sofi-bulk from
+    ``wheel_url``, or from PyPI (``sofi-bulk==X.Y.Z``) when none is given."""
+    from sofi_bulk.distribution import addin_requirements as text
+
+    return text(wheel_url)
+
+
+def addin_page(service: str) -> str:
+    """The address of a service's page « Contrôler dans Excel » (``UserError`` for an
+    address that is not one)."""
+    from sofi_bulk.distribution import page_url
+
+    return page_url(service)
