@@ -258,14 +258,17 @@ def build_template(
     referentiel: Referentiel | str | Path | None = None,
     lots: list[str] | None = None,
     siret: str | None = None,
+    service: str | None = None,
 ) -> TemplateBuilder:
     """The entry workbook in memory, for the programme's lots (or those given, or an
     organisation's): its ``profile``, ``lots`` and ``rows`` say what it holds, and
-    ``save(path or binary file)`` writes it (atomically to a path)."""
+    ``save(path or binary file)`` writes it (atomically to a path). ``service``: the address
+    of the service « Déposer son offre » handing it out, whose page « Contrôler dans Excel »
+    its Aide sheet names (``UserError`` if it is not an address)."""
     from sofi_bulk.excel.template import build_template as build
 
     ref = referentiel if isinstance(referentiel, Referentiel) else load_referentiel(referentiel)
-    return build(_profile(programme), ref, lots=lots, siret=siret)
+    return build(_profile(programme), ref, lots=lots, siret=siret, service=service)
 
 
 def write_template(
@@ -275,10 +278,13 @@ def write_template(
     referentiel: Referentiel | str | Path | None = None,
     lots: list[str] | None = None,
     siret: str | None = None,
+    service: str | None = None,
 ) -> bytes | None:
     """The entry workbook of ``build_template``, written to ``target``; its bytes when no
     target is given."""
-    builder = build_template(programme=programme, referentiel=referentiel, lots=lots, siret=siret)
+    builder = build_template(
+        programme=programme, referentiel=referentiel, lots=lots, siret=siret, service=service
+    )
     return _save(builder.save, target)
 
 
