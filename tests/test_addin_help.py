@@ -12,7 +12,7 @@ import pytest
 from sofi_bulk import api, lite
 from sofi_bulk.core.layout import HELP_SHEET, META_SHEET, SERVICE
 from sofi_bulk.excel.addin_help import CONTROL_BUTTON, addin_help
-from tests.conftest import run_process
+from tests.conftest import ROOT, run_process
 
 SERVICE_URL = "https://depot.exemple.fr"
 PAGE = "https://depot.exemple.fr/complement/"
@@ -90,3 +90,7 @@ def test_the_template_the_service_hands_out_names_it(client, db, settings):
     settings.PUBLIC_NAMES, settings.HTTPS = ["depot.exemple.fr"], True
     download = client.get("/modele/saisie.xlsx", HTTP_HOST="127.0.0.1:8001")
     assert meta_of(download.content)[SERVICE] == "https://depot.exemple.fr/"
+
+
+def test_the_readme_documents_the_option():
+    assert "--service https://depot.exemple.fr" in (ROOT / "README.md").read_text(encoding="utf-8")

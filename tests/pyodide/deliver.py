@@ -6,6 +6,7 @@ JSON line."""
 import hashlib
 import importlib.metadata
 import json
+import time
 from pathlib import Path
 
 import micropip
@@ -13,7 +14,9 @@ from pyodide.http import pyfetch
 
 job = json.loads(Path("input.json").read_text(encoding="utf-8"))
 requirements = [line for line in job["requirements"].splitlines() if line.strip()]
+started = time.perf_counter()
 await micropip.install(requirements, deps=False)  # noqa: F704 (Pyodide runs top-level await)
+install_seconds = time.perf_counter() - started
 
 import sofi_bulk  # noqa: E402
 from sofi_bulk import lite  # noqa: E402
@@ -27,6 +30,7 @@ out = {
     "installer": installed.read_text("INSTALLER"),
     "source_url": installed.read_text("PYODIDE_URL"),
     "sha256": installed.read_text("PYODIDE_SHA256"),
+    "install_seconds": round(install_seconds, 2),  # download and unpacking, on the loopback
     "files": {},
 }
 # the stable address, followed as a browser does
