@@ -43,6 +43,27 @@ def test_the_paragraph_names_the_service_page_or_says_whom_to_ask():
     assert lite.BUTTONS["controler"] == CONTROL_BUTTON
 
 
+def aide_cells(data: bytes):
+    ws = openpyxl.load_workbook(io.BytesIO(data))[HELP_SHEET]
+    return [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+
+
+def test_the_aide_sheet_names_the_service_page_as_a_link_or_says_whom_to_ask():
+    data = api.write_template(service=SERVICE_URL)
+    assert data is not None
+    (named,) = [c for c in aide_cells(data) if PAGE in c.value]
+    assert named.value.startswith("Mode d'emploi et textes à coller : page « Contrôler dans ")
+    assert named.hyperlink is not None and named.hyperlink.target == PAGE
+    assert "demandez-en l'adresse" not in aide_text(data)
+    plain = api.write_template()
+    assert plain is not None
+    text = aide_text(plain)
+    assert "demandez-en l'adresse au Carif-Oref" in text and "/complement/" not in text
+    assert not [c for c in aide_cells(plain) if c.hyperlink is not None]
+    for made in (text, aide_text(data)):  # never a file the user does not have
+        assert ".whl" not in made and "addin/" not in made and "fourni avec ce modèle" not in made
+
+
 def test_a_template_for_a_service_carries_its_address():
     data = api.write_template(service=SERVICE_URL)
     assert data is not None and meta_of(data)[SERVICE] == SERVICE_URL
@@ -64,6 +85,7 @@ def with_service(tmp_path, value: str):
 def test_the_annotated_copy_keeps_the_service_and_drops_what_is_not_an_address(tmp_path):
     copy = api.write_annotated(api.check(with_service(tmp_path, SERVICE_URL)))
     assert copy is not None and meta_of(copy)[SERVICE] == SERVICE_URL
+    assert PAGE in aide_text(copy)
     # a file may say anything in its _meta: what is not an address is not copied
     copy = api.write_annotated(api.check(with_service(tmp_path, "javascript:alert(1)")))
     assert copy is not None and SERVICE not in meta_of(copy)
@@ -73,6 +95,7 @@ def test_the_command_takes_the_service_and_refuses_what_is_not_one(tmp_path):
     done = run_process("template", "--service", SERVICE_URL, "-o", tmp_path / "a.xlsx")
     assert done.returncode == 0, done.stderr
     assert meta_of((tmp_path / "a.xlsx").read_bytes())[SERVICE] == SERVICE_URL
+    assert PAGE in aide_text((tmp_path / "a.xlsx").read_bytes())
     refused = run_process("template", "--service", "ftp://x", "-o", tmp_path / "b.xlsx")
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
@@ -87,6 +110,7 @@ def test_the_template_the_service_hands_out_names_it(client, db, settings):
     download = client.get("/modele/saisie.xlsx", HTTP_HOST="127.0.0.1:8001")
     assert download.status_code == 200
     assert meta_of(download.content)[SERVICE] == "http://127.0.0.1:8001/"
+    assert "http://127.0.0.1:8001/complement/" in aide_text(download.content)
     settings.PUBLIC_NAMES, settings.HTTPS = ["depot.exemple.fr"], True
     download = client.get("/modele/saisie.xlsx", HTTP_HOST="127.0.0.1:8001")
     assert meta_of(download.content)[SERVICE] == "https://depot.exemple.fr/"

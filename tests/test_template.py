@@ -252,7 +252,7 @@ def test_help_sheet_documents_every_column(wb, profile):
     for fld in FIELDS:
         assert fld.header in text
     assert "jj/mm/aaaa" in text and "sofi-bulk validate" in text
-    assert "xlwings Lite" in text and "addin/requirements.txt" in text  # the add-in's guide
+    assert "xlwings Lite" in text and "« Contrôler dans Excel »" in text  # the add-in's guide
     assert "PAS2025_4" in text  # the lots with their mandataire and places
     assert "remplacez « Modules optionnels à préciser. »" in text  # from the profile
     assert "19482-89393-143842" in text and "accord préalable de la Région" in text

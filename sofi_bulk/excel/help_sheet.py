@@ -15,6 +15,7 @@ from sofi_bulk.core.layout import LEVEL_COLOURS
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
 from sofi_bulk.core.text import fr_number
+from sofi_bulk.excel.addin_help import addin_help
 from sofi_bulk.excel.values import put
 from sofi_bulk.lheo.mapping import NOT_EXPORTED, lheo_doc
 
@@ -47,22 +48,6 @@ STEPS = [
     "sofi-bulk lheo saisie-annotee.xlsx -o offre.xml pour le fichier LHEO 2.3.",
     "Un copier-coller peut contourner les listes et les contrôles de la feuille : le contrôle "
     "par sofi-bulk revérifie toujours tout.",
-]
-
-ADDIN_STEPS = [
-    "Sans Python, dans Excel (Microsoft 365 ou Office 2021 et plus, Windows, macOS ou Excel pour "
-    "le web) : le complément gratuit xlwings Lite ajoute un bouton « controler » qui marque les "
-    "erreurs dans ce classeur même.",
-    "1. Onglet Accueil > Compléments : cherchez « xlwings », cliquez sur Ajouter, puis ouvrez le "
-    "volet xlwings Lite (bouton au bout de l'onglet Accueil).",
-    "2. Panneau Files : déposez le fichier sofi_bulk-…-py3-none-any.whl fourni avec ce modèle.",
-    "3. Onglet requirements.txt : collez le contenu du fichier addin/requirements.txt de "
-    "sofi-bulk, puis redémarrez xlwings Lite (menu > Restart). Onglet main.py : collez le "
-    "contenu de addin/main.py.",
-    "4. Mode App (Ctrl+Maj+M) : boutons controler, effacer_controle, exporter_soumission et "
-    "exporter_lheo. Les exports s'écrivent dans /data : téléchargez-les depuis le panneau Files.",
-    "LibreOffice ne fait pas tourner xlwings Lite : utilisez la commande sofi-bulk validate ou "
-    "la page web de sofi-bulk.",
 ]
 
 DICT_HEADERS = [
@@ -113,6 +98,7 @@ def write_help_sheet(
     referentiel: Referentiel,
     lots: list[Lot],
     year_of: Callable[[Lot], int],
+    service: str | None = None,
 ) -> None:
     years = sorted({year_of(lot) for lot in lots})
     put(ws["A1"], f"Saisie SOFI en masse : {profile.label}")  # a programme file's words: data
@@ -136,12 +122,15 @@ def write_help_sheet(
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
         ws.row_dimensions[row].height = 32
     row += 2
-    ws.cell(row=row, column=1, value="Contrôler dans Excel (complément xlwings Lite)").font = Font(
-        bold=True, size=13
-    )
-    for step in ADDIN_STEPS:
+    addin = addin_help(service)  # where to get the add-in: the service's page, or whom to ask
+    ws.cell(row=row, column=1, value=addin.title).font = Font(bold=True, size=13)
+    for index, step in enumerate(addin.paragraphs):
         row += 1
-        cell = ws.cell(row=row, column=1, value=step)
+        cell = ws.cell(row=row, column=1)
+        put(cell, step)  # it may name the service's address: data, never a formula
+        if index == addin.page_paragraph:
+            cell.hyperlink = addin.page
+            cell.font = Font(color="0563C1", underline="single")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
         ws.row_dimensions[row].height = 32

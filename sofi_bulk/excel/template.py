@@ -237,7 +237,7 @@ class TemplateBuilder:
         status.fill = STATUS_FILL
         status.alignment = Alignment(wrap_text=True, vertical="center")
         status.comment = _note(
-            "Rempli par le contrôle (sofi-bulk validate, ou le bouton « controler » de "
+            "Rempli par le contrôle (sofi-bulk validate, ou le bouton « Contrôler » de "
             "xlwings Lite dans Excel) : résultat du contrôle de la ligne et, pour une session, "
             "ce qu'elle fait dans SOFI (création, ou modification d'une session existante "
             "d'après son code FAS). Ne rien saisir ici."
@@ -493,7 +493,9 @@ class TemplateBuilder:
 
     # help and metadata ------------------------------------------------------------------
     def _write_help(self) -> None:
-        write_help_sheet(self._help, self.profile, self.referentiel, self.lots, self.year_of)
+        write_help_sheet(
+            self._help, self.profile, self.referentiel, self.lots, self.year_of, self.service
+        )
 
     def metadata(self) -> dict[str, str]:
         columns = column_signature(self.profile)
