@@ -36,12 +36,14 @@ from sofi_bulk.core.records import ValidationResult
 from sofi_bulk.core.referentiel import Lot, Referentiel, ReferentielError, geography_gaps
 from sofi_bulk.core.values import FormulaError
 from sofi_bulk.core.workbook import Rows, WorkbookInput, far_cell_message, first_far_cell
+from sofi_bulk.distribution import ADDIN_BUTTONS
 
 if TYPE_CHECKING:  # loaded by the functions that need them: a template needs neither
     from sofi_bulk.core.plan import AnnotationPlan
     from sofi_bulk.excel.template import TemplateBuilder
 
 __all__ = [  # the types a caller meets, then the functions
+    "ADDIN_BUTTONS",
     "DEFAULT_PROGRAMME",
     "FormulaError",
     "Issue",
@@ -297,14 +299,17 @@ def build_template(
     referentiel: Referentiel | str | Path | None = None,
     lots: list[str] | None = None,
     siret: str | None = None,
+    service: str | None = None,
 ) -> TemplateBuilder:
     """The entry workbook in memory, for the programme's lots (or those given, or an
     organisation's): its ``profile``, ``lots`` and ``rows`` say what it holds, and
-    ``save(path or binary file)`` writes it (atomically to a path)."""
+    ``save(path or binary file)`` writes it (atomically to a path). ``service``: the address
+    of the service « Déposer son offre » handing it out, whose page « Contrôler dans Excel »
+    its Aide sheet names (``UserError`` if it is not an address)."""
     from sofi_bulk.excel.template import build_template as build
 
     ref = referentiel if isinstance(referentiel, Referentiel) else load_referentiel(referentiel)
-    return build(_profile(programme), ref, lots=lots, siret=siret)
+    return build(_profile(programme), ref, lots=lots, siret=siret, service=service)
 
 
 def write_template(
@@ -314,10 +319,13 @@ def write_template(
     referentiel: Referentiel | str | Path | None = None,
     lots: list[str] | None = None,
     siret: str | None = None,
+    service: str | None = None,
 ) -> bytes | None:
     """The entry workbook of ``build_template``, written to ``target``; its bytes when no
     target is given."""
-    builder = build_template(programme=programme, referentiel=referentiel, lots=lots, siret=siret)
+    builder = build_template(
+        programme=programme, referentiel=referentiel, lots=lots, siret=siret, service=service
+    )
     return _save(builder.save, target)
 
 
@@ -487,3 +495,42 @@ def merge_lheo(documents: list[bytes]) -> bytes:
     if problems:
         raise ValueError("merged LHEO refused by the XSD: " + "; ".join(problems[:5]))
     return xml
+
+
+# --- the Excel add-in as a user installs it (xlwings Lite) ---------------------------------
+def addin_wheel() -> bytes:
+    """The wheel (pure Python) of the running sofi-bulk, which xlwings Lite installs: built
+    from the code that runs, never from a file left from another version."""
+    from sofi_bulk.distribution import build_wheel
+
+    return build_wheel()
+
+
+def addin_wheel_name() -> str:
+    """The wheel's file name (``sofi_bulk-X.Y.Z-py3-none-any.whl``)."""
+    from sofi_bulk.distribution import wheel_name
+
+    return wheel_name()
+
+
+def addin_main() -> str:
+    """The text a user pastes into xlwings Lite's ``main.py`` tab."""
+    from sofi_bulk.distribution import addin_main as text
+
+    return text()
+
+
+def addin_requirements(wheel_url: str | None = None) -> str:
+    """The text a user pastes into xlwings Lite's ``requirements.txt`` tab: sofi-bulk from
+    ``wheel_url``, or from PyPI (``sofi-bulk==X.Y.Z``) when none is given."""
+    from sofi_bulk.distribution import addin_requirements as text
+
+    return text(wheel_url)
+
+
+def addin_page(service: str) -> str:
+    """The address of a service's page « Contrôler dans Excel » (``UserError`` for an
+    address that is not one)."""
+    from sofi_bulk.distribution import page_url
+
+    return page_url(service)

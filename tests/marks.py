@@ -35,6 +35,7 @@ BY_PLACE: dict[str, tuple[str, ...]] = {
     "tests/test_terminal.py": ("lent",),
     "tests/test_referentiel_cli.py": ("lent",),
     "tests/test_newcomer.py": ("lent",),
+    "tests/test_release.py": ("lent",),  # python -m build, twine check
     "tests/web/test_check.py": ("lent",),
     "tests/web/test_cli_server.py": ("lent",),
     "tests/web/test_deposits.py": ("lent",),

@@ -35,6 +35,7 @@ ROLES = {
     "submission": ADAPTERS,
     "lheo": ADAPTERS,
     "files": ADAPTERS,
+    "distribution": ADAPTERS,  # the add-in's wheel, main.py and requirements.txt
     # the library's functions; the package's root re-exports them (lazily)
     "api": FRONT,
     "__init__": FRONT,

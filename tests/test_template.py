@@ -318,7 +318,7 @@ def test_help_sheet_documents_every_column(wb, profile):
     for fld in FIELDS:
         assert fld.header in text
     assert "jj/mm/aaaa" in text and "sofi-bulk validate" in text
-    assert "xlwings Lite" in text and "addin/requirements.txt" in text  # the add-in's guide
+    assert "xlwings Lite" in text and "« Contrôler dans Excel »" in text  # the add-in's guide
     assert "PAS2025_4" in text  # the lots with their mandataire and places
     assert "remplacez « Modules optionnels à préciser. »" in text  # from the profile
     assert "19482-89393-143842" in text and "accord préalable de la Région" in text
@@ -341,7 +341,7 @@ def test_help_sheet_reads_as_an_excel_users_steps(wb):
     texts = [str(r[1]) for r in rows[4 : 4 + len(numbers)]]
     assert texts[0].startswith("Ouvrez ce classeur dans Excel ou LibreOffice")
     control = next(t for t in texts if t.startswith("Enregistrez, puis contrôlez"))
-    assert "« controler »" in control and "page web" in control and "sofi-bulk" not in control
+    assert "« Contrôler »" in control and "page web" in control and "sofi-bulk" not in control
     terminal = first.index("Dans un terminal (sofi-bulk)")
     assert first.index("Comment remplir ce classeur") < terminal  # the alternative comes after
     assert all("sofi-bulk validate" not in t for t in texts)

@@ -85,6 +85,13 @@ def cli() -> None:
 @click.option(
     "--siret", metavar="SIRET", default=None, help="Ne proposer que les lots de cet organisme."
 )
+@click.option(
+    "--service",
+    metavar="ADRESSE",
+    default=None,
+    help="Adresse du service « Déposer son offre » (par ex. https://depot.exemple.fr) : "
+    "l'onglet Aide du modèle y renvoie pour installer le complément Excel.",
+)
 @click.option("--output", "-o", metavar="FICHIER.xlsx", help="Classeur à écrire (obligatoire).")
 @force_option
 @quiet_option
@@ -94,6 +101,7 @@ def template_cmd(
     programme: str,
     lots: tuple[str, ...],
     siret: str | None,
+    service: str | None,
     output: str | None,
     force: bool,
     quiet: bool,
@@ -106,13 +114,19 @@ def template_cmd(
     out = _xlsx_output(_required_output(output))
     _check_inputs(None, referentiel, programme)
     check_output_path(out, [Path(referentiel)] if referentiel else [], force)
+    if service is not None:
+        api.addin_page(service)  # an address that is not one: refused before any work
     steps = Steps(err_console, not quiet)
     with steps.step("Lecture du référentiel"):
         ref = api.load_referentiel(referentiel)
     _print_referentiel_warnings(ref, quiet)
     with steps.step(f"Écriture de {out.name}"):
         builder = api.build_template(
-            programme=programme, referentiel=ref, lots=list(lots) or None, siret=siret
+            programme=programme,
+            referentiel=ref,
+            lots=list(lots) or None,
+            siret=siret,
+            service=service,
         )
         builder.save(out)
     lots_text = ", ".join(lot.numero for lot in builder.lots)

@@ -22,6 +22,8 @@ from sofi_bulk.core.layout import DATA_SHEETS, LEVEL_COLOURS
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
 from sofi_bulk.core.text import fr_number
+from sofi_bulk.distribution import ADDIN_BUTTONS as BUTTONS
+from sofi_bulk.excel.addin_help import addin_help
 from sofi_bulk.excel.styles import font
 from sofi_bulk.excel.values import put
 
@@ -53,40 +55,21 @@ STEPS = [
     "Réf. session.",
     "Feuille « Périodes inscription » : les périodes de candidature, de recrutement ou "
     "d'inscription de chaque session, rattachées de la même façon.",
-    "Enregistrez, puis contrôlez le classeur : dans Excel, avec le bouton « controler » du "
-    "complément xlwings Lite (voir plus bas) ; sinon, et sous LibreOffice, en le déposant sur "
-    "la page web du service « Déposer son offre », qui rend une copie annotée à télécharger.",
+    "Enregistrez, puis contrôlez le classeur : dans Excel, avec le bouton "
+    f"« {BUTTONS['controler']} » du complément xlwings Lite (voir plus bas) ; sinon, et sous "
+    "LibreOffice, en le déposant sur la page web du service « Déposer son offre », qui rend "
+    "une copie annotée à télécharger.",
     "Corrigez ce que le contrôle a marqué : cellules rouges (erreurs) et orange "
     "(avertissements), dont la note dit quoi faire ; la feuille « Erreurs » les liste avec un "
     "lien vers chacune ; la colonne « Contrôle » résume chaque ligne. Enregistrez, contrôlez "
     "à nouveau, jusqu'à « 0 erreur ».",
     "Transmettez l'offre : déposez le classeur sur la page web du service, ou exportez-la "
-    "depuis le complément (boutons exporter_soumission et exporter_lheo).",
+    f"depuis le complément (boutons « {BUTTONS['exporter_soumission']} » et "
+    f"« {BUTTONS['exporter_lheo']} »).",
 ]
 NOTE = (
     "Un copier-coller peut contourner les listes et les règles de la feuille : le contrôle "
     "revérifie toujours tout."
-)
-
-ADDIN_INTRO = (
-    "Dans Excel (Microsoft 365 ou Office 2021 et plus ; Windows, macOS ou Excel pour le web), "
-    "le complément gratuit xlwings Lite ajoute un bouton « controler » qui marque les erreurs "
-    "dans ce classeur même. À installer une fois :"
-)
-ADDIN_STEPS = [
-    "Onglet Accueil > Compléments : cherchez « xlwings », cliquez sur Ajouter, puis ouvrez le "
-    "volet xlwings Lite (bouton au bout de l'onglet Accueil).",
-    "Panneau Files : déposez le fichier sofi_bulk-…-py3-none-any.whl fourni avec ce modèle.",
-    "Onglet requirements.txt : collez le contenu du fichier addin/requirements.txt de "
-    "sofi-bulk, puis redémarrez xlwings Lite (menu > Restart). Onglet main.py : collez le "
-    "contenu de addin/main.py.",
-    "Mode App (Ctrl+Maj+M) : boutons controler, effacer_controle, exporter_soumission et "
-    "exporter_lheo. Les exports s'écrivent dans /data : téléchargez-les depuis le panneau "
-    "Files.",
-]
-ADDIN_NOTE = (
-    "LibreOffice ne fait pas tourner xlwings Lite : contrôlez sur la page web du service (ou "
-    "avec le terminal, ci-dessous)."
 )
 
 TERMINAL_INTRO = (
@@ -173,8 +156,11 @@ class HelpWriter:
         cell.font = font(bold=True, size=13)
         self.ws.row_dimensions[self.row].height = 20
 
-    def paragraph(self, text: str, number: int | None = None, *, italic: bool = False) -> None:
-        """A step (its number in A) or a paragraph: wrapped in B:E, its row sized for it."""
+    def paragraph(
+        self, text: str, number: int | None = None, *, italic: bool = False, link: str | None = None
+    ) -> None:
+        """A step (its number in A) or a paragraph: wrapped in B:E, its row sized for it;
+        ``link``, an address the paragraph names, makes it a hyperlink."""
         self.row += 1
         ws, row = self.ws, self.row
         if number is not None:
@@ -184,6 +170,9 @@ class HelpWriter:
         cell = ws.cell(row=row, column=2)
         put(cell, text)  # a programme's words: data
         cell.font = font(italic=italic, color="595959" if italic else None)
+        if link:
+            cell.hyperlink = link
+            cell.font = font(color="0563C1", underline="single")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=1 + len(TEXT_COLUMNS))
         width = sum(WIDTHS[c] for c in TEXT_COLUMNS)
@@ -222,6 +211,7 @@ def write_help_sheet(
     referentiel: Referentiel,
     lots: list[Lot],
     year_of: Callable[[Lot], int],
+    service: str | None = None,
 ) -> None:
     years = sorted({year_of(lot) for lot in lots})
     put(ws["A1"], f"Saisie SOFI en masse : {profile.label}")  # a programme file's words: data
@@ -243,11 +233,13 @@ def write_help_sheet(
         out.paragraph(step, number)
     out.paragraph(NOTE, italic=True)
 
-    out.heading("Contrôler dans Excel : le complément xlwings Lite")
-    out.paragraph(ADDIN_INTRO)
-    for number, step in enumerate(ADDIN_STEPS, start=1):
+    addin = addin_help(service)  # where to get the add-in: the service's page, or whom to ask
+    out.heading(addin.title)
+    out.paragraph(addin.intro)
+    out.paragraph(addin.where, link=addin.page)
+    for number, step in enumerate(addin.steps, start=1):
         out.paragraph(step, number)
-    out.paragraph(ADDIN_NOTE, italic=True)
+    out.paragraph(addin.note, italic=True)
 
     out.heading("Dans un terminal (sofi-bulk)")
     out.paragraph(TERMINAL_INTRO)

@@ -40,6 +40,7 @@ from sofi_bulk.core.layout import (
     LOT_LIST,
     LOT_YEAR_LIST,
     META_SHEET,
+    SERVICE,
     SESSION_FIELD_LISTS,
     SESSION_LOT_LIST,
     SESSION_REF_LIST,
@@ -71,6 +72,7 @@ from sofi_bulk.core.text import fr_number
 from sofi_bulk.core.values import digits_code
 from sofi_bulk.core.version import __version__
 from sofi_bulk.core.workbook import content_fingerprint
+from sofi_bulk.distribution import ADDIN_BUTTONS, service_address
 from sofi_bulk.excel.help_sheet import write_help_sheet
 from sofi_bulk.excel.styles import font
 from sofi_bulk.excel.values import put, seal
@@ -132,6 +134,7 @@ class TemplateBuilder:
         child_rows: int = CHILD_ROWS,
         referentiel_source: str | None = None,
         in_place: bool = False,
+        service: str | None = None,
     ) -> None:
         if not lots:
             raise UserError("Aucun lot à proposer : le modèle n'aurait aucune session possible.")
@@ -141,6 +144,8 @@ class TemplateBuilder:
         self.siret = siret
         self.referentiel_source = referentiel_source or Path(referentiel.source).name
         self.in_place = in_place
+        # the service that hands this template out: its Aide names the add-in's page there
+        self.service = service_address(service) if service else None
         self.rows = {
             DATA_SHEETS[0]: session_rows,
             DATA_SHEETS[1]: child_rows,
@@ -271,7 +276,8 @@ class TemplateBuilder:
         status.fill = STATUS_FILL
         status.alignment = Alignment(wrap_text=True, vertical="center")
         status.comment = _note(
-            f"Rempli par le contrôle (bouton « controler » de xlwings Lite dans Excel, page web "
+            f"Rempli par le contrôle (bouton « {ADDIN_BUTTONS['controler']} » de xlwings Lite "
+            "dans Excel, page web "
             f"du service, ou sofi-bulk validate) : {STATUS_OK} ligne sans erreur, "
             f"{STATUS_ERRORS} (au moins une erreur), {STATUS_WARNINGS} (des avertissements). "
             "La note de la cellule dit combien, et, pour une session, ce qu'elle fait dans "
@@ -532,7 +538,9 @@ class TemplateBuilder:
 
     # help and metadata ------------------------------------------------------------------
     def _write_help(self) -> None:
-        write_help_sheet(self._help, self.profile, self.referentiel, self.lots, self.year_of)
+        write_help_sheet(
+            self._help, self.profile, self.referentiel, self.lots, self.year_of, self.service
+        )
 
     def metadata(self) -> dict[str, str]:
         columns = column_signature(self.profile)
@@ -556,6 +564,8 @@ class TemplateBuilder:
             # the user's working file, corrected where it stands: its values exist nowhere
             # else, so no other run may replace it without --ecraser (cli/outputs.py)
             **({WRITTEN_IN_PLACE: "1"} if self.in_place else {}),
+            # kept by the annotated copy, which is a template made afresh
+            **({SERVICE: self.service} if self.service else {}),
         }
 
     def _write_meta(self) -> None:
@@ -630,11 +640,17 @@ def build_template(
     *,
     lots: list[str] | None = None,
     siret: str | None = None,
+    service: str | None = None,
 ) -> TemplateBuilder:
-    """The template of the chosen lots (all the programme's by default), in memory."""
+    """The template of the chosen lots (all the programme's by default), in memory; its Aide
+    names the add-in's page of ``service`` (the address of the service handing it out)."""
     selected = select_lots(profile, referentiel, lots, siret)
     return TemplateBuilder(
-        profile, referentiel, selected, siret=digits_code(siret, 14) if siret else None
+        profile,
+        referentiel,
+        selected,
+        siret=digits_code(siret, 14) if siret else None,
+        service=service,
     )
 
 
@@ -645,8 +661,9 @@ def write_template(
     *,
     lots: list[str] | None = None,
     siret: str | None = None,
+    service: str | None = None,
 ) -> TemplateBuilder:
     """The template of the chosen lots, written to ``output`` (atomically for a path)."""
-    builder = build_template(profile, referentiel, lots=lots, siret=siret)
+    builder = build_template(profile, referentiel, lots=lots, siret=siret, service=service)
     builder.save(output)
     return builder

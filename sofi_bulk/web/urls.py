@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sofi_bulk.web import views
+from sofi_bulk.web import complement, views
 
 urlpatterns = [
     path("", views.home, name="accueil"),
@@ -21,6 +21,13 @@ urlpatterns = [
     path("modele/", views.template_page, name="modele"),
     path("modele/saisie.xlsx", views.template_download, name="modele-xlsx"),
     path("modele/referentiel.xlsx", views.referentiel_download, name="referentiel-xlsx"),
+    path("complement/", complement.page, name="complement"),
+    path("complement/derniere", complement.latest, name="complement-derniere"),
+    path(
+        "complement/sofi_bulk-<str:version>-py3-none-any.whl",
+        complement.wheel_file,
+        name="complement-roue",
+    ),
     path("depots/", views.deposits, name="depots"),
     path("depots/nouveau", views.deposit_upload, name="nouveau-depot"),
     path("depots/<int:pk>/", views.deposit_detail, name="depot"),

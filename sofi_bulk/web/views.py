@@ -368,14 +368,16 @@ def template_download(request: HttpRequest) -> HttpResponse:
     """A blank entry workbook; an organisation's account gets its own lots only."""
     from sofi_bulk import api
     from sofi_bulk.core.errors import UserError
+    from sofi_bulk.web.complement import service_address
 
     ref = template_referentiel()
     organisation = organisation_of(request.user)
     siret = organisation.siret if organisation is not None else None
+    service = service_address(request)  # its Aide names this service's « Contrôler dans Excel »
     try:
-        data = api.write_template(referentiel=ref, siret=siret)
+        data = api.write_template(referentiel=ref, siret=siret, service=service)
     except UserError:  # no lot for this organisation in the référentiel: every lot
-        data = api.write_template(referentiel=ref)
+        data = api.write_template(referentiel=ref, service=service)
     assert data is not None
     return attachment(data, f"saisie-{api.DEFAULT_PROGRAMME}.xlsx", XLSX)
 

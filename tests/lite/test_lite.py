@@ -4,10 +4,13 @@ not mark with one French alert and no change, and exports only a workbook withou
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import importlib.util
 import json
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -407,24 +410,73 @@ def test_exports_are_refused_while_errors_remain(book, tmp_path, monkeypatch, sc
 
 
 # --- the files a user pastes into Lite ----------------------------------------------------------
-def test_main_py_is_tiny_imports_as_plain_python_and_runs_the_buttons(book):
-    path = ROOT / "addin" / "main.py"
-    assert len(path.read_text(encoding="utf-8").splitlines()) < 45
-    spec = importlib.util.spec_from_file_location("lite_main", path)
+MAIN_PY = ROOT / "addin" / "main.py"
+
+
+def load_main(name: str = "lite_main"):
+    spec = importlib.util.spec_from_file_location(name, MAIN_PY)
     main = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(main)  # @script does nothing outside Lite
-    for name in ("controler", "effacer_controle", "exporter_soumission", "exporter_lheo"):
+    return main
+
+
+def test_main_py_is_tiny_imports_as_plain_python_and_runs_the_buttons(book):
+    assert len(MAIN_PY.read_text(encoding="utf-8").splitlines()) < 45
+    main = load_main()
+    for name in lite.BUTTONS:
         assert callable(getattr(main, name))
     excel = excel_from_input(faulty(book))
     excel.run(main.controler, include=lite.SHEETS)
     assert excel.alerts[-1][0].startswith("Contrôle terminé : 5 erreurs, 1 avertissement.")
 
 
+def script_calls(source: str) -> dict[str, dict[str, str]]:
+    """Each function of main.py decorated with ``@script(...)``: its keyword arguments, as
+    written."""
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef):
+            for deco in node.decorator_list:
+                if isinstance(deco, ast.Call) and getattr(deco.func, "id", "") == "script":
+                    found[node.name] = {k.arg: ast.unparse(k.value) for k in deco.keywords}
+    return found
+
+
+def test_each_button_carries_its_french_label_and_reads_only_the_data_sheets():
+    """xlwings Lite shows ``name=`` on the button: a French label, never the function's name."""
+    calls = script_calls(MAIN_PY.read_text(encoding="utf-8"))
+    assert list(calls) == list(lite.BUTTONS)
+    for function, keywords in calls.items():
+        assert keywords == {"name": f"lite.BUTTONS[{function!r}]", "include": "lite.SHEETS"}
+        label = lite.BUTTONS[function]
+        assert label[0].isupper() and "_" not in label and label != function
+    assert lite.BUTTONS["controler"] == "Contrôler"
+
+
+def test_xlwings_lite_script_decorator_takes_a_name_and_the_sheets_to_send():
+    """The keywords main.py gives ``@script`` are those of Lite's own decorator in the
+    installed xlwings (read from its source: importing it needs a licence key)."""
+    import xlwings
+
+    source = (Path(xlwings.__file__).parent / "pro" / "udfs_officejs.py").read_text("utf-8")
+    defined = [
+        n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == "script"
+    ]
+    assert defined  # its typing overloads, then the function itself
+    assert {"name", "include"} <= {a.arg for a in defined[-1].args.args}
+
+
+def test_main_py_says_in_french_when_sofi_bulk_is_not_installed(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sofi_bulk.lite", None)  # as if requirements.txt were empty
+    monkeypatch.delattr(sofi_bulk, "lite")
+    with pytest.raises(ImportError, match="sofi-bulk n'est pas installé : collez dans l'onglet"):
+        load_main("lite_main_without_sofi_bulk")
+
+
 def test_the_add_in_loads_no_file_format_library_nor_the_command_line():
     """Lite has no use for openpyxl or click: importing the face and checking rows loads
     neither (nor xlwings: the Book is duck-typed)."""
     import subprocess
-    import sys
 
     code = (
         "import sys; from sofi_bulk import lite; "
