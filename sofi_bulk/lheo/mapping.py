@@ -111,8 +111,10 @@ EXTRAS: dict[str, ExtrasBlock] = {
                 "operation",
                 "operation",
                 origin="fas_code",
-                note="`creation` ou `modification`, d'après le code FAS",
+                note="`creation`, `modification` ou `desactivation`, d'après le code FAS et "
+                "l'état",
             ),
+            Extra("etat", "session_state", note="`actif` ou `inactif` (colonne « État »)"),
             Extra("esp", "entry_exit_mode"),
             Extra("duree-hebdo", "weekly_hours", "number"),
             Extra("cycle-alternance", "alternance_cycle"),
