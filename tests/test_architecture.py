@@ -34,6 +34,7 @@ ROLES = {
     "excel": ADAPTERS,
     "submission": ADAPTERS,
     "lheo": ADAPTERS,
+    "reprise": ADAPTERS,  # an existing offer (LHEO, JSON, workbook) read back into rows
     "files": ADAPTERS,
     # the library's functions; the package's root re-exports them (lazily)
     "api": FRONT,
