@@ -77,7 +77,9 @@ def test_headers_are_grouped_and_annotated(wb):
     # the identification columns stay in view, up to the lot
     assert ws.freeze_panes == f"{column_letter(column_of(SESSIONS_SHEET, 'lot').index + 1)}3"
     bands = [c.value for c in ws[1] if c.value]
-    assert bands == ["IDENTIFICATION", "FORMATION", "ACTION", "SESSION", "DISPOSITIF"]
+    # « État » (a session's) comes last, so that older workbooks keep their column letters
+    assert bands == ["IDENTIFICATION", "FORMATION", "ACTION", "SESSION", "DISPOSITIF", "SESSION"]
+    assert sheet_columns(SESSIONS_SHEET)[-1].header == "État"
     assert ws.column_dimensions[column_of(SESSIONS_SHEET, "target_public").letter].width >= 30
 
 
