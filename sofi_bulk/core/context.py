@@ -121,6 +121,12 @@ def resolve_context(
     return Context(profile, ref, notices)
 
 
+def embedded_referentiel(book: WorkbookInput) -> Referentiel | None:
+    """The copy of the référentiel a workbook carries (None without one), refused
+    (``WorkbookError``) when it was damaged or edited."""
+    return _embedded(book)
+
+
 def _embedded(book: WorkbookInput) -> Referentiel | None:
     """The référentiel the template carries, refused when it was damaged or edited."""
     if not book.referentiel_json:
