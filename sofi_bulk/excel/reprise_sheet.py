@@ -4,17 +4,13 @@ workbook has no column for. Every value is written as data (``put``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
 
 from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.plan import COLOURS
 from sofi_bulk.excel.values import put
-
-if TYPE_CHECKING:
-    from sofi_bulk.reprise.take import Section
+from sofi_bulk.reprise.offer import Section
 
 REPRISE_SHEET = "Reprise"
 WIDTHS = (48, 16, 40, 16)

@@ -111,8 +111,7 @@ EXTRAS: dict[str, ExtrasBlock] = {
                 "operation",
                 "operation",
                 origin="fas_code",
-                note="`creation`, `modification` ou `desactivation`, d'après le code FAS et "
-                "l'état",
+                note="`creation`, `modification` ou `desactivation`, d'après le code FAS et l'état",
             ),
             Extra("etat", "session_state", note="`actif` ou `inactif` (colonne « État »)"),
             Extra("esp", "entry_exit_mode"),

@@ -16,6 +16,7 @@ bounds, after a size bound; a DOCTYPE is refused outright.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -58,8 +59,15 @@ _DERIVED = {
 }
 
 
+@functools.cache
 def _q(name: str) -> str:
+    """A name in LHEO's namespace, as lxml spells tags."""
     return f"{{{NS}}}{name}"
+
+
+@functools.cache
+def _steps(path: str) -> tuple[str, ...]:
+    return tuple(_q(step) for step in path.split("/"))
 
 
 def _local(tag: Any) -> str:
@@ -115,8 +123,7 @@ class LheoReader:
         self.root = root
         self.profile = profile
         self.offer = TakenOffer(name, "fichier LHEO 2.3")
-        self.used: set[etree._Element] = set()  # elements read (their children are looked at)
-        self.whole: set[etree._Element] = set()  # elements taken with everything they hold
+        self.used: set[etree._Element] = set()  # elements taken (or derived by the export)
         self.refs: set[str] = set()
         self.leaves: dict[str, list[Leaf]] = {}
         for leaf in LEAVES:
@@ -128,13 +135,13 @@ class LheoReader:
     # -- reading primitives --
     def find(self, parent: etree._Element, path: str) -> etree._Element | None:
         """The element at ``path`` (steps separated by /), each step noted as read."""
-        node = parent
-        for step in path.split("/"):
-            found = node.find(_q(step))
-            if found is None:
+        node: etree._Element | None = parent
+        for tag in _steps(path):
+            assert node is not None
+            node = node.find(tag)
+            if node is None:
                 return None
-            self.used.add(found)
-            node = found
+            self.used.add(node)
         return node
 
     def text(self, parent: etree._Element, path: str) -> str | None:
@@ -150,9 +157,9 @@ class LheoReader:
         return found
 
     def take_whole(self, node: etree._Element | None) -> None:
+        """Note an element as taken with everything it holds (derived by the export)."""
         if node is not None:
-            self.used.add(node)
-            self.whole.add(node)
+            self.used.update(node.iter())
 
     # -- conversions, from the forms the export writes --
     def value(self, fld: Field, text: str | None, fmt: str = "text") -> Any:
@@ -459,27 +466,32 @@ class LheoReader:
     # -- what was not taken --
     def report_left(self) -> None:
         """Every element and attribute of the file not taken, counted by its path."""
+        used = self.used
+        for node in self.root.iter():
+            if node in used:
+                if node.keys():
+                    for attr, value in node.attrib.items():
+                        name = _local(attr)
+                        if name not in _TAKEN_ATTRIBUTES:
+                            self.offer.leave(f"{_path(node)}/@{name}", value)
+                continue
+            if not isinstance(node.tag, str):
+                continue
+            self.offer.leave(_path(node), _example(node))
+            used.update(node.iter())  # what it holds goes with it
 
-        def visit(node: etree._Element, path: str) -> None:
-            for child in node:
-                if not isinstance(child.tag, str):
-                    continue
-                name = _local(child.tag)
-                if name in ("extras", "extra"):
-                    name = f"{name}[{child.get('info', '')}]"
-                here = name if path in ("", "offres") else f"{path}/{name}"
-                if child not in self.used:
-                    self.offer.leave(here, _example(child))
-                    continue
-                for attr, value in child.attrib.items():
-                    if _local(attr) not in _TAKEN_ATTRIBUTES:
-                        self.offer.leave(f"{here}/@{_local(attr)}", value)
-                if child not in self.whole:
-                    visit(child, here)
 
-        for attr, value in self.root.attrib.items():
-            self.offer.leave(f"lheo/@{_local(attr)}", value)
-        visit(self.root, "")
+def _path(node: etree._Element) -> str:
+    """Where an element sits, from its formation: ``formation/action/session/…``."""
+    names = []
+    for el in (node, *node.iterancestors()):
+        name = _local(el.tag)
+        if name in ("lheo", "offres") and el.getparent() is None or name == "offres":
+            continue
+        if name in ("extras", "extra"):
+            name = f"{name}[{el.get('info', '')}]"
+        names.append(name)
+    return "/".join(reversed(names)) or "lheo"
 
 
 def _example(node: etree._Element) -> str:

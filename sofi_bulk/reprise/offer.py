@@ -73,6 +73,16 @@ class TakenOffer:
         found.add(example)
 
 
+@dataclass
+class Section:
+    """A part of the report: its heading, sentences, then a table (header and rows)."""
+
+    heading: str
+    notes: list[str]
+    columns: list[str] | None = None
+    rows: list[list[Any]] = field(default_factory=list)
+
+
 def unique_reference(wanted: str, taken: set[str]) -> str:
     """A « Réf. session » not yet used: ``wanted``, else ``wanted-2``, ``wanted-3``…"""
     ref, n = wanted, 1

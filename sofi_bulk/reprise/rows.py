@@ -30,6 +30,7 @@ class RowWriter:
         self.offer, self.profile, self.ref = offer, profile, ref
         self.replaced: dict[tuple[str, str], Replaced] = {}
         self._memo: dict[tuple[str, type, Any], Any] = {}
+        self._fixed_seen: dict[tuple[str, Any], Any] = {}
         self._finders: dict[Kind, Callable[[str], Any]] = {
             Kind.SITE: ref.find_site,
             Kind.CONTACT: ref.find_contact,
@@ -45,21 +46,36 @@ class RowWriter:
         }
 
     def sheet(self, sheet: str, records: list[dict[str, Any]]) -> Rows:
+        """The sheet's rows: a row of what the template pre-fills, where each value the
+        source gives replaces the template's (only a row's own keys are looked at)."""
         columns = sheet_columns(sheet)
         width = len(columns)
         places: dict[str, list[int]] = {}
         for col in columns:
             if col.field is not None:
                 places.setdefault(col.field.key, []).append(col.index - 1)
-        fields = [f for f in FIELDS if f.sheet == sheet]
+        fields = {f.key: f for f in FIELDS if f.sheet == sheet}
+        base: list[Any] = [None] * width
+        for key, fld in fields.items():
+            for index, cell in zip(places[key], self.cells(fld, {}), strict=False):
+                base[index] = cell
+        fixed = self.profile.fixed
         rows: Rows = [[None] * width for _ in range(HEADER_ROW - 1)]
         rows.append([col.header for col in columns])
         for values in records:
-            row: list[Any] = [None] * width
-            for fld in fields:
+            row = base.copy()
+            for key, value in values.items():
+                fld = fields.get(key)
+                if fld is None:
+                    continue
+                if key in fixed:
+                    if value is not None and value != "" and value != []:
+                        self._compare_fixed(fld, value)
+                    continue
+                slots = places[key]
                 cells = self.cells(fld, values)
-                for index, cell in zip(places[fld.key], cells, strict=False):
-                    row[index] = cell
+                for k, index in enumerate(slots):
+                    row[index] = cells[k] if k < len(cells) else None
             rows.append(row)
         return rows
 
@@ -68,8 +84,6 @@ class RowWriter:
         key = fld.key
         profile = self.profile
         if key in profile.fixed:
-            if key in values and values[key] not in (None, "", []):
-                self._compare_fixed(fld, values[key])
             return prefill_display(fld, profile.fixed[key])
         if key not in values:
             return prefill_display(fld, profile.prefill(key))
@@ -116,6 +130,21 @@ class RowWriter:
 
     def _compare_fixed(self, fld: Field, value: Any) -> None:
         """Note a source value that differs from the programme's fixed one."""
+        try:
+            seen = self._fixed_seen.get((fld.key, value))
+        except TypeError:  # a list: compared as a tuple
+            seen = self._fixed_seen.get((fld.key, tuple(value)))
+            value_key: Any = (fld.key, tuple(value))
+        else:
+            value_key = (fld.key, value)
+        if seen is not None:
+            if seen is not _SAME:
+                seen.count += 1
+            return
+        entry = self._differs(fld, value)
+        self._fixed_seen[value_key] = entry if entry is not None else _SAME
+
+    def _differs(self, fld: Field, value: Any) -> Replaced | None:
         fixed = self.profile.fixed[fld.key]
         items = value if isinstance(value, list) else [value]
         if fld.multi and isinstance(value, str):
@@ -131,13 +160,17 @@ class RowWriter:
             found = [" ".join(as_text(item).split()) for item in items]
         wanted = fixed if isinstance(fixed, list) else [fixed]
         if set(map(str, found)) == set(map(str, wanted)):
-            return
+            return None
         old = MULTI_SEPARATOR.join(str(v) for v in found)
         new = MULTI_SEPARATOR.join(str(v) for v in prefill_display(fld, fixed))
         entry = self.replaced.get((fld.key, old))
         if entry is None:
             entry = self.replaced[(fld.key, old)] = Replaced(fld.key, old, new)
         entry.count += 1
+        return entry
+
+
+_SAME = object()  # a fixed value the source holds as the programme does
 
 
 def _option_display(fld: Field, code: str) -> str:

@@ -22,7 +22,7 @@ SESSION_GROUPS = ("session", "dispositif", "referents")
 
 
 def read_submission(raw: bytes, name: str) -> TakenOffer:
-    data = loads_submission(raw, name)
+    data = loads_submission(raw, name, fast=True)
     header = data["header"]
     version = str(header["format"]).rpartition("/")[2]
     offer = TakenOffer(name, f"soumission JSON (format {version})")

@@ -23,7 +23,7 @@ from sofi_bulk.core.text import plural
 from sofi_bulk.core.values import digits_code
 from sofi_bulk.core.workbook import WorkbookInput
 from sofi_bulk.reprise.campaign import Moved, NextCampaign, next_campaign
-from sofi_bulk.reprise.offer import LeftOut, Replaced, TakenOffer
+from sofi_bulk.reprise.offer import LeftOut, Replaced, Section, TakenOffer
 from sofi_bulk.reprise.rows import offer_sheets
 
 MAX_SOURCE_BYTES = 200 * 1024 * 1024  # as a submission: far above a region's offer
@@ -67,16 +67,6 @@ def read_offer(raw: bytes, name: str, profile: Profile) -> TakenOffer:
 
 
 @dataclass
-class Section:
-    """A part of the report: its heading, sentences, then a table (header and rows)."""
-
-    heading: str
-    notes: list[str]
-    columns: list[str] | None = None
-    rows: list[list[Any]] = field(default_factory=list)
-
-
-@dataclass
 class Reprise:
     """An offer taken back into a new workbook: what was read, moved, checked and written."""
 
@@ -96,21 +86,24 @@ class Reprise:
 
     def builder(self) -> Any:
         """The workbook, built once: the rows in a fresh template, painted with the check's
-        plan, and the « Reprise » sheet."""
+        plan, and the « Reprise » sheet (its data cells written by ``save``)."""
         if self._builder is None:
             from sofi_bulk.core.plan import annotation_plan
-            from sofi_bulk.excel.copy import AnnotatedCopy
+            from sofi_bulk.excel.bulk import BulkCopy
             from sofi_bulk.excel.reprise_sheet import write_reprise_sheet
 
-            copy = AnnotatedCopy(self.result)
+            copy = BulkCopy(self.result)
             plan = annotation_plan(self.result, copy.layout, checked_at=self.taken_at)
-            builder = copy.build(plan)
-            write_reprise_sheet(builder.book, self.title(), self.sections())
-            self._builder = builder
-        return self._builder
+            copy.build(plan)
+            write_reprise_sheet(copy.builder.book, self.title(), self.sections())
+            self._builder = copy
+        return self._builder.builder
 
     def save(self, target: Path | BinaryIO) -> None:
-        self.builder().save(target)
+        from sofi_bulk.excel.bulk import save_bulk
+
+        self.builder()
+        save_bulk(self._builder, target)
 
     # -- what the report says (the « Reprise » sheet and the faces) --
     @property
