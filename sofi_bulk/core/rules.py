@@ -14,7 +14,7 @@ from typing import Any
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.comparisons import CAMPAIGN, COMPARISONS, RHYTHM_HOURS, Comparison
 from sofi_bulk.core.fields import BY_KEY, Kind
-from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, FasCode
+from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, INACTIVE, FasCode
 from sofi_bulk.core.issues import make_issue
 from sofi_bulk.core.lots import campaign_year
 from sofi_bulk.core.records import Record, ValidationResult
@@ -486,6 +486,9 @@ class RuleChecker:
         refs: dict[str, list[Record]] = defaultdict(list)
         for rec in self.result.sessions:
             fas = self.fas(rec)
+            if rec.get("session_state") == INACTIVE and not (fas and fas.session):
+                if "fas_code" not in rec.bad:  # an unreadable code says enough
+                    self.add("etat-inactif-nouvelle-session", rec, "session_state")
             if fas is not None:
                 group = f"code {fas.formation}"
                 self.agree(
