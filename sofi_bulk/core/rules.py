@@ -486,9 +486,9 @@ class RuleChecker:
         refs: dict[str, list[Record]] = defaultdict(list)
         for rec in self.result.sessions:
             fas = self.fas(rec)
-            if rec.get("session_state") == INACTIVE and not (fas and fas.session):
-                if "fas_code" not in rec.bad:  # an unreadable code says enough
-                    self.add("etat-inactif-nouvelle-session", rec, "session_state")
+            new = not (fas and fas.session) and "fas_code" not in rec.bad  # unreadable: said
+            if new and rec.get("session_state") == INACTIVE:
+                self.add("etat-inactif-nouvelle-session", rec, "session_state")
             if fas is not None:
                 group = f"code {fas.formation}"
                 self.agree(
