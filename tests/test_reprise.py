@@ -276,7 +276,7 @@ def test_a_workbook_the_check_would_refuse_for_its_version_is_taken_back(tmp_pat
             row[1].value = "2024.1"
     old = tmp_path / "saisie-2024.xlsx"
     book.save(old)
-    with pytest.raises(UserError, match="autre version du modèle"):
+    with pytest.raises(UserError, match="autre version du modèle.*--reprendre"):
         api.check(old)
     result = _taken(old)
     assert result.ok

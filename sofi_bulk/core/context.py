@@ -175,8 +175,8 @@ def _layout_notices(book: WorkbookInput, profile: Profile) -> list[Issue]:
         f"{book.name} : ce classeur vient d'une autre version du modèle "
         f"({meta.get('template_version', '?')}, format {meta.get('format', '?')}) ; la "
         f"version en vigueur est {profile.template_version} (format {stamp}). Générez un "
-        "nouveau modèle avec « sofi-bulk template » et recopiez-y vos lignes (collage "
-        "spécial > valeurs)."
+        "nouveau modèle qui reprend vos lignes : sofi-bulk template --reprendre "
+        f"{book.name} -o nouveau.xlsx."
     )
 
 
@@ -250,8 +250,8 @@ def _compare_layouts(
                 )
             )
     advice = (
-        "Générez un nouveau modèle avec « sofi-bulk template » et recopiez-y vos lignes "
-        "(collage spécial > valeurs)."
+        "Générez un nouveau modèle qui reprend vos lignes : sofi-bulk template --reprendre "
+        f"{book.name} -o nouveau.xlsx."
     )
     if required:
         raise WorkbookError(
