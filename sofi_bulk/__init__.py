@@ -6,7 +6,7 @@
 
 The functions below load on first use (``sofi_bulk.api``), so ``import sofi_bulk`` stays
 light. Layers: ``core`` (the checks, no file format), adapters (``excel``, ``submission``,
-``lheo``, ``files``), faces (``cli``, ``lite``, ``web``).
+``lheo``, ``reprise``, ``files``), faces (``cli``, ``lite``, ``web``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         read,
         read_submission,
         select_lots,
+        take_back,
         to_lheo,
         to_submission,
         write_annotated,
@@ -53,6 +54,7 @@ __all__ = [
     "read",
     "read_submission",
     "select_lots",
+    "take_back",
     "to_lheo",
     "to_submission",
     "write_annotated",

@@ -307,6 +307,20 @@ def test_a_hostile_or_foreign_source_is_refused_in_one_french_line(content, said
     assert said in message and "Traceback" not in message
 
 
+def test_a_submission_cannot_deactivate_what_does_not_exist(tmp_path):
+    data = json.loads((GOLDEN / "fas-soumission.json").read_text(encoding="utf-8"))
+    new = next(s for s in _sessions(data) if s["operation"] == "creation")
+    new["session_state"] = "inactif"
+    with pytest.raises(UserError, match="seule une session existante peut être désactivée"):
+        api.take_back(json.dumps(data).encode(), name="soumission.json")
+    new.pop("session_state")
+    data["header"]["format"] = "sofi-bulk/soumission/2"
+    old = next(s for s in _sessions(data) if s["operation"] == "modification")
+    old["session_state"], old["operation"] = "inactif", "desactivation"
+    with pytest.raises(UserError, match="absent du format"):
+        api.take_back(json.dumps(data).encode(), name="soumission.json")
+
+
 def test_a_source_too_large_is_refused_before_it_is_read(tmp_path, monkeypatch):
     from sofi_bulk.reprise import take
 
