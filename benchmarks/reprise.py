@@ -94,7 +94,7 @@ def run(n: int, runs: int) -> list[dict[str, object]]:
                 cpu[name].append(got["cpu"])
                 peak[name] = max(peak[name], got["peak_mib"])
                 print(f"  {name:<32} {got['cpu']:6.2f} s  {got['peak_mib']:6.0f} Mio", flush=True)
-    budget = [2 * (t + e) for t, e in zip(cpu["template"], cpu["export"], strict=True)]
+    budget = [t + e for t, e in zip(cpu["template"], cpu["export"], strict=True)]
     rows: list[dict[str, object]] = []
     for name in SNIPPETS:
         ratios = [c / b for c, b in zip(cpu[name], budget, strict=True)]
@@ -116,7 +116,7 @@ def table(rows: list[dict[str, object]]) -> str:
     lines = [
         f"Mesuré le {when} ({machine}), `python benchmarks/reprise.py` :",
         "",
-        "| sessions | commande | CPU | mémoire max | part du budget (2 × (template + export)) |",
+        "| sessions | commande | CPU | mémoire max | rapport à template + export (objectif ≤ 2) |",
         "|---:|---|---:|---:|---:|",
     ]
     for r in rows:
@@ -146,7 +146,8 @@ def main() -> None:
     print(text)
     if args.readme:
         readme = README.read_text(encoding="utf-8")
-        pattern = re.compile(r"(<!-- debut:bench-reprise -->\n).*?(<!-- fin:bench-reprise -->)", re.S)
+        markers = r"(<!-- debut:bench-reprise -->\n).*?(<!-- fin:bench-reprise -->)"
+        pattern = re.compile(markers, re.S)
         README.write_text(
             pattern.sub(lambda m: m.group(1) + text + "\n" + m.group(2), readme), encoding="utf-8"
         )

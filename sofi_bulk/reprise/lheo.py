@@ -75,6 +75,15 @@ def _local(tag: Any) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
+_ROLE = f"{_q('extra')}[@info='role']"
+_CONTACT_NAMES = tuple(f"{_q('coordonnees')}/{_q(part)}" for part in ("prenom", "nom"))
+
+
+def _first(node: etree._Element, name: str) -> etree._Element | None:
+    """The first child ``name`` (no path to parse: lxml's ``find`` costs ten times more)."""
+    return next(node.iterchildren(_q(name)), None)
+
+
 def parse_lheo(raw: bytes, name: str) -> etree._Element:
     """The root of an LHEO 2.3 document, parsed safely; one French line for anything else."""
     if _DOCTYPE.search(raw):
@@ -125,6 +134,12 @@ class LheoReader:
         self.offer = TakenOffer(name, "fichier LHEO 2.3")
         self.used: set[etree._Element] = set()  # elements taken (or derived by the export)
         self.refs: set[str] = set()
+        self._values: dict[tuple[str, str, str], Any] = {}
+        # a référent's field by its SOFI role, or by its LHEO contact type when one says it
+        self.by_role = {role: field_key for field_key, (role, _) in REFERENT_ROLES.items()}
+        self.by_type: dict[str, list[str]] = {}
+        for field_key, (_, setting) in REFERENT_ROLES.items():
+            self.by_type.setdefault(getattr(profile.lheo, setting), []).append(field_key)
         self.leaves: dict[str, list[Leaf]] = {}
         for leaf in LEAVES:
             self.leaves.setdefault(leaf.holder, []).append(leaf)
@@ -138,7 +153,7 @@ class LheoReader:
         node: etree._Element | None = parent
         for tag in _steps(path):
             assert node is not None
-            node = node.find(tag)
+            node = next(node.iterchildren(tag), None)  # no path to parse: C speed
             if node is None:
                 return None
             self.used.add(node)
@@ -152,7 +167,7 @@ class LheoReader:
         return text or None
 
     def children(self, parent: etree._Element, name: str) -> list[etree._Element]:
-        found = parent.findall(_q(name))
+        found = list(parent.iterchildren(_q(name)))
         self.used.update(found)
         return found
 
@@ -163,8 +178,18 @@ class LheoReader:
 
     # -- conversions, from the forms the export writes --
     def value(self, fld: Field, text: str | None, fmt: str = "text") -> Any:
+        """A field's value from the text the export wrote in ``fmt`` (each distinct text
+        converted once: codes, dates and default texts repeat on every session)."""
         if text is None:
             return None
+        key = (fld.key, fmt, text)
+        try:
+            return self._values[key]
+        except KeyError:
+            value = self._values[key] = self._convert(fld, text, fmt)
+            return value
+
+    def _convert(self, fld: Field, text: str, fmt: str) -> Any:
         kind = fld.kind
         if fmt == "code" or (kind is Kind.CODE and fmt != "label"):
             return self.from_lheo_code(fld, text)
@@ -219,7 +244,7 @@ class LheoReader:
             values["formacodes"] = [c for _, c in codes if c]
             main = next((c for el, c in codes if el.get("tag") == "principal"), codes[0][1])
             values["main_formacode"] = main or None
-        org = node.find(_q("organisme-formation-responsable"))
+        org = _first(node, "organisme-formation-responsable")
         if org is not None:
             siret = self.text(org, "SIRET-organisme-formation/SIRET")
             if siret:
@@ -228,7 +253,7 @@ class LheoReader:
                 if nom:
                     self.offer.names[(Kind.ORGANISME, siret)] = nom.strip()
         for name in _DERIVED["formation"]:
-            for el in node.findall(_q(name)):
+            for el in node.iterchildren(_q(name)):
                 self.take_whole(el)
         numero = node.get("numero") or ""
         for action in self.children(node, "action"):
@@ -255,7 +280,7 @@ class LheoReader:
             values["prerequisites"], values["prerequisites_comment"] = self.split_conditions(
                 conditions
             )
-        site = node.find(_q("lieu-de-formation"))
+        site = _first(node, "lieu-de-formation")
         if site is not None and site.get("numero"):
             code = site.get("numero", "")
             values["site"] = code
@@ -279,13 +304,13 @@ class LheoReader:
             )
             values["equipment_comment"] = self.text(equipment, "commentaire")
         for name in _DERIVED["action"]:
-            for el in node.findall(_q(name)):
+            for el in node.iterchildren(_q(name)):
                 self.take_whole(el)
-        trainer = node.find(_q("organisme-formateur"))
+        trainer = _first(node, "organisme-formateur")
         if trainer is not None:
             self.used.add(trainer)
             for name in ("SIRET-formateur", "raison-sociale-formateur", "contact-formateur"):
-                self.take_whole(trainer.find(_q(name)))
+                self.take_whole(_first(trainer, name))
             self.read_blocks(trainer, "organisme-formateur", values)
         funders = self.children(node, "organisme-financeur")
         wanted = self.profile.lheo.code_financeur
@@ -321,10 +346,10 @@ class LheoReader:
         values = dict(common)
         self.read_leaves(node, "session", values)
         for name in _DERIVED["session"]:
-            self.take_whole(node.find(_q(name)))
+            self.take_whole(_first(node, name))
         periods: list[dict[str, Any]] = []
         self.read_blocks(node, "session", values, periods)
-        envelope = node.find(_q("periode-inscription"))
+        envelope = _first(node, "periode-inscription")
         if envelope is not None:
             if periods:
                 self.take_whole(envelope)
@@ -336,7 +361,7 @@ class LheoReader:
         methods: list[str] = []
         for rec in self.children(node, "recrutement"):
             method = self.text(rec, "modalite-recrutement")
-            if method == INFO_COLLECTIVE and rec.find(_q("periode")) is not None:
+            if method == INFO_COLLECTIVE and _first(rec, "periode") is not None:
                 infos.append(self.info_collective(rec))
             elif method:
                 methods.append(method)
@@ -370,7 +395,7 @@ class LheoReader:
         remote = self.text(node, "a-distance")
         values["ic_remote"] = "oui" if remote == "1" else None
         self.read_leaves(node, "recrutement", values)
-        address = node.find(_q("adresse"))
+        address = _first(node, "adresse")
         if address is not None:
             self.take_whole(address)
             code = address.get("numero")
@@ -384,16 +409,13 @@ class LheoReader:
         return values
 
     def referents(self, node: etree._Element, values: dict[str, Any]) -> None:
-        by_role = {role: key for key, (role, _) in REFERENT_ROLES.items()}
-        by_type: dict[str, list[str]] = {}
-        for key, (_, setting) in REFERENT_ROLES.items():
-            by_type.setdefault(getattr(self.profile.lheo, setting), []).append(key)
-        for contact in node.findall(_q("contact-session")):
+        by_role, by_type = self.by_role, self.by_type
+        for contact in node.iterchildren(_q("contact-session")):
             role = None
-            for box in contact.findall(_q("extras")):
+            for box in contact.iterchildren(_q("extras")):
                 if box.get("info") == "sofi":
-                    role = (box.findtext(f"{_q('extra')}[@info='role']") or "").strip()
-            key = by_role.get(role or "")
+                    role = (box.findtext(_ROLE) or "").strip()
+            key: str | None = by_role.get(role or "")
             if key is None:
                 kind = (contact.findtext(_q("type-contact")) or "").strip()
                 keys = by_type.get(kind, [])
@@ -403,9 +425,7 @@ class LheoReader:
                 continue  # left for the report
             self.take_whole(contact)
             values[key] = numero
-            names = [
-                contact.findtext(f"{_q('coordonnees')}/{_q(part)}") for part in ("prenom", "nom")
-            ]
+            names = [contact.findtext(path) for path in _CONTACT_NAMES]
             shown = " ".join(n.strip() for n in names if n)
             if shown:
                 self.offer.names.setdefault((Kind.CONTACT, numero), shown)
@@ -429,7 +449,7 @@ class LheoReader:
         periods: list[dict[str, Any]] | None = None,
     ) -> None:
         blocks = _BLOCKS_OF[holder]
-        for box in node.findall(_q("extras")):
+        for box in node.iterchildren(_q("extras")):
             info = box.get("info")
             if info not in blocks:
                 continue
@@ -437,7 +457,7 @@ class LheoReader:
             self.read_extras(box, info, values)
             if periods is None:
                 continue
-            for inner in box.findall(_q("extras")):
+            for inner in box.iterchildren(_q("extras")):
                 if inner.get("info") != "periode-inscription":
                     continue
                 self.used.add(inner)
@@ -449,7 +469,7 @@ class LheoReader:
 
     def read_extras(self, box: etree._Element, block: str, values: dict[str, Any]) -> None:
         known = self.extras[block]
-        for extra in box.findall(_q("extra")):
+        for extra in box.iterchildren(_q("extra")):
             declared = known.get(extra.get("info") or "")
             if declared is None:
                 continue

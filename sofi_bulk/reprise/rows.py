@@ -65,9 +65,10 @@ class RowWriter:
         for values in records:
             row = base.copy()
             for key, value in values.items():
-                fld = fields.get(key)
-                if fld is None:
+                found = fields.get(key)
+                if found is None:
                     continue
+                fld = found
                 if key in fixed:
                     if value is not None and value != "" and value != []:
                         self._compare_fixed(fld, value)
