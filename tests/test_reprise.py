@@ -321,6 +321,13 @@ def test_a_submission_cannot_deactivate_what_does_not_exist(tmp_path):
         api.take_back(json.dumps(data).encode(), name="soumission.json")
 
 
+def test_the_reader_speaks_lheo_as_the_export_writes_it():
+    from sofi_bulk.lheo import xsd
+    from sofi_bulk.reprise import lheo
+
+    assert (lheo.NS, lheo.UNKNOWN_END) == (xsd.NS, xsd.UNKNOWN_END)
+
+
 def test_a_source_too_large_is_refused_before_it_is_read(tmp_path, monkeypatch):
     from sofi_bulk.reprise import take
 

@@ -28,9 +28,11 @@ from sofi_bulk.core.fields import BY_KEY, Field, Kind
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.text import fold
 from sofi_bulk.lheo.mapping import EXTRAS, INFO_COLLECTIVE, LEAVES, REFERENT_ROLES, Extra, Leaf
-from sofi_bulk.lheo.xsd import NS, UNKNOWN_END
 from sofi_bulk.reprise.offer import TakenOffer, unique_reference
 
+# as ``lheo.xsd`` says them (a test checks it): that module brings the export's whole chain
+NS = "http://lheo.gouv.fr/2.3"
+UNKNOWN_END = "99999999"  # LHEO: end date not known
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _LHEO_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _WEEKLY = re.compile(r",\s*([0-9]+(?:[.,][0-9]+)?)\s*(?:h|heures?) par semaine\s*$")
