@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sofi_bulk.core.context import resolve_context
 from sofi_bulk.core.errors import UserError, WorkbookError
 from sofi_bulk.core.issues import Issue, Severity
-from sofi_bulk.core.profile import Profile
+from sofi_bulk.core.profile import DEFAULT_PROGRAMME, Profile
 from sofi_bulk.core.profile import load_profile as _load_profile
 from sofi_bulk.core.records import ValidationResult
 from sofi_bulk.core.referentiel import Lot, Referentiel, ReferentielError, geography_gaps
@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # loaded by the functions that need them: a template needs ne
     from sofi_bulk.reprise.take import Reprise
 
 __all__ = [  # the types a caller meets, then the functions
+    "DEFAULT_PROGRAMME",
     "FormulaError",
     "Issue",
     "Lot",
@@ -272,7 +273,7 @@ def build_template(
 def write_template(
     target: Target = None,
     *,
-    programme: str = "prepa-avenir-sup",
+    programme: str = DEFAULT_PROGRAMME,
     referentiel: Referentiel | str | Path | None = None,
     lots: list[str] | None = None,
     siret: str | None = None,

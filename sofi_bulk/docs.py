@@ -1,7 +1,8 @@
 """Documentation sections generated from the catalogue, the issue codes and the profile.
 
     python -m sofi_bulk.docs      # rewrites the marked sections of README.md,
-                                  # docs/questions-cariforef.md and docs/lheo.md
+                                  # docs/questions-cariforef.md, docs/lheo.md and
+                                  # docs/regles.md
 
 tests/test_docs.py fails when the README is stale, so the documentation cannot drift
 from the declarations it describes.
@@ -20,6 +21,7 @@ from sofi_bulk.core.issues import ISSUE_TYPES
 from sofi_bulk.core.profile import OpenQuestion, load_profile
 from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES
 from sofi_bulk.core.resources import PACKAGE_DIR
+from sofi_bulk.core.rules import EVERY_FIELD, RULE_OF_CODE, RULES, Rule
 from sofi_bulk.core.text import fr_number
 from sofi_bulk.lheo.identifiers import made, organisme_number, part_of, reference
 from sofi_bulk.lheo.mapping import (
@@ -71,6 +73,60 @@ def checks_table() -> str:
     lines = ["| Code | Gravité | Contrôle |", "|---|---|---|"]
     for code, kind in ISSUE_TYPES.items():
         lines.append(f"| `{code}` | {kind.severity.value} | {_cell(kind.title)} |")
+    return "\n".join(lines)
+
+
+def _fields_read(rule: Rule) -> str:
+    """The fields a rule reads, as a reader finds them in the workbook."""
+    if rule.reads == EVERY_FIELD:
+        said = ["toutes les colonnes"]
+    elif rule.kinds:
+        kinds = ", ".join(f"« {kind.value} »" for kind in rule.kinds)
+        said = [f"les colonnes de type {kinds} ({len(rule.reads)})"]
+    else:
+        said = [f"{BY_KEY[key].header} (`{key}`)" for key in rule.reads]
+    if rule.profile_reads:
+        profile = load_profile()
+        named = ", ".join(BY_KEY[key].header for key in getattr(profile, rule.profile_reads))
+        named = named or "aucune"
+        said.append(f"les colonnes de `{rule.profile_reads}` du profil ({profile.label} : {named})")
+    return " ; ".join(said) if said else "— (la structure du classeur)"
+
+
+def _refuses(rule: Rule) -> str:
+    if not rule.refuses:
+        return "non"
+    if set(rule.refuses) == set(rule.codes):
+        return "oui"
+    return "pour " + ", ".join(f"`{code}`" for code in rule.refuses)
+
+
+def rules_table() -> str:
+    """docs/regles.md: every rule, in the order it runs, with its codes and the fields it reads."""
+    lines = [
+        "| Règle | Étape | Ce qu'elle vérifie | Codes | Champs lus | Refuse la valeur | Où |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule in RULES:
+        codes = ", ".join(f"`{code}`" for code in rule.codes) or "— (aucun)"
+        lines.append(
+            f"| **{_cell(rule.name)}** | {rule.stage.value} | {_cell(rule.description)} "
+            f"| {codes} | {_cell(_fields_read(rule))} | {_refuses(rule)} | `{rule.module}` |"
+        )
+    return "\n".join(lines)
+
+
+def rules_by_code() -> str:
+    """docs/regles.md: each issue code, its severity, the rule that emits it and what the
+    rule reads."""
+    lines = ["| Code | Gravité | Règle | Champs lus |", "|---|---|---|---|"]
+    for code, kind in ISSUE_TYPES.items():
+        rule = RULE_OF_CODE[code]
+        severity = kind.severity.value + (" (réglable : `severities`)" if kind.adjustable else "")
+        lines.append(
+            f"| `{code}` | {severity} | {_cell(rule.name)} ({rule.stage.value}, "
+            f"`{rule.module}`) | {_cell(_fields_read(rule))} |"
+        )
     return "\n".join(lines)
 
 
@@ -226,6 +282,8 @@ QUESTIONS = PACKAGE_DIR.parent / "docs" / "questions-cariforef.md"
 QUESTIONS_SECTIONS = {"questions-detail": questions_detail}
 LHEO_DOC = PACKAGE_DIR.parent / "docs" / "lheo.md"
 LHEO_SECTIONS = {"lheo-champs": lheo_fields_table, "lheo-identifiants": lheo_identifiers_table}
+RULES_DOC = PACKAGE_DIR.parent / "docs" / "regles.md"
+RULES_SECTIONS = {"regles": rules_table, "regles-codes": rules_by_code}
 
 
 def render(text: str, sections: dict[str, Callable[[], str]] | None = None) -> str:
@@ -245,6 +303,7 @@ def main() -> None:
             (README, SECTIONS),
             (QUESTIONS, QUESTIONS_SECTIONS),
             (LHEO_DOC, LHEO_SECTIONS),
+            (RULES_DOC, RULES_SECTIONS),
         ]
     for path, sections in targets:
         path.write_text(render(path.read_text(encoding="utf-8"), sections), encoding="utf-8")

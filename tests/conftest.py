@@ -20,6 +20,8 @@ from sofi_bulk.excel.template import write_template
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["tests.marks"]  # markers by folder, fixture and name; quick loop
+
 
 def styled(ws, row: int, column: int):
     """What gives a cell of a loaded sheet its style in Excel and LibreOffice: the cell when

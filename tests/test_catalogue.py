@@ -230,7 +230,10 @@ def test_a_new_programme_is_a_new_profile_file(tmp_path, profile):
         (lambda d: d["rules"].update(min_info_sessions=-1), "positif ou nul"),
         (lambda d: d["rules"].update(full_time_min_weekly_hours=80), "70 heures"),
         (lambda d: d["rules"].update(severite="erreur"), "rules.severite"),  # unknown key
-        (lambda d: d["rules"].update(info_sessions_severity="bloquant"), "info_sessions_sev"),
+        (lambda d: d["severities"].update({"rythme-heures": "bloquant"}), "rythme-heures"),
+        (lambda d: d["severities"].update({"code-inexistant": "erreur"}), "code inconnu"),
+        (lambda d: d["severities"].update({"date-invalide": "avertissement"}), "non réglable"),
+        (lambda d: d["placeholder_examples"].update(objectives="x"), "placeholders.objectives"),
         (lambda d: d["lheo"].update(niveau_entree_obligatoire=1), "niveau_entree_obligatoire"),
         (lambda d: d.update(fixed=["title"]), "fixed"),
         (lambda d: d["open_questions"][0].pop("choix"), "choix"),
@@ -272,7 +275,8 @@ def test_a_profile_file_s_type_errors_are_said_in_french_one_line_each(tmp_path,
     data.update(campaign_year="deux mille")
     del data["label"]
     data["fixed"]["title"] = {"a": 1}
-    data["rules"].update(info_sessions_severity="bloquant", severite="erreur")
+    data["rules"].update(severite="erreur")
+    data["severities"]["info-collective-manquante"] = "bloquant"
     data["lheo"].update(emit_exit_level="peut-être")
     data["open_questions"].append(5)
     with pytest.raises(UserError) as caught:
@@ -283,12 +287,48 @@ def test_a_profile_file_s_type_errors_are_said_in_french_one_line_each(tmp_path,
             "label : réglage obligatoire absent",
             "campaign_year : nombre entier attendu",
             "fixed.title : texte, nombre ou liste de textes attendu",
-            "rules.info_sessions_severity : valeur admise : 'erreur' ou 'avertissement'",
+            "severities.info-collective-manquante : valeur admise : 'erreur' ou 'avertissement'",
             "rules.severite : réglage inconnu",
             "lheo.emit_exit_level : true ou false attendu",
             f"open_questions[{len(profile.open_questions)}] : objet JSON attendu ({{…}})",
         ]
     )
+
+
+def test_a_setting_of_an_earlier_profile_names_the_one_that_replaced_it(tmp_path, profile):
+    """The five severities of ``rules`` became ``severities``, keyed by issue code: a file
+    written for an earlier version is refused with the new key, one line each."""
+    data = asdict(profile)
+    data["rules"].update(modification_severity="erreur", lot_places_severity="erreur")
+    with pytest.raises(UserError) as caught:
+        load_profile_file(_write(tmp_path, data))
+    lines = sorted(line.split(" : ", 2)[2] for line in str(caught.value).splitlines())
+    assert lines == [
+        "rules.lot_places_severity : réglage remplacé par severities.places-lot-depassees "
+        '(« "severities": {"places-lot-depassees": …} »)',
+        "rules.modification_severity : réglage remplacé par "
+        'severities.modification-accord-region (« "severities": '
+        '{"modification-accord-region": …} »)',
+    ]
+
+
+def test_a_profile_sets_the_severity_of_an_adjustable_code_only(profile):
+    """The programme decides the severity of the codes marked adjustable, each by its code."""
+    from sofi_bulk.core.issues import ISSUE_TYPES
+
+    adjustable = {code for code, kind in ISSUE_TYPES.items() if kind.adjustable}
+    assert (
+        set(profile.severities)
+        == adjustable
+        == {
+            "info-collective-manquante",
+            "places-lot-depassees",
+            "session-en-double",
+            "modification-accord-region",
+            "rythme-heures",
+        }
+    )
+    assert all(profile.severities[c] == ISSUE_TYPES[c].severity for c in adjustable)
 
 
 def test_a_profile_file_nested_too_deep_is_refused_plainly(tmp_path):

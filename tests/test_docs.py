@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from sofi_bulk.core.issues import ISSUE_TYPES
@@ -27,10 +28,39 @@ def test_every_check_code_is_documented():
         assert f"`{code}`" in text
 
 
-def test_ci_runs_the_readme_test_command():
-    test_command = next(b for b in bash_blocks() if "pytest" in b and "pip install" not in b)
-    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert test_command in ci.splitlines()
+TEST_COMMAND = "tools/run-tests"
+QUICK_LOOP = '.venv/bin/python -m pytest -m "not lent"'
+
+
+def section_blocks(title: str) -> list[str]:
+    """The bash blocks of one ``## title`` section of the README."""
+    text = readme().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", text, re.S)]
+
+
+def test_the_readme_shows_two_commands_and_ci_runs_the_second():
+    """« Démarrage » shows the setup command and the test command, « Pour les développeurs »
+    the test command with the quick loop beside it; .ci/run runs the test command, as
+    written, and nothing else."""
+    assert section_blocks("Démarrage sous Linux ou macOS") == [bash_blocks()[0], TEST_COMMAND]
+    assert section_blocks("Pour les développeurs") == [TEST_COMMAND]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci[0] == "#!/usr/bin/env bash" and os.access(ROOT / ".ci" / "run", os.X_OK)
+    commands = [line for line in ci if line.strip() and not line.startswith("#")]
+    assert commands == ["set -euo pipefail", 'cd "$(dirname "$0")/.."', TEST_COMMAND]
+    assert os.access(ROOT / TEST_COMMAND, os.X_OK)
+
+
+def test_the_quick_loop_is_documented_beside_the_test_command():
+    import tomllib
+
+    developers = readme().split("\n## Pour les développeurs\n", 1)[1].split("\n## ", 1)[0]
+    assert f"`{QUICK_LOOP}`" in developers
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    markers = [m.split(":")[0] for m in declared["tool"]["pytest"]["ini_options"]["markers"]]
+    assert "lent" in markers
+    for marker in markers:
+        assert f"`{marker}`" in developers, marker
 
 
 def test_setup_command_installs_then_runs_the_main_job_on_bundled_data():

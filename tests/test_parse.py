@@ -580,7 +580,7 @@ def test_typed_form_through_the_library(case, library_result):
     assert row_errors == [], [i.message for i in row_errors]
     records = library_result.sessions if case.sheet == SESSIONS_SHEET else library_result.infos
     record = next(r for r in records if r.row == row)
-    assert case.key not in record.bad
+    assert case.key not in record.unusable
     value = record.values[case.key]
     if isinstance(case.expected, float):
         assert value == pytest.approx(case.expected)

@@ -411,7 +411,8 @@ def test_a_complete_fas_code_is_a_modification_with_a_warning(book):
 
 def test_the_modification_warning_follows_the_profile(book, profile):
     cell = put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
-    strict = replace(profile, rules=replace(profile.rules, modification_severity="erreur"))
+    severities = {**profile.severities, "modification-accord-region": "erreur"}
+    strict = replace(profile, severities=severities)
     result = validate_book(book, strict, run_validation(book).referentiel)
     assert_only(result, "modification-accord-region", cell, Severity.ERROR)
 
@@ -597,7 +598,7 @@ def test_a_reference_is_judged_per_lot_and_reported_on_every_row(book):
         ("contact-inconnu", cell) for cell in unknown
     }
     assert result.sessions[3].values["site"] == "41210"  # the site of lot PAS2025_4
-    assert "site" in result.sessions[0].bad and "site" not in result.sessions[3].bad
+    assert "site" in result.sessions[0].unusable and "site" not in result.sessions[3].unusable
 
 
 @pytest.mark.parametrize(

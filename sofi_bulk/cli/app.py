@@ -19,7 +19,7 @@ import click
 from rich.markup import escape
 
 from sofi_bulk import __version__, api
-from sofi_bulk.api import Referentiel, ValidationResult, WorkbookInput
+from sofi_bulk.api import DEFAULT_PROGRAMME, Referentiel, ValidationResult, WorkbookInput
 from sofi_bulk.cli.exits import EXIT_INVALID, EXIT_OK, run
 from sofi_bulk.cli.outputs import (
     annotated_name,
@@ -68,8 +68,8 @@ def cli() -> None:
     "--programme",
     "-p",
     metavar="PROGRAMME",
-    default="prepa-avenir-sup",
-    help="Programme (profil) du modèle : prepa-avenir-sup (par défaut) ou un fichier de profil "
+    default=DEFAULT_PROGRAMME,
+    help=f"Programme (profil) du modèle : {DEFAULT_PROGRAMME} (par défaut) ou un fichier de profil "
     ".json.",
 )
 @click.option(
@@ -447,8 +447,8 @@ def referentiel_blank_cmd(output: str | None, force: bool) -> None:
     "--programme",
     "-p",
     metavar="PROGRAMME",
-    default="prepa-avenir-sup",
-    help="Programme (profil) dont les lots seront proposés : prepa-avenir-sup (par défaut) ou "
+    default=DEFAULT_PROGRAMME,
+    help=f"Programme (profil) dont les lots seront proposés : {DEFAULT_PROGRAMME} (par défaut) ou "
     "un fichier de profil .json.",
 )
 @quiet_option

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from sofi_bulk.api import DEFAULT_PROGRAMME
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -68,7 +70,7 @@ def programme_option(f: Any) -> Any:
         "-p",
         metavar="PROGRAMME",
         default=None,
-        help="Programme (profil) : prepa-avenir-sup, ou un fichier de profil .json. "
+        help=f"Programme (profil) : {DEFAULT_PROGRAMME}, ou un fichier de profil .json. "
         "Par défaut : celui du classeur.",
     )(f)
 

@@ -1,8 +1,8 @@
 """Cross-field comparisons of the procedure, declared once as data.
 
-The row checks (``rules.py``), the template's in-sheet rules (``excel/template.py``) and
-the check of a submission read back from JSON (``submission/io.py``) all read this table,
-so "end ≥ start" cannot say one thing in the sheet and another in the checker.
+The check's rules (``checks.py``), the template's in-sheet rules (``excel/template.py``)
+and the check of a submission read back from JSON (``submission/io.py``) all read this
+table, so "end ≥ start" cannot say one thing in the sheet and another in the checker.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from sofi_bulk.core.text import fr_date, fr_time
 
 Scope = Literal["row", "session"]
 
@@ -21,7 +23,8 @@ class Comparison:
     The issue ``code`` marks the cell of ``key``. ``sheet_error`` is the alert of the
     template's in-sheet rule (None: no in-sheet rule, e.g. times typed as "9h30" text,
     which a spreadsheet time rule would refuse); ``json_message`` the French problem of a
-    submission read back from a file.
+    submission read back from a file (None: not checked there). ``names`` are the
+    message's parameters for the value and the other.
     """
 
     key: str
@@ -30,10 +33,19 @@ class Comparison:
     scope: Scope
     code: str
     sheet_error: str | None
-    json_message: str
+    json_message: str | None
+    names: tuple[str, str] = ("end", "start")
 
     def holds(self, value: Any, other: Any) -> bool:
         return bool(value >= other) if self.op == ">=" else bool(value <= other)
+
+
+def shown(value: Any) -> Any:
+    """A compared value in a message: a date or a time as the template asks to type it, a
+    count as it is."""
+    if isinstance(value, dt.time):
+        return fr_time(value)
+    return fr_date(value) if isinstance(value, dt.date) else value
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         "date-apres-debut-session",
         "Date attendue (jj/mm/aaaa), au plus tard le jour où la session débute.",
         "après le début de la session.",
+        ("value", "start"),
     ),
     Comparison(
         "ic_end_time",
@@ -80,6 +93,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         "date-apres-debut-session",
         "Date attendue (jj/mm/aaaa), au plus tard le jour où la session débute.",
         "après le début de la session.",
+        ("value", "start"),
     ),
     Comparison(
         "pi_end",
@@ -90,7 +104,36 @@ COMPARISONS: tuple[Comparison, ...] = (
         "Date attendue (jj/mm/aaaa), au plus tôt la date de début de la période.",
         "la fin précède le début.",
     ),
+    Comparison(
+        "places_remaining",
+        "<=",
+        "places",
+        "row",
+        "places-restantes",
+        None,
+        None,
+        ("value", "places"),
+    ),
+    Comparison(
+        "min_headcount",
+        "<=",
+        "simultaneous_capacity",
+        "row",
+        "effectif-capacite",
+        None,
+        None,
+        ("value", "capacity"),
+    ),
 )
+
+# the name of the rule that checks each code of the comparisons (docs/regles.md)
+COMPARISON_NAMES: dict[str, str] = {
+    "dates-inversees": "Fin après le début",
+    "date-apres-debut-session": "Avant le début de la session",
+    "heures-inversees": "Heure de fin après l'heure de début",
+    "places-restantes": "Places restantes",
+    "effectif-capacite": "Effectif minimal et capacité",
+}
 
 CAMPAIGN = CampaignYear("start_date", "date-hors-campagne")
 

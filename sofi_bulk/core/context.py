@@ -28,7 +28,7 @@ from sofi_bulk.core.layout import (
     column_signature,
     layout_stamp,
 )
-from sofi_bulk.core.profile import Profile, available_profiles, load_profile
+from sofi_bulk.core.profile import DEFAULT_PROGRAMME, Profile, available_profiles, load_profile
 from sofi_bulk.core.referentiel import Referentiel
 from sofi_bulk.core.workbook import WorkbookInput
 
@@ -87,7 +87,7 @@ def resolve_context(
             )
         notices.extend(_layout_notices(book, profile))
     else:
-        profile = load_profile(programme or "prepa-avenir-sup")
+        profile = load_profile(programme or DEFAULT_PROGRAMME)
     if referentiel is not None:
         ref = referentiel
     else:

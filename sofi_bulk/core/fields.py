@@ -98,15 +98,12 @@ class Field:
         return [f"{self.header} ({i})" for i in range(1, self.columns + 1)]
 
 
-F, A, S, D = Level.FORMATION, Level.ACTION, Level.SESSION, Level.DISPOSITIF
-IC, PI, ID = Level.INFO_COLLECTIVE, Level.PERIODE_INSCRIPTION, Level.IDENT
-
 FIELDS: tuple[Field, ...] = (
     # --- identification of the row -------------------------------------------------
     Field(
         "session_ref",
         "Réf. session",
-        ID,
+        Level.IDENT,
         Kind.TEXT,
         required=True,
         max_length=40,
@@ -117,7 +114,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "fas_code",
         "Code FAS",
-        ID,
+        Level.IDENT,
         Kind.FAS,
         max_length=40,
         width=20,
@@ -129,7 +126,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "action_ref",
         "Réf. action",
-        ID,
+        Level.IDENT,
         Kind.TEXT,
         max_length=40,
         width=14,
@@ -141,7 +138,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "lot",
         "Numéro lot CR",
-        ID,
+        Level.IDENT,
         Kind.LOT,
         required=True,
         width=16,
@@ -153,7 +150,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "title",
         "Intitulé",
-        F,
+        Level.FORMATION,
         Kind.TEXT,
         required=True,
         max_length=255,
@@ -163,7 +160,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "general_objective",
         "Objectif général",
-        F,
+        Level.FORMATION,
         Kind.CODE,
         table="ais",
         required=True,
@@ -173,7 +170,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "exit_level",
         "Niveau de sortie",
-        F,
+        Level.FORMATION,
         Kind.CODE,
         table="niveaux",
         required=True,
@@ -183,7 +180,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "formacodes",
         "Domaines de formation",
-        F,
+        Level.FORMATION,
         Kind.CODE,
         table="formacode-domaines",
         multi=True,
@@ -194,7 +191,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "main_formacode",
         "Domaine principal",
-        F,
+        Level.FORMATION,
         Kind.CODE,
         table="formacode-domaines",
         required=True,
@@ -204,7 +201,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "certifinfo_reference",
         "Référence Certifinfo",
-        F,
+        Level.FORMATION,
         Kind.CODE,
         table="boolean",
         required=True,
@@ -214,7 +211,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "certifinfo_code",
         "Code Certifinfo",
-        F,
+        Level.FORMATION,
         Kind.TEXT,
         max_length=10,
         width=12,
@@ -224,7 +221,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "delivery_site",
         "Site dispensateur",
-        A,
+        Level.ACTION,
         Kind.SITE,
         required=True,
         width=36,
@@ -234,7 +231,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "realisation_site",
         "Site de réalisation",
-        A,
+        Level.ACTION,
         Kind.SITE,
         width=36,
         lot_dependent=True,
@@ -244,7 +241,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "title_complement",
         "Complément intitulé",
-        A,
+        Level.ACTION,
         Kind.TEXT,
         max_length=200,
         width=22,
@@ -253,7 +250,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "programme_complement",
         "Complément programme",
-        A,
+        Level.ACTION,
         Kind.LONGTEXT,
         required=True,
         max_length=3000,
@@ -264,7 +261,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "objectives",
         "Objectifs",
-        A,
+        Level.ACTION,
         Kind.LONGTEXT,
         required=True,
         max_length=3000,
@@ -274,7 +271,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "expected_results",
         "Résultats attendus",
-        A,
+        Level.ACTION,
         Kind.LONGTEXT,
         required=True,
         max_length=3000,
@@ -284,7 +281,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "highlight",
         "Le « plus » formation",
-        A,
+        Level.ACTION,
         Kind.LONGTEXT,
         max_length=250,
         width=30,
@@ -293,7 +290,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "video_url",
         "URL vidéo",
-        A,
+        Level.ACTION,
         Kind.URL,
         max_length=400,
         width=28,
@@ -302,7 +299,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "pdf_url",
         "URL PDF",
-        A,
+        Level.ACTION,
         Kind.URL,
         max_length=400,
         width=28,
@@ -311,7 +308,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "action_url",
         "URL action",
-        A,
+        Level.ACTION,
         Kind.URL,
         max_length=400,
         width=28,
@@ -320,7 +317,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "equipment_type",
         "Type d'équipement",
-        A,
+        Level.ACTION,
         Kind.CODE,
         table="type-equipement",
         width=24,
@@ -329,7 +326,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "equipment_cost",
         "Coût indicatif équipement (€)",
-        A,
+        Level.ACTION,
         Kind.INT,
         min_value=0,
         max_value=99999,
@@ -339,7 +336,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "equipment_comment",
         "Commentaire équipement",
-        A,
+        Level.ACTION,
         Kind.LONGTEXT,
         max_length=500,
         width=28,
@@ -348,7 +345,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "entry_level",
         "Niveau d'entrée",
-        A,
+        Level.ACTION,
         Kind.CODE,
         table="niveaux",
         required=True,
@@ -358,7 +355,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "prerequisites",
         "Pré-requis",
-        A,
+        Level.ACTION,
         Kind.LONGTEXT,
         required=True,
         max_length=3000,
@@ -368,7 +365,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "prerequisites_comment",
         "Commentaire pré-requis",
-        A,
+        Level.ACTION,
         Kind.LONGTEXT,
         max_length=3000,
         width=36,
@@ -377,7 +374,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "target_public",
         "Public visé",
-        A,
+        Level.ACTION,
         Kind.LONGTEXT,
         required=True,
         max_length=3000,
@@ -389,7 +386,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "site",
         "Site lieu",
-        S,
+        Level.SESSION,
         Kind.SITE,
         required=True,
         width=36,
@@ -399,7 +396,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "start_date",
         "Date début",
-        S,
+        Level.SESSION,
         Kind.DATE,
         required=True,
         width=12,
@@ -409,7 +406,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "end_date",
         "Date fin",
-        S,
+        Level.SESSION,
         Kind.DATE,
         required=True,
         width=12,
@@ -418,7 +415,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "entry_exit_mode",
         "ESP (entrées/sorties)",
-        S,
+        Level.SESSION,
         Kind.CODE,
         table="esp",
         required=True,
@@ -428,7 +425,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "rhythm",
         "Rythme",
-        S,
+        Level.SESSION,
         Kind.CODE,
         table="rythme",
         required=True,
@@ -438,7 +435,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "training_periods",
         "Périodes de formation",
-        S,
+        Level.SESSION,
         Kind.CODE,
         table="periodes-formation",
         required=True,
@@ -448,7 +445,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "pathway_type",
         "Type de parcours",
-        S,
+        Level.SESSION,
         Kind.CODE,
         table="type-parcours",
         required=True,
@@ -458,7 +455,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "teaching_methods",
         "Modalités pédagogiques",
-        S,
+        Level.SESSION,
         Kind.CODE,
         table="modalites-pedagogiques",
         required=True,
@@ -468,7 +465,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "delivery_mode",
         "Modalités d'enseignement",
-        S,
+        Level.SESSION,
         Kind.CODE,
         table="modalites-enseignement",
         required=True,
@@ -478,7 +475,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "centre_hours",
         "Durée en centre (h)",
-        S,
+        Level.SESSION,
         Kind.INT,
         required=True,
         min_value=0,
@@ -489,7 +486,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "company_hours",
         "Durée en entreprise (h)",
-        S,
+        Level.SESSION,
         Kind.INT,
         required=True,
         min_value=0,
@@ -500,7 +497,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "duration_comment",
         "Commentaire durée",
-        S,
+        Level.SESSION,
         Kind.TEXT,
         max_length=150,
         width=24,
@@ -509,7 +506,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "weekly_hours",
         "Durée hebdo (h)",
-        S,
+        Level.SESSION,
         Kind.DECIMAL,
         min_value=0,
         max_value=70,
@@ -519,7 +516,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "alternance_cycle",
         "Cycle de l'alternance",
-        S,
+        Level.SESSION,
         Kind.CODE,
         table="unite-rythme",
         required=True,  # starred in SOFI's Fiche Session; a profile may say otherwise
@@ -529,7 +526,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "company_unit",
         "Unité entreprise",
-        S,
+        Level.SESSION,
         Kind.INT,
         required=True,  # starred in SOFI's Fiche Session; a profile may say otherwise
         min_value=0,
@@ -540,7 +537,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "responsible_org",
         "Organisme responsable",
-        S,
+        Level.SESSION,
         Kind.ORGANISME,
         required=True,
         width=36,
@@ -550,7 +547,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "recruitment_status",
         "Recrutement",
-        S,
+        Level.SESSION,
         Kind.CODE,
         table="etat-recrutement",
         required=True,
@@ -560,7 +557,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "recruitment_methods",
         "Modalité de recrutement",
-        S,
+        Level.SESSION,
         Kind.CODE,
         table="modalite-recrutement",
         required=True,
@@ -572,7 +569,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "pmr_contact",
         "Référent PMR",
-        S,
+        Level.SESSION,
         Kind.CONTACT,
         required=True,
         width=30,
@@ -583,7 +580,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "prf_contact",
         "Référent PRF",
-        S,
+        Level.SESSION,
         Kind.CONTACT,
         width=30,
         lot_dependent=True,
@@ -593,7 +590,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "liaison_email",
         "Mail de liaison",
-        S,
+        Level.SESSION,
         Kind.EMAIL,
         max_length=160,
         width=26,
@@ -603,7 +600,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "mobility_contact",
         "Référent mobilité",
-        S,
+        Level.SESSION,
         Kind.CONTACT,
         required=True,
         width=30,
@@ -615,7 +612,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "dispositif",
         "Dispositif",
-        D,
+        Level.DISPOSITIF,
         Kind.TEXT,
         required=True,
         max_length=200,
@@ -625,7 +622,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "publics",
         "Publics",
-        D,
+        Level.DISPOSITIF,
         Kind.CODE,
         table="publics",
         multi=True,
@@ -636,7 +633,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "cr_action_id",
         "ID Action CR",
-        D,
+        Level.DISPOSITIF,
         Kind.TEXT,
         max_length=40,
         width=12,
@@ -647,7 +644,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "cr_mandataire_id",
         "OF Mandataire CR",
-        D,
+        Level.DISPOSITIF,
         Kind.TEXT,
         max_length=40,
         width=12,
@@ -658,7 +655,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "places",
         "Nb places dispositif",
-        D,
+        Level.DISPOSITIF,
         Kind.INT,
         required=True,
         min_value=1,
@@ -670,7 +667,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "places_remaining",
         "Nb places restantes",
-        D,
+        Level.DISPOSITIF,
         Kind.INT,
         min_value=0,
         max_value=99999,
@@ -680,7 +677,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "min_headcount",
         "Effectif minimal",
-        D,
+        Level.DISPOSITIF,
         Kind.INT,
         min_value=0,
         max_value=99999,
@@ -690,7 +687,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "simultaneous_capacity",
         "Capacité simultanée",
-        D,
+        Level.DISPOSITIF,
         Kind.INT,
         min_value=0,
         max_value=99999,
@@ -700,7 +697,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "fee_excl_tax",
         "Frais HT (€)",
-        D,
+        Level.DISPOSITIF,
         Kind.DECIMAL,
         min_value=0,
         max_value=9999999,
@@ -710,7 +707,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "vat_rate",
         "Taux TVA",
-        D,
+        Level.DISPOSITIF,
         Kind.CODE,
         table="taux-tva",
         width=10,
@@ -719,7 +716,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "fee_incl_tax",
         "Frais TTC (€)",
-        D,
+        Level.DISPOSITIF,
         Kind.DECIMAL,
         min_value=0,
         max_value=9999999,
@@ -730,7 +727,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "extra_fees",
         "Frais additionnels non pris en charge (€)",
-        D,
+        Level.DISPOSITIF,
         Kind.DECIMAL,
         min_value=0,
         max_value=9999999,
@@ -740,7 +737,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "certification_fees",
         "Frais de certification inclus",
-        D,
+        Level.DISPOSITIF,
         Kind.CODE,
         table="boolean",
         required=True,
@@ -750,7 +747,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "fees_covered",
         "Prise en charge des frais pédagogiques",
-        D,
+        Level.DISPOSITIF,
         Kind.CODE,
         table="boolean",
         required=True,
@@ -761,7 +758,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "session_state",
         "État",
-        S,
+        Level.SESSION,
         Kind.CODE,
         table="etat-session",
         width=10,
@@ -773,7 +770,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "ic_session",
         "Réf. session",
-        IC,
+        Level.INFO_COLLECTIVE,
         Kind.SESSION_REF,
         required=True,
         width=14,
@@ -782,7 +779,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "ic_code",
         "Code",
-        IC,
+        Level.INFO_COLLECTIVE,
         Kind.TEXT,
         max_length=40,
         width=10,
@@ -791,7 +788,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "ic_date",
         "Date",
-        IC,
+        Level.INFO_COLLECTIVE,
         Kind.DATE,
         required=True,
         width=12,
@@ -801,16 +798,23 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "ic_start_time",
         "Heure début",
-        IC,
+        Level.INFO_COLLECTIVE,
         Kind.TIME,
         width=10,
         help="Heure de début (ex. 9h30 ou 09:30).",
     ),
-    Field("ic_end_time", "Heure fin", IC, Kind.TIME, width=10, help="Heure de fin (ex. 11h30)."),
+    Field(
+        "ic_end_time",
+        "Heure fin",
+        Level.INFO_COLLECTIVE,
+        Kind.TIME,
+        width=10,
+        help="Heure de fin (ex. 11h30).",
+    ),
     Field(
         "ic_site",
         "Lieu",
-        IC,
+        Level.INFO_COLLECTIVE,
         Kind.SITE,
         width=36,
         help="Site où a lieu l'information collective ; obligatoire sauf si elle a lieu à "
@@ -819,7 +823,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "ic_remote",
         "À distance",
-        IC,
+        Level.INFO_COLLECTIVE,
         Kind.CODE,
         table="boolean",
         width=10,
@@ -829,7 +833,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "ic_url",
         "Lien (à distance)",
-        IC,
+        Level.INFO_COLLECTIVE,
         Kind.URL,
         max_length=400,
         width=28,
@@ -839,7 +843,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "ic_comment",
         "Commentaire",
-        IC,
+        Level.INFO_COLLECTIVE,
         Kind.LONGTEXT,
         max_length=500,
         width=36,
@@ -849,7 +853,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "pi_session",
         "Réf. session",
-        PI,
+        Level.PERIODE_INSCRIPTION,
         Kind.SESSION_REF,
         required=True,
         width=14,
@@ -858,7 +862,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "pi_code",
         "Code",
-        PI,
+        Level.PERIODE_INSCRIPTION,
         Kind.TEXT,
         max_length=40,
         width=10,
@@ -867,7 +871,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "pi_type",
         "Type",
-        PI,
+        Level.PERIODE_INSCRIPTION,
         Kind.CODE,
         table="type-inscription",
         required=True,
@@ -877,7 +881,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "pi_start",
         "Date début",
-        PI,
+        Level.PERIODE_INSCRIPTION,
         Kind.DATE,
         required=True,
         width=12,
@@ -886,7 +890,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "pi_end",
         "Date fin",
-        PI,
+        Level.PERIODE_INSCRIPTION,
         Kind.DATE,
         width=12,
         help="Fin de la période (jj/mm/aaaa), au plus tôt la date de début.",

@@ -23,9 +23,8 @@ class IssueType:
     severity: Severity
     title: str
     template: str  # str.format template; {col} is the column header
+    adjustable: bool = False  # a programme's profile may set its severity (``severities``)
 
-
-E, W = Severity.ERROR, Severity.WARNING
 
 ISSUE_TYPES: dict[str, IssueType] = {
     t.code: t
@@ -33,7 +32,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
         # structure
         IssueType(
             "colonne-manquante",
-            E,
+            Severity.ERROR,
             "Colonne obligatoire absente",
             "La colonne obligatoire « {col} » est absente de la feuille {sheet} : aucune ligne n'a "
             "donc "
@@ -42,19 +41,19 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "colonne-en-double",
-            W,
+            Severity.WARNING,
             "Colonne en double",
             "La colonne « {col} » apparaît plusieurs fois ; seule la première ({first}) est lue.",
         ),
         IssueType(
             "feuille-manquante",
-            W,
+            Severity.WARNING,
             "Feuille absente",
             "La feuille « {sheet} » est absente : ses lignes ne sont pas contrôlées.",
         ),
         IssueType(
             "en-tetes-introuvables",
-            E,
+            Severity.ERROR,
             "En-têtes introuvables",
             "La feuille « {sheet} » est là, mais sa ligne d'en-têtes est introuvable dans ses "
             "{rows} premières lignes : ses lignes ne sont pas lues. Rétablissez les en-têtes du "
@@ -62,14 +61,14 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "metadonnees-absentes",
-            W,
+            Severity.WARNING,
             "Classeur sans métadonnées",
             "Ce classeur n'a pas été généré par sofi-bulk (feuille _meta absente) : contrôle fait "
             "avec le programme {programme} et le référentiel {referentiel}.",
         ),
         IssueType(
             "referentiel-different",
-            W,
+            Severity.WARNING,
             "Autre référentiel",
             "Le classeur a été généré avec un autre référentiel (empreinte {expected}) que celui "
             "utilisé pour le contrôle ({actual}).",
@@ -84,41 +83,41 @@ ISSUE_TYPES: dict[str, IssueType] = {
         # single cells
         IssueType(
             "champ-obligatoire",
-            E,
+            Severity.ERROR,
             "Valeur obligatoire manquante",
             "« {col} » est obligatoire : {hint}",
         ),
         IssueType(
             "valeur-imposee",
-            E,
+            Severity.ERROR,
             "Valeur imposée modifiée",
             "« {col} » est imposé par le programme : remettez « {expected} » (valeur lue : « "
             "{value} »).",
         ),
         IssueType(
             "code-inconnu",
-            E,
+            Severity.ERROR,
             "Valeur hors liste",
             "« {value} » n'est pas une valeur admise pour « {col} ».{suggestion} Choisissez dans "
             "la liste : {choices}",
         ),
         IssueType(
             "code-non-admis",
-            E,
+            Severity.ERROR,
             "Valeur non admise par le programme",
             "« {value} » n'est pas admis pour « {col} » dans ce programme. Valeurs admises : "
             "{choices}.",
         ),
         IssueType(
             "texte-trop-long",
-            E,
+            Severity.ERROR,
             "Texte trop long",
             "« {col} » : {length} caractères, {max} au plus. Raccourcissez le texte de {excess} "
             "caractères.",
         ),
         IssueType(
             "caracteres-invalides",
-            E,
+            Severity.ERROR,
             "Caractères invisibles",
             "« {col} » contient des caractères de contrôle invisibles (souvent venus d'un "
             "copier-coller). "
@@ -126,7 +125,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "formule-en-erreur",
-            E,
+            Severity.ERROR,
             "Formule en erreur",
             "« {col} » : la formule de cette cellule donne une erreur ({error}). Corrigez la "
             "formule, "
@@ -134,7 +133,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "cellules-fusionnees",
-            W,
+            Severity.WARNING,
             "Cellules fusionnées",
             "Cellules fusionnées {range} : la valeur « {value} » est reprise sur chacune des "
             "lignes. "
@@ -142,82 +141,82 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "date-invalide",
-            E,
+            Severity.ERROR,
             "Date illisible",
             "« {col} » : « {value} » n'est pas une date. Saisissez-la au format jj/mm/aaaa (ex. "
             "10/02/2025).",
         ),
         IssueType(
             "date-impossible",
-            E,
+            Severity.ERROR,
             "Date impossible",
             "« {col} » : « {value} » n'existe pas dans le calendrier. Vérifiez le jour et le mois "
             "(jj/mm/aaaa).{hint}",
         ),
         IssueType(
             "date-incomplete",
-            E,
+            Severity.ERROR,
             "Date incomplète",
             "« {col} » : « {value} » ne précise pas l'année. Saisissez la date complète "
             "(jj/mm/aaaa).",
         ),
         IssueType(
             "heure-invalide",
-            E,
+            Severity.ERROR,
             "Heure illisible",
             "« {col} » : « {value} » n'est pas une heure. Saisissez-la sous la forme 9h30 ou "
             "09:30.",
         ),
         IssueType(
             "nombre-invalide",
-            E,
+            Severity.ERROR,
             "Nombre illisible",
             "« {col} » : « {value} » n'est pas un nombre. Saisissez un nombre en chiffres (ex. 12, "
             "ou 17,5 avec une virgule décimale).",
         ),
         IssueType(
             "entier-attendu",
-            E,
+            Severity.ERROR,
             "Nombre entier attendu",
             "« {col} » : « {value} » n'est pas un nombre entier. Saisissez un nombre sans "
             "décimale.",
         ),
         IssueType(
             "nombre-hors-limites",
-            E,
+            Severity.ERROR,
             "Nombre hors limites",
             "« {col} » : {value} est hors des limites admises ({low} à {high}).",
         ),
         IssueType(
             "url-invalide",
-            E,
+            Severity.ERROR,
             "Adresse web invalide",
             "« {col} » : « {value} » n'est pas une adresse web complète. Elle doit commencer par "
             "https://.",
         ),
         IssueType(
             "url-video-invalide",
-            E,
+            Severity.ERROR,
             "Vidéo non reconnue",
             "« {col} » : « {value} » n'est ni une vidéo YouTube ni un fichier .mp4.",
         ),
         IssueType(
             "email-invalide",
-            E,
+            Severity.ERROR,
             "E-mail invalide",
             "« {col} » : « {value} » n'est pas une adresse e-mail valide (ex. "
             "prenom.nom@organisme.fr).",
         ),
         IssueType(
             "siret-invalide",
-            E,
+            Severity.ERROR,
             "SIRET invalide",
             "« {col} » : « {value} » n'est pas un SIRET valide (14 chiffres avec une clé de "
             "contrôle juste).",
         ),
         IssueType(
             "code-fas-invalide",
-            E,
+            Severity.ERROR,
             "Code FAS invalide",
             "« {col} » : « {value} » n'est pas un code FAS. Session existante : F-A-S (ex. "
             "19482-89393-143842) ; nouvelle session d'une action existante : F-A (19482-89393) ; "
@@ -226,63 +225,63 @@ ISSUE_TYPES: dict[str, IssueType] = {
         # référentiel
         IssueType(
             "lot-inconnu",
-            E,
+            Severity.ERROR,
             "Lot inconnu",
             "« {col} » : le lot « {value} » n'est pas dans le référentiel de ce classeur. "
             "Choisissez un lot de la liste.",
         ),
         IssueType(
             "lot-autre-programme",
-            E,
+            Severity.ERROR,
             "Lot d'un autre programme",
             "« {col} » : le lot « {value} » relève du programme « {programme} », pas de ce "
             "classeur.",
         ),
         IssueType(
             "site-inconnu",
-            E,
+            Severity.ERROR,
             "Site inconnu",
             "« {col} » : le site « {value} » n'est pas dans le référentiel. Choisissez un site de "
             "la liste.",
         ),
         IssueType(
             "site-hors-lot",
-            E,
+            Severity.ERROR,
             "Site non autorisé pour le lot",
             "« {col} » : le site « {value} » n'appartient à aucun organisme du lot {lot}. "
             "Choisissez un site proposé pour ce lot.",
         ),
         IssueType(
             "contact-inconnu",
-            E,
+            Severity.ERROR,
             "Contact inconnu",
             "« {col} » : le contact « {value} » n'est pas dans le référentiel. Choisissez un "
             "contact de la liste.",
         ),
         IssueType(
             "contact-hors-lot",
-            E,
+            Severity.ERROR,
             "Contact non autorisé pour le lot",
             "« {col} » : le contact « {value} » n'appartient à aucun organisme du lot {lot}. "
             "Choisissez un contact proposé pour ce lot.",
         ),
         IssueType(
             "organisme-responsable",
-            E,
+            Severity.ERROR,
             "Organisme responsable incorrect",
             "« {col} » : l'organisme responsable doit être le mandataire du lot {lot} : « "
             "{expected} ».",
         ),
         IssueType(
             "code-externe",
-            E,
+            Severity.ERROR,
             "Code externe incorrect",
             "« {col} » : « {value} » ne correspond pas au lot {lot} ; la valeur attendue est « "
             "{expected} » (ou laissez vide).",
         ),
         IssueType(
             "prerequis-trop-longs",
-            E,
+            Severity.ERROR,
             "Pré-requis trop longs pour LHEO",
             "« Pré-requis » et « Commentaire pré-requis » forment ensemble {length} caractères ; "
             "LHEO "
@@ -292,7 +291,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "nombre-ambigu",
-            E,
+            Severity.ERROR,
             "Nombre ambigu",
             "« {col} » : dans « {value} », le point sépare-t-il les milliers ou les décimales ? "
             "Saisissez "
@@ -300,7 +299,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "organisme-inconnu",
-            E,
+            Severity.ERROR,
             "Organisme inconnu",
             "« {col} » : « {value} » n'est pas un organisme du référentiel. Choisissez le "
             "mandataire du "
@@ -308,7 +307,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "referentiel-incomplet",
-            W,
+            Severity.WARNING,
             "Référentiel incomplet",
             "« {col} » : {what} manque dans le référentiel ({table} {ident}) ; l'export LHEO "
             "l'exige. "
@@ -317,98 +316,100 @@ ISSUE_TYPES: dict[str, IssueType] = {
         # cross-field rules
         IssueType(
             "date-hors-campagne",
-            E,
+            Severity.ERROR,
             "Session hors campagne",
             "« {col} » : la session doit débuter en {year} (année de campagne du lot {lot}) ; date "
             "lue : {value}.",
         ),
         IssueType(
             "dates-inversees",
-            E,
+            Severity.ERROR,
             "Fin avant le début",
             "« {col} » : la date de fin ({end}) est antérieure à la date de début ({start}).",
         ),
         IssueType(
             "date-apres-debut-session",
-            E,
+            Severity.ERROR,
             "Date après le début de la session",
             "« {col} » : le {value} est après le début de la session {session} ({start}) ; elle "
             "doit avoir lieu au plus tard ce jour-là.",
         ),
         IssueType(
             "heures-inversees",
-            E,
+            Severity.ERROR,
             "Heure de fin avant l'heure de début",
             "« {col} » : l'heure de fin ({end}) précède l'heure de début ({start}).",
         ),
         IssueType(
             "info-collective-manquante",
-            E,
+            Severity.ERROR,
             "Information collective manquante",
             "La session {session} n'a pas d'information collective (au moins {min}). Ajoutez-en "
             "dans la feuille "
             "« Infos collectives » : c'est obligatoire pour alimenter Kairos, Ouiform et les sites "
             "régionaux.",
+            adjustable=True,
         ),
         IssueType(
             "places-restantes",
-            E,
+            Severity.ERROR,
             "Trop de places restantes",
             "« {col} » : {value} places restantes pour {places} places au total ; il ne peut en "
             "rester plus que le total.",
         ),
         IssueType(
             "effectif-capacite",
-            E,
+            Severity.ERROR,
             "Effectif minimal supérieur à la capacité",
             "« {col} » : l'effectif minimal ({value}) dépasse la capacité simultanée ({capacity}).",
         ),
         IssueType(
             "frais-ttc",
-            E,
+            Severity.ERROR,
             "Frais TTC incohérents",
             "« {col} » : {ttc} € ne correspond pas à {ht} € HT avec une TVA de {rate} % ; attendu "
             ": {expected} €.",
         ),
         IssueType(
             "texte-a-completer",
-            E,
+            Severity.ERROR,
             "Texte à compléter",
             "« {col} » contient encore « {placeholder} » : remplacez cette phrase du modèle par "
-            "ce qu'elle demande (par exemple les modules optionnels de votre action).",
+            "ce qu'elle demande{example}.",
         ),
         IssueType(
             "rythme-heures",
-            W,
+            Severity.WARNING,
             "Rythme et durée hebdomadaire incohérents",
             "« {col} » : {value} h par semaine pour un rythme « {rhythm} » ; ce programme compte "
             "un temps plein à partir de {threshold} h par semaine. Corrigez le rythme ou la "
             "durée hebdomadaire.",
+            adjustable=True,
         ),
         IssueType(
             "certifinfo-incoherent",
-            E,
+            Severity.ERROR,
             "Code Certifinfo sans référence",
             "« {col} » : un code Certifinfo est saisi alors que « Référence Certifinfo » vaut non. "
             "Effacez-le.",
         ),
         IssueType(
             "session-inconnue",
-            E,
+            Severity.ERROR,
             "Session introuvable",
             "« {col} » : aucune session « {value} » dans la feuille Sessions. Choisissez une Réf. "
             "session de la liste.",
         ),
         IssueType(
             "reference-en-double",
-            E,
+            Severity.ERROR,
             "Réf. session en double",
             "« {col} » : la Réf. session « {value} » est déjà utilisée ligne {first}. Donnez à "
             "chaque session une référence unique.",
         ),
         IssueType(
             "code-fas-en-double",
-            E,
+            Severity.ERROR,
             "Code FAS en double",
             "« {col} » : le code FAS {value} figure aussi ligne {others} ; une session SOFI ne se "
             "saisit qu'une fois. Gardez une seule ligne par session (une nouvelle session prend "
@@ -416,7 +417,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "formation-incoherente",
-            E,
+            Severity.ERROR,
             "Formation incohérente",
             "« {col} » : « {value} » ici, « {expected} » ligne {first}, de la même formation "
             "({group}). Une formation SOFI n'a qu'une valeur pour ce champ : alignez les lignes, "
@@ -424,7 +425,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "formation-autre-organisme",
-            E,
+            Severity.ERROR,
             "Formation d'un autre organisme",
             "« {col} » : ce site est de l'organisme {value}, mais la formation ({group}) est "
             "celle de {expected} (ligne {first}) : une formation SOFI appartient à un seul "
@@ -432,7 +433,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "action-incoherente",
-            E,
+            Severity.ERROR,
             "Action incohérente",
             "« {col} » : « {value} » ici, « {expected} » ligne {first}, de la même action "
             "({group}). Les sessions d'une action SOFI partagent la fiche Action : alignez les "
@@ -440,7 +441,7 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "reference-action-incoherente",
-            E,
+            Severity.ERROR,
             "Réf. action incohérente",
             "« {col} » : la Réf. action « {value} » désigne ligne {first} une session de code "
             "{expected}, ici {actual}. Donnez le même code de formation et d'action (F-A, ou "
@@ -448,15 +449,16 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "modification-accord-region",
-            W,
+            Severity.WARNING,
             "Modification d'une session",
             "« {col} » : cette ligne modifie la session SOFI {value}. La procédure n'admet une "
             "modification qu'avec l'accord préalable de la Région : assurez-vous de l'avoir "
             "obtenu.",
+            adjustable=True,
         ),
         IssueType(
             "etat-inactif-nouvelle-session",
-            E,
+            Severity.ERROR,
             "Inactif sur une nouvelle session",
             "« {col} » : Inactif retire de l'offre une session qui existe dans SOFI ; cette ligne "
             "n'a pas de code FAS complet (F-A-S) : c'est une nouvelle session. Videz la cellule "
@@ -464,17 +466,19 @@ ISSUE_TYPES: dict[str, IssueType] = {
         ),
         IssueType(
             "session-en-double",
-            W,
+            Severity.WARNING,
             "Session saisie deux fois",
             "Cette session semble saisie deux fois (même lot, sites et dates que la ligne "
             "{first}).",
+            adjustable=True,
         ),
         IssueType(
             "places-lot-depassees",
-            W,
+            Severity.WARNING,
             "Places du lot dépassées",
             "Les sessions du lot {lot} totalisent {total} places pour {ordered} places commandées "
             "par la Région.",
+            adjustable=True,
         ),
     ]
 }

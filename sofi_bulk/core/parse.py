@@ -360,6 +360,29 @@ _BY_KIND: dict[Kind, Callable[[Field, Any], Any]] = {
 }
 
 
+# what each kind's parser may refuse a cell with, besides EVERY_KIND_CODES: the cell rules of
+# ``rules.py`` are declared from it (a test parses odd values of every field against it)
+EVERY_KIND_CODES = ("caracteres-invalides", "formule-en-erreur")
+_NUMBER_CODES = ("nombre-invalide", "nombre-ambigu", "nombre-hors-limites")
+KIND_CODES: dict[Kind, tuple[str, ...]] = {
+    Kind.CODE: ("code-inconnu",),
+    Kind.TEXT: ("texte-trop-long",),
+    Kind.LONGTEXT: ("texte-trop-long",),
+    Kind.INT: (*_NUMBER_CODES, "entier-attendu"),
+    Kind.DECIMAL: _NUMBER_CODES,
+    Kind.DATE: ("date-invalide", "date-impossible", "date-incomplete"),
+    Kind.TIME: ("heure-invalide",),
+    Kind.URL: ("url-invalide", "url-video-invalide", "texte-trop-long"),
+    Kind.EMAIL: ("email-invalide",),
+    Kind.ORGANISME: (),
+    Kind.SITE: (),
+    Kind.CONTACT: (),
+    Kind.FAS: ("code-fas-invalide",),
+    Kind.LOT: (),
+    Kind.SESSION_REF: (),
+}
+
+
 # the characters a cell may not hold: never C0 controls (no code, date or number has one); in
 # texts and references, invisible ones too (zero-width spaces, BOM), which would make two
 # references that look alike differ

@@ -313,7 +313,7 @@ def status_text(
 
 def row_operation(rec: Record) -> str | None:
     """What a session row does in SOFI, from its FAS code; None when the code is unreadable."""
-    if "fas_code" in rec.bad and rec.get("fas_code") is None:
+    if "fas_code" in rec.unusable and rec.get("fas_code") is None:
         return None
     return operation_of(rec.values)
 

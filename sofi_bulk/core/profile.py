@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.fields import BY_KEY, Kind
+from sofi_bulk.core.issues import ISSUE_TYPES
 from sofi_bulk.core.resources import profiles_dir
 
 Severity = Literal["erreur", "avertissement"]
@@ -29,19 +30,28 @@ Scalar = str | int | float
 _STRICT: dict[str, Any] = {"extra": "forbid"}
 
 
+DEFAULT_PROGRAMME = "prepa-avenir-sup"  # the programme of a command that names none
+
+
 @dataclass(frozen=True)
 class RuleSettings:
     __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
     min_info_sessions: int = 1
-    info_sessions_severity: Severity = "erreur"
-    lot_places_severity: Severity = "avertissement"
-    duplicate_session_severity: Severity = "avertissement"
-    # a row that modifies an existing SOFI session (complete FAS code): the Région's prior
-    # agreement is required
-    modification_severity: Severity = "avertissement"
     # « temps plein » from this many hours a week; a rythme that says otherwise is flagged
     full_time_min_weekly_hours: float | None = None
-    rhythm_hours_severity: Severity = "avertissement"
+
+
+# the settings a profile of an earlier version named, and the one that replaced each
+MOVED_SETTINGS = {
+    f"rules.{old}": f"severities.{code}"
+    for old, code in {
+        "info_sessions_severity": "info-collective-manquante",
+        "lot_places_severity": "places-lot-depassees",
+        "duplicate_session_severity": "session-en-double",
+        "modification_severity": "modification-accord-region",
+        "rhythm_hours_severity": "rythme-heures",
+    }.items()
+}
 
 
 @dataclass(frozen=True)
@@ -89,8 +99,12 @@ class Profile:
     required: dict[str, bool] = field(default_factory=dict)
     # why a field is not required as SOFI marks it
     required_reasons: dict[str, str] = field(default_factory=dict)
-    # default sentences the user must replace
+    # default sentences the user must replace, and what each field's sentence asks for (the
+    # message's example: « les modules optionnels de votre action »)
     placeholders: dict[str, list[str]] = field(default_factory=dict)
+    placeholder_examples: dict[str, str] = field(default_factory=dict)
+    # the severity of an issue code, where the programme decides it (issues.py: adjustable)
+    severities: dict[str, Severity] = field(default_factory=dict)
     rules: RuleSettings = field(default_factory=RuleSettings)
     lheo: LheoSettings = field(default_factory=LheoSettings)
     open_questions: list[OpenQuestion] = field(default_factory=list)
@@ -137,6 +151,17 @@ def profile_problems(profile: Profile) -> list[str]:
         for key in getattr(profile, section):
             if key not in BY_KEY:
                 say(f"{section} : champ inconnu « {key} »")
+    for key in profile.placeholder_examples:
+        if key not in profile.placeholders:
+            say(f"placeholder_examples.{key} : aucun réglage placeholders.{key}")
+    adjustable = [code for code, kind in ISSUE_TYPES.items() if kind.adjustable]
+    for code in profile.severities:
+        if code not in adjustable:
+            say(
+                f"severities.{code} : "
+                + ("code inconnu" if code not in ISSUE_TYPES else "gravité non réglable")
+                + f" ; réglables : {', '.join(adjustable)}"
+            )
     if problems:
         return problems  # the checks below look fields up in the catalogue
     for key, required in profile.required.items():
@@ -199,6 +224,7 @@ _TYPE_WORDS = {
     "dataclass_args_type": "objet JSON attendu ({…})",
     "list_type": "liste attendue ([…])",
 }
+_UNKNOWN = {"unexpected_keyword_argument", "extra_forbidden"}
 # the branches of a union (a fixed value: text, number or list of texts), named in a location
 _BRANCHES = {"str", "int", "float", "bool", "list[str]"}
 
@@ -213,7 +239,10 @@ def type_problems(errors: list[Any]) -> list[str]:
     lines = []
     for place, found in by_place.items():
         first = found[0]
-        if len(found) > 1:
+        if place in MOVED_SETTINGS and first["type"] in _UNKNOWN:
+            new = MOVED_SETTINGS[place]
+            words = f'réglage remplacé par {new} (« "severities": {{"{new[11:]}": …}} »)'
+        elif len(found) > 1:
             words = "texte, nombre ou liste de textes attendu"
         elif first["type"] == "literal_error":
             words = "valeur admise : " + first["ctx"]["expected"].replace(" or ", " ou ")
@@ -282,7 +311,7 @@ def load_profile_file(path: Path, *, bundled: bool = False) -> Profile:
 
 
 @cache
-def load_profile(name: str = "prepa-avenir-sup") -> Profile:
+def load_profile(name: str = DEFAULT_PROGRAMME) -> Profile:
     """Load a bundled profile by id, or a profile file by path."""
     candidate = Path(name)
     if candidate.suffix == ".json" and candidate.exists():

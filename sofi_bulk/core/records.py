@@ -55,7 +55,9 @@ class Record:
     letters: dict[str, str] = field(
         default_factory=dict
     )  # field key -> column letter, shared per sheet
-    bad: set[str] = field(default_factory=set)  # fields whose cell failed to parse
+    # fields whose value later rules must not use: its cell failed to parse, or a rule refused
+    # the value (an issue already says why)
+    unusable: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # the rules read values hundreds of thousands of times: the dict's own get, no frame

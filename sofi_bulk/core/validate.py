@@ -2,8 +2,8 @@
 
 No file format here: the CLI, the add-in and the web service all feed it a
 ``WorkbookInput`` (sheet name -> rows of values) and read a ``ValidationResult``. Rules
-of the procedure are in ``rules.py``; this module finds the columns, skips blank rows,
-parses every cell and locates every issue.
+of the procedure are declared in ``rules.py``; this module finds the columns, skips blank
+rows, parses every cell and locates every issue.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
+from sofi_bulk.core.checking import field_issue
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.display import prefill_display
 from sofi_bulk.core.errors import WorkbookError
@@ -147,6 +148,26 @@ class RowParser:
                 self.issues.append(
                     make_issue("colonne-manquante", self.sheet, None, field=fld.key, col=fld.header)
                 )
+
+    def filled(self, rows: list[list[Any]], start: int) -> list[tuple[int, list[Any]]]:
+        """The rows from ``start`` on that hold something, with their 1-based numbers. A row
+        with a value in a column the template leaves empty holds something: that is found
+        without looking at its other cells (a filled row mostly has its first column)."""
+        plain = next((c for c in self.columns if c not in self.prefill_raw), None)
+        data = []
+        for r in range(start, len(rows)):
+            row = rows[r]
+            if plain is not None and plain < len(row):
+                value = row[plain]
+                if value is not None and value.__class__ is not str:
+                    data.append((r + 1, row))
+                    continue
+                if value and not is_empty(value):
+                    data.append((r + 1, row))
+                    continue
+            if not self.is_blank(row):
+                data.append((r + 1, row))
+        return data
 
     def is_blank(self, row: list[Any]) -> bool:
         """True when every cell is empty or still holds the template's pre-filled value."""
@@ -317,7 +338,7 @@ class RowParser:
                     err, fld, rec, f"{column_letter(present[index] + 1)}{rec.row}", item
                 )
             if not values:
-                if key not in rec.bad:
+                if key not in rec.unusable:
                     self._empty(fld, rec, f"{first_letter}{rec.row}")
                 continue
             rec.values[key] = list(values)
@@ -376,59 +397,30 @@ class RowParser:
             raise outcome
         return outcome
 
+    def flag(self, code: str, fld: Field, rec: Record, cell: str, **params: Any) -> None:
+        """Report an issue on ``fld``'s cell of ``rec``."""
+        self.issues.append(field_issue(code, rec, fld.key, cell, **params))
+
     def _empty(self, fld: Field, rec: Record, cell: str) -> None:
         if fld.key in self.profile.fixed:
             expected = _fixed_display(fld, self.profile)
-            self.issues.append(
-                make_issue(
-                    "valeur-imposee",
-                    self.sheet,
-                    cell,
-                    row=rec.row,
-                    field=fld.key,
-                    col=fld.header,
-                    expected=expected,
-                    value="",
-                    shown="(vide)",
-                )
-            )
+            self.flag("valeur-imposee", fld, rec, cell, expected=expected, value="", shown="(vide)")
             rec.values[fld.key] = self.profile.fixed[fld.key]
         elif self.profile.is_required(fld.key):
             hint = REQUIRED_HINTS.get(fld.kind, "renseignez cette cellule.")
             if fld.key in self.profile.defaults:
                 hint += " (Valeur par défaut du programme : voir la feuille Aide.)"
-            self.issues.append(
-                make_issue(
-                    "champ-obligatoire",
-                    self.sheet,
-                    cell,
-                    row=rec.row,
-                    field=fld.key,
-                    col=fld.header,
-                    hint=hint,
-                )
-            )
+            self.flag("champ-obligatoire", fld, rec, cell, hint=hint)
 
     def _cell_error(self, err: CellError, fld: Field, rec: Record, cell: str, raw: Any) -> None:
-        rec.bad.add(fld.key)
+        rec.unusable.add(fld.key)
         params = dict(err.params)
         allowed = self.profile.allowed.get(fld.key)
         if (
             err.code == "code-inconnu" and allowed
         ):  # offer what this programme admits, not the whole table
             params["choices"] = admitted(fld, allowed) + "."
-        self.issues.append(
-            make_issue(
-                err.code,
-                self.sheet,
-                cell,
-                row=rec.row,
-                field=fld.key,
-                value=as_text(raw),
-                col=fld.header,
-                **params,
-            )
-        )
+        self.flag(err.code, fld, rec, cell, value=as_text(raw), **params)
 
     def _check_profile(self, fld: Field, rec: Record, cell: str, value: Any, raw: Any) -> None:
         profile = self.profile
@@ -441,38 +433,23 @@ class RowParser:
                     if isinstance(value, list)
                     else as_text(raw)
                 )
-                self.issues.append(
-                    make_issue(
-                        "valeur-imposee",
-                        self.sheet,
-                        cell,
-                        row=rec.row,
-                        field=fld.key,
-                        col=fld.header,
-                        expected=_fixed_display(fld, profile),
-                        value=shown,
-                    )
-                )
+                expected = _fixed_display(fld, profile)
+                self.flag("valeur-imposee", fld, rec, cell, expected=expected, value=shown)
                 rec.values[fld.key] = fixed
         allowed = profile.allowed.get(fld.key)
         if allowed:
             for item in value if isinstance(value, list) else [value]:
                 if item not in allowed:
-                    choices = admitted(fld, allowed)
-                    self.issues.append(
-                        make_issue(
-                            "code-non-admis",
-                            self.sheet,
-                            cell,
-                            row=rec.row,
-                            field=fld.key,
-                            col=fld.header,
-                            value=item,
-                            shown=table_of(fld).option(item).display,
-                            choices=choices,
-                        )
+                    self.flag(
+                        "code-non-admis",
+                        fld,
+                        rec,
+                        cell,
+                        value=item,
+                        shown=table_of(fld).option(item).display,
+                        choices=admitted(fld, allowed),
                     )
-                    rec.bad.add(fld.key)
+                    rec.unusable.add(fld.key)
 
 
 def admitted(fld: Field, codes: list[str]) -> str:
@@ -530,9 +507,7 @@ def read_records(
     maps[sheet] = smap
     unmerge(actual, rows, book.merges.get(actual, []), smap.header_row, issues)
     parser = RowParser(actual, smap, profile, issues)
-    data = [
-        (r + 1, rows[r]) for r in range(smap.header_row, len(rows)) if not parser.is_blank(rows[r])
-    ]
+    data = parser.filled(rows, smap.header_row)
     return parser.parse_rows([row for _, row in data], [n for n, _ in data])
 
 

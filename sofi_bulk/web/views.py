@@ -356,7 +356,7 @@ def template_download(request: HttpRequest) -> HttpResponse:
     except UserError:  # no lot for this organisation in the référentiel: every lot
         data = api.write_template(referentiel=ref)
     assert data is not None
-    return attachment(data, "saisie-prepa-avenir-sup.xlsx", XLSX)
+    return attachment(data, f"saisie-{api.DEFAULT_PROGRAMME}.xlsx", XLSX)
 
 
 def _referentiel_file() -> Any:

@@ -1,8 +1,8 @@
 """Drive LibreOffice Calc (headless, fr-FR) from pytest.
 
 The project venv cannot import ``uno`` (python3-uno only works with Debian's
-/usr/bin/python3), so the UNO code lives in ``driver.py`` and runs as a
-subprocess; this module talks to it with JSON lines over stdin/stdout. One
+/usr/bin/python3), so the UNO code lives in the tool ``tools/libreoffice_driver.py``
+and runs as a subprocess; this module talks to it with JSON lines over stdin/stdout. One
 ``LibreOffice`` instance = one driver process = one private soffice process
 with a fresh profile (fr-FR locale), removed when closed.
 
@@ -49,7 +49,7 @@ __all__ = [
     "REQUIRED_APT_PACKAGES",
 ]
 
-DRIVER = Path(__file__).with_name("driver.py")
+DRIVER = Path(__file__).resolve().parents[2] / "tools" / "libreoffice_driver.py"
 REQUIRED_APT_PACKAGES = ("libreoffice-calc", "python3-uno", "poppler-utils")
 DEFAULT_PYTHON = os.environ.get("LO_PYTHON", "/usr/bin/python3")
 

@@ -2,7 +2,7 @@
 sofi-bulk's core dependencies built for Pyodide (``pyemscripten``, from PyPI), and the
 sofi-bulk wheel built from this checkout, unzipped into one folder put on ``sys.path``.
 
-Downloads are cached in ``.cache/pyodide`` (ignored by git); ``.ci/run`` fills it with
+Downloads are cached in ``.cache/pyodide`` (ignored by git); ``tools/run-tests`` fills it with
 ``python -m tests.pyodide.env``, and the test fills it itself when it is missing.
 """
 

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """UNO driver for LibreOffice Calc, run with Debian's /usr/bin/python3 (python3-uno).
 
-This script is NOT imported by the test suite (the project venv has no ``uno``
-module); ``tests/lo/__init__.py`` runs it as a subprocess.
+A tool, not a test and not part of the installed package: the project venv has no
+``uno`` module, so ``tests/lo/__init__.py`` (the tests' client) runs this script as a
+subprocess; it can also be run by hand in script mode (below).
 
 It starts one private, headless ``soffice.bin`` (fresh profile directory, fr-FR
 locale, no file locking), connects to it over a named pipe, then serves
@@ -15,7 +16,7 @@ Protocol (persistent mode, the default): one JSON object per line on stdin,
 The first line written (id 0) is a greeting with the soffice pid and timings.
 EOF on stdin, the ``quit`` op or SIGTERM close LibreOffice and delete the profile.
 
-Script mode: ``driver.py --script FILE`` (``-`` for stdin) reads a JSON list of
+Script mode: ``libreoffice_driver.py --script FILE`` (``-`` for stdin) reads a JSON list of
 ``{"op": ..., "args": ...}`` objects, runs them in order and prints a JSON list
 of results. Open documents are addressed by the handle returned by ``open``;
 in script mode ``"doc": "$last"`` means the most recently opened document.
