@@ -370,3 +370,36 @@ def test_the_command_refuses_what_makes_no_sense(tmp_path):
     )
     assert done.returncode == 2 and "introuvable" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- the hostile corpus, taken back -----------------------------------------------------------
+HOSTILE = [c for c in __import__("tests.hostile.corpus", fromlist=["cases"]).cases()]
+HOSTILE_WORKBOOKS = [c for c in HOSTILE if c.command[0] == "validate" and c.category != "sortie"]
+
+
+@pytest.fixture(scope="module")
+def corpus_base(tmp_path_factory):
+    from tests.hostile.corpus import build_base
+
+    return build_base(tmp_path_factory.mktemp("corpus-reprise"))
+
+
+@pytest.mark.parametrize("case", HOSTILE_WORKBOOKS, ids=[c.name for c in HOSTILE_WORKBOOKS])
+def test_a_hostile_workbook_is_refused_or_taken_back_never_a_crash(case, corpus_base, tmp_path):
+    """Every workbook of the hostile corpus, given to --reprendre: refused in one French line
+    (``UserError``), or taken back into a workbook whose cells hold no formula; the input
+    never changed."""
+    source = case.make(tmp_path, corpus_base)
+    before = source.read_bytes() if source.is_file() else None
+    try:
+        reprise = api.take_back(source)
+    except UserError as exc:
+        assert "Traceback" not in str(exc) and str(exc).strip()
+    else:
+        out = tmp_path / "reprise.xlsx"
+        reprise.save(out)
+        book = load_workbook(out)
+        for name in ("Sessions", "Infos collectives", "Périodes inscription", "Reprise"):
+            assert all(c.data_type != "f" for row in book[name].iter_rows() for c in row), name
+    if before is not None:
+        assert source.read_bytes() == before

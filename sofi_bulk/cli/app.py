@@ -127,8 +127,8 @@ def template_cmd(
     imposées et par défaut du programme, aide sur chaque colonne. Avec --reprendre, le
     classeur est pré-rempli avec une offre existante.
 
-    Exemples : sofi-bulk template -o saisie.xlsx ; sofi-bulk template --reprendre
-    offre-2025.xml --campagne 2026 -o saisie-2026.xlsx
+    Exemple : sofi-bulk template -o saisie.xlsx ; pour reprendre une offre : sofi-bulk
+    template --reprendre offre-2025.xml --campagne 2026 -o saisie-2026.xlsx
     """
     out = _xlsx_output(_required_output(output))
     inputs = [Path(p) for p in (referentiel, reprendre) if p]
