@@ -25,9 +25,10 @@ from sofi_bulk.core.records import SheetMap
 from sofi_bulk.core.text import fold
 from sofi_bulk.core.validate import find_sheet, map_sheet
 from sofi_bulk.core.values import as_text, is_empty
+from sofi_bulk.excel.reprise_sheet import REPRISE_SHEET
 from sofi_bulk.reprise.offer import TakenOffer
 
-OURS = {fold(name) for name in (*DATA_SHEETS, *TOOL_SHEETS, ERRORS_SHEET, "Reprise")}
+OURS = {fold(name) for name in (*DATA_SHEETS, *TOOL_SHEETS, ERRORS_SHEET, REPRISE_SHEET)}
 
 
 def read_workbook_offer(raw: bytes, name: str, profile: Profile) -> TakenOffer:
@@ -42,8 +43,9 @@ def read_workbook_offer(raw: bytes, name: str, profile: Profile) -> TakenOffer:
     offer.lots = [n for n in meta.get("lots", "").split(";") if n]
     try:
         offer.referentiel = embedded_referentiel(book)
-    except UserError:
-        offer.referentiel = None  # damaged or edited: the usual référentiel is used
+    except UserError:  # damaged or edited: the usual référentiel is used, and it is said
+        offer.referentiel = None
+        offer.leave("copie du référentiel (feuille _meta) abîmée ou modifiée : non utilisée")
     if find_sheet(book, DATA_SHEETS[0]) is None:
         raise UserError(
             f"{name} : feuille « {DATA_SHEETS[0]} » absente ; ce n'est pas un classeur de saisie "
