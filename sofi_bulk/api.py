@@ -468,3 +468,69 @@ def _save_bytes(data: bytes, target: Target) -> bytes | None:
         return data
     write_bytes(data, target)
     return None
+
+
+# --- what the web service needs beyond the commands (added at the end, in their order of use) ---
+def siret_is_valid(siret: str) -> bool:
+    """A SIRET's check digit (Luhn), La Poste's establishments included."""
+    from sofi_bulk.core.values import siret_is_valid as valid
+
+    return valid(siret)
+
+
+def column_header(key: str) -> str:
+    """The template's column header of a catalogue field (or submission key); the key itself
+    when it is not a field."""
+    from sofi_bulk.core.fields import BY_KEY
+
+    return BY_KEY[key].header if key in BY_KEY else key
+
+
+def example_referentiel() -> Path:
+    """The bundled example référentiel (.xlsx, fictitious data)."""
+    from sofi_bulk.core.resources import example_referentiel as bundled
+
+    return bundled()
+
+
+def example_workbook() -> Path:
+    """The bundled example entry workbook (6 sessions, fictitious data)."""
+    from sofi_bulk.core.resources import bundled
+
+    return bundled("examples", "saisie-exemple.xlsx")
+
+
+def formula_cells(data: bytes, limit: int = 5) -> list[str]:
+    """Where a workbook already read by ``read`` holds formulas (« Sessions!K4 »), the first
+    ``limit``: a file kept for others to open should hold values only."""
+    from sofi_bulk.excel.scan import formula_cells as cells
+
+    return cells(data, limit)
+
+
+def submission_json(submission: dict[str, Any]) -> bytes:
+    """A submission as the JSON file ``sofi-bulk export`` writes (UTF-8)."""
+    from sofi_bulk.submission.io import dumps
+
+    return dumps(submission).encode("utf-8")
+
+
+def merge_lheo(documents: list[bytes]) -> bytes:
+    """One LHEO 2.3 document holding the offers of every document given (each made by
+    ``to_lheo``), validated by the official XSD; ``ValueError`` if the XSD refuses it."""
+    from lxml import etree
+
+    from sofi_bulk.lheo.convert import XML_DECLARATION
+    from sofi_bulk.lheo.xsd import NS, validate_lheo
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    root = etree.Element(f"{{{NS}}}lheo", nsmap={None: NS})
+    offres = etree.SubElement(root, f"{{{NS}}}offres")
+    for document in documents:
+        for formation in etree.fromstring(document, parser).find(f"{{{NS}}}offres"):
+            offres.append(formation)
+    xml = XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    problems = validate_lheo(xml)
+    if problems:
+        raise ValueError("merged LHEO refused by the XSD: " + "; ".join(problems[:5]))
+    return xml

@@ -24,6 +24,7 @@ BY_PLACE: dict[str, tuple[str, ...]] = {
     "tests/lo/": ("libreoffice",),
     "tests/pyodide/": ("pyodide",),
     "tests/web/test_browser.py": ("navigateur",),
+    "tests/web/test_production.py": ("nginx",),  # and its own PostgreSQL server
     "tests/test_referentiel_cli.py::test_an_xls_with_a_value_far_away": ("libreoffice",),
     # slow: what takes the quick loop past a minute (pytest -m "not lent" --durations=30).
     # Whole files: the faces end to end, each test a command, a page or a child process
@@ -37,6 +38,7 @@ BY_PLACE: dict[str, tuple[str, ...]] = {
     "tests/web/test_cli_server.py": ("lent",),
     "tests/web/test_deposits.py": ("lent",),
     "tests/web/test_security.py": ("lent",),
+    "tests/web/test_processes.py": ("lent",),
     # single tests of a few seconds each (every parameter)
     "tests/hostile/test_corpus.py::test_hostile_case": ("lent",),  # 140 cases, in full
     "tests/hostile/test_faces.py::test_two_runs_in_parallel_leave_one_whole_file": ("lent",),

@@ -1,4 +1,6 @@
-"""``sofi-bulk serveur``: start the web service; ``sofi-bulk serveur compte``: its accounts.
+"""``sofi-bulk serveur``: start the web service (and its worker processes);
+``sofi-bulk serveur compte``: its accounts; ``sofi-bulk serveur migrer``: its database schema;
+``sofi-bulk travailleur``: worker processes alone, for other machines.
 
 Django and waitress load only inside these commands: the other commands never import them.
 """
@@ -16,17 +18,26 @@ from sofi_bulk.cli.wording import CONTEXT, FrenchGroup
 from sofi_bulk.cli.wording import help_option as _help
 
 DEFAULT_DATA = "sofi-bulk-donnees"
+DEFAULT_WORKERS = 2
+WEB_PACKAGES = (
+    "django",
+    "waitress",
+    "axes",
+    "csp",
+    "whitenoise",
+    "dj_database_url",
+    "django_tasks",
+    "django_tasks_db",
+    "filelock",
+)
 
 
 def _web() -> Any:
-    """The web face, or a French line saying how to install it."""
+    """The service's starter (``sofi_bulk.service.server``), or a French line saying how to
+    install what it needs."""
     import importlib.util
 
-    missing = [
-        name
-        for name in ("django", "waitress", "axes", "csp", "whitenoise", "dj_database_url")
-        if importlib.util.find_spec(name) is None
-    ]
+    missing = [name for name in WEB_PACKAGES if importlib.util.find_spec(name) is None]
     if missing:
         from sofi_bulk.core.errors import UserError
 
@@ -35,7 +46,7 @@ def _web() -> Any:
             + ", ".join(missing)
             + ') : installez-les avec pip install "sofi-bulk[web]".'
         )
-    from sofi_bulk.web import server
+    from sofi_bulk.service import server
 
     return server
 
@@ -60,6 +71,39 @@ def _data_options(f: Any) -> Any:
     )(f)
 
 
+def _referentiel_option(f: Any) -> Any:
+    return click.option(
+        "--referentiel",
+        "-r",
+        metavar="CHEMIN",
+        default=None,
+        help="Référentiel de la Région (.xlsx ou dossier de CSV) : contrôle et modèle proposé "
+        "(le même pour le service et ses travailleurs). Par défaut : la copie que porte chaque "
+        "classeur, et le référentiel d'exemple pour le modèle.",
+    )(f)
+
+
+def _at_least_zero(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value < 0:
+        from sofi_bulk.core.errors import UserError
+
+        raise UserError(f"--travailleurs {value} : un nombre de processus, 0 ou plus.")
+    return value
+
+
+def _workers_option(f: Any) -> Any:
+    return click.option(
+        "--travailleurs",
+        "workers",
+        default=DEFAULT_WORKERS,
+        type=int,
+        callback=_at_least_zero,
+        metavar="NOMBRE",
+        help=f"Processus de contrôle lancés sur cette machine (par défaut : {DEFAULT_WORKERS} ; "
+        "0 : aucun, ils tournent ailleurs avec sofi-bulk travailleur).",
+    )(f)
+
+
 @click.group(
     "serveur",
     cls=FrenchGroup,
@@ -78,28 +122,40 @@ def _data_options(f: Any) -> Any:
     "--port", default=8000, type=int, metavar="PORT", help="Port d'écoute (par défaut : 8000)."
 )
 @_data_options
-@click.option(
-    "--referentiel",
-    "-r",
-    metavar="CHEMIN",
-    default=None,
-    help="Référentiel de la Région (.xlsx ou dossier de CSV) : contrôle et modèle proposé. "
-    "Par défaut : la copie que porte chaque classeur, et le référentiel d'exemple pour le modèle.",
-)
+@_referentiel_option
+@_workers_option
 @click.option(
     "--nom-public",
     "public_names",
     metavar="NOM",
     multiple=True,
     help="Nom de domaine par lequel les utilisateurs joignent le service (répétable), "
-    "par ex. depot.exemple.fr.",
+    "par ex. depot.exemple.fr : les formulaires venus de https://NOM sont acceptés.",
+)
+@click.option(
+    "--proxy",
+    "proxies",
+    metavar="ADRESSE",
+    multiple=True,
+    help="Adresse (ou réseau, 10.0.0.0/24) du proxy HTTPS placé devant le service (répétable) : "
+    "seules ses en-têtes X-Forwarded-For, -Proto et -Host sont crues (adresse du client, HTTPS).",
+)
+@click.option(
+    "--cle",
+    "key_file",
+    metavar="FICHIER",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Fichier de la clé de signature des sessions, le même sur chaque machine (ou variable "
+    "SOFI_WEB_SECRET_KEY). Par défaut : cle-secrete.txt, créée dans le dossier de données.",
 )
 @click.option(
     "--https/--http",
     "https",
     default=None,
-    help="--https (par défaut hors de cette machine) : cookies réservés à HTTPS, derrière un "
-    "proxy qui chiffre ; --http : pour un essai sur cette machine (par défaut sur 127.0.0.1).",
+    help="--https (par défaut hors de cette machine) : cookies réservés à HTTPS, HSTS, derrière "
+    "un proxy qui chiffre (--proxy) ; --http : pour un essai sur cette machine (par défaut sur "
+    "127.0.0.1).",
 )
 @click.option(
     "--fils",
@@ -107,7 +163,7 @@ def _data_options(f: Any) -> Any:
     default=8,
     type=int,
     metavar="NOMBRE",
-    help="Requêtes servies en parallèle (par défaut : 8).",
+    help="Requêtes servies en parallèle par ce processus web (par défaut : 8).",
 )
 @click.option(
     "--taille-max",
@@ -126,18 +182,23 @@ def serveur(
     data_dir: str,
     database_url: str | None,
     referentiel: str | None,
+    workers: int,
     public_names: tuple[str, ...],
+    proxies: tuple[str, ...],
+    key_file: Path | None,
     https: bool | None,
     threads: int,
     max_upload_mb: float,
 ) -> None:
-    """Lance le service web : contrôle de classeurs ouvert à tous, dépôts des organismes,
-    suivi des dépôts par le Carif-Oref. Sans option : base SQLite dans le dossier
-    sofi-bulk-donnees, sur http://127.0.0.1:8000, prêt à essayer.
+    """Lance le service web et ses processus de contrôle : contrôle de classeurs ouvert à tous,
+    dépôts des organismes, suivi des dépôts par le Carif-Oref. Sans option : base SQLite dans le
+    dossier sofi-bulk-donnees, sur http://127.0.0.1:8000, prêt à essayer.
 
     Exemples : sofi-bulk serveur ; sofi-bulk serveur compte organisme ilf --siret
-    44198765800016 --nom "Institut Ligérien" ; en production : sofi-bulk serveur --hote 0.0.0.0
-    --nom-public depot.exemple.fr --base postgresql://sofi:motdepasse@localhost:5432/sofi
+    44198765800016 --nom "Institut Ligérien" ; en production, derrière nginx : sofi-bulk
+    serveur --port 8001 --travailleurs 0 --proxy 127.0.0.1 --https --nom-public
+    depot.exemple.fr --base postgresql://sofi:motdepasse@localhost:5432/sofi --cle
+    /etc/sofi-bulk/cle-secrete.txt
     """
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"data_dir": data_dir, "database_url": database_url}
@@ -154,14 +215,20 @@ def serveur(
         referentiel=referentiel,
         https=secure,
         hosts=hosts,
+        public_names=list(public_names),
+        proxies=list(proxies),
+        key_file=key_file,
         max_upload_mb=max_upload_mb,
     )
     server.migrate()
+    httpd = server.listen(hote, port, threads)
+    pool = server.WorkerPool(workers)
+    pool.start()
     where = "PostgreSQL" if database_url else f"SQLite dans {Path(data_dir).resolve()}"
     shown = "127.0.0.1" if hote in ("0.0.0.0", "::") else hote
     console.print(
         f"[green]✔[/] Service « Déposer son offre » : [bold]http://{escape(shown)}:{port}/[/] "
-        f"(base {escape(where)}). Arrêt : Ctrl+C."
+        f"(base {escape(where)}, {workers} processus de contrôle). Arrêt : Ctrl+C."
     )
     if referentiel is None:
         console.print("Modèle proposé : référentiel d'exemple (données fictives).")
@@ -169,7 +236,13 @@ def serveur(
         console.print(
             "[yellow]⚠ --http hors de cette machine : les mots de passe circulent en clair.[/]"
         )
-    server.serve(hote, port, threads)
+    if secure and not proxies and not local:
+        console.print(
+            "[yellow]⚠ --https sans --proxy : le service ne croit aucun proxy, les connexions "
+            "seront refusées tant que les requêtes ne lui arrivent pas en HTTPS.[/]"
+        )
+    server.run(httpd, pool)
+    console.print("Service arrêté.")
 
 
 @serveur.group(
@@ -197,13 +270,20 @@ def _password_option(f: Any) -> Any:
     )(f)
 
 
-def _create(ctx: click.Context, **kwargs: Any) -> None:
+def _configured(ctx: click.Context) -> Any:
+    """The service configured from the serveur group's --donnees and --base, migrated."""
     server = _web()
-    options = ctx.obj or {}  # the serveur group's --donnees and --base
+    options = ctx.obj or {}
     server.configure(
-        Path(options.get("data_dir") or DEFAULT_DATA), database_url=options.get("database_url")
+        Path(options.get("data_dir") or DEFAULT_DATA),
+        database_url=options.get("database_url"),
     )
     server.migrate()
+    return server
+
+
+def _create(ctx: click.Context, **kwargs: Any) -> None:
+    server = _configured(ctx)
     console.print(f"[green]✔[/] {escape(server.create_account(**kwargs))}")
 
 
@@ -240,3 +320,52 @@ def compte_personnel(ctx: click.Context, identifiant: str, admin: bool, password
     Exemple : sofi-bulk serveur compte personnel jdupont --admin
     """
     _create(ctx, username=identifiant, password=password, staff=True, admin=admin)
+
+
+@serveur.command(
+    "migrer", add_help_option=False, short_help="Met à jour le schéma de la base, puis s'arrête."
+)
+@_help
+@click.pass_context
+def migrer(ctx: click.Context) -> None:
+    """Met à jour le schéma de la base (migrations), une fois, puis s'arrête : l'étape d'une mise
+    à jour du service, avant de relancer ses processus. Plusieurs processus qui démarrent
+    ensemble le font aussi d'eux-mêmes, chacun son tour.
+
+    Exemple : sofi-bulk serveur --base postgresql://sofi:motdepasse@localhost:5432/sofi migrer
+    """
+    _configured(ctx)
+    console.print("[green]✔[/] Base de données à jour.")
+
+
+@click.command(
+    "travailleur",
+    context_settings=CONTEXT,
+    add_help_option=False,
+    short_help="Lance des processus de contrôle seuls (autre machine).",
+)
+@_data_options
+@_referentiel_option
+@_workers_option
+@_help
+def travailleur(
+    data_dir: str, database_url: str | None, referentiel: str | None, workers: int
+) -> None:
+    """Lance des processus de contrôle, sans service web : ils prennent les classeurs envoyés à
+    sofi-bulk serveur dans la même base (PostgreSQL) et les contrôlent. Un processus arrêté est
+    relancé ; ses contrôles en cours sont repris par un autre.
+
+    Exemple : sofi-bulk travailleur --travailleurs 2 --base
+    postgresql://sofi:motdepasse@db.exemple.fr:5432/sofi --referentiel extraction-region.xlsx
+    """
+    server = _web()
+    server.configure(Path(data_dir), database_url=database_url, referentiel=referentiel, web=False)
+    server.migrate()
+    pool = server.WorkerPool(workers)
+    pool.start()
+    where = "PostgreSQL" if database_url else f"SQLite dans {Path(data_dir).resolve()}"
+    console.print(
+        f"[green]✔[/] {workers} processus de contrôle (base {escape(where)}). Arrêt : Ctrl+C."
+    )
+    server.run_workers(pool)
+    console.print("Processus de contrôle arrêtés.")

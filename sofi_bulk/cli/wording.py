@@ -128,7 +128,7 @@ def french_usage_error(exc: click.UsageError) -> str:
         name = quoted[0] if quoted else "?"
         return (
             f"commande inconnue « {name} » ; commandes : template, validate, export, lheo, "
-            "referentiel, serveur."
+            "referentiel, serveur, travailleur."
         )
     if "requires an argument" in message:
         return f"une valeur est attendue après {quoted[0] if quoted else 'l’option'}."

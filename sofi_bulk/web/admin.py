@@ -6,7 +6,17 @@ from typing import Any
 
 from django.contrib import admin
 
-from sofi_bulk.web.models import Account, Deposit, DepositFile, DepositLot, Organisation
+from sofi_bulk.web.models import (
+    Account,
+    Deposit,
+    DepositFile,
+    DepositLot,
+    Organisation,
+    WorkerProcess,
+)
+
+admin.site.site_header = "sofi-bulk : administration des dépôts"
+admin.site.site_title = "sofi-bulk"
 
 
 class AccountInline(admin.TabularInline):
@@ -50,6 +60,20 @@ class DepositAdmin(admin.ModelAdmin):
     list_filter = ("organisation", "lot_rows__lot")
     search_fields = ("receipt", "organisation__name", "organisation__siret")
     inlines = [DepositLotInline, DepositFileInline]
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WorkerProcess)
+class WorkerProcessAdmin(admin.ModelAdmin):
+    """The worker processes seen alive lately: what /sante counts (read-only)."""
+
+    list_display = ("ident", "host", "pid", "started_at", "seen_at", "peak_kib")
+    ordering = ("host", "pid")
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False

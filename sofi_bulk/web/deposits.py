@@ -13,10 +13,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from sofi_bulk.core.version import __version__
+from sofi_bulk import __version__
 from sofi_bulk.web import diff
-from sofi_bulk.web.jobs import LHEO_LOCK, Job
-from sofi_bulk.web.models import Deposit, DepositFile, DepositLot, Organisation
+from sofi_bulk.web.jobs import LHEO_LOCK, file_of
+from sofi_bulk.web.models import Deposit, DepositFile, DepositLot, Job, JobFile, Organisation
+from sofi_bulk.web.report import Report
 
 CONTENT_TYPES = {
     DepositFile.WORKBOOK: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -34,12 +35,16 @@ def file_name(deposit: Deposit, kind: str) -> str:
 
 
 def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
-    """Store the checked workbook, its JSON and LHEO: all of it, or nothing."""
-    prepared = job.prepared
-    report = job.report
-    if prepared is None or report is None:
+    """Store the checked workbook, its JSON and LHEO (as the worker prepared them): all of it,
+    or nothing."""
+    workbook, json_bytes, lheo = (
+        file_of(job, kind) for kind in (JobFile.UPLOAD, JobFile.JSON, JobFile.LHEO)
+    )
+    if workbook is None or json_bytes is None or lheo is None or not job.report or not job.lots:
         raise ValueError("nothing to deposit")
-    header = prepared.submission["header"]
+    report = Report.from_json(job.report)
+    submission = json.loads(json_bytes)
+    header = submission["header"]
     with transaction.atomic():
         # one deposit at a time per organisation, so that each compares with the one before
         Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -58,7 +63,7 @@ def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
             receipt=f"en-cours-{secrets.token_hex(8)}",  # numbered once the row has its id
             created_at=now,
             workbook_name=job.file_name[:255],
-            sha256=prepared.sha256,
+            sha256=hashlib.sha256(workbook).hexdigest(),
             tool_version=__version__,
             template_version=str(header.get("template_version", "")),
             programme=str(header.get("programme_label") or header.get("programme", "")),
@@ -66,20 +71,19 @@ def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
             referentiel_source=report.referentiel_source[:255],
             session_count=int(header.get("session_count", 0)),
             warning_count=report.warning_count,
-            lots=list(prepared.lots),
+            lots=list(job.lots),
             previous=previous,
-            diff=diff.compare(before, prepared.submission) if previous is not None else None,
+            diff=diff.compare(before, submission) if previous is not None else None,
         )
         deposit.receipt = f"SOFI-{timezone.localtime(now):%Y%m%d}-{deposit.pk:06d}"
         deposit.save(update_fields=["receipt"])
         DepositLot.objects.bulk_create(
-            DepositLot(deposit=deposit, lot=lot, session_count=n)
-            for lot, n in prepared.lots.items()
+            DepositLot(deposit=deposit, lot=lot, session_count=n) for lot, n in job.lots.items()
         )
         for kind, data in (
-            (DepositFile.WORKBOOK, prepared.workbook),
-            (DepositFile.JSON, prepared.json_bytes),
-            (DepositFile.LHEO, prepared.lheo),
+            (DepositFile.WORKBOOK, workbook),
+            (DepositFile.JSON, json_bytes),
+            (DepositFile.LHEO, lheo),
         ):
             DepositFile.objects.create(
                 deposit=deposit,
@@ -105,22 +109,8 @@ def latest_deposits() -> list[Deposit]:
 
 def merged_lheo(deposits: list[Deposit]) -> bytes:
     """One LHEO 2.3 document holding the offers of every deposit given, checked by the XSD."""
-    from lxml import etree
+    from sofi_bulk import api
 
-    from sofi_bulk.lheo.convert import XML_DECLARATION
-    from sofi_bulk.lheo.xsd import NS, validate_lheo
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    root = etree.Element(f"{{{NS}}}lheo", nsmap={None: NS})
-    offres = etree.SubElement(root, f"{{{NS}}}offres")
-    for deposit in deposits:
-        stored = deposit.files.get(kind=DepositFile.LHEO)
-        document = etree.fromstring(bytes(stored.data), parser)
-        for formation in document.find(f"{{{NS}}}offres"):
-            offres.append(formation)
-    xml = XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    documents = [bytes(d.files.get(kind=DepositFile.LHEO).data) for d in deposits]
     with LHEO_LOCK:
-        problems = validate_lheo(xml)
-    if problems:
-        raise ValueError("merged LHEO refused by the XSD: " + "; ".join(problems[:5]))
-    return xml
+        return api.merge_lheo(documents)

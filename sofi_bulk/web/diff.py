@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from sofi_bulk.core.fields import BY_KEY
+from sofi_bulk import api
 from sofi_bulk.core.text import fr_date
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -21,7 +21,7 @@ _CHILDREN = {
 
 
 def label(key: str) -> str:
-    return BY_KEY[key].header if key in BY_KEY else key
+    return api.column_header(key)
 
 
 def show(value: Any) -> str:

@@ -1,216 +1,316 @@
-"""Checks run in the background, so a 5,000-session workbook never holds a request open.
+"""Checks run in the background by worker processes, so that no request waits for a workbook
+and any web process answers for any check.
 
-The upload request hands the file's bytes to a small pool of worker threads and returns
-at once; the page then polls the job's state (step n of N, elapsed time) until the report
-is ready. Jobs live in this process's memory only, tied to the browser session that
-created them, and are forgotten after ``TTL`` seconds: a check writes nothing to disk or
-to the database, and the upload's bytes are dropped as soon as they have been read (a
-deposit keeps them until it is confirmed, so that the stored workbook is the one checked).
-Run the server as one process with several threads (``sofi-bulk serveur`` does).
+How a check flows:
+
+1. The upload request stores a ``Job`` row, the uploaded bytes (``JobFile``) and the
+   engine's task (Django's tasks API, database backend) in one transaction, then answers
+   with the job's page. A workbook of up to ``SMALL_BYTES`` goes to the « petits » queue at
+   priority 50; a bigger one to « gros », at a priority that falls with its size.
+2. A worker claims the task (SELECT … FOR UPDATE SKIP LOCKED) and runs ``check_workbook``:
+   read, check, report (and for a deposit: the JSON and LHEO files); each step is written to
+   the job's row, which the page polls. The outcome and the end of the task are written in
+   one transaction, only if the task is still this worker's (``workers.still_mine``).
+3. The annotated copy is made only when someone asks for it (``request_copy``), by another
+   task, in the « gros » queue at a priority just above the check's.
+4. A worker that dies holding a task: see ``sofi_bulk.web.workers`` (taken over once, then
+   failed with a true message and a « relancer » button, ``retry``).
+
+A job is forgotten 30 minutes after it ends (``workers.purge``); a refused file's bytes as
+soon as it is refused.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
 
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.referentiel import Referentiel
 from sofi_bulk.core.text import plural
-from sofi_bulk.web.report import Report, build_report
+from sofi_bulk.web import workers
+from sofi_bulk.web.models import Job, JobFile
+from sofi_bulk.web.referentiels import server_referentiel
+from sofi_bulk.web.report import build_report
+
+if TYPE_CHECKING:
+    from django_tasks_db.compat import TaskContext
+
+    from sofi_bulk.api import ValidationResult
 
 log = logging.getLogger(__name__)
 
-# lxml's parsed XSD is shared by the process: one LHEO validation at a time
+# lxml's parsed XSD is shared by the process's threads: one LHEO validation at a time
 LHEO_LOCK = threading.Lock()
-TTL = 30 * 60
-WORKERS = 2
-WAITING, RUNNING, DONE, REFUSED, FAILED = "attente", "en-cours", "termine", "refuse", "echec"
-CHECK, DEPOSIT = "verification", "depot"
+SMALL_BYTES = 256 * 1024  # a few hundred sessions: the template alone weighs 160 Kio
+SMALL, BIG = "petits", "gros"
 STEPS = {
-    CHECK: ["Lecture du classeur", "Contrôle des lignes", "Copie annotée"],
-    DEPOSIT: [
-        "Lecture du classeur",
-        "Contrôle des lignes",
-        "Copie annotée",
-        "Soumission JSON et fichier LHEO",
-    ],
+    Job.CHECK: ["Lecture du classeur", "Contrôle des lignes"],
+    Job.DEPOSIT: ["Lecture du classeur", "Contrôle des lignes", "Soumission JSON et fichier LHEO"],
 }
+NO_WORKER = (
+    "En attente : le service de contrôle est momentanément arrêté ; votre classeur est gardé "
+    "et sera contrôlé dès sa reprise"
+)
+TAKEN_OVER = "Le processus qui contrôlait votre classeur s'est arrêté : un autre le reprend"
+
+
+def placement(size: int) -> tuple[str, int]:
+    """The queue and priority of a workbook of ``size`` bytes: small ones first."""
+    if size <= SMALL_BYTES:
+        return SMALL, 50
+    return BIG, max(-90, 40 - size // (128 * 1024))
+
+
+# --- the tasks the workers run ------------------------------------------------------------------
+@task(takes_context=True, queue_name=SMALL)
+def check_workbook(context: TaskContext, job_id: int) -> None:
+    execute_check(job_id, str(context.task_result.id), context.task_result.worker_ids[-1])
+
+
+@task(takes_context=True, queue_name=SMALL)
+def annotate_workbook(context: TaskContext, job_id: int) -> None:
+    execute_copy(job_id, str(context.task_result.id), context.task_result.worker_ids[-1])
+
+
+# --- the web side: start, follow, retry ---------------------------------------------------------
+def submit(owner: str, purpose: str, file_name: str, data: bytes, siret: str | None = None) -> Job:
+    """Store an uploaded workbook and queue its check; the job."""
+    with transaction.atomic():
+        job = Job.objects.create(
+            token=secrets.token_urlsafe(24),
+            owner=owner,
+            purpose=purpose,
+            file_name=file_name,
+            siret=siret or "",
+            size=len(data),
+            priority=placement(len(data))[1],
+        )
+        JobFile.objects.create(job=job, kind=JobFile.UPLOAD, data=data)
+        _enqueue(job)
+    return job
+
+
+def _enqueue(job: Job) -> None:
+    queue, priority = placement(job.size)
+    result = check_workbook.using(queue_name=queue, priority=priority).enqueue(job.pk)
+    job.task_id = str(result.id)
+    job.save(update_fields=["task_id"])
+
+
+def job_for(token: str, owner: str, *, report: bool = True) -> Job | None:
+    """The job, only for the browser session that started it, and only during its time."""
+    jobs = Job.objects.filter(token=token)
+    job = (jobs if report else jobs.defer("report")).first()
+    if job is None or not owner or not secrets.compare_digest(job.owner, owner):
+        return None
+    if job.finished_at and (timezone.now() - job.finished_at).total_seconds() > workers.TTL:
+        return None
+    return job
+
+
+def waiting_before(job: Job) -> int:
+    """Checks the workers will take before this one."""
+    return (
+        Job.objects.filter(state=Job.WAITING)
+        .filter(
+            Q(priority__gt=job.priority) | Q(priority=job.priority, created_at__lt=job.created_at)
+        )
+        .count()
+    )
+
+
+def status(job: Job) -> dict[str, Any]:
+    """What the progress page shows (and polls, as JSON)."""
+    steps = STEPS[job.purpose]
+    if job.state == Job.WAITING:
+        if not workers.alive_workers():
+            label = NO_WORKER
+        elif job.restarted:
+            label = TAKEN_OVER
+        else:
+            label = f"En attente : {plural(waiting_before(job), 'contrôle')} avant le vôtre"
+    elif job.state == Job.RUNNING:
+        label = steps[min(job.step, len(steps) - 1)]
+    else:
+        label = "Terminé"
+    end = job.finished_at or timezone.now()
+    return {
+        "etat": job.state,
+        "etape": job.step + (1 if job.state == Job.RUNNING else 0),
+        "etapes": len(steps),
+        "libelle": label,
+        "secondes": round((end - job.created_at).total_seconds()),
+        "termine": job.over,
+    }
+
+
+def retry(job: Job) -> bool:
+    """Queue a failed check again (its workbook is still there); False if it cannot be."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().defer("report").get(pk=job.pk)
+        if job.state != Job.FAILED or not job.can_retry:
+            return False
+        if not JobFile.objects.filter(job=job, kind=JobFile.UPLOAD).exists():
+            return False
+        Job.objects.filter(pk=job.pk).update(
+            state=Job.WAITING,
+            step=0,
+            message="",
+            can_retry=False,
+            restarted=False,
+            report=None,
+            created_at=timezone.now(),
+            started_at=None,
+            finished_at=None,
+        )
+        _enqueue(job)
+    return True
+
+
+def request_copy(job: Job) -> None:
+    """Queue the annotated copy of a checked workbook, once."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().defer("report").get(pk=job.pk)
+        if job.state != Job.DONE or job.copy_state in (Job.WAITING, Job.RUNNING, Job.DONE):
+            return
+        # never in the small workbooks' lane: a copy takes longer than their checks
+        result = annotate_workbook.using(
+            queue_name=BIG, priority=min(100, placement(job.size)[1] + 10)
+        ).enqueue(job.pk)
+        Job.objects.filter(pk=job.pk).update(copy_state=Job.WAITING, copy_task_id=str(result.id))
+
+
+def file_of(job: Job, kind: str) -> bytes | None:
+    found = JobFile.objects.filter(job=job, kind=kind).values_list("data", flat=True).first()
+    return None if found is None else bytes(found)
+
+
+# --- the worker side ----------------------------------------------------------------------------
+def execute_check(job_id: int, task_id: str, lane: str) -> None:
+    """Check a job's workbook and record the outcome (if the task is still this lane's)."""
+    if not Job.objects.filter(pk=job_id, task_id=task_id).update(
+        state=Job.RUNNING, step=0, started_at=timezone.now()
+    ):
+        _end(task_id, lane)  # the job was forgotten or started again meanwhile
+        return
+    job = Job.objects.defer("report").get(pk=job_id)
+    data = file_of(job, JobFile.UPLOAD) or b""
+
+    def step(n: int) -> None:
+        Job.objects.filter(pk=job_id).update(step=n)
+
+    outcome, files = check(job, data, step)
+    with transaction.atomic():
+        task_row = workers.still_mine(task_id, lane)
+        if task_row is None:
+            return  # taken over by another worker, which records its own outcome
+        Job.objects.filter(pk=job_id).update(finished_at=timezone.now(), **outcome)
+        for kind, content in files.items():
+            JobFile.objects.update_or_create(job_id=job_id, kind=kind, defaults={"data": content})
+        if outcome["state"] == Job.REFUSED:  # nothing kept of a refused file
+            JobFile.objects.filter(job_id=job_id, kind=JobFile.UPLOAD).delete()
+        workers.mark_done(task_row)
+
+
+def check(
+    job: Job, data: bytes, step: Callable[[int], None]
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Read, check and report (and for a deposit, export) a workbook: the job's new fields
+    and files. A refused file says why in French, as the command line does."""
+    from sofi_bulk import api
+
+    try:
+        book = api.read(data, name=job.file_name)
+        step(1)
+        result = api.check(book, referentiel=server_referentiel())
+        report = build_report(result, api.plan(result))
+        outcome: dict[str, Any] = {"state": Job.DONE, "report": report.to_json()}
+        files: dict[str, bytes] = {}
+        if job.purpose == Job.DEPOSIT and report.ok:
+            step(2)
+            prepared, outcome["refusal"] = prepare_deposit(result, data, job.siret or None)
+            if prepared is not None:
+                outcome["lots"] = prepared.lots
+                files = {JobFile.JSON: prepared.json_bytes, JobFile.LHEO: prepared.lheo}
+        return outcome, files
+    except UserError as exc:  # a refused file: the same French message as the CLI
+        return {"state": Job.REFUSED, "message": str(exc)}, {}
+    except MemoryError:
+        message = f"{job.file_name} : fichier trop volumineux pour la mémoire disponible."
+        return {"state": Job.REFUSED, "message": message}, {}
+    except RecursionError:
+        message = f"{job.file_name} : fichier trop profondément imbriqué ; il est refusé."
+        return {"state": Job.REFUSED, "message": message}, {}
+    except DatabaseError:
+        raise
+    except Exception:  # a bug: logged for the operator, a plain French page for the user
+        log.exception("check of %s failed", job.file_name)
+        return {"state": Job.FAILED, "message": workers.BUG, "can_retry": True}, {}
+
+
+def execute_copy(job_id: int, task_id: str, lane: str) -> None:
+    """Make the annotated copy of a checked workbook (read and checked again: the result of
+    the check is not kept, its report is)."""
+    from sofi_bulk import api
+
+    if not Job.objects.filter(pk=job_id, copy_task_id=task_id).update(copy_state=Job.RUNNING):
+        _end(task_id, lane)
+        return
+    job = Job.objects.defer("report").get(pk=job_id)
+    data = file_of(job, JobFile.UPLOAD)
+    copy = None
+    if data is not None:
+        try:
+            result = api.check(api.read(data, name=job.file_name), referentiel=server_referentiel())
+            copy = api.write_annotated(result)
+        except DatabaseError:
+            raise
+        except Exception:
+            log.exception("annotated copy of %s failed", job.file_name)
+    with transaction.atomic():
+        task_row = workers.still_mine(task_id, lane)
+        if task_row is None:
+            return
+        if copy is not None:
+            JobFile.objects.update_or_create(
+                job_id=job_id, kind=JobFile.COPY, defaults={"data": copy}
+            )
+        Job.objects.filter(pk=job_id).update(copy_state=Job.DONE if copy else Job.FAILED)
+        workers.mark_done(task_row)
+
+
+def _end(task_id: str, lane: str) -> None:
+    with transaction.atomic():
+        task_row = workers.still_mine(task_id, lane)
+        if task_row is not None:
+            workers.mark_done(task_row)
 
 
 @dataclass
 class Prepared:
     """What a deposit needs once its check found no error: the files to store."""
 
-    workbook: bytes
-    sha256: str
-    submission: dict[str, Any]
     json_bytes: bytes
     lheo: bytes
     lots: dict[str, int]  # lot -> sessions
 
 
-@dataclass
-class Job:
-    token: str
-    owner: str  # the session key of the browser that uploaded
-    purpose: str
-    file_name: str
-    siret: str | None = None  # the depositing organisation (deposits only)
-    state: str = WAITING
-    step: int = 0
-    created: float = field(default_factory=time.monotonic)
-    finished: float | None = None
-    report: Report | None = None
-    message: str = ""  # why the file was refused, in French
-    annotated: bytes | None = None
-    prepared: Prepared | None = None
-    refusal: str = ""  # why a clean workbook cannot be deposited by this organisation
-    deposit_id: int | None = None  # once confirmed
-    done: threading.Event = field(default_factory=threading.Event)
-    upload: bytes | None = None
-
-    @property
-    def steps(self) -> list[str]:
-        return STEPS[self.purpose]
-
-    @property
-    def elapsed(self) -> float:
-        return (self.finished or time.monotonic()) - self.created
-
-    @property
-    def over(self) -> bool:
-        return self.state in (DONE, REFUSED, FAILED)
-
-    def status(self, queue_position: int = 0) -> dict[str, Any]:
-        label = (
-            f"En attente : {plural(queue_position, 'contrôle')} avant le vôtre"
-            if self.state == WAITING
-            else self.steps[min(self.step, len(self.steps) - 1)]
-            if self.state == RUNNING
-            else "Terminé"
-        )
-        return {
-            "etat": self.state,
-            "etape": self.step + (1 if self.state == RUNNING else 0),
-            "etapes": len(self.steps),
-            "libelle": label,
-            "secondes": round(self.elapsed),
-            "termine": self.over,
-        }
-
-
-class JobStore:
-    """The jobs of this process, their worker threads and their expiry."""
-
-    def __init__(self, workers: int = WORKERS, ttl: float = TTL) -> None:
-        self.jobs: dict[str, Job] = {}
-        self.lock = threading.Lock()
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sofi-controle")
-        self.ttl = ttl
-
-    def submit(
-        self,
-        owner: str,
-        purpose: str,
-        file_name: str,
-        data: bytes,
-        *,
-        referentiel: Callable[[], Referentiel | None],
-        siret: str | None = None,
-    ) -> Job:
-        self.expire()
-        job = Job(secrets.token_urlsafe(24), owner, purpose, file_name, siret=siret, upload=data)
-        with self.lock:
-            self.jobs[job.token] = job
-        self.pool.submit(self._run, job, referentiel)
-        return job
-
-    def get(self, token: str, owner: str) -> Job | None:
-        """The job, only for the session that created it."""
-        self.expire()
-        with self.lock:
-            job = self.jobs.get(token)
-        if job is None or not owner or not secrets.compare_digest(job.owner, owner):
-            return None
-        return job
-
-    def waiting_before(self, job: Job) -> int:
-        with self.lock:
-            return sum(
-                1
-                for other in self.jobs.values()
-                if other.state in (WAITING, RUNNING) and other.created < job.created
-            )
-
-    def expire(self) -> None:
-        now = time.monotonic()
-        with self.lock:
-            for token in [
-                t for t, j in self.jobs.items() if j.over and now - (j.finished or now) > self.ttl
-            ]:
-                del self.jobs[token]
-
-    def _run(self, job: Job, referentiel: Callable[[], Referentiel | None]) -> None:
-        try:
-            job.state = RUNNING
-            run_check(job, referentiel())
-            job.state = DONE
-        except UserError as exc:  # a refused file: the same French message as the CLI
-            job.message = str(exc)
-            job.state = REFUSED
-        except MemoryError:
-            job.message = f"{job.file_name} : fichier trop volumineux pour la mémoire disponible."
-            job.state = REFUSED
-        except RecursionError:
-            job.message = f"{job.file_name} : fichier trop profondément imbriqué ; il est refusé."
-            job.state = REFUSED
-        except Exception:  # a bug: logged for the operator, a plain French page for the user
-            log.exception("check of %s failed", job.file_name)
-            job.message = (
-                "Le contrôle a échoué à cause d'une erreur du service (elle a été enregistrée). "
-                "Réessayez ; si cela se reproduit, contactez le Carif-Oref."
-            )
-            job.state = FAILED
-        finally:
-            if job.prepared is None:
-                job.upload = None  # nothing kept of the file but the report
-            job.finished = time.monotonic()
-            job.done.set()
-
-
-def run_check(job: Job, referentiel: Referentiel | None) -> None:
-    """Read, check and annotate (and for a deposit, export) the uploaded workbook."""
-    from sofi_bulk import api
-
-    data = job.upload or b""
-    job.step = 0
-    book = api.read(data, name=job.file_name)
-    job.step = 1
-    result = api.check(book, referentiel=referentiel)
-    report = build_report(result, api.plan(result))
-    job.step = 2
-    job.annotated = api.write_annotated(result)
-    if job.purpose == DEPOSIT and report.ok:
-        job.step = 3
-        job.prepared, job.refusal = prepare_deposit(result, data, job.siret)
-    job.report = report
-
-
-def prepare_deposit(result: Any, data: bytes, siret: str | None) -> tuple[Prepared | None, str]:
+def prepare_deposit(
+    result: ValidationResult, data: bytes, siret: str | None
+) -> tuple[Prepared | None, str]:
     """The files of a deposit, or why this organisation may not deposit this workbook."""
     from sofi_bulk import api
-    from sofi_bulk.excel.scan import formula_cells
-    from sofi_bulk.submission.io import dumps
 
-    formulas = formula_cells(data)
+    formulas = api.formula_cells(data)
     if formulas:  # the Carif-Oref's staff open the deposited file: values only
         return None, (
             f"Le classeur contient des formules ({', '.join(formulas)}"
@@ -248,27 +348,4 @@ def prepare_deposit(result: Any, data: bytes, siret: str | None) -> tuple[Prepar
             lheo = api.to_lheo(result)
     except UserError as exc:  # a value LHEO cannot carry: the same message as sofi-bulk lheo
         return None, str(exc)
-    return (
-        Prepared(
-            workbook=data,
-            sha256=hashlib.sha256(data).hexdigest(),
-            submission=submission,
-            json_bytes=dumps(submission).encode("utf-8"),
-            lheo=lheo,
-            lots=dict(sorted(lots.items())),
-        ),
-        "",
-    )
-
-
-_store: JobStore | None = None
-_store_lock = threading.Lock()
-
-
-def store() -> JobStore:
-    """The process's job store, created on first use."""
-    global _store
-    with _store_lock:
-        if _store is None:
-            _store = JobStore()
-        return _store
+    return Prepared(api.submission_json(submission), lheo, dict(sorted(lots.items()))), ""

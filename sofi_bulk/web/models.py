@@ -1,8 +1,11 @@
-"""What the service keeps: organisations and their accounts, deposits and their files.
+"""What the service keeps: organisations and their accounts, deposits and their files, and
+the checks in progress with the worker processes that run them.
 
 A deposit's files (workbook, JSON, LHEO) are stored in the database itself, in the same
 transaction as the deposit's row: a deposit is there whole or not at all, even after a
-crash, and backing up the database backs up everything.
+crash, and backing up the database backs up everything. A check (``Job``) lives there too,
+with its uploaded bytes and its report, so that any web process answers for it and a restart
+loses nothing; it is deleted 30 minutes after it ends.
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from sofi_bulk.core.values import siret_is_valid
-
 
 def validate_siret(value: str) -> None:
-    if not (len(value) == 14 and value.isdigit() and siret_is_valid(value)):
+    from sofi_bulk import api
+
+    if not (len(value) == 14 and value.isdigit() and api.siret_is_valid(value)):
         raise ValidationError(f"SIRET « {value} » invalide (14 chiffres, clé de contrôle).")
 
 
@@ -123,3 +126,84 @@ class DepositFile(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["deposit", "kind"], name="one_file_per_kind")
         ]
+
+
+class Job(models.Model):
+    """A workbook checked in the background, for anyone (a check) or for an organisation that
+    means to deposit it. Its state, step, report and files are here, never in one process's
+    memory; the engine's task (``django_tasks_db``) only says which worker runs it."""
+
+    CHECK, DEPOSIT = "verification", "depot"
+    WAITING, RUNNING, DONE, REFUSED, FAILED = "attente", "en-cours", "termine", "refuse", "echec"
+    ENDED = (DONE, REFUSED, FAILED)
+
+    token = models.CharField(max_length=64, unique=True)
+    owner = models.CharField(max_length=64)  # a secret kept in the browser's session
+    purpose = models.CharField(max_length=12, choices=[(CHECK, "contrôle"), (DEPOSIT, "dépôt")])
+    file_name = models.CharField(max_length=255)
+    siret = models.CharField(max_length=14, blank=True)  # the depositing organisation
+    size = models.PositiveIntegerField()
+    priority = models.SmallIntegerField(default=0)
+    state = models.CharField(max_length=10, default=WAITING, db_index=True)
+    step = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    restarted = models.BooleanField(default=False)  # taken over after its worker stopped
+    report = models.JSONField(null=True, blank=True)
+    message = models.TextField(blank=True)  # refused or failed: why, in French
+    can_retry = models.BooleanField(default=False)
+    refusal = models.TextField(blank=True)  # a clean workbook this organisation cannot deposit
+    lots = models.JSONField(null=True, blank=True)  # deposit: lot -> sessions
+    copy_state = models.CharField(max_length=10, blank=True)  # the annotated copy, on demand
+    copy_task_id = models.CharField(max_length=64, blank=True)
+    deposit = models.ForeignKey(
+        Deposit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "contrôle en cours"
+        verbose_name_plural = "contrôles en cours"
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.state})"
+
+    @property
+    def over(self) -> bool:
+        return self.state in self.ENDED
+
+
+class JobFile(models.Model):
+    """A file of a job: the upload, its annotated copy, a deposit's JSON and LHEO. Apart from
+    the job's row, so that following a job never loads them."""
+
+    UPLOAD, COPY, JSON, LHEO = "classeur", "copie", "json", "lheo"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=10)
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "kind"], name="one_job_file_per_kind")
+        ]
+
+
+class WorkerProcess(models.Model):
+    """A worker process, seen alive at ``seen_at``: the other workers take over the jobs of
+    one that stopped beating, and ``/sante`` counts the living."""
+
+    ident = models.CharField(max_length=32, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    peak_kib = models.PositiveIntegerField(default=0)  # peak resident memory
+
+    class Meta:
+        verbose_name = "processus de contrôle"
+        verbose_name_plural = "processus de contrôle"
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"

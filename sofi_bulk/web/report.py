@@ -1,18 +1,23 @@
 """The report of a check as the web page shows it: the same heading, counts and French
-messages as the command line (``sofi-bulk validate``), taken from the annotation plan."""
+messages as the command line (``sofi-bulk validate``), taken from the annotation plan. It is
+plain data, kept as JSON with the job: the worker that checked builds it, any web process
+shows it."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sofi_bulk.core.issues import Severity
-from sofi_bulk.core.plan import SEVERITY_LABELS, AnnotationPlan
-from sofi_bulk.core.records import ValidationResult
-from sofi_bulk.core.report import CodeCount, code_counts
-from sofi_bulk.core.resources import example_referentiel
+from sofi_bulk.core.report import code_counts
 from sofi_bulk.core.text import counts, plural
+
+if TYPE_CHECKING:
+    from sofi_bulk.api import AnnotationPlan, ValidationResult
+
+# the values of the core's severities, as the plan and the command write them
+ERROR, WARNING = "erreur", "avertissement"
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,16 @@ class Line:
         return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
 
 
+@dataclass(frozen=True)
+class CodeLine:
+    """One line of the table of codes: the command's count of one code."""
+
+    code: str
+    title: str
+    severity: str
+    count: int
+
+
 @dataclass
 class Report:
     file_name: str
@@ -38,7 +53,7 @@ class Report:
     warning_count: int
     session_count: int
     per_sheet: list[tuple[str, str]] = field(default_factory=list)
-    per_code: list[CodeCount] = field(default_factory=list)
+    per_code: list[CodeLine] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     example: bool = False
     referentiel_source: str = ""
@@ -46,6 +61,17 @@ class Report:
     @property
     def ok(self) -> bool:
         return self.error_count == 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        values = dict(data)
+        values["per_sheet"] = [tuple(pair) for pair in data["per_sheet"]]
+        values["per_code"] = [CodeLine(**c) for c in data["per_code"]]
+        values["lines"] = [Line(**line) for line in data["lines"]]
+        return cls(**values)
 
 
 def heading(result: ValidationResult) -> str:
@@ -61,25 +87,20 @@ def heading(result: ValidationResult) -> str:
 
 def build_report(result: ValidationResult, plan: AnnotationPlan) -> Report:
     """Everything the page shows, as plain data: the result itself can then be let go."""
+    from sofi_bulk import api
+
     lines = [
-        Line(
-            SEVERITY_LABELS[line.severity],
-            line.sheet,
-            line.cell or "",
-            line.code,
-            line.message,
-        )
+        Line(str(line.severity), line.sheet, line.cell or "", line.code, line.message)
         for line in plan.errors
     ]
-    per_sheet: Counter[tuple[str, Severity]] = Counter((i.sheet, i.severity) for i in result.issues)
+    per_sheet: Counter[tuple[str, str]] = Counter((i.sheet, str(i.severity)) for i in result.issues)
     sheets = [
-        (
-            sheet,
-            counts(per_sheet[(sheet, Severity.ERROR)], per_sheet[(sheet, Severity.WARNING)]),
-        )
+        (sheet, counts(per_sheet[(sheet, ERROR)], per_sheet[(sheet, WARNING)]))
         for sheet in dict.fromkeys(i.sheet for i in result.issues)
     ]
-    per_code = code_counts(result.issues)  # as the command's report counts them
+    per_code = [  # as the command's report counts them
+        CodeLine(c.code, c.title, str(c.severity), c.count) for c in code_counts(result.issues)
+    ]
     meta = result.book.meta if result.book is not None else {}
     return Report(
         file_name=result.book_name,
@@ -91,6 +112,6 @@ def build_report(result: ValidationResult, plan: AnnotationPlan) -> Report:
         per_sheet=sheets,
         per_code=per_code,
         lines=lines,
-        example=meta.get("referentiel_source") == example_referentiel().name,
+        example=meta.get("referentiel_source") == api.example_referentiel().name,
         referentiel_source=meta.get("referentiel_source") or Path(result.referentiel.source).name,
     )

@@ -1,21 +1,21 @@
-"""The service's addresses (French, as users see them)."""
+"""The application's addresses (French, as users see them)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from sofi_bulk.web import views
 
-admin.site.site_header = "sofi-bulk : administration des dépôts"
-admin.site.site_title = "sofi-bulk"
-
 urlpatterns = [
     path("", views.home, name="accueil"),
+    path("sante", views.health, name="sante"),
     path("verifier", views.check_upload, name="verifier"),
     path("verification/<str:token>/", views.job_page, name="verification"),
     path("verification/<str:token>/etat", views.job_status, name="etat"),
+    path("verification/<str:token>/relancer", views.job_retry, name="relancer"),
+    path("verification/<str:token>/copie-annotee/", views.copy_page, name="copie"),
+    path("verification/<str:token>/copie-annotee/etat", views.copy_status, name="etat-copie"),
     path("verification/<str:token>/copie-annotee.xlsx", views.annotated_copy, name="copie-annotee"),
     path("verification/<str:token>/deposer", views.deposit_confirm, name="deposer"),
     path("modele/", views.template_page, name="modele"),
@@ -32,10 +32,4 @@ urlpatterns = [
         name="connexion",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
-    path("admin/", admin.site.urls),
 ]
-
-handler400 = "sofi_bulk.web.views.bad_request"
-handler403 = "sofi_bulk.web.views.permission_denied"
-handler404 = "sofi_bulk.web.views.not_found"
-handler500 = "sofi_bulk.web.views.server_error"

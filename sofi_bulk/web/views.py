@@ -4,7 +4,8 @@ the template engine's escaping; every download is an attachment."""
 
 from __future__ import annotations
 
-import threading
+import secrets
+import sys
 from functools import wraps
 from pathlib import PurePath
 from typing import Any
@@ -21,42 +22,19 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sofi_bulk.core.referentiel import Referentiel
-from sofi_bulk.web import jobs
-from sofi_bulk.web.models import Deposit, DepositFile, DepositLot, Organisation
+from sofi_bulk.web import jobs, workers
+from sofi_bulk.web.models import Deposit, DepositFile, DepositLot, Job, JobFile, Organisation
+from sofi_bulk.web.referentiels import template_referentiel
+from sofi_bulk.web.report import Report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LINES_PER_PAGE = 500
-WAIT_FOR_SMALL_FILES = 1.5  # seconds: a small workbook goes straight to its report
-
-_referentiel_lock = threading.Lock()
-_referentiel: dict[str, Referentiel] = {}
+OWNER = "proprietaire"  # the session's key to its checks
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def server_referentiel() -> Referentiel | None:
-    """The référentiel the server was started with; None: each workbook's own copy."""
-    if not settings.REFERENTIEL:
-        return None
-    return _load_referentiel(settings.REFERENTIEL)
-
-
-def template_referentiel() -> Referentiel:
-    """The référentiel blank templates are made from: the server's, or the bundled example."""
-    return _load_referentiel(settings.REFERENTIEL or "")
-
-
-def _load_referentiel(path: str) -> Referentiel:
-    with _referentiel_lock:
-        if path not in _referentiel:
-            from sofi_bulk import api
-
-            _referentiel[path] = api.load_referentiel(path or None)
-        return _referentiel[path]
-
-
 def organisation_of(user: Any) -> Organisation | None:
     if not user.is_authenticated:
         return None
@@ -104,11 +82,11 @@ def refused(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "web/refus.html", {"message": message}, status=403)
 
 
-def _session_key(request: HttpRequest) -> str:
-    if not request.session.session_key:
-        request.session["ouverte"] = True  # a key for the check's owner
-        request.session.save()
-    return request.session.session_key or ""
+def _owner(request: HttpRequest) -> str:
+    """The secret that ties checks to this browser session (kept when the user logs in)."""
+    if OWNER not in request.session:
+        request.session[OWNER] = secrets.token_urlsafe(24)
+    return str(request.session[OWNER])
 
 
 # --- checking ---------------------------------------------------------------------------------
@@ -119,7 +97,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def check_upload(request: HttpRequest) -> HttpResponseBase:
-    return _start(request, jobs.CHECK, "web/accueil.html")
+    return _start(request, Job.CHECK, "web/accueil.html")
 
 
 @login_required
@@ -130,7 +108,7 @@ def deposit_upload(request: HttpRequest) -> HttpResponseBase:
         return refused(
             request, "Ce compte n'est rattaché à aucun organisme : il ne peut pas déposer."
         )
-    return _start(request, jobs.DEPOSIT, "web/depots.html", organisation)
+    return _start(request, Job.DEPOSIT, "web/depots.html", organisation)
 
 
 def _start(
@@ -144,25 +122,24 @@ def _start(
             "form_error": "Choisissez un classeur .xlsx (le fichier est absent ou vide), "
             "puis cliquez à nouveau sur le bouton."
         }
-        if purpose == jobs.DEPOSIT:
+        if purpose == Job.DEPOSIT:
             context.update(_deposit_list_context(request, organisation))
         return render(request, form_page, context, status=400)
     name = PurePath(upload.name or "classeur.xlsx").name[:200] or "classeur.xlsx"
-    data = upload.read()
-    job = jobs.store().submit(
-        _session_key(request),
+    job = jobs.submit(
+        _owner(request),
         purpose,
         name,
-        data,
-        referentiel=server_referentiel,
+        upload.read(),
         siret=organisation.siret if organisation else None,
     )
-    job.done.wait(WAIT_FOR_SMALL_FILES)
+    # the progress page at once (its script asks again within a quarter of a second): the
+    # request does not hold one of the server's threads while a worker checks
     return redirect("verification", token=job.token)
 
 
-def _job(request: HttpRequest, token: str) -> jobs.Job | None:
-    return jobs.store().get(token, request.session.session_key or "")
+def _job(request: HttpRequest, token: str, *, report: bool = True) -> Job | None:
+    return jobs.job_for(token, str(request.session.get(OWNER, "")), report=report)
 
 
 @require_GET
@@ -171,55 +148,99 @@ def job_page(request: HttpRequest, token: str) -> HttpResponse:
     if job is None:
         return expired(request)
     if not job.over:
-        status = job.status(jobs.store().waiting_before(job))
-        return render(request, "web/progression.html", {"job": job, "status": status})
-    context: dict[str, Any] = {"job": job, "report": job.report}
+        return render(request, "web/progression.html", {"job": job, "status": jobs.status(job)})
+    context: dict[str, Any] = {"job": job}
     if job.report is not None:
-        pages = Paginator(job.report.lines, LINES_PER_PAGE)
-        context["page"] = pages.get_page(request.GET.get("page"))
+        report = Report.from_json(job.report)
+        pages = Paginator(report.lines, LINES_PER_PAGE)
+        context.update(report=report, page=pages.get_page(request.GET.get("page")))
     if job.deposit_id is not None:
         context["deposit"] = Deposit.objects.filter(pk=job.deposit_id).first()
-    code = 200 if job.state != jobs.FAILED else 500
+    code = 200 if job.state != Job.FAILED else 500
     return render(request, "web/rapport.html", context, status=code)
 
 
 @require_GET
 def job_status(request: HttpRequest, token: str) -> JsonResponse:
-    job = _job(request, token)
+    job = _job(request, token, report=False)
     if job is None:
         return JsonResponse({"etat": "expire", "termine": True}, status=410)
-    return JsonResponse(job.status(jobs.store().waiting_before(job)))
+    return JsonResponse(jobs.status(job))
+
+
+@require_POST
+def job_retry(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The « relancer » button of a check whose worker stopped (or failed)."""
+    job = _job(request, token, report=False)
+    if job is None:
+        return expired(request)
+    jobs.retry(job)
+    return redirect("verification", token=token)
 
 
 @require_GET
-def annotated_copy(request: HttpRequest, token: str) -> HttpResponse:
-    job = _job(request, token)
+def annotated_copy(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The copy itself once made; until then, the page that has it made."""
+    job = _job(request, token, report=False)
     if job is None:
         return expired(request)
-    if job.annotated is None:
-        raise Http404("pas de copie annotée")
+    data = jobs.file_of(job, JobFile.COPY) if job.copy_state == Job.DONE else None
+    if data is None:
+        return redirect("copie", token=token)
     stem = PurePath(job.file_name).stem or "classeur"
-    return attachment(job.annotated, f"{stem}-annotee.xlsx", XLSX)
+    return attachment(data, f"{stem}-annotee.xlsx", XLSX)
+
+
+@require_http_methods(["GET", "POST"])
+def copy_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Has the annotated copy made (GET, or POST to try again after a failure), shows its
+    progress, then starts its download."""
+    job = _job(request, token, report=False)
+    if job is None:
+        return expired(request)
+    if job.state != Job.DONE:
+        raise Http404("pas de copie annotée")
+    if request.method == "POST" and job.copy_state == Job.FAILED:
+        Job.objects.filter(pk=job.pk).update(copy_state="")
+        job.copy_state = ""
+    if not job.copy_state:
+        jobs.request_copy(job)
+        job.refresh_from_db(fields=["copy_state"])
+    return render(request, "web/copie.html", {"job": job, "no_worker": not workers.alive_workers()})
+
+
+@require_GET
+def copy_status(request: HttpRequest, token: str) -> JsonResponse:
+    job = _job(request, token, report=False)
+    if job is None:
+        return JsonResponse({"etat": "expire", "termine": True}, status=410)
+    return JsonResponse(
+        {"etat": job.copy_state, "termine": job.copy_state in (Job.DONE, Job.FAILED)}
+    )
 
 
 @login_required
 @require_POST
 def deposit_confirm(request: HttpRequest, token: str) -> HttpResponseBase:
+    from django.db import transaction
+
     from sofi_bulk.web.deposits import create_deposit
 
     organisation = organisation_of(request.user)
-    job = _job(request, token)
+    job = _job(request, token, report=False)
     if job is None:
         return expired(request)
-    if organisation is None or job.purpose != jobs.DEPOSIT or job.siret != organisation.siret:
+    if organisation is None or job.purpose != Job.DEPOSIT or job.siret != organisation.siret:
         return refused(request, "Ce contrôle n'a pas été lancé pour votre organisme.")
-    if job.deposit_id is not None:  # the button pressed twice: one deposit
-        return redirect("depot", pk=job.deposit_id)
-    if job.prepared is None:
-        return refused(request, "Ce classeur ne peut pas être déposé : voyez le rapport.")
-    deposit = create_deposit(job, request.user, organisation)
-    job.deposit_id = deposit.pk
-    job.prepared = job.upload = None
+    with transaction.atomic():  # the button pressed twice, even on two servers: one deposit
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.deposit_id is not None:
+            return redirect("depot", pk=job.deposit_id)
+        if job.state != Job.DONE or not job.lots:
+            return refused(request, "Ce classeur ne peut pas être déposé : voyez le rapport.")
+        deposit = create_deposit(job, request.user, organisation)
+        Job.objects.filter(pk=job.pk).update(deposit=deposit)
+        JobFile.objects.filter(job=job, kind__in=[JobFile.JSON, JobFile.LHEO]).delete()
     return redirect("depot", pk=deposit.pk)
 
 
@@ -362,9 +383,9 @@ def template_download(request: HttpRequest) -> HttpResponse:
 def _referentiel_file() -> Any:
     from pathlib import Path
 
-    from sofi_bulk.core.resources import example_referentiel
+    from sofi_bulk import api
 
-    path = Path(settings.REFERENTIEL) if settings.REFERENTIEL else example_referentiel()
+    path = Path(settings.REFERENTIEL) if settings.REFERENTIEL else api.example_referentiel()
     return path if path.is_file() and path.suffix.lower() == ".xlsx" else None
 
 
@@ -403,7 +424,33 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """Rendered without the request's context: whatever failed (the database?) is not touched
-    again."""
+    again. The database away: 503 and a page that says so (the next request reconnects)."""
+    from django.db import Error as DatabaseError
     from django.template.loader import render_to_string
 
+    if isinstance(sys.exc_info()[1], DatabaseError):
+        return HttpResponse(render_to_string("web/indisponible.html"), status=503)
     return HttpResponse(render_to_string("web/erreur.html", {"code": 500}), status=500)
+
+
+# --- operations -------------------------------------------------------------------------------
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """For the operators' monitoring: 200 when the database answers and a worker is alive,
+    503 otherwise; what it found, as JSON."""
+    from django.db import Error as DatabaseError
+
+    try:
+        alive = len(workers.alive_workers())
+        waiting = Job.objects.filter(state=Job.WAITING).count()
+        running = Job.objects.filter(state=Job.RUNNING).count()
+    except DatabaseError:
+        return JsonResponse({"etat": "indisponible", "base": "injoignable"}, status=503)
+    body = {
+        "etat": "ok" if alive else "indisponible",
+        "base": "ok",
+        "travailleurs": alive,
+        "en_attente": waiting,
+        "en_cours": running,
+    }
+    return JsonResponse(body, status=200 if alive else 503)

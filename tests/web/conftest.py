@@ -1,5 +1,7 @@
 """The web face's fixtures: accounts, workbooks of one organisation's lots, a faulty one,
-and a helper that waits for a background check to finish."""
+and helpers that run the queued background work in the test's own thread (the engine's claim,
+then the worker's ``run_task``), so that a test's database transaction sees it. The worker
+processes themselves are tested in test_processes.py and test_production.py."""
 
 from __future__ import annotations
 
@@ -96,17 +98,37 @@ def token_of(response) -> str:
     return match.group(1)
 
 
-def finished(client, response, timeout: float = 120):
-    """Wait for the check behind an upload's redirect; the report page."""
-    from sofi_bulk.web import jobs
+def run_jobs(lane: str = "essai.tout") -> int:
+    """Run every queued task as a worker does (claim, then run); how many ran."""
+    from django_tasks_db.models import DBTaskResult
 
+    from sofi_bulk.web import workers
+
+    ran = 0
+    while (task := DBTaskResult.objects.ready().first()) is not None:
+        task.claim(lane)
+        workers.run_task(task, lane)
+        ran += 1
+    return ran
+
+
+def finished(client, response):
+    """Run the check behind an upload's redirect; the report page."""
     assert response.status_code == 302, response.content[:500]
     token = token_of(response)
-    job = jobs.store().jobs[token]
-    assert job.done.wait(timeout), "the check did not finish"
+    assert run_jobs() >= 1
     page = client.get(response["Location"])
     page.token = token
     return page
+
+
+def annotated(client, token: str):
+    """Ask for the annotated copy, let a worker make it; the download."""
+    asked = client.get(f"/verification/{token}/copie-annotee.xlsx")
+    assert asked.status_code == 302 and asked["Location"].endswith("/copie-annotee/")
+    assert client.get(asked["Location"]).status_code == 200
+    run_jobs()
+    return client.get(f"/verification/{token}/copie-annotee.xlsx")
 
 
 def check(client, data: bytes, name: str = "saisie.xlsx", url: str = "/verifier"):

@@ -201,7 +201,7 @@ def test_a_5000_session_workbook_shows_progress(server, browser, big_workbook):
     choose(browser, big_workbook, "Contrôler le classeur")
     wait_for(browser, "Contrôle en cours", timeout=30)
     bar = browser.find_element(By.TAG_NAME, "progress")
-    assert int(bar.get_attribute("max")) == 3
+    assert int(bar.get_attribute("max")) == 2
     steps = set()
     deadline = time.monotonic() + 240
     while "Rapport de contrôle" not in main_text(browser):

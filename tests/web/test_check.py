@@ -1,4 +1,5 @@
-"""Checking a workbook on the web: open to anyone, the CLI's report, nothing stored."""
+"""Checking a workbook on the web: open to anyone, the CLI's report, nothing kept after its
+time."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import re
 import openpyxl
 import pytest
 
-from sofi_bulk.web import jobs, views
+from sofi_bulk.web import workers
+from sofi_bulk.web.models import Job, JobFile
+from sofi_bulk.web.report import Report
 from tests.conftest import ROOT, run_cli
-from tests.web.conftest import SCRIPT, check, finished, upload
+from tests.web.conftest import SCRIPT, annotated, check, finished, run_jobs, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +47,7 @@ def test_the_report_is_the_clis_report(client, faulty_workbook, tmp_path, capsys
 
     page = check(client, faulty_workbook)
     assert page.status_code == 200
-    report = jobs.store().jobs[page.token].report
+    report = Report.from_json(Job.objects.get(token=page.token).report)
     assert [(x.code, x.sheet, x.cell, x.message) for x in report.lines] == [
         (i["code"], i["sheet"], i["cell"] or "", i["message"]) for i in cli["issues"]
     ]
@@ -65,8 +68,9 @@ def test_the_report_is_the_clis_report(client, faulty_workbook, tmp_path, capsys
         (c["code"], c["severity"], c["count"]) for c in cli["counts"]
     ]
 
-    # the annotated copy: an attachment of the right type, the CLI's copy
-    copy = client.get(f"/verification/{page.token}/copie-annotee.xlsx")
+    # the annotated copy, made on demand: an attachment of the right type, the CLI's copy
+    assert Job.objects.get(token=page.token).copy_state == ""  # not before it is asked for
+    copy = annotated(client, page.token)
     assert copy.status_code == 200
     assert copy["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -95,22 +99,40 @@ def test_the_bundled_example_is_clean(client):
     assert "Référentiel d'exemple" in shown  # as the CLI warns
 
 
-def test_checking_stores_nothing(client, workbook_a, settings, tmp_path):
-    """No row in the database, no file on disk (uploads stay in memory), the upload's bytes
-    dropped once read."""
+def test_a_check_keeps_nothing_after_its_time(client, workbook_a, settings, tmp_path):
+    """No file on disk (uploads stay in memory), no deposit; the job and its workbook stay in
+    the database for the annotated copy, then go once their time is over."""
     from django.contrib.sessions.models import Session
+    from django_tasks_db.models import DBTaskResult
 
     from sofi_bulk.web.models import Deposit, DepositFile, Organisation
 
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
     page = check(client, workbook_a)
     assert page.status_code == 200
-    job = jobs.store().jobs[page.token]
-    assert job.upload is None and job.prepared is None
+    job = Job.objects.get(token=page.token)
+    assert list(job.files.values_list("kind", flat=True)) == [JobFile.UPLOAD]
+    assert bytes(job.files.get().data) == workbook_a
     assert not list(tmp_path.iterdir())
     assert Deposit.objects.count() == DepositFile.objects.count() == 0
     assert Organisation.objects.count() == 0
     assert Session.objects.count() == 1  # the browser session the check belongs to, only
+    assert workers.purge() == 0  # within its time: kept
+    Job.objects.filter(pk=job.pk).update(finished_at=job.finished_at - workers_ttl())
+    assert workers.purge() == 1
+    assert Job.objects.count() == JobFile.objects.count() == DBTaskResult.objects.count() == 0
+
+
+def workers_ttl():
+    import datetime as dt
+
+    return dt.timedelta(seconds=workers.TTL + 1)
+
+
+def test_a_refused_file_is_not_kept(client):
+    page = check(client, b"%PDF-1.7\n", name="offre.xlsx")
+    assert "Fichier refusé" in text(page)
+    assert not JobFile.objects.filter(job__token=page.token).exists()
 
 
 @pytest.mark.parametrize(
@@ -147,9 +169,7 @@ def test_an_oversized_upload_gets_a_french_page_and_is_not_read(client, settings
     page = upload(client, b"PK" + b"\0" * 300_000)
     assert page.status_code == 413
     assert "Fichier trop volumineux" in text(page)
-    assert not jobs.store().jobs or all(
-        j.file_name != "saisie.xlsx" or j.over for j in jobs.store().jobs.values()
-    )
+    assert Job.objects.count() == 0
 
 
 def test_a_file_just_over_the_limit_is_refused_too(client, settings):
@@ -165,8 +185,7 @@ def test_no_file_chosen(client):
     assert "Choisissez un classeur .xlsx" in text(page)
 
 
-def test_progress_is_shown_while_a_check_runs(client, workbook_a, monkeypatch):
-    monkeypatch.setattr(views, "WAIT_FOR_SMALL_FILES", 0)
+def test_progress_is_shown_while_a_check_runs(client, workbook_a):
     response = upload(client, workbook_a)
     token = response["Location"].split("/")[2]
     page = client.get(response["Location"])
@@ -175,7 +194,9 @@ def test_progress_is_shown_while_a_check_runs(client, workbook_a, monkeypatch):
     assert f'data-status-url="/verification/{token}/etat"' in body
     assert '<meta http-equiv="refresh"' in body  # without JavaScript too
     state = client.get(f"/verification/{token}/etat").json()
-    assert state["etapes"] == 3 and state["termine"] is False
+    assert state["etapes"] == 2 and state["termine"] is False
+    # no worker is running in this test: the page says so, and that the workbook is kept
+    assert "momentanément arrêté" in state["libelle"] and "gardé" in state["libelle"]
     report = finished(client, response)
     assert "Rapport de contrôle" in report.content.decode()
     assert client.get(f"/verification/{token}/etat").json()["termine"] is True
@@ -221,10 +242,11 @@ def test_unknown_page_is_french(client):
 def test_a_finished_check_is_forgotten_after_its_time(client, workbook_a, monkeypatch):
     page = check(client, workbook_a)
     assert page.status_code == 200
-    monkeypatch.setattr(jobs.store(), "ttl", 0)
+    monkeypatch.setattr(workers, "TTL", 0)
     gone = client.get(f"/verification/{page.token}/")
     assert gone.status_code == 410 and "Votre session a expiré" in text(gone)
-    assert page.token not in jobs.store().jobs
+    workers.purge()
+    assert not Job.objects.filter(token=page.token).exists()
 
 
 def test_a_bug_during_a_check_gives_a_french_page_and_the_server_goes_on(
@@ -241,8 +263,15 @@ def test_a_bug_during_a_check_gives_a_french_page_and_the_server_goes_on(
     shown = text(page)
     assert "Le contrôle a échoué" in shown and "a bug" not in shown and "Traceback" not in shown
     assert "a bug" in caplog.text  # logged for the operator
+    assert "Relancer le contrôle" in shown
     monkeypatch.undo()
     assert check(client, workbook_a).status_code == 200
+    # the « relancer » button: the same workbook, checked again
+    again = client.post(f"/verification/{page.token}/relancer")
+    assert again.status_code == 302
+    assert run_jobs() == 1
+    report = client.get(f"/verification/{page.token}/")
+    assert report.status_code == 200 and "Rapport de contrôle" in text(report)
 
 
 def test_a_file_just_under_the_limit_is_received(client, settings):

@@ -14,7 +14,7 @@ import pytest
 from sofi_bulk.core.fields import SESSIONS_SHEET
 from sofi_bulk.lheo.xsd import validate_lheo
 from sofi_bulk.web.models import Deposit, DepositFile, DepositLot
-from tests.web.conftest import PASSWORD, SIRET_A, check, sample_for
+from tests.web.conftest import PASSWORD, SIRET_A, annotated, check, sample_for
 from tests.web.test_check import text
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_a_workbook_with_formulas_is_not_kept_but_its_annotated_copy_is(client, 
     assert "Dépôt impossible" in shown and "formules (Sessions!BZ3)" in shown
     assert client.post(f"/verification/{page.token}/deposer").status_code == 403
     assert Deposit.objects.count() == 0
-    copy = client.get(f"/verification/{page.token}/copie-annotee.xlsx")
+    copy = annotated(client, page.token)
     assert copy.status_code == 200
     receipt = deposit(client, copy.content, name="saisie-annotee.xlsx")
     assert Deposit.objects.count() == 1 and receipt.status_code == 200

@@ -31,7 +31,7 @@
     });
   });
 
-  // 2. A check in progress: follow its steps, then show the report.
+  // 2. A check (or an annotated copy) in progress: follow its steps, then show the result.
   var box = document.querySelector("[data-status-url]");
   if (box) {
     var url = box.getAttribute("data-status-url");
@@ -43,13 +43,16 @@
         .then(function (response) { return response.json(); })
         .then(function (state) {
           if (state.termine) { window.location.reload(); return; }
-          bar.max = state.etapes; bar.value = state.etape;
-          label.textContent = "Étape " + state.etape + " sur " + state.etapes + " : " + state.libelle;
-          seconds.textContent = state.secondes;
-          window.setTimeout(poll, 1000);
+          if (bar) { bar.max = state.etapes; bar.value = state.etape; }
+          if (label) { label.textContent = "Étape " + state.etape + " sur " + state.etapes + " : " + state.libelle; }
+          if (seconds) { seconds.textContent = state.secondes; }
+          delay = Math.min(1000, delay * 2);
+          window.setTimeout(poll, delay);
         })
         .catch(function () { window.setTimeout(poll, 3000); });
     };
-    window.setTimeout(poll, 1000);
+    // soon at first (a small workbook is checked in a fraction of a second), then every second
+    var delay = 250;
+    window.setTimeout(poll, delay);
   }
 })();

@@ -1,13 +1,21 @@
-"""Django settings, read from the environment so that ``sofi-bulk serveur`` (or a test)
-sets them before Django starts. Importing this module writes nothing.
+"""Django settings of the service, read from the environment so that ``sofi-bulk serveur``,
+``sofi-bulk travailleur`` (or a test) set them before Django starts; their worker processes
+inherit them. Importing this module writes nothing.
 
 SOFI_WEB_DATA_DIR      data folder (the SQLite database lives there)
 SOFI_WEB_DATABASE_URL  a database URL (postgresql://user:password@host:5432/name) instead
-SOFI_WEB_SECRET_KEY    the signing key (``sofi-bulk serveur`` keeps one in the data folder)
+SOFI_WEB_SECRET_KEY    the signing key, the same on every machine (``sofi-bulk serveur`` reads
+                       it from --cle or keeps one in the data folder)
 SOFI_WEB_ALLOWED_HOSTS host names the server answers to, comma-separated
+SOFI_WEB_PUBLIC_NAMES  the public names (--nom-public): their https:// origins are trusted
+SOFI_WEB_TRUSTED_ORIGINS other trusted origins for forms, comma-separated (https://nom)
+SOFI_WEB_PROXIES       addresses or networks of the trusted reverse proxies (--proxy):
+                       X-Forwarded-For/-Proto/-Host are honoured from them only
 SOFI_WEB_HTTPS         1 (default): cookies only over HTTPS, HSTS; 0 on a local trial
 SOFI_WEB_REFERENTIEL   the Région's référentiel (.xlsx or CSV folder); default: the example
 SOFI_WEB_MAX_UPLOAD_MB upload size limit in Mio (default 20)
+SOFI_WEB_WORKER_POLL   seconds between two looks at the queue by an idle worker (0.15)
+SOFI_WEB_LOG_LEVEL     level of sofi_bulk's own log lines (INFO: one per request)
 """
 
 from __future__ import annotations
@@ -33,20 +41,29 @@ ALLOWED_HOSTS = [
     for h in os.environ.get("SOFI_WEB_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
     if h.strip()
 ]
+PUBLIC_NAMES = [n.strip() for n in os.environ.get("SOFI_WEB_PUBLIC_NAMES", "").split(",") if n]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("SOFI_WEB_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+] + [f"{'https' if HTTPS else 'http'}://{name}" for name in PUBLIC_NAMES]
+PROXIES = [p.strip() for p in os.environ.get("SOFI_WEB_PROXIES", "").split(",") if p.strip()]
 REFERENTIEL = os.environ.get("SOFI_WEB_REFERENTIEL") or None
 MAX_UPLOAD_BYTES = int(float(os.environ.get("SOFI_WEB_MAX_UPLOAD_MB", "20")) * 1024 * 1024)
 
+# Persistent connections are checked before each request reuses them: after a database
+# outage the first request reconnects instead of failing on a dead connection.
 _url = os.environ.get("SOFI_WEB_DATABASE_URL")
 DATABASES = {
-    "default": dj_database_url.parse(_url, conn_max_age=60)
+    "default": dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)
     if _url
     else {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(DATA_DIR / "sofi-bulk.sqlite3"),
-        "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+        # WAL: the web processes read while a worker writes
+        "OPTIONS": {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -59,8 +76,24 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "sofi_bulk.web.apps.WebConfig",
 ]
+if os.environ.get("SOFI_WEB_ROLE") == "travailleur":  # a worker process serves no page
+    INSTALLED_APPS = [
+        a for a in INSTALLED_APPS if a.startswith(("django.contrib.auth", "django.contrib.c"))
+    ] + ["django_tasks", "django_tasks_db", "sofi_bulk.web.apps.WebConfig"]
+# Background work: Django's tasks API (the django-tasks backport) on the database backend,
+# in the service's own database. Small workbooks have their own queue, which every worker
+# also serves in a lane of its own (see sofi_bulk.web.jobs).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["petits", "gros"],
+    }
+}
+WORKER_POLL = float(os.environ.get("SOFI_WEB_WORKER_POLL", "0.15"))
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -79,8 +112,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-ROOT_URLCONF = "sofi_bulk.web.urls"
-WSGI_APPLICATION = "sofi_bulk.web.wsgi.application"
+ROOT_URLCONF = "sofi_bulk.service.urls"
+WSGI_APPLICATION = "sofi_bulk.service.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -124,6 +157,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "web/bloque.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# the client's address is REMOTE_ADDR: the WSGI layer (sofi_bulk.service.http) has already
+# replaced it with the forwarded one when, and only when, the request came from a trusted proxy
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # --- sessions, cookies, headers -----------------------------------------------------------------
 SESSION_COOKIE_AGE = 8 * 3600
@@ -140,9 +176,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if HTTPS:
+if HTTPS:  # sent on HTTPS requests: direct ones, or forwarded as such by a trusted proxy
     SECURE_HSTS_SECONDS = 31536000
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'none'"],
@@ -166,9 +201,14 @@ STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
+# every line with its time; sofi_bulk's own lines (the access log, the workers) from INFO
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "horodate": {"format": "%(asctime)s %(levelname)s [%(process)d] %(name)s : %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "horodate"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"sofi_bulk": {"level": os.environ.get("SOFI_WEB_LOG_LEVEL", "INFO")}},
 }

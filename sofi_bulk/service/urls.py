@@ -1,0 +1,16 @@
+"""The project's addresses: the application's pages, the framework's admin, the error pages."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("sofi_bulk.web.urls")),
+]
+
+handler400 = "sofi_bulk.web.views.bad_request"
+handler403 = "sofi_bulk.web.views.permission_denied"
+handler404 = "sofi_bulk.web.views.not_found"
+handler500 = "sofi_bulk.web.views.server_error"

@@ -1,0 +1,244 @@
+"""The embedded default, ``sofi-bulk serveur`` on SQLite: one command starts the web server
+and its worker processes and stops them when it stops; ``--travailleurs 0`` and ``sofi-bulk
+travailleur`` split them; a killed worker's check is taken over; a port in use, a bad
+``--cle`` or ``--proxy`` is one French line; the data folder and its files are private; two
+processes migrating a new database together both succeed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.web.conftest import SIRET_A, sample_for
+from tests.web.services import (
+    Client,
+    Process,
+    children,
+    free_port,
+    health,
+    sofi,
+    start_web,
+    token_in,
+    wait_until,
+    workers_alive,
+)
+
+SLOW = 240
+
+
+def database(folder: Path) -> sqlite3.Connection:
+    return sqlite3.connect(folder / "sofi-bulk.sqlite3", timeout=30)
+
+
+def job(folder: Path, token: str) -> tuple[str, list[str]]:
+    """A job's state and the worker ids that claimed its task."""
+    with database(folder) as db:
+        state, task = db.execute(
+            "SELECT state, task_id FROM depot_job WHERE token = ?", (token,)
+        ).fetchone()
+        (holders,) = db.execute(
+            "SELECT worker_ids FROM django_tasks_database_dbtaskresult WHERE id = ?",
+            (task.replace("-", ""),),
+        ).fetchone()
+    return state, json.loads(holders)
+
+
+def check(client: Client, data: bytes, name: str = "saisie.xlsx") -> str:
+    client.get("/")
+    status, url, body = client.post("/verifier", {}, (name, data))
+    assert status == 200, body[:2000]
+    return token_in(url)
+
+
+def ended(client: Client, token: str) -> str:
+    def state() -> str | None:
+        _, _, _, body = client.request(f"/verification/{token}/etat")
+        found = json.loads(body)
+        return found["etat"] if found["termine"] else None
+
+    return wait_until(state, SLOW, f"check {token} ended", every=0.3)
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """``sofi-bulk serveur`` as one tries it: no option but a data folder and a port."""
+    folder = tmp_path_factory.mktemp("embarque")
+    data = folder / "donnees"
+    port = free_port()
+    server = start_web("serveur", folder, port, "--donnees", str(data))
+    try:
+        yield server, data, f"http://127.0.0.1:{port}"
+    finally:
+        if server.alive():
+            server.stop(signal.SIGKILL)
+
+
+def test_the_embedded_server_checks_with_its_two_workers(embedded):
+    server, data, base = embedded
+    workers_alive(base, 2)
+    assert len(children(server.pid)) == 2
+    client = Client(base)
+    token = check(client, sample_for(SIRET_A, 3))
+    assert ended(client, token) == "termine"
+    _, _, page = client.get(f"/verification/{token}/")
+    assert "Rapport de contrôle" in page and "3 sessions" in page
+    assert "2 processus de contrôle" in server.log()
+    assert oct(data.stat().st_mode & 0o777) == "0o700"
+    for name in ("sofi-bulk.sqlite3", "cle-secrete.txt"):
+        assert oct((data / name).stat().st_mode & 0o777) == "0o600", name
+
+
+def test_a_killed_worker_is_replaced_and_its_check_taken_over(embedded, big_workbook):
+    server, data, base = embedded
+    workers_alive(base, 2)
+    client = Client(base)
+    token = check(client, big_workbook.read_bytes(), "gros.xlsx")
+
+    def holder() -> str | None:
+        state, holders = job(data, token)
+        return holders[-1] if state == "en-cours" else None
+
+    first = wait_until(holder, SLOW, "the check running", every=0.05)
+    with database(data) as db:
+        (pid,) = db.execute(
+            "SELECT pid FROM depot_workerprocess WHERE ident = ?", (first.split(".")[0],)
+        ).fetchone()
+    assert pid in children(server.pid)
+    os.kill(pid, signal.SIGKILL)
+    assert ended(client, token) == "termine"
+    state, holders = job(data, token)
+    assert len(holders) == 2 and holders[1].split(".")[0] != first.split(".")[0]
+    workers_alive(base, 2)  # the server started another
+    assert "relancé" in server.log()
+
+
+def test_the_embedded_server_stops_its_workers_when_it_stops(embedded):
+    server, data, base = embedded
+    workers = children(server.pid)
+    assert len(workers) == 2
+    assert server.stop(signal.SIGINT) == 0  # Ctrl+C: a normal end
+    assert "Service arrêté." in server.log() and "Traceback" not in server.log()
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists(), f"worker {pid} still running"
+    with database(data) as db:
+        assert db.execute("SELECT count(*) FROM depot_workerprocess").fetchone()[0] == 0
+
+
+def test_web_alone_then_workers_from_their_own_command(tmp_path):
+    data, port = tmp_path / "donnees", free_port()
+    base = f"http://127.0.0.1:{port}"
+    web = start_web("web", tmp_path, port, "--donnees", str(data), "--travailleurs", "0")
+    workers = None
+    try:
+        assert children(web.pid) == []
+        status, body = health(base)
+        assert status == 503 and body["travailleurs"] == 0 and body["base"] == "ok"
+        client = Client(base)
+        token = check(client, sample_for(SIRET_A, 2))
+        _, _, page = client.get(f"/verification/{token}/")
+        assert "momentanément arrêté" in page and "gardé" in page
+        workers = Process(
+            "travailleur", ["travailleur", "--donnees", str(data), "--travailleurs", "1"], tmp_path
+        )
+        assert ended(client, token) == "termine"
+        assert health(base)[0] == 200
+        assert workers.stop() == 0 and web.stop() == 0  # SIGTERM, as systemd stops them
+        assert "1 processus de contrôle" in workers.log()
+        assert "Processus de contrôle arrêtés." in workers.log()
+    finally:
+        for process in (web, workers):
+            if process is not None and process.alive():
+                process.stop(signal.SIGKILL)
+
+
+def test_a_port_in_use_is_one_french_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = sofi("serveur", "--donnees", str(tmp_path), "--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"Erreur : le port {port} est déjà utilisé sur 127.0.0.1 (un autre programme, ou "
+        "sofi-bulk déjà lancé) : arrêtez-le, ou choisissez un autre port avec --port."
+    ]
+    assert "✔" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cle", "absente.txt"], "absente.txt : clé de signature illisible"),
+        (["--proxy", "proxy.exemple.fr"], "--proxy proxy.exemple.fr : ni une adresse IP"),
+        (["--travailleurs", "-1"], "--travailleurs -1 : un nombre de processus, 0 ou plus."),
+    ],
+)
+def test_bad_key_or_proxy_is_one_french_line(tmp_path, args, message):
+    done = sofi("serveur", "--donnees", str(tmp_path / "d"), *args)
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_short_key_file_is_refused(tmp_path):
+    key = tmp_path / "cle.txt"
+    key.write_text("trop-courte\n", encoding="utf-8")
+    done = sofi("serveur", "--donnees", str(tmp_path / "d"), "--cle", str(key))
+    assert done.returncode == 2 and "au moins 32 caractères" in done.stderr
+
+
+def test_two_processes_migrating_a_new_database_together(tmp_path):
+    data = tmp_path / "neuf"
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: sofi("serveur", "--donnees", str(data), "migrer"), [1, 2]))
+    for done in runs:
+        assert done.returncode == 0, done.stderr
+        assert "Base de données à jour" in done.stdout
+    with database(data) as db:
+        rows = db.execute("SELECT app, name FROM django_migrations").fetchall()
+    assert len(rows) == len(set(rows)) and ("depot", "0002_jobs_and_workers") in rows
+    assert oct(data.stat().st_mode & 0o777) == "0o700"
+
+
+def test_help_names_the_new_options():
+    done = sofi("serveur", "--help")
+    for option in ("--travailleurs", "--proxy", "--cle", "migrer"):
+        assert option in done.stdout, option
+    done = sofi("travailleur", "--help")
+    assert done.returncode == 0 and "--travailleurs" in done.stdout and "--base" in done.stdout
+
+
+def test_a_worker_alone_stops_with_its_parent(tmp_path):
+    """A worker process whose parent dies (its standard input closes) gives back and leaves."""
+    sofi("serveur", "--donnees", str(tmp_path), "migrer")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOFI_WEB_")}
+    env.update(SOFI_WEB_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="sofi_bulk.service.settings")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "sofi_bulk.service.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+
+        def registered() -> bool:
+            with database(tmp_path) as db:
+                return db.execute("SELECT count(*) FROM depot_workerprocess").fetchone()[0] == 1
+
+        wait_until(registered, 60, "the worker registered")
+        worker.stdin.close()
+        assert worker.wait(30) == 0
+        assert not registered()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
