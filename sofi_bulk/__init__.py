@@ -6,7 +6,7 @@
 
 The functions below load on first use (``sofi_bulk.api``), so ``import sofi_bulk`` stays
 light. Layers: ``core`` (the checks, no file format), adapters (``excel``, ``submission``,
-``lheo``, ``files``), faces (``cli``, ``lite``, ``web``).
+``lheo``, ``reprise``, ``files``), faces (``cli``, ``lite``, ``web``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         read_submission,
         select_lots,
         stale_campaigns,
+        take_back,
         to_lheo,
         to_submission,
         write_annotated,
@@ -57,6 +58,7 @@ __all__ = [
     "read_submission",
     "select_lots",
     "stale_campaigns",
+    "take_back",
     "to_lheo",
     "to_submission",
     "write_annotated",

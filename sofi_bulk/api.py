@@ -41,6 +41,7 @@ from sofi_bulk.distribution import ADDIN_BUTTONS
 if TYPE_CHECKING:  # loaded by the functions that need them: a template needs neither
     from sofi_bulk.core.plan import AnnotationPlan
     from sofi_bulk.excel.template import TemplateBuilder
+    from sofi_bulk.reprise.take import Reprise
 
 __all__ = [  # the types a caller meets, then the functions
     "ADDIN_BUTTONS",
@@ -72,6 +73,7 @@ __all__ = [  # the types a caller meets, then the functions
     "read_submission",
     "select_lots",
     "stale_campaigns",
+    "take_back",
     "to_lheo",
     "to_submission",
     "write_annotated",
@@ -320,13 +322,86 @@ def write_template(
     lots: list[str] | None = None,
     siret: str | None = None,
     service: str | None = None,
+    reprendre: Source | None = None,
+    campaign: int | bool | None = None,
+    dates: bool = True,
 ) -> bytes | None:
     """The entry workbook of ``build_template``, written to ``target``; its bytes when no
-    target is given."""
+    target is given. With ``reprendre``, the workbook of ``take_back`` (pre-filled from an
+    existing offer), ``campaign`` and ``dates`` as it takes them."""
+    if reprendre is not None:
+        reprise = take_back(
+            reprendre,
+            programme=programme,
+            referentiel=referentiel,
+            lots=lots,
+            siret=siret,
+            campaign=campaign,
+            dates=dates,
+        )
+        return _save(reprise.save, target)
     builder = build_template(
         programme=programme, referentiel=referentiel, lots=lots, siret=siret, service=service
     )
     return _save(builder.save, target)
+
+
+def take_back(
+    source: Source,
+    *,
+    name: str | None = None,
+    programme: Profile | str | None = None,
+    referentiel: Referentiel | str | Path | None = None,
+    lots: list[str] | None = None,
+    siret: str | None = None,
+    campaign: int | bool | None = None,
+    dates: bool = True,
+    today: dt.date | None = None,
+) -> Reprise:
+    """« Reprendre son offre »: the entry workbook pre-filled from an existing offer, an
+    LHEO 2.3 file (this tool's or a Carif-Oref feed's), a submission JSON (any format this
+    version reads) or an earlier workbook, each session a row with its FAS code.
+
+    ``campaign``: None (or False) keeps the rows modifications of the current sessions;
+    a year (or True: each lot's campaign year in the référentiel) makes them new sessions of
+    the same actions, dates moved by whole years (left empty when ``dates`` is False). Without
+    ``referentiel``: the copy an earlier workbook carries, else the bundled example. The rows
+    are checked as on ``today`` (``check_date()`` when None).
+
+    The rows are checked with the check of ``check``; the ``Reprise`` returned holds the
+    ``result``, the report's ``sections()``, and ``save(path or binary file)`` writes the
+    workbook, its cells marked as ``write_annotated`` marks them, with a « Reprise » sheet.
+    Refusals (an unreadable or hostile source, an unknown lot) are ``UserError``.
+    """
+    from sofi_bulk.reprise.campaign import NextCampaign
+    from sofi_bulk.reprise.take import read_offer
+    from sofi_bulk.reprise.take import take_back as take
+
+    raw, label = _source_bytes(source, name)
+    profile = _profile(programme)
+    offer = read_offer(raw, label, profile)
+    if isinstance(referentiel, Referentiel):
+        ref = referentiel
+    elif referentiel is not None:
+        ref = load_referentiel(referentiel)
+    else:
+        ref = offer.referentiel or load_referentiel()
+    moved = None
+    if campaign is not None and campaign is not False:
+        moved = NextCampaign(None if campaign is True else int(campaign), dates)
+    elif not dates:
+        raise UserError("sans les dates (--sans-dates), donnez aussi la campagne (--campagne).")
+    return take(
+        raw,
+        label,
+        profile,
+        ref,
+        lots=lots,
+        siret=siret,
+        campaign=moved,
+        offer=offer,
+        today=today if today is not None else check_date(),
+    )
 
 
 def write_annotated(
@@ -411,6 +486,31 @@ def _workbook_origin(book: WorkbookInput) -> Origin:
 
 
 # --- helpers ------------------------------------------------------------------------------
+def _source_bytes(source: Source, name: str | None) -> tuple[bytes, str]:
+    """The bytes of a source and the name its messages give it; a file too large for an
+    offer is refused before it is read."""
+    from sofi_bulk.core.errors import os_reason
+    from sofi_bulk.reprise.take import MAX_SOURCE_BYTES
+
+    if isinstance(source, bytes):
+        return source, name or "offre"
+    if not isinstance(source, str | Path):
+        return source.read(MAX_SOURCE_BYTES + 1), name or "offre"
+    path = Path(source)
+    label = name or path.name
+    try:
+        if not path.is_file():
+            raise UserError(f"{label} : fichier introuvable.")
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise UserError(
+                f"{label} : fichier trop volumineux pour une offre "
+                f"({path.stat().st_size // 2**20} Mio ; {MAX_SOURCE_BYTES // 2**20} Mio au plus)."
+            )
+        return path.read_bytes(), label
+    except OSError as exc:
+        raise UserError(f"{label} : fichier illisible ({os_reason(exc)}).") from exc
+
+
 def _profile(programme: Profile | str | None) -> Profile:
     return programme if isinstance(programme, Profile) else load_profile(programme)
 

@@ -34,6 +34,7 @@ ROLES = {
     "excel": ADAPTERS,
     "submission": ADAPTERS,
     "lheo": ADAPTERS,
+    "reprise": ADAPTERS,  # an existing offer (LHEO, JSON, workbook) read back into rows
     "files": ADAPTERS,
     "distribution": ADAPTERS,  # the add-in's wheel, main.py and requirements.txt
     # the library's functions; the package's root re-exports them (lazily)

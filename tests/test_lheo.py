@@ -148,6 +148,7 @@ FILLED = {
     "action_ref": "A-NANTES",
     "realisation_site": "36371",
     "teaching_methods": "en établissement de formation et FOAD",
+    "session_state": "Inactif",  # the session FAS names is taken out of the offer
 }
 
 
@@ -353,6 +354,7 @@ def expected(key: str, formation: dict, action: dict, session: dict) -> list[str
         "extra_fees": ["15.50"],
         "certification_fees": ["0"],
         "fees_covered": ["1"],
+        "session_state": ["inactif"],
         "ic_code": [info["ic_code"]],
         "ic_date": [_lheo_date(info["ic_date"]), _lheo_date(info["ic_date"])],
         "ic_start_time": [info["ic_start_time"]],

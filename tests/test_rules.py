@@ -525,6 +525,29 @@ def test_a_sofi_action_number_belongs_to_one_formation(book):
     assert run_validation(book).issues == []
 
 
+@pytest.mark.parametrize("code", [None, "19482", "19482-89393"])
+def test_inactif_on_a_new_session_is_refused(book, code):
+    if code:
+        put(book, SESSIONS_SHEET, "fas_code", 0, code)
+    cell = put(book, SESSIONS_SHEET, "session_state", 0, "Inactif")
+    result = run_validation(book)
+    assert_only(result, "etat-inactif-nouvelle-session", cell)
+    assert "code FAS complet" in result.issues[0].message
+
+
+def test_inactif_on_an_existing_session_deactivates_it(book):
+    from sofi_bulk.api import plan, to_submission
+
+    put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
+    put(book, SESSIONS_SHEET, "session_state", 0, "inactif")
+    result = run_validation(book)
+    assert {i.code for i in result.issues} == {"modification-accord-region"} and result.ok
+    session = to_submission(result)["formations"][0]["actions"][0]["sessions"][0]
+    assert (session["operation"], session["session_state"]) == ("desactivation", "inactif")
+    notes = [s.note or "" for s in plan(result).statuses]
+    assert sum("cette ligne désactive une session existante" in n for n in notes) == 1
+
+
 def test_a_duplicate_fas_code_is_an_error_on_both_cells(book):
     first = put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
     second = put(book, SESSIONS_SHEET, "fas_code", 5, "19482-89393-143842")

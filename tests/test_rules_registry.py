@@ -258,6 +258,7 @@ def _cell_case(key: str, value: Any) -> Callable[..., None]:
 SCENARIOS: list[tuple[Callable[..., None], bool]] = [  # (mutation, référentiel incomplete)
     *((_cell_case(key, value), False) for _, key, value, _ in CELL_CASES),
     (lambda book, profile: put(book, SESSIONS_SHEET, "lot", 0, "UEF2025_7"), False),
+    (lambda book, profile: put(book, SESSIONS_SHEET, "session_state", 0, "Inactif"), False),
     (lambda book, profile: _sessions_of(book, "S002"), False),
     (lambda book, profile: _twice(book), False),
     (lambda book, profile: _lot_places(book), False),

@@ -93,10 +93,14 @@ def test_formations_of_two_organismes_are_never_one_formation(sample_submission)
 
 def test_the_format_is_required_and_versioned(sample_submission):
     schema = json.loads(submission_schema().read_text(encoding="utf-8"))
-    assert schema["$id"] == "urn:sofi-bulk:schema:soumission:2"
+    assert schema["$id"] == "urn:sofi-bulk:schema:soumission:3"
     header = schema["$defs"]["Header"]
     assert "format" in header["required"]
-    assert header["properties"]["format"]["const"] == "sofi-bulk/soumission/2"
+    assert header["properties"]["format"]["enum"] == [
+        "sofi-bulk/soumission/2",
+        "sofi-bulk/soumission/3",
+    ]
+    assert sample_submission["header"]["format"] == "sofi-bulk/soumission/3"
     data = copy.deepcopy(sample_submission)
     del data["header"]["format"]
     with pytest.raises(UserError, match=r"header\.format : champ obligatoire absent"):
@@ -106,7 +110,7 @@ def test_the_format_is_required_and_versioned(sample_submission):
         loads_submission(dumps(data).encode(), "v1.json")
     assert str(info.value).startswith(
         "v1.json : soumission au format « sofi-bulk/soumission », que cette version de "
-        "sofi-bulk ne lit pas (elle lit « sofi-bulk/soumission/2 »)."
+        "sofi-bulk ne lit pas (elle lit « sofi-bulk/soumission/2 », « sofi-bulk/soumission/3 »)."
     )
 
 

@@ -82,7 +82,9 @@ def test_headers_are_grouped_and_annotated(wb):
         assert wb[sheet]["B2"].value == "Réf. session"
         assert wb[sheet].column_dimensions["A"].width == STATUS_WIDTH
     bands = [c.value for c in ws[1] if c.value]
-    assert bands == ["IDENTIFICATION", "FORMATION", "ACTION", "SESSION", "DISPOSITIF"]
+    # « État » (a session's) comes last, so that older workbooks keep their column letters
+    assert bands == ["IDENTIFICATION", "FORMATION", "ACTION", "SESSION", "DISPOSITIF", "SESSION"]
+    assert sheet_columns(SESSIONS_SHEET)[-1].header == "État"
     assert ws.column_dimensions[column_of(SESSIONS_SHEET, "target_public").letter].width >= 30
 
 

@@ -93,6 +93,31 @@ def cli() -> None:
     "l'onglet Aide du modèle y renvoie pour installer le complément Excel.",
 )
 @click.option("--output", "-o", metavar="FICHIER.xlsx", help="Classeur à écrire (obligatoire).")
+@click.option(
+    "--reprendre",
+    metavar="FICHIER",
+    default=None,
+    help="Pré-remplit le classeur avec une offre existante : fichier LHEO 2.3 (.xml), "
+    "soumission JSON (.json) ou classeur déjà rempli (.xlsx) ; une ligne par session, avec "
+    "son code FAS.",
+)
+@click.option(
+    "--campagne",
+    metavar="[ANNÉE]",
+    is_flag=False,
+    flag_value="lots",
+    default=None,
+    help="Avec --reprendre : prépare la campagne suivante (nouvelles sessions des mêmes "
+    "actions, dates décalées d'années entières jusqu'à ANNÉE, ou à l'année de campagne de "
+    "chaque lot sans ANNÉE).",
+)
+@click.option(
+    "--sans-dates",
+    "sans_dates",
+    is_flag=True,
+    default=False,
+    help="Avec --campagne : laisse les dates vides au lieu de les décaler.",
+)
 @force_option
 @quiet_option
 @help_option
@@ -103,20 +128,44 @@ def template_cmd(
     siret: str | None,
     service: str | None,
     output: str | None,
+    reprendre: str | None,
+    campagne: str | None,
+    sans_dates: bool,
     force: bool,
     quiet: bool,
 ) -> None:
     """Génère le classeur de saisie : une ligne par session, listes déroulantes par lot, valeurs
-    imposées et par défaut du programme, aide sur chaque colonne.
+    imposées et par défaut du programme, aide sur chaque colonne. Avec --reprendre, le
+    classeur est pré-rempli avec une offre existante.
 
-    Exemple : sofi-bulk template -o saisie.xlsx
+    Exemple : sofi-bulk template -o saisie.xlsx ; pour reprendre une offre : sofi-bulk
+    template --reprendre offre-2025.xml --campagne 2026 -o saisie-2026.xlsx
     """
     out = _xlsx_output(_required_output(output))
-    _check_inputs(None, referentiel, programme)
-    check_output_path(out, [Path(referentiel)] if referentiel else [], force)
+    _check_inputs(Path(reprendre) if reprendre else None, referentiel, programme)
+    inputs = [Path(p) for p in (referentiel, reprendre) if p]
+    check_output_path(out, inputs, force)
+    if reprendre is None and (campagne is not None or sans_dates):
+        raise UserError("--campagne et --sans-dates vont avec --reprendre FICHIER.")
     if service is not None:
         api.addin_page(service)  # an address that is not one: refused before any work
     steps = Steps(err_console, not quiet)
+    if reprendre is not None:
+        from sofi_bulk.cli.reprise import take_back
+
+        take_back(
+            Path(reprendre),
+            out,
+            referentiel=referentiel,
+            programme=programme,
+            lots=list(lots) or None,
+            siret=siret,
+            campagne=campagne,
+            sans_dates=sans_dates,
+            steps=steps,
+            quiet=quiet,
+        )
+        return
     with steps.step("Lecture du référentiel"):
         ref = api.load_referentiel(referentiel)
     _print_referentiel_warnings(ref, quiet)

@@ -25,7 +25,7 @@ from sofi_bulk.core.comparisons import (
     shown,
 )
 from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, Kind
-from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, FasCode
+from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, INACTIVE, FasCode
 from sofi_bulk.core.lots import campaign_year, expected_campaigns
 from sofi_bulk.core.records import Record
 from sofi_bulk.core.resolve import LOT_CODES
@@ -394,6 +394,17 @@ def check_numbering(run: Checking) -> None:
                     other=other,
                     first=first.row,
                 )
+
+
+def check_inactive_state(run: Checking) -> None:
+    """« Inactif » takes an existing SOFI session out of the offer: a new session (no
+    complete FAS code) cannot be; an unreadable code is said by its own issue."""
+    for rec in run.sessions:
+        if rec.get("session_state") != INACTIVE or "fas_code" in rec.unusable:
+            continue
+        fas = _fas(rec)
+        if fas is None or not fas.session:
+            run.add("etat-inactif-nouvelle-session", rec, "session_state")
 
 
 def check_info_sessions(run: Checking) -> None:

@@ -498,6 +498,14 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "FAS ou la date de fin.",
         ),
         IssueType(
+            "etat-inactif-nouvelle-session",
+            Severity.ERROR,
+            "Inactif sur une nouvelle session",
+            "« {col} » : Inactif retire de l'offre une session qui existe dans SOFI ; cette ligne "
+            "n'a pas de code FAS complet (F-A-S) : c'est une nouvelle session. Videz la cellule "
+            "(Actif), ou donnez le code FAS de la session à désactiver.",
+        ),
+        IssueType(
             "session-en-double",
             Severity.WARNING,
             "Session saisie deux fois",

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
 from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Field
-from sofi_bulk.core.identity import CREATION, MODIFICATION, operation_of
+from sofi_bulk.core.identity import CREATION, DESACTIVATION, MODIFICATION, operation_of
 from sofi_bulk.core.issues import Issue, Severity
 from sofi_bulk.core.layout import (
     DATA_SHEETS,
@@ -58,6 +58,8 @@ STATUS_WIDTH = 12  # characters: the longest status and a margin
 OPERATION_NOTES = {
     CREATION: "Dans SOFI, cette ligne crée une session.",
     MODIFICATION: "Dans SOFI, cette ligne modifie une session existante (code FAS complet).",
+    DESACTIVATION: "Dans SOFI, cette ligne désactive une session existante (État « Inactif ») : "
+    "elle sort de l'offre.",
 }
 
 

@@ -392,6 +392,15 @@ RULES: tuple[Rule, ...] = (
         checks.check_numbering,
     ),
     Rule(
+        "État d'une session",
+        "« Inactif » retire de l'offre une session qui existe dans SOFI : seulement sur une "
+        "ligne au code FAS complet (F-A-S).",
+        Stage.CHECK,
+        ("etat-inactif-nouvelle-session",),
+        ("session_state", "fas_code"),
+        checks.check_inactive_state,
+    ),
+    Rule(
         "Formations et actions SOFI",
         "Un code FAS complet ne figure qu'une fois ; les lignes d'un même code de formation, "
         "d'action ou d'une même « Réf. action » ont les mêmes valeurs de fiche Formation et de "

@@ -19,15 +19,19 @@ from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.comparisons import EXCLUSIONS
 from sofi_bulk.core.fields import BY_KEY, FIELDS, Kind
 from sofi_bulk.core.fields import Field as CatalogueField
-from sofi_bulk.core.identity import CREATION, MODIFICATION
+from sofi_bulk.core.identity import CREATION, DESACTIVATION, MODIFICATION
 from sofi_bulk.core.profile import available_profiles, load_profile
 from sofi_bulk.core.referentiel import MODELS
 from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES
 
 # The submission's format, versioned: a reader checks it before anything else. Bump the
-# number when a change would make an older reader misread the document.
-FORMAT = "sofi-bulk/soumission/2"
-SCHEMA_ID = "urn:sofi-bulk:schema:soumission:2"
+# number when a change would make an older reader misread the document (3: the
+# « desactivation » operation, which a reader of 2 would take for a modification).
+FORMAT = "sofi-bulk/soumission/3"
+SCHEMA_ID = "urn:sofi-bulk:schema:soumission:3"
+# the formats this version reads: each is a subset of the current one (2 has no
+# desactivation and no session_state), so one schema describes them all
+READ_FORMATS = ("sofi-bulk/soumission/2", FORMAT)
 SOFI_CODE = r"^\d{1,9}$"
 
 
@@ -168,12 +172,13 @@ Session = _model(
     {
         "sofi_code": _code("la session"),
         "operation": (
-            Literal[CREATION, MODIFICATION],
+            Literal[CREATION, MODIFICATION, DESACTIVATION],
             Field(
                 title="Opération",
                 description="creation : une session à créer dans SOFI ; modification : la "
                 "session existante de code sofi_code, à modifier (accord préalable de la "
-                "Région requis).",
+                "Région requis) ; desactivation : la session existante de code sofi_code, "
+                "à retirer de l'offre (session_state « inactif », format 3).",
             ),
         ),
         "dispositif": (Dispositif, ...),
@@ -249,8 +254,10 @@ class Fingerprint(_Strict):
 class Header(_Strict):
     """En-tête de la soumission : d'où elle vient et ce qu'elle contient."""
 
-    format: Literal[FORMAT] = Field(  # type: ignore[valid-type]
-        title="Format et version", description="Un lecteur vérifie ce champ avant tout autre."
+    format: Literal[READ_FORMATS] = Field(  # type: ignore[valid-type]
+        title="Format et version",
+        description="Un lecteur vérifie ce champ avant tout autre. sofi-bulk écrit le format "
+        "3 ; un document au format 2 (sans désactivation ni session_state) se lit de même.",
     )
     programme: str
     programme_label: str

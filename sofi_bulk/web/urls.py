@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("depots/", views.deposits, name="depots"),
     path("depots/nouveau", views.deposit_upload, name="nouveau-depot"),
+    path("depots/reprendre", views.take_back, name="reprendre"),
     path("depots/<int:pk>/", views.deposit_detail, name="depot"),
     path("depots/<int:pk>/<str:kind>", views.deposit_file, name="fichier"),
     path("depots/lheo-fusionne.xml", views.merged_lheo, name="lheo-fusionne"),
