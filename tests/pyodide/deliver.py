@@ -20,7 +20,7 @@ install_seconds = time.perf_counter() - started
 
 import sofi_bulk  # noqa: E402
 from sofi_bulk import lite  # noqa: E402
-from sofi_bulk.core.plan import ERRORS_HEADER_ROW  # noqa: E402
+from sofi_bulk.core.plan import ERRORS_HEADER_ROW, ERRORS_HEADERS  # noqa: E402
 from tests.lite.fake import excel_from_file  # noqa: E402
 
 installed = importlib.metadata.distribution("sofi-bulk")
@@ -45,6 +45,8 @@ except Exception as exc:  # noqa: BLE001
 
 main = {"__name__": "main"}
 exec(compile(job["main_py"], "main.py", "exec"), main)  # the text pasted into Lite
+at = {header: index for index, header in enumerate(ERRORS_HEADERS)}
+SAID = ("Code", "Feuille", "Cellule", "Message")  # as the command's JSON report gives them
 for name in job["files"]:
     excel = excel_from_file(Path(name))
     excel.run(main["controler"], include=lite.SHEETS)
@@ -52,7 +54,6 @@ for name in job["files"]:
     rows = excel.sheet("Erreurs").rows()[ERRORS_HEADER_ROW:] if "Erreurs" in names else []
     out["files"][name] = {
         "alert": excel.alerts[-1][0],
-        # Gravité, Feuille, Cellule, Ligne, Colonne, Code, Message
-        "erreurs": [[row[5], row[1], row[2], row[6]] for row in rows],
+        "erreurs": [[row[at[h]] for h in SAID] for row in rows],
     }
 print("RESULT " + json.dumps(out))

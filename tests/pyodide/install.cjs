@@ -38,7 +38,13 @@ async function main() {
     throw new TypeError("Failed to fetch (redirects)");
   };
   const { loadPyodide } = require(path.join(cache, "node_modules", "pyodide", "pyodide.js"));
-  const py = await loadPyodide({ stdout: (s) => console.log(s), stderr: (s) => console.error(s) });
+  // the check's date of the test suite (tests/conftest.py), as the command line reads it
+  const env = process.env.SOFI_BULK_TODAY ? { SOFI_BULK_TODAY: process.env.SOFI_BULK_TODAY } : {};
+  const py = await loadPyodide({
+    env,
+    stdout: (s) => console.log(s),
+    stderr: (s) => console.error(s),
+  });
   for (const [where, root] of [["/site", site], ["/src/tests", tests], ["/inputs", work]]) {
     py.FS.mkdirTree(where);
     py.FS.mount(py.FS.filesystems.NODEFS, { root }, where);

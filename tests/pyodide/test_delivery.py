@@ -25,6 +25,7 @@ import zipfile
 import pytest
 
 from sofi_bulk import __version__, api
+from sofi_bulk.core.text import counts
 from tests.conftest import ROOT
 from tests.golden.cases import build
 from tests.pyodide import env
@@ -64,7 +65,7 @@ def lite_site(folder):
     return folder
 
 
-def cli_issues(path) -> list[list[str]]:
+def cli_report(path) -> dict:
     done = subprocess.run(
         [SOFI, "validate", str(path), "--format", "json"],
         capture_output=True,
@@ -72,7 +73,11 @@ def cli_issues(path) -> list[list[str]]:
         timeout=120,
     )
     assert done.returncode in (0, 1), done.stderr
-    report = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def cli_issues(path) -> list[list[str]]:
+    report = cli_report(path)
     return [[i["code"], i["sheet"], i["cell"], i["message"]] for i in report["issues"]]
 
 
@@ -146,7 +151,9 @@ def test_micropip_installs_from_the_service_and_controler_finds_what_the_cli_fin
     expected = cli_issues(work / "erreurs.xlsx")
     assert len(expected) > 15
     assert sorted(faulty["erreurs"]) == sorted(expected)
-    assert faulty["alert"].startswith(f"Contrôle terminé : {len(expected)} erreurs")
+    report = cli_report(work / "erreurs.xlsx")
+    said = counts(report["errors"], report["warnings"])
+    assert faulty["alert"].startswith(f"Contrôle terminé : {said}.")
 
 
 def test_the_service_wheel_is_the_one_the_pyodide_tests_check(service):
