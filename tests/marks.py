@@ -74,7 +74,7 @@ BY_FIXTURE: dict[str, tuple[str, ...]] = {
     "browser": ("navigateur",),  # tests/web/test_browser.py: Chromium through Selenium
     "region": ("libreoffice",),  # tests/test_referentiel_forms.py: the .ods and .xls forms
     "big_workbook": ("lent",),  # 5,000 sessions
-    "mixed_offer": ("lent",),  # tests/test_lheo_consumer.py: 300 sessions through LHEO
+    "mixed_offer": ("lent",),  # tests/test_lheo_consumer.py: 2,000 sessions through LHEO
 }
 
 # a program's name in the test's file name or in one of its fixtures' names -> its marker (a
