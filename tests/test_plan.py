@@ -325,3 +325,25 @@ def test_in_the_copy_a_marked_cell_prompts_its_own_error(book, tmp_path):
     assert column[0] is not own and column[0].type == own.type == "date"
     assert column[0].formula1 == own.formula1 and f"{col('end_date')}4" in column[0]
     assert not column[0].prompt.startswith("Erreur")
+
+
+def test_cutting_marked_cells_out_of_a_rule_keeps_every_other_cell():
+    """The column's rule, cut once for all its marked cells, covers every cell it covered
+    but those: random ranges and cells, against the sets of cells themselves."""
+    import random
+
+    from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+
+    from sofi_bulk.excel.painter import _without
+
+    rng = random.Random(7)
+    for _ in range(300):
+        ranges = []
+        for _ in range(rng.randrange(1, 4)):
+            a, b = rng.randrange(1, 6), rng.randrange(1, 20)
+            c, d = a + rng.randrange(3), b + rng.randrange(9)
+            ranges.append(CellRange(min_col=a, min_row=b, max_col=c, max_row=d))
+        cells = {(rng.randrange(1, 9), rng.randrange(1, 30)) for _ in range(rng.randrange(1, 12))}
+        before = {(c, r) for x in ranges for (r, c) in x.cells}
+        kept = _without(MultiCellRange(ranges), cells).ranges
+        assert {(c, r) for x in kept for (r, c) in x.cells} == before - cells

@@ -3,6 +3,7 @@ column and the « Erreurs » sheet with its links. Decides nothing; the plan doe
 
 from __future__ import annotations
 
+from collections import defaultdict
 from copy import copy
 
 from openpyxl.comments import Comment
@@ -19,6 +20,7 @@ from sofi_bulk.core.plan import (
     ERRORS_MESSAGE_COLUMN,
     ERRORS_WIDTHS,
     AnnotationPlan,
+    CellMark,
 )
 from sofi_bulk.excel.styles import font
 from sofi_bulk.excel.values import note_text, put
@@ -115,41 +117,73 @@ PROMPT_TITLES = {"erreur": "Erreur", "avertissement": "Avertissement"}
 def prompt_marks(book: Workbook, plan: AnnotationPlan) -> None:
     """A selected cell shows its rule's input message, and following a link of « Erreurs »
     selects it: a marked cell's message becomes its error (and what the column's help says
-    after it), on a copy of its column's rule that no longer covers it."""
+    after it), on a copy of its column's rule that no longer covers it. The rules' ranges
+    are cut once per rule for all its marked cells (one cut per mark grew with the marks)."""
+    marks: dict[str, list[CellMark]] = defaultdict(list)
     for mark in plan.marks[:MAX_PROMPTS]:
-        if mark.sheet not in book.sheetnames:
-            continue
-        ws = book[mark.sheet]
-        column, row = coordinate_to_tuple(mark.cell)[::-1]
-        rule = next((dv for dv in ws.data_validations.dataValidation if mark.cell in dv), None)
-        own = copy(rule) if rule is not None else DataValidation(allow_blank=True)
-        if rule is not None:
-            rule.sqref = _without(rule.sqref, row, column)
-        own.sqref = MultiCellRange(mark.cell)
-        own.showInputMessage = True
-        own.promptTitle = PROMPT_TITLES[str(mark.severity)]
-        own.prompt = _shorten(mark.note, 255)
-        ws.add_data_validation(own)
+        if mark.sheet in book.sheetnames:
+            marks[mark.sheet].append(mark)
+    for name, sheet_marks in marks.items():
+        ws = book[name]
+        rules = [
+            (dv, [rng.bounds for rng in dv.sqref.ranges])
+            for dv in ws.data_validations.dataValidation
+        ]
+        cut: dict[int, tuple[DataValidation, set[tuple[int, int]]]] = {}
+        owns: list[DataValidation] = []
+        for mark in sheet_marks:
+            row, column = coordinate_to_tuple(mark.cell)
+            rule = next(
+                (
+                    dv
+                    for dv, bounds in rules
+                    if any(a <= column <= c and b <= row <= d for a, b, c, d in bounds)
+                ),
+                None,
+            )
+            own = copy(rule) if rule is not None else DataValidation(allow_blank=True)
+            if rule is not None:
+                cut.setdefault(id(rule), (rule, set()))[1].add((column, row))
+            own.sqref = MultiCellRange(mark.cell)
+            own.showInputMessage = True
+            own.promptTitle = PROMPT_TITLES[str(mark.severity)]
+            own.prompt = _shorten(mark.note, 255)
+            owns.append(own)
+        for rule, cells in cut.values():
+            rule.sqref = _without(rule.sqref, cells)
+        for own in owns:
+            ws.add_data_validation(own)
 
 
-def _without(ranges: MultiCellRange, row: int, column: int) -> MultiCellRange:
-    """``ranges`` less one cell: the range holding it split into what lies around it."""
+def _without(ranges: MultiCellRange, cells: set[tuple[int, int]]) -> MultiCellRange:
+    """``ranges`` less some cells (column, row): a range holding some is split into the
+    blocks of columns around them and, in each of their columns, the rows between them."""
     kept: list[CellRange] = []
     for rng in ranges.ranges:
-        if not (rng.min_row <= row <= rng.max_row and rng.min_col <= column <= rng.max_col):
+        c1, r1, c2, r2 = rng.bounds
+        inside: dict[int, list[int]] = defaultdict(list)
+        for column, row in cells:
+            if c1 <= column <= c2 and r1 <= row <= r2:
+                inside[column].append(row)
+        if not inside:
             kept.append(rng)
             continue
-        pieces = [
-            (rng.min_col, rng.min_row, rng.max_col, row - 1),  # above
-            (rng.min_col, row + 1, rng.max_col, rng.max_row),  # below
-            (rng.min_col, row, column - 1, row),  # left of it, on its row
-            (column + 1, row, rng.max_col, row),  # right of it, on its row
-        ]
-        kept += [
-            CellRange(min_col=a, min_row=b, max_col=c, max_row=d)
-            for a, b, c, d in pieces
-            if a <= c and b <= d
-        ]
+        start = c1  # the first column of a block that keeps every row
+        for column in sorted(inside):
+            if start < column:
+                kept.append(CellRange(min_col=start, min_row=r1, max_col=column - 1, max_row=r2))
+            top = r1
+            for row in sorted(set(inside[column])):
+                if top < row:
+                    kept.append(
+                        CellRange(min_col=column, min_row=top, max_col=column, max_row=row - 1)
+                    )
+                top = row + 1
+            if top <= r2:
+                kept.append(CellRange(min_col=column, min_row=top, max_col=column, max_row=r2))
+            start = column + 1
+        if start <= c2:
+            kept.append(CellRange(min_col=start, min_row=r1, max_col=c2, max_row=r2))
     return MultiCellRange(kept)
 
 
