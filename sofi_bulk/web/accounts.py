@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sofi_bulk.core.errors import UserError
+from sofi_bulk.core.text import article
 
 
 def create_account(
@@ -59,6 +60,9 @@ def create_account(
         if organisation is not None:
             Account.objects.create(user=user, organisation=organisation)
     if organisation is not None:
-        return f"compte « {username} » créé pour {organisation.name} (SIRET {organisation.siret})."
+        return (
+            f"compte « {username} » créé pour {article(organisation.name)} "
+            f"(SIRET {organisation.siret})."
+        )
     role = "administrateur" if admin else "personnel du Carif-Oref"
     return f"compte « {username} » ({role}) créé."

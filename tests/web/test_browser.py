@@ -221,7 +221,7 @@ def test_log_in_deposit_twice_and_see_the_difference(server, browser, tmp_path):
     browser.get(server + "/connexion/")
     browser.find_element(By.ID, "id_username").send_keys("ilf")
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)  # keyboard only
-    wait_for(browser, "Dépôts de Institut Ligérien")
+    wait_for(browser, "Dépôts de l'Institut Ligérien")
 
     first = tmp_path / "saisie.xlsx"
     first.write_bytes(sample_for(SIRET_A, 3))

@@ -47,7 +47,7 @@ def test_accounts_are_created_in_the_data_folder(tmp_path):
         "Institut Ligérien",
     )
     assert done.returncode == 0, done.stderr
-    assert "compte « ilf » créé pour Institut Ligérien (SIRET 44198765800016)" in done.stdout
+    assert "compte « ilf » créé pour l'Institut Ligérien (SIRET 44198765800016)" in done.stdout
     assert (data / "sofi-bulk.sqlite3").is_file()
     key = data / "cle-secrete.txt"
     assert key.is_file() and oct(key.stat().st_mode & 0o777) == "0o600"
