@@ -12,6 +12,8 @@ SOFI_WEB_TRUSTED_ORIGINS other trusted origins for forms, comma-separated (https
 SOFI_WEB_PROXIES       addresses or networks of the trusted reverse proxies (--proxy):
                        X-Forwarded-For/-Proto/-Host are honoured from them only
 SOFI_WEB_HTTPS         1 (default): cookies only over HTTPS, HSTS; 0 on a local trial
+SOFI_WEB_LOGIN_ADDRESS_LIMIT failed logins from one address, whatever the user names, that
+                       lock the address for 15 minutes (20)
 SOFI_WEB_REFERENTIEL   the Région's référentiel (.xlsx or CSV folder); default: the example
 SOFI_WEB_MAX_UPLOAD_MB upload size limit in Mio (default 20)
 SOFI_WEB_WORKER_POLL   seconds between two looks at the queue by an idle worker (0.15)
@@ -20,6 +22,7 @@ SOFI_WEB_LOG_LEVEL     level of sofi_bulk's own log lines (INFO: one per request
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -150,16 +153,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# repeated failed logins: 5 failures for one user name from one address lock it for 15 minutes
+# Failed logins (django-axes; see sofi_bulk.web.login): 5 failures for one user name from one
+# address lock that name from that address, 20 from one address whatever the names lock the
+# address (password spraying); 15 minutes, counted from the last failure before the lock
+# (attempts during a lock are refused, not counted). The address is the client's as the WSGI
+# layer established it: the forwarded one from a trusted proxy only (sofi_bulk.service.http).
+AXES_HANDLER = "sofi_bulk.web.login.LoginHandler"
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "web/bloque.html"
-AXES_RESET_ON_SUCCESS = True
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("SOFI_WEB_LOGIN_ADDRESS_LIMIT", "20"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True  # that user's own failures from that address only
+AXES_CLIENT_IP_CALLABLE = "sofi_bulk.web.login.client_address"
+AXES_LOCKOUT_CALLABLE = "sofi_bulk.web.login.lockout_response"
 AXES_VERBOSE = False
-# the client's address is REMOTE_ADDR: the WSGI layer (sofi_bulk.service.http) has already
-# replaced it with the forwarded one when, and only when, the request came from a trusted proxy
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # --- sessions, cookies, headers -----------------------------------------------------------------
 SESSION_COOKIE_AGE = 8 * 3600

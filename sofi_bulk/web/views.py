@@ -53,6 +53,7 @@ def site_context(request: HttpRequest) -> dict[str, Any]:
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "organisation": organisation,
         "is_staff": bool(user is not None and user.is_authenticated and user.is_staff),
+        "login_limits": (settings.AXES_FAILURE_LIMIT, settings.LOGIN_FAILURES_PER_ADDRESS),
     }
 
 
