@@ -446,3 +446,13 @@ def merge_lheo(documents: list[bytes]) -> bytes:
     if problems:
         raise ValueError("merged LHEO refused by the XSD: " + "; ".join(problems[:5]))
     return xml
+
+
+def referentiel_report(ref: Referentiel, profile: Profile | None = None) -> list[Any]:
+    """What ``sofi-bulk referentiel verifier`` says it understood of a référentiel, as lines
+    (``.text``; ``.segments``: (text, style) pairs; ``.level``: indentation; ``.long``: not to
+    be wrapped); the first line is the summary. The staff of the web service see the same
+    report before a référentiel they load takes effect."""
+    from sofi_bulk.core.referentiel_report import understanding
+
+    return understanding(ref, profile or load_profile())

@@ -39,6 +39,7 @@ BY_PLACE: dict[str, tuple[str, ...]] = {
     "tests/web/test_deposits.py": ("lent",),
     "tests/web/test_security.py": ("lent",),
     "tests/web/test_processes.py": ("lent",),
+    "tests/web/test_referentiels.py": ("lent",),
     # single tests of a few seconds each (every parameter)
     "tests/hostile/test_corpus.py::test_hostile_case": ("lent",),  # 140 cases, in full
     "tests/hostile/test_faces.py::test_two_runs_in_parallel_leave_one_whole_file": ("lent",),

@@ -77,9 +77,10 @@ def _referentiel_option(f: Any) -> Any:
         "-r",
         metavar="CHEMIN",
         default=None,
-        help="Référentiel de la Région (.xlsx ou dossier de CSV) : contrôle et modèle proposé "
-        "(le même pour le service et ses travailleurs). Par défaut : la copie que porte chaque "
-        "classeur, et le référentiel d'exemple pour le modèle.",
+        help="Référentiel de la Région (.xlsx, .xls, .ods ou dossier de CSV), mis en service dans "
+        "la base s'il ne l'a jamais été : les dépôts sont contrôlés avec lui, et le modèle "
+        "proposé en est fait. « exemple » : le référentiel d'exemple (essai). Sans lui ni "
+        "référentiel chargé par le personnel : dépôts fermés.",
     )(f)
 
 
@@ -220,7 +221,7 @@ def serveur(
         key_file=key_file,
         max_upload_mb=max_upload_mb,
     )
-    server.migrate()
+    installed = server.migrate()
     httpd = server.listen(hote, port, threads)
     pool = server.WorkerPool(workers)
     pool.start()
@@ -230,8 +231,7 @@ def serveur(
         f"[green]✔[/] Service « Déposer son offre » : [bold]http://{escape(shown)}:{port}/[/] "
         f"(base {escape(where)}, {workers} processus de contrôle). Arrêt : Ctrl+C."
     )
-    if referentiel is None:
-        console.print("Modèle proposé : référentiel d'exemple (données fictives).")
+    console.print(escape(installed or server.referentiel_line()))
     if not local and not secure:
         console.print(
             "[yellow]⚠ --http hors de cette machine : les mots de passe circulent en clair.[/]"
@@ -360,7 +360,9 @@ def travailleur(
     """
     server = _web()
     server.configure(Path(data_dir), database_url=database_url, referentiel=referentiel, web=False)
-    server.migrate()
+    installed = server.migrate()
+    if installed:
+        console.print(escape(installed))
     pool = server.WorkerPool(workers)
     pool.start()
     where = "PostgreSQL" if database_url else f"SQLite dans {Path(data_dir).resolve()}"

@@ -64,7 +64,7 @@ def _warm_up() -> None:
     from sofi_bulk.web.referentiels import server_referentiel
 
     try:
-        result = api.check(api.read(api.example_workbook()), referentiel=server_referentiel())
+        result = api.check(api.read(api.example_workbook()), referentiel=server_referentiel()[1])
         api.plan(result)
     except Exception:  # the example against the Région's référentiel: nothing to worry about
         log.debug("warm-up check failed", exc_info=True)

@@ -12,6 +12,7 @@ from sofi_bulk.web.models import (
     DepositFile,
     DepositLot,
     Organisation,
+    RegionReferentiel,
     WorkerProcess,
 )
 
@@ -74,6 +75,22 @@ class WorkerProcessAdmin(admin.ModelAdmin):
 
     list_display = ("ident", "host", "pid", "started_at", "seen_at", "peak_kib")
     ordering = ("host", "pid")
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RegionReferentiel)
+class RegionReferentielAdmin(admin.ModelAdmin):
+    """The référentiels loaded (read-only: they are loaded and put in service from the staff's
+    page « Référentiel »)."""
+
+    list_display = ("name", "fingerprint", "loaded_at", "loaded_by", "in_service_since")
+    fields = ("name", "fingerprint", "summary", "loaded_at", "loaded_by", "in_service_since")
+    readonly_fields = fields
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False

@@ -42,6 +42,8 @@ def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
     )
     if workbook is None or json_bytes is None or lheo is None or not job.report or not job.lots:
         raise ValueError("nothing to deposit")
+    if job.referentiel_id is None:  # checked against the workbook's own copy: never deposited
+        raise ValueError("not checked against the server's référentiel")
     report = Report.from_json(job.report)
     submission = json.loads(json_bytes)
     header = submission["header"]
@@ -67,8 +69,9 @@ def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
             tool_version=__version__,
             template_version=str(header.get("template_version", "")),
             programme=str(header.get("programme_label") or header.get("programme", "")),
-            referentiel_fingerprint=str((header.get("fingerprint") or {}).get("referentiel", "")),
-            referentiel_source=report.referentiel_source[:255],
+            referentiel=job.referentiel,
+            referentiel_fingerprint=job.referentiel.fingerprint if job.referentiel else "",
+            referentiel_source=job.referentiel.name if job.referentiel else "",
             session_count=int(header.get("session_count", 0)),
             warning_count=report.warning_count,
             lots=list(job.lots),

@@ -38,7 +38,7 @@ from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.text import plural
 from sofi_bulk.web import workers
 from sofi_bulk.web.models import Job, JobFile
-from sofi_bulk.web.referentiels import server_referentiel
+from sofi_bulk.web.referentiels import NO_REFERENTIEL, referentiel_of, server_referentiel
 from sofi_bulk.web.report import build_report
 
 if TYPE_CHECKING:
@@ -231,11 +231,18 @@ def check(
     try:
         book = api.read(data, name=job.file_name)
         step(1)
-        result = api.check(book, referentiel=server_referentiel())
+        referentiel_id, referentiel = server_referentiel()
+        result = api.check(book, referentiel=referentiel)
         report = build_report(result, api.plan(result))
-        outcome: dict[str, Any] = {"state": Job.DONE, "report": report.to_json()}
+        outcome: dict[str, Any] = {
+            "state": Job.DONE,
+            "report": report.to_json(),
+            "referentiel_id": referentiel_id,
+        }
         files: dict[str, bytes] = {}
-        if job.purpose == Job.DEPOSIT and report.ok:
+        if job.purpose == Job.DEPOSIT and report.ok and referentiel is None:
+            outcome["refusal"] = NO_REFERENTIEL  # the workbook's own copy vouches for nothing
+        elif job.purpose == Job.DEPOSIT and report.ok:
             step(2)
             prepared, outcome["refusal"] = prepare_deposit(result, data, job.siret or None)
             if prepared is not None:
@@ -269,8 +276,9 @@ def execute_copy(job_id: int, task_id: str, lane: str) -> None:
     data = file_of(job, JobFile.UPLOAD)
     copy = None
     if data is not None:
-        try:
-            result = api.check(api.read(data, name=job.file_name), referentiel=server_referentiel())
+        try:  # against the référentiel the check used (the workbook's own copy: None)
+            ref = referentiel_of(job.referentiel_id) if job.referentiel_id else None
+            result = api.check(api.read(data, name=job.file_name), referentiel=ref)
             copy = api.write_annotated(result)
         except DatabaseError:
             raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sofi_bulk.web import views
+from sofi_bulk.web import staff, views
 
 urlpatterns = [
     path("", views.home, name="accueil"),
@@ -26,6 +26,14 @@ urlpatterns = [
     path("depots/<int:pk>/", views.deposit_detail, name="depot"),
     path("depots/<int:pk>/<str:kind>", views.deposit_file, name="fichier"),
     path("depots/lheo-fusionne.xml", views.merged_lheo, name="lheo-fusionne"),
+    path("referentiel/", staff.referentiel_list, name="referentiels"),
+    path("referentiel/<int:pk>/", staff.referentiel_detail, name="referentiel"),
+    path(
+        "referentiel/<int:pk>/mettre-en-service",
+        staff.referentiel_activate,
+        name="referentiel-en-service",
+    ),
+    path("referentiel/<int:pk>/fichier", staff.referentiel_file, name="referentiel-fichier"),
     path(
         "connexion/",
         auth_views.LoginView.as_view(template_name="web/connexion.html"),

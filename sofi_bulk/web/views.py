@@ -26,7 +26,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sofi_bulk.web import jobs, workers
 from sofi_bulk.web.models import Deposit, DepositFile, DepositLot, Job, JobFile, Organisation
-from sofi_bulk.web.referentiels import template_referentiel
+from sofi_bulk.web.referentiels import (
+    CHANGED,
+    NO_REFERENTIEL,
+    in_service,
+    template_referentiel,
+)
 from sofi_bulk.web.report import Report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -109,6 +114,9 @@ def deposit_upload(request: HttpRequest) -> HttpResponseBase:
         return refused(
             request, "Ce compte n'est rattaché à aucun organisme : il ne peut pas déposer."
         )
+    if in_service() is None:  # before anything is stored
+        context = {"form_error": NO_REFERENTIEL, **_deposit_list_context(request, organisation)}
+        return render(request, "web/depots.html", context, status=503)
     return _start(request, Job.DEPOSIT, "web/depots.html", organisation)
 
 
@@ -239,6 +247,9 @@ def deposit_confirm(request: HttpRequest, token: str) -> HttpResponseBase:
             return redirect("depot", pk=job.deposit_id)
         if job.state != Job.DONE or not job.lots:
             return refused(request, "Ce classeur ne peut pas être déposé : voyez le rapport.")
+        current = in_service()
+        if current is None or job.referentiel_id != current.pk:
+            return refused(request, NO_REFERENTIEL if current is None else CHANGED)
         deposit = create_deposit(job, request.user, organisation)
         Job.objects.filter(pk=job.pk).update(deposit=deposit)
         JobFile.objects.filter(job=job, kind__in=[JobFile.JSON, JobFile.LHEO]).delete()
@@ -352,14 +363,15 @@ def merged_lheo(request: HttpRequest) -> HttpResponse:
 # --- template and référentiel -----------------------------------------------------------------
 @require_GET
 def template_page(request: HttpRequest) -> HttpResponse:
+    current = in_service()
     ref = template_referentiel()
     return render(
         request,
         "web/modele.html",
         {
             "lots": sorted(ref.lots.values(), key=lambda lot: lot.numero),
-            "example": not settings.REFERENTIEL,
-            "referentiel_xlsx": _referentiel_file() is not None,
+            "example": current is None,
+            "referentiel_xlsx": _referentiel_file(current) is not None,
         },
     )
 
@@ -381,21 +393,29 @@ def template_download(request: HttpRequest) -> HttpResponse:
     return attachment(data, f"saisie-{api.DEFAULT_PROGRAMME}.xlsx", XLSX)
 
 
-def _referentiel_file() -> Any:
-    from pathlib import Path
-
+def _referentiel_file(current: Any) -> tuple[str, bytes] | None:
+    """The .xlsx of the référentiel in service (the bundled example when there is none):
+    its name and bytes; None when it was not given as an .xlsx."""
     from sofi_bulk import api
 
-    path = Path(settings.REFERENTIEL) if settings.REFERENTIEL else api.example_referentiel()
-    return path if path.is_file() and path.suffix.lower() == ".xlsx" else None
+    if current is None:
+        path = api.example_referentiel()
+        return (path.name, path.read_bytes()) if path.suffix.lower() == ".xlsx" else None
+    if not current.name.lower().endswith(".xlsx"):
+        return None
+    from sofi_bulk.web.models import RegionReferentiel
+
+    original = RegionReferentiel.objects.filter(pk=current.pk).values_list("original", flat=True)
+    data = bytes(original.first() or b"")
+    return (current.name, data) if data else None
 
 
 @require_GET
 def referentiel_download(request: HttpRequest) -> HttpResponse:
-    path = _referentiel_file()
-    if path is None:
+    found = _referentiel_file(in_service())
+    if found is None:
         raise Http404("référentiel non disponible en .xlsx")
-    return attachment(path.read_bytes(), path.name, XLSX)
+    return attachment(found[1], found[0], XLSX)
 
 
 # --- error pages --------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def server(tmp_path_factory):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOFI_WEB_")}
     process = subprocess.Popen(
-        [SOFI, "serveur", "--donnees", str(data), "--port", str(port)],
+        [SOFI, "serveur", "--donnees", str(data), "--port", str(port), "--referentiel", "exemple"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
