@@ -34,9 +34,12 @@ def file_name(deposit: Deposit, kind: str) -> str:
     return f"{deposit.receipt}-{stem}{SUFFIXES[kind]}"
 
 
-def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
+def create_deposit(
+    job: Job, user: Any, organisation: Organisation, *, by_staff: bool = False
+) -> Deposit:
     """Store the checked workbook, its JSON and LHEO (as the worker prepared them): all of it,
-    or nothing."""
+    or nothing. ``by_staff``: a Carif-Oref account deposits for the organisation (the
+    deposit says so everywhere it is shown)."""
     workbook, json_bytes, lheo = (
         file_of(job, kind) for kind in (JobFile.UPLOAD, JobFile.JSON, JobFile.LHEO)
     )
@@ -62,6 +65,7 @@ def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
             organisation=organisation,
             user=user,
             username=user.get_username(),
+            by_staff=by_staff,
             receipt=f"en-cours-{secrets.token_hex(8)}",  # numbered once the row has its id
             created_at=now,
             workbook_name=job.file_name[:255],

@@ -44,7 +44,7 @@ from sofi_bulk.web.report import build_report
 if TYPE_CHECKING:
     from django_tasks_db.compat import TaskContext
 
-    from sofi_bulk.api import ValidationResult
+    from sofi_bulk.api import Referentiel, ValidationResult
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +303,23 @@ def _end(task_id: str, lane: str) -> None:
             workers.mark_done(task_row)
 
 
+def _not_yours(ref: Referentiel, number: str) -> str:
+    """Why a lot is not the depositing organisation's: who it belongs to."""
+    lot = ref.find_lot(number)
+    if lot is None:
+        return "lot absent du référentiel de la Région en service"
+
+    def named(siret: str) -> str:
+        organisme = ref.organismes.get(siret)
+        return f"{organisme.nom}, SIRET {siret}" if organisme else f"SIRET {siret}"
+
+    others = [named(s) for s in lot.siret_formateurs if s != lot.siret_mandataire]
+    return (
+        f"mandataire : {named(lot.siret_mandataire)} ; "
+        f"formateurs : {', '.join(others) if others else 'aucun autre'}"
+    )
+
+
 @dataclass
 class Prepared:
     """What a deposit needs once its check found no error: the files to store."""
@@ -337,19 +354,23 @@ def prepare_deposit(
                 lots[lot] = lots.get(lot, 0) + 1
     if not lots:
         return None, "Le classeur ne contient aucune session : il n'y a rien à déposer."
-    foreign = sorted(
-        lot
-        for lot in lots
-        if siret is None
-        or (found := result.referentiel.find_lot(lot)) is None
-        or siret not in found.sirets
-    )
+    ref = result.referentiel  # the server's: a deposit is never checked against another
+    foreign = {
+        lot: _not_yours(ref, lot)
+        for lot in sorted(lots)
+        if siret is None or (found := ref.find_lot(lot)) is None or siret not in found.sirets
+    }
     if foreign:
+        one = len(foreign) == 1
+        verb = "n'est" if one else "ne sont"
         return None, (
-            f"{plural(len(foreign), 'lot')} de ce classeur ({', '.join(foreign)}) "
-            f"{'ne concerne' if len(foreign) == 1 else 'ne concernent'} pas votre organisme "
-            f"(SIRET {siret}) : chaque organisme dépose les sessions de ses propres lots. "
-            "Retirez ces sessions, ou faites-les déposer par l'organisme du lot."
+            f"{plural(len(foreign), 'lot')} de ce classeur {verb} pas à l'organisme qui "
+            f"dépose (SIRET {siret}) : "
+            + " ; ".join(f"{lot} ({why})" for lot, why in foreign.items())
+            + ". Un organisme dépose les sessions des lots dont il est le mandataire ou un "
+            "formateur (co-traitant), selon le référentiel de la Région en service. Retirez "
+            f"{'les sessions de ce lot' if one else 'les sessions de ces lots'}, ou faites-les "
+            "déposer par leur mandataire."
         )
     try:
         with LHEO_LOCK:

@@ -103,6 +103,8 @@ class Deposit(models.Model):
         verbose_name="compte",
     )
     username = models.CharField("identifiant du déposant", max_length=150)
+    # deposited by the Carif-Oref's staff for the organisation: said wherever it is shown
+    by_staff = models.BooleanField("déposé par le Carif-Oref", default=False)
     receipt = models.CharField("numéro de récépissé", max_length=40, unique=True)
     created_at = models.DateTimeField("déposé le", default=timezone.now, db_index=True)
     workbook_name = models.CharField("classeur", max_length=255)

@@ -103,37 +103,59 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def check_upload(request: HttpRequest) -> HttpResponseBase:
-    return _start(request, Job.CHECK, "web/accueil.html")
+    def form(message: str, status: int) -> HttpResponse:
+        return render(request, "web/accueil.html", {"form_error": message}, status=status)
+
+    return _start(request, Job.CHECK, form)
 
 
 @login_required
 @require_POST
 def deposit_upload(request: HttpRequest) -> HttpResponseBase:
-    organisation = organisation_of(request.user)
-    if organisation is None:
-        return refused(
-            request, "Ce compte n'est rattaché à aucun organisme : il ne peut pas déposer."
+    """An organisation's account deposits for its organisation; a staff account for the one
+    it chooses (the deposit then says « déposé par le Carif-Oref pour … »)."""
+    if request.user.is_staff:
+        chosen = request.POST.get("organisme", "")
+        organisation = (
+            Organisation.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
         )
+
+        def form(message: str, status: int) -> HttpResponse:
+            return _staff_deposits(request, form_error=message, status=status)
+
+        if organisation is None:
+            return form("Choisissez l'organisme pour lequel vous déposez.", 400)
+    else:
+        organisation = organisation_of(request.user)
+        if organisation is None:
+            return refused(
+                request, "Ce compte n'est rattaché à aucun organisme : il ne peut pas déposer."
+            )
+
+        def form(message: str, status: int) -> HttpResponse:
+            context = {"form_error": message, **_deposit_list_context(request, organisation)}
+            return render(request, "web/depots.html", context, status=status)
+
     if in_service() is None:  # before anything is stored
-        context = {"form_error": NO_REFERENTIEL, **_deposit_list_context(request, organisation)}
-        return render(request, "web/depots.html", context, status=503)
-    return _start(request, Job.DEPOSIT, "web/depots.html", organisation)
+        return form(NO_REFERENTIEL, 503)
+    return _start(request, Job.DEPOSIT, form, organisation)
 
 
 def _start(
-    request: HttpRequest, purpose: str, form_page: str, organisation: Organisation | None = None
+    request: HttpRequest,
+    purpose: str,
+    form: Any,
+    organisation: Organisation | None = None,
 ) -> HttpResponseBase:
     upload = request.FILES.get("classeur")
     if upload is not None and upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
         return too_large(request)
     if upload is None or not upload.size:
-        context: dict[str, Any] = {
-            "form_error": "Choisissez un classeur .xlsx (le fichier est absent ou vide), "
-            "puis cliquez à nouveau sur le bouton."
-        }
-        if purpose == Job.DEPOSIT:
-            context.update(_deposit_list_context(request, organisation))
-        return render(request, form_page, context, status=400)
+        return form(
+            "Choisissez un classeur .xlsx (le fichier est absent ou vide), puis cliquez à "
+            "nouveau sur le bouton.",
+            400,
+        )
     name = PurePath(upload.name or "classeur.xlsx").name[:200] or "classeur.xlsx"
     job = jobs.submit(
         _owner(request),
@@ -165,6 +187,8 @@ def job_page(request: HttpRequest, token: str) -> HttpResponse:
         context.update(report=report, page=pages.get_page(request.GET.get("page")))
     if job.deposit_id is not None:
         context["deposit"] = Deposit.objects.filter(pk=job.deposit_id).first()
+    if job.purpose == Job.DEPOSIT and job.siret:
+        context["deposit_for"] = Organisation.objects.filter(siret=job.siret).first()
     code = 200 if job.state != Job.FAILED else 500
     return render(request, "web/rapport.html", context, status=code)
 
@@ -235,10 +259,14 @@ def deposit_confirm(request: HttpRequest, token: str) -> HttpResponseBase:
 
     from sofi_bulk.web.deposits import create_deposit
 
-    organisation = organisation_of(request.user)
     job = _job(request, token, report=False)
     if job is None:
         return expired(request)
+    by_staff = bool(request.user.is_staff)
+    if by_staff:  # the organisation the staff chose when they sent the workbook
+        organisation = Organisation.objects.filter(siret=job.siret).first() if job.siret else None
+    else:
+        organisation = organisation_of(request.user)
     if organisation is None or job.purpose != Job.DEPOSIT or job.siret != organisation.siret:
         return refused(request, "Ce contrôle n'a pas été lancé pour votre organisme.")
     with transaction.atomic():  # the button pressed twice, even on two servers: one deposit
@@ -250,7 +278,7 @@ def deposit_confirm(request: HttpRequest, token: str) -> HttpResponseBase:
         current = in_service()
         if current is None or job.referentiel_id != current.pk:
             return refused(request, NO_REFERENTIEL if current is None else CHANGED)
-        deposit = create_deposit(job, request.user, organisation)
+        deposit = create_deposit(job, request.user, organisation, by_staff=by_staff)
         Job.objects.filter(pk=job.pk).update(deposit=deposit)
         JobFile.objects.filter(job=job, kind__in=[JobFile.JSON, JobFile.LHEO]).delete()
     return redirect("depot", pk=deposit.pk)
@@ -282,7 +310,7 @@ def deposits(request: HttpRequest) -> HttpResponse:
     return render(request, "web/depots.html", _deposit_list_context(request, organisation))
 
 
-def _staff_deposits(request: HttpRequest) -> HttpResponse:
+def _staff_deposits(request: HttpRequest, form_error: str = "", status: int = 200) -> HttpResponse:
     chosen_org = request.GET.get("organisme", "")
     chosen_lot = request.GET.get("lot", "")
     selected = Deposit.objects.select_related("organisation", "user").order_by("-created_at", "-id")
@@ -302,7 +330,9 @@ def _staff_deposits(request: HttpRequest) -> HttpResponse:
             "lots": DepositLot.objects.order_by("lot").values_list("lot", flat=True).distinct(),
             "chosen_org": chosen_org,
             "chosen_lot": chosen_lot,
+            "form_error": form_error,
         },
+        status=status,
     )
 
 
