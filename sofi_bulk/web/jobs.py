@@ -99,6 +99,34 @@ def submit(owner: str, purpose: str, file_name: str, data: bytes, siret: str | N
     return job
 
 
+def submit_for_deposit(checked: Job, owner: str, siret: str) -> Job:
+    """A deposit's check of a workbook already checked (before logging in, say): its bytes
+    copied in the database, never through this process, and checked again for the deposit."""
+    from django.db import connection
+
+    files = JobFile._meta.db_table
+    with transaction.atomic():
+        job = Job.objects.create(
+            token=secrets.token_urlsafe(24),
+            owner=owner,
+            purpose=Job.DEPOSIT,
+            file_name=checked.file_name,
+            siret=siret,
+            size=checked.size,
+            priority=placement(checked.size)[1],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {files} (job_id, kind, data) "  # our own table: no user text
+                f"SELECT %s, kind, data FROM {files} WHERE job_id = %s AND kind = %s",
+                [job.pk, checked.pk, JobFile.UPLOAD],
+            )
+            if cursor.rowcount != 1:
+                raise JobFile.DoesNotExist("the checked workbook is gone")
+        _enqueue(job)
+    return job
+
+
 def _enqueue(job: Job) -> None:
     queue, priority = placement(job.size)
     result = check_workbook.using(queue_name=queue, priority=priority).enqueue(job.pk)

@@ -18,6 +18,11 @@ urlpatterns = [
     path("verification/<str:token>/copie-annotee/etat", views.copy_status, name="etat-copie"),
     path("verification/<str:token>/copie-annotee.xlsx", views.annotated_copy, name="copie-annotee"),
     path("verification/<str:token>/deposer", views.deposit_confirm, name="deposer"),
+    path(
+        "verification/<str:token>/deposer-ce-classeur",
+        views.deposit_checked,
+        name="deposer-controle",
+    ),
     path("modele/", views.template_page, name="modele"),
     path("modele/saisie.xlsx", views.template_download, name="modele-xlsx"),
     path("modele/referentiel.xlsx", views.referentiel_download, name="referentiel-xlsx"),

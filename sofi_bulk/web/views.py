@@ -211,6 +211,32 @@ def job_retry(request: HttpRequest, token: str) -> HttpResponseBase:
     return redirect("verification", token=token)
 
 
+@login_required
+@require_POST
+def deposit_checked(request: HttpRequest, token: str) -> HttpResponseBase:
+    """Deposit a workbook checked before logging in (or without thinking of depositing): no
+    new upload, a new check against the server's référentiel, then the usual confirmation."""
+    job = _job(request, token, report=False)
+    if job is None:
+        return expired(request)
+    organisation = organisation_of(request.user)
+    if organisation is None:
+        return refused(
+            request,
+            "Ce compte n'est rattaché à aucun organisme. Le personnel du Carif-Oref dépose pour "
+            "un organisme depuis la page « Tous les dépôts ».",
+        )
+    if job.purpose != Job.CHECK or job.state != Job.DONE:
+        return refused(request, "Ce classeur ne peut pas être déposé : voyez le rapport.")
+    if in_service() is None:
+        return render(request, "web/refus.html", {"message": NO_REFERENTIEL}, status=503)
+    try:
+        deposit_job = jobs.submit_for_deposit(job, _owner(request), organisation.siret)
+    except JobFile.DoesNotExist:
+        return expired(request)
+    return redirect("verification", token=deposit_job.token)
+
+
 @require_GET
 def annotated_copy(request: HttpRequest, token: str) -> HttpResponseBase:
     """The copy itself once made; until then, the page that has it made."""

@@ -328,3 +328,42 @@ def test_template_for_an_organisation_offers_its_lots_only(client, org_b):
     book = openpyxl.load_workbook(io.BytesIO(client.get("/modele/saisie.xlsx").content))
     meta = {row[0]: row[1] for row in book["_meta"].iter_rows(min_row=2, values_only=True)}
     assert meta["lots"] == "PAS2025_3;PAS2025_4;PAS2025_5" and meta["siret"] == "49281345600018"
+
+
+def test_a_check_made_before_logging_in_is_kept_and_can_be_deposited(org_a, workbook_a):
+    """Checked anonymously, then logged in through the form (Django gives the session a new
+    key): the report is still there, and deposits without a new upload, checked again
+    against the server's référentiel."""
+    from django.test import Client
+
+    from tests.web.conftest import run_jobs
+
+    browser = Client()
+    page = check(browser, workbook_a)
+    report_url = f"/verification/{page.token}/"
+    shown = page.content.decode()
+    assert f'href="/connexion/?next={report_url}"' in shown
+    anonymous_key = browser.session.session_key
+    login = browser.post(
+        "/connexion/", {"username": "ilf", "password": PASSWORD, "next": report_url}
+    )
+    assert login.status_code == 302 and login["Location"] == report_url
+    assert browser.session.session_key != anonymous_key  # rotated at login, the check kept
+    kept = browser.get(report_url)
+    assert kept.status_code == 200 and "Aucune erreur" in text(kept)
+    assert "Préparer le dépôt de ce classeur" in text(kept)
+    sent = browser.post(f"/verification/{page.token}/deposer-ce-classeur")
+    assert sent.status_code == 302 and sent["Location"] != report_url
+    assert run_jobs() == 1
+    ready = browser.get(sent["Location"])
+    assert "Déposer ce classeur" in text(ready)
+    assert "Contrôlé avec le référentiel de la Région en service" in text(ready)
+    confirmed = browser.post(sent["Location"] + "deposer")
+    assert confirmed.status_code == 302
+    stored = Deposit.objects.get()
+    assert stored.organisation.siret == SIRET_A and stored.user == org_a
+    assert stored.sha256 == hashlib.sha256(workbook_a).hexdigest()
+    # another account cannot deposit that check (it is this browser session's)
+    other = Client()
+    other.force_login(org_a)
+    assert other.post(f"/verification/{page.token}/deposer-ce-classeur").status_code == 410
