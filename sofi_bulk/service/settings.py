@@ -16,6 +16,11 @@ SOFI_WEB_LOGIN_ADDRESS_LIMIT failed logins from one address, whatever the user n
                        lock the address for 15 minutes (20)
 SOFI_WEB_REFERENTIEL   the Région's référentiel (.xlsx or CSV folder); default: the example
 SOFI_WEB_MAX_UPLOAD_MB upload size limit in Mio (default 20)
+SOFI_WEB_CONTROLES_PAR_ADRESSE, SOFI_WEB_CONTROLES_PAR_COMPTE checks one client may have
+                       waiting or running at once: anonymous, by address (3); logged in (6)
+SOFI_WEB_FILE_MAX, SOFI_WEB_FILE_MAX_MO checks, and Mio of workbooks, waiting (200, 2048)
+SOFI_WEB_ENVOIS_SIMULTANES uploads a web process reads at once (2)
+SOFI_WEB_MEMOIRE_TRAVAILLEUR_MO memory bound of a worker process, in Mio (1024)
 SOFI_WEB_WORKER_POLL   seconds between two looks at the queue by an idle worker (0.15)
 SOFI_WEB_LOG_LEVEL     level of sofi_bulk's own log lines (INFO: one per request)
 """
@@ -107,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sofi_bulk.web.limits.AbuseLimitMiddleware",  # before the CSRF check reads a body
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -198,6 +204,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- limits per client and on the queue (sofi_bulk.web.limits): beyond them, 429 ------------
+CHECKS_PER_ADDRESS = int(os.environ.get("SOFI_WEB_CONTROLES_PAR_ADRESSE", "3"))
+CHECKS_PER_ACCOUNT = int(os.environ.get("SOFI_WEB_CONTROLES_PAR_COMPTE", "6"))
+QUEUE_MAX = int(os.environ.get("SOFI_WEB_FILE_MAX", "200"))
+QUEUE_MAX_BYTES = int(float(os.environ.get("SOFI_WEB_FILE_MAX_MO", "2048")) * 1024 * 1024)
+UPLOADS_AT_ONCE = int(os.environ.get("SOFI_WEB_ENVOIS_SIMULTANES", "2"))  # per web process
+# a worker process's resident memory: the check that takes it beyond is refused (web.workers)
+WORKER_MEMORY_MB = int(os.environ.get("SOFI_WEB_MEMOIRE_TRAVAILLEUR_MO", "1024"))
 
 # --- uploads: kept in memory only, never written to disk; the limit is checked by the views ---
 UPLOAD_ENVELOPE = 64 * 1024  # the multipart envelope and the form's other fields

@@ -82,12 +82,21 @@ def annotate_workbook(context: TaskContext, job_id: int) -> None:
 
 
 # --- the web side: start, follow, retry ---------------------------------------------------------
-def submit(owner: str, purpose: str, file_name: str, data: bytes, siret: str | None = None) -> Job:
-    """Store an uploaded workbook and queue its check; the job."""
+def submit(
+    owner: str,
+    purpose: str,
+    file_name: str,
+    data: bytes,
+    siret: str | None = None,
+    client: str = "",
+) -> Job:
+    """Store an uploaded workbook and queue its check; the job. ``client``: who sent it, for
+    the limits per client (``sofi_bulk.web.limits``)."""
     with transaction.atomic():
         job = Job.objects.create(
             token=secrets.token_urlsafe(24),
             owner=owner,
+            client=client,
             purpose=purpose,
             file_name=file_name,
             siret=siret or "",
@@ -99,7 +108,7 @@ def submit(owner: str, purpose: str, file_name: str, data: bytes, siret: str | N
     return job
 
 
-def submit_for_deposit(checked: Job, owner: str, siret: str) -> Job:
+def submit_for_deposit(checked: Job, owner: str, siret: str, client: str = "") -> Job:
     """A deposit's check of a workbook already checked (before logging in, say): its bytes
     copied in the database, never through this process, and checked again for the deposit."""
     from django.db import connection
@@ -109,6 +118,7 @@ def submit_for_deposit(checked: Job, owner: str, siret: str) -> Job:
         job = Job.objects.create(
             token=secrets.token_urlsafe(24),
             owner=owner,
+            client=client,
             purpose=Job.DEPOSIT,
             file_name=checked.file_name,
             siret=siret,

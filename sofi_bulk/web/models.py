@@ -182,6 +182,9 @@ class Job(models.Model):
 
     token = models.CharField(max_length=64, unique=True)
     owner = models.CharField(max_length=64)  # a secret kept in the browser's session
+    # who sent it, for the limits per client (sofi_bulk.web.limits): « compte:ID » or
+    # « adresse:IP »
+    client = models.CharField(max_length=80, blank=True, db_index=True)
     purpose = models.CharField(max_length=12, choices=[(CHECK, "contrôle"), (DEPOSIT, "dépôt")])
     file_name = models.CharField(max_length=255)
     siret = models.CharField(max_length=14, blank=True)  # the depositing organisation

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sofi_bulk.web import jobs, workers
+from sofi_bulk.web.limits import client_key
 from sofi_bulk.web.models import Deposit, DepositFile, DepositLot, Job, JobFile, Organisation
 from sofi_bulk.web.referentiels import (
     CHANGED,
@@ -163,6 +164,7 @@ def _start(
         name,
         upload.read(),
         siret=organisation.siret if organisation else None,
+        client=client_key(request),
     )
     # the progress page at once (its script asks again within a quarter of a second): the
     # request does not hold one of the server's threads while a worker checks
@@ -231,7 +233,9 @@ def deposit_checked(request: HttpRequest, token: str) -> HttpResponseBase:
     if in_service() is None:
         return render(request, "web/refus.html", {"message": NO_REFERENTIEL}, status=503)
     try:
-        deposit_job = jobs.submit_for_deposit(job, _owner(request), organisation.siret)
+        deposit_job = jobs.submit_for_deposit(
+            job, _owner(request), organisation.siret, client_key(request)
+        )
     except JobFile.DoesNotExist:
         return expired(request)
     return redirect("verification", token=deposit_job.token)
