@@ -34,6 +34,7 @@ BY_PLACE: dict[str, tuple[str, ...]] = {
     "tests/test_robustness.py": ("lent",),
     "tests/test_terminal.py": ("lent",),
     "tests/test_referentiel_cli.py": ("lent",),
+    "tests/web/test_accounts.py": ("lent",),
     "tests/web/test_check.py": ("lent",),
     "tests/web/test_cli_server.py": ("lent",),
     "tests/web/test_deposits.py": ("lent",),

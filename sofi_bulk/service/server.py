@@ -348,3 +348,10 @@ def create_account(**kwargs: Any) -> str:
     from sofi_bulk.web.accounts import create_account as create
 
     return create(**kwargs)
+
+
+def import_accounts(path: Path, **kwargs: Any) -> Any:
+    """``sofi-bulk serveur comptes importer``: see ``sofi_bulk.web.accounts``."""
+    from sofi_bulk.web.accounts import import_accounts as run_import
+
+    return run_import(path, **kwargs)

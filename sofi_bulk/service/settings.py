@@ -21,6 +21,12 @@ SOFI_WEB_CONTROLES_PAR_ADRESSE, SOFI_WEB_CONTROLES_PAR_COMPTE checks one client 
 SOFI_WEB_FILE_MAX, SOFI_WEB_FILE_MAX_MO checks, and Mio of workbooks, waiting (200, 2048)
 SOFI_WEB_ENVOIS_SIMULTANES uploads a web process reads at once (2)
 SOFI_WEB_MEMOIRE_TRAVAILLEUR_MO memory bound of a worker process, in Mio (1024)
+SOFI_WEB_EMAIL_HOST, _PORT (587), _USER, _PASSWORD, _TLS (1), _SSL (0), _FROM: the SMTP
+                       server that sends invitations and password resets
+SOFI_WEB_EMAIL_DIR     e-mails written as files there instead (tests); neither: on the console
+SOFI_WEB_SITE          the service's address for the links of e-mails sent from the command
+                       line (https://depot.exemple.fr); by default https:// and the first
+                       public name, or http://127.0.0.1:8000
 SOFI_WEB_WORKER_POLL   seconds between two looks at the queue by an idle worker (0.15)
 SOFI_WEB_LOG_LEVEL     level of sofi_bulk's own log lines (INFO: one per request)
 """
@@ -174,6 +180,30 @@ AXES_RESET_ON_SUCCESS = True  # that user's own failures from that address only
 AXES_CLIENT_IP_CALLABLE = "sofi_bulk.web.login.client_address"
 AXES_LOCKOUT_CALLABLE = "sofi_bulk.web.login.lockout_response"
 AXES_VERBOSE = False
+
+# --- e-mail: invitations and password resets (Django's own views) -------------------------------
+# SMTP when SOFI_WEB_EMAIL_HOST is set; into files in SOFI_WEB_EMAIL_DIR (tests); else on the
+# console of the server (a local trial: the link shows in its terminal)
+EMAIL_HOST = os.environ.get("SOFI_WEB_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("SOFI_WEB_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("SOFI_WEB_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SOFI_WEB_EMAIL_PASSWORD", "")
+EMAIL_USE_SSL = _flag("SOFI_WEB_EMAIL_SSL", False)
+EMAIL_USE_TLS = _flag("SOFI_WEB_EMAIL_TLS", not EMAIL_USE_SSL)
+EMAIL_TIMEOUT = 30
+EMAIL_FILE_PATH = os.environ.get("SOFI_WEB_EMAIL_DIR", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif EMAIL_FILE_PATH:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("SOFI_WEB_EMAIL_FROM", "ne-pas-repondre@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = 2 * 24 * 3600  # a reset link: two days
+INVITATION_TIMEOUT = 30 * 24 * 3600  # an invitation: a month, to choose one's password
+# the address the links of e-mails sent from the command line point to (invitations)
+SITE_URL = os.environ.get("SOFI_WEB_SITE", "")
 
 # --- sessions, cookies, headers -----------------------------------------------------------------
 SESSION_COOKIE_AGE = 8 * 3600

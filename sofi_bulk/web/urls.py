@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sofi_bulk.web import staff, views
+from sofi_bulk.web import passwords, staff, views
 
 urlpatterns = [
     path("", views.home, name="accueil"),
@@ -45,4 +45,9 @@ urlpatterns = [
         name="connexion",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
+    path("mot-de-passe/oublie/", passwords.forgotten, name="mot-de-passe-oublie"),
+    path("mot-de-passe/envoye/", passwords.sent, name="mot-de-passe-envoye"),
+    path("mot-de-passe/enregistre/", passwords.changed, name="mot-de-passe-change"),
+    path("mot-de-passe/<str:uidb64>/<str:token>/", passwords.choose, name="mot-de-passe-nouveau"),
+    path("invitation/<str:uidb64>/<str:token>/", passwords.accept, name="invitation"),
 ]
