@@ -189,6 +189,5 @@ def write_deposit_example(path: Path, n_sessions: int = 4) -> None:
     other example spans several organisations' lots, which no single account may deposit."""
     ref = load_referentiel()
     profile = load_profile()
-    make_sample(
-        n_sessions, referentiel=ref.subset(ref.lots_for(profile.label, TRIAL_SIRET))
-    ).save(path)
+    lots = ref.lots_for(profile.label, TRIAL_SIRET)
+    make_sample(n_sessions, referentiel=ref.subset(lots)).save(path)

@@ -27,6 +27,12 @@ SOFI_WEB_EMAIL_DIR     e-mails written as files there instead (tests); neither: 
 SOFI_WEB_SITE          the service's address for the links of e-mails sent from the command
                        line (https://depot.exemple.fr); by default https:// and the first
                        public name, or http://127.0.0.1:8000
+SOFI_WEB_PAGES         folder of the operator's texts of the pages « Mentions légales »,
+                       « Données personnelles », « Accessibilité », « Contact »
+                       (mentions-legales.txt, donnees-personnelles.txt, accessibilite.txt,
+                       contact.txt; UTF-8); a page without its file shows the default
+SOFI_WEB_ACCESSIBILITE the RGAA conformity said in every footer: « non conforme » (no
+                       audit yet), « partiellement conforme » or « totalement conforme »
 SOFI_WEB_WORKER_POLL   seconds between two looks at the queue by an idle worker (0.15)
 SOFI_WEB_LOG_LEVEL     level of sofi_bulk's own log lines (INFO: one per request)
 """
@@ -204,6 +210,10 @@ PASSWORD_RESET_TIMEOUT = 2 * 24 * 3600  # a reset link: two days
 INVITATION_TIMEOUT = 30 * 24 * 3600  # an invitation: a month, to choose one's password
 # the address the links of e-mails sent from the command line point to (invitations)
 SITE_URL = os.environ.get("SOFI_WEB_SITE", "")
+# the operator's texts of the legal pages (sofi_bulk.web.pages)
+LEGAL_PAGES_DIR = os.environ.get("SOFI_WEB_PAGES", "")
+# without an audit, a service declares itself « non conforme » (RGAA)
+ACCESSIBILITY_STATUS = os.environ.get("SOFI_WEB_ACCESSIBILITE", "non conforme").strip()
 
 # --- sessions, cookies, headers -----------------------------------------------------------------
 SESSION_COOKIE_AGE = 8 * 3600

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sofi_bulk.web import passwords, staff, views
+from sofi_bulk.web import pages, passwords, staff, views
 
 urlpatterns = [
     path("", views.home, name="accueil"),
@@ -50,4 +50,5 @@ urlpatterns = [
     path("mot-de-passe/enregistre/", passwords.changed, name="mot-de-passe-change"),
     path("mot-de-passe/<str:uidb64>/<str:token>/", passwords.choose, name="mot-de-passe-nouveau"),
     path("invitation/<str:uidb64>/<str:token>/", passwords.accept, name="invitation"),
+    *(path(f"{slug}/", pages.page, {"slug": slug}, name=slug) for slug in pages.PAGES),
 ]

@@ -60,6 +60,7 @@ def site_context(request: HttpRequest) -> dict[str, Any]:
         "organisation": organisation,
         "is_staff": bool(user is not None and user.is_authenticated and user.is_staff),
         "login_limits": (settings.AXES_FAILURE_LIMIT, settings.LOGIN_FAILURES_PER_ADDRESS),
+        "accessibility_status": settings.ACCESSIBILITY_STATUS,
     }
 
 
@@ -509,9 +510,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.db import Error as DatabaseError
     from django.template.loader import render_to_string
 
+    footer = {"accessibility_status": settings.ACCESSIBILITY_STATUS}
     if isinstance(sys.exc_info()[1], DatabaseError):
-        return HttpResponse(render_to_string("web/indisponible.html"), status=503)
-    return HttpResponse(render_to_string("web/erreur.html", {"code": 500}), status=500)
+        return HttpResponse(render_to_string("web/indisponible.html", footer), status=503)
+    return HttpResponse(render_to_string("web/erreur.html", {"code": 500, **footer}), status=500)
 
 
 # --- operations -------------------------------------------------------------------------------
