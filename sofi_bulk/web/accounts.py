@@ -81,7 +81,7 @@ def _check_username(username: str) -> str:
     return username
 
 
-def _send(messages: list[Any]) -> str | None:
+def send_messages(messages: list[Any]) -> str | None:
     """Send the e-mails over one connection; None, or why they could not be sent."""
     if not messages:
         return None
@@ -164,7 +164,7 @@ def create_account(
         return done + "."
     from sofi_bulk.web.passwords import invitation_message, site_address
 
-    failed = _send([invitation_message(user, site_address(site))])
+    failed = send_messages([invitation_message(user, site_address(site))])
     if failed:
         return (
             f"{done}, mais l'invitation n'est pas partie : {failed}. Une fois l'envoi rétabli, "
@@ -275,7 +275,7 @@ def import_accounts(
         from sofi_bulk.web.passwords import invitation_message, site_address
 
         address = site_address(site)
-        result.unsent = _send([invitation_message(user, address) for user in to_invite])
+        result.unsent = send_messages([invitation_message(user, address) for user in to_invite])
         result.invitations = len(to_invite)
     return result
 

@@ -291,3 +291,40 @@ def test_the_admin_login_links_to_the_same_reset(staff):
     page = Client().get("/admin/login/")
     assert 'href="/admin/mot-de-passe-oublie/"' in page.content.decode()
     assert Client().get("/admin/mot-de-passe-oublie/")["Location"] == "/mot-de-passe/oublie/"
+
+
+def test_an_unreachable_mail_server_is_said_and_the_accounts_stay(tmp_path, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 5
+    settings.EMAIL_USE_TLS = False
+    path = write(tmp_path, HEADER + f"{SIRET_A};Institut Ligérien;contact@ilf-formation.fr;\r\n")
+    result = import_accounts(path)
+    assert result.created == 1 and result.unsent is not None
+    assert result.unsent.startswith("envoi des e-mails impossible (")
+    assert "invitation envoyée" not in result.summary()
+    assert Account.objects.filter(organisation__siret=SIRET_A).exists()
+    # then, with --reinviter once the server is back, the invitation leaves
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    again = import_accounts(path, reinvite=True)
+    assert again.unchanged == 1 and again.invitations == 1 and len(mail.outbox) == 1
+
+
+def test_the_admin_invites_the_selected_accounts(org_a, staff):
+    admin_user = get_user_model().objects.create_superuser("chef", "chef@carif-oref.fr", PASSWORD)
+    org_a.email = "contact@ilf-formation.fr"
+    org_a.save()  # staff has no e-mail: left aside, and said
+    client = Client()
+    client.force_login(admin_user)
+    done = client.post(
+        "/admin/auth/user/",
+        {"action": "invite", "_selected_action": [org_a.pk, staff.pk]},
+        follow=True,
+    )
+    assert "1 invitation envoyée ; 1 compte laissé de côté (sans e-mail, ou inactif)." in (
+        done.content.decode()
+    )
+    (message,) = mail.outbox
+    assert message.to == ["contact@ilf-formation.fr"]
+    assert "http://testserver/invitation/" in message.body
+    choose_password(Client(), link_in(message), "Nouveau-Depart-2026!")
+    assert logs_in("ilf", "Nouveau-Depart-2026!")
