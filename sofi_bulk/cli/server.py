@@ -281,6 +281,7 @@ def _password_option(f: Any) -> Any:
         "password",
         envvar="SOFI_BULK_MOT_DE_PASSE",
         default=None,
+        metavar="MOT",
         help="Mot de passe (10 caractères au moins). Par défaut : demandé (sauf avec --inviter).",
     )(f)
 
