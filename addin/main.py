@@ -1,6 +1,6 @@
-"""sofi-bulk dans Excel : collez ce fichier dans l'onglet main.py de xlwings Lite.
+"""sofi-bulk dans Excel : ce texte va dans l'onglet main.py de xlwings Lite.
 
-Quatre boutons (menu de xlwings Lite, ou Ctrl+Maj+M pour le mode App) : contrôler le
+Quatre boutons (volet xlwings Lite, ou Ctrl+Maj+M pour le mode App) : contrôler le
 classeur, effacer les marques du contrôle, exporter la soumission JSON et le fichier LHEO
 (dans /data, à télécharger depuis le panneau Files).
 """
@@ -8,28 +8,34 @@ classeur, effacer les marques du contrôle, exporter la soumission JSON et le fi
 import xlwings as xw
 from xlwings import script
 
-from sofi_bulk import lite
+try:
+    from sofi_bulk import lite
+except ImportError as exc:
+    raise ImportError(
+        "sofi-bulk n'est pas installé : collez dans l'onglet requirements.txt les lignes de "
+        "la page « Contrôler dans Excel », puis menu > Restart."
+    ) from exc
 
 
-@script(include=lite.SHEETS)
+@script(name=lite.BUTTONS["controler"], include=lite.SHEETS)
 def controler(book: xw.Book):
     """Contrôle le classeur et marque les erreurs sur place (feuille « Erreurs »)."""
     lite.controler(book)
 
 
-@script(include=lite.SHEETS)
+@script(name=lite.BUTTONS["effacer_controle"], include=lite.SHEETS)
 def effacer_controle(book: xw.Book):
     """Efface les marques du dernier contrôle."""
     lite.effacer_controle(book)
 
 
-@script(include=lite.SHEETS)
+@script(name=lite.BUTTONS["exporter_soumission"], include=lite.SHEETS)
 def exporter_soumission(book: xw.Book):
     """Écrit /data/soumission.json (refusé tant qu'il reste des erreurs)."""
     lite.exporter_soumission(book)
 
 
-@script(include=lite.SHEETS)
+@script(name=lite.BUTTONS["exporter_lheo"], include=lite.SHEETS)
 def exporter_lheo(book: xw.Book):
     """Écrit /data/offre.xml, au format LHEO 2.3 (refusé tant qu'il reste des erreurs)."""
     lite.exporter_lheo(book)

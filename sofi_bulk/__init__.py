@@ -6,7 +6,7 @@
 
 The functions below load on first use (``sofi_bulk.api``), so ``import sofi_bulk`` stays
 light. Layers: ``core`` (the checks, no file format), adapters (``excel``, ``submission``,
-``lheo``, ``files``), faces (``cli``, ``lite``, ``web``).
+``lheo``, ``reprise``, ``files``), faces (``cli``, ``lite``, ``web``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sofi_bulk.api import (
         build_template,
         check,
+        check_date,
         from_rows,
         geography_gaps,
         load_profile,
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
         read,
         read_submission,
         select_lots,
+        stale_campaigns,
+        take_back,
         to_lheo,
         to_submission,
         write_annotated,
@@ -43,6 +46,7 @@ __all__ = [
     "__version__",
     "build_template",
     "check",
+    "check_date",
     "from_rows",
     "geography_gaps",
     "load_profile",
@@ -53,6 +57,8 @@ __all__ = [
     "read",
     "read_submission",
     "select_lots",
+    "stale_campaigns",
+    "take_back",
     "to_lheo",
     "to_submission",
     "write_annotated",

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import stat
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -34,12 +36,15 @@ from sofi_bulk.core.records import ValidationResult
 from sofi_bulk.core.referentiel import Lot, Referentiel, ReferentielError, geography_gaps
 from sofi_bulk.core.values import FormulaError
 from sofi_bulk.core.workbook import Rows, WorkbookInput, far_cell_message, first_far_cell
+from sofi_bulk.distribution import ADDIN_BUTTONS
 
 if TYPE_CHECKING:  # loaded by the functions that need them: a template needs neither
     from sofi_bulk.core.plan import AnnotationPlan
     from sofi_bulk.excel.template import TemplateBuilder
+    from sofi_bulk.reprise.take import Reprise
 
 __all__ = [  # the types a caller meets, then the functions
+    "ADDIN_BUTTONS",
     "DEFAULT_PROGRAMME",
     "FormulaError",
     "Issue",
@@ -56,6 +61,7 @@ __all__ = [  # the types a caller meets, then the functions
     "WorkbookInput",
     "build_template",
     "check",
+    "check_date",
     "from_rows",
     "geography_gaps",
     "load_profile",
@@ -66,6 +72,8 @@ __all__ = [  # the types a caller meets, then the functions
     "read",
     "read_submission",
     "select_lots",
+    "stale_campaigns",
+    "take_back",
     "to_lheo",
     "to_submission",
     "write_annotated",
@@ -78,6 +86,24 @@ __all__ = [  # the types a caller meets, then the functions
 
 Source = str | Path | bytes | BinaryIO
 Target = str | Path | BinaryIO | None
+# the check's date when not the real one (aaaa-mm-jj): a test suite that does not age, or a
+# check made as on another day
+TODAY_VARIABLE = "SOFI_BULK_TODAY"
+
+
+def check_date() -> dt.date:
+    """The date a check is made on: the real date, or the one ``SOFI_BULK_TODAY`` gives.
+    The only place the library reads the clock for a check; the core is given the date."""
+    text = os.environ.get(TODAY_VARIABLE, "").strip()
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"{TODAY_VARIABLE} : « {text} » n'est pas une date (aaaa-mm-jj attendu, ex. "
+            "2025-01-02) ; corrigez ou retirez cette variable d'environnement."
+        ) from None
 
 
 # --- programmes and référentiels ----------------------------------------------------------
@@ -109,6 +135,20 @@ def select_lots(
     from sofi_bulk.core.lots import select_lots as select
 
     return select(_profile(programme), referentiel, lots, siret)
+
+
+def stale_campaigns(
+    lots: list[Lot],
+    *,
+    programme: Profile | str | None = None,
+    today: dt.date | None = None,
+) -> list[tuple[Lot, int]]:
+    """The lots whose campaign (their year, else the programme's) is neither the year of
+    ``today`` (``check_date()`` when None) nor the next, with that year: what a face says
+    before a user fills a template for a campaign that is over."""
+    from sofi_bulk.core.lots import stale_lots
+
+    return stale_lots(_profile(programme), lots, today if today is not None else check_date())
 
 
 def write_blank_referentiel(target: Target = None) -> bytes | None:
@@ -145,13 +185,15 @@ def check(
     programme: str | None = None,
     referentiel: Referentiel | str | Path | None = None,
     name: str | None = None,
+    today: dt.date | None = None,
 ) -> ValidationResult:
     """Check a workbook: a file, one already read (``read``, ``from_rows``), or plain rows
     (``{"Sessions": [[...], ...], ...}``).
 
     ``referentiel`` overrides the copy the template carries; ``programme`` the profile it
-    was made for. Bad cell values become issues; only an unusable workbook raises
-    (``WorkbookError``, with a French message).
+    was made for; ``today`` is the check's date (``check_date()`` when None), which says whether a
+    modified session has ended and whether the campaign is current. Bad cell values become
+    issues; only an unusable workbook raises (``WorkbookError``, with a French message).
     """
     from sofi_bulk.core.validate import validate_book
 
@@ -163,7 +205,8 @@ def check(
         book = read(source, name=name)
     ref = load_referentiel(referentiel) if isinstance(referentiel, str | Path) else referentiel
     ctx = resolve_context(book, programme, ref, fallback=load_referentiel)
-    return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    date = today if today is not None else check_date()
+    return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=date)
 
 
 def made_with_example(book: WorkbookInput | ValidationResult) -> bool:
@@ -258,14 +301,17 @@ def build_template(
     referentiel: Referentiel | str | Path | None = None,
     lots: list[str] | None = None,
     siret: str | None = None,
+    service: str | None = None,
 ) -> TemplateBuilder:
     """The entry workbook in memory, for the programme's lots (or those given, or an
     organisation's): its ``profile``, ``lots`` and ``rows`` say what it holds, and
-    ``save(path or binary file)`` writes it (atomically to a path)."""
+    ``save(path or binary file)`` writes it (atomically to a path). ``service``: the address
+    of the service « Déposer son offre » handing it out, whose page « Contrôler dans Excel »
+    its Aide sheet names (``UserError`` if it is not an address)."""
     from sofi_bulk.excel.template import build_template as build
 
     ref = referentiel if isinstance(referentiel, Referentiel) else load_referentiel(referentiel)
-    return build(_profile(programme), ref, lots=lots, siret=siret)
+    return build(_profile(programme), ref, lots=lots, siret=siret, service=service)
 
 
 def write_template(
@@ -275,11 +321,87 @@ def write_template(
     referentiel: Referentiel | str | Path | None = None,
     lots: list[str] | None = None,
     siret: str | None = None,
+    service: str | None = None,
+    reprendre: Source | None = None,
+    campaign: int | bool | None = None,
+    dates: bool = True,
 ) -> bytes | None:
     """The entry workbook of ``build_template``, written to ``target``; its bytes when no
-    target is given."""
-    builder = build_template(programme=programme, referentiel=referentiel, lots=lots, siret=siret)
+    target is given. With ``reprendre``, the workbook of ``take_back`` (pre-filled from an
+    existing offer), ``campaign`` and ``dates`` as it takes them."""
+    if reprendre is not None:
+        reprise = take_back(
+            reprendre,
+            programme=programme,
+            referentiel=referentiel,
+            lots=lots,
+            siret=siret,
+            campaign=campaign,
+            dates=dates,
+        )
+        return _save(reprise.save, target)
+    builder = build_template(
+        programme=programme, referentiel=referentiel, lots=lots, siret=siret, service=service
+    )
     return _save(builder.save, target)
+
+
+def take_back(
+    source: Source,
+    *,
+    name: str | None = None,
+    programme: Profile | str | None = None,
+    referentiel: Referentiel | str | Path | None = None,
+    lots: list[str] | None = None,
+    siret: str | None = None,
+    campaign: int | bool | None = None,
+    dates: bool = True,
+    today: dt.date | None = None,
+) -> Reprise:
+    """« Reprendre son offre »: the entry workbook pre-filled from an existing offer, an
+    LHEO 2.3 file (this tool's or a Carif-Oref feed's), a submission JSON (any format this
+    version reads) or an earlier workbook, each session a row with its FAS code.
+
+    ``campaign``: None (or False) keeps the rows modifications of the current sessions;
+    a year (or True: each lot's campaign year in the référentiel) makes them new sessions of
+    the same actions, dates moved by whole years (left empty when ``dates`` is False). Without
+    ``referentiel``: the copy an earlier workbook carries, else the bundled example. The rows
+    are checked as on ``today`` (``check_date()`` when None).
+
+    The rows are checked with the check of ``check``; the ``Reprise`` returned holds the
+    ``result``, the report's ``sections()``, and ``save(path or binary file)`` writes the
+    workbook, its cells marked as ``write_annotated`` marks them, with a « Reprise » sheet.
+    Refusals (an unreadable or hostile source, an unknown lot) are ``UserError``.
+    """
+    from sofi_bulk.reprise.campaign import NextCampaign
+    from sofi_bulk.reprise.take import read_offer
+    from sofi_bulk.reprise.take import take_back as take
+
+    raw, label = _source_bytes(source, name)
+    profile = _profile(programme)
+    offer = read_offer(raw, label, profile)
+    if isinstance(referentiel, Referentiel):
+        ref = referentiel
+    elif referentiel is not None:
+        ref = load_referentiel(referentiel)
+    else:
+        ref = offer.referentiel or load_referentiel()
+    moved = None
+    if campaign is not None and campaign is not False:
+        moved = NextCampaign(None if campaign is True else int(campaign), dates)
+    elif not dates:
+        raise UserError("sans les dates (--sans-dates), donnez aussi la campagne (--campagne).")
+    return take(
+        raw,
+        label,
+        profile,
+        ref,
+        lots=lots,
+        siret=siret,
+        campaign=moved,
+        offer=offer,
+        today=today if today is not None else check_date(),
+    )
 
 
 def write_annotated(
@@ -325,6 +447,8 @@ def origin(path: str | Path) -> Origin:
     path = Path(path)
     suffix = path.suffix.lower()
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe or a device: never opened
+            return Origin.OTHER
         if suffix == ".xlsx":
             return _workbook_origin(read(path))
         if suffix == ".json":
@@ -362,6 +486,31 @@ def _workbook_origin(book: WorkbookInput) -> Origin:
 
 
 # --- helpers ------------------------------------------------------------------------------
+def _source_bytes(source: Source, name: str | None) -> tuple[bytes, str]:
+    """The bytes of a source and the name its messages give it; a file too large for an
+    offer is refused before it is read."""
+    from sofi_bulk.core.errors import os_reason
+    from sofi_bulk.reprise.take import MAX_SOURCE_BYTES
+
+    if isinstance(source, bytes):
+        return source, name or "offre"
+    if not isinstance(source, str | Path):
+        return source.read(MAX_SOURCE_BYTES + 1), name or "offre"
+    path = Path(source)
+    label = name or path.name
+    try:
+        if not path.is_file():
+            raise UserError(f"{label} : fichier introuvable.")
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise UserError(
+                f"{label} : fichier trop volumineux pour une offre "
+                f"({path.stat().st_size // 2**20} Mio ; {MAX_SOURCE_BYTES // 2**20} Mio au plus)."
+            )
+        return path.read_bytes(), label
+    except OSError as exc:
+        raise UserError(f"{label} : fichier illisible ({os_reason(exc)}).") from exc
+
+
 def _profile(programme: Profile | str | None) -> Profile:
     return programme if isinstance(programme, Profile) else load_profile(programme)
 
@@ -455,7 +604,7 @@ def referentiel_report(ref: Referentiel, profile: Profile | None = None) -> list
     report before a référentiel they load takes effect."""
     from sofi_bulk.core.referentiel_report import understanding
 
-    return understanding(ref, profile or load_profile())
+    return understanding(ref, profile or load_profile(), check_date())
 
 
 def read_csv(path: str | Path) -> list[list[str]]:
@@ -472,3 +621,42 @@ def read_csv(path: str | Path) -> list[list[str]]:
         from sofi_bulk.core.errors import os_reason
 
         raise UserError(f"{path} : fichier illisible ({os_reason(exc)}).") from exc
+
+
+# --- the Excel add-in as a user installs it (xlwings Lite) ---------------------------------
+def addin_wheel() -> bytes:
+    """The wheel (pure Python) of the running sofi-bulk, which xlwings Lite installs: built
+    from the code that runs, never from a file left from another version."""
+    from sofi_bulk.distribution import build_wheel
+
+    return build_wheel()
+
+
+def addin_wheel_name() -> str:
+    """The wheel's file name (``sofi_bulk-X.Y.Z-py3-none-any.whl``)."""
+    from sofi_bulk.distribution import wheel_name
+
+    return wheel_name()
+
+
+def addin_main() -> str:
+    """The text a user pastes into xlwings Lite's ``main.py`` tab."""
+    from sofi_bulk.distribution import addin_main as text
+
+    return text()
+
+
+def addin_requirements(wheel_url: str | None = None) -> str:
+    """The text a user pastes into xlwings Lite's ``requirements.txt`` tab: sofi-bulk from
+    ``wheel_url``, or from PyPI (``sofi-bulk==X.Y.Z``) when none is given."""
+    from sofi_bulk.distribution import addin_requirements as text
+
+    return text(wheel_url)
+
+
+def addin_page(service: str) -> str:
+    """The address of a service's page « Contrôler dans Excel » (``UserError`` for an
+    address that is not one)."""
+    from sofi_bulk.distribution import page_url
+
+    return page_url(service)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,14 @@ from sofi_bulk.excel.sample import make_sample
 from sofi_bulk.excel.template import write_template
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The suite's « today »: the rules that depend on the check's date (a modified session that
+# has ended, a campaign that is neither this year's nor next year's) judge every check as on
+# this day, whatever day the suite runs. Set before anything runs, so that the commands run
+# in-process and in child processes (they inherit it) read it too (``api.check_date``);
+# tests/test_today.py proves the suite does not depend on the real date.
+TODAY = dt.date(2025, 1, 2)
+os.environ["SOFI_BULK_TODAY"] = TODAY.isoformat()
 
 pytest_plugins = ["tests.marks"]  # markers by folder, fixture and name; quick loop
 

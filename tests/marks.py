@@ -34,6 +34,11 @@ BY_PLACE: dict[str, tuple[str, ...]] = {
     "tests/test_robustness.py": ("lent",),
     "tests/test_terminal.py": ("lent",),
     "tests/test_referentiel_cli.py": ("lent",),
+    "tests/test_newcomer.py": ("lent",),
+    "tests/test_release.py": ("lent",),  # python -m build, twine check
+    "tests/test_reprise.py": ("lent",),  # each test writes and reads back whole workbooks
+    "tests/test_addin_help.py": ("lent",),
+    "tests/web/test_reprise.py": ("lent",),
     "tests/web/test_accounts.py": ("lent",),
     "tests/web/test_check.py": ("lent",),
     "tests/web/test_cli_server.py": ("lent",),
@@ -45,7 +50,9 @@ BY_PLACE: dict[str, tuple[str, ...]] = {
     "tests/hostile/test_corpus.py::test_hostile_case": ("lent",),  # 140 cases, in full
     "tests/hostile/test_faces.py::test_two_runs_in_parallel_leave_one_whole_file": ("lent",),
     "tests/lite/test_lite.py::test_lite_refuses_a_far_cell_as_the_file_reader_does": ("lent",),
+    "tests/test_api.py::test_origin_tells_an_untouched_output_from_the_user_s_work": ("lent",),
     "tests/test_badfiles.py::test_bad_file_through_the_command": ("lent",),
+    "tests/test_lheo_consumer.py::test_the_same_workbook_gives_the_same_numbers": ("lent",),
     "tests/test_badfiles.py::test_bad_file_through_the_library": ("lent",),
     "tests/test_badfiles.py::test_validate_and_export_leave_the_input_unchanged": ("lent",),
     "tests/test_marks.py::test_a_test_launching_a_program_without_its_marker_fails": ("lent",),
@@ -69,6 +76,7 @@ BY_FIXTURE: dict[str, tuple[str, ...]] = {
     "browser": ("navigateur",),  # tests/web/test_browser.py: Chromium through Selenium
     "region": ("libreoffice",),  # tests/test_referentiel_forms.py: the .ods and .xls forms
     "big_workbook": ("lent",),  # 5,000 sessions
+    "mixed_offer": ("lent",),  # tests/test_lheo_consumer.py: 2,000 sessions through LHEO
 }
 
 # a program's name in the test's file name or in one of its fixtures' names -> its marker (a

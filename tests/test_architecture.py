@@ -34,7 +34,9 @@ ROLES = {
     "excel": ADAPTERS,
     "submission": ADAPTERS,
     "lheo": ADAPTERS,
+    "reprise": ADAPTERS,  # an existing offer (LHEO, JSON, workbook) read back into rows
     "files": ADAPTERS,
+    "distribution": ADAPTERS,  # the add-in's wheel, main.py and requirements.txt
     # the library's functions; the package's root re-exports them (lazily)
     "api": FRONT,
     "__init__": FRONT,
@@ -256,7 +258,7 @@ def test_the_cycle_test_sees_function_level_imports_and_finds_cycles(tmp_path):
 
 
 LIGHT_CHECK = """
-import json, sys
+import datetime, json, sys
 import sofi_bulk
 after_root = sorted(m for m in sys.modules if m.split('.')[0] in {heavy})
 import sofi_bulk.core
@@ -266,7 +268,8 @@ from sofi_bulk.core.workbook import WorkbookInput
 sheets = json.loads(sys.stdin.read(), object_hook=None)
 book = WorkbookInput.from_sheets("exemple.xlsx", sheets)
 ctx = resolve_context(book)
-result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices,
+                       today=datetime.date(2025, 1, 2))
 front = sofi_bulk.check(sheets, name="exemple.xlsx")
 plan = sofi_bulk.plan(front)
 loaded = sorted(m for m in sys.modules if m.split('.')[0] in {heavy})

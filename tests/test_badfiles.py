@@ -28,7 +28,7 @@ from sofi_bulk.core.resources import profiles_dir
 from sofi_bulk.core.validate import validate_book
 from sofi_bulk.excel.reader import read_workbook
 from sofi_bulk.excel.sample import make_sample
-from tests.conftest import run_process
+from tests.conftest import TODAY, run_process
 
 FRENCH_WORDS = ("classeur", "fichier", "dossier", "archive", "feuille", "modèle", "programme")
 
@@ -37,7 +37,7 @@ def library_check(path: Path) -> None:
     """Read and validate like the CLI does (raises for an unusable workbook)."""
     book = read_workbook(path)
     ctx = resolve_context(book)
-    validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=TODAY)
 
 
 def assert_refused(proc: subprocess.CompletedProcess, name: str) -> str:

@@ -13,8 +13,8 @@ from lxml import etree
 
 from sofi_bulk.core.context import resolve_context
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.fields import FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
-from sofi_bulk.core.profile import Profile
+from sofi_bulk.core.fields import FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Kind
+from sofi_bulk.core.profile import Profile, load_profile
 from sofi_bulk.core.referentiel import Referentiel
 from sofi_bulk.core.resources import lheo_xsd
 from sofi_bulk.core.validate import validate_book
@@ -23,9 +23,17 @@ from sofi_bulk.excel.referentiel import load_referentiel
 from sofi_bulk.excel.sample import make_sample
 from sofi_bulk.lheo import convert as lheo_convert
 from sofi_bulk.lheo.convert import LheoError, submission_to_lheo, validate_lheo, write_lheo
-from sofi_bulk.lheo.mapping import EXPORTED_FIELDS, NOT_EXPORTED
+from sofi_bulk.lheo.mapping import (
+    EXPORTED_FIELDS,
+    GATHERED,
+    LEAVES,
+    NOT_EXPORTED,
+    STRUCTURED,
+    extras_of,
+)
 from sofi_bulk.submission.build import SessionSource, build_submission
 from sofi_bulk.submission.io import dumps, load_submission_json
+from tests.conftest import TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "saisie-exemple.xlsx"
@@ -40,7 +48,7 @@ def convert(
     """Workbook -> validated submission, with the cell of every session."""
     book = read_workbook(path)
     ctx = resolve_context(book, referentiel=referentiel)
-    result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=TODAY)
     assert result.ok, [str(i) for i in result.errors]
     sources: list[SessionSource] = []
     data = build_submission(result, sources=sources)
@@ -140,6 +148,43 @@ FILLED = {
     "action_ref": "A-NANTES",
     "realisation_site": "36371",
     "teaching_methods": "en établissement de formation et FOAD",
+    "session_state": "Inactif",  # the session FAS names is taken out of the offer
+}
+
+
+# Certifinfo: the profile fixes « Référence Certifinfo » to non, so the code can only come
+# from a submission of another programme: both are set in the data
+IN_DATA = {"certifinfo_reference": "oui", "certifinfo_code": "RS5678"}
+
+
+def held_as_typed(key: str) -> bool:
+    """LHEO holds the field as it was typed: each of its places is a text leaf or a text
+    extra of the mapping, none built by hand (as an optional text field a newcomer adds)."""
+    leaves = [leaf for leaf in LEAVES if leaf.key == key]
+    extras = [extra for _, extra in extras_of(key)]
+    return (
+        bool(leaves or extras)
+        and key not in STRUCTURED
+        and key not in GATHERED
+        and all(leaf.fmt == "text" for leaf in leaves)
+        and all(extra.fmt == "text" for extra in extras)
+    )
+
+
+_PROFILE = load_profile()
+# the optional text fields of the Sessions sheet LHEO holds as typed that nothing above
+# fills: each gets a value of its own, which must land at each of its places (a field added
+# to the catalogue and the mapping is covered without editing this file)
+TYPED = {
+    f.key: f"{f.header} : valeur de test"[: f.max_length]
+    for f in FIELDS
+    if f.sheet == SESSIONS_SHEET
+    and f.kind in (Kind.TEXT, Kind.LONGTEXT)
+    and not f.required
+    and f.key not in FILLED
+    and f.key not in IN_DATA
+    and _PROFILE.prefill(f.key) is None
+    and held_as_typed(f.key)
 }
 
 
@@ -148,7 +193,7 @@ def filled(tmp_path_factory) -> tuple[dict, list[SessionSource], Profile]:
     """One session with every optional field the validator allows, filled with a distinctive
     value."""
     book = make_sample(1, periodes_per_session=2)
-    for key, value in FILLED.items():
+    for key, value in {**FILLED, **TYPED}.items():
         book.set(SESSIONS_SHEET, key, 0, value)
     book.set(INFOS_SHEET, "ic_comment", 0, "Entrée par le hall B, salle 12.")
     book.set(INFOS_SHEET, "ic_remote", 0, "oui")
@@ -157,12 +202,9 @@ def filled(tmp_path_factory) -> tuple[dict, list[SessionSource], Profile]:
     path = tmp_path_factory.mktemp("lheo") / "rempli.xlsx"
     book.save(path)
     data, sources, profile = convert(path)
-    for key in (*FILLED, "ic_remote", "ic_url"):
+    for key in (*FILLED, *TYPED, "ic_remote", "ic_url"):
         assert key in json.dumps(data), f"{key} not in the submission: the validator dropped it"
-    # Certifinfo: the profile fixes « Référence Certifinfo » to non, so the code can only come
-    # from a submission of another programme: set both in the data.
-    data["formations"][0]["certifinfo_reference"] = "oui"
-    data["formations"][0]["certifinfo_code"] = "RS5678"
+    data["formations"][0].update(IN_DATA)
     return data, sources, profile
 
 
@@ -312,6 +354,7 @@ def expected(key: str, formation: dict, action: dict, session: dict) -> list[str
         "extra_fees": ["15.50"],
         "certification_fees": ["0"],
         "fees_covered": ["1"],
+        "session_state": ["inactif"],
         "ic_code": [info["ic_code"]],
         "ic_date": [_lheo_date(info["ic_date"]), _lheo_date(info["ic_date"])],
         "ic_start_time": [info["ic_start_time"]],
@@ -328,6 +371,8 @@ def expected(key: str, formation: dict, action: dict, session: dict) -> list[str
         ],
         "pi_end": [_lheo_date(max(p["pi_end"] for p in periods)), _lheo_date(periods[0]["pi_end"])],
     }
+    if key not in table and key in TYPED:  # as typed, at each of its places
+        return [TYPED[key]] * len(EXPORTED_FIELDS[key])
     return table[key]
 
 
@@ -909,7 +954,7 @@ def test_conventionnement_comes_from_the_profile(tmp_path):
 
     book = read_workbook(Path("examples/saisie-exemple.xlsx").resolve())
     ctx = resolve_context(book)
-    data = build_submission(validate_book(book, ctx.profile, ctx.referentiel))
+    data = build_submission(validate_book(book, ctx.profile, ctx.referentiel, today=TODAY))
     ns = {"l": "http://lheo.gouv.fr/2.3"}
     with_setting = etree.fromstring(submission_to_lheo(data, ctx.profile))
     assert with_setting.xpath("count(//l:action/l:conventionnement[.='1'])", namespaces=ns) == 6

@@ -217,12 +217,13 @@ MODES = ("modification", "nouvelle-session", "nouvelle-action", "nouvelle-format
 ROWS_PER_ACTION = 5
 
 
-def write_mixed_offer(path: Path, n: int = 2000) -> None:
+def write_mixed_offer(path: Path, n: int = 2000, *, inactive_every: int = 0) -> None:
     """``n`` sessions of the example référentiel's lots. Within a lot, every ten sessions
     form a SOFI formation of two actions, in turn modified (F-A-S), given new sessions
     (F-A), new actions (F) or new (no code); one action in two varies from session to
     session on what LHEO holds per action (place, durations, places, parcours), so that it
-    is split, the other keeps them."""
+    is split, the other keeps them. ``inactive_every``: one modified session in that many is
+    made Inactif (deactivated)."""
     from sofi_bulk.core.lots import select_lots
     from sofi_bulk.core.profile import load_profile
     from sofi_bulk.excel.referentiel import load_referentiel
@@ -245,6 +246,8 @@ def write_mixed_offer(path: Path, n: int = 2000) -> None:
             "nouvelle-formation": None,
         }[mode]
         book.set("Sessions", "fas_code", i, code)
+        if inactive_every and mode == "modification" and i % inactive_every == 0:
+            book.set("Sessions", "session_state", i, "Inactif")
         if mode in ("nouvelle-action", "nouvelle-formation"):
             book.set("Sessions", "action_ref", i, f"A{lot_index}-{action}")
         sites = ref.sites_for(lot)

@@ -15,6 +15,7 @@ from sofi_bulk.core.layout import ERRORS_SHEET, column_of
 from sofi_bulk.core.plan import (
     COLOURS,
     ERRORS_HEADERS,
+    STATUS_WIDTH,
     InPlace,
     TemplateCopy,
     Unmark,
@@ -47,8 +48,8 @@ def test_a_clean_workbook_plans_only_ok_statuses(book):
     plan = annotation_plan(result, InPlace(result), checked_at=WHEN)
     assert plan.marks == [] and plan.errors == []
     # a session row also says what it does in SOFI: the sample's sessions are all new
-    assert [(s.sheet, s.cell, s.text, s.state) for s in plan.statuses] == [
-        (sheet, f"A{row}", "✔ OK · création" if sheet == SESSIONS_SHEET else "✔ OK", "ok")
+    assert [(s.sheet, s.cell, s.text, s.state, s.note) for s in plan.statuses] == [
+        (sheet, f"A{row}", "✔ OK", "ok", None)  # nothing more to say: no note
         for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET)
         for row in range(3, 9)
     ]
@@ -83,19 +84,39 @@ def test_a_faulty_workbook_plans_its_marks_statuses_and_errors_lines(book):
         "session une référence unique.",
         "Avertissement : Cette session semble saisie deux fois (même lot, sites et dates que la "
         "ligne 3).",
+        "",  # then the column's help, as its header gives it (issue 29)
+        "Aide de la colonne « Réf. session » : Votre repère pour cette session (ex. S01, "
+        "NANTES-MARS). Unique dans le classeur ; les feuilles « Infos collectives » et "
+        "« Périodes inscription » s'y rattachent. Obligatoire.",
     ]
     assert double.colour == COLOURS["erreur"]
-    statuses = {(s.sheet, s.row): (s.text, s.state) for s in plan.statuses}
-    assert statuses[(SESSIONS_SHEET, 3)] == ("✔ OK · création", "ok")
-    assert statuses[(SESSIONS_SHEET, 4)] == ("✖ 1 erreur · création", "erreur")
-    assert statuses[(SESSIONS_SHEET, 5)] == ("✖ 1 erreur · création", "erreur")
-    assert statuses[(INFOS_SHEET, 4)] == ("✖ 1 erreur", "erreur")
-    assert statuses[(INFOS_SHEET, 3)] == ("✔ OK", "ok")
+    statuses = {(s.sheet, s.row): (s.text, s.state, s.note) for s in plan.statuses}
+    seen = "voyez ses cellules colorées (leur note dit quoi corriger) ou la feuille « Erreurs »."
+    assert statuses[(SESSIONS_SHEET, 3)] == ("✔ OK", "ok", None)
+    assert statuses[(SESSIONS_SHEET, 4)] == (
+        "✖ à corriger",
+        "erreur",
+        f"1 erreur, 1 avertissement dans cette ligne : {seen} Dans SOFI, cette ligne crée "
+        "une session.",
+    )
+    assert statuses[(SESSIONS_SHEET, 5)][:2] == ("✖ à corriger", "erreur")
+    assert statuses[(INFOS_SHEET, 4)] == (
+        "✖ à corriger",
+        "erreur",
+        f"1 erreur, 0 avertissement dans cette ligne : {seen}",
+    )
+    assert statuses[(INFOS_SHEET, 3)] == ("✔ OK", "ok", None)
     # the périodes sheet lacks a required column: rows without their own errors point to Erreurs
-    assert statuses[(PERIODES_SHEET, 4)] == ("✖ 1 erreur", "erreur")
+    assert statuses[(PERIODES_SHEET, 4)][:2] == ("✖ à corriger", "erreur")
     assert {statuses[(PERIODES_SHEET, r)] for r in (3, 5, 6, 7, 8)} == {
-        ("✖ voir Erreurs", "erreur")
+        (
+            "✖ à corriger",
+            "erreur",
+            "Une erreur concerne toute la feuille (une colonne manque) : voyez la feuille "
+            "« Erreurs ».",
+        )
     }
+    assert max(len(text) for text, _, _ in statuses.values()) <= STATUS_WIDTH
     lines = [
         (line.sheet, line.cell, line.row, line.column, line.code, line.link) for line in plan.errors
     ]
@@ -114,7 +135,17 @@ def test_a_faulty_workbook_plans_its_marks_statuses_and_errors_lines(book):
         (PERIODES_SHEET, None, None, "Type", "colonne-manquante", None),
         (PERIODES_SHEET, "B4", 4, "Réf. session", "session-inconnue", f"'{PERIODES_SHEET}'!B4"),
     ]
-    assert plan.errors[4].values()[:4] == ["erreur", PERIODES_SHEET, "", None]
+    # the link first, the message right after it, then the rest (issue 29)
+    assert plan.errors[4].values() == [
+        "",
+        plan.errors[4].message,
+        "erreur",
+        PERIODES_SHEET,
+        None,
+        "Type",
+        "colonne-manquante",
+    ]
+    assert ERRORS_HEADERS[:2] == ("Cellule", "Message")
     assert (plan.error_count, plan.warning_count, plan.summary) == (
         5,
         1,
@@ -149,7 +180,7 @@ def test_a_second_run_clears_the_marks_the_first_run_listed(book):
     first = annotation_plan(result, InPlace(result), checked_at=WHEN)
     book.sheets[ERRORS_SHEET] = first.rows()  # what the first run painted in the workbook
     book.sheets[ERRORS_SHEET].append(
-        ["erreur", SESSIONS_SHEET, "pas une cellule", None, "", "", ""]
+        ["pas une cellule", "", "erreur", SESSIONS_SHEET, None, "", ""]
     )
     book.sheets[SESSIONS_SHEET][3] = list(book.sheets[SESSIONS_SHEET][2])
     book.sheets[SESSIONS_SHEET][3][column_of(SESSIONS_SHEET, "session_ref").index - 1] = "S999"
@@ -163,13 +194,24 @@ def test_a_second_run_clears_the_marks_the_first_run_listed(book):
     ]
 
 
-def test_a_marked_fixed_cell_gets_its_grey_back(book):
+@pytest.mark.parametrize(
+    "headers, line",
+    [
+        (ERRORS_HEADERS, ["{cell}", "…", "erreur", SESSIONS_SHEET, 3, "", ""]),
+        # an « Erreurs » sheet written before issue 29 (message last) is still read
+        (
+            ("Gravité", "Feuille", "Cellule", "Ligne", "Colonne", "Code", "Message"),
+            ["erreur", SESSIONS_SHEET, "{cell}", 3, "", "", "…"],
+        ),
+    ],
+)
+def test_a_marked_fixed_cell_gets_its_grey_back(book, headers, line):
     title = f"{col('title')}3"
     book.sheets[ERRORS_SHEET] = [
         ["x"],
         [],
-        list(ERRORS_HEADERS),
-        ["erreur", SESSIONS_SHEET, title, 3, "", "", ""],
+        list(headers),
+        [title if v == "{cell}" else v for v in line],
     ]
     plan = annotation_plan(run_validation(book), checked_at=WHEN)
     assert plan.clear.cells == [Unmark(SESSIONS_SHEET, title, COLOURS["fixed"])]
@@ -193,6 +235,7 @@ def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, 
     for status in plan.statuses:
         cell = workbook[status.sheet][status.cell]
         assert cell.value == status.text and _rgb(cell) == status.colour
+        assert (cell.comment and cell.comment.text) == status.note
     sheet = workbook[ERRORS_SHEET]
     assert workbook.active.title == ERRORS_SHEET
     painted = [
@@ -206,10 +249,13 @@ def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, 
     links = {
         c.coordinate: c.hyperlink.location for row in sheet.iter_rows() for c in row if c.hyperlink
     }
-    assert links == {f"C{4 + i}": line.link for i, line in enumerate(plan.errors) if line.link}
+    assert links == {f"A{4 + i}": line.link for i, line in enumerate(plan.errors) if line.link}
     # a second plan clears the first one's marks before painting its own
     workbook.save(tmp_path / "peint.xlsx")
-    book.sheets[SESSIONS_SHEET] = original  # corrected
+    book.sheets[SESSIONS_SHEET] = original  # corrected, its earlier statuses still there
+    for status in plan.statuses:
+        if status.sheet == SESSIONS_SHEET:
+            original[status.row - 1][status.column - 1] = status.text
     book.sheets[ERRORS_SHEET] = plan.rows()
     again = annotation_plan(run_validation(book), checked_at=WHEN)
     paint(workbook, again)
@@ -217,7 +263,8 @@ def test_the_painter_paints_the_plan_in_place_then_clears_it(sample_path, book, 
         _rgb(workbook[SESSIONS_SHEET]["B4"]) is None
         and workbook[SESSIONS_SHEET]["B4"].comment is None
     )
-    assert workbook[SESSIONS_SHEET]["A4"].value == "✔ OK · création"
+    assert workbook[SESSIONS_SHEET]["A4"].value == "✔ OK"
+    assert workbook[SESSIONS_SHEET]["A4"].comment is None  # the earlier status's note is gone
     assert workbook.sheetnames.count(ERRORS_SHEET) == 1
 
 
@@ -232,21 +279,49 @@ def test_every_issue_has_exactly_one_errors_line(book, layout):
     ]
 
 
+MODIFIES = "Dans SOFI, cette ligne modifie une session existante (code FAS complet)."
+
+
 @pytest.mark.parametrize(
-    "code, text, state",
+    "code, text, state, note",
     [
-        ("19482-89393-143842", "⚠ 1 avertissement · modification", "avertissement"),
-        ("19482-89393", "✔ OK · création", "ok"),
-        ("19482", "✔ OK · création", "ok"),
-        ("19482/89393", "✖ 1 erreur", "erreur"),  # unreadable: what the row does is unknown
+        ("19482-89393-143842", "⚠ à vérifier", "avertissement", MODIFIES),
+        ("19482-89393", "✔ OK", "ok", None),  # a creation: what « ✔ OK » means by default
+        ("19482", "✔ OK", "ok", None),
+        ("19482/89393", "✖ à corriger", "erreur", "erreur"),  # unreadable: operation unknown
     ],
 )
-def test_a_session_row_says_whether_it_creates_or_modifies(book, code, text, state):
-    """The operation comes from the FAS code, in the plan every face paints."""
+def test_a_session_row_says_whether_it_creates_or_modifies(book, code, text, state, note):
+    """The operation comes from the FAS code, in the plan every face paints: a short status
+    in the narrow « Contrôle » column, the operation in its note."""
     book.sheets[SESSIONS_SHEET][2][column_of(SESSIONS_SHEET, "fas_code").index - 1] = code
     result = run_validation(book)
     plan = annotation_plan(result, InPlace(result), checked_at=WHEN)
     first = next(s for s in plan.statuses if (s.sheet, s.row) == (SESSIONS_SHEET, 3))
     assert (first.text, first.state) == (text, state)
+    assert (first.note is None) if note is None else (note in first.note), first.note
+    assert "Dans SOFI" not in (first.note or "") or note == MODIFIES  # unknown: not said
     copy_plan = annotation_plan(result, TemplateCopy(result), checked_at=WHEN)
-    assert (copy_plan.statuses[0].text, copy_plan.statuses[0].state) == (text, state)
+    assert (copy_plan.statuses[0].text, copy_plan.statuses[0].note) == (text, first.note)
+
+
+def test_in_the_copy_a_marked_cell_prompts_its_own_error(book, tmp_path):
+    """Following a link of « Erreurs » selects the cell, and a selected cell shows its rule's
+    input message: in the annotated copy, a marked cell's message is its error, then the
+    column's help, on a copy of the column's rule; the column's rule skips that cell only."""
+    from sofi_bulk import api
+
+    result = run_validation(faulty(book))
+    copy = tmp_path / "copie.xlsx"
+    api.write_annotated(result, copy)
+    ws = load_workbook(copy)[SESSIONS_SHEET]
+    end = f"{col('end_date')}5"
+    covering = [dv for dv in ws.data_validations.dataValidation if end in dv]
+    assert len(covering) == 1
+    own = covering[0]
+    assert own.promptTitle == "Erreur" and own.prompt.startswith("Erreur : ")
+    assert "Aide de la colonne « Date fin »" in own.prompt and len(own.prompt) <= 255
+    column = [dv for dv in ws.data_validations.dataValidation if f"{col('end_date')}6" in dv]
+    assert column[0] is not own and column[0].type == own.type == "date"
+    assert column[0].formula1 == own.formula1 and f"{col('end_date')}4" in column[0]
+    assert not column[0].prompt.startswith("Erreur")

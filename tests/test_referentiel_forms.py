@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from sofi_bulk.core.layout import LOT_LIST
 from sofi_bulk.core.referentiel import Referentiel, ReferentielError, match_tables
 from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES, header_key
+from sofi_bulk.excel.help_sheet import LOT_HEADERS
 from sofi_bulk.excel.referentiel import load_referentiel
 from tests.conftest import run_cli
 
@@ -181,9 +182,12 @@ def test_a_template_from_the_region_csv_offers_every_lot_site_contact_place_and_
         assert by_name[f"Sites_{i}"] == [s.display for s in referentiel.sites_for(lot)]
         assert by_name[f"Contacts_{i}"] == [c.display for c in referentiel.contacts_for(lot)]
     aide = [list(r) for r in book["Aide"].values]
-    lot_rows = {r[0]: r for r in aide if r and r[0] in referentiel.lots}
+    header = next(r for r in aide if "Numéro lot CR" in r)
+    number, places, year = (header.index(h) for h in LOT_HEADERS[:3])
+    lot_rows = {r[number]: r for r in aide if len(r) > number and r[number] in referentiel.lots}
     for lot in prepa:
-        assert lot_rows[lot.numero][5] == lot.places and lot_rows[lot.numero][6] == lot.annee
+        assert lot_rows[lot.numero][places] == lot.places
+        assert lot_rows[lot.numero][year] == lot.annee
 
 
 def test_header_variants_are_one_header():

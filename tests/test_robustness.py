@@ -14,8 +14,15 @@ from openpyxl import load_workbook
 from sofi_bulk.core.errors import UserError, WorkbookError
 from sofi_bulk.core.fields import INFOS_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, HEADER_ROW, column_of
+from sofi_bulk.core.plan import ERRORS_HEADERS
 from sofi_bulk.excel.reader import read_workbook
-from tests.conftest import run_cli, run_process, run_validation, worksheets_scanned_tag_by_tag
+from tests.conftest import (
+    TODAY,
+    run_cli,
+    run_process,
+    run_validation,
+    worksheets_scanned_tag_by_tag,
+)
 
 
 def cell(key: str, index: int = 0, sheet: str = SESSIONS_SHEET) -> str:
@@ -212,7 +219,8 @@ def test_missing_column_is_marked_on_its_header_in_the_copy(sample_path, tmp_pat
     ws = load_workbook(copy)[SESSIONS_SHEET]
     header = ws[f"{column_of(SESSIONS_SHEET, 'end_date').letter}{HEADER_ROW}"]
     assert "absente" in header.comment.text and header.fill.fgColor.rgb.endswith("FFC7CE")
-    assert ws[f"A{FIRST_DATA_ROW}"].value == "✖ voir Erreurs · création"
+    status = ws[f"A{FIRST_DATA_ROW}"]
+    assert status.value == "✖ à corriger" and "toute la feuille" in status.comment.text
     assert ws[cell("end_date")].value is None  # re-created, empty
 
 
@@ -326,9 +334,9 @@ def test_errors_sheet_lists_a_missing_column_with_its_header_link(sample_path, t
     rows = [
         r
         for r in load_workbook(copy)[ERRORS_SHEET].iter_rows(min_row=4)
-        if r[5].value == "colonne-manquante"
+        if r[ERRORS_HEADERS.index("Code")].value == "colonne-manquante"
     ]
-    assert rows and rows[0][2].hyperlink.location.endswith(
+    assert rows and rows[0][ERRORS_HEADERS.index("Cellule")].hyperlink.location.endswith(
         f"{column_of(SESSIONS_SHEET, 'places').letter}{HEADER_ROW}"
     )
 
@@ -361,7 +369,7 @@ def test_another_referentiel_than_the_templates_is_said(sample_path, tmp_path, r
         **{**referentiel.__dict__, "sites": {**referentiel.sites, "36364": site}}
     )
     ctx = resolve_context(book, referentiel=other)
-    result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    result = validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=TODAY)
     assert [i.code for i in result.issues] == ["referentiel-different"]
     ctx = resolve_context(book, referentiel=referentiel)  # the same data: nothing to say
     assert ctx.notices == []

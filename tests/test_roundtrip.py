@@ -16,7 +16,7 @@ from sofi_bulk.core.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.layout import ERRORS_SHEET, FIRST_DATA_ROW, column_of
 from sofi_bulk.core.resources import submission_schema
 from sofi_bulk.submission.models import Submission
-from tests.conftest import run_cli, styled
+from tests.conftest import TODAY, run_cli, styled
 
 
 def run(*args: str) -> int:
@@ -174,12 +174,14 @@ def test_full_loop(filled, tmp_path, capsys):
         "00000000",
         None,
     ) or not ws[cell(SESSIONS_SHEET, "start_date", 0)].fill.fgColor.rgb.endswith("FFC7CE")
-    assert ws[f"A{FIRST_DATA_ROW}"].value == "✔ OK · création"
-    assert ws[f"A{FIRST_DATA_ROW + 1}"].value == "✖ 3 erreurs · création"
-    assert ws[f"A{FIRST_DATA_ROW + 2}"].value == "✖ 1 erreur · création"
+    assert ws[f"A{FIRST_DATA_ROW}"].value == "✔ OK" and ws[f"A{FIRST_DATA_ROW}"].comment is None
+    assert ws[f"A{FIRST_DATA_ROW + 1}"].value == "✖ à corriger"
+    assert ws[f"A{FIRST_DATA_ROW + 1}"].comment.text.startswith("3 erreurs, 0 avertissement")
+    assert ws[f"A{FIRST_DATA_ROW + 2}"].value == "✖ à corriger"
+    assert ws[f"A{FIRST_DATA_ROW + 2}"].comment.text.startswith("1 erreur, 0 avertissement")
     errors = book[ERRORS_SHEET]
     links = [
-        (r[2].value, r[2].hyperlink.location) for r in errors.iter_rows(min_row=4) if r[2].value
+        (r[0].value, r[0].hyperlink.location) for r in errors.iter_rows(min_row=4) if r[0].value
     ]
     assert sorted(ref for ref, _ in links) == sorted(ref for _, ref in EXPECTED)
     assert all(loc == f"'{SESSIONS_SHEET}'!{ref}" for ref, loc in links)
@@ -212,9 +214,11 @@ def test_full_loop(filled, tmp_path, capsys):
                 )
     # still a working template: validations, names, protection, hidden sheets
     for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
-        assert len(book[sheet].data_validations.dataValidation) == len(
-            original[sheet].data_validations.dataValidation
-        )
+        rules = book[sheet].data_validations.dataValidation
+        # each marked cell has a rule of its own, whose input message is its error (issue 29)
+        own = [dv for dv in rules if dv.promptTitle in ("Erreur", "Avertissement")]
+        assert all(len(dv.sqref.ranges) == 1 and dv.prompt.startswith(dv.promptTitle) for dv in own)
+        assert len(rules) - len(own) == len(original[sheet].data_validations.dataValidation)
         assert book[sheet].protection.sheet
     assert set(book.defined_names) == set(original.defined_names)
     assert book["Listes"].sheet_state == "hidden" and book["_meta"].sheet_state == "veryHidden"
@@ -241,9 +245,7 @@ def test_full_loop(filled, tmp_path, capsys):
     for _, ref in EXPECTED:
         assert book2[SESSIONS_SHEET][ref].comment is None
         assert not (book2[SESSIONS_SHEET][ref].fill.fgColor.rgb or "").endswith("FFC7CE")
-    assert all(
-        book2[SESSIONS_SHEET][f"A{FIRST_DATA_ROW + i}"].value == "✔ OK · création" for i in range(3)
-    )
+    assert all(book2[SESSIONS_SHEET][f"A{FIRST_DATA_ROW + i}"].value == "✔ OK" for i in range(3))
     assert [r for r in book2[ERRORS_SHEET].iter_rows(min_row=4) if r[0].value] == []
 
     # export, then check the JSON against the schema and the models
@@ -302,7 +304,7 @@ def test_sessions_group_by_identical_action_values(tmp_path):
     sample.save(path)
     book = read_workbook(path)
     ctx = resolve_context(book)
-    result = validate_book(book, ctx.profile, ctx.referentiel)
+    result = validate_book(book, ctx.profile, ctx.referentiel, today=TODAY)
     sources: list = []
     data = build_submission(result, sources=sources)
     # one formation per organisme and lot; rows 0 and 5 share lot PAS2025_1 and, now, the

@@ -15,7 +15,7 @@ from sofi_bulk.core.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.issues import ISSUE_TYPES, Severity
 from sofi_bulk.core.layout import FIRST_DATA_ROW, HEADER_ROW, column_of
 from sofi_bulk.core.validate import validate_book
-from tests.conftest import run_validation
+from tests.conftest import TODAY, run_validation
 
 
 def put(book, sheet: str, key: str, index: int, value, part: int = 0) -> str:
@@ -60,6 +60,7 @@ CELL_CASES = [
     ("date réelle", "end_date", "31/04/2025", "date-impossible"),
     ("date lisible", "end_date", "fin mai", "date-invalide"),
     ("campagne", "start_date", "10/02/2026", "date-hors-campagne"),
+    ("avant la campagne", "start_date", "31/12/2024", "date-hors-campagne"),
     ("fin après début", "end_date", "01/01/2025", "dates-inversees"),
     ("places > 0", "places", 0, "nombre-hors-limites"),
     ("entier", "places", "12,5", "entier-attendu"),
@@ -93,6 +94,12 @@ CELL_CASES = [
     ("code FAS à quatre parties", "fas_code", "19482-89393-143842-1", "code-fas-invalide"),
     ("code FAS S sans A", "fas_code", "19482--143842", "code-fas-invalide"),
     ("modalités pédagogiques codées", "teaching_methods", "au choix", "code-inconnu"),
+    (
+        "à distance hors établissement",  # « en établissement de formation » is the default
+        "delivery_mode",
+        "2 - formation entièrement à distance",
+        "enseignement-distance-etablissement",
+    ),
 ]
 
 
@@ -130,6 +137,7 @@ PASSING = [
     ("teaching_methods", "en établissement de formation et FOAD"),
     ("realisation_site", "36371 - ILF Nantes - Île de Nantes"),
     ("places_remaining", 0),
+    ("delivery_mode", "formation mixte"),
 ]
 
 
@@ -147,7 +155,7 @@ def test_campaign_year_comes_from_the_lot(book, referentiel, profile):
     )
     cell = put(book, SESSIONS_SHEET, "start_date", 0, "10/02/2026")
     put(book, SESSIONS_SHEET, "end_date", 0, "10/05/2026")
-    result = validate_book(book, profile, ref)
+    result = validate_book(book, profile, ref, today=TODAY)
     # row 0 now starts in 2026 as its lot says; row 5, same lot, still starts in 2025
     other = f"{column_of(SESSIONS_SHEET, 'start_date').letter}{FIRST_DATA_ROW + 5}"
     assert {(i.code, i.cell) for i in result.issues if i.code == "date-hors-campagne"} == {
@@ -156,12 +164,53 @@ def test_campaign_year_comes_from_the_lot(book, referentiel, profile):
     assert "2026" in result.issues[0].message
     put(book, SESSIONS_SHEET, "start_date", 0, "10/02/2025")
     put(book, SESSIONS_SHEET, "end_date", 0, "10/05/2025")
-    assert ("date-hors-campagne", cell) in found(validate_book(book, profile, ref))
+    assert ("date-hors-campagne", cell) in found(validate_book(book, profile, ref, today=TODAY))
+
+
+def test_a_lot_of_a_campaign_that_is_over_is_warned_once_per_lot(book):
+    """On 7 December 2026 the example's lots (campaign 2025) are left from a past campaign:
+    one warning per lot, on its first row; the sessions stay refused outside 2025."""
+    from sofi_bulk.api import check
+
+    result = check(book, today=dt.date(2026, 12, 7))
+    lot = column_of(SESSIONS_SHEET, "lot").letter
+    # rows 0 to 4: the first row of each of the five lots (row 5 is PAS2025_1's second)
+    assert found(result) == {
+        ("campagne-a-verifier", f"{lot}{FIRST_DATA_ROW + i}") for i in range(5)
+    }
+    assert result.ok and {i.severity for i in result.issues} == {Severity.WARNING}
+    assert result.issues[0].message == (
+        "« Numéro lot CR » : le lot PAS2025_1 est de la campagne 2025 ; au 07/12/2026 (date du "
+        "contrôle), la campagne attendue est 2026 ou 2027. Vérifiez que le modèle a été généré "
+        "avec le référentiel de la campagne en cours."
+    )
+    # this year's campaign, or next year's (entered from the autumn on): nothing to say
+    for today in (dt.date(2024, 9, 2), dt.date(2025, 12, 31)):
+        assert check(book, today=today).issues == []
+    assert {i.code for i in check(book, today=dt.date(2023, 12, 31)).issues} == {
+        "campagne-a-verifier"  # two years ahead
+    }
+    put(book, SESSIONS_SHEET, "start_date", 0, "05/01/2026")  # this year, outside the campaign
+    cell = f"{column_of(SESSIONS_SHEET, 'start_date').letter}{FIRST_DATA_ROW}"
+    assert ("date-hors-campagne", cell) in found(check(book, today=dt.date(2026, 1, 2)))
+
+
+def test_a_lot_without_a_year_takes_the_programme_s_campaign(book, referentiel, profile):
+    lot = replace(referentiel.lots["PAS2025_1"], annee=None)
+    ref = type(referentiel)(
+        **{**referentiel.__dict__, "lots": {**referentiel.lots, "PAS2025_1": lot}}
+    )
+    assert validate_book(book, profile, ref, today=TODAY).issues == []  # the programme: 2025
+    result = validate_book(book, profile, ref, today=dt.date(2027, 3, 1))
+    first = f"{column_of(SESSIONS_SHEET, 'lot').letter}{FIRST_DATA_ROW}"
+    message = next(i.message for i in result.issues if i.cell == first)
+    assert "campagne 2025 (celle du programme : le lot n'en donne pas)" in message
+    assert "la campagne attendue est 2027 ou 2028" in message
 
 
 def test_lot_of_another_programme_with_the_full_referentiel(book, referentiel, profile):
     cell = put(book, SESSIONS_SHEET, "lot", 0, "UEF2025_7")
-    result = validate_book(book, profile, referentiel)
+    result = validate_book(book, profile, referentiel, today=TODAY)
     assert_only(result, "lot-autre-programme", cell)
     assert "1 emploi = 1 formation" in result.issues[0].message
 
@@ -307,7 +356,7 @@ def test_incomplete_referentiel_is_warned_before_the_lheo_export(book, referenti
             "organismes": {**referentiel.organismes, "44198765800016": org},
         }
     )
-    result = validate_book(book, profile, ref)
+    result = validate_book(book, profile, ref, today=TODAY)
     warned = {(i.code, i.field) for i in result.issues}
     assert warned == {
         ("referentiel-incomplet", "site"),
@@ -413,8 +462,90 @@ def test_the_modification_warning_follows_the_profile(book, profile):
     cell = put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
     severities = {**profile.severities, "modification-accord-region": "erreur"}
     strict = replace(profile, severities=severities)
-    result = validate_book(book, strict, run_validation(book).referentiel)
+    result = validate_book(book, strict, run_validation(book).referentiel, today=TODAY)
     assert_only(result, "modification-accord-region", cell, Severity.ERROR)
+
+
+def test_distance_teaching_needs_the_foad(book):
+    cell = put(book, SESSIONS_SHEET, "delivery_mode", 0, "formation entièrement à distance")
+    result = run_validation(book)
+    assert_only(result, "enseignement-distance-etablissement", cell)
+    message = result.issues[0].message
+    assert message.startswith(
+        "« Modalités d'enseignement » : « formation entièrement à distance » ne va pas avec « en "
+        "établissement de formation » (« Modalités pédagogiques »)"
+    )
+    assert "Choisissez « en établissement de formation et FOAD »" in message
+    put(book, SESSIONS_SHEET, "teaching_methods", 0, "en établissement de formation et FOAD")
+    assert run_validation(book).issues == []
+
+
+def test_a_modified_session_that_has_ended_is_refused_as_of_the_check_date(book):
+    """Row 0 runs from 06/01/2025 to 17/03/2025: modifiable until its last day included."""
+    from sofi_bulk.api import check
+
+    cell = put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
+    result = check(book, today=dt.date(2025, 3, 17))
+    assert_only(result, "modification-accord-region", cell, Severity.WARNING)
+    result = check(book, today=dt.date(2025, 3, 18))
+    assert_only(result, "modification-session-terminee", cell)
+    message = result.issues[0].message
+    assert "terminée le 17/03/2025" in message and "au 18/03/2025 (date du contrôle)" in message
+    put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393")  # a new session: no such limit
+    assert check(book, today=dt.date(2025, 3, 18)).issues == []
+
+
+def test_a_sofi_session_number_belongs_to_one_action(book):
+    """Rows 0 and 5 (lot PAS2025_1): session 143842 under actions 89393 and 89400."""
+    first = put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
+    cell = put(book, SESSIONS_SHEET, "fas_code", 5, "19482-89400-143842")
+    result = run_validation(book)
+    assert found(result) == {
+        ("modification-accord-region", first),
+        ("modification-accord-region", cell),
+        ("session-autre-action", cell),
+    }
+    message = next(i.message for i in result.errors)
+    assert "session SOFI 143842 est ici de l'action 89400, mais de l'action 89393 ligne 3" in (
+        message
+    )
+    put(book, SESSIONS_SHEET, "fas_code", 5, "19482-89400-143843")
+    assert result.ok is False and run_validation(book).ok
+
+
+def test_a_sofi_action_number_belongs_to_one_formation(book):
+    put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393")
+    cell = put(book, SESSIONS_SHEET, "fas_code", 5, "19483-89393")
+    result = run_validation(book)
+    assert_only(result, "action-autre-formation", cell)
+    assert "l'action SOFI 89393 est ici de la formation 19483, mais de la formation 19482" in (
+        result.issues[0].message
+    )
+    put(book, SESSIONS_SHEET, "fas_code", 5, "19483-89394")  # another action: fine
+    assert run_validation(book).issues == []
+
+
+@pytest.mark.parametrize("code", [None, "19482", "19482-89393"])
+def test_inactif_on_a_new_session_is_refused(book, code):
+    if code:
+        put(book, SESSIONS_SHEET, "fas_code", 0, code)
+    cell = put(book, SESSIONS_SHEET, "session_state", 0, "Inactif")
+    result = run_validation(book)
+    assert_only(result, "etat-inactif-nouvelle-session", cell)
+    assert "code FAS complet" in result.issues[0].message
+
+
+def test_inactif_on_an_existing_session_deactivates_it(book):
+    from sofi_bulk.api import plan, to_submission
+
+    put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
+    put(book, SESSIONS_SHEET, "session_state", 0, "inactif")
+    result = run_validation(book)
+    assert {i.code for i in result.issues} == {"modification-accord-region"} and result.ok
+    session = to_submission(result)["formations"][0]["actions"][0]["sessions"][0]
+    assert (session["operation"], session["session_state"]) == ("desactivation", "inactif")
+    notes = [s.note or "" for s in plan(result).statuses]
+    assert sum("cette ligne désactive une session existante" in n for n in notes) == 1
 
 
 def test_a_duplicate_fas_code_is_an_error_on_both_cells(book):

@@ -23,6 +23,7 @@ from sofi_bulk.core.parse import EVERY_KIND_CODES, KIND_CODES, CellError, parse_
 from sofi_bulk.core.rules import RULE_OF_CODE, RULES
 from sofi_bulk.core.validate import validate_book
 from sofi_bulk.docs import RULES_DOC, RULES_SECTIONS, render
+from tests.conftest import TODAY
 from tests.test_properties import cell_values
 from tests.test_rules import CELL_CASES, put
 
@@ -219,14 +220,28 @@ def _texts(book, profile) -> None:
     put(book, SESSIONS_SHEET, "responsible_org", 4, "Institut Inconnu")
 
 
+def _numbers(book) -> None:
+    """Two SOFI numbers used twice, and a modified session that ended before the check."""
+    put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
+    put(book, SESSIONS_SHEET, "fas_code", 1, "19483-89393-143842")  # action under another F
+    put(book, SESSIONS_SHEET, "fas_code", 2, "19482-89400-143842")  # session under another A
+    put(book, SESSIONS_SHEET, "fas_code", 3, "19484-89500-143900")
+    put(book, SESSIONS_SHEET, "end_date", 3, "31/12/2024")  # before the suite's « today »
+    put(book, SESSIONS_SHEET, "delivery_mode", 4, "formation entièrement à distance")
+
+
 def _incomplete(referentiel):
+    """A référentiel with gaps: a site without its address, a mandataire without its number,
+    a lot left from an earlier campaign."""
     site = replace(referentiel.sites["36364"], adresse="")
     org = replace(referentiel.organismes["44198765800016"], numero_activite="")
+    lot = replace(referentiel.lots["PAS2025_3"], annee=2023)
     return type(referentiel)(
         **{
             **referentiel.__dict__,
             "sites": {**referentiel.sites, "36364": site},
             "organismes": {**referentiel.organismes, "44198765800016": org},
+            "lots": {**referentiel.lots, "PAS2025_3": lot},
         }
     )
 
@@ -243,6 +258,7 @@ def _cell_case(key: str, value: Any) -> Callable[..., None]:
 SCENARIOS: list[tuple[Callable[..., None], bool]] = [  # (mutation, référentiel incomplete)
     *((_cell_case(key, value), False) for _, key, value, _ in CELL_CASES),
     (lambda book, profile: put(book, SESSIONS_SHEET, "lot", 0, "UEF2025_7"), False),
+    (lambda book, profile: put(book, SESSIONS_SHEET, "session_state", 0, "Inactif"), False),
     (lambda book, profile: _sessions_of(book, "S002"), False),
     (lambda book, profile: _twice(book), False),
     (lambda book, profile: _lot_places(book), False),
@@ -250,6 +266,7 @@ SCENARIOS: list[tuple[Callable[..., None], bool]] = [  # (mutation, référentie
     (lambda book, profile: _two_organismes(book), False),
     (lambda book, profile: _children(book), False),
     (_texts, False),
+    (lambda book, profile: _numbers(book), False),
     (lambda book, profile: None, True),
 ]
 
@@ -264,7 +281,9 @@ def test_each_rule_emits_only_its_codes_and_reads_only_its_fields(
     for mutate, incomplete in SCENARIOS:
         book = copy.deepcopy(sample_input)
         mutate(book, profile)
-        validate_book(book, profile, _incomplete(referentiel) if incomplete else referentiel)
+        validate_book(
+            book, profile, _incomplete(referentiel) if incomplete else referentiel, today=TODAY
+        )
     by_name = {rule.name: rule for rule in RULES}
     for name, codes in spy.emitted.items():
         assert codes <= set(by_name[name].codes), name

@@ -455,7 +455,7 @@ HOSTILE.update(
 def test_junk_in_many_parts_is_bounded_by_one_budget_for_the_workbook(monkeypatch):
     """The budget is the workbook's, not each part's: three parts of junk, each within it
     alone, are refused together."""
-    monkeypatch.setattr(scan, "MAX_WORK", 25_000 * scan.STOP_COST)
+    monkeypatch.setattr(scan, "MAX_WORK", 25_000 * (scan.STOP_COST + scan.NOTE_COST))
     junk = HEAD + b'<row r="1">' + b'<c r="A1" t="e"/>' * 10_000 + TAIL
     assert scan.scan_workbook(book_of(HEAD + TAIL, junk), "f.xlsx")
     with pytest.raises(WorkbookError, match="trop de balises"):

@@ -75,7 +75,7 @@ def test_schema_and_models_accept_and_reject_the_same_documents(submission, sche
 
 def test_export_matches_the_schema(submission, schema):
     jsonschema.validate(submission, schema)
-    assert submission["header"]["format"] == "sofi-bulk/soumission/2"
+    assert submission["header"]["format"] == "sofi-bulk/soumission/3"
 
 
 def test_the_schema_guard_of_the_tests_refuses_a_submission_the_schema_does_not_allow():

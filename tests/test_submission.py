@@ -18,7 +18,7 @@ from sofi_bulk.core.resources import submission_schema
 from sofi_bulk.docs import README
 from sofi_bulk.submission.build import build_submission
 from sofi_bulk.submission.io import dumps, loads_submission
-from tests.conftest import run_validation
+from tests.conftest import TODAY, run_validation
 from tests.test_rules import put
 
 
@@ -93,10 +93,14 @@ def test_formations_of_two_organismes_are_never_one_formation(sample_submission)
 
 def test_the_format_is_required_and_versioned(sample_submission):
     schema = json.loads(submission_schema().read_text(encoding="utf-8"))
-    assert schema["$id"] == "urn:sofi-bulk:schema:soumission:2"
+    assert schema["$id"] == "urn:sofi-bulk:schema:soumission:3"
     header = schema["$defs"]["Header"]
     assert "format" in header["required"]
-    assert header["properties"]["format"]["const"] == "sofi-bulk/soumission/2"
+    assert header["properties"]["format"]["enum"] == [
+        "sofi-bulk/soumission/2",
+        "sofi-bulk/soumission/3",
+    ]
+    assert sample_submission["header"]["format"] == "sofi-bulk/soumission/3"
     data = copy.deepcopy(sample_submission)
     del data["header"]["format"]
     with pytest.raises(UserError, match=r"header\.format : champ obligatoire absent"):
@@ -106,7 +110,7 @@ def test_the_format_is_required_and_versioned(sample_submission):
         loads_submission(dumps(data).encode(), "v1.json")
     assert str(info.value).startswith(
         "v1.json : soumission au format « sofi-bulk/soumission », que cette version de "
-        "sofi-bulk ne lit pas (elle lit « sofi-bulk/soumission/2 »)."
+        "sofi-bulk ne lit pas (elle lit « sofi-bulk/soumission/2 », « sofi-bulk/soumission/3 »)."
     )
 
 
@@ -233,6 +237,51 @@ def test_a_read_back_submission_with_inconsistent_codes_is_refused(fas_submissio
     loads_submission(dumps(fas_submission).encode(), "soumission.json")  # the original reads
 
 
+def test_a_read_back_submission_uses_each_sofi_number_for_one_object(fas_submission):
+    """SOFI numbers are unique across SOFI: session 143842 moved under action 89400, and
+    action 89393 given to the new formation as well, are refused in French."""
+    data = copy.deepcopy(fas_submission)
+    s003 = data["formations"][0]["actions"][1]["sessions"][0]
+    s003.update(sofi_code="143842", fas_code="19482-89400-143842")
+    new = data["formations"][1]
+    new["sofi_code"], new["actions"][0]["sofi_code"] = "19500", "89393"
+    for session in new["actions"][0]["sessions"]:
+        session["fas_code"] = "19500-89393"
+    with pytest.raises(UserError) as info:
+        loads_submission(dumps(data).encode(), "soumission.json")
+    assert str(info.value).splitlines()[1:] == [
+        "- formations[0].actions[1].sessions[0].sofi_code : la session SOFI 143842 est ici de "
+        "l'action 89400, mais de l'action 89393 en formations[0].actions[0].sessions[0] ; un "
+        "numéro SOFI désigne un seul objet dans tout SOFI.",
+        "- formations[1].actions[0].sofi_code : l'action SOFI 89393 est ici de la formation "
+        "19500, mais de la formation 19482 en formations[0].actions[0] ; un numéro SOFI "
+        "désigne un seul objet dans tout SOFI.",
+    ]
+
+
+def test_the_schema_refuses_distance_teaching_in_an_establishment(fas_submission):
+    """The procedure's pair of codes is in the published schema, with its French reason."""
+    data = copy.deepcopy(fas_submission)
+    data["formations"][0]["actions"][0]["sessions"][1]["delivery_mode"] = "2"
+    with pytest.raises(UserError) as info:
+        loads_submission(dumps(data).encode(), "soumission.json")
+    assert str(info.value).splitlines()[1] == (
+        "- formations[0].actions[0].sessions[1].teaching_methods : une formation entièrement à "
+        "distance (delivery_mode 2) ne se donne pas en établissement sans FOAD "
+        "(teaching_methods « etablissement »)."
+    )
+    data["formations"][0]["actions"][0]["sessions"][1]["teaching_methods"] = "etablissement-foad"
+    data["codes"]["teaching_methods"]["values"]["etablissement-foad"] = {
+        "label": "en établissement de formation et FOAD",
+        "lheo": "96129",
+    }
+    data["codes"]["delivery_mode"]["values"]["2"] = {
+        "label": "formation entièrement à distance",
+        "lheo": "2",
+    }
+    loads_submission(dumps(data).encode(), "soumission.json")  # with the FOAD: read
+
+
 def test_a_session_says_whether_it_creates_or_modifies(book):
     put(book, SESSIONS_SHEET, "fas_code", 0, "19482-89393-143842")
     data = build_submission(run_validation(book))
@@ -250,7 +299,7 @@ def test_a_programme_relaxing_a_field_the_schema_requires_is_refused_plainly(boo
     required = {**result.profile.required, "places": False}
     relaxed = replace(result.profile, required=required)
     put(book, SESSIONS_SHEET, "places", 0, None)
-    relaxed_result = validate_book(book, relaxed, result.referentiel)
+    relaxed_result = validate_book(book, relaxed, result.referentiel, today=TODAY)
     assert relaxed_result.ok
     with pytest.raises(
         UserError, match=r"places : champ obligatoire absent\) ; le profil du programme"

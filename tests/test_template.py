@@ -11,7 +11,6 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
-from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.codes import TABLES
 from sofi_bulk.core.display import prefill_display
 from sofi_bulk.core.fields import BY_KEY, FIELDS, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Kind
@@ -28,6 +27,7 @@ from sofi_bulk.core.layout import (
     sheet_columns,
 )
 from sofi_bulk.core.lots import select_lots
+from sofi_bulk.core.plan import STATUS_WIDTH
 from sofi_bulk.core.referentiel import Referentiel
 from sofi_bulk.excel.template import TemplateBuilder, write_template
 from tests.conftest import styled
@@ -65,7 +65,9 @@ def test_sheets_and_states(wb):
     assert wb.sheetnames[:4] == ["Aide", SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET]
     states = {ws.title: ws.sheet_state for ws in wb.worksheets}
     assert states["Listes"] == "hidden" and states["_meta"] == "veryHidden"
-    assert wb.active.title == SESSIONS_SHEET
+    # a template opens on its help, where a first-time user starts (issue 29)
+    assert wb.active.title == "Aide" and wb["Aide"].sheet_view.tabSelected
+    assert not wb[SESSIONS_SHEET].sheet_view.tabSelected
 
 
 def test_headers_are_grouped_and_annotated(wb):
@@ -74,10 +76,15 @@ def test_headers_are_grouped_and_annotated(wb):
         cell = ws.cell(row=HEADER_ROW, column=col.index)
         assert cell.value == col.header
         assert cell.comment is not None and len(cell.comment.text) > 10
-    # the identification columns stay in view, up to the lot
-    assert ws.freeze_panes == f"{column_letter(column_of(SESSIONS_SHEET, 'lot').index + 1)}3"
+    # the « Contrôle » column, narrow, and the row's own name stay in view (issue 29)
+    for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
+        assert wb[sheet].freeze_panes == "C3"
+        assert wb[sheet]["B2"].value == "Réf. session"
+        assert wb[sheet].column_dimensions["A"].width == STATUS_WIDTH
     bands = [c.value for c in ws[1] if c.value]
-    assert bands == ["IDENTIFICATION", "FORMATION", "ACTION", "SESSION", "DISPOSITIF"]
+    # « État » (a session's) comes last, so that older workbooks keep their column letters
+    assert bands == ["IDENTIFICATION", "FORMATION", "ACTION", "SESSION", "DISPOSITIF", "SESSION"]
+    assert sheet_columns(SESSIONS_SHEET)[-1].header == "État"
     assert ws.column_dimensions[column_of(SESSIONS_SHEET, "target_public").letter].width >= 30
 
 
@@ -151,7 +158,44 @@ def test_dependent_lists_resolve_for_each_lot(wb, referentiel):
     rules = rules_of(wb[SESSIONS_SHEET])
     site_rule = [dv for dv, _, _ in rules[column_of(SESSIONS_SHEET, "site").letter]][0]
     lot = column_of(SESSIONS_SHEET, "lot").letter
-    assert site_rule.formula1 == f'INDIRECT("Sites_"&MATCH(${lot}3,{LOT_LIST},0))'
+    assert (
+        site_rule.formula1
+        == f'INDIRECT(IFERROR("Sites_"&MATCH(${lot}3,{LOT_LIST},0),"Attente_lot"))'
+    )
+
+
+def test_before_its_lot_a_dependent_list_offers_one_readable_entry(wb):
+    """Before a row has a lot (or a child row a session), its dependent lists name a list of
+    one entry that says what to do, instead of Excel's « #N/A » (issue 29)."""
+    assert name_values(wb, "Attente_lot") == ["(choisissez d'abord le Numéro lot CR)"]
+    assert name_values(wb, "Attente_session") == ["(choisissez d'abord la Réf. session)"]
+    for sheet, key, waiting in (
+        (SESSIONS_SHEET, "site", "Attente_lot"),
+        (SESSIONS_SHEET, "pmr_contact", "Attente_lot"),
+        (SESSIONS_SHEET, "responsible_org", "Attente_lot"),
+        (SESSIONS_SHEET, "cr_action_id", "Attente_lot"),
+        (INFOS_SHEET, "ic_site", "Attente_session"),
+    ):
+        rule = rules_of(wb[sheet])[column_of(sheet, key).letter][0][0]
+        assert rule.formula1.startswith("INDIRECT(IFERROR(") and f'"{waiting}"' in rule.formula1
+
+
+def test_the_sheet_never_refuses_what_the_check_accepts(wb):
+    """The check reads a site from its code or libellé alone, a contact from « Prénom Nom »,
+    a code from its code or label alone: a list of those warns (and lets the entry be kept)
+    rather than stops; a list whose only values are the right ones (a lot, an ID Action CR)
+    still stops (issue 29)."""
+    sessions = rules_of(wb[SESSIONS_SHEET])
+    for key in ("site", "delivery_site", "pmr_contact", "responsible_org", "rhythm", "publics"):
+        rule = sessions[column_of(SESSIONS_SHEET, key).letter][0][0]
+        assert rule.errorStyle == "warning" and rule.errorTitle == "Valeur hors liste", key
+        assert "Le contrôle accepte aussi" in rule.error, key
+    for key in ("lot", "cr_action_id"):
+        rule = sessions[column_of(SESSIONS_SHEET, key).letter][0][0]
+        assert rule.errorStyle in (None, "stop"), key
+    infos = rules_of(wb[INFOS_SHEET])
+    assert infos[column_of(INFOS_SHEET, "ic_site").letter][0][0].errorStyle == "warning"
+    assert infos[column_of(INFOS_SHEET, "ic_session").letter][0][0].errorStyle in (None, "stop")
 
 
 def test_in_sheet_rules_for_dates_numbers_and_lengths(wb):
@@ -183,7 +227,9 @@ def test_in_sheet_rules_for_dates_numbers_and_lengths(wb):
     child = rules_of(wb[INFOS_SHEET])[column_of(INFOS_SHEET, "ic_date").letter][0][0]
     assert child.type == "custom" and "L_sessions_debut" in child.formula1
     for dv in wb[SESSIONS_SHEET].data_validations.dataValidation:
-        assert dv.error and dv.errorTitle == "Valeur refusée"
+        assert dv.error and dv.errorTitle == (
+            "Valeur hors liste" if dv.errorStyle == "warning" else "Valeur refusée"
+        )
 
 
 def test_fixed_values_are_filled_and_protected(wb, profile):
@@ -230,6 +276,28 @@ def test_defaults_are_prefilled_and_editable(wb, profile):
         assert styled(ws, LAST + 500, index).number_format == number_format
 
 
+def test_no_text_spills_over_its_neighbours_and_rows_keep_one_line(wb, profile):
+    """A text longer than its cell, pre-filled or typed, stays in its cell (issue 29): every
+    data column wraps, or, for a fixed text no one changes, is drawn once and cut (« fill »);
+    and every data row keeps one line's height, so wrapping never makes tall rows. The
+    rendering itself is checked in LibreOffice (tests/lo/test_rendering.py)."""
+    for sheet in (SESSIONS_SHEET, INFOS_SHEET, PERIODES_SHEET):
+        ws = wb[sheet]
+        for col in sheet_columns(sheet)[1:]:
+            alignment = styled(ws, FIRST_DATA_ROW + 1, col.index).alignment
+            assert alignment.wrap_text or alignment.horizontal == "fill", (sheet, col.header)
+        last = ws.max_row if sheet == SESSIONS_SHEET else FIRST_DATA_ROW + 1999
+        heights = {ws.row_dimensions[r].height for r in range(FIRST_DATA_ROW, last + 1)}
+        assert heights == {15}, sheet
+    ws = wb[SESSIONS_SHEET]
+    publics = ws.cell(row=LAST, column=column_of(SESSIONS_SHEET, "publics").index)
+    assert publics.alignment.horizontal == "fill" and len(publics.value) > 100
+    short = ws.cell(row=LAST, column=column_of(SESSIONS_SHEET, "certification_fees").index)
+    assert short.value == "non" and short.alignment.horizontal != "fill"  # « nonnonnon » else
+    editable = ws.cell(row=LAST, column=column_of(SESSIONS_SHEET, "target_public").index)
+    assert editable.alignment.wrap_text and editable.alignment.horizontal != "fill"
+
+
 def test_blank_rows_are_formatted_columns_not_cells(template_path):
     """An empty data cell is not written: its column carries the style (unlocked, number
     format), as Excel stores it, so a blank row costs nothing; the status column too."""
@@ -252,11 +320,45 @@ def test_help_sheet_documents_every_column(wb, profile):
     for fld in FIELDS:
         assert fld.header in text
     assert "jj/mm/aaaa" in text and "sofi-bulk validate" in text
-    assert "xlwings Lite" in text and "addin/requirements.txt" in text  # the add-in's guide
+    assert "xlwings Lite" in text and "« Contrôler dans Excel »" in text  # the add-in's guide
     assert "PAS2025_4" in text  # the lots with their mandataire and places
     assert "remplacez « Modules optionnels à préciser. »" in text  # from the profile
     assert "19482-89393-143842" in text and "accord préalable de la Région" in text
     assert "par stagiaire" in text
+
+
+def test_help_sheet_reads_as_an_excel_users_steps(wb):
+    """Numbered steps 1, 2, 3… from opening the file to sending the offer, checked with the
+    add-in's button or on the service's page, the terminal an alternative after them; the
+    text wrapped in columns that fit a 1,366 px screen; no LHEO XPath (docs/lheo.md)."""
+    from sofi_bulk.excel.help_sheet import WIDTHS
+    from sofi_bulk.lheo.mapping import lheo_doc
+
+    ws = wb["Aide"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    first = [str(r[0]) for r in rows if r[0] is not None]
+    steps = first[first.index("Comment remplir ce classeur") + 1 :]
+    numbers = steps[: next(i for i, v in enumerate(steps) if not v.endswith("."))]
+    assert numbers == [f"{n}." for n in range(1, len(numbers) + 1)] and len(numbers) >= 8
+    texts = [str(r[1]) for r in rows[4 : 4 + len(numbers)]]
+    assert texts[0].startswith("Ouvrez ce classeur dans Excel ou LibreOffice")
+    control = next(t for t in texts if t.startswith("Enregistrez, puis contrôlez"))
+    assert "« Contrôler »" in control and "page web" in control and "sofi-bulk" not in control
+    terminal = first.index("Dans un terminal (sofi-bulk)")
+    assert first.index("Comment remplir ce classeur") < terminal  # the alternative comes after
+    assert all("sofi-bulk validate" not in t for t in texts)
+    # readable without scrolling sideways: 7 bounded columns, every long text wrapped
+    assert sum(w * 7 + 5 for w in WIDTHS.values()) <= 1366 - 120
+    assert ws.max_column == len(WIDTHS)
+    for row in ws.iter_rows(min_row=4):
+        for cell in row:
+            if isinstance(cell.value, str) and len(cell.value) > 30 and cell.column > 1:
+                assert cell.alignment.wrap_text, cell.coordinate
+    # the dictionary says what a column takes, not where LHEO puts it
+    text = "\n".join(str(v) for r in rows for v in r if v is not None)
+    for key in ("title", "start_date", "publics"):
+        assert lheo_doc(key) not in text
+    assert "docs/lheo.md" in text
 
 
 def test_metadata_and_embedded_referentiel(wb, referentiel, profile):
@@ -335,7 +437,8 @@ def test_information_collective_place_follows_the_lot_of_its_session(wb):
     rule = rules[column_of(INFOS_SHEET, "ic_site").letter][0][0]
     assert rule.type == "list"
     assert rule.formula1 == (
-        'INDIRECT("Sites_"&MATCH(INDEX(L_sessions_lot,MATCH($B3,L_sessions,0)),L_lot,0))'
+        'INDIRECT(IFERROR("Sites_"&MATCH(INDEX(L_sessions_lot,MATCH($B3,L_sessions,0)),L_lot,0),'
+        '"Attente_session"))'
     )
     assert "L_sessions_lot" in wb.defined_names
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory) -> Path:
-    """The golden « erreurs » workbook: 22 errors of 17 codes."""
+    """The golden « erreurs » workbook: 26 errors of 21 codes, and a warning."""
     return build("erreurs", tmp_path_factory.mktemp("faulty"))
 
 
@@ -74,7 +74,7 @@ def test_a_c_locale_gets_ascii_and_exact_json(faulty, tmp_path):
     assert "Controle de" in text and f"X Sessions!{col('start_date')}3" in text
     done = sofi("validate", faulty, "--format", "json", env=env)
     report = json.loads(done.stdout.decode("ascii"))
-    assert report["errors"] == 22 and any("Vérifiez" in i["message"] for i in report["issues"])
+    assert report["errors"] == 26 and any("Vérifiez" in i["message"] for i in report["issues"])
 
 
 def test_plain_fallbacks():
@@ -107,29 +107,48 @@ def test_progress_shows_on_a_terminal_stderr_and_never_in_the_json(faulty):
     os.close(master)
     assert proc.returncode == 1
     assert b"Lecture de" in seen and "Contrôle".encode() in seen, seen
-    assert json.loads(stdout)["errors"] == 22  # stdout is the JSON alone
+    assert json.loads(stdout)["errors"] == 26  # stdout is the JSON alone
     piped = sofi("validate", faulty, "--format", "json")
-    assert "Lecture de" not in piped.stderr.decode() and json.loads(piped.stdout)["errors"] == 22
+    assert "Lecture de" not in piped.stderr.decode() and json.loads(piped.stdout)["errors"] == 26
 
 
 def test_quiet_prints_only_the_summary_line(faulty, capsys):
     assert run_cli("validate", str(faulty), "-q") == 1
     captured = capsys.readouterr()
-    assert captured.out.splitlines() == ["erreurs.xlsx : 22 erreurs, 0 avertissement"]
+    assert captured.out.splitlines() == ["erreurs.xlsx : 26 erreurs, 1 avertissement"]
     assert captured.err == ""
 
 
 # --- the report in bulk -------------------------------------------------------------------------
-def test_the_text_report_counts_per_code_before_the_detail(faulty, capsys):
-    assert run_cli("validate", str(faulty)) == 1
+def test_the_text_report_counts_per_code_before_the_detail(many, capsys):
+    """More issues than the detail shows: the counts per code come first."""
+    assert run_cli("validate", str(many)) == 1
     lines = capsys.readouterr().out.splitlines()
     start, detail = lines.index("Par code :"), lines.index("Détail :")
     counts = lines[start + 1 : detail]
-    assert len(counts) == 17 and start < detail
-    first = counts[0].split()
-    assert first[1:4] == ["code-inconnu", "erreur", "3"] and counts[0].endswith(
-        f"Sessions!{col('pathway_type')}3"
-    )
+    assert [c.split()[1:4] for c in counts] == [
+        ["email-invalide", "erreur", "30"],
+        ["date-impossible", "erreur", "1"],
+        ["places-lot-depassees", "avertissement", "4"],  # 30 sessions: more than ordered
+    ]
+    assert counts[0].endswith(f"Sessions!{col('liaison_email')}3") and start < detail
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> Path:
+    """30 sessions, each with a wrong e-mail, and one impossible date: 31 errors (and the
+    places of some lots overrun)."""
+    from sofi_bulk.excel.sample import make_sample
+
+    path = tmp_path_factory.mktemp("many") / "trente.xlsx"
+    make_sample(30, rows=40).save(path)
+    book = load_workbook(path)
+    ws = book["Sessions"]
+    for row in range(3, 33):
+        ws[f"{col('liaison_email')}{row}"] = f"pas-un-mail-{row}"
+    ws[f"{col('start_date')}3"] = "31/02/2025"
+    book.save(path)
+    return path
 
 
 def test_the_json_report_is_complete(faulty, capsys):
@@ -138,8 +157,8 @@ def test_the_json_report_is_complete(faulty, capsys):
     assert run_cli("validate", str(faulty), "--format", "json") == 1
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] is False and report["tool_version"] == __version__
-    assert report["programme"] == "prepa-avenir-sup" and len(report["issues"]) == 22
-    assert sum(c["count"] for c in report["counts"]) == 22
+    assert report["programme"] == "prepa-avenir-sup" and len(report["issues"]) == 27
+    assert sum(c["count"] for c in report["counts"]) == 27
     for count in report["counts"]:
         first = next(i for i in report["issues"] if i["code"] == count["code"])
         assert (count["first_sheet"], count["first_cell"]) == (first["sheet"], first["cell"])
@@ -184,12 +203,12 @@ def test_the_correction_loop_works_in_one_file(faulty, tmp_path, capsys):
     capsys.readouterr()
     assert run_cli("validate", str(work), "--en-place") == 1
     out = capsys.readouterr().out
-    assert "21 erreurs" in out and "--en-place" in out
+    assert "25 erreurs" in out and "--en-place" in out
     backup = tmp_path / "saisie-annotee.sauvegarde.xlsx"
     assert backup.read_bytes() == corrected  # the file as it was, beside it
     again = load_workbook(work)
     assert again["Sessions"][f"{url}3"].value == "https://www.exemple.fr"
-    assert "Erreurs" in again.sheetnames and "21 erreurs" in again["Erreurs"]["A1"].value
+    assert "Erreurs" in again.sheetnames and "25 erreurs" in again["Erreurs"]["A1"].value
     assert sorted(p.name for p in tmp_path.iterdir()) == [backup.name, work.name]
     assert run_cli("validate", str(work), "--en-place", "-q") == 1  # an earlier backup: replaced
     export = run_cli("export", str(work), "-o", str(tmp_path / "s.json"))

@@ -21,12 +21,15 @@ from rich.markup import escape
 from sofi_bulk import __version__, api
 from sofi_bulk.api import DEFAULT_PROGRAMME, Referentiel, ValidationResult, WorkbookInput
 from sofi_bulk.cli.exits import EXIT_INVALID, EXIT_OK, run
+from sofi_bulk.cli.inputs import check_input
 from sofi_bulk.cli.outputs import (
     annotated_name,
     backup_path,
     check_backup,
     check_output_path,
     correction_command,
+    refuse_if_open,
+    warn_if_open,
 )
 from sofi_bulk.cli.term import Steps, console, err_console, json_text
 from sofi_bulk.cli.wording import (
@@ -40,7 +43,7 @@ from sofi_bulk.cli.wording import (
     referentiel_option,
 )
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.text import fr_number, plural
+from sofi_bulk.core.text import fr_date, fr_number, plural
 
 
 @click.group(
@@ -82,7 +85,39 @@ def cli() -> None:
 @click.option(
     "--siret", metavar="SIRET", default=None, help="Ne proposer que les lots de cet organisme."
 )
+@click.option(
+    "--service",
+    metavar="ADRESSE",
+    default=None,
+    help="Adresse du service « Déposer son offre » (par ex. https://depot.exemple.fr) : "
+    "l'onglet Aide du modèle y renvoie pour installer le complément Excel.",
+)
 @click.option("--output", "-o", metavar="FICHIER.xlsx", help="Classeur à écrire (obligatoire).")
+@click.option(
+    "--reprendre",
+    metavar="FICHIER",
+    default=None,
+    help="Pré-remplit le classeur avec une offre existante : fichier LHEO 2.3 (.xml), "
+    "soumission JSON (.json) ou classeur déjà rempli (.xlsx) ; une ligne par session, avec "
+    "son code FAS.",
+)
+@click.option(
+    "--campagne",
+    metavar="[ANNÉE]",
+    is_flag=False,
+    flag_value="lots",
+    default=None,
+    help="Avec --reprendre : prépare la campagne suivante (nouvelles sessions des mêmes "
+    "actions, dates décalées d'années entières jusqu'à ANNÉE, ou à l'année de campagne de "
+    "chaque lot sans ANNÉE).",
+)
+@click.option(
+    "--sans-dates",
+    "sans_dates",
+    is_flag=True,
+    default=False,
+    help="Avec --campagne : laisse les dates vides au lieu de les décaler.",
+)
 @force_option
 @quiet_option
 @help_option
@@ -91,24 +126,56 @@ def template_cmd(
     programme: str,
     lots: tuple[str, ...],
     siret: str | None,
+    service: str | None,
     output: str | None,
+    reprendre: str | None,
+    campagne: str | None,
+    sans_dates: bool,
     force: bool,
     quiet: bool,
 ) -> None:
     """Génère le classeur de saisie : une ligne par session, listes déroulantes par lot, valeurs
-    imposées et par défaut du programme, aide sur chaque colonne.
+    imposées et par défaut du programme, aide sur chaque colonne. Avec --reprendre, le
+    classeur est pré-rempli avec une offre existante.
 
-    Exemple : sofi-bulk template -o saisie.xlsx
+    Exemple : sofi-bulk template -o saisie.xlsx ; pour reprendre une offre : sofi-bulk
+    template --reprendre offre-2025.xml --campagne 2026 -o saisie-2026.xlsx
     """
     out = _xlsx_output(_required_output(output))
-    check_output_path(out, [Path(referentiel)] if referentiel else [], force)
+    _check_inputs(Path(reprendre) if reprendre else None, referentiel, programme)
+    inputs = [Path(p) for p in (referentiel, reprendre) if p]
+    check_output_path(out, inputs, force)
+    if reprendre is None and (campagne is not None or sans_dates):
+        raise UserError("--campagne et --sans-dates vont avec --reprendre FICHIER.")
+    if service is not None:
+        api.addin_page(service)  # an address that is not one: refused before any work
     steps = Steps(err_console, not quiet)
+    if reprendre is not None:
+        from sofi_bulk.cli.reprise import take_back
+
+        take_back(
+            Path(reprendre),
+            out,
+            referentiel=referentiel,
+            programme=programme,
+            lots=list(lots) or None,
+            siret=siret,
+            campagne=campagne,
+            sans_dates=sans_dates,
+            steps=steps,
+            quiet=quiet,
+        )
+        return
     with steps.step("Lecture du référentiel"):
         ref = api.load_referentiel(referentiel)
     _print_referentiel_warnings(ref, quiet)
     with steps.step(f"Écriture de {out.name}"):
         builder = api.build_template(
-            programme=programme, referentiel=ref, lots=list(lots) or None, siret=siret
+            programme=programme,
+            referentiel=ref,
+            lots=list(lots) or None,
+            siret=siret,
+            service=service,
         )
         builder.save(out)
     lots_text = ", ".join(lot.numero for lot in builder.lots)
@@ -126,6 +193,7 @@ def template_cmd(
         return
     if referentiel is None:
         _example_warning()
+    _campaign_warning(builder.lots, builder.profile)
     console.print(
         f"Remplissez-le, puis contrôlez-le : sofi-bulk validate {escape(str(out.name))} -o "
         f"{escape(annotated_name(out))}"
@@ -193,8 +261,16 @@ def validate_cmd(
         out = _xlsx_output(output) if output else None
         if out and in_place:
             raise UserError("choisissez -o (une copie annotée) ou --en-place, pas les deux.")
+        _check_inputs(source, referentiel, programme)
         if out:
-            check_output_path(out, _inputs(source, referentiel), force)
+            check_output_path(
+                out,
+                _inputs(source, referentiel),
+                force,
+                instead=" Pour inscrire les marques dans le classeur lui-même, utilisez "
+                f"--en-place (une sauvegarde est gardée à côté) : sofi-bulk validate "
+                f"{source.name} --en-place",
+            )
         original = _in_place_check(source, force) if in_place else b""
         book, result = _validate(source, referentiel, programme, steps, quiet)
         if in_place and not book.meta:
@@ -239,11 +315,17 @@ def validate_cmd(
 
 
 def _in_place_check(source: Path, force: bool) -> bytes:
-    """Before an in-place run: an .xlsx that exists, and a backup place that is free (or
-    holds an earlier backup); the file's bytes as they are, for the backup."""
+    """Before an in-place run: an .xlsx that exists, that no spreadsheet program has open,
+    and a backup place that is free (or holds an earlier backup); the file's bytes as they
+    are, for the backup."""
     if source.suffix.lower() != ".xlsx":
         raise UserError(f"{source} : --en-place ne s'applique qu'à un classeur .xlsx.")
-    check_backup(backup_path(source), force)
+    refuse_if_open(
+        source,
+        "--en-place y écrirait pendant qu'il est ouvert, et l'enregistrer ensuite depuis sa "
+        "fenêtre effacerait les marques",
+    )
+    check_backup(backup_path(source), force, source)
     try:
         return source.read_bytes()
     except OSError as exc:
@@ -283,6 +365,7 @@ def export_cmd(
     Exemple : sofi-bulk export saisie.xlsx -o soumission.json
     """
     source, out = Path(fichier), _output_with(_required_output(output), ".json")
+    _check_inputs(source, referentiel, programme)
     check_output_path(out, _inputs(source, referentiel), force)
     steps = Steps(err_console, not quiet)
     book, result = _validate_for_export(source, referentiel, programme, steps, quiet)
@@ -328,6 +411,7 @@ def lheo_cmd(
     Exemple : sofi-bulk lheo saisie.xlsx -o offre.xml
     """
     source, out = Path(fichier), _output_with(_required_output(output), ".xml")
+    _check_inputs(source, referentiel, programme)
     check_output_path(out, _inputs(source, referentiel), force)
     steps = Steps(err_console, not quiet)
     if source.suffix.lower() == ".json":
@@ -413,6 +497,7 @@ def referentiel_check_cmd(chemin: str, programme: str, quiet: bool) -> None:
     """
     from sofi_bulk.cli.referentiel import print_understanding, summary
 
+    _check_inputs(None, chemin, programme)
     profile = api.load_profile(programme)
     with Steps(err_console, not quiet).step("Lecture du référentiel"):
         ref = api.load_referentiel(chemin)
@@ -429,6 +514,18 @@ def referentiel_check_cmd(chemin: str, programme: str, quiet: bool) -> None:
 
 
 # --- helpers --------------------------------------------------------------------------------
+def _check_inputs(source: Path | None, referentiel: str | None, programme: str | None) -> None:
+    """Every file the command reads exists and is a file, before any output is looked at:
+    a misspelt input is said missing (with the nearest names), not taken for something
+    else."""
+    if source is not None:
+        check_input(source)
+    if referentiel is not None:
+        check_input(Path(referentiel), folder_ok=True, what="référentiel")
+    if programme is not None and programme.lower().endswith(".json"):
+        check_input(Path(programme), what="fichier de profil")
+
+
 def _inputs(source: Path, referentiel: str | None) -> list[Path]:
     """The files a command reads, which its output may never replace."""
     return [source, Path(referentiel)] if referentiel else [source]
@@ -442,6 +539,9 @@ def _validate(
     quiet: bool = False,
 ) -> tuple[WorkbookInput, ValidationResult]:
     steps = steps or Steps(err_console, False)
+    opened = warn_if_open(source)
+    if opened and not quiet:
+        err_console.print(f"[yellow]⚠[/] {escape(opened)}", soft_wrap=True)
     with steps.step(f"Lecture de {source.name}"):
         book = api.read(source)
         ref = api.load_referentiel(referentiel) if referentiel is not None else None
@@ -478,6 +578,23 @@ def _example_warning() -> None:
         "[yellow]⚠ Référentiel d'exemple (lots, organismes, sites et contacts fictifs).[/] Pour "
         "vos "
         "vrais lots, générez le modèle avec --referentiel <extraction de la Région>."
+    )
+
+
+def _campaign_warning(lots: list[api.Lot], profile: api.Profile) -> None:
+    """A template for a campaign that is over (or far ahead): said before it is filled."""
+    stale = api.stale_campaigns(lots, programme=profile)
+    if not stale:
+        return
+    today = api.check_date()
+    years = sorted({year for _, year in stale})
+    numbers = ", ".join(lot.numero for lot, _ in stale)
+    err_console.print(
+        f"[yellow]⚠ Campagne {escape(' et '.join(map(str, years)))}[/] (lots "
+        f"{escape(numbers)}) : au {fr_date(today)}, la campagne en cours est {today.year} ou "
+        f"{today.year + 1}. Vérifiez que le référentiel est celui de la campagne en cours ; "
+        "le contrôle le signalera aussi (campagne-a-verifier).",
+        soft_wrap=True,
     )
 
 

@@ -72,9 +72,24 @@ def _fallback(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(ERROR_HANDLER, _fallback)
 
 
+def wrap_width(console: Console) -> int | None:
+    """The width to break lines at, between words, on a terminal (its own, or COLUMNS);
+    None for a pipe or a file, where a line stays whole (one issue, one line for grep)."""
+    return console.width if console.is_terminal else None
+
+
 class TermConsole(Console):
     """A rich console that outlives a closed pipe (``validate … | head``): the rest of its
-    output is dropped, and the command goes on, so the annotated copy is still written."""
+    output is dropped, and the command goes on, so the annotated copy is still written. Its
+    lines break between words on a terminal (``wrap_width``), never inside a word."""
+
+    @property
+    def soft_wrap(self) -> bool:
+        return wrap_width(self) is None
+
+    @soft_wrap.setter
+    def soft_wrap(self, value: bool) -> None:
+        """Set by rich's constructor; the width decides instead."""
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
@@ -83,8 +98,8 @@ class TermConsole(Console):
             os.dup2(devnull, self.file.fileno())
 
 
-console = TermConsole(highlight=False, soft_wrap=True)  # reports, results
-err_console = TermConsole(stderr=True, highlight=False, soft_wrap=True)  # steps, warnings, errors
+console = TermConsole(highlight=False)  # reports, results
+err_console = TermConsole(stderr=True, highlight=False)  # steps, warnings, errors
 
 
 def make_streams_safe() -> None:

@@ -7,7 +7,9 @@ Nothing here runs a command or decides an exit status (``cli.app``, ``cli.exits`
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from typing import Any
 
 import click
@@ -108,6 +110,33 @@ def quiet_option(f: Any) -> Any:
 
 
 # --- click's usage errors, in French ------------------------------------------------------
+# the French a user may type for a command, which keeps its English name
+FRENCH_NAMES = {
+    "valider": "validate",
+    "controler": "validate",
+    "verifier": "validate",
+    "modele": "template",
+    "gabarit": "template",
+    "exporter": "export",
+    "soumission": "export",
+    "server": "serveur",
+}
+
+
+def close_command(name: str, known: list[str]) -> str | None:
+    """The command meant by a misspelt or French ``name`` (« valider » → validate)."""
+    folded = fold_accents(name.strip().lower())
+    meant = FRENCH_NAMES.get(folded)
+    if meant in known:
+        return meant
+    found = difflib.get_close_matches(folded, known, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def fold_accents(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def missing_output() -> click.UsageError:
     return click.UsageError("option obligatoire manquante : -o / --output (le fichier à écrire).")
 
@@ -119,17 +148,24 @@ def french_usage_error(exc: click.UsageError) -> str:
             return f"argument obligatoire manquant : {hint} (le fichier à traiter)."
         return f"option obligatoire manquante : {hint}."
     if isinstance(exc, click.NoSuchOption):
-        return f"option inconnue : {exc.option_name}."
+        close = sorted(exc.possibilities or [])
+        hint = f" ; vouliez-vous dire {' ou '.join(close)} ?" if close else "."
+        return f"option inconnue : {exc.option_name}{hint}"
     if isinstance(exc, click.BadParameter):
         return f"valeur invalide : {exc.format_message()}"
     message = exc.format_message()
     quoted = re.findall(r"'([^']+)'", message)
     if message.startswith("No such command"):
         name = quoted[0] if quoted else "?"
-        return (
-            f"commande inconnue « {name} » ; commandes : template, validate, export, lheo, "
-            "referentiel, serveur, travailleur."
+        group = exc.ctx.command if exc.ctx is not None else None
+        known = (
+            group.list_commands(exc.ctx)
+            if isinstance(group, click.Group) and exc.ctx is not None
+            else list(FRENCH_NAMES.values())
         )
+        guess = close_command(name, known)
+        hint = f" ; vouliez-vous dire « {guess} » ?" if guess else ""
+        return f"commande inconnue « {name} »{hint} Commandes : {', '.join(known)}."
     if "requires an argument" in message:
         return f"une valeur est attendue après {quoted[0] if quoted else 'l’option'}."
     if message.startswith("Got unexpected extra argument"):

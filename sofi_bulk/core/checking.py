@@ -72,6 +72,7 @@ class Checking:
         self.result = result
         self.profile = result.profile
         self.ref = result.referentiel
+        self.today = result.today  # the check's date, given by the face
         self.issues = result.issues
         self.sessions = result.sessions
         self.refusing = refusing

@@ -16,10 +16,17 @@ from typing import Any
 
 from sofi_bulk.core.checking import Checking, usable
 from sofi_bulk.core.codes import table_of
-from sofi_bulk.core.comparisons import CAMPAIGN, COMPARISONS, RHYTHM_HOURS, Comparison, shown
+from sofi_bulk.core.comparisons import (
+    CAMPAIGN,
+    COMPARISONS,
+    RHYTHM_HOURS,
+    Comparison,
+    Exclusion,
+    shown,
+)
 from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, Kind
-from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, FasCode
-from sofi_bulk.core.lots import campaign_year
+from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS, INACTIVE, FasCode
+from sofi_bulk.core.lots import campaign_year, expected_campaigns
 from sofi_bulk.core.records import Record
 from sofi_bulk.core.resolve import LOT_CODES
 from sofi_bulk.core.text import fold, fr_date, fr_money, fr_number
@@ -97,10 +104,28 @@ def check_lot_codes(run: Checking) -> None:
 
 
 def check_campaign(run: Checking) -> None:
-    """A session starts in the campaign year of its lot (else the programme's)."""
-    key, profile = CAMPAIGN.key, run.profile
+    """A session starts in the campaign year of its lot (else the programme's); a lot whose
+    campaign is neither the check's year nor the next is warned once, on its first row."""
+    key, profile, today = CAMPAIGN.key, run.profile, run.today
     years: dict[str | None, int] = {}
+    current, following = expected_campaigns(today)
+    seen: set[str] = set()
     for rec, lot in zip(run.sessions, run.lots, strict=True):
+        if lot is not None and lot.numero not in seen:
+            seen.add(lot.numero)
+            campaign = campaign_year(profile, lot)
+            if campaign not in (current, following):
+                run.add(
+                    CAMPAIGN.stale_code,
+                    rec,
+                    "lot",
+                    value=lot.numero,
+                    year=campaign,
+                    source="" if lot.annee else " (celle du programme : le lot n'en donne pas)",
+                    today=fr_date(today),
+                    current=current,
+                    next=following,
+                )
         start = rec.get(key)
         if start is None or key in rec.unusable or "lot" in rec.unusable:
             continue
@@ -155,6 +180,31 @@ def comparison_check(comparisons: tuple[Comparison, ...]) -> Callable[[Checking]
 
 def comparisons_of_code(code: str) -> tuple[Comparison, ...]:
     return tuple(c for c in COMPARISONS if c.code == code)
+
+
+def exclusion_check(exclusion: Exclusion) -> Callable[[Checking], None]:
+    """The check of two codes a row may not hold together (``comparisons.EXCLUSIONS``)."""
+    key, other = exclusion.key, exclusion.other
+    values, others = frozenset(exclusion.values), frozenset(exclusion.others)
+    table, other_table = table_of(BY_KEY[key]), table_of(BY_KEY[other])
+    keys = (key, other)
+
+    def check(run: Checking) -> None:
+        for rec in run.rows[BY_KEY[key].sheet]:
+            value, other_value = rec.get(key), rec.get(other)
+            if value in values and other_value in others and rec.unusable.isdisjoint(keys):
+                run.add(
+                    exclusion.code,
+                    rec,
+                    key,
+                    value=value,
+                    shown=table.option(value).label,
+                    other_col=BY_KEY[other].header,
+                    other=other_table.option(other_value).label,
+                    advice=other_table.option(exclusion.advice).label,
+                )
+
+    return check
 
 
 def check_certifinfo(run: Checking) -> None:
@@ -294,11 +344,67 @@ def check_lot_places(run: Checking) -> None:
 
 
 def check_modifications(run: Checking) -> None:
-    """A row with a complete FAS code modifies a SOFI session: the Région must agree."""
+    """A row with a complete FAS code modifies a SOFI session: the Région must agree, and
+    the session must not have ended on the check's date (the procedure allows changes
+    before a session or during it)."""
+    today = run.today
     for rec in run.sessions:
         fas = _fas(rec)
-        if fas is not None and fas.session:
+        if fas is None or not fas.session:
+            continue
+        end = rec.get("end_date")
+        if end is not None and end < today and "end_date" not in rec.unusable:
+            run.add(
+                "modification-session-terminee",
+                rec,
+                "fas_code",
+                value=str(fas),
+                end=fr_date(end),
+                today=fr_date(today),
+            )
+        else:
             run.add("modification-accord-region", rec, "fas_code", value=str(fas))
+
+
+def check_numbering(run: Checking) -> None:
+    """A SOFI number is unique across SOFI: a session number belongs to one action, an
+    action number to one formation. A row whose code says otherwise than the first row of
+    that number is flagged."""
+    actions: dict[str, tuple[str, Record]] = {}  # action number -> its formation, first row
+    sessions: dict[str, tuple[str, Record]] = {}  # session number -> its action, first row
+    for rec in run.sessions:
+        fas = _fas(rec)
+        if fas is None or fas.action is None:
+            continue
+        for code, number, parent, seen in (
+            ("action-autre-formation", fas.action, fas.formation, actions),
+            ("session-autre-action", fas.session, fas.action, sessions),
+        ):
+            if number is None:
+                continue
+            other, first = seen.setdefault(number, (parent, rec))
+            if other != parent:
+                run.add(
+                    code,
+                    rec,
+                    "fas_code",
+                    value=str(fas),
+                    number=number,
+                    parent=parent,
+                    other=other,
+                    first=first.row,
+                )
+
+
+def check_inactive_state(run: Checking) -> None:
+    """« Inactif » takes an existing SOFI session out of the offer: a new session (no
+    complete FAS code) cannot be; an unreadable code is said by its own issue."""
+    for rec in run.sessions:
+        if rec.get("session_state") != INACTIVE or "fas_code" in rec.unusable:
+            continue
+        fas = _fas(rec)
+        if fas is None or not fas.session:
+            run.add("etat-inactif-nouvelle-session", rec, "session_state")
 
 
 def check_info_sessions(run: Checking) -> None:

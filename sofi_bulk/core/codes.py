@@ -275,6 +275,13 @@ TABLES: dict[str, CodeTable] = {
             [("1", "ouvert"), ("2", "fermé"), ("3", "suspendu")],
         ),
         _table(
+            "etat-session",
+            "État de la session",
+            SOFI,
+            [("actif", "Actif"), ("inactif", "Inactif")],
+            lheo_coded=False,  # LHEO has no state of a session: kept in its extensions
+        ),
+        _table(
             "modalite-recrutement",
             "Modalité de recrutement",
             f"{LHEO} dict-modalite-recrutement",

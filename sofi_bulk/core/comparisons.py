@@ -50,10 +50,13 @@ def shown(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class CampaignYear:
-    """``key`` (a date) must fall in the campaign year of the session's lot."""
+    """``key`` (a date) must fall in the campaign year of the session's lot (``code``
+    marks it); a lot whose campaign is neither the check's year nor the next is warned
+    once (``stale_code``, on the lot's cell)."""
 
     key: str
     code: str
+    stale_code: str
 
 
 COMPARISONS: tuple[Comparison, ...] = (
@@ -135,7 +138,41 @@ COMPARISON_NAMES: dict[str, str] = {
     "effectif-capacite": "Effectif minimal et capacité",
 }
 
-CAMPAIGN = CampaignYear("start_date", "date-hors-campagne")
+CAMPAIGN = CampaignYear("start_date", "date-hors-campagne", "campagne-a-verifier")
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Two codes of one row that the procedure forbids together: ``key`` taking one of
+    ``values`` while ``other`` takes one of ``others``. The issue ``code`` marks the cell of
+    ``key`` and advises ``advice`` (a code of ``other``'s table); ``json_message`` is the
+    French problem of a submission read back from a file (its JSON Schema says it too)."""
+
+    name: str
+    key: str
+    values: tuple[str, ...]
+    other: str
+    others: tuple[str, ...]
+    code: str
+    advice: str
+    json_message: str
+
+
+EXCLUSIONS: tuple[Exclusion, ...] = (
+    # the procedure: « Modalités pédagogiques » is « en établissement de formation et
+    # éventuellement FOAD »; teaching entirely at a distance needs the FOAD
+    Exclusion(
+        "Enseignement à distance",
+        "delivery_mode",
+        ("2",),
+        "teaching_methods",
+        ("etablissement",),
+        "enseignement-distance-etablissement",
+        "etablissement-foad",
+        "une formation entièrement à distance (delivery_mode 2) ne se donne pas en "
+        "établissement sans FOAD (teaching_methods « etablissement »).",
+    ),
+)
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,12 @@ def resolve_context(
     return Context(profile, ref, notices)
 
 
+def embedded_referentiel(book: WorkbookInput) -> Referentiel | None:
+    """The copy of the référentiel a workbook carries (None without one), refused
+    (``WorkbookError``) when it was damaged or edited."""
+    return _embedded(book)
+
+
 def _embedded(book: WorkbookInput) -> Referentiel | None:
     """The référentiel the template carries, refused when it was damaged or edited."""
     if not book.referentiel_json:
@@ -169,8 +175,8 @@ def _layout_notices(book: WorkbookInput, profile: Profile) -> list[Issue]:
         f"{book.name} : ce classeur vient d'une autre version du modèle "
         f"({meta.get('template_version', '?')}, format {meta.get('format', '?')}) ; la "
         f"version en vigueur est {profile.template_version} (format {stamp}). Générez un "
-        "nouveau modèle avec « sofi-bulk template » et recopiez-y vos lignes (collage "
-        "spécial > valeurs)."
+        "nouveau modèle qui reprend vos lignes : sofi-bulk template --reprendre "
+        f"{book.name} -o nouveau.xlsx."
     )
 
 
@@ -244,8 +250,8 @@ def _compare_layouts(
                 )
             )
     advice = (
-        "Générez un nouveau modèle avec « sofi-bulk template » et recopiez-y vos lignes "
-        "(collage spécial > valeurs)."
+        "Générez un nouveau modèle qui reprend vos lignes : sofi-bulk template --reprendre "
+        f"{book.name} -o nouveau.xlsx."
     )
     if required:
         raise WorkbookError(

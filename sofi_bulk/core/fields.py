@@ -754,6 +754,18 @@ FIELDS: tuple[Field, ...] = (
         width=12,
         help="Prise en charge des frais pédagogiques : oui.",
     ),
+    # --- the session's state in SOFI (last column: older workbooks keep their letters) ---
+    Field(
+        "session_state",
+        "État",
+        Level.SESSION,
+        Kind.CODE,
+        table="etat-session",
+        width=10,
+        help="État de la session dans SOFI : Actif (ou vide) pour une session proposée, Inactif "
+        "pour retirer de l'offre une session existante (SOFI la garde, sans la proposer). "
+        "Inactif seulement sur une ligne au code FAS complet (F-A-S).",
+    ),
     # --- Informations collectives (child sheet) ------------------------------------
     Field(
         "ic_session",

@@ -21,7 +21,13 @@ from sofi_bulk.core.text import fold
 
 CREATION = "creation"
 MODIFICATION = "modification"
-OPERATION_LABELS = {CREATION: "création", MODIFICATION: "modification"}
+DESACTIVATION = "desactivation"  # an existing session taken out of the offer (« Inactif »)
+OPERATION_LABELS = {
+    CREATION: "création",
+    MODIFICATION: "modification",
+    DESACTIVATION: "désactivation",
+}
+INACTIVE = "inactif"  # the « État » of a session taken out of the offer
 
 _FAS = re.compile(r"^(\d{1,9})(?:-(\d{1,9}))?(?:-(\d{1,9}))?$", re.ASCII)
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
@@ -69,9 +75,15 @@ def fas_of(values: dict[str, Any]) -> FasCode | None:
 
 
 def operation_of(values: dict[str, Any]) -> str:
-    """création or modification, as the row's FAS code says (no code: a creation)."""
+    """création or modification, as the row's FAS code says (no code: a creation); an
+    existing session whose « État » is Inactif is deactivated (a new session cannot be: the
+    check refuses it, and it stays a creation)."""
     fas = fas_of(values)
-    return fas.operation if fas else CREATION
+    if fas is None:
+        return CREATION
+    if fas.session and values.get("session_state") == INACTIVE:
+        return DESACTIVATION
+    return fas.operation
 
 
 def _frozen(value: Any) -> Hashable:

@@ -322,6 +322,14 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "lue : {value}.",
         ),
         IssueType(
+            "campagne-a-verifier",
+            Severity.WARNING,
+            "Année de campagne à vérifier",
+            "« {col} » : le lot {value} est de la campagne {year}{source} ; au {today} (date du "
+            "contrôle), la campagne attendue est {current} ou {next}. Vérifiez que le modèle a "
+            "été généré avec le référentiel de la campagne en cours.",
+        ),
+        IssueType(
             "dates-inversees",
             Severity.ERROR,
             "Fin avant le début",
@@ -394,6 +402,14 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "Effacez-le.",
         ),
         IssueType(
+            "enseignement-distance-etablissement",
+            Severity.ERROR,
+            "Distance et établissement incompatibles",
+            "« {col} » : « {value} » ne va pas avec « {other} » (« {other_col} ») : à distance, "
+            "la formation passe par la FOAD. Choisissez « {advice} » dans « {other_col} », ou des "
+            "modalités d'enseignement présentielles ou mixtes.",
+        ),
+        IssueType(
             "session-inconnue",
             Severity.ERROR,
             "Session introuvable",
@@ -414,6 +430,22 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "« {col} » : le code FAS {value} figure aussi ligne {others} ; une session SOFI ne se "
             "saisit qu'une fois. Gardez une seule ligne par session (une nouvelle session prend "
             "le code de son action, F-A, ou aucun code).",
+        ),
+        IssueType(
+            "session-autre-action",
+            Severity.ERROR,
+            "Session SOFI sous deux actions",
+            "« {col} » : la session SOFI {number} est ici de l'action {parent}, mais de l'action "
+            "{other} ligne {first} ; un numéro de session désigne une seule session dans tout "
+            "SOFI. Corrigez le code FAS de l'une des deux lignes.",
+        ),
+        IssueType(
+            "action-autre-formation",
+            Severity.ERROR,
+            "Action SOFI sous deux formations",
+            "« {col} » : l'action SOFI {number} est ici de la formation {parent}, mais de la "
+            "formation {other} ligne {first} ; un numéro d'action désigne une seule action dans "
+            "tout SOFI. Corrigez le code FAS de l'une des deux lignes.",
         ),
         IssueType(
             "formation-incoherente",
@@ -455,6 +487,23 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "modification qu'avec l'accord préalable de la Région : assurez-vous de l'avoir "
             "obtenu.",
             adjustable=True,
+        ),
+        IssueType(
+            "modification-session-terminee",
+            Severity.ERROR,
+            "Modification d'une session terminée",
+            "« {col} » : cette ligne modifie la session SOFI {value}, terminée le {end} ; au "
+            "{today} (date du contrôle), la procédure ne l'admet plus : une session se modifie "
+            "avant son début ou pendant son déroulement. Retirez la ligne, ou corrigez le code "
+            "FAS ou la date de fin.",
+        ),
+        IssueType(
+            "etat-inactif-nouvelle-session",
+            Severity.ERROR,
+            "Inactif sur une nouvelle session",
+            "« {col} » : Inactif retire de l'offre une session qui existe dans SOFI ; cette ligne "
+            "n'a pas de code FAS complet (F-A-S) : c'est une nouvelle session. Videz la cellule "
+            "(Actif), ou donnez le code FAS de la session à désactiver.",
         ),
         IssueType(
             "session-en-double",

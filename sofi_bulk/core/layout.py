@@ -38,6 +38,9 @@ STATUS_HEADER = "Contrôle"
 STATUS_UNLOCKED = "status_unlocked"
 # _meta key of an annotated copy written by ``validate --en-place``: the user's working file
 WRITTEN_IN_PLACE = "written_in_place"
+# _meta key: the address of the service that handed the template out (its Aide names the
+# add-in's page there; the annotated copy keeps it)
+SERVICE = "service"
 HELP_SHEET = "Aide"
 LISTS_SHEET = "Listes"
 META_SHEET = "_meta"

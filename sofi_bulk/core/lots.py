@@ -3,6 +3,7 @@ SIRET of an organisation, with a French error for anything unknown; a lot's camp
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sofi_bulk.core.errors import UserError
@@ -14,6 +15,20 @@ from sofi_bulk.core.values import digits_code, siret_is_valid
 def campaign_year(profile: Profile, lot: Lot | None) -> int:
     """The campaign a lot's sessions belong to: the lot's own year, else the programme's."""
     return lot.annee if lot is not None and lot.annee else profile.campaign_year
+
+
+def expected_campaigns(today: dt.date) -> tuple[int, int]:
+    """The campaigns an offer is entered for on ``today``: this year's, and next year's (the
+    Région's order for next year is entered from the autumn on)."""
+    return today.year, today.year + 1
+
+
+def stale_lots(profile: Profile, lots: list[Lot], today: dt.date) -> list[tuple[Lot, int]]:
+    """The lots whose campaign is neither ``today``'s year nor the next, with that year: a
+    référentiel, or a programme's year, left from an earlier campaign."""
+    expected = expected_campaigns(today)
+    years = [(lot, campaign_year(profile, lot)) for lot in lots]
+    return [(lot, year) for lot, year in years if year not in expected]
 
 
 def select_lots(

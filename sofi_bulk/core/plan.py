@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
-from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
-from sofi_bulk.core.identity import OPERATION_LABELS, operation_of
+from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET, Field
+from sofi_bulk.core.identity import CREATION, DESACTIVATION, MODIFICATION, operation_of
 from sofi_bulk.core.issues import Issue, Severity
 from sofi_bulk.core.layout import (
     DATA_SHEETS,
@@ -29,8 +29,9 @@ from sofi_bulk.core.layout import (
     column_of,
     sheet_columns,
 )
+from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.records import Record, SheetMap, ValidationResult
-from sofi_bulk.core.text import counts, fold, plural
+from sofi_bulk.core.text import counts, fold
 
 # the colours every face uses (RGB hex): the same marks in Excel, LibreOffice and the browser
 COLOURS = {
@@ -42,10 +43,24 @@ COLOURS = {
     "header": "D9D9D9",  # the header row of the « Erreurs » sheet
 }
 SEVERITY_LABELS = {Severity.ERROR: "erreur", Severity.WARNING: "avertissement"}
-ERRORS_HEADERS = ("Gravité", "Feuille", "Cellule", "Ligne", "Colonne", "Code", "Message")
+# the link first, the message right after it (what a user reads), then the rest; the widths
+# (characters) keep the whole line on a 1,366 px screen, the message wrapped in its column
+ERRORS_HEADERS = ("Cellule", "Message", "Gravité", "Feuille", "Ligne", "Colonne", "Code")
+ERRORS_WIDTHS = (10, 80, 13, 20, 7, 24, 24)
+ERRORS_MESSAGE_COLUMN = ERRORS_HEADERS.index("Message") + 1
 ERRORS_HEADER_ROW = 3  # the title sits in A1, the headers in row 3, issues from row 4
+# a row's « Contrôle » cell: a symbol and a short word, in a narrow column; its note says
+# the rest (how many issues, what the row does in SOFI)
 STATUS_OK = "✔ OK"
-STATUS_SEE_ERRORS = "✖ voir Erreurs"
+STATUS_ERRORS = "✖ à corriger"
+STATUS_WARNINGS = "⚠ à vérifier"
+STATUS_WIDTH = 12  # characters: the longest status and a margin
+OPERATION_NOTES = {
+    CREATION: "Dans SOFI, cette ligne crée une session.",
+    MODIFICATION: "Dans SOFI, cette ligne modifie une session existante (code FAS complet).",
+    DESACTIVATION: "Dans SOFI, cette ligne désactive une session existante (État « Inactif ») : "
+    "elle sort de l'offre.",
+}
 
 
 @dataclass(frozen=True)
@@ -74,13 +89,15 @@ class CellMark:
 
 @dataclass(frozen=True)
 class RowStatus:
-    """The text of a row's « Contrôle » cell and its colour key (erreur, avertissement, ok)."""
+    """The text of a row's « Contrôle » cell, its colour key (erreur, avertissement, ok) and
+    its note (None for a row with nothing more to say)."""
 
     sheet: str
     row: int
     column: int  # 1-based
     text: str
     state: str
+    note: str | None = None
 
     @property
     def cell(self) -> str:
@@ -110,14 +127,15 @@ class ErrorLine:
         return "'" + self.sheet.replace("'", "''") + f"'!{self.cell}"
 
     def values(self) -> list[Any]:
+        """The line's cells, in the order of ERRORS_HEADERS."""
         return [
+            self.cell or "",
+            self.message,
             SEVERITY_LABELS[self.severity],
             self.sheet,
-            self.cell or "",
             self.row,
             self.column,
             self.code,
-            self.message,
         ]
 
 
@@ -289,26 +307,56 @@ def extra_columns(canonical: str, smap: SheetMap, rows: list[list[Any]]) -> list
 
 
 # --- the plan -----------------------------------------------------------------------------------
-def note_text(issues: list[Issue]) -> str:
-    return "\n".join(f"{SEVERITY_LABELS[i.severity].capitalize()} : {i.message}" for i in issues)
+def note_text(issues: list[Issue], profile: Profile | None = None) -> str:
+    """A marked cell's note: its issues first, then the help of its column (what the cell
+    shows when pointed at, after a link of « Erreurs » led there)."""
+    text = "\n".join(f"{SEVERITY_LABELS[i.severity].capitalize()} : {i.message}" for i in issues)
+    fld = next((BY_KEY[i.field] for i in issues if i.field in BY_KEY), None)
+    if fld is None or profile is None:
+        return text
+    return f"{text}\n\nAide de la colonne « {fld.header} » : {column_help(fld, profile)}"
+
+
+def column_help(fld: Field, profile: Profile) -> str:
+    """A column's help as the template gives it (header note, input message) and a marked
+    cell's note repeats it: the catalogue's help, then what the programme makes of it."""
+    parts = [fld.help]
+    if fld.key in profile.fixed:
+        parts.append("Valeur imposée par le programme : ne pas modifier.")
+    elif profile.is_required(fld.key):
+        parts.append("Obligatoire.")
+    else:
+        parts.append("Facultatif.")
+    if fld.key in profile.defaults:
+        parts.append("Valeur par défaut pré-remplie, modifiable.")
+    return " ".join(parts)
 
 
 def status_text(
     errors: int, warnings: int, sheet_error: bool, operation: str | None = None
-) -> tuple[str, str]:
-    """A row's « Contrôle » text and colour key; a session row also says what it does in
-    SOFI (« ✔ OK · création », « ⚠ 1 avertissement · modification »)."""
-    if errors:
-        text, state = "✖ " + plural(errors, "erreur"), "erreur"
-    elif warnings:
-        text, state = "⚠ " + plural(warnings, "avertissement"), "avertissement"
-    elif sheet_error:
-        text, state = STATUS_SEE_ERRORS, "erreur"  # a column the whole sheet lacks
+) -> tuple[str, str, str | None]:
+    """A row's « Contrôle » text, colour key and note: « ✖ à corriger » with the count of
+    its issues and, for a session row, what it does in SOFI in the note."""
+    doing = OPERATION_NOTES.get(operation or "")
+    note: str | None
+    if errors or warnings:
+        text, state = (STATUS_ERRORS, "erreur") if errors else (STATUS_WARNINGS, "avertissement")
+        note = (
+            f"{counts(errors, warnings)} dans cette ligne : voyez ses cellules colorées (leur "
+            "note dit quoi corriger) ou la feuille « Erreurs »."
+        )
+    elif sheet_error:  # a column the whole sheet lacks
+        text, state = STATUS_ERRORS, "erreur"
+        note = (
+            "Une erreur concerne toute la feuille (une colonne manque) : voyez la feuille "
+            "« Erreurs »."
+        )
     else:
         text, state = STATUS_OK, "ok"
-    if operation is not None:
-        text += f" · {OPERATION_LABELS[operation]}"
-    return text, state
+        note = None if operation in (None, CREATION) else "Aucune erreur."
+    if note is not None and doing is not None:
+        note += " " + doing
+    return text, state, note
 
 
 def row_operation(rec: Record) -> str | None:
@@ -346,7 +394,7 @@ def annotation_plan(
             if any(i.severity is Severity.ERROR for i in issues)
             else Severity.WARNING
         )
-        marks.append(CellMark(sheet, cell, worst, note_text(issues)))
+        marks.append(CellMark(sheet, cell, worst, note_text(issues, result.profile)))
     statuses = []
     for canonical, records in _records(result).items():
         column = layout.status_column(canonical) if canonical in result.maps else None
@@ -358,10 +406,10 @@ def annotation_plan(
             issues = by_row.get((canonical, row), [])
             errors = sum(1 for i in issues if i.severity is Severity.ERROR)
             operation = row_operation(rec) if canonical == SESSIONS_SHEET else None
-            text, state = status_text(
+            text, state, note = status_text(
                 errors, len(issues) - errors, canonical in sheet_errors, operation
             )
-            statuses.append(RowStatus(target, row, column, text, state))
+            statuses.append(RowStatus(target, row, column, text, state, note))
     lines = [
         ErrorLine(
             issue.severity,
@@ -403,16 +451,22 @@ def _records(result: ValidationResult) -> dict[str, list[Record]]:
 
 def previous_marks(result: ValidationResult) -> ClearPlan:
     """An earlier run's marks in the workbook itself: the cells its « Erreurs » sheet lists,
-    every « Contrôle » cell of the data rows, and that « Erreurs » sheet."""
+    every « Contrôle » cell of the data rows (with the note of each one not « ✔ OK »), and
+    that « Erreurs » sheet."""
     book = result.book
     plan = ClearPlan()
     if book is None:
         return plan
     for smap in result.maps.values():
         rows = book.sheets.get(smap.sheet, [])
-        if smap.status_column is not None and len(rows) > smap.header_row:
-            plan.statuses.append(
-                StatusArea(smap.sheet, smap.status_column + 1, smap.header_row + 1, len(rows))
+        column = smap.status_column
+        if column is not None and len(rows) > smap.header_row:
+            plan.statuses.append(StatusArea(smap.sheet, column + 1, smap.header_row + 1, len(rows)))
+            letter = column_letter(column + 1)
+            plan.cells.extend(  # a status other than « ✔ OK » may carry a note: it goes too
+                Unmark(smap.sheet, f"{letter}{number}", COLOURS["status"])
+                for number, row in enumerate(rows[smap.header_row :], start=smap.header_row + 1)
+                if column < len(row) and row[column] not in (None, "", STATUS_OK)
             )
     old = next((name for name in book.sheets if fold(name) == fold(ERRORS_SHEET)), None)
     if old is None:
@@ -423,10 +477,15 @@ def previous_marks(result: ValidationResult) -> ClearPlan:
         for canonical, smap in result.maps.items()
     }
     seen: set[tuple[str, str]] = set()
-    for row in book.sheets[old][ERRORS_HEADER_ROW:]:
-        if len(row) < 3 or not isinstance(row[1], str) or not isinstance(row[2], str):
+    rows = book.sheets[old]
+    at_sheet, at_cell = _errors_columns(rows[ERRORS_HEADER_ROW - 1] if len(rows) >= 3 else [])
+    for row in rows[ERRORS_HEADER_ROW:]:
+        if len(row) <= max(at_sheet, at_cell):
             continue
-        sheet, cell = row[1], row[2].strip().upper()
+        sheet, cell = row[at_sheet], row[at_cell]
+        if not isinstance(sheet, str) or not isinstance(cell, str):
+            continue
+        cell = cell.strip().upper()
         canonical = canonical_sheet(result, sheet)
         if canonical not in result.maps or (sheet, cell) in seen:
             continue
@@ -442,3 +501,11 @@ def previous_marks(result: ValidationResult) -> ClearPlan:
         colour = COLOURS["fixed"] if idx in fixed[canonical] else None
         plan.cells.append(Unmark(result.maps[canonical].sheet, cell, colour))
     return plan
+
+
+def _errors_columns(headers: list[Any]) -> tuple[int, int]:
+    """Where an earlier « Erreurs » sheet holds the sheet and the cell of each line (0-based):
+    found by their headers, else where versions before issue 29 put them."""
+    found = {fold(str(h)): i for i, h in enumerate(headers) if h not in (None, "")}
+    sheet, cell = found.get(fold("Feuille")), found.get(fold("Cellule"))
+    return (1, 2) if sheet is None or cell is None else (sheet, cell)

@@ -11,7 +11,6 @@ the same way, so checking a workbook does not pay for importing pydantic.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
@@ -22,6 +21,7 @@ from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.fields import BY_KEY, Kind
 from sofi_bulk.core.issues import ISSUE_TYPES
+from sofi_bulk.core.jsonfile import JsonUnreadable, read_json
 from sofi_bulk.core.resources import profiles_dir
 
 Severity = Literal["erreur", "avertissement"]
@@ -283,13 +283,9 @@ def available_profiles() -> list[str]:
 
 def load_profile_file(path: Path, *, bundled: bool = False) -> Profile:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = read_json(path)  # every reason in French, a pipe never opened
+    except JsonUnreadable as exc:
         raise UserError(f"Profil de programme illisible : {path} ({exc})") from exc
-    except RecursionError as exc:
-        raise UserError(
-            f"Profil de programme illisible : {path} (JSON imbriqué trop profondément)"
-        ) from exc
     if bundled:
         profile = built(data)
     else:

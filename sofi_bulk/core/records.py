@@ -3,6 +3,7 @@ the result of a whole workbook. Shared by the checks, the rules and every face."
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,7 @@ class ValidationResult:
     infos: list[Record]
     periodes: list[Record]
     maps: dict[str, SheetMap]
+    today: dt.date  # the check's date: what « past » means for the rules that ask
     book: WorkbookInput | None = None  # the rows checked, for the annotated copy
 
     @property

@@ -7,11 +7,13 @@ each face escapes them its own way."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from sofi_bulk.core.lots import stale_lots
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Referentiel, geography_gaps
-from sofi_bulk.core.text import plural
+from sofi_bulk.core.text import fr_date, plural
 
 SHOWN = 8  # sites or contacts listed by name per lot
 
@@ -48,8 +50,10 @@ def summary(ref: Referentiel) -> str:
     return f"Référentiel {ref.source} : {counts}{warned}."
 
 
-def understanding(ref: Referentiel, profile: Profile) -> list[Line]:
-    """The report's lines, in the order the command prints them."""
+def understanding(ref: Referentiel, profile: Profile, today: dt.date) -> list[Line]:
+    """The report's lines, in the order the command prints them; a lot whose campaign is
+    over on ``today`` is said so."""
+    stale = {lot.numero for lot, _ in stale_lots(profile, list(ref.lots.values()), today)}
     lines = [_line((summary(ref), BOLD)), _line(("Tables lues", BOLD))]
     for name, reading in ref.readings.items():
         columns = ", ".join(
@@ -92,7 +96,20 @@ def understanding(ref: Referentiel, profile: Profile) -> list[Line]:
         year = (
             f"{profile.campaign_year} (celle du programme)" if lot.annee is None else str(lot.annee)
         )
-        lines.append(_line(f"places commandées : {places} ; année de campagne : {year}", level=2))
+        late = (
+            [
+                (
+                    f" ⚠ au {fr_date(today)}, la campagne en cours est {today.year} ou "
+                    f"{today.year + 1}",
+                    WARN,
+                )
+            ]
+            if lot.numero in stale
+            else []
+        )
+        lines.append(
+            _line(f"places commandées : {places} ; année de campagne : {year}", *late, level=2)
+        )
         for word, items in (
             ("site", [s.display for s in ref.sites_for(lot)]),
             ("contact", [c.display for c in ref.contacts_for(lot)]),

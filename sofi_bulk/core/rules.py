@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from sofi_bulk.core import checks, resolve
 from sofi_bulk.core.checking import Checking, Rule, Stage
-from sofi_bulk.core.comparisons import CAMPAIGN, COMPARISON_NAMES, COMPARISONS
+from sofi_bulk.core.codes import table_of
+from sofi_bulk.core.comparisons import CAMPAIGN, COMPARISON_NAMES, COMPARISONS, EXCLUSIONS
 from sofi_bulk.core.fields import BY_KEY, FIELDS, Kind
 from sofi_bulk.core.identity import ACTION_KEYS, FORMATION_KEYS
 from sofi_bulk.core.issues import ISSUE_TYPES, Issue, Severity
@@ -63,6 +64,19 @@ def _comparisons() -> list[Rule]:
         )
         run = checks.comparison_check(mine)
         rules.append(Rule(COMPARISON_NAMES[code], said + ".", Stage.CHECK, (code,), reads, run))
+    return rules
+
+
+def _exclusions() -> list[Rule]:
+    """One rule per pair of codes the procedure forbids together (``comparisons.py``)."""
+    rules = []
+    for ex in EXCLUSIONS:
+        key, other = BY_KEY[ex.key], BY_KEY[ex.other]
+        shown = " ou ".join(f"« {table_of(key).option(v).label} »" for v in ex.values)
+        others = " ou ".join(f"« {table_of(other).option(v).label} »" for v in ex.others)
+        said = f"« {key.header} » {shown} ne va pas avec « {other.header} » {others}."
+        run = checks.exclusion_check(ex)
+        rules.append(Rule(ex.name, said, Stage.CHECK, (ex.code,), (ex.key, ex.other), run))
     return rules
 
 
@@ -280,14 +294,17 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "Année de campagne",
-        "Une session débute dans l'année de campagne de son lot (à défaut, celle du programme).",
+        "Une session débute dans l'année de campagne de son lot (à défaut, celle du programme "
+        ": profil, `campaign_year`), ni avant ni après ; un lot dont la campagne n'est ni "
+        "l'année du contrôle ni la suivante est signalé, une fois.",
         Stage.CHECK,
-        (CAMPAIGN.code,),
+        (CAMPAIGN.code, CAMPAIGN.stale_code),
         (CAMPAIGN.key, "lot"),
         checks.check_campaign,
         refuses=(CAMPAIGN.code,),
     ),
     *_comparisons(),
+    *_exclusions(),
     Rule(
         "Certifinfo",
         "Pas de code Certifinfo quand « Référence Certifinfo » vaut non.",
@@ -358,11 +375,30 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "Modification d'une session",
         "Une ligne au code FAS complet modifie une session SOFI : elle rappelle l'accord "
-        "préalable de la Région.",
+        "préalable de la Région ; une session terminée à la date du contrôle ne se modifie "
+        "plus (la procédure admet une modification avant la session ou pendant).",
         Stage.CHECK,
-        ("modification-accord-region",),
-        ("fas_code",),
+        ("modification-accord-region", "modification-session-terminee"),
+        ("fas_code", "end_date"),
         checks.check_modifications,
+    ),
+    Rule(
+        "Numéros SOFI uniques",
+        "Un numéro SOFI est unique dans tout SOFI : un numéro de session est celui d'une seule "
+        "action, un numéro d'action celui d'une seule formation (codes FAS du classeur).",
+        Stage.CHECK,
+        ("session-autre-action", "action-autre-formation"),
+        ("fas_code",),
+        checks.check_numbering,
+    ),
+    Rule(
+        "État d'une session",
+        "« Inactif » retire de l'offre une session qui existe dans SOFI : seulement sur une "
+        "ligne au code FAS complet (F-A-S).",
+        Stage.CHECK,
+        ("etat-inactif-nouvelle-session",),
+        ("session_state", "fas_code"),
+        checks.check_inactive_state,
     ),
     Rule(
         "Formations et actions SOFI",

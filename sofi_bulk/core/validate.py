@@ -8,6 +8,7 @@ rows, parses every cell and locates every issue.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -547,15 +548,22 @@ def validate_book(
     profile: Profile,
     referentiel: Referentiel,
     notices: list[Issue] | None = None,
+    *,
+    today: dt.date,
 ) -> ValidationResult:
-    """Check every row of a workbook; never raises for bad cell values, only for unusable books
-    (the garbage collector paused meanwhile: see ``sofi_bulk.core.memory``)."""
+    """Check every row of a workbook as on ``today`` (the core never reads the clock: the
+    faces give the date); never raises for bad cell values, only for unusable books (the
+    garbage collector paused meanwhile: see ``sofi_bulk.core.memory``)."""
     with collector_paused():
-        return _validate(book, profile, referentiel, notices)
+        return _validate(book, profile, referentiel, notices, today)
 
 
 def _validate(
-    book: WorkbookInput, profile: Profile, referentiel: Referentiel, notices: list[Issue] | None
+    book: WorkbookInput,
+    profile: Profile,
+    referentiel: Referentiel,
+    notices: list[Issue] | None,
+    today: dt.date,
 ) -> ValidationResult:
     issues: list[Issue] = list(notices or [])
     maps: dict[str, SheetMap] = {}
@@ -568,7 +576,7 @@ def _validate(
     infos = read_records(book, INFOS_SHEET, profile, issues, maps)
     periodes = read_records(book, PERIODES_SHEET, profile, issues, maps)
     result = ValidationResult(
-        book.name, profile, referentiel, issues, sessions, infos, periodes, maps, book
+        book.name, profile, referentiel, issues, sessions, infos, periodes, maps, today, book
     )
     check_rules(result)
     result.issues.sort(key=_issue_order)

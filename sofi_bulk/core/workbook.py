@@ -85,12 +85,24 @@ def content_fingerprint(sheets: dict[str, Rows]) -> str:
     hash the same holds nothing the user typed since, so it may be replaced.
     """
     digest = hashlib.sha256()
+    texts: dict[tuple[type, Any], str] = {}  # values repeat (codes, default texts): said once
+
+    def text(value: Any) -> str:
+        key = (value.__class__, value)
+        try:
+            return texts[key]
+        except KeyError:
+            said = texts[key] = as_text(value)
+            return said
+        except TypeError:  # an unhashable value
+            return as_text(value)
+
     for sheet in sorted(sheets):
         if sheet == META_SHEET:
             continue
         for r, row in enumerate(sheets[sheet]):  # a row at a time: the same hash as line by
             line = "".join(  # line, without holding the whole sheet's text at once
-                f"{sheet}\t{r}\t{c}\t{as_text(value)}\n"
+                f"{sheet}\t{r}\t{c}\t{text(value)}\n"
                 for c, value in enumerate(row)
                 if value is not None and value != ""
             )

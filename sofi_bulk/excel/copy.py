@@ -19,17 +19,29 @@ from openpyxl.styles import Font, Protection
 from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.fields import LEVEL_LABELS
-from sofi_bulk.core.layout import DATA_SHEETS, HEADER_ROW, TOOL_SHEETS
+from sofi_bulk.core.layout import DATA_SHEETS, HEADER_ROW, SERVICE, TOOL_SHEETS
 from sofi_bulk.core.lots import select_lots
 from sofi_bulk.core.plan import AnnotationPlan, TemplateCopy, annotation_plan
 from sofi_bulk.core.records import SheetMap, ValidationResult
 from sofi_bulk.core.text import fold
 from sofi_bulk.core.workbook import WorkbookInput
+from sofi_bulk.distribution import service_address
 from sofi_bulk.excel.painter import paint
 from sofi_bulk.excel.template import TemplateBuilder
 from sofi_bulk.excel.values import put, sheet_title
 
 OUTSIDE_SHEET = "Hors modèle"
+
+
+def _service(value: Any) -> str | None:
+    """The service address the checked workbook carries, if it is one (a file may say
+    anything in its _meta: anything else is dropped, not copied)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return service_address(value)
+    except UserError:
+        return None
 
 
 class AnnotatedCopy:
@@ -58,6 +70,7 @@ class AnnotatedCopy:
             session_rows=max(1000, rows[DATA_SHEETS[0]]),
             child_rows=max(2000, rows[DATA_SHEETS[1]], rows[DATA_SHEETS[2]]),
             in_place=in_place,
+            service=_service(meta.get(SERVICE)),
         )
         self.out = self.builder.book
         self.outside: list[tuple[str, str, Any]] = []

@@ -1,81 +1,110 @@
-"""The "Aide" sheet: how to fill the workbook, and a data dictionary from the catalogue."""
+"""The "Aide" sheet: how to fill the workbook, the lots offered, and a data dictionary from
+the catalogue, readable on a 1,366 px laptop screen without scrolling sideways.
+
+Written for the person who fills the workbook in Excel or LibreOffice: numbered steps from
+opening the file to sending the offer, the add-in's installation, the terminal as an
+alternative. The dictionary says what each column takes; its correspondence with LHEO 2.3,
+a developer's concern, is in docs/lheo.md.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sofi_bulk.core.codes import table_of
 from sofi_bulk.core.display import prefill_display
 from sofi_bulk.core.fields import BY_KEY, FIELDS, LEVEL_LABELS, Field, Kind
-from sofi_bulk.core.layout import LEVEL_COLOURS
+from sofi_bulk.core.layout import DATA_SHEETS, LEVEL_COLOURS
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
 from sofi_bulk.core.text import fr_number
+from sofi_bulk.distribution import ADDIN_BUTTONS as BUTTONS
+from sofi_bulk.excel.addin_help import addin_help
+from sofi_bulk.excel.styles import font
 from sofi_bulk.excel.values import put
-from sofi_bulk.lheo.mapping import NOT_EXPORTED, lheo_doc
+
+# A: the steps' numbers; B to G: the text, the lots, the dictionary. 163 characters of
+# Calibri 11 make 1,176 px in Excel, 1,270 px with its row numbers in LibreOffice: the sheet
+# fits a 1,366 px screen. A step's text spans B:E, about 100 characters a line.
+WIDTHS = {"A": 5, "B": 28, "C": 12, "D": 14, "E": 32, "F": 28, "G": 44}
+TEXT_COLUMNS = "BCDE"
+LINE = 15  # points: one line of Calibri 11
 
 STEPS = [
-    "1. Feuille « Sessions » : une ligne par session. Choisissez d'abord le « Numéro lot CR » : "
-    "il détermine le mandataire (organisme responsable), les codes externes, les sites et les "
-    "contacts proposés dans les listes.",
-    "2. Les colonnes grisées sont imposées par le programme : ne les modifiez pas. Les textes "
-    "pré-remplis (objectifs, public visé…) sont des valeurs par défaut : adaptez-les si besoin.",
+    "Ouvrez ce classeur dans Excel ou LibreOffice et enregistrez-le sous un nom à vous, au "
+    "format .xlsx (Excel : Classeur Excel ; LibreOffice : Excel 2007-365).",
+    "Feuille « Sessions » : une ligne par session. Choisissez d'abord le « Numéro lot CR » : il "
+    "détermine le mandataire (organisme responsable), les codes externes, et les sites et "
+    "contacts proposés dans les listes de la ligne.",
+    "Remplissez les autres colonnes. En-têtes en rouge : obligatoires. Colonnes grisées : "
+    "imposées par le programme, protégées. Textes pré-remplis (objectifs, public visé…) : "
+    "valeurs par défaut, à adapter si besoin. Survolez un en-tête pour lire son aide. Dates "
+    "au format jj/mm/aaaa (ex. 10/02/2025), nombres avec une virgule (ex. 17,5), frais par "
+    "stagiaire (HT, TTC et reste à sa charge).",
     "Code FAS : pour modifier une session qui existe dans SOFI, donnez son code complet (ex. "
-    "19482-89393-143842 ; l'accord préalable de la Région est requis). Pour une nouvelle session "
-    "d'une action existante, le code de l'action (19482-89393) ; pour une nouvelle action d'une "
-    "formation existante, le code de la formation (19482) ; sinon laissez vide. Les lignes de "
-    "même code, ou de même « Réf. action », forment une seule action SOFI.",
-    "Frais : montants par stagiaire (HT, TTC et frais restant à sa charge).",
-    "3. Les en-têtes en rouge sont obligatoires. Survolez un en-tête pour lire son aide.",
-    "4. Dates au format jj/mm/aaaa (ex. 10/02/2025). Nombres avec une virgule décimale (ex. 17,5).",
-    "5. Feuille « Infos collectives » : au moins une information collective par session "
-    "(obligatoire pour alimenter Kairos, Ouiform et les sites régionaux), rattachée par sa Réf. "
-    "session.",
-    "6. Feuille « Périodes inscription » : les périodes de candidature, de recrutement ou "
+    "19482-89393-143842 ; l'accord préalable de la Région est requis). Pour une nouvelle "
+    "session d'une action existante, le code de l'action (19482-89393) ; pour une nouvelle "
+    "action d'une formation existante, le code de la formation (19482) ; sinon laissez vide. "
+    "Les lignes de même code, ou de même « Réf. action », forment une seule action SOFI.",
+    "Feuille « Infos collectives » : au moins une information collective par session "
+    "(obligatoire pour alimenter Kairos, Ouiform et les sites régionaux), rattachée par sa "
+    "Réf. session.",
+    "Feuille « Périodes inscription » : les périodes de candidature, de recrutement ou "
     "d'inscription de chaque session, rattachées de la même façon.",
-    "7. Contrôlez le classeur : sofi-bulk validate saisie.xlsx -o saisie-annotee.xlsx. "
-    "Les cellules en erreur sont colorées (rouge : erreur, orange : avertissement), avec une "
-    "note qui explique quoi corriger ; la feuille « Erreurs » donne un lien vers chacune. "
-    "Corrigez dans la copie annotée, enregistrez-la et fermez-la, puis contrôlez-la à nouveau "
-    "dans le même fichier : sofi-bulk validate saisie-annotee.xlsx --en-place.",
-    "8. Quand le contrôle ne trouve plus d'erreur, exportez le fichier corrigé (par exemple "
-    "saisie-annotee.xlsx) : sofi-bulk export saisie-annotee.xlsx -o soumission.json, et "
-    "sofi-bulk lheo saisie-annotee.xlsx -o offre.xml pour le fichier LHEO 2.3.",
-    "Un copier-coller peut contourner les listes et les contrôles de la feuille : le contrôle "
-    "par sofi-bulk revérifie toujours tout.",
+    "Enregistrez, puis contrôlez le classeur : dans Excel, avec le bouton "
+    f"« {BUTTONS['controler']} » du complément xlwings Lite (voir plus bas) ; sinon, et sous "
+    "LibreOffice, en le déposant sur la page web du service « Déposer son offre », qui rend "
+    "une copie annotée à télécharger.",
+    "Corrigez ce que le contrôle a marqué : cellules rouges (erreurs) et orange "
+    "(avertissements), dont la note dit quoi faire ; la feuille « Erreurs » les liste avec un "
+    "lien vers chacune ; la colonne « Contrôle » résume chaque ligne. Enregistrez, contrôlez "
+    "à nouveau, jusqu'à « 0 erreur ».",
+    "Transmettez l'offre : déposez le classeur sur la page web du service, ou exportez-la "
+    f"depuis le complément (boutons « {BUTTONS['exporter_soumission']} » et "
+    f"« {BUTTONS['exporter_lheo']} »).",
+]
+NOTE = (
+    "Un copier-coller peut contourner les listes et les règles de la feuille : le contrôle "
+    "revérifie toujours tout."
+)
+
+TERMINAL_INTRO = (
+    "Autre possibilité, pour qui a installé sofi-bulk sur son poste : les mêmes étapes dans "
+    "un terminal."
+)
+TERMINAL_STEPS = [
+    "Contrôler : sofi-bulk validate saisie.xlsx -o saisie-annotee.xlsx (la copie annotée "
+    "porte les marques).",
+    "Après correction dans la copie annotée, enregistrée et fermée : sofi-bulk validate "
+    "saisie-annotee.xlsx --en-place.",
+    "Exporter : sofi-bulk export saisie-annotee.xlsx -o soumission.json, et sofi-bulk lheo "
+    "saisie-annotee.xlsx -o offre.xml pour le fichier LHEO 2.3.",
 ]
 
-ADDIN_STEPS = [
-    "Sans Python, dans Excel (Microsoft 365 ou Office 2021 et plus, Windows, macOS ou Excel pour "
-    "le web) : le complément gratuit xlwings Lite ajoute un bouton « controler » qui marque les "
-    "erreurs dans ce classeur même.",
-    "1. Onglet Accueil > Compléments : cherchez « xlwings », cliquez sur Ajouter, puis ouvrez le "
-    "volet xlwings Lite (bouton au bout de l'onglet Accueil).",
-    "2. Panneau Files : déposez le fichier sofi_bulk-…-py3-none-any.whl fourni avec ce modèle.",
-    "3. Onglet requirements.txt : collez le contenu du fichier addin/requirements.txt de "
-    "sofi-bulk, puis redémarrez xlwings Lite (menu > Restart). Onglet main.py : collez le "
-    "contenu de addin/main.py.",
-    "4. Mode App (Ctrl+Maj+M) : boutons controler, effacer_controle, exporter_soumission et "
-    "exporter_lheo. Les exports s'écrivent dans /data : téléchargez-les depuis le panneau Files.",
-    "LibreOffice ne fait pas tourner xlwings Lite : utilisez la commande sofi-bulk validate ou "
-    "la page web de sofi-bulk.",
+LOT_HEADERS = [
+    "Numéro lot CR",
+    "Places commandées",
+    "Année de campagne",
+    "Intitulé",
+    "Mandataire",
+    "Codes externes",
 ]
-
 DICT_HEADERS = [
-    "Feuille",
     "Colonne",
-    "Niveau",
     "Obligatoire",
     "Type",
     "Valeurs admises / limites",
     "Valeur imposée ou par défaut",
     "Aide",
-    "LHEO 2.3",
 ]
+LHEO_NOTE = (
+    "La correspondance de chaque colonne avec LHEO 2.3 est décrite dans la documentation de "
+    "sofi-bulk (docs/lheo.md)."
+)
 
 
 def _limits(fld: Field, profile: Profile, years: list[int]) -> str:
@@ -107,106 +136,154 @@ def _value(fld: Field, profile: Profile) -> str:
     return prefix + (shown if len(shown) <= 120 else shown[:117] + "…")
 
 
+def lines_of(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped in ``width`` characters of column: a character
+    of text is narrower than the digit a column's width counts, so this errs on the tall side
+    (spreadsheets do not grow the rows of a file they open)."""
+    return sum(max(1, math.ceil(len(part) / (width * 1.2))) for part in text.split("\n"))
+
+
+class HelpWriter:
+    """Writes the sheet row by row."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.row = 0
+
+    def heading(self, text: str, *, skip: int = 2) -> None:
+        self.row += skip
+        cell = self.ws.cell(row=self.row, column=1, value=text)
+        cell.font = font(bold=True, size=13)
+        self.ws.row_dimensions[self.row].height = 20
+
+    def paragraph(
+        self, text: str, number: int | None = None, *, italic: bool = False, link: str | None = None
+    ) -> None:
+        """A step (its number in A) or a paragraph: wrapped in B:E, its row sized for it;
+        ``link``, an address the paragraph names, makes it a hyperlink."""
+        self.row += 1
+        ws, row = self.ws, self.row
+        if number is not None:
+            mark = ws.cell(row=row, column=1, value=f"{number}.")
+            mark.font = font(bold=True)
+            mark.alignment = Alignment(horizontal="right", vertical="top")
+        cell = ws.cell(row=row, column=2)
+        put(cell, text)  # a programme's words: data
+        cell.font = font(italic=italic, color="595959" if italic else None)
+        if link:
+            cell.hyperlink = link
+            cell.font = font(color="0563C1", underline="single")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=1 + len(TEXT_COLUMNS))
+        width = sum(WIDTHS[c] for c in TEXT_COLUMNS)
+        ws.row_dimensions[row].height = LINE * lines_of(text, width) + 2
+
+    def table(self, headers: list[str], rows: list[tuple[list[object], str | None]]) -> None:
+        """A table in B:G: bold headers, then rows wrapped, each with an optional fill on its
+        first cell; every row sized for its tallest cell."""
+        self.row += 1
+        for col, title in enumerate(headers, start=2):
+            cell = self.ws.cell(row=self.row, column=col, value=title)
+            cell.font = font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        self.size(headers)
+        for values, colour in rows:
+            self.row += 1
+            for col, value in enumerate(values, start=2):
+                cell = self.ws.cell(row=self.row, column=col)
+                put(cell, value)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if colour:
+                self.ws.cell(row=self.row, column=2).fill = PatternFill("solid", fgColor=colour)
+            self.size(values)
+
+    def size(self, values: Sequence[object]) -> None:
+        widths = [WIDTHS[letter] for letter in "BCDEFG"]
+        lines = max(
+            lines_of("" if v is None else str(v), w) for v, w in zip(values, widths, strict=False)
+        )
+        self.ws.row_dimensions[self.row].height = LINE * lines
+
+
 def write_help_sheet(
     ws: Worksheet,
     profile: Profile,
     referentiel: Referentiel,
     lots: list[Lot],
     year_of: Callable[[Lot], int],
+    service: str | None = None,
 ) -> None:
     years = sorted({year_of(lot) for lot in lots})
     put(ws["A1"], f"Saisie SOFI en masse : {profile.label}")  # a programme file's words: data
-    ws["A1"].font = Font(bold=True, size=16)
+    ws["A1"].font = font(bold=True, size=16)
     put(ws["A2"], profile.procedure)
-    ws["A2"].font = Font(italic=True, color="595959")
-    row = 4
-    ws.cell(row=row, column=1, value="Comment remplir ce classeur").font = Font(bold=True, size=13)
+    ws["A2"].font = font(italic=True, color="595959")
+    out = HelpWriter(ws)
+    out.row = 2
+    out.heading("Comment remplir ce classeur")
     steps = list(STEPS)
     for key, texts in profile.placeholders.items():  # sentences the programme asks to replace
         said = " ; ".join(f"« {t} »" for t in texts)
         steps.insert(
-            2,
+            3,
             f"À compléter : dans « {BY_KEY[key].header} », remplacez {said} par ce que la phrase "
             "demande ; le contrôle refuse une ligne qui la contient encore.",
         )
-    for step in steps:
-        row += 1
-        cell = ws.cell(row=row, column=1, value=step)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
-        ws.row_dimensions[row].height = 32
-    row += 2
-    ws.cell(row=row, column=1, value="Contrôler dans Excel (complément xlwings Lite)").font = Font(
-        bold=True, size=13
-    )
-    for step in ADDIN_STEPS:
-        row += 1
-        cell = ws.cell(row=row, column=1, value=step)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
-        ws.row_dimensions[row].height = 32
-    row += 2
-    ws.cell(row=row, column=1, value="Lots proposés").font = Font(bold=True, size=13)
-    row += 1
-    for col, title in enumerate(
-        [
-            "Numéro lot CR",
-            "Intitulé",
-            "Mandataire",
-            "ID Action CR",
-            "OF Mandataire CR",
-            "Places commandées",
-            "Année de campagne",
-        ],
-        start=1,
-    ):
-        ws.cell(row=row, column=col, value=title).font = Font(bold=True)
+    for number, step in enumerate(steps, start=1):
+        out.paragraph(step, number)
+    out.paragraph(NOTE, italic=True)
+
+    addin = addin_help(service)  # where to get the add-in: the service's page, or whom to ask
+    out.heading(addin.title)
+    out.paragraph(addin.intro)
+    out.paragraph(addin.where, link=addin.page)
+    for number, step in enumerate(addin.steps, start=1):
+        out.paragraph(step, number)
+    out.paragraph(addin.note, italic=True)
+
+    out.heading("Dans un terminal (sofi-bulk)")
+    out.paragraph(TERMINAL_INTRO)
+    for number, step in enumerate(TERMINAL_STEPS, start=1):
+        out.paragraph(step, number)
+
+    out.heading("Lots proposés")
+    lot_rows: list[tuple[list[object], str | None]] = []
     for lot in lots:
-        row += 1
         mandataire = referentiel.organismes[lot.siret_mandataire]
-        for col, value in enumerate(
-            [
-                lot.numero,
-                lot.intitule,
-                mandataire.nom,
-                lot.id_action_cr,
-                lot.of_mandataire_cr,
-                lot.places,
-                year_of(lot),
-            ],
-            start=1,
-        ):
-            put(ws.cell(row=row, column=col), value)
-    row += 2
-    ws.cell(row=row, column=1, value="Dictionnaire des colonnes").font = Font(bold=True, size=13)
-    row += 1
-    for col, title in enumerate(DICT_HEADERS, start=1):
-        cell = ws.cell(row=row, column=col, value=title)
-        cell.font = Font(bold=True)
-    widths = [18, 30, 16, 11, 12, 40, 40, 60, 40]
-    for fld in FIELDS:
-        row += 1
-        _, fill = LEVEL_COLOURS[fld.level]
-        values = [
-            fld.sheet,
-            fld.header,
-            LEVEL_LABELS[fld.level],
-            "oui" if profile.is_required(fld.key) else "non",
-            fld.kind.value,
-            _limits(fld, profile, years),
-            _value(fld, profile),
-            fld.help,
-            "" if fld.key in NOT_EXPORTED else lheo_doc(fld.key),
-        ]
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col)
-            put(cell, value)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if col <= 3:
-                cell.fill = PatternFill("solid", fgColor=fill)
-        # spreadsheets do not grow wrapped rows of a file they open: size them here
-        lines = max(math.ceil(len(str(v)) / (w * 1.1)) for v, w in zip(values, widths, strict=True))
-        ws.row_dimensions[row].height = 15 * max(1, lines)
-    for letter, width in zip("ABCDEFGHI", widths, strict=True):
+        codes = f"ID Action CR {lot.id_action_cr} ; OF Mandataire CR {lot.of_mandataire_cr}"
+        lot_rows.append(
+            ([lot.numero, lot.places, year_of(lot), lot.intitule, mandataire.nom, codes], None)
+        )
+    out.table(LOT_HEADERS, lot_rows)
+
+    out.heading("Dictionnaire des colonnes")
+    out.paragraph(LHEO_NOTE, italic=True)
+    for sheet in DATA_SHEETS:
+        fields = [f for f in FIELDS if f.sheet == sheet]
+        for level in dict.fromkeys(f.level for f in fields):
+            band, fill = LEVEL_COLOURS[level]
+            out.heading(f"Feuille « {sheet} » : {LEVEL_LABELS[level].lower()}", skip=1)
+            ws.cell(row=out.row, column=1).font = font(bold=True, color="FFFFFF")
+            for letter in WIDTHS:
+                ws[f"{letter}{out.row}"].fill = PatternFill("solid", fgColor=band)
+            out.table(
+                DICT_HEADERS,
+                [
+                    (
+                        [
+                            fld.header,
+                            "oui" if profile.is_required(fld.key) else "non",
+                            fld.kind.value,
+                            _limits(fld, profile, years),
+                            _value(fld, profile),
+                            fld.help,
+                        ],
+                        fill,
+                    )
+                    for fld in fields
+                    if fld.level is level
+                ],
+            )
+    for letter, width in WIDTHS.items():
         ws.column_dimensions[letter].width = width
     ws.sheet_view.showGridLines = False

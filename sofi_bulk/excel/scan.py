@@ -91,11 +91,7 @@ def check_container(opened: Opened, name: str) -> None:
     if head.startswith(b"%PDF"):
         raise WorkbookError(f"{name} : c'est un document PDF, pas un classeur .xlsx.")
     if head[:8] == OLE2_MAGIC:
-        raise WorkbookError(
-            f"{name} : classeur protégé par mot de passe ou au format Excel 97-2003 (.xls). "
-            "Retirez le mot de passe (Fichier > Informations > Protéger le classeur) ou "
-            "enregistrez-le au format « Classeur Excel (.xlsx) », puis recommencez."
-        )
+        raise WorkbookError(_compound_file_message(opened, name))
     if not head.startswith(b"PK"):
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n") if _looks_like_text(head) else None
         if text is not None and text.startswith(b"{") and b"sofi-bulk/soumission" in head:
@@ -292,6 +288,74 @@ def _declares_doctype(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     with archive.open(info) as stream:
         head = stream.read(PROLOG_BYTES)
     return bool(_DOCTYPE.search(head))
+
+
+# --- an OLE2 compound file: a .xls, or an .xlsx encrypted with a password ----------------------
+_SAVE_XLSX = {
+    "LibreOffice": "Dans LibreOffice, faites Fichier > Enregistrer sous et choisissez le type "
+    "« Classeur Excel 2007-365 (.xlsx) »",
+    "Excel": "Dans Excel, faites Fichier > Enregistrer sous et choisissez le type « Classeur "
+    "Excel (.xlsx) »",
+}
+_NO_PASSWORD = (
+    "Retirez le mot de passe (Excel : Fichier > Informations > Protéger le classeur ; "
+    "LibreOffice : Fichier > Enregistrer sous, sans « Enregistrer avec mot de passe »)"
+)
+
+
+def _compound_file_message(opened: Opened, name: str) -> str:
+    """What to do with an OLE2 file given as a workbook, in the words of the program that
+    saved it: a .xls from LibreOffice or Excel, or an encrypted .xlsx."""
+    kind = _compound_kind(opened)
+    if kind == "encrypted":
+        return f"{name} : classeur protégé par un mot de passe. {_NO_PASSWORD}, puis recommencez."
+    if kind in _SAVE_XLSX:
+        return (
+            f"{name} : classeur au format Excel 97-2003 (.xls), enregistré par {kind}. "
+            f"{_SAVE_XLSX[kind]}, puis contrôlez le fichier .xlsx."
+        )
+    return (
+        f"{name} : classeur protégé par mot de passe ou au format Excel 97-2003 (.xls). Retirez "
+        "le mot de passe, ou enregistrez-le au format .xlsx (Excel : Fichier > Enregistrer sous "
+        "> « Classeur Excel » ; LibreOffice : Fichier > Enregistrer sous > « Classeur Excel "
+        "2007-365 »), puis recommencez."
+    )
+
+
+def _compound_kind(opened: Opened) -> str | None:
+    """« encrypted », the program that wrote a .xls (LibreOffice, Excel), or None when the
+    file cannot tell."""
+    import olefile
+
+    try:
+        source = opened if isinstance(opened, Path) else io.BytesIO(opened.getvalue())
+        with olefile.OleFileIO(source) as ole:
+            streams = {"/".join(entry).lower() for entry in ole.listdir()}
+            if "encryptedpackage" in streams:
+                return "encrypted"
+            book = next((s for s in ("workbook", "book") if s in streams), None)
+            if book is None:
+                return None
+            compobj = ole.openstream("\x01CompObj").read(512) if "\x01compobj" in streams else b""
+            start = ole.openstream(book).read(4096)
+    except Exception:  # a damaged container: say what it may be
+        return None
+    # LibreOffice writes its own constants: a German CompObj name, « Calc » as the author
+    if b"97-Tabelle" in compobj or _write_access(start).startswith(b"Calc"):
+        return "LibreOffice"
+    return "Excel"
+
+
+def _write_access(records: bytes) -> bytes:
+    """The text of a BIFF stream's WRITEACCESS record (who saved it), from its first
+    records."""
+    at = 0
+    while at + 4 <= len(records):
+        kind, size = struct.unpack_from("<HH", records, at)
+        if kind == 0x005C:
+            return records[at + 7 : at + 4 + size]  # after the length and the flags
+        at += 4 + size
+    return b""
 
 
 def _head(opened: Opened) -> bytes:
@@ -582,11 +646,13 @@ def scan_opened(opened: Opened, name: str) -> dict[str, SheetScan]:
 
 MAX_WORK = 12_000_000  # 5 s (fast scans) to 11 s (parser) of Python for a workbook: _Budget
 STOP_COST = 5  # a place the fast scans look at in Python (2 µs); an element parsed: 1 + attributes
+NOTE_COST = 2 * STOP_COST  # more for a formula error looked at around its t="e" (3.5 µs in all)
 
 
 class _Budget:
     """What the scan may spend in Python on one workbook, in units of 0.2 to 0.9 µs: a place
-    a fast scan looks at one by one costs STOP_COST; with the XML parser, an element costs
+    a fast scan looks at one by one costs STOP_COST (and NOTE_COST more for a formula
+    error, looked at around its t="e"); with the XML parser, an element costs
     1 and 1 per attribute, and 256 bytes cost 1. A workbook of 10 000 sessions that only the
     parser reads (written as no spreadsheet program writes it) takes 3 to 4 million: such a
     workbook is read up to about 30 000 sessions. A hostile file piling up tags, t="e" or
@@ -679,10 +745,11 @@ def _scan_plain(archive: zipfile.ZipFile, part: str, scan: SheetScan, budget: _B
             if hit.start() >= limit:
                 break
             left -= STOP_COST
+            if hit.start() >= seen:
+                left -= NOTE_COST
+                seen = _note_error(buffer, hit.start(), scan)
             if left < 0:
                 budget.exhausted(scan.name)
-            if hit.start() >= seen:
-                seen = _note_error(buffer, hit.start(), scan)
         budget.left = left
     return True
 
@@ -723,6 +790,7 @@ def _scan_marked(
                     _check_plain_cell(buffer, start, ref, scan, file_name)
             elif buffer.startswith(b't="e"', start):
                 if start >= first and start >= seen:
+                    budget.spend(NOTE_COST, scan.name)
                     seen = _note_error(buffer, start, scan)
             else:  # a prefixed tag name, or a second r attribute: found where that regex
                 anchor = _alarm_anchor(buffer, start, hit.end())  # would find it?

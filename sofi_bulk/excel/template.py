@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Protection, Side
 from openpyxl.utils import quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -26,7 +26,7 @@ from sofi_bulk.core.cells import column_index, column_letter
 from sofi_bulk.core.comparisons import CAMPAIGN, comparisons_of
 from sofi_bulk.core.display import field_options, prefill_display
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.fields import FIELDS, LEVEL_LABELS, Field, Kind, Level
+from sofi_bulk.core.fields import FIELDS, LEVEL_LABELS, Field, Kind
 from sofi_bulk.core.layout import (
     BAND_ROW,
     CHILD_ROWS,
@@ -40,6 +40,7 @@ from sofi_bulk.core.layout import (
     LOT_LIST,
     LOT_YEAR_LIST,
     META_SHEET,
+    SERVICE,
     SESSION_FIELD_LISTS,
     SESSION_LOT_LIST,
     SESSION_REF_LIST,
@@ -57,24 +58,60 @@ from sofi_bulk.core.layout import (
     signature_text,
 )
 from sofi_bulk.core.lots import campaign_year, select_lots
-from sofi_bulk.core.plan import COLOURS
+from sofi_bulk.core.plan import (
+    COLOURS,
+    STATUS_ERRORS,
+    STATUS_OK,
+    STATUS_WARNINGS,
+    STATUS_WIDTH,
+    column_help,
+)
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.referentiel import Lot, Referentiel
 from sofi_bulk.core.text import fr_number
 from sofi_bulk.core.values import digits_code
 from sofi_bulk.core.version import __version__
 from sofi_bulk.core.workbook import content_fingerprint
+from sofi_bulk.distribution import ADDIN_BUTTONS, service_address
 from sofi_bulk.excel.help_sheet import write_help_sheet
+from sofi_bulk.excel.styles import font
 from sofi_bulk.excel.values import put, seal
 from sofi_bulk.files import write_atomic
 
 MAX_INLINE_LIST = 255
+# what a dependent list offers before its row can say which lot's list it is: one readable
+# entry, where Excel showed « #N/A » and LibreOffice nothing
+WAITING_LISTS = {
+    "Attente_lot": "(choisissez d'abord le Numéro lot CR)",
+    "Attente_session": "(choisissez d'abord la Réf. session)",
+}
+# a typed value the check accepts though the list spells it otherwise (a code alone, a
+# label alone, a site's libellé, a contact's « Prénom Nom »…): the sheet warns, and lets it
+# be kept, instead of refusing it ("stop"); the check decides
+LOOSE_LISTS = {
+    Kind.CODE: "Cette valeur n'est pas écrite comme dans la liste. Le contrôle accepte aussi le "
+    "code seul ou le libellé seul (ex. 4 ou mixte) : vous pouvez garder votre saisie, il dira "
+    "si elle désigne bien une valeur de la liste.",
+    Kind.SITE: "Ce site n'est pas écrit comme dans la liste du lot. Le contrôle accepte aussi "
+    "son code ou son libellé seul (sans le code) : vous pouvez garder votre saisie, il dira si "
+    "elle désigne bien un site du lot.",
+    Kind.CONTACT: "Ce contact n'est pas écrit comme dans la liste du lot. Le contrôle accepte "
+    "aussi son identifiant ou « Prénom Nom » : vous pouvez garder votre saisie, il dira si "
+    "elle désigne bien un contact du lot.",
+    Kind.ORGANISME: "Cet organisme n'est pas écrit comme dans la liste du lot. Le contrôle "
+    "accepte aussi son SIRET ou son nom : vous pouvez garder votre saisie, il dira si elle "
+    "désigne bien le mandataire du lot.",
+}
 THIN = Side(style="thin", color="BFBFBF")
 FIXED_FILL = PatternFill("solid", fgColor=COLOURS["fixed"])
 STATUS_FILL = PatternFill("solid", fgColor=COLOURS["status"])
 # the parts of a style a cell takes from its column when it has none of its own: font, fill,
 # border, number format, protection, alignment (a StyleArray's first six slots)
 _INHERITED = range(6)
+# every data row keeps this height (points, Calibri 11's own): a long text, pre-filled or
+# typed, is wrapped inside its cell and clipped there, never spilt over the empty cells on
+# its right, and a spreadsheet does not grow the row to fit it
+DATA_ROW_HEIGHT = 15
 NUMBER_FORMATS = {
     Kind.DATE: "DD/MM/YYYY",
     Kind.INT: "0",
@@ -97,6 +134,7 @@ class TemplateBuilder:
         child_rows: int = CHILD_ROWS,
         referentiel_source: str | None = None,
         in_place: bool = False,
+        service: str | None = None,
     ) -> None:
         if not lots:
             raise UserError("Aucun lot à proposer : le modèle n'aurait aucune session possible.")
@@ -106,6 +144,8 @@ class TemplateBuilder:
         self.siret = siret
         self.referentiel_source = referentiel_source or Path(referentiel.source).name
         self.in_place = in_place
+        # the service that hands this template out: its Aide names the add-in's page there
+        self.service = service_address(service) if service else None
         self.rows = {
             DATA_SHEETS[0]: session_rows,
             DATA_SHEETS[1]: child_rows,
@@ -146,9 +186,11 @@ class TemplateBuilder:
         self._write_meta()
         self._lists.sheet_state = "hidden"
         self._meta.sheet_state = "veryHidden"
-        book.active = 1
+        # a template opens on its help, where a first-time user starts; an annotated copy
+        # opens on its « Erreurs » sheet instead (excel/painter.py)
+        book.active = 0
         for ws in book.worksheets:
-            ws.sheet_view.tabSelected = ws.title == DATA_SHEETS[0]
+            ws.sheet_view.tabSelected = ws.title == HELP_SHEET
 
     # lists ----------------------------------------------------------------------------
     def _add_list(self, name: str, values: Iterable[Any]) -> None:
@@ -157,7 +199,7 @@ class TemplateBuilder:
         col = self._list_column
         letter = column_letter(col)
         ws = self._lists
-        ws.cell(row=1, column=col, value=name).font = Font(bold=True)
+        ws.cell(row=1, column=col, value=name).font = font(bold=True)
         for i, value in enumerate(values, start=2):
             put(ws.cell(row=i, column=col), value)
         last = max(len(values) + 1, 2)  # an empty list still names one (blank) cell
@@ -167,6 +209,8 @@ class TemplateBuilder:
 
     def _write_lists(self) -> None:
         ref = self.referentiel
+        for name, entry in WAITING_LISTS.items():
+            self._add_list(name, [entry])
         self._add_list(LOT_LIST, [lot.numero for lot in self.lots])
         self._add_list(LOT_YEAR_LIST, [self.year_of(lot) for lot in self.lots])
         for fld in FIELDS:
@@ -207,11 +251,11 @@ class TemplateBuilder:
         for col in cols:
             self._fill_column(ws, col, last)
             self._validate_column(ws, col, last)
-        # the identification columns stay in view: up to the lot on Sessions, the Réf. session
-        # on the child sheets
-        idents = [c.index for c in cols if c.field and c.field.level is Level.IDENT]
-        first_free = max(idents) + 1 if idents else 3
-        ws.freeze_panes = f"{column_letter(first_free)}{FIRST_DATA_ROW}"
+        for row in range(FIRST_DATA_ROW, last + 1):
+            ws.row_dimensions[row].height = DATA_ROW_HEIGHT
+        # the « Contrôle » column and the row's own name (Réf. session) stay in view, and no
+        # more: the rest of a laptop's screen goes to the columns being filled
+        ws.freeze_panes = f"{column_letter(cols[1].index + 1)}{FIRST_DATA_ROW}"
         ws.auto_filter.ref = f"A{HEADER_ROW}:{cols[-1].letter}{last}"
         protection = ws.protection
         protection.sheet = True
@@ -228,16 +272,19 @@ class TemplateBuilder:
         band = ws.cell(row=BAND_ROW, column=1, value="")
         band.fill = STATUS_FILL
         status = ws.cell(row=HEADER_ROW, column=1, value=STATUS_HEADER)
-        status.font = Font(bold=True)
+        status.font = font(bold=True)
         status.fill = STATUS_FILL
         status.alignment = Alignment(wrap_text=True, vertical="center")
         status.comment = _note(
-            "Rempli par le contrôle (sofi-bulk validate, ou le bouton « controler » de "
-            "xlwings Lite dans Excel) : résultat du contrôle de la ligne et, pour une session, "
-            "ce qu'elle fait dans SOFI (création, ou modification d'une session existante "
-            "d'après son code FAS). Ne rien saisir ici."
+            f"Rempli par le contrôle (bouton « {ADDIN_BUTTONS['controler']} » de xlwings Lite "
+            "dans Excel, page web "
+            f"du service, ou sofi-bulk validate) : {STATUS_OK} ligne sans erreur, "
+            f"{STATUS_ERRORS} (au moins une erreur), {STATUS_WARNINGS} (des avertissements). "
+            "La note de la cellule dit combien, et, pour une session, ce qu'elle fait dans "
+            "SOFI (création, ou modification d'une session existante d'après son code FAS). "
+            "Ne rien saisir ici."
         )
-        ws.column_dimensions["A"].width = 30 if ws.title == DATA_SHEETS[0] else 16
+        ws.column_dimensions["A"].width = STATUS_WIDTH
         groups: list[tuple[Any, int, int]] = []
         for col in cols[1:]:
             assert col.field is not None
@@ -249,7 +296,7 @@ class TemplateBuilder:
         for level, first, last in groups:
             band_fill, _ = LEVEL_COLOURS[level]
             cell = ws.cell(row=BAND_ROW, column=first, value=LEVEL_LABELS[level].upper())
-            cell.font = Font(bold=True, color="FFFFFF")
+            cell.font = font(bold=True, color="FFFFFF")
             cell.alignment = Alignment(horizontal="left", vertical="center")
             for index in range(first, last + 1):
                 ws.cell(row=BAND_ROW, column=index).fill = PatternFill("solid", fgColor=band_fill)
@@ -263,7 +310,7 @@ class TemplateBuilder:
             _, header_fill = LEVEL_COLOURS[fld.level]
             cell = ws.cell(row=HEADER_ROW, column=col.index, value=col.header)
             required = self.profile.is_required(fld.key) and col.part == 0
-            cell.font = Font(
+            cell.font = font(
                 bold=True,
                 color="C00000" if required and fld.key not in self.profile.fixed else "000000",
             )
@@ -274,16 +321,7 @@ class TemplateBuilder:
             ws.column_dimensions[col.letter].width = fld.width
 
     def help_text(self, fld: Field) -> str:
-        parts = [fld.help]
-        if fld.key in self.profile.fixed:
-            parts.append("Valeur imposée par le programme : ne pas modifier.")
-        elif self.profile.is_required(fld.key):
-            parts.append("Obligatoire.")
-        else:
-            parts.append("Facultatif.")
-        if fld.key in self.profile.defaults:
-            parts.append("Valeur par défaut pré-remplie, modifiable.")
-        return " ".join(parts)
+        return column_help(fld, self.profile)
 
     def _fill_column(self, ws: Worksheet, col: Column, last: int) -> None:
         """The column's style (unlocked, number format, colour) goes on the column itself, as
@@ -299,15 +337,22 @@ class TemplateBuilder:
             dim.protection = Protection(locked=fixed)
             if fixed:
                 dim.fill = FIXED_FILL
-                dim.font = Font(color="595959")
+                dim.font = font(color="595959")
             dim.number_format = NUMBER_FORMATS.get(fld.kind, "@")
-            dim.alignment = Alignment(vertical="top")
+            dim.alignment = Alignment(vertical="top", wrap_text=True)
+        shown = (
+            prefill_display(fld, self.profile.prefill(fld.key))
+            if fld is not None and ws.title == DATA_SHEETS[0]
+            else []
+        )
+        if fld is None or col.part >= len(shown):
+            return
+        if fixed and len(str(shown[col.part])) > fld.width / 2:
+            # a fixed text no one can change, shown once and cut at the cell's edge: LibreOffice
+            # draws the cut lines of a wrapped text as slivers, « fill » draws none (it repeats
+            # a text only when two copies fit, which a text longer than half the cell cannot)
+            dim.alignment = Alignment(horizontal="fill", vertical="top")
         style = dim._style
-        if fld is None or ws.title != DATA_SHEETS[0]:
-            return
-        shown = prefill_display(fld, self.profile.prefill(fld.key))
-        if col.part >= len(shown):
-            return
         first = ws.cell(row=FIRST_DATA_ROW, column=col.index)
         put(first, shown[col.part])
         first._style = copy(style)
@@ -367,7 +412,7 @@ class TemplateBuilder:
         rule.showErrorMessage = True
         rule.promptTitle = col.header[:32]
         rule.prompt = _shorten(self.help_text(fld), 250)
-        rule.errorTitle = "Valeur refusée"
+        rule.errorTitle = rule.errorTitle or "Valeur refusée"
         ws.add_data_validation(rule)
 
     def rule_for(self, sheet: str, fld: Field, col: Column) -> DataValidation | None:
@@ -376,7 +421,7 @@ class TemplateBuilder:
         lot_cell = f"${column_of(DATA_SHEETS[0], 'lot').letter}{row}"
         dependent = {Kind.SITE: "site", Kind.CONTACT: "contact", Kind.ORGANISME: "organisme"}
         if fld.kind is Kind.CODE:
-            return _list(list_name(fld.key), "Choisissez une valeur dans la liste.")
+            return _list(list_name(fld.key), LOOSE_LISTS[Kind.CODE], loose=True)
         if fld.kind is Kind.LOT:
             return _list(LOT_LIST, "Choisissez un lot de la liste.")
         if fld.kind is Kind.SESSION_REF:
@@ -387,17 +432,22 @@ class TemplateBuilder:
             session = f"${column_of(sheet, 'ic_session').letter}{row}"
             lot = f"INDEX({SESSION_LOT_LIST},MATCH({session},{SESSION_REF_LIST},0))"
             return _list(
-                f'INDIRECT("{DEPENDENT_PREFIX["site"]}"&MATCH({lot},{LOT_LIST},0))',
-                "Choisissez un site de la liste ; elle dépend du lot de la session : "
-                "choisissez d'abord la Réf. session.",
+                _dependent(DEPENDENT_PREFIX["site"], lot, "Attente_session"),
+                "Ce lieu n'est pas écrit comme dans la liste, celle des sites du lot de la "
+                "session (choisissez d'abord la Réf. session). Le contrôle accepte aussi le code "
+                "ou le libellé seul d'un site : vous pouvez garder votre saisie.",
+                loose=True,
             )
         if fld.lot_dependent:
             prefix = DEPENDENT_PREFIX[dependent.get(fld.kind, fld.key)]
-            formula = f'INDIRECT("{prefix}"&MATCH({lot_cell},{LOT_LIST},0))'
+            loose = fld.kind in LOOSE_LISTS
             return _list(
-                formula,
-                "Choisissez une valeur de la liste ; elle dépend du lot : "
-                "choisissez d'abord le « Numéro lot CR ».",
+                _dependent(prefix, lot_cell, "Attente_lot"),
+                LOOSE_LISTS[fld.kind]
+                if loose
+                else "Choisissez la valeur de la liste ; elle dépend du lot : choisissez "
+                "d'abord le « Numéro lot CR ».",
+                loose=loose,
             )
         if fld.kind is Kind.DATE:
             return self._date_rule(sheet, fld, here, row)
@@ -488,7 +538,9 @@ class TemplateBuilder:
 
     # help and metadata ------------------------------------------------------------------
     def _write_help(self) -> None:
-        write_help_sheet(self._help, self.profile, self.referentiel, self.lots, self.year_of)
+        write_help_sheet(
+            self._help, self.profile, self.referentiel, self.lots, self.year_of, self.service
+        )
 
     def metadata(self) -> dict[str, str]:
         columns = column_signature(self.profile)
@@ -512,6 +564,8 @@ class TemplateBuilder:
             # the user's working file, corrected where it stands: its values exist nowhere
             # else, so no other run may replace it without --ecraser (cli/outputs.py)
             **({WRITTEN_IN_PLACE: "1"} if self.in_place else {}),
+            # kept by the annotated copy, which is a template made afresh
+            **({SERVICE: self.service} if self.service else {}),
         }
 
     def _write_meta(self) -> None:
@@ -547,10 +601,22 @@ def _values(ws: Worksheet) -> list[list[Any]]:
     return rows
 
 
-def _list(formula: str, error: str) -> DataValidation:
+def _list(formula: str, error: str, *, loose: bool = False) -> DataValidation:
     if formula.startswith('"') and len(formula) > MAX_INLINE_LIST:
         raise ValueError("inline list over 255 characters")
-    return DataValidation(type="list", formula1=formula, allow_blank=True, error=error)
+    if len(error) > 255:  # Excel's limit for an error message
+        raise ValueError(f"error message over 255 characters: {error}")
+    rule = DataValidation(type="list", formula1=formula, allow_blank=True, error=error)
+    if loose:
+        rule.errorStyle = "warning"
+        rule.errorTitle = "Valeur hors liste"
+    return rule
+
+
+def _dependent(prefix: str, lot: str, waiting: str) -> str:
+    """The list of a row's lot (``prefix`` and the lot's place in the lots' list), or the
+    ``waiting`` list while the row has no lot the list knows."""
+    return f'INDIRECT(IFERROR("{prefix}"&MATCH({lot},{LOT_LIST},0),"{waiting}"))'
 
 
 def _note(text: str) -> Comment:
@@ -574,11 +640,17 @@ def build_template(
     *,
     lots: list[str] | None = None,
     siret: str | None = None,
+    service: str | None = None,
 ) -> TemplateBuilder:
-    """The template of the chosen lots (all the programme's by default), in memory."""
+    """The template of the chosen lots (all the programme's by default), in memory; its Aide
+    names the add-in's page of ``service`` (the address of the service handing it out)."""
     selected = select_lots(profile, referentiel, lots, siret)
     return TemplateBuilder(
-        profile, referentiel, selected, siret=digits_code(siret, 14) if siret else None
+        profile,
+        referentiel,
+        selected,
+        siret=digits_code(siret, 14) if siret else None,
+        service=service,
     )
 
 
@@ -589,8 +661,9 @@ def write_template(
     *,
     lots: list[str] | None = None,
     siret: str | None = None,
+    service: str | None = None,
 ) -> TemplateBuilder:
     """The template of the chosen lots, written to ``output`` (atomically for a path)."""
-    builder = build_template(profile, referentiel, lots=lots, siret=siret)
+    builder = build_template(profile, referentiel, lots=lots, siret=siret, service=service)
     builder.save(output)
     return builder

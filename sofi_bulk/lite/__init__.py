@@ -10,9 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from sofi_bulk.lite.reader import SHEETS
-from sofi_bulk.lite.scripts import control, erase, export_lheo, export_submission, guarded
+from sofi_bulk.lite.scripts import BUTTONS, control, erase, export_lheo, export_submission, guarded
 
-__all__ = ["SHEETS", "controler", "effacer_controle", "exporter_lheo", "exporter_soumission"]
+__all__ = [
+    "BUTTONS",
+    "SHEETS",
+    "controler",
+    "effacer_controle",
+    "exporter_lheo",
+    "exporter_soumission",
+]
 
 
 def controler(book: Any) -> str:

@@ -16,7 +16,13 @@ from typing import Any
 
 from sofi_bulk.core.cells import column_index, column_letter, split_ref
 from sofi_bulk.core.layout import DATA_SHEETS
-from sofi_bulk.core.plan import COLOURS, ERRORS_HEADER_ROW, AnnotationPlan
+from sofi_bulk.core.plan import (
+    COLOURS,
+    ERRORS_HEADER_ROW,
+    ERRORS_MESSAGE_COLUMN,
+    ERRORS_WIDTHS,
+    AnnotationPlan,
+)
 from sofi_bulk.core.text import fold
 from sofi_bulk.lite.reader import find_sheet
 
@@ -182,33 +188,40 @@ class Painter:
                 self.done.colour_calls += 1
         self.colours.clear()
 
+    def planned_notes(self) -> list[tuple[str, str, str]]:
+        """(sheet, cell, text) of every note to write: the marked cells first, then the
+        « Contrôle » cells that have more to say than their symbol."""
+        return [(m.sheet, m.cell, m.note) for m in self.plan.marks] + [
+            (s.sheet, s.cell, s.note) for s in self.plan.statuses if s.note
+        ]
+
     def plan_notes(self) -> None:
-        """The first MAX_NOTES marked cells get a note; where an earlier run left its own note
-        the text is replaced rather than deleted and added again."""
+        """The first MAX_NOTES notes are written; where an earlier run left its own note the
+        text is replaced rather than deleted and added again."""
         ours = {(fold(u.sheet), u.cell) for u in self.plan.clear.cells}
-        for mark in self.plan.marks[:MAX_NOTES]:
-            key = (fold(mark.sheet), mark.cell)
-            if key in ours and self.book.sheets[mark.sheet].range(mark.cell).note is not None:
+        for sheet, cell, _ in self.planned_notes()[:MAX_NOTES]:
+            key = (fold(sheet), cell)
+            if key in ours and self.book.sheets[sheet].range(cell).note is not None:
                 self.rewrite.add(key)
 
     def notes(self) -> None:
-        """One note per marked cell, up to MAX_NOTES; never over a note the user wrote (it is
-        kept, the « Erreurs » sheet gives the message)."""
-        for mark in self.plan.marks:
+        """One note per marked cell, then per telling status, up to MAX_NOTES; never over a
+        note the user wrote (it is kept, the « Erreurs » sheet gives the message)."""
+        for sheet, cell, text in self.planned_notes():
             if self.done.notes >= MAX_NOTES or self.done.notes_unsupported:
                 self.done.notes_skipped += 1
                 continue
-            rng = self.book.sheets[mark.sheet].range(mark.cell)
+            rng = self.book.sheets[sheet].range(cell)
             note = rng.note
-            if note is not None and (fold(mark.sheet), mark.cell) in self.rewrite:
-                note.text = mark.note
+            if note is not None and (fold(sheet), cell) in self.rewrite:
+                note.text = text
                 self.done.notes += 1
                 continue
             if note is not None:
                 self.done.notes_skipped += 1
                 continue
             try:
-                rng.add_note(mark.note)
+                rng.add_note(text)
             except NotImplementedError:  # Excel older than ExcelApi 1.18: no notes at all
                 self.done.notes_unsupported = True
                 self.done.notes_skipped += 1
@@ -216,8 +229,9 @@ class Painter:
             self.done.notes += 1
 
     def errors_sheet(self) -> None:
-        """The « Erreurs » sheet after the data sheets: one block of values, the header and
-        severity fills in one batch, a link per located issue up to MAX_LINKS."""
+        """The « Erreurs » sheet after the data sheets: one block of values, its columns' widths
+        and the message wrapped, the header and severity fills in one batch, a link per
+        located issue up to MAX_LINKS."""
         names = [sheet.name for sheet in self.book.sheets]
         data = [found for s in DATA_SHEETS if (found := find_sheet(names, s))]
         after = self.book.sheets[data[-1]] if data else None
@@ -227,6 +241,14 @@ class Painter:
         width = len(self.plan.headers)
         sheet.range((1, 1), (len(rows), width)).value = rows
         self.done.value_blocks += 1
+        # as the annotated copy lays it out: Excel measures a width in points, and a
+        # character of Calibri 11 is 7 px (5 more for the margins), 3/4 of a point each
+        for column, chars in enumerate(ERRORS_WIDTHS, start=1):
+            sheet.range((ERRORS_HEADER_ROW, column)).column_width = (chars * 7 + 5) * 0.75
+        if self.plan.errors:
+            last = ERRORS_HEADER_ROW + len(self.plan.errors)
+            message = ERRORS_MESSAGE_COLUMN
+            sheet.range((ERRORS_HEADER_ROW + 1, message), (last, message)).wrap_text = True
         fills = self.colours[sheet.name]
         for column in range(1, width + 1):
             fills[(ERRORS_HEADER_ROW, column)] = COLOURS["header"]

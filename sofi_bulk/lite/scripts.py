@@ -13,7 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sofi_bulk.api import ValidationResult, check, plan, to_submission, write_lheo, write_submission
+from sofi_bulk.api import (
+    ADDIN_BUTTONS,
+    ValidationResult,
+    check,
+    plan,
+    to_submission,
+    write_lheo,
+    write_submission,
+)
 from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.text import counts, fr_number, plural
 from sofi_bulk.lite.painter import MAX_LINKS, MAX_NOTES, Painted, Painter
@@ -21,6 +29,8 @@ from sofi_bulk.lite.reader import read_book
 
 DATA_DIR = Path("/data")  # Lite's only folder, downloadable from its Files panel
 TITLE = "sofi-bulk"
+# the label xlwings Lite shows on each script's button (``@script(name=...)`` in main.py)
+BUTTONS = ADDIN_BUTTONS  # each script's label, as the Aide sheet names it too
 
 
 def alert(book: Any, text: str, *, critical: bool = False) -> None:
@@ -119,8 +129,9 @@ def erase(book: Any) -> str:
 
 def _refusal(result: ValidationResult) -> UserError:
     return UserError(
-        f"Export refusé : {counts(len(result.errors), len(result.warnings))}. Lancez "
-        "« controler », corrigez les cellules en rouge, puis recommencez. Rien n'a été écrit."
+        f"Export refusé : {counts(len(result.errors), len(result.warnings))}. Cliquez sur "
+        f"« {BUTTONS['controler']} », corrigez les cellules en rouge, puis recommencez. Rien "
+        "n'a été écrit."
     )
 
 
@@ -156,4 +167,4 @@ def export_lheo(book: Any, folder: Path | None = None) -> str:
 def _warnings(result: ValidationResult) -> str:
     if not result.warnings:
         return ""
-    return f"\n{plural(len(result.warnings), 'avertissement')} : voir « controler »."
+    return f"\n{plural(len(result.warnings), 'avertissement')} : voir « {BUTTONS['controler']} »."

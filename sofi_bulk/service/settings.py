@@ -263,6 +263,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # the form fields besides the file
 STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
+# no page or file of the service is readable from another site, but the add-in's wheel
+# (sofi_bulk.web.complement): WhiteNoise's default would open the static files too
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 # every line with its time; sofi_bulk's own lines (the access log, the workers) from INFO
 LOGGING = {

@@ -4,16 +4,18 @@ French reasons for anything that is not a coherent sofi-bulk submission."""
 from __future__ import annotations
 
 import json
+import stat
+import sys
 from pathlib import Path
 from typing import Any
 
 from sofi_bulk.core.comparisons import COMPARISONS, comparable
 from sofi_bulk.core.errors import UserError, os_reason
 from sofi_bulk.core.fields import BY_KEY, Kind
-from sofi_bulk.core.identity import CREATION, MODIFICATION, FasCode
+from sofi_bulk.core.identity import CREATION, DESACTIVATION, INACTIVE, MODIFICATION, FasCode
 from sofi_bulk.core.profile import available_profiles
-from sofi_bulk.core.text import plural
-from sofi_bulk.submission.models import FORMAT
+from sofi_bulk.core.text import fr_number, plural
+from sofi_bulk.submission.models import FORMAT, READ_FORMATS
 
 MAX_JSON_BYTES = 200 * 1024 * 1024
 # where the rows of a child sheet sit inside a session of the submission
@@ -78,7 +80,7 @@ def check_submission(data: dict[str, Any]) -> list[str]:
             f"header.session_count : {header['session_count']} annoncée(s), {len(sessions)} "
             "présente(s)."
         )
-    problems += _identity_problems(data) + _code_problems(data)
+    problems += _identity_problems(data) + _numbering_problems(data) + _code_problems(data)
     for f, a, s in sessions:
         session = data["formations"][f]["actions"][a]["sessions"][s]
         where = f"formations[{f}].actions[{a}].sessions[{s}]"
@@ -125,12 +127,56 @@ def _identity_problems(data: dict[str, Any]) -> list[str]:
                         f"pas aux codes SOFI de la formation, de l'action et de la session "
                         f"({shown})."
                     )
+                if session.get("session_state") == INACTIVE and not session.get("sofi_code"):
+                    problems.append(
+                        f"{where}.session_state : « inactif » sur une session sans code SOFI ; "
+                        "seule une session existante peut être désactivée."
+                    )
+                if "session_state" in session and data["header"]["format"] != FORMAT:
+                    problems.append(
+                        f"{where}.session_state : absent du format « "
+                        f"{data['header']['format']} » (il vient avec « {FORMAT} »)."
+                    )
                 operation = MODIFICATION if session.get("sofi_code") else CREATION
+                if operation == MODIFICATION and session.get("session_state") == INACTIVE:
+                    operation = DESACTIVATION
                 if session["operation"] != operation:
                     has = "a un" if session.get("sofi_code") else "n'a pas de"
                     problems.append(
                         f"{where}.operation : « {session['operation']} » alors que la session "
                         f"{has} code SOFI."
+                    )
+    return problems
+
+
+# each numbered level: its name and its parent's, with their articles (French elision)
+_NUMBERED = {"action": ("l'action", "la formation"), "session": ("la session", "l'action")}
+
+
+def _numbering_problems(data: dict[str, Any]) -> list[str]:
+    """SOFI numbers are unique across SOFI: an action code belongs to one formation code, a
+    session code to one action code (as the check says of the workbook's FAS codes). Whether
+    a modified session had ended is the check's business: the file keeps no check date."""
+    problems = []
+    parents: dict[tuple[str, str], tuple[str, str]] = {}  # (level, code) -> parent code, path
+    for f, formation in enumerate(data["formations"]):
+        for a, action in enumerate(formation["actions"]):
+            where = f"formations[{f}].actions[{a}]"
+            numbered = [("action", action.get("sofi_code"), formation.get("sofi_code"), where)]
+            numbered += [
+                ("session", s.get("sofi_code"), action.get("sofi_code"), f"{where}.sessions[{k}]")
+                for k, s in enumerate(action["sessions"])
+            ]
+            for level, code, parent, path in numbered:
+                if not code or not parent:
+                    continue
+                other, first = parents.setdefault((level, code), (parent, path))
+                if other != parent:
+                    name, above = _NUMBERED[level]
+                    problems.append(
+                        f"{path}.sofi_code : {name} SOFI {code} est ici de {above} {parent}, "
+                        f"mais de {above} {other} en {first} ; un numéro SOFI désigne un seul "
+                        "objet dans tout SOFI."
                     )
     return problems
 
@@ -163,8 +209,12 @@ def _code_problems(data: dict[str, Any]) -> list[str]:
     return problems
 
 
-def loads_submission(raw: bytes, name: str) -> dict[str, Any]:
-    """A submission from the bytes of a JSON file, refusing anything else plainly."""
+def loads_submission(raw: bytes, name: str, *, fast: bool = False) -> dict[str, Any]:
+    """A submission from the bytes of a JSON file, refusing anything else plainly.
+
+    ``fast``: the document is first checked by the models the JSON Schema is generated from
+    (pydantic, strict, in Rust: a large offer in a fraction of the schema's time); only a
+    document they refuse goes through the schema, for its French reasons."""
     from sofi_bulk.submission.schema import schema_problems
 
     try:
@@ -183,19 +233,25 @@ def loads_submission(raw: bytes, name: str) -> dict[str, Any]:
         raise UserError(
             f"{name} : JSON imbriqué à l'excès ; ce n'est pas une soumission sofi-bulk."
         ) from None
+    except ValueError:  # an integer past Python's limit of digits
+        digits = fr_number(sys.get_int_max_str_digits())
+        raise UserError(
+            f"{name} : un nombre y a plus de {digits} chiffres ; ce n'est pas une soumission "
+            "sofi-bulk."
+        ) from None
     header = data.get("header") if isinstance(data, dict) else None
     version = header.get("format") if isinstance(header, dict) else None
     if (
         isinstance(version, str)
         and version.startswith("sofi-bulk/soumission")
-        and version != FORMAT
+        and version not in READ_FORMATS
     ):
         raise UserError(
             f"{name} : soumission au format « {version} », que cette version de sofi-bulk ne lit "
-            f"pas (elle lit « {FORMAT} »). Exportez-la à nouveau depuis le classeur : "
-            "sofi-bulk export saisie.xlsx -o soumission.json."
+            f"pas (elle lit « {' », « '.join(READ_FORMATS)} »). Exportez-la à nouveau depuis le "
+            "classeur : sofi-bulk export saisie.xlsx -o soumission.json."
         )
-    found = schema_problems(data)
+    found = [] if fast and _models_accept(raw) else schema_problems(data)
     if found:
         lines = "\n".join(f"- {line}" for line in found[:20])
         more = f"\n- … et {len(found) - 20} autre(s)." if len(found) > 20 else ""
@@ -212,10 +268,27 @@ def loads_submission(raw: bytes, name: str) -> dict[str, Any]:
     return data
 
 
+def _models_accept(raw: bytes) -> bool:
+    from pydantic import ValidationError
+
+    from sofi_bulk.submission.models import Submission
+
+    try:
+        Submission.model_validate_json(raw, strict=True)
+    except (ValidationError, ValueError, RecursionError):
+        return False
+    return True
+
+
 def load_submission_json(path: Path) -> dict[str, Any]:
     """Read a submission JSON written by « sofi-bulk export »."""
     name = path.name
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe is never opened: it would not end
+            raise UserError(
+                f"{name} : ce n'est pas un fichier ordinaire (dossier, tube nommé, "
+                "périphérique ?) ; donnez la soumission écrite par « sofi-bulk export »."
+            )
         if path.stat().st_size > MAX_JSON_BYTES:
             raise UserError(
                 f"{name} : fichier trop volumineux pour une soumission "

@@ -16,17 +16,22 @@ from typing import Annotated, Any, Literal, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from sofi_bulk.core.codes import table_of
-from sofi_bulk.core.fields import FIELDS, Kind
+from sofi_bulk.core.comparisons import EXCLUSIONS
+from sofi_bulk.core.fields import BY_KEY, FIELDS, Kind
 from sofi_bulk.core.fields import Field as CatalogueField
-from sofi_bulk.core.identity import CREATION, MODIFICATION
+from sofi_bulk.core.identity import CREATION, DESACTIVATION, MODIFICATION
 from sofi_bulk.core.profile import available_profiles, load_profile
 from sofi_bulk.core.referentiel import MODELS
 from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES
 
 # The submission's format, versioned: a reader checks it before anything else. Bump the
-# number when a change would make an older reader misread the document.
-FORMAT = "sofi-bulk/soumission/2"
-SCHEMA_ID = "urn:sofi-bulk:schema:soumission:2"
+# number when a change would make an older reader misread the document (3: the
+# « desactivation » operation, which a reader of 2 would take for a modification).
+FORMAT = "sofi-bulk/soumission/3"
+SCHEMA_ID = "urn:sofi-bulk:schema:soumission:3"
+# the formats this version reads: each is a subset of the current one (2 has no
+# desactivation and no session_state), so one schema describes them all
+READ_FORMATS = ("sofi-bulk/soumission/2", FORMAT)
 SOFI_CODE = r"^\d{1,9}$"
 
 
@@ -167,12 +172,13 @@ Session = _model(
     {
         "sofi_code": _code("la session"),
         "operation": (
-            Literal[CREATION, MODIFICATION],
+            Literal[CREATION, MODIFICATION, DESACTIVATION],
             Field(
                 title="Opération",
                 description="creation : une session à créer dans SOFI ; modification : la "
                 "session existante de code sofi_code, à modifier (accord préalable de la "
-                "Région requis).",
+                "Région requis) ; desactivation : la session existante de code sofi_code, "
+                "à retirer de l'offre (session_state « inactif », format 3).",
             ),
         ),
         "dispositif": (Dispositif, ...),
@@ -248,8 +254,10 @@ class Fingerprint(_Strict):
 class Header(_Strict):
     """En-tête de la soumission : d'où elle vient et ce qu'elle contient."""
 
-    format: Literal[FORMAT] = Field(  # type: ignore[valid-type]
-        title="Format et version", description="Un lecteur vérifie ce champ avant tout autre."
+    format: Literal[READ_FORMATS] = Field(  # type: ignore[valid-type]
+        title="Format et version",
+        description="Un lecteur vérifie ce champ avant tout autre. sofi-bulk écrit le format "
+        "3 ; un document au format 2 (sans désactivation ni session_state) se lit de même.",
     )
     programme: str
     programme_label: str
@@ -286,8 +294,41 @@ class Submission(_Strict):
     formations: list[Formation] = Field(min_length=1)  # type: ignore[valid-type]
 
 
+# the model of each object of the submission, by the catalogue's group
+GROUP_MODELS: dict[str, type[BaseModel]] = {
+    "formation": Formation,
+    "action": Action,
+    "session": Session,
+    "dispositif": Dispositif,
+    "referents": Referents,
+    "information_collective": InformationCollective,
+    "periode_inscription": PeriodeInscription,
+}
+
+
+def _exclusions(defs: dict[str, Any]) -> None:
+    """The codes the procedure forbids together (``comparisons.EXCLUSIONS``), as « if »
+    and « then » of the object that holds both; the French reason is the description of
+    the refusing branch, which a reader of the schema's errors shows."""
+    for ex in EXCLUSIONS:
+        group = BY_KEY[ex.key].group
+        assert BY_KEY[ex.other].group == group, ex  # one object holds both
+        target = defs[GROUP_MODELS[group].__name__]
+        target.setdefault("allOf", []).append(
+            {
+                "if": {"properties": {ex.key: {"enum": list(ex.values)}}, "required": [ex.key]},
+                "then": {
+                    "properties": {
+                        ex.other: {"not": {"enum": list(ex.others)}, "description": ex.json_message}
+                    }
+                },
+            }
+        )
+
+
 def submission_schema() -> dict[str, Any]:
     schema = Submission.model_json_schema()
+    _exclusions(schema["$defs"])
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

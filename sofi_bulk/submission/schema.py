@@ -94,6 +94,8 @@ def _schema_problems(error: jsonschema.ValidationError) -> list[tuple[str, str]]
         if useful:
             return _schema_problems(min(useful, key=lambda e: len(list(e.relative_path))))
     v, value, instance = error.validator, error.validator_value, error.instance
+    if v == "not" and isinstance(error.schema, dict) and "description" in error.schema:
+        return [(path, error.schema["description"])]  # a rule of the procedure, said in French
     if v == "required":
         name = error.message.split("'")[1] if "'" in error.message else "?"
         return [(_join(path, name), "champ obligatoire absent.")]

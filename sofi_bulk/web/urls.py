@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sofi_bulk.web import pages, passwords, staff, views
+from sofi_bulk.web import complement, pages, passwords, staff, views
 
 urlpatterns = [
     path("", views.home, name="accueil"),
@@ -26,8 +26,16 @@ urlpatterns = [
     path("modele/", views.template_page, name="modele"),
     path("modele/saisie.xlsx", views.template_download, name="modele-xlsx"),
     path("modele/referentiel.xlsx", views.referentiel_download, name="referentiel-xlsx"),
+    path("complement/", complement.page, name="complement"),
+    path("complement/derniere", complement.latest, name="complement-derniere"),
+    path(
+        "complement/sofi_bulk-<str:version>-py3-none-any.whl",
+        complement.wheel_file,
+        name="complement-roue",
+    ),
     path("depots/", views.deposits, name="depots"),
     path("depots/nouveau", views.deposit_upload, name="nouveau-depot"),
+    path("depots/reprendre", views.take_back, name="reprendre"),
     path("depots/<int:pk>/", views.deposit_detail, name="depot"),
     path("depots/<int:pk>/<str:kind>", views.deposit_file, name="fichier"),
     path("depots/lheo-fusionne.xml", views.merged_lheo, name="lheo-fusionne"),

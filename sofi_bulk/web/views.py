@@ -4,6 +4,7 @@ the template engine's escaping; every download is an attachment."""
 
 from __future__ import annotations
 
+import io
 import secrets
 import sys
 from functools import wraps
@@ -421,6 +422,85 @@ def merged_lheo(request: HttpRequest) -> HttpResponse:
     )
 
 
+# --- reprendre son offre ----------------------------------------------------------------------
+SOURCES = ".xml, .json ou .xlsx"
+
+
+@login_required
+@require_POST
+def take_back(request: HttpRequest) -> HttpResponseBase:
+    """« Reprendre mon dernier dépôt » or « reprendre un fichier »: the entry workbook
+    pre-filled from an existing offer, for the signed-in organisation's lots; for the next
+    campaign when asked (a year, dates moved or left empty)."""
+    from sofi_bulk import api
+    from sofi_bulk.core.errors import UserError
+
+    organisation = organisation_of(request.user)
+    if organisation is None:
+        return refused(
+            request, "Ce compte n'est rattaché à aucun organisme : pas d'offre à reprendre."
+        )
+    if request.POST.get("source") == "dernier":
+        last = Deposit.objects.filter(organisation=organisation).order_by("-created_at", "-id")
+        deposit = last.first()
+        stored = deposit.files.filter(kind=DepositFile.JSON).first() if deposit else None
+        if deposit is None or stored is None:
+            return _take_back_refused(
+                request, organisation, "Aucun dépôt à reprendre pour l'instant."
+            )
+        raw, name = bytes(stored.data), f"depot-{deposit.receipt}.json"
+    else:
+        upload = request.FILES.get("offre")
+        if (
+            upload is not None
+            and upload.size is not None
+            and upload.size > settings.MAX_UPLOAD_BYTES
+        ):
+            return too_large(request)
+        if upload is None or not upload.size:
+            return _take_back_refused(
+                request,
+                organisation,
+                f"Choisissez le fichier de l'offre à reprendre ({SOURCES}), puis cliquez à "
+                "nouveau sur le bouton.",
+            )
+        raw = upload.read()
+        name = PurePath(upload.name or "offre").name[:200] or "offre"
+    campaign: int | bool | None = None
+    year = request.POST.get("campagne", "").strip()
+    if request.POST.get("suivante"):
+        if year and not (year.isdigit() and len(year) == 4):
+            return _take_back_refused(
+                request, organisation, f"Année de campagne « {year} » : donnez quatre chiffres."
+            )
+        campaign = int(year) if year else True
+    options: dict[str, Any] = {
+        "name": name,
+        "referentiel": template_referentiel(),
+        "campaign": campaign,
+        "dates": not (campaign is not None and request.POST.get("sans_dates")),
+    }
+    try:
+        try:
+            reprise = api.take_back(raw, siret=organisation.siret, **options)
+        except UserError:  # no lot of this organisation in the référentiel: every lot
+            reprise = api.take_back(raw, **options)
+        data = io.BytesIO()
+        reprise.save(data)
+    except UserError as exc:
+        return _take_back_refused(request, organisation, str(exc))
+    stem = PurePath(name).stem or "offre"
+    return attachment(data.getvalue(), f"reprise-{stem}.xlsx", XLSX)
+
+
+def _take_back_refused(
+    request: HttpRequest, organisation: Organisation, message: str
+) -> HttpResponse:
+    context = _deposit_list_context(request, organisation)
+    context["reprise_error"] = message
+    return render(request, "web/depots.html", context, status=400)
+
+
 # --- template and référentiel -----------------------------------------------------------------
 @require_GET
 def template_page(request: HttpRequest) -> HttpResponse:
@@ -442,14 +522,16 @@ def template_download(request: HttpRequest) -> HttpResponse:
     """A blank entry workbook; an organisation's account gets its own lots only."""
     from sofi_bulk import api
     from sofi_bulk.core.errors import UserError
+    from sofi_bulk.web.complement import service_address
 
     ref = template_referentiel()
     organisation = organisation_of(request.user)
     siret = organisation.siret if organisation is not None else None
+    service = service_address(request)  # its Aide names this service's « Contrôler dans Excel »
     try:
-        data = api.write_template(referentiel=ref, siret=siret)
+        data = api.write_template(referentiel=ref, siret=siret, service=service)
     except UserError:  # no lot for this organisation in the référentiel: every lot
-        data = api.write_template(referentiel=ref)
+        data = api.write_template(referentiel=ref, service=service)
     assert data is not None
     return attachment(data, f"saisie-{api.DEFAULT_PROGRAMME}.xlsx", XLSX)
 

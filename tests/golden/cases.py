@@ -44,6 +44,12 @@ def faulty(book: Workbook) -> None:
     _set(book, s, "Numéro lot CR", 7, "PAS2099")
     _set(book, s, "Code FAS", 8, "19482-89393-143842-1")  # four parts: not a FAS code
     _set(book, s, "Modalité de recrutement (2)", 8, "sur dossier")
+    # SOFI numbers reused, a modified session already ended (row 4 ends on 01/01/2025, before
+    # the suite's « today »), teaching at a distance without the FOAD
+    _set(book, s, "Code FAS", 4, "19482-89400-143842")
+    _set(book, s, "Code FAS", 6, "19490-89393-143842")  # session 143842 under another action
+    _set(book, s, "Code FAS", 7, "19491-89393")  # action 89393 under another formation
+    _set(book, s, "Modalités d'enseignement", 5, "2 - formation entièrement à distance")
     ws = book[s]
     ws["BQ2"] = "Mes notes"  # a column of the user's own, after a blank one
     ws["BQ3"] = "à rappeler"

@@ -1,7 +1,7 @@
 """A stand-in for xlwings Lite's ``Book``, ``Sheet``, ``Range`` and ``Note`` that records the
 actions a script sends to Excel, the way xlwings 0.37.8 does (one action per call:
 ``setValues``, ``setRangeColors``, ``addNote``, ``setNoteText``, ``deleteNote``,
-``addHyperlink``,
+``setColumnWidth``, ``setWrapText``, ``addHyperlink``,
 ``addSheet``, ``sheetDelete``, ``activateSheet``, ``alert``).
 
 ``Excel`` is the workbook itself; ``Excel.open()`` gives the ``Book`` a script receives
@@ -69,6 +69,8 @@ class SheetState:
     colours: dict[tuple[int, int], str | None] = field(default_factory=dict)
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
     links: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
+    widths: dict[int, float] = field(default_factory=dict)  # points, by column
+    wrapped: set[tuple[int, int]] = field(default_factory=set)
     visible: bool = True
 
     def rows(self) -> list[list[Any]]:
@@ -160,6 +162,16 @@ class Excel:
     def _deleteNote(self, action: dict[str, Any]) -> None:
         (cell,) = self._cells(action)
         del self.sheet(action["sheet"]).notes[cell]
+
+    def _setColumnWidth(self, action: dict[str, Any]) -> None:
+        sheet = self.sheet(action["sheet"])
+        for _, column in self._cells(action):
+            sheet.widths[column] = action["args"]
+
+    def _setWrapText(self, action: dict[str, Any]) -> None:
+        sheet = self.sheet(action["sheet"])
+        for cell in self._cells(action):
+            (sheet.wrapped.add if action["args"] else sheet.wrapped.discard)(cell)
 
     def _addHyperlink(self, action: dict[str, Any]) -> None:
         (cell,) = self._cells(action)
@@ -351,6 +363,22 @@ class Range:
         self.sheet._notes.add(self.cell)
         self.queue("addNote", args=[self.address, text])
         return Note(self)
+
+    @property
+    def column_width(self) -> float:
+        raise NotImplementedError("Lite reads a width only with await get_column_width()")
+
+    @column_width.setter
+    def column_width(self, points: float) -> None:  # in points, the columns of the range
+        self.queue("setColumnWidth", args=points)
+
+    @property
+    def wrap_text(self) -> bool:
+        raise NotImplementedError("Lite reads it only with await get_wrap_text()")
+
+    @wrap_text.setter
+    def wrap_text(self, value: bool) -> None:
+        self.queue("setWrapText", args=bool(value))
 
     def add_hyperlink(self, address: str, text_to_display=None, screen_tip=None) -> None:
         assert self.shape == (1, 1)

@@ -4,10 +4,13 @@ not mark with one French alert and no change, and exports only a workbook withou
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import importlib.util
 import json
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +18,7 @@ import sofi_bulk
 from sofi_bulk import lite
 from sofi_bulk.core.fields import INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.layout import ERRORS_SHEET, column_of
-from sofi_bulk.core.plan import COLOURS, ERRORS_HEADER_ROW
+from sofi_bulk.core.plan import COLOURS, ERRORS_HEADER_ROW, ERRORS_WIDTHS
 from sofi_bulk.core.values import FormulaError
 from sofi_bulk.lite import painter as painter_module
 from sofi_bulk.lite import scripts
@@ -65,13 +68,15 @@ def assert_painted(excel: Excel, plan) -> None:
                 assert colour == f"#{marked[(name, (row, column))].colour}"
             else:
                 assert colour == f"#{COLOURS['status']}" and column == 1, (name, row, column)
-        assert sheet.notes == {c: m.note for (s, c), m in marked.items() if s == name}
+        notes = {c: m.note for (s, c), m in marked.items() if s == name}
+        notes.update({(row, 1): s.note for row, s in statuses.items() if s.note})
+        assert sheet.notes == notes  # the cells' notes, then the statuses' (issue 29)
         for row, status in statuses.items():
             assert sheet.values[(row, 1)] == status.text
     errors = excel.sheet(ERRORS_SHEET)
     assert errors.rows() == [["" if v is None else v for v in row] for row in plan.rows()]
     assert errors.links == {
-        (ERRORS_HEADER_ROW + 1 + i, 3): (
+        (ERRORS_HEADER_ROW + 1 + i, 1): (
             f"#{line.link}",
             line.cell,
             f"Aller à {line.sheet}!{line.cell}",
@@ -157,11 +162,12 @@ def test_a_clean_workbook_gets_ok_statuses_an_empty_errors_sheet_and_a_summary(b
     assert funcs(actions) == {
         "setValues": 4,  # three « Contrôle » columns, the « Erreurs » sheet
         "setRangeColors": 4,  # the three columns' fills, the header of « Erreurs »
+        "setColumnWidth": 7,  # the columns of « Erreurs », as wide as in the annotated copy
         "addSheet": 1,
         "activateSheet": 1,
         "alert": 1,
     }
-    assert excel.sheet(SESSIONS_SHEET).values[(8, 1)] == "✔ OK · création"
+    assert excel.sheet(SESSIONS_SHEET).values[(8, 1)] == "✔ OK"
     assert excel.alerts == [
         (
             "Contrôle terminé : 0 erreur, 0 avertissement.\nVous pouvez exporter la soumission "
@@ -181,17 +187,25 @@ def test_a_faulty_workbook_is_marked_in_place_exactly_as_the_plan_says(book):
     sessions = excel.sheet(SESSIONS_SHEET)
     assert sessions.colours[(4, 2)] == f"#{COLOURS['erreur']}"
     assert sessions.notes[(4, 2)].startswith("Erreur : « Réf. session » : la Réf. session")
-    assert sessions.values[(4, 1)] == "✖ 1 erreur · création"
-    assert excel.sheet(ERRORS_SHEET).links[(4, 3)] == (
+    assert sessions.values[(4, 1)] == "✖ à corriger"
+    assert sessions.notes[(4, 1)].startswith("1 erreur, 1 avertissement dans cette ligne")
+    errors = excel.sheet(ERRORS_SHEET)
+    assert errors.rows()[2][:2] == ["Cellule", "Message"]  # the link, then the message
+    assert errors.widths == {c: (w * 7 + 5) * 0.75 for c, w in enumerate(ERRORS_WIDTHS, 1)}
+    assert errors.wrapped == {(row, 2) for row in range(4, 4 + len(plan.errors))}
+    assert sessions.notes[(4, 2)].endswith("Obligatoire.")  # the column's help after the error
+    assert errors.links[(4, 1)] == (
         f"#'{SESSIONS_SHEET}'!B4",
         "B4",
         f"Aller à {SESSIONS_SHEET}!B4",
     )
     assert funcs(actions) == {
-        "addNote": 4,
+        "addNote": 4 + 9,  # 4 cells; 9 statuses: 2 sessions, 1 info, 6 périodes (a column)
         "addHyperlink": 5,  # the missing column's line has no cell
         "setValues": 4,
         "setRangeColors": 5,  # Sessions: its 1,000-row « Contrôle » column takes two
+        "setColumnWidth": 7,
+        "setWrapText": 1,  # the messages of « Erreurs »
         "addSheet": 1,
         "activateSheet": 1,
         "alert": 1,
@@ -209,7 +223,7 @@ def test_a_second_run_clears_the_first_runs_marks(book):
     # the user fixes the duplicated session (row 4) and breaks a fixed value; row 5 still ends
     # before it starts, the périodes sheet still lacks its « Type » column
     sessions = excel.sheet(SESSIONS_SHEET)
-    for c, value in enumerate(original[3], start=1):
+    for c, value in enumerate(original[3][1:], start=2):  # its « Contrôle » cell aside
         sessions.values[(4, c)] = lite_value(value)
     sessions.values[cell(title)] = "Autre intitulé"
     end = f"{column_of(SESSIONS_SHEET, 'end_date').letter}5"
@@ -218,12 +232,16 @@ def test_a_second_run_clears_the_first_runs_marks(book):
     assert_painted(excel, plan)
     assert (4, 2) not in sessions.colours and (4, 2) not in sessions.notes  # fixed: unmarked
     assert sessions.colours[cell(title)] == f"#{COLOURS['erreur']}"
-    assert sessions.values[(4, 1)] == "✔ OK · création"
+    assert sessions.values[(4, 1)] == "✔ OK" and (4, 1) not in sessions.notes
     assert sessions.colours[cell(end)] == f"#{COLOURS['erreur']}" and cell(end) in sessions.notes
     counted = funcs(actions)
     assert counted["sheetDelete"] == 1 and counted["addSheet"] == 1
-    assert counted["deleteNote"] == 3  # the three cells fixed with row 4
-    assert counted["setNoteText"] == 1 and counted["addNote"] == 1  # row 5 kept, title new
+    # the three cells fixed with row 4, and the statuses of the rows now without issue (the
+    # session of row 4, the information collective that named it)
+    assert counted["deleteNote"] == 3 + 2
+    # kept and rewritten: row 5's cell and status, the 6 périodes statuses (a column still
+    # missing); new: the title's cell and its row's status
+    assert counted["setNoteText"] == 1 + 1 + 6 and counted["addNote"] == 1 + 1
     # the marks go away with « effacer_controle », the fixed cell's grey comes back
     excel.run(lite.effacer_controle)
     assert ERRORS_SHEET not in [s.name for s in excel.sheets]
@@ -241,7 +259,7 @@ def test_a_note_the_user_wrote_is_never_replaced(book):
     excel.sheet(SESSIONS_SHEET).notes[(4, 2)] = "Ma remarque"
     actions = excel.run(control)
     assert excel.sheet(SESSIONS_SHEET).notes[(4, 2)] == "Ma remarque"
-    assert funcs(actions)["addNote"] == 3
+    assert funcs(actions)["addNote"] == 3 + 9  # the statuses' notes too
     assert "jamais par-dessus une note existante" in excel.alerts[-1][0]
 
 
@@ -257,7 +275,7 @@ def test_notes_and_links_stop_at_their_caps_the_errors_sheet_lists_everything(bo
     assert set(excel.sheet(SESSIONS_SHEET).notes) == {cell(m.cell) for m in plan.marks[:2]}
     errors = excel.sheet(ERRORS_SHEET).rows()
     assert len(errors) == 3 + len(plan.errors)
-    assert [r[5] for r in errors[3:]] == [line.code for line in plan.errors]
+    assert [r[6] for r in errors[3:]] == [line.code for line in plan.errors]
     message = excel.alerts[-1][0]
     assert "Notes posées sur 2 cellules (au plus 2" in message
     assert "Liens vers les 3 premières lignes" in message
@@ -392,24 +410,73 @@ def test_exports_are_refused_while_errors_remain(book, tmp_path, monkeypatch, sc
 
 
 # --- the files a user pastes into Lite ----------------------------------------------------------
-def test_main_py_is_tiny_imports_as_plain_python_and_runs_the_buttons(book):
-    path = ROOT / "addin" / "main.py"
-    assert len(path.read_text(encoding="utf-8").splitlines()) < 45
-    spec = importlib.util.spec_from_file_location("lite_main", path)
+MAIN_PY = ROOT / "addin" / "main.py"
+
+
+def load_main(name: str = "lite_main"):
+    spec = importlib.util.spec_from_file_location(name, MAIN_PY)
     main = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(main)  # @script does nothing outside Lite
-    for name in ("controler", "effacer_controle", "exporter_soumission", "exporter_lheo"):
+    return main
+
+
+def test_main_py_is_tiny_imports_as_plain_python_and_runs_the_buttons(book):
+    assert len(MAIN_PY.read_text(encoding="utf-8").splitlines()) < 45
+    main = load_main()
+    for name in lite.BUTTONS:
         assert callable(getattr(main, name))
     excel = excel_from_input(faulty(book))
     excel.run(main.controler, include=lite.SHEETS)
     assert excel.alerts[-1][0].startswith("Contrôle terminé : 5 erreurs, 1 avertissement.")
 
 
+def script_calls(source: str) -> dict[str, dict[str, str]]:
+    """Each function of main.py decorated with ``@script(...)``: its keyword arguments, as
+    written."""
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef):
+            for deco in node.decorator_list:
+                if isinstance(deco, ast.Call) and getattr(deco.func, "id", "") == "script":
+                    found[node.name] = {k.arg: ast.unparse(k.value) for k in deco.keywords}
+    return found
+
+
+def test_each_button_carries_its_french_label_and_reads_only_the_data_sheets():
+    """xlwings Lite shows ``name=`` on the button: a French label, never the function's name."""
+    calls = script_calls(MAIN_PY.read_text(encoding="utf-8"))
+    assert list(calls) == list(lite.BUTTONS)
+    for function, keywords in calls.items():
+        assert keywords == {"name": f"lite.BUTTONS[{function!r}]", "include": "lite.SHEETS"}
+        label = lite.BUTTONS[function]
+        assert label[0].isupper() and "_" not in label and label != function
+    assert lite.BUTTONS["controler"] == "Contrôler"
+
+
+def test_xlwings_lite_script_decorator_takes_a_name_and_the_sheets_to_send():
+    """The keywords main.py gives ``@script`` are those of Lite's own decorator in the
+    installed xlwings (read from its source: importing it needs a licence key)."""
+    import xlwings
+
+    source = (Path(xlwings.__file__).parent / "pro" / "udfs_officejs.py").read_text("utf-8")
+    defined = [
+        n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == "script"
+    ]
+    assert defined  # its typing overloads, then the function itself
+    assert {"name", "include"} <= {a.arg for a in defined[-1].args.args}
+
+
+def test_main_py_says_in_french_when_sofi_bulk_is_not_installed(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sofi_bulk.lite", None)  # as if requirements.txt were empty
+    monkeypatch.delattr(sofi_bulk, "lite")
+    with pytest.raises(ImportError, match="sofi-bulk n'est pas installé : collez dans l'onglet"):
+        load_main("lite_main_without_sofi_bulk")
+
+
 def test_the_add_in_loads_no_file_format_library_nor_the_command_line():
     """Lite has no use for openpyxl or click: importing the face and checking rows loads
     neither (nor xlwings: the Book is duck-typed)."""
     import subprocess
-    import sys
 
     code = (
         "import sys; from sofi_bulk import lite; "

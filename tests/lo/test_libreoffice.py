@@ -35,7 +35,7 @@ from sofi_bulk.excel.reader import read_workbook
 from sofi_bulk.excel.template import write_template
 from sofi_bulk.lheo.convert import submission_to_lheo, validate_lheo
 from sofi_bulk.submission.build import build_submission
-from tests.conftest import ROOT, worksheets_scanned_tag_by_tag
+from tests.conftest import ROOT, TODAY, worksheets_scanned_tag_by_tag
 from tests.lo import LibreOffice, LibreOfficeError, ValidationAlert, pdf_to_png
 
 DOCS = ROOT / "docs"
@@ -48,7 +48,7 @@ def ref(sheet: str, key: str, index: int = 0, part: int = 0) -> str:
 def check(path: Path):
     book = read_workbook(path)
     ctx = resolve_context(book)
-    return book, validate_book(book, ctx.profile, ctx.referentiel, ctx.notices)
+    return book, validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +140,10 @@ def test_dependent_lists_follow_the_lot_of_each_row(lo, template, referentiel):
             assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "cr_action_id", index)) == [
                 lot.id_action_cr
             ]
-        # a row without a lot offers no site yet
-        assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "site", 10)) == []
+        # a row without a lot offers no site yet, but says what to do (issue 29)
+        assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "site", 10)) == [
+            "(choisissez d'abord le Numéro lot CR)"
+        ]
         # the child sheets list the sessions' references as they are typed
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "session_ref", 0), "NANTES-1")
         doc.type(SESSIONS_SHEET, ref(SESSIONS_SHEET, "session_ref", 1), "STNAZAIRE-1")
@@ -159,9 +161,9 @@ def test_dependent_lists_follow_the_lot_of_each_row(lo, template, referentiel):
         assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 0)) == [
             s.display for s in referentiel.sites_for(lot2)
         ]
-        assert (
-            doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 1)) == []
-        )  # no session chosen yet
+        assert doc.list_entries(INFOS_SHEET, ref(INFOS_SHEET, "ic_site", 1)) == [
+            "(choisissez d'abord la Réf. session)"
+        ]  # no session chosen yet
 
 
 def test_libreoffice_flags_values_that_break_the_sheet_rules(lo, template):
@@ -391,11 +393,13 @@ def test_annotated_copy_opens_with_fills_notes_and_errors_sheet(lo, annotated):
         for _code, cell in EXPECTED:
             assert doc.background(SESSIONS_SHEET, cell).upper() == "#FFC7CE"
             assert doc.note(SESSIONS_SHEET, cell).startswith("Erreur : ")
-        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW}") == "✔ OK · création"
-        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW + 1}") == "✖ 1 erreur · création"
+        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW}") == "✔ OK"
+        assert doc.value(SESSIONS_SHEET, f"A{FIRST_DATA_ROW + 1}") == "✖ à corriger"
+        assert doc.note(SESSIONS_SHEET, f"A{FIRST_DATA_ROW + 1}").startswith("1 erreur")
         sheets = {s["name"]: s["visible"] for s in doc.sheets()}
         assert sheets[ERRORS_SHEET] and not sheets["_meta"]
-        assert doc.value(ERRORS_SHEET, "C4") in {cell for _, cell in EXPECTED}
+        assert doc.value(ERRORS_SHEET, "A4") in {cell for _, cell in EXPECTED}  # the link first
+        assert doc.value(ERRORS_SHEET, "B3") == "Message"
         # the copy is still a working template: lists and dependent lists still answer
         assert doc.list_entries(SESSIONS_SHEET, ref(SESSIONS_SHEET, "site", 1)) == [
             "41210 - Horizons Angers - Principal",
@@ -480,8 +484,8 @@ def test_annotated_copy_renders_to_pdf_and_png(lo, annotated, tmp_path):
     assert reds > 20, "no red cell in the rendering"
     if os.environ.get("SOFI_UPDATE_DOCS"):  # the README's pictures: cropped, without note icons
         for source, name, box in (
-            (pdf, "copie-annotee", (70, 100, 1100, 135)),
-            (errors_pdf, "feuille-erreurs", (70, 100, 1060, 80)),
+            (pdf, "copie-annotee", (70, 100, 1100, 152)),
+            (errors_pdf, "feuille-erreurs", (70, 100, 1060, 100)),
         ):
             x, y, w, h = (str(v) for v in box)
             subprocess.run(

@@ -1,6 +1,7 @@
 """Pyodide in Node for the tests and the benchmark: the npm ``pyodide`` package, the wheels of
 sofi-bulk's core dependencies built for Pyodide (``pyemscripten``, from PyPI), and the
-sofi-bulk wheel built from this checkout, unzipped into one folder put on ``sys.path``.
+sofi-bulk wheel built from this checkout, unzipped into one folder put on ``sys.path``; and
+what xlwings Lite holds before it installs sofi-bulk (micropip, xlwings), for the delivery test.
 
 Downloads are cached in ``.cache/pyodide`` (ignored by git); ``tools/run-tests`` fills it with
 ``python -m tests.pyodide.env``, and the test fills it itself when it is missing.
@@ -74,11 +75,13 @@ def ensure() -> Path:
 
 
 def build_wheel(folder: Path) -> Path:
-    """sofi-bulk's wheel, built from this checkout as the README says."""
-    run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder), str(ROOT)]
-    )
-    (wheel,) = folder.glob("sofi_bulk-*.whl")
+    """sofi-bulk's wheel, built from this checkout: the file the service hands out (and,
+    tests/test_release.py checks, the one ``python -m build`` makes)."""
+    from sofi_bulk import api
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / api.addin_wheel_name()
+    wheel.write_bytes(api.addin_wheel())
     return wheel
 
 
@@ -114,6 +117,21 @@ def download_for_pyodide(requirement: str) -> list[str]:
     return sorted(p.name for p in target.glob("*.whl"))
 
 
+def lite_wheels() -> list[Path]:
+    """What xlwings Lite brings before it reads requirements.txt: Pyodide's installer
+    (micropip, at the version Pyodide's repository holds) and xlwings (the series
+    requirements.txt names), built for Pyodide, from PyPI (cached)."""
+    from sofi_bulk.distribution import XLWINGS_REQUIREMENT
+
+    ensure()
+    micropip = f"micropip=={pyodide_packages()['micropip']}"
+    found = []
+    for requirement in (micropip, XLWINGS_REQUIREMENT):
+        (name,) = download_for_pyodide(requirement)
+        found.append(CACHE / "resolved" / requirement.replace(" ", "").replace("/", "_") / name)
+    return found
+
+
 def run_python(site: Path, work: Path, script: Path) -> str:
     """Run a Python file under Pyodide in Node (the repository mounted at /src, ``work`` as
     the working folder); its stdout."""
@@ -130,3 +148,4 @@ def run_python(site: Path, work: Path, script: Path) -> str:
 
 if __name__ == "__main__":
     print(ensure())
+    lite_wheels()

@@ -11,7 +11,13 @@ async function main() {
   const [cache, site, source, work, script] = process.argv.slice(2).map((p) => path.resolve(p));
   const { loadPyodide } = require(path.join(cache, "node_modules", "pyodide", "pyodide.js"));
   const started = Date.now();
-  const py = await loadPyodide({ stdout: (s) => console.log(s), stderr: (s) => console.error(s) });
+  // the check's date of the test suite (tests/conftest.py), as CPython reads it
+  const env = process.env.SOFI_BULK_TODAY ? { SOFI_BULK_TODAY: process.env.SOFI_BULK_TODAY } : {};
+  const py = await loadPyodide({
+    env,
+    stdout: (s) => console.log(s),
+    stderr: (s) => console.error(s),
+  });
   const loaded = Date.now();
   for (const [where, root] of [["/site", site], ["/src", source], ["/inputs", work]]) {
     py.FS.mkdirTree(where);

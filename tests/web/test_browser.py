@@ -29,6 +29,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from sofi_bulk.core.plan import ERRORS_HEADERS
 from sofi_bulk.lheo.xsd import validate_lheo
 from tests.conftest import ROOT
 from tests.web.conftest import PASSWORD, SIRET_A, SIRET_B, break_it, sample_for
@@ -224,7 +225,8 @@ def test_check_the_example_then_a_faulty_workbook(server, browser, downloads, tm
     copy = downloaded(downloads, ".xlsx")
     assert copy.name == "saisie-a-corriger-annotee.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(copy.read_bytes()))
-    codes = [r[5] for r in book["Erreurs"].iter_rows(min_row=4, values_only=True)]
+    code = ERRORS_HEADERS.index("Code")
+    codes = [r[code] for r in book["Erreurs"].iter_rows(min_row=4, values_only=True)]
     assert len(codes) == 3 and "date-impossible" in codes
 
 

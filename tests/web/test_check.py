@@ -11,6 +11,7 @@ import re
 import openpyxl
 import pytest
 
+from sofi_bulk.core.plan import ERRORS_HEADERS
 from sofi_bulk.web import workers
 from sofi_bulk.web.models import Job, JobFile
 from sofi_bulk.web.report import Report
@@ -79,7 +80,8 @@ def test_the_report_is_the_clis_report(client, faulty_workbook, tmp_path, capsys
     assert copy["X-Content-Type-Options"] == "nosniff"
     book = openpyxl.load_workbook(io.BytesIO(copy.content))
     errors = book["Erreurs"]
-    codes = [row[5] for row in errors.iter_rows(min_row=4, values_only=True)]
+    code = ERRORS_HEADERS.index("Code")
+    codes = [row[code] for row in errors.iter_rows(min_row=4, values_only=True)]
     assert codes == [i["code"] for i in cli["issues"]]
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+import sofi_bulk.api
 from tests.conftest import ROOT
 from tests.web.conftest import SIRET_A, sample_for
 from tests.web.services import (
@@ -255,6 +256,37 @@ def test_log_in_check_and_deposit_through_the_proxy(region):
     logs = "".join(p.log() for p in region.web)
     assert '127.0.0.2 "POST /connexion/' in logs
     assert "203.0.113.9" not in logs
+
+
+def test_the_add_in_page_and_wheel_name_the_public_https_address(region):
+    """« Contrôler dans Excel » behind nginx: what users paste names the public HTTPS address
+    (``--nom-public``), even on a visit straight to a web process; both processes serve the
+    same wheel, readable from xlwings Lite's origin through nginx."""
+    import html
+    import re
+
+    public = region.nginx.base
+    wheel = f"/complement/{sofi_bulk.api.addin_wheel_name()}"
+    client = region.client()
+    on_the_machine = Client(f"http://127.0.0.1:{region.ports[0]}")
+    for page in (client.get("/complement/")[2], on_the_machine.get("/complement/")[2]):
+        found = re.search(r'<textarea id="requirements"[^>]*>(.*?)</textarea>', page, re.S)
+        assert found and html.unescape(found.group(1)).splitlines()[1] == public + wheel, page[
+            :2000
+        ]
+    tags = set()
+    for port in region.ports:
+        status, _, headers, body = Client(f"http://127.0.0.1:{port}").request(
+            wheel, headers={"Origin": "https://addin.xlwings.org", "X-Forwarded-Proto": "https"}
+        )
+        said = {k.lower(): v for k, v in headers.items()}
+        assert status == 200 and said["access-control-allow-origin"] == "*"
+        tags.add((said["etag"], len(body)))
+    assert len(tags) == 1  # the same bytes from each process
+    status, _, headers, _ = client.request(wheel, headers={"Origin": "https://addin.xlwings.org"})
+    said = {k.lower(): v for k, v in headers.items()}
+    assert status == 200 and said["access-control-allow-origin"] == "*"
+    assert (said["etag"], int(said["content-length"])) in tags
 
 
 def test_the_same_job_is_polled_through_both_web_processes(region):

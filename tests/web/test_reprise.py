@@ -1,0 +1,108 @@
+"""« Reprendre mon dernier dépôt » and « reprendre un fichier » on the deposit service: the
+pre-filled workbook of the signed-in organisation, never another's offer, French refusals."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from sofi_bulk import api
+from sofi_bulk.web.models import Deposit
+from tests.conftest import ROOT
+from tests.web.test_check import text
+from tests.web.test_deposits import deposit, logged_in
+
+pytestmark = pytest.mark.django_db
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GOLDEN = ROOT / "tests" / "golden" / "expected"
+
+
+def _workbook(response) -> openpyxl.Workbook:
+    assert response.status_code == 200, text(response)[:1500]
+    assert response["Content-Type"] == XLSX
+    assert response["Content-Disposition"].startswith('attachment; filename="reprise-')
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def test_the_deposits_page_offers_both(client, org_a, workbook_a):
+    logged_in(client, org_a)
+    page = text(client.get("/depots/"))
+    assert "Reprendre un fichier" in page and "Reprendre mon dernier dépôt" not in page
+    deposit(client, workbook_a)
+    assert "Reprendre mon dernier dépôt" in text(client.get("/depots/"))
+
+
+def test_the_last_deposit_comes_back_as_a_workbook(client, org_a, workbook_a):
+    logged_in(client, org_a)
+    deposit(client, workbook_a)
+    response = client.post("/depots/reprendre", {"source": "dernier"})
+    book = _workbook(response)
+    assert book.active.title == "Reprise"
+    result = api.check(response.content, name="reprise.xlsx")
+    stored = Deposit.objects.get()
+    before = json.loads(bytes(stored.files.get(kind="json").data))
+    assert api.to_submission(result)["formations"] == before["formations"]
+    assert result.book is not None and result.book.meta["siret"] == org_a.account.organisation.siret
+
+
+def test_the_next_campaign_from_the_last_deposit(client, org_a, workbook_a):
+    logged_in(client, org_a)
+    deposit(client, workbook_a)
+    response = client.post(
+        "/depots/reprendre", {"source": "dernier", "suivante": "1", "campagne": "2026"}
+    )
+    _workbook(response)
+    result = api.check(response.content, name="reprise.xlsx")
+    assert {rec.get("start_date").year for rec in result.sessions} == {2026}
+    blank = client.post(
+        "/depots/reprendre", {"source": "dernier", "suivante": "1", "sans_dates": "1"}
+    )
+    result = api.check(blank.content, name="reprise.xlsx")
+    assert all(rec.get("start_date") is None for rec in result.sessions)
+
+
+def test_a_file_is_taken_back(client, org_a):
+    logged_in(client, org_a)
+    source = (GOLDEN / "fas-offre.xml").read_bytes()
+    response = client.post(
+        "/depots/reprendre", {"offre": SimpleUploadedFile("offre-2025.xml", source)}
+    )
+    _workbook(response)
+    assert response["Content-Disposition"].endswith('reprise-offre-2025.xlsx"')
+    result = api.check(response.content, name="reprise.xlsx")
+    assert len(result.sessions) == 5
+
+
+def test_refusals_are_french_and_keep_the_page(client, org_a):
+    logged_in(client, org_a)
+    hostile = b'<!DOCTYPE lheo [<!ENTITY x "y">]><lheo>&x;</lheo>'
+    response = client.post("/depots/reprendre", {"offre": SimpleUploadedFile("x.xml", hostile)})
+    assert response.status_code == 400
+    shown = text(response)
+    assert "type de document" in shown and "Reprendre un fichier" in shown
+    response = client.post("/depots/reprendre", {"source": "dernier"})
+    assert response.status_code == 400 and "Aucun dépôt à reprendre" in text(response)
+    response = client.post("/depots/reprendre", {})
+    assert response.status_code == 400 and "Choisissez le fichier" in text(response)
+    response = client.post(
+        "/depots/reprendre", {"source": "dernier", "suivante": "1", "campagne": "l'an 2026"}
+    )
+    assert response.status_code == 400
+
+
+def test_no_organisation_takes_back_another_ones_deposit(client, org_a, org_b, workbook_a):
+    logged_in(client, org_a)
+    deposit(client, workbook_a)
+    client.logout()
+    logged_in(client, org_b)
+    response = client.post("/depots/reprendre", {"source": "dernier"})
+    assert response.status_code == 400 and "Aucun dépôt à reprendre" in text(response)
+
+
+def test_anonymous_users_cannot_take_back(client):
+    response = client.post("/depots/reprendre", {"source": "dernier"})
+    assert response.status_code == 302 and "/connexion/" in response["Location"]
