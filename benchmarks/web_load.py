@@ -181,7 +181,8 @@ class Server:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         self.process = subprocess.Popen(
-            [SOFI, *base_args, "--port", str(port), "--travailleurs", str(workers)],
+            [SOFI, *base_args, "--port", str(port), "--travailleurs", str(workers)]
+            + ["--referentiel", "exemple"],  # deposits are checked against the server's
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -36,10 +36,11 @@ def main() -> None:
 
 def build_filled() -> None:
     from sofi_bulk.core.profile import load_profile
-    from sofi_bulk.excel.sample import write_example
+    from sofi_bulk.excel.sample import write_deposit_example, write_example
     from sofi_bulk.excel.template import write_template
 
     write_example(HERE / "saisie-exemple.xlsx")
+    write_deposit_example(HERE / "depot-exemple.xlsx")
     blank = HERE.parent / "workbook_templates" / "saisie-prepa-avenir-sup.xlsx"
     write_template(blank, load_profile(), load_referentiel(HERE / "referentiel-exemple.xlsx"))
 

@@ -597,6 +597,32 @@ def merge_lheo(documents: list[bytes]) -> bytes:
     return xml
 
 
+def referentiel_report(ref: Referentiel, profile: Profile | None = None) -> list[Any]:
+    """What ``sofi-bulk referentiel verifier`` says it understood of a référentiel, as lines
+    (``.text``; ``.segments``: (text, style) pairs; ``.level``: indentation; ``.long``: not to
+    be wrapped); the first line is the summary. The staff of the web service see the same
+    report before a référentiel they load takes effect."""
+    from sofi_bulk.core.referentiel_report import understanding
+
+    return understanding(ref, profile or load_profile(), check_date())
+
+
+def read_csv(path: str | Path) -> list[list[str]]:
+    """The rows of a CSV file as a French spreadsheet saves it (UTF-8, UTF-16 or
+    Windows-1252; separator ; , or tab), read as the référentiel's CSV files are, with the
+    same guards; ``UserError`` naming the file, line and column otherwise. The web service
+    reads its lists of accounts with it."""
+    from sofi_bulk.excel.referentiel import read_csv as read
+
+    path = Path(path)
+    try:
+        return read(path, path.parent.name, where=str(path))
+    except OSError as exc:
+        from sofi_bulk.core.errors import os_reason
+
+        raise UserError(f"{path} : fichier illisible ({os_reason(exc)}).") from exc
+
+
 # --- the Excel add-in as a user installs it (xlwings Lite) ---------------------------------
 def addin_wheel() -> bytes:
     """The wheel (pure Python) of the running sofi-bulk, which xlwings Lite installs: built

@@ -39,11 +39,13 @@ BY_PLACE: dict[str, tuple[str, ...]] = {
     "tests/test_reprise.py": ("lent",),  # each test writes and reads back whole workbooks
     "tests/test_addin_help.py": ("lent",),
     "tests/web/test_reprise.py": ("lent",),
+    "tests/web/test_accounts.py": ("lent",),
     "tests/web/test_check.py": ("lent",),
     "tests/web/test_cli_server.py": ("lent",),
     "tests/web/test_deposits.py": ("lent",),
     "tests/web/test_security.py": ("lent",),
     "tests/web/test_processes.py": ("lent",),
+    "tests/web/test_referentiels.py": ("lent",),
     # single tests of a few seconds each (every parameter)
     "tests/hostile/test_corpus.py::test_hostile_case": ("lent",),  # 140 cases, in full
     "tests/hostile/test_faces.py::test_two_runs_in_parallel_leave_one_whole_file": ("lent",),

@@ -260,7 +260,17 @@ def test_command_help_is_french(command):
 
 @pytest.mark.parametrize(
     "command",
-    ["", "lheo", "referentiel", "referentiel verifier", "serveur", "serveur compte"],
+    [
+        "",
+        "lheo",
+        "referentiel",
+        "referentiel verifier",
+        "serveur",
+        "serveur compte",
+        "serveur compte organisme",
+        "serveur comptes",
+        "serveur comptes importer",
+    ],
 )
 def test_every_help_is_french_down_to_its_headings_and_placeholders(command):
     proc = run_process(*command.split(), "--help")

@@ -502,7 +502,7 @@ def referentiel_check_cmd(chemin: str, programme: str, quiet: bool) -> None:
     with Steps(err_console, not quiet).step("Lecture du référentiel"):
         ref = api.load_referentiel(chemin)
     if quiet:
-        console.print(escape(summary(ref)))
+        console.print(escape(summary(ref, profile)))
     else:
         print_understanding(ref, profile, console)
     api.select_lots(ref, programme=profile)  # what « template » would refuse, refused here

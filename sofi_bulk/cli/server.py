@@ -77,9 +77,10 @@ def _referentiel_option(f: Any) -> Any:
         "-r",
         metavar="CHEMIN",
         default=None,
-        help="Référentiel de la Région (.xlsx ou dossier de CSV) : contrôle et modèle proposé "
-        "(le même pour le service et ses travailleurs). Par défaut : la copie que porte chaque "
-        "classeur, et le référentiel d'exemple pour le modèle.",
+        help="Référentiel de la Région (.xlsx, .xls, .ods ou dossier de CSV), mis en service dans "
+        "la base s'il ne l'a jamais été : les dépôts sont contrôlés avec lui, et le modèle "
+        "proposé en est fait. « exemple » : le référentiel d'exemple (essai). Sans lui ni "
+        "référentiel chargé par le personnel : dépôts fermés.",
     )(f)
 
 
@@ -220,7 +221,7 @@ def serveur(
         key_file=key_file,
         max_upload_mb=max_upload_mb,
     )
-    server.migrate()
+    installed = server.migrate()
     httpd = server.listen(hote, port, threads)
     pool = server.WorkerPool(workers)
     pool.start()
@@ -230,8 +231,7 @@ def serveur(
         f"[green]✔[/] Service « Déposer son offre » : [bold]http://{escape(shown)}:{port}/[/] "
         f"(base {escape(where)}, {workers} processus de contrôle). Arrêt : Ctrl+C."
     )
-    if referentiel is None:
-        console.print("Modèle proposé : référentiel d'exemple (données fictives).")
+    console.print(escape(installed or server.referentiel_line()))
     if not local and not secure:
         console.print(
             "[yellow]⚠ --http hors de cette machine : les mots de passe circulent en clair.[/]"
@@ -255,19 +255,57 @@ def serveur(
 @_help
 def compte() -> None:
     """Crée les comptes du service. Le mot de passe est demandé (ou lu dans la variable
-    SOFI_BULK_MOT_DE_PASSE) ; les comptes se gèrent aussi dans l'administration (/admin/)."""
+    SOFI_BULK_MOT_DE_PASSE), ou choisi par la personne elle-même après une invitation par
+    e-mail (--courriel, --inviter) ; les comptes se gèrent aussi dans l'administration
+    (/admin/)."""
 
 
 def _password_option(f: Any) -> Any:
+    f = click.option(
+        "--courriel",
+        "email",
+        metavar="ADRESSE",
+        default=None,
+        help="Adresse e-mail du compte (invitation, « Mot de passe oublié ? »).",
+    )(f)
+    f = click.option(
+        "--inviter",
+        "invite",
+        is_flag=True,
+        default=False,
+        help="Pas de mot de passe : une invitation part à --courriel pour le choisir.",
+    )(f)
+    f = _site_option(f)
     return click.option(
         "--mot-de-passe",
         "password",
         envvar="SOFI_BULK_MOT_DE_PASSE",
-        prompt="Mot de passe",
-        hide_input=True,
-        confirmation_prompt="Mot de passe (encore)",
-        help="Mot de passe (10 caractères au moins). Par défaut : demandé.",
+        default=None,
+        metavar="MOT",
+        help="Mot de passe (10 caractères au moins). Par défaut : demandé (sauf avec --inviter).",
     )(f)
+
+
+def _site_option(f: Any) -> Any:
+    return click.option(
+        "--site",
+        metavar="URL",
+        envvar="SOFI_WEB_SITE",
+        default=None,
+        help="Adresse du service pour les liens des invitations (ou variable SOFI_WEB_SITE), "
+        "par ex. https://depot.exemple.fr. Par défaut : http://127.0.0.1:8000 (essai).",
+    )(f)
+
+
+def _password(password: str | None, invite: bool) -> str | None:
+    """The account's password: none with an invitation, else given or asked twice."""
+    if invite:
+        return None
+    if password is None:
+        password = click.prompt(
+            "Mot de passe", hide_input=True, confirmation_prompt="Mot de passe (encore)"
+        )
+    return password
 
 
 def _configured(ctx: click.Context) -> Any:
@@ -282,7 +320,16 @@ def _configured(ctx: click.Context) -> Any:
     return server
 
 
+def _site(site: str | None) -> str | None:
+    if site and not site.startswith(("https://", "http://")):
+        from sofi_bulk.core.errors import UserError
+
+        raise UserError(f"--site {site} : une adresse en https:// (https://depot.exemple.fr).")
+    return site
+
+
 def _create(ctx: click.Context, **kwargs: Any) -> None:
+    _site(kwargs.get("site"))
     server = _configured(ctx)
     console.print(f"[green]✔[/] {escape(server.create_account(**kwargs))}")
 
@@ -295,14 +342,31 @@ def _create(ctx: click.Context, **kwargs: Any) -> None:
 @_help
 @click.pass_context
 def compte_organisme(
-    ctx: click.Context, identifiant: str, siret: str, nom: str | None, password: str
+    ctx: click.Context,
+    identifiant: str,
+    siret: str,
+    nom: str | None,
+    password: str | None,
+    email: str | None,
+    invite: bool,
+    site: str | None,
 ) -> None:
     """Crée le compte IDENTIFIANT d'un organisme : il dépose les classeurs de ses lots et voit
     ses dépôts. L'organisme est créé à son premier compte (--nom).
 
-    Exemple : sofi-bulk serveur compte organisme ilf --siret 44198765800016 --nom "ILF"
+    Exemples : sofi-bulk serveur compte organisme ilf --siret 44198765800016 --nom "ILF" ;
+    sofi-bulk serveur compte organisme ilf --siret 44198765800016 --nom "ILF" --courriel
+    contact@ilf.fr --inviter --site https://depot.exemple.fr
     """
-    _create(ctx, username=identifiant, password=password, siret=siret, name=nom)
+    _create(
+        ctx,
+        username=identifiant,
+        password=_password(password, invite),
+        siret=siret,
+        name=nom,
+        email=email,
+        site=site,
+    )
 
 
 @compte.command("personnel", add_help_option=False, short_help="Compte du Carif-Oref.")
@@ -313,13 +377,100 @@ def compte_organisme(
 @_password_option
 @_help
 @click.pass_context
-def compte_personnel(ctx: click.Context, identifiant: str, admin: bool, password: str) -> None:
+def compte_personnel(
+    ctx: click.Context,
+    identifiant: str,
+    admin: bool,
+    password: str | None,
+    email: str | None,
+    invite: bool,
+    site: str | None,
+) -> None:
     """Crée le compte IDENTIFIANT d'une personne du Carif-Oref : elle voit tous les dépôts et
     télécharge l'offre LHEO fusionnée.
 
-    Exemple : sofi-bulk serveur compte personnel jdupont --admin
+    Exemples : sofi-bulk serveur compte personnel jdupont --admin ; sofi-bulk serveur compte
+    personnel jdupont --courriel j.dupont@carif-oref.fr --inviter
     """
-    _create(ctx, username=identifiant, password=password, staff=True, admin=admin)
+    _create(
+        ctx,
+        username=identifiant,
+        password=_password(password, invite),
+        staff=True,
+        admin=admin,
+        email=email,
+        site=site,
+    )
+
+
+@serveur.group(
+    "comptes",
+    cls=FrenchGroup,
+    context_settings=CONTEXT,
+    add_help_option=False,
+    short_help="Comptes de tous les organismes, d'un fichier.",
+)
+@_help
+def comptes() -> None:
+    """Crée ou met à jour les comptes des organismes de la région à partir d'un fichier."""
+
+
+@comptes.command(
+    "importer", add_help_option=False, short_help="Crée ou met à jour les comptes d'un CSV."
+)
+@click.argument("fichier", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--sans-invitation",
+    "no_invitation",
+    is_flag=True,
+    default=False,
+    help="N'envoie pas d'invitation aux comptes créés (ils l'obtiennent par « Mot de passe "
+    "oublié ? »).",
+)
+@click.option(
+    "--reinviter",
+    "reinvite",
+    is_flag=True,
+    default=False,
+    help="Envoie aussi une invitation aux comptes du fichier qui n'ont pas encore choisi leur "
+    "mot de passe.",
+)
+@_site_option
+@_help
+@click.pass_context
+def comptes_importer(
+    ctx: click.Context, fichier: Path, no_invitation: bool, reinvite: bool, site: str | None
+) -> None:
+    """Crée ou met à jour un compte d'organisme par ligne de FICHIER, un CSV tel qu'un tableur
+    l'enregistre (séparateur ; , ou tabulation ; UTF-8 ou Windows-1252). Sa première ligne
+    nomme les colonnes : SIRET, Nom, E-mail, et Identifiant (facultatif ; par défaut : le
+    SIRET). Chaque ligne est dite : créé, mis à jour, inchangé ou refusé (avec la raison :
+    doublon, SIRET invalide, e-mail invalide…). Un compte créé reçoit une invitation par
+    e-mail pour choisir son mot de passe. Refaire l'import du même fichier ne change rien.
+    Statut 1 si une ligne est refusée.
+
+    Exemple : sofi-bulk serveur comptes importer organismes.csv --site https://depot.exemple.fr
+    """
+    _site(site)
+    server = _configured(ctx)
+    result = server.import_accounts(
+        fichier,
+        invite=not no_invitation,
+        reinvite=reinvite,
+        site=site,
+        progress=lambda line: console.print(
+            ("[red]✖[/] " if ": refusé :" in line else "[green]✔[/] ") + escape(line),
+            soft_wrap=True,
+        ),
+    )
+    console.print(escape(result.summary()))
+    if result.unsent:
+        console.print(
+            f"[yellow]⚠ {escape(result.unsent)} : les invitations ne sont pas parties. Une fois "
+            "l'envoi rétabli, relancez avec --reinviter (ou « Mot de passe oublié ? »).[/]"
+        )
+    if result.refused or result.unsent:
+        raise SystemExit(1)
 
 
 @serveur.command(
@@ -360,7 +511,9 @@ def travailleur(
     """
     server = _web()
     server.configure(Path(data_dir), database_url=database_url, referentiel=referentiel, web=False)
-    server.migrate()
+    installed = server.migrate()
+    if installed:
+        console.print(escape(installed))
     pool = server.WorkerPool(workers)
     pool.start()
     where = "PostgreSQL" if database_url else f"SQLite dans {Path(data_dir).resolve()}"

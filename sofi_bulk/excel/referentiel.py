@@ -330,11 +330,12 @@ def _read_csv_folder(folder: Path) -> Referentiel:
     return referentiel_from_tables(folder, tables, problems=match.problems, warnings=match.warnings)
 
 
-def read_csv(path: Path, src: str) -> Rows:
+def read_csv(path: Path, src: str, where: str | None = None) -> Rows:
     """The rows of one CSV file as a French spreadsheet saves it: UTF-8 (with or without
     BOM), UTF-16 (« Texte Unicode »), else Windows-1252; separator ; , or tab, or the one an
-    Excel « sep= » first line declares."""
-    where = f"Référentiel {src}, fichier « {path.name} »"
+    Excel « sep= » first line declares. ``where`` names the file in messages (a référentiel's
+    file by default)."""
+    where = where or f"Référentiel {src}, fichier « {path.name} »"
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
         raise ReferentielError(

@@ -178,3 +178,16 @@ def make_sample(
 
 def write_example(path: Path, n_sessions: int = 6) -> None:
     make_sample(n_sessions).save(path)
+
+
+TRIAL_SIRET = "44198765800016"  # the README's trial account: Institut Ligérien de Formation
+
+
+def write_deposit_example(path: Path, n_sessions: int = 4) -> None:
+    """The web service's trial workbook: one organisation's lots only (the template it
+    downloads once logged in), so that the README's trial account deposits it as it is; the
+    other example spans several organisations' lots, which no single account may deposit."""
+    ref = load_referentiel()
+    profile = load_profile()
+    lots = ref.lots_for(profile.label, TRIAL_SIRET)
+    make_sample(n_sessions, referentiel=ref.subset(lots)).save(path)

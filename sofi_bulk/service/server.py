@@ -33,6 +33,7 @@ SECRET_FILE = "cle-secrete.txt"
 DATABASE_FILE = "sofi-bulk.sqlite3"
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 MIGRATION_LOCK = 0x50F1B01C  # PostgreSQL advisory lock key: « sofi-bulk migrations »
+EXAMPLE = "exemple"  # --referentiel exemple: the bundled example référentiel
 
 
 def is_loopback(host: str) -> bool:
@@ -108,6 +109,8 @@ def configure(
     if referentiel is not None:
         from sofi_bulk import api
 
+        if referentiel == EXAMPLE and not Path(referentiel).exists():
+            referentiel = str(api.example_referentiel())  # the trial's: fictitious data
         api.load_referentiel(referentiel)  # a bad référentiel stops here, in French
         os.environ["SOFI_WEB_REFERENTIEL"] = str(Path(referentiel).resolve())
     if proxies:
@@ -164,16 +167,39 @@ def _migration_lock() -> Iterator[None]:
             yield
 
 
-def migrate() -> None:
-    """Bring the database schema up to date (Django migrations), once."""
+def migrate() -> str | None:
+    """Bring the database schema up to date (Django migrations), once; then put the file of
+    ``--referentiel`` in service if its content never was (``sofi_bulk.web.referentiels``):
+    a French line saying which référentiel is in service, or None without --referentiel."""
+    from django.conf import settings
     from django.core.management import call_command
     from django.db.utils import Error
 
     try:
         with _migration_lock():
             call_command("migrate", interactive=False, verbosity=0)
+            if settings.REFERENTIEL:
+                from sofi_bulk.web.referentiels import install_at_startup
+
+                return install_at_startup(settings.REFERENTIEL)
     except Error as exc:
         raise UserError(database_message(exc)) from exc
+    return None
+
+
+def referentiel_line() -> str:
+    """What the service checks deposits against, said at startup without --referentiel."""
+    from sofi_bulk.web.referentiels import in_service
+
+    current = in_service()
+    if current is not None:
+        return f"Référentiel en service : {current.name} ({current.fingerprint})."
+    return (
+        "Aucun référentiel de la Région : les contrôles utilisent la copie que porte chaque "
+        "classeur (non vérifiée), le modèle proposé le référentiel d'exemple, et les dépôts "
+        "sont fermés. Pour les ouvrir : --referentiel FICHIER (ou --referentiel exemple pour "
+        "un essai), ou la page « Référentiel » du personnel."
+    )
 
 
 def database_message(exc: Exception) -> str:
@@ -322,3 +348,10 @@ def create_account(**kwargs: Any) -> str:
     from sofi_bulk.web.accounts import create_account as create
 
     return create(**kwargs)
+
+
+def import_accounts(path: Path, **kwargs: Any) -> Any:
+    """``sofi-bulk serveur comptes importer``: see ``sofi_bulk.web.accounts``."""
+    from sofi_bulk.web.accounts import import_accounts as run_import
+
+    return run_import(path, **kwargs)

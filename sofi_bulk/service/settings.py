@@ -12,14 +12,34 @@ SOFI_WEB_TRUSTED_ORIGINS other trusted origins for forms, comma-separated (https
 SOFI_WEB_PROXIES       addresses or networks of the trusted reverse proxies (--proxy):
                        X-Forwarded-For/-Proto/-Host are honoured from them only
 SOFI_WEB_HTTPS         1 (default): cookies only over HTTPS, HSTS; 0 on a local trial
+SOFI_WEB_LOGIN_ADDRESS_LIMIT failed logins from one address, whatever the user names, that
+                       lock the address for 15 minutes (20)
 SOFI_WEB_REFERENTIEL   the Région's référentiel (.xlsx or CSV folder); default: the example
 SOFI_WEB_MAX_UPLOAD_MB upload size limit in Mio (default 20)
+SOFI_WEB_CONTROLES_PAR_ADRESSE, SOFI_WEB_CONTROLES_PAR_COMPTE checks one client may have
+                       waiting or running at once: anonymous, by address (3); logged in (6)
+SOFI_WEB_FILE_MAX, SOFI_WEB_FILE_MAX_MO checks, and Mio of workbooks, waiting (200, 2048)
+SOFI_WEB_ENVOIS_SIMULTANES uploads a web process reads at once (2)
+SOFI_WEB_MEMOIRE_TRAVAILLEUR_MO memory bound of a worker process, in Mio (1024)
+SOFI_WEB_EMAIL_HOST, _PORT (587), _USER, _PASSWORD, _TLS (1), _SSL (0), _FROM: the SMTP
+                       server that sends invitations and password resets
+SOFI_WEB_EMAIL_DIR     e-mails written as files there instead (tests); neither: on the console
+SOFI_WEB_SITE          the service's address for the links of e-mails sent from the command
+                       line (https://depot.exemple.fr); by default https:// and the first
+                       public name, or http://127.0.0.1:8000
+SOFI_WEB_PAGES         folder of the operator's texts of the pages « Mentions légales »,
+                       « Données personnelles », « Accessibilité », « Contact »
+                       (mentions-legales.txt, donnees-personnelles.txt, accessibilite.txt,
+                       contact.txt; UTF-8); a page without its file shows the default
+SOFI_WEB_ACCESSIBILITE the RGAA conformity said in every footer: « non conforme » (no
+                       audit yet), « partiellement conforme » or « totalement conforme »
 SOFI_WEB_WORKER_POLL   seconds between two looks at the queue by an idle worker (0.15)
 SOFI_WEB_LOG_LEVEL     level of sofi_bulk's own log lines (INFO: one per request)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -104,6 +124,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sofi_bulk.web.limits.AbuseLimitMiddleware",  # before the CSRF check reads a body
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -150,16 +171,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# repeated failed logins: 5 failures for one user name from one address lock it for 15 minutes
+# Failed logins (django-axes; see sofi_bulk.web.login): 5 failures for one user name from one
+# address lock that name from that address, 20 from one address whatever the names lock the
+# address (password spraying); 15 minutes, counted from the last failure before the lock
+# (attempts during a lock are refused, not counted). The address is the client's as the WSGI
+# layer established it: the forwarded one from a trusted proxy only (sofi_bulk.service.http).
+AXES_HANDLER = "sofi_bulk.web.login.LoginHandler"
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "web/bloque.html"
-AXES_RESET_ON_SUCCESS = True
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("SOFI_WEB_LOGIN_ADDRESS_LIMIT", "20"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True  # that user's own failures from that address only
+AXES_CLIENT_IP_CALLABLE = "sofi_bulk.web.login.client_address"
+AXES_LOCKOUT_CALLABLE = "sofi_bulk.web.login.lockout_response"
 AXES_VERBOSE = False
-# the client's address is REMOTE_ADDR: the WSGI layer (sofi_bulk.service.http) has already
-# replaced it with the forwarded one when, and only when, the request came from a trusted proxy
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# --- e-mail: invitations and password resets (Django's own views) -------------------------------
+# SMTP when SOFI_WEB_EMAIL_HOST is set; into files in SOFI_WEB_EMAIL_DIR (tests); else on the
+# console of the server (a local trial: the link shows in its terminal)
+EMAIL_HOST = os.environ.get("SOFI_WEB_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("SOFI_WEB_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("SOFI_WEB_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SOFI_WEB_EMAIL_PASSWORD", "")
+EMAIL_USE_SSL = _flag("SOFI_WEB_EMAIL_SSL", False)
+EMAIL_USE_TLS = _flag("SOFI_WEB_EMAIL_TLS", not EMAIL_USE_SSL)
+EMAIL_TIMEOUT = 30
+EMAIL_FILE_PATH = os.environ.get("SOFI_WEB_EMAIL_DIR", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif EMAIL_FILE_PATH:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("SOFI_WEB_EMAIL_FROM", "ne-pas-repondre@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = 2 * 24 * 3600  # a reset link: two days
+INVITATION_TIMEOUT = 30 * 24 * 3600  # an invitation: a month, to choose one's password
+# the address the links of e-mails sent from the command line point to (invitations)
+SITE_URL = os.environ.get("SOFI_WEB_SITE", "")
+# the operator's texts of the legal pages (sofi_bulk.web.pages)
+LEGAL_PAGES_DIR = os.environ.get("SOFI_WEB_PAGES", "")
+# without an audit, a service declares itself « non conforme » (RGAA)
+ACCESSIBILITY_STATUS = os.environ.get("SOFI_WEB_ACCESSIBILITE", "non conforme").strip()
 
 # --- sessions, cookies, headers -----------------------------------------------------------------
 SESSION_COOKIE_AGE = 8 * 3600
@@ -190,6 +244,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- limits per client and on the queue (sofi_bulk.web.limits): beyond them, 429 ------------
+CHECKS_PER_ADDRESS = int(os.environ.get("SOFI_WEB_CONTROLES_PAR_ADRESSE", "3"))
+CHECKS_PER_ACCOUNT = int(os.environ.get("SOFI_WEB_CONTROLES_PAR_COMPTE", "6"))
+QUEUE_MAX = int(os.environ.get("SOFI_WEB_FILE_MAX", "200"))
+QUEUE_MAX_BYTES = int(float(os.environ.get("SOFI_WEB_FILE_MAX_MO", "2048")) * 1024 * 1024)
+UPLOADS_AT_ONCE = int(os.environ.get("SOFI_WEB_ENVOIS_SIMULTANES", "2"))  # per web process
+# a worker process's resident memory: the check that takes it beyond is refused (web.workers)
+WORKER_MEMORY_MB = int(os.environ.get("SOFI_WEB_MEMOIRE_TRAVAILLEUR_MO", "1024"))
 
 # --- uploads: kept in memory only, never written to disk; the limit is checked by the views ---
 UPLOAD_ENVELOPE = 64 * 1024  # the multipart envelope and the form's other fields

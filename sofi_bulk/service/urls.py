@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # the admin's login page links « Mot de passe oublié ? » when this name exists: the same
+    # reset as everyone's
+    path(
+        "admin/mot-de-passe-oublie/",
+        RedirectView.as_view(pattern_name="mot-de-passe-oublie"),
+        name="admin_password_reset",
+    ),
     path("admin/", admin.site.urls),
     path("", include("sofi_bulk.web.urls")),
 ]

@@ -64,7 +64,7 @@ def _warm_up() -> None:
     from sofi_bulk.web.referentiels import server_referentiel
 
     try:
-        result = api.check(api.read(api.example_workbook()), referentiel=server_referentiel())
+        result = api.check(api.read(api.example_workbook()), referentiel=server_referentiel()[1])
         api.plan(result)
     except Exception:  # the example against the Région's référentiel: nothing to worry about
         log.debug("warm-up check failed", exc_info=True)
@@ -80,6 +80,8 @@ def main() -> None:
     from django.db import DatabaseError
 
     from sofi_bulk.web import jobs, workers
+
+    workers.return_big_blocks()
 
     ident = secrets.token_hex(6)
     general = workers.Lane(f"{ident}.tout", ["*"], settings.WORKER_POLL)
@@ -108,6 +110,8 @@ def main() -> None:
                 time.sleep(1)
         _warm_up()
         threading.Thread(target=_beat, args=(ident, stop), name="battement", daemon=True).start()
+        guard = workers.MemoryGuard(settings.WORKER_MEMORY_MB, general, small)
+        threading.Thread(target=guard.watch, args=(stop,), name="memoire", daemon=True).start()
         lane = threading.Thread(target=small.serve, name="petits", daemon=True)
         lane.start()
         log.info("processus de contrôle %s prêt", ident)

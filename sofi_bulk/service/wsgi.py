@@ -13,3 +13,7 @@ from sofi_bulk.service.http import access_log, behind_proxies
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sofi_bulk.service.settings")
 application = behind_proxies(access_log(get_wsgi_application()), settings.PROXIES)
+
+from sofi_bulk.web.workers import return_big_blocks  # noqa: E402  (Django is set up now)
+
+return_big_blocks()  # an upload's bytes go back to the system once stored

@@ -34,14 +34,19 @@ def file_name(deposit: Deposit, kind: str) -> str:
     return f"{deposit.receipt}-{stem}{SUFFIXES[kind]}"
 
 
-def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
+def create_deposit(
+    job: Job, user: Any, organisation: Organisation, *, by_staff: bool = False
+) -> Deposit:
     """Store the checked workbook, its JSON and LHEO (as the worker prepared them): all of it,
-    or nothing."""
+    or nothing. ``by_staff``: a Carif-Oref account deposits for the organisation (the
+    deposit says so everywhere it is shown)."""
     workbook, json_bytes, lheo = (
         file_of(job, kind) for kind in (JobFile.UPLOAD, JobFile.JSON, JobFile.LHEO)
     )
     if workbook is None or json_bytes is None or lheo is None or not job.report or not job.lots:
         raise ValueError("nothing to deposit")
+    if job.referentiel_id is None:  # checked against the workbook's own copy: never deposited
+        raise ValueError("not checked against the server's référentiel")
     report = Report.from_json(job.report)
     submission = json.loads(json_bytes)
     header = submission["header"]
@@ -60,6 +65,7 @@ def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
             organisation=organisation,
             user=user,
             username=user.get_username(),
+            by_staff=by_staff,
             receipt=f"en-cours-{secrets.token_hex(8)}",  # numbered once the row has its id
             created_at=now,
             workbook_name=job.file_name[:255],
@@ -67,8 +73,9 @@ def create_deposit(job: Job, user: Any, organisation: Organisation) -> Deposit:
             tool_version=__version__,
             template_version=str(header.get("template_version", "")),
             programme=str(header.get("programme_label") or header.get("programme", "")),
-            referentiel_fingerprint=str((header.get("fingerprint") or {}).get("referentiel", "")),
-            referentiel_source=report.referentiel_source[:255],
+            referentiel=job.referentiel,
+            referentiel_fingerprint=job.referentiel.fingerprint if job.referentiel else "",
+            referentiel_source=job.referentiel.name if job.referentiel else "",
             session_count=int(header.get("session_count", 0)),
             warning_count=report.warning_count,
             lots=list(job.lots),

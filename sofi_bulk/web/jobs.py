@@ -38,13 +38,13 @@ from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.text import plural
 from sofi_bulk.web import workers
 from sofi_bulk.web.models import Job, JobFile
-from sofi_bulk.web.referentiels import server_referentiel
+from sofi_bulk.web.referentiels import NO_REFERENTIEL, referentiel_of, server_referentiel
 from sofi_bulk.web.report import build_report
 
 if TYPE_CHECKING:
     from django_tasks_db.compat import TaskContext
 
-    from sofi_bulk.api import ValidationResult
+    from sofi_bulk.api import Referentiel, ValidationResult
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +82,21 @@ def annotate_workbook(context: TaskContext, job_id: int) -> None:
 
 
 # --- the web side: start, follow, retry ---------------------------------------------------------
-def submit(owner: str, purpose: str, file_name: str, data: bytes, siret: str | None = None) -> Job:
-    """Store an uploaded workbook and queue its check; the job."""
+def submit(
+    owner: str,
+    purpose: str,
+    file_name: str,
+    data: bytes,
+    siret: str | None = None,
+    client: str = "",
+) -> Job:
+    """Store an uploaded workbook and queue its check; the job. ``client``: who sent it, for
+    the limits per client (``sofi_bulk.web.limits``)."""
     with transaction.atomic():
         job = Job.objects.create(
             token=secrets.token_urlsafe(24),
             owner=owner,
+            client=client,
             purpose=purpose,
             file_name=file_name,
             siret=siret or "",
@@ -95,6 +104,35 @@ def submit(owner: str, purpose: str, file_name: str, data: bytes, siret: str | N
             priority=placement(len(data))[1],
         )
         JobFile.objects.create(job=job, kind=JobFile.UPLOAD, data=data)
+        _enqueue(job)
+    return job
+
+
+def submit_for_deposit(checked: Job, owner: str, siret: str, client: str = "") -> Job:
+    """A deposit's check of a workbook already checked (before logging in, say): its bytes
+    copied in the database, never through this process, and checked again for the deposit."""
+    from django.db import connection
+
+    files = JobFile._meta.db_table
+    with transaction.atomic():
+        job = Job.objects.create(
+            token=secrets.token_urlsafe(24),
+            owner=owner,
+            client=client,
+            purpose=Job.DEPOSIT,
+            file_name=checked.file_name,
+            siret=siret,
+            size=checked.size,
+            priority=placement(checked.size)[1],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {files} (job_id, kind, data) "  # our own table: no user text
+                f"SELECT %s, kind, data FROM {files} WHERE job_id = %s AND kind = %s",
+                [job.pk, checked.pk, JobFile.UPLOAD],
+            )
+            if cursor.rowcount != 1:
+                raise JobFile.DoesNotExist("the checked workbook is gone")
         _enqueue(job)
     return job
 
@@ -231,11 +269,18 @@ def check(
     try:
         book = api.read(data, name=job.file_name)
         step(1)
-        result = api.check(book, referentiel=server_referentiel())
+        referentiel_id, referentiel = server_referentiel()
+        result = api.check(book, referentiel=referentiel)
         report = build_report(result, api.plan(result))
-        outcome: dict[str, Any] = {"state": Job.DONE, "report": report.to_json()}
+        outcome: dict[str, Any] = {
+            "state": Job.DONE,
+            "report": report.to_json(),
+            "referentiel_id": referentiel_id,
+        }
         files: dict[str, bytes] = {}
-        if job.purpose == Job.DEPOSIT and report.ok:
+        if job.purpose == Job.DEPOSIT and report.ok and referentiel is None:
+            outcome["refusal"] = NO_REFERENTIEL  # the workbook's own copy vouches for nothing
+        elif job.purpose == Job.DEPOSIT and report.ok:
             step(2)
             prepared, outcome["refusal"] = prepare_deposit(result, data, job.siret or None)
             if prepared is not None:
@@ -269,8 +314,9 @@ def execute_copy(job_id: int, task_id: str, lane: str) -> None:
     data = file_of(job, JobFile.UPLOAD)
     copy = None
     if data is not None:
-        try:
-            result = api.check(api.read(data, name=job.file_name), referentiel=server_referentiel())
+        try:  # against the référentiel the check used (the workbook's own copy: None)
+            ref = referentiel_of(job.referentiel_id) if job.referentiel_id else None
+            result = api.check(api.read(data, name=job.file_name), referentiel=ref)
             copy = api.write_annotated(result)
         except DatabaseError:
             raise
@@ -293,6 +339,23 @@ def _end(task_id: str, lane: str) -> None:
         task_row = workers.still_mine(task_id, lane)
         if task_row is not None:
             workers.mark_done(task_row)
+
+
+def _not_yours(ref: Referentiel, number: str) -> str:
+    """Why a lot is not the depositing organisation's: who it belongs to."""
+    lot = ref.find_lot(number)
+    if lot is None:
+        return "lot absent du référentiel de la Région en service"
+
+    def named(siret: str) -> str:
+        organisme = ref.organismes.get(siret)
+        return f"{organisme.nom}, SIRET {siret}" if organisme else f"SIRET {siret}"
+
+    others = [named(s) for s in lot.siret_formateurs if s != lot.siret_mandataire]
+    return (
+        f"mandataire : {named(lot.siret_mandataire)} ; "
+        f"formateurs : {', '.join(others) if others else 'aucun autre'}"
+    )
 
 
 @dataclass
@@ -329,19 +392,23 @@ def prepare_deposit(
                 lots[lot] = lots.get(lot, 0) + 1
     if not lots:
         return None, "Le classeur ne contient aucune session : il n'y a rien à déposer."
-    foreign = sorted(
-        lot
-        for lot in lots
-        if siret is None
-        or (found := result.referentiel.find_lot(lot)) is None
-        or siret not in found.sirets
-    )
+    ref = result.referentiel  # the server's: a deposit is never checked against another
+    foreign = {
+        lot: _not_yours(ref, lot)
+        for lot in sorted(lots)
+        if siret is None or (found := ref.find_lot(lot)) is None or siret not in found.sirets
+    }
     if foreign:
+        one = len(foreign) == 1
+        verb = "n'est" if one else "ne sont"
         return None, (
-            f"{plural(len(foreign), 'lot')} de ce classeur ({', '.join(foreign)}) "
-            f"{'ne concerne' if len(foreign) == 1 else 'ne concernent'} pas votre organisme "
-            f"(SIRET {siret}) : chaque organisme dépose les sessions de ses propres lots. "
-            "Retirez ces sessions, ou faites-les déposer par l'organisme du lot."
+            f"{plural(len(foreign), 'lot')} de ce classeur {verb} pas à l'organisme qui "
+            f"dépose (SIRET {siret}) : "
+            + " ; ".join(f"{lot} ({why})" for lot, why in foreign.items())
+            + ". Un organisme dépose les sessions des lots dont il est le mandataire ou un "
+            "formateur (co-traitant), selon le référentiel de la Région en service. Retirez "
+            f"{'les sessions de ce lot' if one else 'les sessions de ces lots'}, ou faites-les "
+            "déposer par leur mandataire."
         )
     try:
         with LHEO_LOCK:

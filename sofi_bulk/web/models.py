@@ -56,6 +56,39 @@ class Account(models.Model):
         return f"{self.user} → {self.organisation}"
 
 
+class RegionReferentiel(models.Model):
+    """A référentiel of the Région loaded into the service (by the staff's page, or by
+    ``--referentiel`` at startup): the authority every deposit is checked against. None is
+    ever deleted; the one in service is the latest put in service (``in_service_since``), and
+    one loaded but not yet put in service waits for the staff to read its report."""
+
+    name = models.CharField("fichier", max_length=255)
+    original = models.BinaryField("fichier d'origine", blank=True, default=b"")
+    content = models.TextField("contenu")  # Referentiel.to_json(): what the workers load
+    fingerprint = models.CharField("empreinte", max_length=64, db_index=True)
+    summary = models.CharField("résumé", max_length=500)
+    report = models.JSONField("rapport de vérification", default=list)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="chargé par",
+    )
+    loaded_at = models.DateTimeField("chargé le", default=timezone.now)
+    in_service_since = models.DateTimeField("en service depuis", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "référentiel de la Région"
+        verbose_name_plural = "référentiels de la Région"
+        ordering = ["-loaded_at", "-id"]
+        indexes = [models.Index(fields=["in_service_since"], name="referentiel_in_service")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.fingerprint})"
+
+
 class Deposit(models.Model):
     """One workbook deposited by an organisation, with what it contained and what changed."""
 
@@ -70,6 +103,8 @@ class Deposit(models.Model):
         verbose_name="compte",
     )
     username = models.CharField("identifiant du déposant", max_length=150)
+    # deposited by the Carif-Oref's staff for the organisation: said wherever it is shown
+    by_staff = models.BooleanField("déposé par le Carif-Oref", default=False)
     receipt = models.CharField("numéro de récépissé", max_length=40, unique=True)
     created_at = models.DateTimeField("déposé le", default=timezone.now, db_index=True)
     workbook_name = models.CharField("classeur", max_length=255)
@@ -79,6 +114,14 @@ class Deposit(models.Model):
     programme = models.CharField("programme", max_length=100)
     referentiel_fingerprint = models.CharField("empreinte du référentiel", max_length=64)
     referentiel_source = models.CharField("référentiel", max_length=255)
+    referentiel = models.ForeignKey(  # the server's, the deposit was checked against
+        RegionReferentiel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deposits",
+        verbose_name="contrôlé avec le référentiel",
+    )
     session_count = models.PositiveIntegerField("sessions")
     warning_count = models.PositiveIntegerField("avertissements", default=0)
     lots = models.JSONField("lots", default=list)
@@ -139,6 +182,9 @@ class Job(models.Model):
 
     token = models.CharField(max_length=64, unique=True)
     owner = models.CharField(max_length=64)  # a secret kept in the browser's session
+    # who sent it, for the limits per client (sofi_bulk.web.limits): « compte:ID » or
+    # « adresse:IP »
+    client = models.CharField(max_length=80, blank=True, db_index=True)
     purpose = models.CharField(max_length=12, choices=[(CHECK, "contrôle"), (DEPOSIT, "dépôt")])
     file_name = models.CharField(max_length=255)
     siret = models.CharField(max_length=14, blank=True)  # the depositing organisation
@@ -155,6 +201,11 @@ class Job(models.Model):
     message = models.TextField(blank=True)  # refused or failed: why, in French
     can_retry = models.BooleanField(default=False)
     refusal = models.TextField(blank=True)  # a clean workbook this organisation cannot deposit
+    # the server's référentiel it was checked against; None: the workbook's own copy, which
+    # nothing vouches for (a check only: deposits need the server's)
+    referentiel = models.ForeignKey(
+        RegionReferentiel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     lots = models.JSONField(null=True, blank=True)  # deposit: lot -> sessions
     copy_state = models.CharField(max_length=10, blank=True)  # the annotated copy, on demand
     copy_task_id = models.CharField(max_length=64, blank=True)

@@ -26,8 +26,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sofi_bulk.web import jobs, workers
+from sofi_bulk.web.limits import client_key
 from sofi_bulk.web.models import Deposit, DepositFile, DepositLot, Job, JobFile, Organisation
-from sofi_bulk.web.referentiels import template_referentiel
+from sofi_bulk.web.referentiels import (
+    CHANGED,
+    NO_REFERENTIEL,
+    in_service,
+    template_referentiel,
+)
 from sofi_bulk.web.report import Report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,6 +60,8 @@ def site_context(request: HttpRequest) -> dict[str, Any]:
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "organisation": organisation,
         "is_staff": bool(user is not None and user.is_authenticated and user.is_staff),
+        "login_limits": (settings.AXES_FAILURE_LIMIT, settings.LOGIN_FAILURES_PER_ADDRESS),
+        "accessibility_status": settings.ACCESSIBILITY_STATUS,
     }
 
 
@@ -98,34 +106,59 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def check_upload(request: HttpRequest) -> HttpResponseBase:
-    return _start(request, Job.CHECK, "web/accueil.html")
+    def form(message: str, status: int) -> HttpResponse:
+        return render(request, "web/accueil.html", {"form_error": message}, status=status)
+
+    return _start(request, Job.CHECK, form)
 
 
 @login_required
 @require_POST
 def deposit_upload(request: HttpRequest) -> HttpResponseBase:
-    organisation = organisation_of(request.user)
-    if organisation is None:
-        return refused(
-            request, "Ce compte n'est rattaché à aucun organisme : il ne peut pas déposer."
+    """An organisation's account deposits for its organisation; a staff account for the one
+    it chooses (the deposit then says « déposé par le Carif-Oref pour … »)."""
+    if request.user.is_staff:
+        chosen = request.POST.get("organisme", "")
+        organisation = (
+            Organisation.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
         )
-    return _start(request, Job.DEPOSIT, "web/depots.html", organisation)
+
+        def form(message: str, status: int) -> HttpResponse:
+            return _staff_deposits(request, form_error=message, status=status)
+
+        if organisation is None:
+            return form("Choisissez l'organisme pour lequel vous déposez.", 400)
+    else:
+        organisation = organisation_of(request.user)
+        if organisation is None:
+            return refused(
+                request, "Ce compte n'est rattaché à aucun organisme : il ne peut pas déposer."
+            )
+
+        def form(message: str, status: int) -> HttpResponse:
+            context = {"form_error": message, **_deposit_list_context(request, organisation)}
+            return render(request, "web/depots.html", context, status=status)
+
+    if in_service() is None:  # before anything is stored
+        return form(NO_REFERENTIEL, 503)
+    return _start(request, Job.DEPOSIT, form, organisation)
 
 
 def _start(
-    request: HttpRequest, purpose: str, form_page: str, organisation: Organisation | None = None
+    request: HttpRequest,
+    purpose: str,
+    form: Any,
+    organisation: Organisation | None = None,
 ) -> HttpResponseBase:
     upload = request.FILES.get("classeur")
     if upload is not None and upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
         return too_large(request)
     if upload is None or not upload.size:
-        context: dict[str, Any] = {
-            "form_error": "Choisissez un classeur .xlsx (le fichier est absent ou vide), "
-            "puis cliquez à nouveau sur le bouton."
-        }
-        if purpose == Job.DEPOSIT:
-            context.update(_deposit_list_context(request, organisation))
-        return render(request, form_page, context, status=400)
+        return form(
+            "Choisissez un classeur .xlsx (le fichier est absent ou vide), puis cliquez à "
+            "nouveau sur le bouton.",
+            400,
+        )
     name = PurePath(upload.name or "classeur.xlsx").name[:200] or "classeur.xlsx"
     job = jobs.submit(
         _owner(request),
@@ -133,6 +166,7 @@ def _start(
         name,
         upload.read(),
         siret=organisation.siret if organisation else None,
+        client=client_key(request),
     )
     # the progress page at once (its script asks again within a quarter of a second): the
     # request does not hold one of the server's threads while a worker checks
@@ -157,6 +191,8 @@ def job_page(request: HttpRequest, token: str) -> HttpResponse:
         context.update(report=report, page=pages.get_page(request.GET.get("page")))
     if job.deposit_id is not None:
         context["deposit"] = Deposit.objects.filter(pk=job.deposit_id).first()
+    if job.purpose == Job.DEPOSIT and job.siret:
+        context["deposit_for"] = Organisation.objects.filter(siret=job.siret).first()
     code = 200 if job.state != Job.FAILED else 500
     return render(request, "web/rapport.html", context, status=code)
 
@@ -177,6 +213,34 @@ def job_retry(request: HttpRequest, token: str) -> HttpResponseBase:
         return expired(request)
     jobs.retry(job)
     return redirect("verification", token=token)
+
+
+@login_required
+@require_POST
+def deposit_checked(request: HttpRequest, token: str) -> HttpResponseBase:
+    """Deposit a workbook checked before logging in (or without thinking of depositing): no
+    new upload, a new check against the server's référentiel, then the usual confirmation."""
+    job = _job(request, token, report=False)
+    if job is None:
+        return expired(request)
+    organisation = organisation_of(request.user)
+    if organisation is None:
+        return refused(
+            request,
+            "Ce compte n'est rattaché à aucun organisme. Le personnel du Carif-Oref dépose pour "
+            "un organisme depuis la page « Tous les dépôts ».",
+        )
+    if job.purpose != Job.CHECK or job.state != Job.DONE:
+        return refused(request, "Ce classeur ne peut pas être déposé : voyez le rapport.")
+    if in_service() is None:
+        return render(request, "web/refus.html", {"message": NO_REFERENTIEL}, status=503)
+    try:
+        deposit_job = jobs.submit_for_deposit(
+            job, _owner(request), organisation.siret, client_key(request)
+        )
+    except JobFile.DoesNotExist:
+        return expired(request)
+    return redirect("verification", token=deposit_job.token)
 
 
 @require_GET
@@ -227,10 +291,14 @@ def deposit_confirm(request: HttpRequest, token: str) -> HttpResponseBase:
 
     from sofi_bulk.web.deposits import create_deposit
 
-    organisation = organisation_of(request.user)
     job = _job(request, token, report=False)
     if job is None:
         return expired(request)
+    by_staff = bool(request.user.is_staff)
+    if by_staff:  # the organisation the staff chose when they sent the workbook
+        organisation = Organisation.objects.filter(siret=job.siret).first() if job.siret else None
+    else:
+        organisation = organisation_of(request.user)
     if organisation is None or job.purpose != Job.DEPOSIT or job.siret != organisation.siret:
         return refused(request, "Ce contrôle n'a pas été lancé pour votre organisme.")
     with transaction.atomic():  # the button pressed twice, even on two servers: one deposit
@@ -239,7 +307,10 @@ def deposit_confirm(request: HttpRequest, token: str) -> HttpResponseBase:
             return redirect("depot", pk=job.deposit_id)
         if job.state != Job.DONE or not job.lots:
             return refused(request, "Ce classeur ne peut pas être déposé : voyez le rapport.")
-        deposit = create_deposit(job, request.user, organisation)
+        current = in_service()
+        if current is None or job.referentiel_id != current.pk:
+            return refused(request, NO_REFERENTIEL if current is None else CHANGED)
+        deposit = create_deposit(job, request.user, organisation, by_staff=by_staff)
         Job.objects.filter(pk=job.pk).update(deposit=deposit)
         JobFile.objects.filter(job=job, kind__in=[JobFile.JSON, JobFile.LHEO]).delete()
     return redirect("depot", pk=deposit.pk)
@@ -271,7 +342,7 @@ def deposits(request: HttpRequest) -> HttpResponse:
     return render(request, "web/depots.html", _deposit_list_context(request, organisation))
 
 
-def _staff_deposits(request: HttpRequest) -> HttpResponse:
+def _staff_deposits(request: HttpRequest, form_error: str = "", status: int = 200) -> HttpResponse:
     chosen_org = request.GET.get("organisme", "")
     chosen_lot = request.GET.get("lot", "")
     selected = Deposit.objects.select_related("organisation", "user").order_by("-created_at", "-id")
@@ -291,7 +362,9 @@ def _staff_deposits(request: HttpRequest) -> HttpResponse:
             "lots": DepositLot.objects.order_by("lot").values_list("lot", flat=True).distinct(),
             "chosen_org": chosen_org,
             "chosen_lot": chosen_lot,
+            "form_error": form_error,
         },
+        status=status,
     )
 
 
@@ -431,14 +504,15 @@ def _take_back_refused(
 # --- template and référentiel -----------------------------------------------------------------
 @require_GET
 def template_page(request: HttpRequest) -> HttpResponse:
+    current = in_service()
     ref = template_referentiel()
     return render(
         request,
         "web/modele.html",
         {
             "lots": sorted(ref.lots.values(), key=lambda lot: lot.numero),
-            "example": not settings.REFERENTIEL,
-            "referentiel_xlsx": _referentiel_file() is not None,
+            "example": current is None,
+            "referentiel_xlsx": _referentiel_file(current) is not None,
         },
     )
 
@@ -462,21 +536,29 @@ def template_download(request: HttpRequest) -> HttpResponse:
     return attachment(data, f"saisie-{api.DEFAULT_PROGRAMME}.xlsx", XLSX)
 
 
-def _referentiel_file() -> Any:
-    from pathlib import Path
-
+def _referentiel_file(current: Any) -> tuple[str, bytes] | None:
+    """The .xlsx of the référentiel in service (the bundled example when there is none):
+    its name and bytes; None when it was not given as an .xlsx."""
     from sofi_bulk import api
 
-    path = Path(settings.REFERENTIEL) if settings.REFERENTIEL else api.example_referentiel()
-    return path if path.is_file() and path.suffix.lower() == ".xlsx" else None
+    if current is None:
+        path = api.example_referentiel()
+        return (path.name, path.read_bytes()) if path.suffix.lower() == ".xlsx" else None
+    if not current.name.lower().endswith(".xlsx"):
+        return None
+    from sofi_bulk.web.models import RegionReferentiel
+
+    original = RegionReferentiel.objects.filter(pk=current.pk).values_list("original", flat=True)
+    data = bytes(original.first() or b"")
+    return (current.name, data) if data else None
 
 
 @require_GET
 def referentiel_download(request: HttpRequest) -> HttpResponse:
-    path = _referentiel_file()
-    if path is None:
+    found = _referentiel_file(in_service())
+    if found is None:
         raise Http404("référentiel non disponible en .xlsx")
-    return attachment(path.read_bytes(), path.name, XLSX)
+    return attachment(found[1], found[0], XLSX)
 
 
 # --- error pages --------------------------------------------------------------------------------
@@ -510,9 +592,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.db import Error as DatabaseError
     from django.template.loader import render_to_string
 
+    footer = {"accessibility_status": settings.ACCESSIBILITY_STATUS}
     if isinstance(sys.exc_info()[1], DatabaseError):
-        return HttpResponse(render_to_string("web/indisponible.html"), status=503)
-    return HttpResponse(render_to_string("web/erreur.html", {"code": 500}), status=500)
+        return HttpResponse(render_to_string("web/indisponible.html", footer), status=503)
+    return HttpResponse(render_to_string("web/erreur.html", {"code": 500, **footer}), status=500)
 
 
 # --- operations -------------------------------------------------------------------------------

@@ -42,6 +42,35 @@ def break_it(sample: SampleBook) -> None:
     sample.set(SESSIONS_SHEET, "places", 2, "douze")
 
 
+def forge_copy(data: bytes, siret: str) -> bytes:
+    """The attack of an organisation on another's workbook: the référentiel copy in the hidden
+    _meta sheet edited to make ``siret`` a formateur of every lot, its fingerprint (a plain
+    hash) recomputed, as anyone can."""
+    import hashlib
+    import json
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    meta = book["_meta"]
+    rows = [r for r in meta.iter_rows() if r[0].value == "referentiel_json"]
+    copy = json.loads("".join(str(r[1].value) for r in rows))
+    example = json.loads(load_referentiel().to_json())
+    for lot in copy["lots"]:
+        lot["siret_formateurs"] = [*lot["siret_formateurs"], siret]
+    copy["organismes"] += [o for o in example["organismes"] if o["siret"] == siret]
+    blob = json.dumps(copy, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for row in rows[1:]:
+        row[0].value = row[1].value = None
+    rows[0][1].value = blob
+    for row in meta.iter_rows():
+        if row[0].value == "referentiel_fingerprint":
+            row[1].value = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 @pytest.fixture(scope="session")
 def workbook_a() -> bytes:
     return sample_for(SIRET_A, 3)
@@ -57,6 +86,22 @@ def faulty_workbook() -> bytes:
     return sample_for(SIRET_A, 3, break_it)
 
 
+def put_in_service(path=None, user=None):
+    """A référentiel of the Région in service, as ``--referentiel`` (or the staff's page)
+    puts it: the bundled example by default. Its row."""
+    from sofi_bulk.api import example_referentiel
+    from sofi_bulk.web import referentiels
+
+    referentiels.install_at_startup(str(path or example_referentiel()))
+    return referentiels.in_service()
+
+
+@pytest.fixture
+def region_referentiel(db):
+    """The example référentiel in service: deposits are open."""
+    return put_in_service()
+
+
 def make_org_user(username: str, siret: str, name: str):
     from django.contrib.auth import get_user_model
 
@@ -69,12 +114,12 @@ def make_org_user(username: str, siret: str, name: str):
 
 
 @pytest.fixture
-def org_a(db):
+def org_a(db, region_referentiel):
     return make_org_user("ilf", SIRET_A, "Institut Ligérien de Formation")
 
 
 @pytest.fixture
-def org_b(db):
+def org_b(db, region_referentiel):
     return make_org_user("atlantique", SIRET_B, "Atlantique Compétences")
 
 

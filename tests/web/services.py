@@ -152,9 +152,16 @@ def health(base: str) -> tuple[int, dict[str, Any]]:
         return 0, {}
 
 
-def start_web(name: str, logs: Path, port: int, *args: str, timeout: float = 90) -> Process:
+def start_web(
+    name: str,
+    logs: Path,
+    port: int,
+    *args: str,
+    timeout: float = 90,
+    env: dict[str, str] | None = None,
+) -> Process:
     """``sofi-bulk serveur`` on 127.0.0.1:``port``, once it answers."""
-    process = Process(name, ["serveur", "--port", str(port), *args], logs)
+    process = Process(name, ["serveur", "--port", str(port), *args], logs, env)
     wait_until(
         lambda: health(f"http://127.0.0.1:{port}")[0] or not process.alive(),
         timeout,

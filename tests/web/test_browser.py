@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -30,7 +32,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sofi_bulk.core.plan import ERRORS_HEADERS
 from sofi_bulk.lheo.xsd import validate_lheo
 from tests.conftest import ROOT
-from tests.web.conftest import PASSWORD, SIRET_A, break_it, sample_for
+from tests.web.conftest import PASSWORD, SIRET_A, SIRET_B, break_it, sample_for
 
 CHROMIUM = os.environ.get("SOFI_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("SOFI_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -56,16 +58,46 @@ def run(data: Path, *args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def readme_trial() -> list[list[str]]:
+    """The commands of the README's trial of the web service, as a user types them."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Le service web « Déposer son offre »", 1)[1]
+    block = section.split("```", 2)[1]
+    return [shlex.split(line) for line in block.strip().splitlines()]
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``sofi-bulk serveur`` on the embedded default (SQLite in its data folder)."""
-    data = tmp_path_factory.mktemp("donnees")
-    run(data, "compte", "organisme", "ilf", "--siret", SIRET_A, "--nom", "Institut Ligérien")
-    run(data, "compte", "personnel", "agent")
+def mails(tmp_path_factory) -> Path:
+    """Where the server's e-mails go (Django's file backend), one file per sending."""
+    return tmp_path_factory.mktemp("courriels")
+
+
+@pytest.fixture(scope="module")
+def trial_data(tmp_path_factory) -> Path:
+    """The server's data folder (its SQLite database)."""
+    return tmp_path_factory.mktemp("donnees")
+
+
+@pytest.fixture(scope="module")
+def server(trial_data, mails):
+    """The README's trial, command for command: its accounts made with ``sofi-bulk serveur
+    compte``, then ``sofi-bulk serveur --referentiel exemple`` (SQLite in its data folder),
+    its e-mails written as files."""
+    data = trial_data
+    *accounts, start = readme_trial()
+    assert [c[:4] for c in accounts] == [
+        ["sofi-bulk", "serveur", "compte", "organisme"],
+        ["sofi-bulk", "serveur", "compte", "personnel"],
+    ]
+    assert accounts[0][4:] == ["ilf", "--siret", SIRET_A, "--nom", "Institut Ligérien de Formation"]
+    assert start == ["sofi-bulk", "serveur", "--referentiel", "exemple"]
+    for command in accounts:
+        run(data, *command[2:])
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOFI_WEB_")}
+    env["SOFI_WEB_EMAIL_DIR"] = str(mails)
     process = subprocess.Popen(
-        [SOFI, "serveur", "--donnees", str(data), "--port", str(port)],
+        [SOFI, "serveur", "--donnees", str(data), "--port", str(port), *start[2:]],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -223,7 +255,7 @@ def test_log_in_deposit_twice_and_see_the_difference(server, browser, tmp_path):
     browser.get(server + "/connexion/")
     browser.find_element(By.ID, "id_username").send_keys("ilf")
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)  # keyboard only
-    wait_for(browser, "Dépôts de Institut Ligérien")
+    wait_for(browser, "Dépôts de l'Institut Ligérien")
 
     first = tmp_path / "saisie.xlsx"
     first.write_bytes(sample_for(SIRET_A, 3))
@@ -274,3 +306,107 @@ def test_staff_download_the_merged_lheo(server, browser, downloads):
     xml = merged.read_bytes()
     assert validate_lheo(xml) == []
     assert xml.count(b'<extra info="reference">') == 4  # the latest deposit's sessions
+
+
+def log_out(browser) -> None:
+    browser.find_element(
+        By.XPATH, "//button[starts-with(normalize-space(), 'Se déconnecter')]"
+    ).click()
+    WebDriverWait(browser, 30).until(
+        EC.presence_of_element_located((By.LINK_TEXT, "Se connecter pour déposer"))
+    )
+
+
+def test_the_readme_example_checked_before_login_is_deposited_after_it(server, browser):
+    """The README's trial: its example workbook checked anonymously, then the trial's account
+    logs in from the report, finds it there and deposits it without sending it again."""
+    browser.delete_all_cookies()
+    browser.get(server + "/")
+    choose(browser, ROOT / "examples" / "depot-exemple.xlsx", "Contrôler le classeur")
+    wait_for(browser, "Aucune erreur, aucun avertissement")
+    report_url = browser.current_url
+    browser.find_element(By.LINK_TEXT, "connectez-vous").click()
+    WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.ID, "id_username")))
+    browser.find_element(By.ID, "id_username").send_keys("ilf")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)
+    wait_for(browser, "Préparer le dépôt de ce classeur")
+    assert browser.current_url == report_url  # the same check, kept across the login
+    browser.find_element(
+        By.XPATH, "//button[normalize-space()='Préparer le dépôt de ce classeur']"
+    ).click()
+    wait_for(browser, "peut être déposé")
+    assert "PAS2025_1" in main_text(browser) and "PAS2025_2" in main_text(browser)
+    browser.find_element(By.XPATH, "//button[normalize-space()='Déposer ce classeur']").click()
+    wait_for(browser, "Numéro de récépissé")
+    assert browser.find_element(By.TAG_NAME, "h1").text.split()[-1].startswith("SOFI-")
+    log_out(browser)
+
+
+def last_link(mails: Path, to: str, kind: str) -> str:
+    """The link of the latest e-mail the server wrote for ``to`` (one file per sending)."""
+    found = ""
+    for path in sorted(mails.iterdir(), key=lambda p: p.stat().st_mtime):
+        for message in path.read_text(encoding="utf-8").split("-" * 79):
+            if f"To: {to}" in message:
+                links = re.findall(rf"https?://\S+/{kind}/\S+/", message)
+                found = links[-1] if links else found
+    assert found, f"no {kind} e-mail for {to} in {list(mails.iterdir())}"
+    return found
+
+
+def choose_password(browser, password: str, title: str) -> None:
+    wait_for(browser, title)
+    browser.find_element(By.ID, "id_new_password1").send_keys(password)
+    browser.find_element(By.ID, "id_new_password2").send_keys(password + Keys.ENTER)
+    wait_for(browser, "Mot de passe enregistré")
+    browser.find_element(By.LINK_TEXT, "Se connecter").click()
+
+
+def log_in(browser, username: str, password: str, expect: str) -> None:
+    WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.ID, "id_username")))
+    browser.find_element(By.ID, "id_username").send_keys(username)
+    browser.find_element(By.ID, "id_password").send_keys(password + Keys.ENTER)
+    wait_for(browser, expect)
+
+
+def test_invitation_then_password_reset_by_e_mail(server, browser, trial_data, mails):
+    """An organisation invited from the command line chooses its password from the e-mail's
+    link, logs in; later it forgets it, asks for a link on the login page, and chooses
+    another: the old one no longer opens the account."""
+    port = server.rsplit(":", 1)[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOFI_WEB_")}
+    env |= {"SOFI_WEB_EMAIL_DIR": str(mails), "SOFI_WEB_SITE": server}
+    done = subprocess.run(
+        [SOFI, "serveur", "--donnees", str(trial_data), "compte", "organisme", "horizons"]
+        + ["--siret", SIRET_B, "--nom", "Horizons Compétences"]
+        + ["--courriel", "accueil@horizons.fr", "--inviter"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "invitation envoyée à accueil@horizons.fr" in done.stdout
+    invitation = last_link(mails, "accueil@horizons.fr", "invitation")
+    assert invitation.startswith(f"http://127.0.0.1:{port}/invitation/")
+
+    browser.delete_all_cookies()
+    browser.get(invitation)
+    first = "Premier-Choix-2026!"
+    choose_password(browser, first, "Bienvenue : choisissez votre mot de passe")
+    log_in(browser, "horizons", first, "Dépôts d'Horizons Compétences")
+    log_out(browser)
+    browser.get(invitation)  # spent: the password changed
+    wait_for(browser, "Lien expiré ou déjà utilisé")
+
+    browser.get(server + "/connexion/")
+    browser.find_element(By.LINK_TEXT, "Mot de passe oublié ?").click()
+    WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.ID, "id_email")))
+    browser.find_element(By.ID, "id_email").send_keys("accueil@horizons.fr" + Keys.ENTER)
+    wait_for(browser, "Regardez vos e-mails")
+    reset = last_link(mails, "accueil@horizons.fr", "mot-de-passe")
+    assert reset.startswith(f"http://127.0.0.1:{port}/mot-de-passe/")
+    browser.get(reset)
+    second = "Second-Choix-2026!"
+    choose_password(browser, second, "Choisir un nouveau mot de passe")
+    log_in(browser, "horizons", first, "mot de passe valides")  # the old one: refused
+    browser.get(server + "/connexion/")
+    log_in(browser, "horizons", second, "Dépôts d'Horizons Compétences")
+    log_out(browser)

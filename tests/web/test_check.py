@@ -219,7 +219,8 @@ def test_an_expired_check_says_what_to_do(client):
     page = client.get("/verification/inconnu-ou-expire/")
     assert page.status_code == 410
     shown = text(page)
-    assert "Votre session a expiré" in shown and "choisissez à nouveau votre classeur" in shown
+    assert "Ce contrôle n'est plus disponible" in shown and "date de plus de 30 minutes" in shown
+    assert "choisissez à nouveau votre classeur" in shown and "session a expiré" not in shown
     assert client.get("/verification/inconnu/etat").json()["etat"] == "expire"
 
 
@@ -246,7 +247,7 @@ def test_a_finished_check_is_forgotten_after_its_time(client, workbook_a, monkey
     assert page.status_code == 200
     monkeypatch.setattr(workers, "TTL", 0)
     gone = client.get(f"/verification/{page.token}/")
-    assert gone.status_code == 410 and "Votre session a expiré" in text(gone)
+    assert gone.status_code == 410 and "Ce contrôle n'est plus disponible" in text(gone)
     workers.purge()
     assert not Job.objects.filter(token=page.token).exists()
 

@@ -14,7 +14,15 @@ import pytest
 from sofi_bulk.core.fields import SESSIONS_SHEET
 from sofi_bulk.lheo.xsd import validate_lheo
 from sofi_bulk.web.models import Deposit, DepositFile, DepositLot
-from tests.web.conftest import PASSWORD, SIRET_A, annotated, check, sample_for
+from tests.web.conftest import (
+    PASSWORD,
+    SIRET_A,
+    annotated,
+    check,
+    finished,
+    make_org_user,
+    sample_for,
+)
 from tests.web.test_check import text
 
 pytestmark = pytest.mark.django_db
@@ -123,9 +131,84 @@ def test_an_organisation_deposits_only_its_own_lots(client, org_b, workbook_a):
     logged_in(client, org_b)
     page = check(client, workbook_a, url="/depots/nouveau")
     shown = text(page)
-    assert "Dépôt impossible" in shown and "PAS2025_1, PAS2025_2" in shown
+    assert "Dépôt impossible : 2 lots de ce classeur ne sont pas à l'organisme" in shown
+    # each refused lot named with the reason: whose it is, in the référentiel in service
+    assert (
+        "PAS2025_1 (mandataire : Institut Ligérien de Formation, SIRET 44198765800016 ; "
+        "formateurs : aucun autre)" in shown
+    )
+    assert (
+        "PAS2025_2 (mandataire : Institut Ligérien de Formation, SIRET 44198765800016 ; "
+        "formateurs : Atelier Parcours Emploi, SIRET 72312345100012)" in shown
+    )
     assert client.post(f"/verification/{page.token}/deposer").status_code == 403
     assert Deposit.objects.count() == 0
+
+
+def test_one_foreign_lot_refuses_the_deposit_and_is_named_alone(client, org_a):
+    """Two lots of A and one of Horizons: nothing is deposited, and only PAS2025_3 is named."""
+    from sofi_bulk.core.profile import load_profile
+    from sofi_bulk.excel.referentiel import load_referentiel
+    from sofi_bulk.excel.sample import make_sample
+
+    ref = load_referentiel()
+    lots = [ref.find_lot(n) for n in ("PAS2025_1", "PAS2025_2", "PAS2025_3")]
+    sample = make_sample(3, profile=load_profile(), referentiel=ref.subset(lots))
+    buffer = io.BytesIO()
+    sample.save(buffer)
+    logged_in(client, org_a)
+    shown = text(check(client, buffer.getvalue(), url="/depots/nouveau"))
+    assert "1 lot de ce classeur n'est pas à l'organisme qui dépose (SIRET 44198765800016)" in (
+        shown
+    )
+    assert "PAS2025_3 (mandataire : Horizons Compétences, SIRET 49281345600018" in shown
+    assert "PAS2025_1 (" not in shown and "Déposer ce classeur" not in shown
+
+
+def test_a_co_contractor_deposits_the_lots_it_trains_in(client, region_referentiel):
+    """Atelier Parcours Emploi is a formateur (co-traitant) of PAS2025_2 (mandataire: the
+    Institut) and PAS2025_5 (mandataire: Horizons): as the procedure has it enter their
+    sessions, it deposits them."""
+    siret = "72312345100012"
+    logged_in(client, make_org_user("ape", siret, "Atelier Parcours Emploi"))
+    deposit(client, sample_for(siret, 2))
+    stored = Deposit.objects.get()
+    assert stored.organisation.siret == siret and stored.lots == ["PAS2025_2", "PAS2025_5"]
+
+
+def test_staff_deposit_for_an_organisation_and_say_so(client, org_a, org_b, staff, workbook_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    logged_in(client, staff)
+    a = org_a.account.organisation
+    no_choice = client.post("/depots/nouveau", {"classeur": SimpleUploadedFile("s.xlsx", b"x")})
+    assert no_choice.status_code == 400 and "Choisissez l'organisme" in text(no_choice)
+    wrong = org_b.account.organisation
+    sent = client.post(
+        "/depots/nouveau",
+        {"organisme": wrong.pk, "classeur": SimpleUploadedFile("saisie.xlsx", workbook_a)},
+    )
+    page = finished(client, sent)
+    assert "Dépôt impossible" in text(page) and "Déposer ce classeur" not in text(page)
+    sent = client.post(
+        "/depots/nouveau",
+        {"organisme": a.pk, "classeur": SimpleUploadedFile("saisie.xlsx", workbook_a)},
+    )
+    page = finished(client, sent)
+    shown = text(page)
+    assert "au nom du Carif-Oref" in shown
+    assert "« déposé par le Carif-Oref pour l'Institut Ligérien de Formation »" in shown
+    confirmed = client.post(f"/verification/{page.token}/deposer")
+    assert confirmed.status_code == 302
+    stored = Deposit.objects.get()
+    assert stored.organisation == a and stored.user == staff and stored.by_staff
+    receipt = text(client.get(confirmed["Location"]))
+    assert "par agent : déposé par le Carif-Oref pour l'Institut Ligérien de Formation" in receipt
+    # the organisation sees it in its history, with the same words
+    history = text(logged_in(Client(), org_a).get("/depots/"))
+    assert "déposé par le Carif-Oref pour l'Institut Ligérien de Formation (agent)" in history
+    assert "(déposé par le Carif-Oref)" in text(client.get("/depots/"))
 
 
 def test_a_workbook_with_formulas_is_not_kept_but_its_annotated_copy_is(client, org_a, workbook_a):
@@ -245,3 +328,42 @@ def test_template_for_an_organisation_offers_its_lots_only(client, org_b):
     book = openpyxl.load_workbook(io.BytesIO(client.get("/modele/saisie.xlsx").content))
     meta = {row[0]: row[1] for row in book["_meta"].iter_rows(min_row=2, values_only=True)}
     assert meta["lots"] == "PAS2025_3;PAS2025_4;PAS2025_5" and meta["siret"] == "49281345600018"
+
+
+def test_a_check_made_before_logging_in_is_kept_and_can_be_deposited(org_a, workbook_a):
+    """Checked anonymously, then logged in through the form (Django gives the session a new
+    key): the report is still there, and deposits without a new upload, checked again
+    against the server's référentiel."""
+    from django.test import Client
+
+    from tests.web.conftest import run_jobs
+
+    browser = Client()
+    page = check(browser, workbook_a)
+    report_url = f"/verification/{page.token}/"
+    shown = page.content.decode()
+    assert f'href="/connexion/?next={report_url}"' in shown
+    anonymous_key = browser.session.session_key
+    login = browser.post(
+        "/connexion/", {"username": "ilf", "password": PASSWORD, "next": report_url}
+    )
+    assert login.status_code == 302 and login["Location"] == report_url
+    assert browser.session.session_key != anonymous_key  # rotated at login, the check kept
+    kept = browser.get(report_url)
+    assert kept.status_code == 200 and "Aucune erreur" in text(kept)
+    assert "Préparer le dépôt de ce classeur" in text(kept)
+    sent = browser.post(f"/verification/{page.token}/deposer-ce-classeur")
+    assert sent.status_code == 302 and sent["Location"] != report_url
+    assert run_jobs() == 1
+    ready = browser.get(sent["Location"])
+    assert "Déposer ce classeur" in text(ready)
+    assert "Contrôlé avec le référentiel de la Région en service" in text(ready)
+    confirmed = browser.post(sent["Location"] + "deposer")
+    assert confirmed.status_code == 302
+    stored = Deposit.objects.get()
+    assert stored.organisation.siret == SIRET_A and stored.user == org_a
+    assert stored.sha256 == hashlib.sha256(workbook_a).hexdigest()
+    # another account cannot deposit that check (it is this browser session's)
+    other = Client()
+    other.force_login(org_a)
+    assert other.post(f"/verification/{page.token}/deposer-ce-classeur").status_code == 410

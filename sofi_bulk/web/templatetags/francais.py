@@ -18,3 +18,19 @@ def fr_s(value: Any, suffix: str = "s") -> str:
     except (TypeError, ValueError):
         return ""
     return suffix if count > 1 else ""
+
+
+@register.filter(name="de")
+def de_filter(value: Any) -> str:
+    """« Dépôts {{ name|de }} »: « de l'Institut… », « d'Horizons… » (core.text.de)."""
+    from sofi_bulk.core.text import de
+
+    return de(str(value))
+
+
+@register.filter(name="article")
+def article_filter(value: Any) -> str:
+    """« pour {{ name|article }} »: « pour l'Institut… », « pour Horizons… »."""
+    from sofi_bulk.core.text import article
+
+    return article(str(value))

@@ -1,0 +1,164 @@
+"""Limits against abuse of the uploads, acting before Django reads a request's body.
+
+- **Per client**, a client being an account when logged in, its address otherwise (the real
+  one behind the trusted proxy, as for the logins): at most ``CHECKS_PER_ADDRESS`` (anonymous)
+  or ``CHECKS_PER_ACCOUNT`` checks waiting or running at once, and one upload being received
+  at a time by a web process.
+- **For everyone**: at most ``QUEUE_MAX`` checks waiting, ``QUEUE_MAX_BYTES`` of workbooks
+  waiting.
+- **In the web process**: at most ``UPLOADS_AT_ONCE`` upload bodies being read and stored at
+  once (the others wait a little, then are told to come back), and the memory they used is
+  handed back to the system after each (glibc keeps it otherwise). An upload's bytes live in
+  the process for one request: they go to the job store, the database.
+
+Beyond a limit: a French page « réessayez dans N minutes », status 429 and ``Retry-After``,
+the body never read. The estimate comes from the queue and the recent checks' durations.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Avg, Count, F, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from sofi_bulk.web.login import client_address
+from sofi_bulk.web.models import Job
+
+LIMITED = {"verifier", "nouveau-depot", "deposer-controle"}  # the views that queue a check
+WAIT_FOR_A_SLOT = 20.0  # seconds an upload waits for one of the process's slots
+BIG_BODY = 1024 * 1024  # after a body this big, freed memory goes back to the system
+DEFAULT_SECONDS = 10.0  # a check's duration when none ended lately
+
+_slots: threading.BoundedSemaphore | None = None
+_receiving: set[str] = set()  # clients with an upload being received by this process
+_lock = threading.Lock()
+
+
+def client_key(request: HttpRequest) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"compte:{user.pk}"
+    return f"adresse:{client_address(request) or '?'}"
+
+
+def _gate() -> threading.BoundedSemaphore:
+    global _slots
+    with _lock:
+        if _slots is None:
+            _slots = threading.BoundedSemaphore(settings.UPLOADS_AT_ONCE)
+        return _slots
+
+
+def minutes_to_wait(ahead: int) -> int:
+    """Minutes before ``ahead`` waiting checks are done, at the recent checks' pace."""
+    from sofi_bulk.web.workers import alive_workers
+
+    recent = Job.objects.filter(
+        finished_at__gte=timezone.now() - timedelta(hours=1), started_at__isnull=False
+    ).aggregate(mean=Avg(F("finished_at") - F("started_at")))["mean"]
+    seconds = recent.total_seconds() if recent else DEFAULT_SECONDS
+    lanes = max(1, 2 * len(alive_workers()))  # each worker runs two lanes
+    return max(1, math.ceil(max(1, ahead) * seconds / lanes / 60))
+
+
+def too_busy(request: HttpRequest, reason: str, minutes: int) -> HttpResponse:
+    response = render(
+        request, "web/occupe.html", {"reason": reason, "minutes": minutes}, status=429
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
+def refusal(request: HttpRequest, key: str) -> HttpResponse | None:
+    """The 429 page when this client, or the queue, is over its limit; None otherwise."""
+    waiting = Job.objects.filter(state=Job.WAITING)
+    counted = waiting.aggregate(n=Count("id"), size=Sum("size"))
+    queued, queued_bytes = counted["n"] or 0, counted["size"] or 0
+    try:
+        incoming = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        incoming = 0
+    if queued >= settings.QUEUE_MAX or queued_bytes + incoming > settings.QUEUE_MAX_BYTES:
+        return too_busy(
+            request,
+            "Le service reçoit en ce moment plus de classeurs qu'il ne peut en contrôler : "
+            "votre classeur n'a pas été envoyé.",
+            minutes_to_wait(queued),
+        )
+    mine = Job.objects.filter(client=key).exclude(state__in=Job.ENDED).count()
+    allowed = (
+        settings.CHECKS_PER_ACCOUNT if key.startswith("compte:") else settings.CHECKS_PER_ADDRESS
+    )
+    if mine >= allowed:
+        return too_busy(
+            request,
+            f"Vous avez déjà {mine} contrôles en attente ou en cours ({allowed} au plus à la "
+            "fois) : votre classeur n'a pas été envoyé. Attendez qu'ils soient terminés.",
+            minutes_to_wait(queued),
+        )
+    return None
+
+
+class AbuseLimitMiddleware:
+    """The limits above, on the views that queue a check (before the CSRF check reads the
+    form: a refused body is never parsed)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST" or not self._limited(request):
+            return self.get_response(request)
+        key = client_key(request)
+        refused = refusal(request, key)
+        if refused is not None:
+            return refused
+        with _lock:
+            if key in _receiving:
+                return too_busy(
+                    request,
+                    "Un autre de vos classeurs est en cours d'envoi : un envoi à la fois.",
+                    1,
+                )
+            _receiving.add(key)
+        try:
+            if not _gate().acquire(timeout=WAIT_FOR_A_SLOT):
+                return too_busy(
+                    request,
+                    "Le service reçoit en ce moment beaucoup de classeurs à la fois : votre "
+                    "classeur n'a pas été envoyé.",
+                    1,
+                )
+            try:
+                return self.get_response(request)
+            finally:
+                _gate().release()
+                if _body_size(request) >= BIG_BODY:
+                    from sofi_bulk.web.workers import release_memory
+
+                    release_memory()
+        finally:
+            with _lock:
+                _receiving.discard(key)
+
+    @staticmethod
+    def _limited(request: HttpRequest) -> bool:
+        try:
+            return resolve(request.path_info).url_name in LIMITED
+        except Resolver404:
+            return False
+
+
+def _body_size(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
