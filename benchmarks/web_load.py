@@ -31,6 +31,7 @@ import datetime as dt
 import hashlib
 import http.cookiejar
 import io
+import itertools
 import json
 import os
 import platform
@@ -64,13 +65,22 @@ SCENARIOS = ("controles", "petit", "debit", "memoire", "depots")
 
 
 class Browser:
-    """One user: a cookie jar, the CSRF token of the last page, multipart uploads."""
+    """One user: a cookie jar, the CSRF token of the last page, multipart uploads, and an
+    address of its own, which the server (behind a trusted proxy: ``--proxy 127.0.0.1``)
+    takes from X-Forwarded-For, as behind nginx: the service's limits are per client, and
+    twenty users are not one."""
+
+    made = itertools.count(1)
 
     def __init__(self, base: str) -> None:
         self.base = base
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
+        n = next(Browser.made)
+        self.opener.addheaders = [
+            ("X-Forwarded-For", f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}")
+        ]
         self.token = ""
 
     def get(self, path: str) -> tuple[str, str]:
@@ -182,6 +192,7 @@ class Server:
             port = s.getsockname()[1]
         self.process = subprocess.Popen(
             [SOFI, *base_args, "--port", str(port), "--travailleurs", str(workers)]
+            + ["--proxy", "127.0.0.1"]  # each Browser says its own address
             + ["--referentiel", "exemple"],  # deposits are checked against the server's
             env=env,
             stdout=subprocess.DEVNULL,
