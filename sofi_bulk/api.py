@@ -338,6 +338,7 @@ def write_template(
             siret=siret,
             campaign=campaign,
             dates=dates,
+            service=service,
         )
         return _save(reprise.save, target)
     builder = build_template(
@@ -357,6 +358,7 @@ def take_back(
     campaign: int | bool | None = None,
     dates: bool = True,
     today: dt.date | None = None,
+    service: str | None = None,
 ) -> Reprise:
     """« Reprendre son offre »: the entry workbook pre-filled from an existing offer, an
     LHEO 2.3 file (this tool's or a Carif-Oref feed's), a submission JSON (any format this
@@ -366,7 +368,8 @@ def take_back(
     a year (or True: each lot's campaign year in the référentiel) makes them new sessions of
     the same actions, dates moved by whole years (left empty when ``dates`` is False). Without
     ``referentiel``: the copy an earlier workbook carries, else the bundled example. The rows
-    are checked as on ``today`` (``check_date()`` when None).
+    are checked as on ``today`` (``check_date()`` when None). ``service`` as for
+    ``build_template``: the Aide sheet names that service's page « Contrôler dans Excel ».
 
     The rows are checked with the check of ``check``; the ``Reprise`` returned holds the
     ``result``, the report's ``sections()``, and ``save(path or binary file)`` writes the
@@ -401,6 +404,7 @@ def take_back(
         campaign=moved,
         offer=offer,
         today=today if today is not None else check_date(),
+        service=service,
     )
 
 

@@ -118,3 +118,28 @@ def test_the_template_the_service_hands_out_names_it(client, db, settings):
 
 def test_the_readme_documents_the_option():
     assert "--service https://depot.exemple.fr" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_taken_back_offer_names_the_service_too(tmp_path):
+    """``template --reprendre … --service URL``: the pre-filled workbook's Aide names the
+    service's page, as the blank template's does."""
+    source = ROOT / "examples" / "saisie-exemple.xlsx"
+    data = api.write_template(reprendre=source, service="https://depot.exemple.fr")
+    assert data is not None
+    assert (
+        meta_of(data)[SERVICE]
+        == meta_of(api.write_template(service="https://depot.exemple.fr"))[SERVICE]
+    )
+    assert "https://depot.exemple.fr/complement/" in aide_text(data)
+    out = tmp_path / "reprise.xlsx"
+    done = run_process(
+        "template",
+        "--reprendre",
+        str(source),
+        "--service",
+        "https://depot.exemple.fr",
+        "-o",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "https://depot.exemple.fr/complement/" in aide_text(out.read_bytes())

@@ -164,6 +164,7 @@ def template_cmd(
             sans_dates=sans_dates,
             steps=steps,
             quiet=quiet,
+            service=service,
         )
         return
     with steps.step("Lecture du référentiel"):

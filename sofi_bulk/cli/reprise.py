@@ -41,6 +41,7 @@ def take_back(
     sans_dates: bool,
     steps: Steps,
     quiet: bool,
+    service: str | None = None,
 ) -> None:
     campaign = campaign_value(campagne)
     if sans_dates and campaign is None:
@@ -61,6 +62,7 @@ def take_back(
             siret=siret,
             campaign=campaign,
             dates=not sans_dates,
+            service=service,
         )
     with steps.step(f"Écriture de {out.name}"):
         reprise.save(out)

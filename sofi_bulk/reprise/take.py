@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.fields import BY_KEY
 from sofi_bulk.core.identity import DESACTIVATION, operation_of
+from sofi_bulk.core.layout import SERVICE
 from sofi_bulk.core.lots import select_lots
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.records import ValidationResult
@@ -22,6 +23,7 @@ from sofi_bulk.core.report import code_counts
 from sofi_bulk.core.text import plural
 from sofi_bulk.core.values import digits_code
 from sofi_bulk.core.workbook import WorkbookInput
+from sofi_bulk.distribution import service_address
 from sofi_bulk.reprise.campaign import Moved, NextCampaign, next_campaign
 from sofi_bulk.reprise.offer import LeftOut, Replaced, Section, TakenOffer
 from sofi_bulk.reprise.rows import offer_sheets
@@ -217,10 +219,12 @@ def take_back(
     campaign: NextCampaign | None = None,
     offer: TakenOffer | None = None,
     today: dt.date,
+    service: str | None = None,
 ) -> Reprise:
     """The offer of ``raw`` (named ``name``) taken back into a workbook of ``profile`` for the
     lots chosen (or the source's organisation's, or the programme's), its rows checked as on
-    ``today``."""
+    ``today``; ``service``: the address of the service handing the workbook out, whose page
+    « Contrôler dans Excel » its Aide sheet names, as a template's."""
     offer = offer or read_offer(raw, name, profile)
     selected, chosen_siret = _lots(offer, profile, ref, lots, siret)
     moved = next_campaign(offer, campaign, profile, ref, selected) if campaign else None
@@ -234,6 +238,8 @@ def take_back(
         "siret": chosen_siret or "",
         "referentiel_source": Path(ref.source).name,
     }
+    if service:
+        meta[SERVICE] = service_address(service)  # as a template writes it
     book = WorkbookInput(Path(name).stem + ".xlsx", sheets, meta)
     from sofi_bulk.core.validate import validate_book
 

@@ -434,6 +434,7 @@ def take_back(request: HttpRequest) -> HttpResponseBase:
     campaign when asked (a year, dates moved or left empty)."""
     from sofi_bulk import api
     from sofi_bulk.core.errors import UserError
+    from sofi_bulk.web.complement import service_address
 
     organisation = organisation_of(request.user)
     if organisation is None:
@@ -476,6 +477,7 @@ def take_back(request: HttpRequest) -> HttpResponseBase:
         campaign = int(year) if year else True
     options: dict[str, Any] = {
         "name": name,
+        "service": service_address(request),  # its Aide names this service's add-in page
         "referentiel": template_referentiel(),
         "campaign": campaign,
         "dates": not (campaign is not None and request.POST.get("sans_dates")),

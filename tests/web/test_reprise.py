@@ -11,8 +11,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sofi_bulk import api
+from sofi_bulk.core.layout import SERVICE
 from sofi_bulk.web.models import Deposit
 from tests.conftest import ROOT
+from tests.test_addin_help import aide_text, meta_of
 from tests.web.test_check import text
 from tests.web.test_deposits import deposit, logged_in
 
@@ -47,6 +49,9 @@ def test_the_last_deposit_comes_back_as_a_workbook(client, org_a, workbook_a):
     before = json.loads(bytes(stored.files.get(kind="json").data))
     assert api.to_submission(result)["formations"] == before["formations"]
     assert result.book is not None and result.book.meta["siret"] == org_a.account.organisation.siret
+    # as the service's blank template, its Aide names this service's « Contrôler dans Excel »
+    assert meta_of(response.content)[SERVICE] == "http://testserver/"
+    assert "http://testserver/complement/" in aide_text(response.content)
 
 
 def test_the_next_campaign_from_the_last_deposit(client, org_a, workbook_a):
