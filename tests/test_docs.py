@@ -40,14 +40,21 @@ def section_blocks(title: str) -> list[str]:
 
 def test_the_readme_shows_two_commands_and_ci_runs_the_second():
     """« Démarrage » shows the setup command and the test command, « Pour les développeurs »
-    the test command with the quick loop beside it; .ci/run runs the test command, as
-    written, and nothing else."""
+    the test command with the quick loop beside it; .ci/run installs the Debian packages and
+    the project, then runs the test command as written."""
     assert section_blocks("Démarrage sous Linux ou macOS") == [bash_blocks()[0], TEST_COMMAND]
     assert section_blocks("Pour les développeurs") == [TEST_COMMAND]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ci[0] == "#!/usr/bin/env bash" and os.access(ROOT / ".ci" / "run", os.X_OK)
     commands = [line for line in ci if line.strip() and not line.startswith("#")]
-    assert commands == ["set -euo pipefail", 'cd "$(dirname "$0")/.."', TEST_COMMAND]
+    assert commands == [
+        "set -euo pipefail",
+        'cd "$(dirname "$0")/.."',
+        f"{TEST_COMMAND} --paquets",  # the Debian packages first
+        "python3 -m venv .venv",
+        '.venv/bin/pip install -q -e ".[test]"',  # the project and its test dependencies
+        TEST_COMMAND,
+    ]
     assert os.access(ROOT / TEST_COMMAND, os.X_OK)
 
 
