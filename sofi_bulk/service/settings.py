@@ -78,6 +78,11 @@ DATABASES = {
     else {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(DATA_DIR / "sofi-bulk.sqlite3"),
+        # kept by each server thread, as PostgreSQL's: opening one (and its PRAGMAs) for
+        # every request, each poll of a progress page included, cost the web process more
+        # than the polls themselves
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
         # WAL: the web processes read while a worker writes
         "OPTIONS": {
             "timeout": 30,
