@@ -39,7 +39,7 @@ from sofi_bulk.core.workbook import Rows, WorkbookInput, far_cell_message, first
 from sofi_bulk.distribution import ADDIN_BUTTONS
 
 if TYPE_CHECKING:  # loaded by the functions that need them: a template needs neither
-    from sofi_bulk.core.plan import AnnotationPlan
+    from sofi_bulk.core.plan import AnnotationPlan, ErrorLine
     from sofi_bulk.excel.template import TemplateBuilder
     from sofi_bulk.reprise.take import Reprise
 
@@ -62,6 +62,7 @@ __all__ = [  # the types a caller meets, then the functions
     "build_template",
     "check",
     "check_date",
+    "error_lines",
     "from_rows",
     "geography_gaps",
     "load_profile",
@@ -226,6 +227,14 @@ def plan(result: ValidationResult, *, checked_at: dt.datetime | None = None) -> 
     from sofi_bulk.core.plan import InPlace, annotation_plan
 
     return annotation_plan(result, InPlace(result), checked_at=checked_at)
+
+
+def error_lines(result: ValidationResult) -> list[ErrorLine]:
+    """The lines of the plan's « Erreurs » sheet alone (``plan(result).errors``), for a
+    report that paints nothing."""
+    from sofi_bulk.core.plan import error_lines as lines
+
+    return lines(result)
 
 
 # --- exports ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sofi_bulk.core.plan import (
     TemplateCopy,
     Unmark,
     annotation_plan,
+    error_lines,
 )
 from sofi_bulk.excel.painter import paint
 from tests.conftest import run_validation
@@ -66,6 +67,15 @@ def test_a_clean_workbook_plans_only_ok_statuses(book):
     ]
     # painting in place, a cleared « Contrôle » cell gets the template's fill back
     assert {a.colour for a in plan.clear.statuses} == {COLOURS["status"]}
+
+
+def test_the_errors_lines_alone_are_the_plan_s(book):
+    """What the web report keeps (``error_lines``) is the plan's « Erreurs » sheet, line for
+    line, for a faulty workbook as for a clean one."""
+    for result in (run_validation(faulty(book)), run_validation(book)):
+        lines = error_lines(result)
+        assert lines == annotation_plan(result, InPlace(result), checked_at=WHEN).errors
+    assert len(error_lines(run_validation(faulty(book)))) >= 4
 
 
 def test_a_faulty_workbook_plans_its_marks_statuses_and_errors_lines(book):

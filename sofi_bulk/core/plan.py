@@ -410,18 +410,7 @@ def annotation_plan(
                 errors, len(issues) - errors, canonical in sheet_errors, operation
             )
             statuses.append(RowStatus(target, row, column, text, state, note))
-    lines = [
-        ErrorLine(
-            issue.severity,
-            where.sheet or issue.sheet,
-            where.cell,
-            split_ref(where.cell)[1] if where.cell else None,
-            BY_KEY[issue.field].header if issue.field in BY_KEY else "",
-            issue.code,
-            issue.message,
-        )
-        for issue, where in located
-    ]
+    lines = [_error_line(issue, where) for issue, where in located]
     when = checked_at or dt.datetime.now()
     n_err, n_warn = len(result.errors), len(result.warnings)
     if n_err:
@@ -439,6 +428,25 @@ def annotation_plan(
     title = f"Contrôle du {when:%d/%m/%Y à %H:%M} : {counts(n_err, n_warn)}. {todo}"
     clear = previous_marks(result) if isinstance(layout, InPlace) else ClearPlan()
     return AnnotationPlan(marks, statuses, lines, title, n_err, n_warn, clear)
+
+
+def error_lines(result: ValidationResult) -> list[ErrorLine]:
+    """The « Erreurs » lines of ``result`` in its own workbook, as ``annotation_plan`` gives
+    them, without the rest of the plan: what a report shows (the web service's)."""
+    layout = InPlace(result)
+    return [_error_line(issue, layout.locate(issue)) for issue in result.issues]
+
+
+def _error_line(issue: Issue, where: Located) -> ErrorLine:
+    return ErrorLine(
+        issue.severity,
+        where.sheet or issue.sheet,
+        where.cell,
+        split_ref(where.cell)[1] if where.cell else None,
+        BY_KEY[issue.field].header if issue.field in BY_KEY else "",
+        issue.code,
+        issue.message,
+    )
 
 
 def _records(result: ValidationResult) -> dict[str, list[Record]]:

@@ -65,7 +65,7 @@ def _warm_up() -> None:
 
     try:
         result = api.check(api.read(api.example_workbook()), referentiel=server_referentiel()[1])
-        api.plan(result)
+        api.error_lines(result)
     except Exception:  # the example against the Région's référentiel: nothing to worry about
         log.debug("warm-up check failed", exc_info=True)
     gc.collect()

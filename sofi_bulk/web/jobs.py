@@ -271,7 +271,7 @@ def check(
         step(1)
         referentiel_id, referentiel = server_referentiel()
         result = api.check(book, referentiel=referentiel)
-        report = build_report(result, api.plan(result))
+        report = build_report(result, api.error_lines(result))
         outcome: dict[str, Any] = {
             "state": Job.DONE,
             "report": report.to_json(),

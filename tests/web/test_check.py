@@ -283,3 +283,19 @@ def test_a_file_just_under_the_limit_is_received(client, settings):
     data = b"PK\x03\x04" + b"\0" * (settings.MAX_UPLOAD_BYTES - 4)
     page = check(client, data)
     assert "Fichier refusé" in text(page) and "endommagé" in text(page)
+
+
+def test_a_report_kept_as_json_is_the_report(faulty_workbook):
+    """The worker keeps the report as JSON (built field by field, not by ``asdict``): read
+    back, it is the same report, and the same JSON asdict would give."""
+    import dataclasses
+
+    from sofi_bulk import api
+    from sofi_bulk.web.report import build_report
+
+    result = api.check(api.read(faulty_workbook, name="saisie.xlsx"))
+    report = build_report(result, api.error_lines(result))
+    assert report.lines and report.per_code and report.per_sheet
+    kept = json.loads(json.dumps(report.to_json()))
+    assert kept == json.loads(json.dumps(dataclasses.asdict(report)))
+    assert Report.from_json(kept) == report
