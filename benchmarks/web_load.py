@@ -10,7 +10,8 @@ neither delays nor blurs it:
 
 - ``controles``: 20 checks of a 40-session workbook at once, 2 workers: upload → report ready;
 - ``petit``: one 40-session check sent while six 2,000-session checks run, 2 workers;
-- ``debit``: 12 checks of 2,000 sessions at once, with 1 worker then 2: checks per minute;
+- ``debit``: 12 checks of 2,000 sessions at once, with 1 worker then 2, three times
+  alternated: checks per minute, and the median of the three ratios;
 - ``memoire``: a worker's peak resident memory (VmHWM) after checking the 40- then the
   2,000-session workbook, against ``sofi-bulk validate`` on the same workbooks;
 - ``depots``: 50 deposits in a row, alternating two organisations, then every deposit read
@@ -332,6 +333,7 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=2000, help="sessions of the big workbook")
     parser.add_argument("--big-count", type=int, default=6)
     parser.add_argument("--throughput-count", type=int, default=12)
+    parser.add_argument("--repeats", type=int, default=3, help="throughput runs (1 and 2)")
     parser.add_argument("--deposits", type=int, default=50)
     parser.add_argument("--deposit-sessions", type=int, default=12)
     parser.add_argument("--base", default=None, help="PostgreSQL URL (default: SQLite)")
@@ -415,31 +417,37 @@ def main() -> None:
             serve(2, behind)
 
         if "debit" in chosen:
-            rates = {}
+            rates: dict[int, list[float]] = {1: [], 2: []}
             big_path = Path(tmp) / "debit.xlsx"
             big_path.write_bytes(big)
-            floor = machine_scaling(big_path)
-            for workers in (1, 2):
-                print(f"throughput with {workers} worker(s)…", flush=True)
+            floors = []
+            for repeat in range(args.repeats):  # 1 then 2 workers, alternated: a drift in the
+                floors.append(machine_scaling(big_path))  # machine's load hits both alike
+                for workers in (1, 2):
+                    print(f"throughput with {workers} worker(s), run {repeat + 1}…", flush=True)
 
-                def throughput(server: Server, workers: int = workers) -> None:
-                    with ThreadPoolExecutor(args.throughput_count) as pool:
-                        runs = list(
-                            pool.map(
-                                lambda i: Browser(server.base).check(big, f"debit-{i}.xlsx"),
-                                range(args.throughput_count),
+                    def throughput(server: Server, workers: int = workers) -> None:
+                        with ThreadPoolExecutor(args.throughput_count) as pool:
+                            runs = list(
+                                pool.map(
+                                    lambda i: Browser(server.base).check(big, f"debit-{i}.xlsx"),
+                                    range(args.throughput_count),
+                                )
                             )
-                        )
-                    first = min(start for start, _, _ in runs)
-                    last = max(finished_at(data, args.base, token) for _, token, _ in runs)
-                    rates[workers] = args.throughput_count / (last - first) * 60
+                        first = min(start for start, _, _ in runs)
+                        last = max(finished_at(data, args.base, token) for _, token, _ in runs)
+                        rates[workers].append(args.throughput_count / (last - first) * 60)
 
-                serve(workers, throughput)
+                    serve(workers, throughput)
+            ratios = sorted(two / one for one, two in zip(rates[1], rates[2], strict=True))
             others.append(
-                f"| débit : {args.throughput_count} contrôles de {args.big} sessions à la fois | "
-                f"{rates[1]:.1f} par minute avec 1 travailleur, {rates[2]:.1f} avec 2 : "
-                f"{rates[2] / rates[1]:.2f}× (deux contrôles côte à côte hors du service, sur "
-                f"cette machine au même moment : {floor:.2f}×) |".replace(".", ",")
+                f"| débit : {args.throughput_count} contrôles de {args.big} sessions à la fois, "
+                f"{args.repeats} fois avec 1 puis 2 travailleurs | "
+                f"{statistics.median(rates[1]):.1f} par minute avec 1 travailleur, "
+                f"{statistics.median(rates[2]):.1f} avec 2 (médianes) : "
+                f"{statistics.median(ratios):.2f}× (de {ratios[0]:.2f} à {ratios[-1]:.2f} ; deux "
+                "contrôles côte à côte hors du service, sur cette machine au même moment : "
+                f"{statistics.median(floors):.2f}×) |".replace(".", ",")
             )
 
         if "memoire" in chosen:
