@@ -21,6 +21,10 @@ SOFI_WEB_CONTROLES_PAR_ADRESSE, SOFI_WEB_CONTROLES_PAR_COMPTE checks one client 
 SOFI_WEB_FILE_MAX, SOFI_WEB_FILE_MAX_MO checks, and Mio of workbooks, waiting (200, 2048)
 SOFI_WEB_ENVOIS_SIMULTANES uploads a web process reads at once (2)
 SOFI_WEB_MEMOIRE_TRAVAILLEUR_MO memory bound of a worker process, in Mio (1024)
+SOFI_WEB_REINITIALISATIONS_PAR_COURRIEL « Mot de passe oublié ? » e-mails to one address in
+                       an hour (3); SOFI_WEB_REINITIALISATIONS_INTERVALLE minutes at least
+                       between two of them (5); SOFI_WEB_REINITIALISATIONS_PAR_ADRESSE the
+                       form's requests from one client address in an hour (10)
 SOFI_WEB_EMAIL_HOST, _PORT (587), _USER, _PASSWORD, _TLS (1), _SSL (0), _FROM: the SMTP
                        server that sends invitations and password resets
 SOFI_WEB_EMAIL_DIR     e-mails written as files there instead (tests); neither: on the console
@@ -208,6 +212,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("SOFI_WEB_EMAIL_FROM", "ne-pas-repondre@loca
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PASSWORD_RESET_TIMEOUT = 2 * 24 * 3600  # a reset link: two days
 INVITATION_TIMEOUT = 30 * 24 * 3600  # an invitation: a month, to choose one's password
+# « Mot de passe oublié ? » (sofi_bulk.web.limits): at most so many e-mails to one address in an
+# hour, so many minutes apart (beyond, the page says the same and nothing leaves); at most so
+# many requests from one client address in an hour (beyond, 429)
+RESETS_PER_EMAIL = int(os.environ.get("SOFI_WEB_REINITIALISATIONS_PAR_COURRIEL", "3"))
+RESET_INTERVAL_MINUTES = float(os.environ.get("SOFI_WEB_REINITIALISATIONS_INTERVALLE", "5"))
+RESETS_PER_ADDRESS = int(os.environ.get("SOFI_WEB_REINITIALISATIONS_PAR_ADRESSE", "10"))
 # the address the links of e-mails sent from the command line point to (invitations)
 SITE_URL = os.environ.get("SOFI_WEB_SITE", "")
 # the operator's texts of the legal pages (sofi_bulk.web.pages)
