@@ -2,7 +2,8 @@
 at most so many e-mails to one address in an hour, so many minutes apart, the page the same
 whether an e-mail left, no account has the address or the limit was reached; too many
 requests from one client address get the 429 page. The counts are in the database: two real
-web processes sharing them is tested in test_processes.py."""
+web processes sharing them is tested in test_processes.py. The workers' housekeeping forgets
+the logins journal and the reset requests after their time."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import logging
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from sofi_bulk.web import workers
 from sofi_bulk.web.models import ResetRequest
+from tests.web.conftest import PASSWORD
 from tests.web.test_check import text
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +128,59 @@ def test_one_client_address_over_its_bound_gets_429_in_french(account, limits, c
         # once the oldest request is an hour old, this address may ask again
         clock.shift(dt.timedelta(minutes=45))
         assert flooder.post(FORM, {"email": "inconnu@exemple.fr"}).status_code == 302
+
+
+def test_the_housekeeping_forgets_the_journals_after_their_time(settings):
+    settings.LOGIN_JOURNAL_DAYS = 90
+    now = timezone.now()
+
+    def aged(model, age: dt.timedelta, **fields):
+        row = model.objects.create(
+            user_agent="navigateur", ip_address="203.0.113.5", http_accept="*/*", **fields
+        )
+        model.objects.filter(pk=row.pk).update(attempt_time=now - age)
+        return row.pk
+
+    aged(AccessLog, dt.timedelta(days=91), username="ilf", path_info="/connexion/")
+    recent_log = aged(AccessLog, dt.timedelta(days=89), username="ilf", path_info="/connexion/")
+    aged(AccessFailureLog, dt.timedelta(days=91), username="x", path_info="/")
+    recent_failure = aged(AccessFailureLog, dt.timedelta(days=1), username="x", path_info="/")
+    attempt = {"get_data": "", "post_data": "", "failures_since_start": 3, "path_info": "/"}
+    aged(AccessAttempt, dt.timedelta(minutes=16), username="a", **attempt)
+    counting = aged(AccessAttempt, dt.timedelta(minutes=14), username="b", **attempt)
+    ResetRequest.objects.create(
+        client="adresse:x", target="a", created_at=now - dt.timedelta(hours=2)
+    )
+    kept = ResetRequest.objects.create(client="adresse:x", target="b", created_at=now)
+
+    workers.purge()
+
+    assert list(AccessLog.objects.values_list("pk", flat=True)) == [recent_log]
+    assert list(AccessFailureLog.objects.values_list("pk", flat=True)) == [recent_failure]
+    assert list(AccessAttempt.objects.values_list("pk", flat=True)) == [counting]
+    assert list(ResetRequest.objects.values_list("pk", flat=True)) == [kept.pk]
+    settings.LOGIN_JOURNAL_DAYS = 30
+    workers.purge()
+    assert not AccessLog.objects.exists()
+
+
+def test_a_real_login_is_journaled_then_forgotten(org_a, settings):
+    """The rows the purge deletes are those axes writes: a failed login from one address, a
+    successful one from another."""
+    failed = Client(REMOTE_ADDR="203.0.113.9").post(
+        "/connexion/", {"username": "ilf", "password": "pas-le-bon"}
+    )
+    assert failed.status_code == 200 and AccessAttempt.objects.count() == 1
+    done = Client(REMOTE_ADDR="198.51.100.7").post(
+        "/connexion/", {"username": "ilf", "password": PASSWORD}
+    )
+    assert done.status_code == 302 and AccessLog.objects.filter(username="ilf").count() == 1
+    workers.purge()
+    assert AccessAttempt.objects.count() == 1 and AccessLog.objects.count() == 1
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=16)):
+        workers.purge()
+    assert AccessAttempt.objects.count() == 0 and AccessLog.objects.count() == 1
+    later = timezone.now() + dt.timedelta(days=settings.LOGIN_JOURNAL_DAYS, minutes=1)
+    with time_machine.travel(later):
+        workers.purge()
+    assert not AccessLog.objects.exists()
