@@ -21,6 +21,11 @@ SOFI_WEB_CONTROLES_PAR_ADRESSE, SOFI_WEB_CONTROLES_PAR_COMPTE checks one client 
 SOFI_WEB_FILE_MAX, SOFI_WEB_FILE_MAX_MO checks, and Mio of workbooks, waiting (200, 2048)
 SOFI_WEB_ENVOIS_SIMULTANES uploads a web process reads at once (2)
 SOFI_WEB_MEMOIRE_TRAVAILLEUR_MO memory bound of a worker process, in Mio (1024)
+SOFI_WEB_REINITIALISATIONS_PAR_COURRIEL « Mot de passe oublié ? » e-mails to one address in
+                       an hour (3); SOFI_WEB_REINITIALISATIONS_INTERVALLE minutes at least
+                       between two of them (5); SOFI_WEB_REINITIALISATIONS_PAR_ADRESSE the
+                       form's requests from one client address in an hour (10)
+SOFI_WEB_JOURNAL_CONNEXIONS_JOURS days the logins journal (django-axes) is kept (90)
 SOFI_WEB_EMAIL_HOST, _PORT (587), _USER, _PASSWORD, _TLS (1), _SSL (0), _FROM: the SMTP
                        server that sends invitations and password resets
 SOFI_WEB_EMAIL_DIR     e-mails written as files there instead (tests); neither: on the console
@@ -106,8 +111,11 @@ INSTALLED_APPS = [
     "sofi_bulk.web.apps.WebConfig",
 ]
 if os.environ.get("SOFI_WEB_ROLE") == "travailleur":  # a worker process serves no page
+    # (axes: its journal is purged by the workers' housekeeping, sofi_bulk.web.workers.purge)
     INSTALLED_APPS = [
-        a for a in INSTALLED_APPS if a.startswith(("django.contrib.auth", "django.contrib.c"))
+        a
+        for a in INSTALLED_APPS
+        if a.startswith(("django.contrib.auth", "django.contrib.c")) or a == "axes"
     ] + ["django_tasks", "django_tasks_db", "sofi_bulk.web.apps.WebConfig"]
 # Background work: Django's tasks API (the django-tasks backport) on the database backend,
 # in the service's own database. Small workbooks have their own queue, which every worker
@@ -191,6 +199,9 @@ AXES_RESET_ON_SUCCESS = True  # that user's own failures from that address only
 AXES_CLIENT_IP_CALLABLE = "sofi_bulk.web.login.client_address"
 AXES_LOCKOUT_CALLABLE = "sofi_bulk.web.login.lockout_response"
 AXES_VERBOSE = False
+# the journal of logins and logouts (axes' AccessLog, and its failure log if ever enabled):
+# deleted after that many days by the workers' housekeeping (sofi_bulk.web.workers.purge)
+LOGIN_JOURNAL_DAYS = max(1, int(os.environ.get("SOFI_WEB_JOURNAL_CONNEXIONS_JOURS", "90")))
 
 # --- e-mail: invitations and password resets (Django's own views) -------------------------------
 # SMTP when SOFI_WEB_EMAIL_HOST is set; into files in SOFI_WEB_EMAIL_DIR (tests); else on the
@@ -213,6 +224,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("SOFI_WEB_EMAIL_FROM", "ne-pas-repondre@loca
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PASSWORD_RESET_TIMEOUT = 2 * 24 * 3600  # a reset link: two days
 INVITATION_TIMEOUT = 30 * 24 * 3600  # an invitation: a month, to choose one's password
+# « Mot de passe oublié ? » (sofi_bulk.web.limits): at most so many e-mails to one address in an
+# hour, so many minutes apart (beyond, the page says the same and nothing leaves); at most so
+# many requests from one client address in an hour (beyond, 429)
+RESETS_PER_EMAIL = int(os.environ.get("SOFI_WEB_REINITIALISATIONS_PAR_COURRIEL", "3"))
+RESET_INTERVAL_MINUTES = float(os.environ.get("SOFI_WEB_REINITIALISATIONS_INTERVALLE", "5"))
+RESETS_PER_ADDRESS = int(os.environ.get("SOFI_WEB_REINITIALISATIONS_PAR_ADRESSE", "10"))
 # the address the links of e-mails sent from the command line point to (invitations)
 SITE_URL = os.environ.get("SOFI_WEB_SITE", "")
 # the operator's texts of the legal pages (sofi_bulk.web.pages)

@@ -13,24 +13,41 @@
 
 Beyond a limit: a French page « réessayez dans N minutes », status 429 and ``Retry-After``,
 the body never read. The estimate comes from the queue and the recent checks' durations.
+
+« Mot de passe oublié ? » sends e-mails to whoever an address names: bounded too, counted in
+the database (``ResetRequest``) so that every web process sees the same counts.
+
+- **Per address asked for**: at most ``RESETS_PER_EMAIL`` e-mails in an hour, at least
+  ``RESET_INTERVAL_MINUTES`` apart. Beyond, nothing leaves but the page is the same as when
+  an e-mail left, or when no account has that address (no way to tell which accounts exist);
+  the operator's log says it, with the client's address and a hash of the address asked for.
+- **Per client address**: at most ``RESETS_PER_ADDRESS`` requests in an hour; beyond, the 429
+  page, the same whatever the address asked for.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Sum
+from django.db import transaction
+from django.db.models import Avg, Count, F, Min, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from sofi_bulk.web.login import client_address
-from sofi_bulk.web.models import Job
+from sofi_bulk.web.models import Job, ResetRequest
+
+log = logging.getLogger(__name__)
 
 LIMITED = {"verifier", "nouveau-depot", "deposer-controle"}  # the views that queue a check
 WAIT_FOR_A_SLOT = 20.0  # seconds an upload waits for one of the process's slots
@@ -69,9 +86,15 @@ def minutes_to_wait(ahead: int) -> int:
     return max(1, math.ceil(max(1, ahead) * seconds / lanes / 60))
 
 
-def too_busy(request: HttpRequest, reason: str, minutes: int) -> HttpResponse:
+def too_busy(
+    request: HttpRequest, reason: str, minutes: int, advice: str | None = None
+) -> HttpResponse:
+    """The 429 page; ``advice``, what to do, when it is not resending a workbook."""
     response = render(
-        request, "web/occupe.html", {"reason": reason, "minutes": minutes}, status=429
+        request,
+        "web/occupe.html",
+        {"reason": reason, "minutes": minutes, "advice": advice},
+        status=429,
     )
     response["Retry-After"] = str(minutes * 60)
     return response
@@ -162,3 +185,88 @@ def _body_size(request: HttpRequest) -> int:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0
+
+
+# --- « Mot de passe oublié ? » ------------------------------------------------------------------
+RESET_WINDOW = timedelta(hours=1)  # the limits' hour
+RESET_SALT = "sofi_bulk.web.limits.reset"
+
+
+def reset_memory() -> timedelta:
+    """How long a reset request counts for the limits: after that, its row is forgotten."""
+    return max(RESET_WINDOW, timedelta(minutes=settings.RESET_INTERVAL_MINUTES))
+
+
+def address_key(email: str) -> str:
+    """A keyed hash of an address as the reset form matches it (NFKC, case folded): all its
+    spellings that reach an account count together; the address itself is never stored."""
+    normal = unicodedata.normalize("NFKC", email).casefold()
+    return salted_hmac(RESET_SALT, normal, algorithm="sha256").hexdigest()
+
+
+def _requester(request: HttpRequest) -> str:
+    return f"adresse:{client_address(request) or '?'}"
+
+
+def reset_refusal(request: HttpRequest) -> HttpResponse | None:
+    """The 429 page when this client address has made ``RESETS_PER_ADDRESS`` requests in the
+    last hour (saying when the oldest of them stops counting); None otherwise."""
+    now = timezone.now()
+    recent = ResetRequest.objects.filter(
+        client=_requester(request), created_at__gt=now - RESET_WINDOW
+    )
+    counted = recent.aggregate(n=Count("id"), oldest=Min("created_at"))
+    if counted["n"] < settings.RESETS_PER_ADDRESS:
+        return None
+    log.warning(
+        "mot de passe oublié : %d demandes en une heure depuis %s : refusée (429)",
+        counted["n"],
+        client_address(request) or "?",
+    )
+    oldest = counted["oldest"] or now
+    minutes = max(1, math.ceil((oldest + RESET_WINDOW - now).total_seconds() / 60))
+    return too_busy(
+        request,
+        f"Trop de demandes de nouveau mot de passe sont venues de votre adresse réseau en une "
+        f"heure ({settings.RESETS_PER_ADDRESS} au plus) : celle-ci n'a pas été traitée.",
+        minutes,
+        "Que faire : un e-mail déjà demandé arrive en quelques minutes (regardez aussi dans les "
+        f"courriers indésirables) ; sinon, réessayez dans {minutes} minute"
+        f"{'s' if minutes > 1 else ''}, ou contactez le Carif-Oref.",
+    )
+
+
+def may_send_reset(request: HttpRequest, email: str, accounts: QuerySet[Any]) -> bool:
+    """Whether a reset e-mail may go to ``email`` now, ``accounts`` being those it reaches;
+    the request is recorded either way. Their rows are locked meanwhile, so that two web
+    processes asked for the same account at once count one after the other."""
+    target = address_key(email)
+    interval = timedelta(minutes=settings.RESET_INTERVAL_MINUTES)
+    with transaction.atomic():
+        reached = list(accounts.select_for_update())
+        now = timezone.now()
+        allowed = False
+        if reached:
+            sent = list(
+                ResetRequest.objects.filter(
+                    target=target, sent=True, created_at__gte=now - reset_memory()
+                ).values_list("created_at", flat=True)
+            )
+            in_the_hour = sum(1 for when in sent if when > now - RESET_WINDOW)
+            last = max(sent, default=None)
+            allowed = in_the_hour < settings.RESETS_PER_EMAIL and (
+                last is None or now - last >= interval
+            )
+            if not allowed:
+                log.warning(
+                    "mot de passe oublié : pas d'e-mail à l'adresse demandée (empreinte %s) : "
+                    "%d envoyé(s) dans l'heure, le dernier il y a %d s ; demande de %s",
+                    target[:12],
+                    in_the_hour,
+                    (now - last).total_seconds() if last is not None else 0,
+                    client_address(request) or "?",
+                )
+        ResetRequest.objects.create(
+            client=_requester(request), target=target, sent=allowed, created_at=now
+        )
+    return allowed

@@ -258,3 +258,27 @@ class WorkerProcess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}:{self.pid}"
+
+
+class ResetRequest(models.Model):
+    """A « Mot de passe oublié ? » request, kept for the limits on the e-mails it may send
+    (``sofi_bulk.web.limits``): counted in the database, so that every web process sees the
+    same counts. The address asked for is kept only as a keyed hash; the row is forgotten
+    once it counts no more (an hour, or the interval between two e-mails if longer)."""
+
+    # the requesting client, « adresse:IP » (the real one behind the trusted proxy)
+    client = models.CharField(max_length=80)
+    target = models.CharField(max_length=64)  # HMAC of the normalised e-mail address asked for
+    sent = models.BooleanField(default=False)  # whether an e-mail left
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "demande de mot de passe oublié"
+        verbose_name_plural = "demandes de mot de passe oublié"
+        indexes = [
+            models.Index(fields=["client", "created_at"], name="reset_by_client"),
+            models.Index(fields=["target", "created_at"], name="reset_by_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.created_at:%Y-%m-%d %H:%M}"

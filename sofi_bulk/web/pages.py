@@ -7,6 +7,7 @@ never as markup."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from django.conf import settings
@@ -41,6 +42,7 @@ def operator_text(slug: str) -> str | None:
 def page(request: HttpRequest, slug: str) -> HttpResponse:
     if slug not in PAGES:
         raise Http404
+    from sofi_bulk.web.limits import reset_memory
     from sofi_bulk.web.workers import TTL
 
     return render(
@@ -56,5 +58,8 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
             "lock_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
             "reset_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
             "invitation_days": max(1, settings.INVITATION_TIMEOUT // 86400),
+            "login_journal_days": settings.LOGIN_JOURNAL_DAYS,
+            "reset_per_email": settings.RESETS_PER_EMAIL,
+            "reset_hours": math.ceil(reset_memory().total_seconds() / 3600),
         },
     )

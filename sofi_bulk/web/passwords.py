@@ -1,7 +1,8 @@
 """Choosing one's password by e-mail: an invitation (a new account chooses its first password)
 and a reset (« Mot de passe oublié ? »), for organisations and staff alike. Django's own
 forms, views and signed tokens do the work; this module only gives them French pages, an
-invitation's longer lifetime and the e-mail that carries it."""
+invitation's longer lifetime and the e-mail that carries it, and bounds the reset e-mails
+(``sofi_bulk.web.limits``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import EmailMessage
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.crypto import constant_time_compare
@@ -58,10 +61,15 @@ class ResetForm(PasswordResetForm):
     password yet): every account here is local, so « Mot de passe oublié ? » is how a lost or
     expired invitation is replaced."""
 
-    def get_users(self, email: str) -> Iterator[Any]:
+    @staticmethod
+    def accounts(email: str) -> QuerySet[Any]:
+        """The active accounts whose address may be ``email`` (the database's case-insensitive
+        match; ``get_users`` keeps the exact ones)."""
         model: Any = get_user_model()
-        found = model._default_manager.filter(email__iexact=email, is_active=True)
-        return (user for user in found if _same_address(user.email, email))
+        return model._default_manager.filter(email__iexact=email, is_active=True)
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        return (user for user in self.accounts(email) if _same_address(user.email, email))
 
 
 def days(seconds: int) -> int:
@@ -104,8 +112,29 @@ def invitation_message(user: Any, site: str) -> EmailMessage:
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
+class ForgottenView(auth_views.PasswordResetView):
+    """Django's view, bounded: too many requests from one client address get the 429 page;
+    beyond the e-mails an address may receive, nothing is sent but the page is the same."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from sofi_bulk.web.limits import reset_refusal
+
+        refused = reset_refusal(request)
+        if refused is not None:
+            return refused
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        from sofi_bulk.web.limits import may_send_reset
+
+        email = form.cleaned_data["email"]
+        if may_send_reset(self.request, email, form.accounts(email)):
+            return super().form_valid(form)  # sends, then goes to the « envoyé » page
+        return HttpResponseRedirect(self.get_success_url())
+
+
 # --- the pages (Django's views, French templates) ---------------------------------------------
-forgotten = auth_views.PasswordResetView.as_view(
+forgotten = ForgottenView.as_view(
     form_class=ResetForm,
     template_name="web/mot-de-passe-oublie.html",
     email_template_name="web/courriels/reinitialisation.txt",

@@ -26,7 +26,7 @@ from django_tasks_db.compat import TaskContext, TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from sofi_bulk.web.models import Job, JobFile, WorkerProcess
+from sofi_bulk.web.models import Job, JobFile, ResetRequest, WorkerProcess
 
 log = logging.getLogger(__name__)
 
@@ -397,8 +397,10 @@ def take_over() -> int:
 
 def purge() -> int:
     """Forget the jobs ended more than ``TTL`` ago (their files with them), those nobody ran
-    for a day, and the engine's rows of ended tasks; returns how many jobs went."""
+    for a day, the engine's rows of ended tasks, and the journals past their time
+    (``forget_journals``); returns how many jobs went."""
     now = timezone.now()
+    forget_journals(now)
     old = Job.objects.filter(finished_at__lt=now - dt.timedelta(seconds=TTL)) | Job.objects.filter(
         created_at__lt=now - dt.timedelta(seconds=STALE)
     )
@@ -411,3 +413,20 @@ def purge() -> int:
         finished_at__lt=now - dt.timedelta(seconds=TTL),
     ).delete()
     return count
+
+
+def forget_journals(now: dt.datetime) -> None:
+    """The logins journal after ``LOGIN_JOURNAL_DAYS`` (django-axes' own deletion, that of its
+    ``axes_reset_logs`` command: axes keeps it forever otherwise), failed logins once they no
+    longer count (axes forgets them only at the next login attempt), and the reset requests
+    once they no longer count (``sofi_bulk.web.limits``)."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    from sofi_bulk.web.limits import reset_memory
+
+    AxesProxyHandler.reset_logs(age_days=settings.LOGIN_JOURNAL_DAYS)
+    AxesProxyHandler.reset_failure_logs(age_days=settings.LOGIN_JOURNAL_DAYS)
+    AccessAttempt.objects.filter(attempt_time__lt=now - settings.AXES_COOLOFF_TIME).delete()
+    ResetRequest.objects.filter(created_at__lt=now - reset_memory()).delete()

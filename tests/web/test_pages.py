@@ -73,8 +73,15 @@ def test_the_personal_data_page_says_what_is_stored_from_the_settings(settings):
     assert "sofi_session" in body and settings.SESSION_COOKIE_NAME == "sofi_session"
     for stored in ("adresse IP", "mot de passe (haché", "Dépôt", "Référentiel de la Région"):
         assert stored in body
+    assert "effacées 90 jours après la connexion" in body  # LOGIN_JOURNAL_DAYS
+    assert "effacées 1 heure après la demande" in body  # the reset limits' hour
+    assert "3 e-mails par heure au plus à une même adresse" in body  # RESETS_PER_EMAIL
     settings.SESSION_COOKIE_AGE = 4 * 3600
-    assert "fermée après 4 heures" in Client().get("/donnees-personnelles/").content.decode()
+    settings.LOGIN_JOURNAL_DAYS = 30
+    settings.RESET_INTERVAL_MINUTES = 90
+    body = Client().get("/donnees-personnelles/").content.decode()
+    assert "fermée après 4 heures" in body and "effacées 30 jours après la connexion" in body
+    assert "effacées 2 heures après la demande" in body
 
 
 def test_the_accessibility_statement_is_honest_about_its_level(settings):

@@ -2,9 +2,10 @@
 and its worker processes and stops them when it stops; ``--travailleurs 0`` and ``sofi-bulk
 travailleur`` split them; a killed worker's check is taken over; a port in use, a bad
 ``--cle`` or ``--proxy`` is one French line; the data folder and its files are private; two
-processes migrating a new database together both succeed; a flood of big uploads from one
-client leaves the server's memory within its bound and other clients served; a workbook too
-big for a worker's memory bound is refused and the worker goes on."""
+processes migrating a new database together both succeed; two web processes count the
+password-reset limits together; a flood of big uploads from one client leaves the server's
+memory within its bound and other clients served; a workbook too big for a worker's memory
+bound is refused and the worker goes on."""
 
 from __future__ import annotations
 
@@ -211,6 +212,48 @@ def test_two_processes_migrating_a_new_database_together(tmp_path):
         rows = db.execute("SELECT app, name FROM django_migrations").fetchall()
     assert len(rows) == len(set(rows)) and ("depot", "0002_jobs_and_workers") in rows
     assert oct(data.stat().st_mode & 0o777) == "0o700"
+
+
+def test_two_web_processes_count_the_reset_limits_together(tmp_path):
+    """« Mot de passe oublié ? » asked five times for one address, alternately of two web
+    processes on one database: three e-mails in all (not three per process); the sixth
+    request from the same client address is refused (429) by either."""
+    data, mails = tmp_path / "donnees", tmp_path / "courriels"
+    address = "contact@ilf-formation.fr"
+    made = sofi(
+        "serveur", "--donnees", str(data), "compte", "organisme", "ilf", "--siret", SIRET_A,
+        "--nom", "Institut Ligérien", "--courriel", address,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    env = {
+        "SOFI_WEB_EMAIL_DIR": str(mails),
+        "SOFI_WEB_REINITIALISATIONS_PAR_COURRIEL": "3",
+        "SOFI_WEB_REINITIALISATIONS_INTERVALLE": "0",
+        "SOFI_WEB_REINITIALISATIONS_PAR_ADRESSE": "5",
+    }
+    ports = [free_port(), free_port()]
+    webs: list[Process] = []
+    try:
+        for n, port in enumerate(ports):
+            args = ("--donnees", str(data), "--travailleurs", "0")
+            webs.append(start_web(f"web{n}", tmp_path, port, *args, env=env))
+        clients = [Client(f"http://127.0.0.1:{port}") for port in ports]
+        answers = []
+        for n in range(6):
+            client = clients[n % 2]
+            client.get("/mot-de-passe/oublie/")
+            status, url, _ = client.post("/mot-de-passe/oublie/", {"email": address})
+            answers.append((status, url.endswith("/mot-de-passe/envoye/")))
+        assert answers[:5] == [(200, True)] * 5
+        assert answers[5][0] == 429
+        sent = sorted(mails.iterdir())
+        assert len(sent) == 3, [p.read_text(encoding="utf-8")[:300] for p in sent]
+        assert all(f"To: {address}" in p.read_text(encoding="utf-8") for p in sent)
+        assert "3 envoyé(s) dans l'heure" in webs[0].log() + webs[1].log()
+    finally:
+        for web in webs:
+            if web.alive():
+                web.stop(signal.SIGKILL)
 
 
 def test_help_names_the_new_options():
