@@ -18,11 +18,13 @@ a file holds before it decides.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import io
 import os
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -146,10 +148,42 @@ def stale_campaigns(
 ) -> list[tuple[Lot, int]]:
     """The lots whose campaign (their year, else the programme's) is neither the year of
     ``today`` (``check_date()`` when None) nor the next, with that year: what a face says
-    before a user fills a template for a campaign that is over."""
+    before a user fills a template for a campaign that is over. None when the lots are the
+    bundled example's: fictitious, their campaign is the one the procedure's text names."""
     from sofi_bulk.core.lots import stale_lots
 
-    return stale_lots(_profile(programme), lots, today if today is not None else check_date())
+    stale = stale_lots(_profile(programme), lots, today if today is not None else check_date())
+    return [] if stale and _example_lots(lots) else stale
+
+
+def _example_lots(lots: Iterable[Lot]) -> bool:
+    """Whether ``lots`` (one at least) are all lots of the bundled example référentiel, field
+    for field, whatever file or workbook copy they come from: the example's fictitious data.
+    A référentiel that merely bears the example's file name, or reuses its lot numbers, is
+    not (its lots of a past campaign stay warned)."""
+    example = _bundled_lots()
+    given = list(lots)
+    return bool(given) and all(example.get(lot.numero) == lot for lot in given)
+
+
+@functools.cache
+def _bundled_lots() -> dict[str, Lot]:
+    """The bundled example référentiel's lots, read once per process."""
+    return dict(load_referentiel().lots)
+
+
+def _marked(ref: Referentiel, profile: Profile, today: dt.date) -> Referentiel:
+    """``ref``, marked ``example`` when its lots are the bundled example's, for the rule of the
+    campaign (``Referentiel.example``). Compared only when a lot's campaign is over on
+    ``today``, the only case where the mark counts: checking a current offer never reads the
+    example."""
+    from sofi_bulk.core.lots import stale_lots
+
+    if ref.example or not stale_lots(profile, list(ref.lots.values()), today):
+        return ref
+    if not _example_lots(ref.lots.values()):
+        return ref
+    return dataclasses.replace(ref, example=True)
 
 
 def write_blank_referentiel(target: Target = None) -> bytes | None:
@@ -193,7 +227,8 @@ def check(
 
     ``referentiel`` overrides the copy the template carries; ``programme`` the profile it
     was made for; ``today`` is the check's date (``check_date()`` when None), which says whether a
-    modified session has ended and whether the campaign is current. Bad cell values become
+    modified session has ended and whether the campaign is current (the bundled example's
+    fictitious lots are never of a campaign that is over). Bad cell values become
     issues; only an unusable workbook raises (``WorkbookError``, with a French message).
     """
     from sofi_bulk.core.validate import validate_book
@@ -207,7 +242,8 @@ def check(
     ref = load_referentiel(referentiel) if isinstance(referentiel, str | Path) else referentiel
     ctx = resolve_context(book, programme, ref, fallback=load_referentiel)
     date = today if today is not None else check_date()
-    return validate_book(book, ctx.profile, ctx.referentiel, ctx.notices, today=date)
+    checked = _marked(ctx.referentiel, ctx.profile, date)
+    return validate_book(book, ctx.profile, checked, ctx.notices, today=date)
 
 
 def made_with_example(book: WorkbookInput | ValidationResult) -> bool:
@@ -403,16 +439,17 @@ def take_back(
         moved = NextCampaign(None if campaign is True else int(campaign), dates)
     elif not dates:
         raise UserError("sans les dates (--sans-dates), donnez aussi la campagne (--campagne).")
+    date = today if today is not None else check_date()
     return take(
         raw,
         label,
         profile,
-        ref,
+        _marked(ref, profile, date),
         lots=lots,
         siret=siret,
         campaign=moved,
         offer=offer,
-        today=today if today is not None else check_date(),
+        today=date,
         service=service,
     )
 

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from openpyxl.cell.cell import Cell
 
 from sofi_bulk.core.profile import load_profile
 from sofi_bulk.core.records import ValidationResult
+from sofi_bulk.core.referentiel import Referentiel
 from sofi_bulk.core.workbook import WorkbookInput
 from sofi_bulk.excel.reader import read_workbook
 from sofi_bulk.excel.referentiel import load_referentiel
@@ -96,6 +98,41 @@ def sample_input(sample_path) -> WorkbookInput:
 def book(sample_input) -> WorkbookInput:
     """A private deep copy of the sample's rows, free to mutate."""
     return copy.deepcopy(sample_input)
+
+
+def region_extraction(ref: Referentiel) -> Referentiel:
+    """The example's lots as a Région's extraction could give them: the same numbers, codes,
+    organisations and campaign (2025), each title worded otherwise. Not the bundled example,
+    whose fictitious lots alone are spared the warning of a campaign that is over."""
+    lots = {n: replace(lot, intitule=f"{lot.intitule} (Région)") for n, lot in ref.lots.items()}
+    return replace(ref, lots=lots, source="extraction-region.xlsx")
+
+
+def write_region_extraction(path: Path) -> Path:
+    """``region_extraction`` as a file: the example's workbook, each lot's title worded
+    otherwise (whatever the file's name: the example's own name is no exemption)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(ROOT / "examples" / "referentiel-exemple.xlsx")
+    lots = book["lots"]
+    title = [c.value for c in lots[1]].index("intitule")
+    for row in lots.iter_rows(min_row=2):
+        row[title].value = f"{row[title].value} (Région)"
+    book.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def region_sample_input(tmp_path_factory, referentiel) -> WorkbookInput:
+    """The sample's six sessions in a workbook made from ``region_extraction``."""
+    path = tmp_path_factory.mktemp("region") / "saisie-region.xlsx"
+    make_sample(6, referentiel=region_extraction(referentiel)).save(path)
+    return read_workbook(path)
+
+
+@pytest.fixture
+def region_book(region_sample_input) -> WorkbookInput:
+    return copy.deepcopy(region_sample_input)
 
 
 def run_validation(book: WorkbookInput) -> ValidationResult:

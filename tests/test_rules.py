@@ -6,6 +6,7 @@ validated, which is exactly what the CLI and the Excel add-in feed it.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import replace
 
@@ -167,11 +168,13 @@ def test_campaign_year_comes_from_the_lot(book, referentiel, profile):
     assert ("date-hors-campagne", cell) in found(validate_book(book, profile, ref, today=TODAY))
 
 
-def test_a_lot_of_a_campaign_that_is_over_is_warned_once_per_lot(book):
-    """On 7 December 2026 the example's lots (campaign 2025) are left from a past campaign:
-    one warning per lot, on its first row; the sessions stay refused outside 2025."""
+def test_a_lot_of_a_campaign_that_is_over_is_warned_once_per_lot(region_book):
+    """On 7 December 2026 the lots of a Région's référentiel of campaign 2025 are left from a
+    past campaign: one warning per lot, on its first row; the sessions stay refused outside
+    2025."""
     from sofi_bulk.api import check
 
+    book = region_book
     result = check(book, today=dt.date(2026, 12, 7))
     lot = column_of(SESSIONS_SHEET, "lot").letter
     # rows 0 to 4: the first row of each of the five lots (row 5 is PAS2025_1's second)
@@ -193,6 +196,36 @@ def test_a_lot_of_a_campaign_that_is_over_is_warned_once_per_lot(book):
     put(book, SESSIONS_SHEET, "start_date", 0, "05/01/2026")  # this year, outside the campaign
     cell = f"{column_of(SESSIONS_SHEET, 'start_date').letter}{FIRST_DATA_ROW}"
     assert ("date-hors-campagne", cell) in found(check(book, today=dt.date(2026, 1, 2)))
+
+
+def test_the_bundled_example_s_lots_are_never_of_a_campaign_that_is_over(book):
+    """The example référentiel's lots are fictitious, of the campaign the procedure's text
+    names (2025): whatever the day, no warning; a session outside 2025 is still refused."""
+    from sofi_bulk.api import check
+
+    for today in (dt.date(2026, 12, 7), dt.date(2031, 6, 1), dt.date(2023, 12, 31)):
+        result = check(book, today=today)
+        assert result.issues == [], [(i.code, i.cell) for i in result.issues]
+        assert result.referentiel.example
+    cell = put(book, SESSIONS_SHEET, "start_date", 0, "05/01/2026")
+    for today in (dt.date(2026, 1, 2), dt.date(2026, 12, 7)):
+        issues = found(check(book, today=today))  # (and the end, now before the start)
+        assert ("date-hors-campagne", cell) in issues
+        assert "campagne-a-verifier" not in {code for code, _ in issues}
+
+
+def test_the_core_spares_only_a_referentiel_said_to_be_the_example(book, referentiel, profile):
+    """The core is told, never guesses: the same lots warned until the référentiel says it is
+    the bundled example (a fact kept out of its data and fingerprint)."""
+    ref = validate_book(copy.deepcopy(book), profile, referentiel, today=TODAY).referentiel
+    assert not ref.example  # read from the example's file: the core's data alone
+    later = dt.date(2026, 12, 7)
+    warned = validate_book(copy.deepcopy(book), profile, referentiel, today=later)
+    assert {i.code for i in warned.issues} == {"campagne-a-verifier"} and len(warned.issues) == 5
+    example = replace(referentiel, example=True)
+    assert example == referentiel and example.fingerprint() == referentiel.fingerprint()
+    assert example.to_json() == referentiel.to_json() and example.subset([]).example
+    assert validate_book(copy.deepcopy(book), profile, example, today=later).issues == []
 
 
 def test_a_lot_without_a_year_takes_the_programme_s_campaign(book, referentiel, profile):

@@ -18,7 +18,7 @@ from collections import Counter
 import pytest
 
 from sofi_bulk import api
-from tests.conftest import ROOT, TODAY
+from tests.conftest import ROOT, TODAY, region_extraction
 from tests.golden.cases import build
 
 # the codes whose issues depend on the check's date (a modification is either still allowed,
@@ -50,21 +50,31 @@ def _rest(result) -> list[tuple[str, str | None, str]]:
     return [(i.code, i.cell, i.message) for i in result.issues if i.code not in DATE_CODES]
 
 
-def test_a_check_depends_on_its_date_only_through_the_date_rules(tmp_path):
+@pytest.mark.parametrize("region", [False, True], ids=["exemple", "region"])
+def test_a_check_depends_on_its_date_only_through_the_date_rules(tmp_path, referentiel, region):
     """The golden « fas » workbook (two modified sessions, lots of the 2025 campaign) checked
     as on the suite's day, as on the real day and years later: only the issues of the date
-    rules differ; every other issue, and every value read, is the same."""
+    rules differ; every other issue, and every value read, is the same. Checked with its own
+    copy of the example référentiel, whose fictitious lots are never of a campaign that is
+    over; or with a Région's (the same lots, not the example's), whose are."""
     book = api.read(build("fas", tmp_path))
-    pinned = api.check(copy.deepcopy(book), today=TODAY)
-    assert Counter(i.code for i in pinned.issues) == {"modification-accord-region": 2}
+    ref = region_extraction(referentiel) if region else None
+    pinned = api.check(copy.deepcopy(book), referentiel=ref, today=TODAY)
+    other_copy = {"referentiel-different": 1} if region else {}  # not the workbook's copy
+    assert Counter(i.code for i in pinned.issues) == {
+        "modification-accord-region": 2,
+        **other_copy,
+    }
     for today in (dt.date.today(), dt.date(2031, 6, 1)):
-        other = api.check(copy.deepcopy(book), today=today)
+        other = api.check(copy.deepcopy(book), referentiel=ref, today=today)
         assert _rest(other) == _rest(pinned)
         assert [s.values for s in other.sessions] == [s.values for s in pinned.sessions]
-    later = api.check(copy.deepcopy(book), today=dt.date(2031, 6, 1))
+    later = api.check(copy.deepcopy(book), referentiel=ref, today=dt.date(2031, 6, 1))
+    stale = {"campagne-a-verifier": 2} if region else {}  # lots PAS2025_1 and PAS2025_3
     assert Counter(i.code for i in later.issues) == {
-        "campagne-a-verifier": 2,  # lots PAS2025_1 and PAS2025_3
+        **stale,
         "modification-session-terminee": 2,  # S001 and S003 ended in 2025
+        **other_copy,
     }
 
 

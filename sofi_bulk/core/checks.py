@@ -105,13 +105,15 @@ def check_lot_codes(run: Checking) -> None:
 
 def check_campaign(run: Checking) -> None:
     """A session starts in the campaign year of its lot (else the programme's); a lot whose
-    campaign is neither the check's year nor the next is warned once, on its first row."""
+    campaign is neither the check's year nor the next is warned once, on its first row,
+    unless the référentiel is the bundled example (``Referentiel.example``)."""
     key, profile, today = CAMPAIGN.key, run.profile, run.today
     years: dict[str | None, int] = {}
     current, following = expected_campaigns(today)
     seen: set[str] = set()
+    warn = not run.ref.example  # the example's fictitious lots: of the procedure's campaign
     for rec, lot in zip(run.sessions, run.lots, strict=True):
-        if lot is not None and lot.numero not in seen:
+        if warn and lot is not None and lot.numero not in seen:
             seen.add(lot.numero)
             campaign = campaign_year(profile, lot)
             if campaign not in (current, following):

@@ -143,6 +143,10 @@ class Referentiel:
     # what reading the file taught, for the user: not part of the data (nor its fingerprint)
     warnings: list[str] = field(default_factory=list, compare=False)
     readings: dict[str, TableReading] = field(default_factory=dict, compare=False)
+    # its lots are the bundled example's, fictitious, of the campaign the procedure's text
+    # names: never one that is over. Not part of the data (nor its fingerprint): set by the
+    # front door (``api``), which compares the lots with the bundled file's
+    example: bool = field(default=False, compare=False)
 
     # --- queries used by the template and the validator ---------------------------
     def lots_for(
@@ -197,6 +201,7 @@ class Referentiel:
             sites={k: s for k, s in self.sites.items() if s.siret in sirets},
             contacts={k: c for k, c in self.contacts.items() if c.siret in sirets},
             source=self.source,
+            example=self.example,
         )
 
     # --- serialisation (embedded in templates) -----------------------------------

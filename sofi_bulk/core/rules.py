@@ -296,7 +296,8 @@ RULES: tuple[Rule, ...] = (
         "Année de campagne",
         "Une session débute dans l'année de campagne de son lot (à défaut, celle du programme "
         ": profil, `campaign_year`), ni avant ni après ; un lot dont la campagne n'est ni "
-        "l'année du contrôle ni la suivante est signalé, une fois.",
+        "l'année du contrôle ni la suivante est signalé, une fois, sauf ceux du référentiel "
+        "d'exemple livré (fictifs, de la campagne que nomme le texte de la procédure).",
         Stage.CHECK,
         (CAMPAIGN.code, CAMPAIGN.stale_code),
         (CAMPAIGN.key, "lot"),

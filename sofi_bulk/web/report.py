@@ -120,6 +120,6 @@ def build_report(result: ValidationResult, errors: list[ErrorLine]) -> Report:
         per_sheet=sheets,
         per_code=per_code,
         lines=lines,
-        example=meta.get("referentiel_source") == api.example_referentiel().name,
+        example=api.made_with_example(result),
         referentiel_source=meta.get("referentiel_source") or Path(result.referentiel.source).name,
     )

@@ -178,6 +178,16 @@ def test_a_clean_workbook_gets_ok_statuses_an_empty_errors_sheet_and_a_summary(b
     ]
 
 
+def test_the_example_is_clean_in_the_add_in_on_any_day(monkeypatch):
+    """The add-in checks with the same front door: the bundled example's fictitious lots are
+    never of a campaign that is over."""
+    for today in ("2026-12-07", "2031-06-01"):
+        monkeypatch.setenv("SOFI_BULK_TODAY", today)
+        excel = excel_from_file(ROOT / "examples" / "saisie-exemple.xlsx")
+        excel.run(control)
+        assert excel.alerts[-1][0].startswith("Contrôle terminé : 0 erreur, 0 avertissement.")
+
+
 def test_a_faulty_workbook_is_marked_in_place_exactly_as_the_plan_says(book):
     excel = excel_from_input(faulty(book))
     plan = expected_plan(excel)

@@ -15,8 +15,16 @@ from sofi_bulk.core.plan import ERRORS_HEADERS
 from sofi_bulk.web import workers
 from sofi_bulk.web.models import Job, JobFile
 from sofi_bulk.web.report import Report
-from tests.conftest import ROOT, run_cli
-from tests.web.conftest import SCRIPT, annotated, check, finished, run_jobs, upload
+from tests.conftest import ROOT, run_cli, write_region_extraction
+from tests.web.conftest import (
+    SCRIPT,
+    annotated,
+    check,
+    finished,
+    put_in_service,
+    run_jobs,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +107,23 @@ def test_the_bundled_example_is_clean(client):
     assert "Aucune erreur, aucun avertissement" in shown
     assert "6 sessions" in shown
     assert "Référentiel d'exemple" in shown  # as the CLI warns
+
+
+@pytest.mark.parametrize("trial", [False, True], ids=["copie", "essai"])
+@pytest.mark.parametrize("today", ["2026-12-07", "2031-06-01"])
+def test_the_bundled_example_is_clean_on_any_day(client, monkeypatch, tmp_path, today, trial):
+    """Checked against its own copy, or on the trial server (``sofi-bulk serveur
+    --referentiel exemple``: the example in service), the example's fictitious lots are
+    never of a campaign that is over; a Région's référentiel in service still says so."""
+    monkeypatch.setenv("SOFI_BULK_TODAY", today)
+    if trial:
+        put_in_service()
+    shown = text(check(client, EXAMPLE.read_bytes(), name="saisie-exemple.xlsx"))
+    assert "Aucune erreur, aucun avertissement" in shown and "campagne-a-verifier" not in shown
+    if trial:
+        put_in_service(write_region_extraction(tmp_path / "referentiel-exemple.xlsx"))
+        shown = text(check(client, EXAMPLE.read_bytes(), name="saisie-exemple.xlsx"))
+        assert "campagne-a-verifier" in shown and "Année de campagne à vérifier" in shown
 
 
 def test_a_check_keeps_nothing_after_its_time(client, workbook_a, settings, tmp_path):
