@@ -126,3 +126,20 @@ def test_the_reprise_of_the_example_s_offer_is_not_warned(region_file):
     assert "campagne-a-verifier" not in {i.code for i in spared.issues}
     warned = api.take_back(offer, referentiel=region_file, today=LATER).result
     assert "campagne-a-verifier" in {i.code for i in warned.issues}
+
+
+def test_an_example_that_cannot_be_read_exempts_nothing(monkeypatch):
+    """An install without the bundled example (or one that cannot read it): the example's
+    own lots are warned of as any others, and nothing breaks."""
+
+    def missing(*args, **kwargs):
+        raise FileNotFoundError("referentiel-exemple.xlsx")
+
+    lots = list(api.load_referentiel().lots.values())
+    monkeypatch.setattr(api, "load_referentiel", missing)
+    api._bundled_lots.cache_clear()
+    try:
+        stale = api.stale_campaigns(lots, today=LATER)
+        assert [lot.numero for lot, _ in stale] == [lot.numero for lot in lots]
+    finally:
+        api._bundled_lots.cache_clear()
