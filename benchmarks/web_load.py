@@ -164,10 +164,13 @@ def row(label: str, values: list[float]) -> str:
 
 
 def workbook(n: int, siret: str | None = None, variant: int = 0) -> bytes:
+    """A filled template of ``n`` sessions, each entered once (``distinct``, as
+    benchmarks/bench.py's main files): an offer as an organisation sends it, whose report
+    lists a few warnings, not one « session en double » per repeated row."""
     ref = load_referentiel()
     if siret is not None:
         ref = ref.subset(ref.lots_for(load_profile().label, siret))
-    sample = make_sample(n, referentiel=ref)
+    sample = make_sample(n, referentiel=ref, distinct=True)
     if variant:
         sample.set(SESSIONS_SHEET, "places", 0, 8 + variant % 4)
     buffer = io.BytesIO()
