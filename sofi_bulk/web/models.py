@@ -10,6 +10,8 @@ loses nothing; it is deleted 30 minutes after it ends.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -280,5 +282,13 @@ class ResetRequest(models.Model):
             models.Index(fields=["target", "created_at"], name="reset_by_target"),
         ]
 
+    WINDOW = dt.timedelta(hours=1)  # the limits' hour
+
     def __str__(self) -> str:
         return f"{self.client} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def kept_for(cls) -> dt.timedelta:
+        """How long a request counts for the limits: after that, its row is forgotten (by the
+        workers' housekeeping)."""
+        return max(cls.WINDOW, dt.timedelta(minutes=settings.RESET_INTERVAL_MINUTES))

@@ -42,7 +42,7 @@ def operator_text(slug: str) -> str | None:
 def page(request: HttpRequest, slug: str) -> HttpResponse:
     if slug not in PAGES:
         raise Http404
-    from sofi_bulk.web.limits import reset_memory
+    from sofi_bulk.web.models import ResetRequest
     from sofi_bulk.web.workers import TTL
 
     return render(
@@ -60,6 +60,6 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
             "invitation_days": max(1, settings.INVITATION_TIMEOUT // 86400),
             "login_journal_days": settings.LOGIN_JOURNAL_DAYS,
             "reset_per_email": settings.RESETS_PER_EMAIL,
-            "reset_hours": math.ceil(reset_memory().total_seconds() / 3600),
+            "reset_hours": math.ceil(ResetRequest.kept_for().total_seconds() / 3600),
         },
     )

@@ -424,9 +424,7 @@ def forget_journals(now: dt.datetime) -> None:
     from axes.models import AccessAttempt
     from django.conf import settings
 
-    from sofi_bulk.web.limits import reset_memory
-
     AxesProxyHandler.reset_logs(age_days=settings.LOGIN_JOURNAL_DAYS)
     AxesProxyHandler.reset_failure_logs(age_days=settings.LOGIN_JOURNAL_DAYS)
     AccessAttempt.objects.filter(attempt_time__lt=now - settings.AXES_COOLOFF_TIME).delete()
-    ResetRequest.objects.filter(created_at__lt=now - reset_memory()).delete()
+    ResetRequest.objects.filter(created_at__lt=now - ResetRequest.kept_for()).delete()
