@@ -283,6 +283,148 @@ def test_a_workbook_the_check_would_refuse_for_its_version_is_taken_back(tmp_pat
     assert api.to_lheo(result) == api.to_lheo(api.check(EXAMPLE))
 
 
+# --- a reprise for the same campaign: ended sessions left aside ------------------------------
+ENDED = "modification-session-terminee"
+# the golden offer's modifications: S001 ends on 17/03/2025, S003 on 02/04/2025; S002, S004 and
+# S005 are new sessions (codes F-A, none), which no end date keeps out of SOFI
+MAY = dt.date(2025, 5, 1)
+
+
+def modifications_only() -> bytes:
+    """The golden submission with only its modified sessions (S001, S003)."""
+    data = json.loads((GOLDEN / "fas-soumission.json").read_text(encoding="utf-8"))
+    for formation in data["formations"]:
+        for action in formation["actions"]:
+            action["sessions"] = [s for s in action["sessions"] if s["operation"] == "modification"]
+        formation["actions"] = [a for a in formation["actions"] if a["sessions"]]
+    data["formations"] = [f for f in data["formations"] if f["actions"]]
+    data["header"]["session_count"] = len(_sessions(data))
+    assert [s["session_ref"] for s in _sessions(data)] == ["S001", "S003"]
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("source", ["fas-offre.xml", "fas-soumission.json"])
+def test_ended_sessions_are_left_aside_with_their_rows(source, tmp_path):
+    reprise = api.take_back(GOLDEN / source, today=MAY)
+    result = reprise.result
+    kept = ["S002", "S004", "S005"]
+    assert [rec.get("session_ref") for rec in result.sessions] == kept
+    # their informations collectives and périodes went with them, the others stayed
+    assert [rec.get("ic_session") for rec in result.infos] == kept
+    assert [rec.get("pi_session") for rec in result.periodes] == kept
+    assert ENDED not in {i.code for i in result.issues} and result.ok
+    assert reprise.ended is not None and reprise.ended.refs == ["S001", "S003"]
+    said = (
+        "2 sessions terminées au 01/05/2025 laissées de côté (elles ne se modifient plus dans "
+        "SOFI) : S001, S003 ; avec elles, 2 informations collectives et 2 périodes "
+        "d'inscription."
+    )
+    repris = reprise.sections()[0]
+    assert repris.heading == "Repris" and said in repris.notes
+    assert reprise.taken().startswith("3 sessions reprises, 3 informations collectives")
+    out = tmp_path / "reprise.xlsx"
+    reprise.save(out)
+    book = load_workbook(out)
+    assert said in [c.value for row in book["Reprise"].iter_rows() for c in row]
+    written = [c.value for row in book["Sessions"].iter_rows() for c in row]
+    assert "S002" in written and "S001" not in written and "S003" not in written
+
+
+def test_the_sessions_left_aside_are_those_the_check_refuses(tmp_path, monkeypatch):
+    """The same verdict as the rule's: the whole offer, checked on that day, flags exactly the
+    sessions left aside; a session ending on the day itself is still modified."""
+    whole = tmp_path / "tout.xlsx"
+    api.take_back(GOLDEN / "fas-offre.xml").save(whole)  # the suite's day: nothing has ended
+    for day, aside in (
+        (dt.date(2025, 3, 17), []),  # S001's last day: it is running
+        (dt.date(2025, 3, 18), ["S001"]),
+        (dt.date(2025, 4, 2), ["S001"]),  # S003's last day
+        (dt.date(2025, 4, 3), ["S001", "S003"]),
+    ):
+        monkeypatch.setenv(api.TODAY_VARIABLE, day.isoformat())
+        checked = api.check(whole)
+        rows = {i.row for i in checked.issues if i.code == ENDED}
+        refused = [rec.get("session_ref") for rec in checked.sessions if rec.row in rows]
+        assert refused == aside, day
+        reprise = api.take_back(GOLDEN / "fas-offre.xml", today=day)
+        assert (reprise.ended.refs if reprise.ended else []) == aside, day
+        assert len(reprise.result.sessions) == 5 - len(aside)
+        assert ENDED not in {i.code for i in reprise.result.issues}
+
+
+def test_the_next_campaign_still_renews_ended_sessions():
+    reprise = api.take_back(GOLDEN / "fas-offre.xml", campaign=2026, today=MAY)
+    assert reprise.ended is None and reprise.left_aside() is None
+    result = reprise.result
+    assert [rec.get("session_ref") for rec in result.sessions] == [
+        "S001",
+        "S002",
+        "S003",
+        "S004",
+        "S005",
+    ]
+    assert result.sessions[0].get("fas_code") == "19482-89393"  # S001, a new session
+    assert len(result.infos) == len(result.periodes) == 5
+    assert not any("laissée" in note for note in reprise.sections()[0].notes)
+
+
+def test_what_is_left_after_ended_sessions_goes_round_again(tmp_path):
+    """Taken back in May, exported, taken back again: the same offer, less the ended."""
+    before = json.loads((GOLDEN / "fas-soumission.json").read_text(encoding="utf-8"))
+    result = api.take_back(GOLDEN / "fas-soumission.json", today=MAY).result
+    submission = api.to_submission(result)
+    assert _sessions(submission) == [
+        s for s in _sessions(before) if s["session_ref"] not in ("S001", "S003")
+    ]
+    xml = api.to_lheo(result)
+    assert b"143842" not in xml and b"143901" not in xml  # the ended sessions' SOFI numbers
+    (tmp_path / "mai.xml").write_bytes(xml)
+    again = api.take_back(tmp_path / "mai.xml", today=MAY)
+    assert again.ended is None and again.result.ok
+    assert api.to_lheo(again.result) == xml
+
+
+def test_an_offer_whose_every_session_has_ended_is_refused():
+    raw = modifications_only()
+    with pytest.raises(UserError) as info:
+        api.take_back(raw, name="modifs.json", today=MAY)
+    message = str(info.value)
+    assert message.startswith("modifs.json : aucune session à reprendre : les 2 sessions")
+    assert "terminées au 01/05/2025" in message and "--campagne AAAA" in message
+    # the next campaign takes them, and one still running is taken alone
+    assert (
+        len(api.take_back(raw, name="modifs.json", campaign=2026, today=MAY).result.sessions) == 2
+    )
+    april = api.take_back(raw, name="modifs.json", today=dt.date(2025, 4, 1))
+    assert [rec.get("session_ref") for rec in april.result.sessions] == ["S003"]
+    assert april.left_aside() == (
+        "1 session terminée au 01/04/2025 laissée de côté (elle ne se modifie plus dans SOFI) : "
+        "S001 ; avec elle, 1 information collective et 1 période d'inscription."
+    )
+
+
+def test_a_long_list_of_ended_sessions_names_the_first_ten(big_offer):
+    """At the end of the year, most of the 2 000 sessions' modifications have ended (those
+    made Inactif too): they are left aside; new sessions and running ones are all kept."""
+    day = dt.date(2025, 12, 31)
+    before = json.loads(big_offer["json"].read_text(encoding="utf-8"))
+    modified = [s for s in _sessions(before) if (s.get("fas_code") or "").count("-") == 2]
+    ended = {s["session_ref"] for s in modified if dt.date.fromisoformat(s["end_date"]) < day}
+    assert 10 < len(ended) < len(modified)  # some modified sessions still run on that day
+    reprise = api.take_back(big_offer["xml"], today=day)
+    result = reprise.result
+    assert reprise.ended is not None and set(reprise.ended.refs) == ended
+    assert len(result.sessions) == len(result.infos) == len(result.periodes) == 2000 - len(ended)
+    assert not ended & {rec.get("session_ref") for rec in result.sessions}
+    assert not ended & {rec.get("ic_session") for rec in result.infos}
+    assert ENDED not in {i.code for i in result.issues}
+    text = reprise.left_aside() or ""
+    names = reprise.ended.refs
+    assert text.startswith(f"{len(ended)} sessions terminées au 31/12/2025 laissées de côté")
+    assert f" : {', '.join(names[:10])}, … ; avec elles, {len(ended)} informations" in text
+    assert names[10] not in text
+
+
 # --- hostile or foreign sources ---------------------------------------------------------------
 @pytest.mark.parametrize(
     ("content", "said"),
@@ -370,6 +512,30 @@ def test_the_command_refuses_what_makes_no_sense(tmp_path):
     )
     assert done.returncode == 2 and "introuvable" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_command_says_which_ended_sessions_it_left_aside(tmp_path, monkeypatch):
+    monkeypatch.setenv(api.TODAY_VARIABLE, MAY.isoformat())
+    out = tmp_path / "saisie-mai.xlsx"
+    done = run_process("template", "--reprendre", GOLDEN / "fas-offre.xml", "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert "3 sessions reprises" in done.stdout
+    assert (
+        "2 sessions terminées au 01/05/2025 laissées de côté (elles ne se modifient plus dans "
+        "SOFI) : S001, S003 ; avec elles, 2 informations collectives" in done.stdout
+    )
+    assert ENDED not in done.stdout
+    assert len(api.check(out).sessions) == 3
+    source = tmp_path / "modifs.json"
+    source.write_bytes(modifications_only())
+    refused = tmp_path / "refus.xlsx"
+    done = run_process("template", "--reprendre", source, "-o", refused)
+    assert done.returncode == 2, done.stdout
+    assert "aucune session à reprendre" in done.stderr and "--campagne AAAA" in done.stderr
+    assert "Traceback" not in done.stderr and not refused.exists()
+    done = run_process("template", "--reprendre", source, "--campagne", "2026", "-o", refused)
+    assert done.returncode == 0, done.stderr
+    assert "laissée" not in done.stdout
 
 
 # --- the hostile corpus, taken back -----------------------------------------------------------

@@ -99,7 +99,7 @@ def cli() -> None:
     default=None,
     help="Pré-remplit le classeur avec une offre existante : fichier LHEO 2.3 (.xml), "
     "soumission JSON (.json) ou classeur déjà rempli (.xlsx) ; une ligne par session, avec "
-    "son code FAS.",
+    "son code FAS (sans --campagne, les sessions terminées sont laissées de côté).",
 )
 @click.option(
     "--campagne",

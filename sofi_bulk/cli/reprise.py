@@ -75,10 +75,10 @@ def take_back(
     )
     if quiet:
         return
-    campaign_text = reprise.campaign()
-    if campaign_text:
-        console.print(escape(campaign_text))
-    for section in reprise.sections()[1:]:
+    taken, *others = reprise.sections()
+    for note in taken.notes[1:]:  # the first, what was taken, ends the line above
+        console.print(escape(note), soft_wrap=True)
+    for section in others:
         console.print(f"[bold]{escape(section.heading)}[/] :")
         for note in section.notes:
             console.print(f"  {escape(note)}", soft_wrap=True)

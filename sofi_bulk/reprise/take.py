@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sofi_bulk.core.errors import UserError
-from sofi_bulk.core.fields import BY_KEY
+from sofi_bulk.core.fields import BY_KEY, INFOS_SHEET, PERIODES_SHEET, SESSIONS_SHEET
 from sofi_bulk.core.identity import DESACTIVATION, operation_of
 from sofi_bulk.core.layout import SERVICE
 from sofi_bulk.core.lots import select_lots
 from sofi_bulk.core.profile import Profile
-from sofi_bulk.core.records import ValidationResult
+from sofi_bulk.core.records import Record, ValidationResult
 from sofi_bulk.core.referentiel import Lot, Referentiel
 from sofi_bulk.core.report import code_counts
-from sofi_bulk.core.text import plural
+from sofi_bulk.core.resolve import SESSION_OF
+from sofi_bulk.core.text import fold, fr_date, plural
 from sofi_bulk.core.values import digits_code
 from sofi_bulk.core.workbook import WorkbookInput
 from sofi_bulk.distribution import service_address
@@ -30,6 +31,21 @@ from sofi_bulk.reprise.rows import offer_sheets
 
 MAX_SOURCE_BYTES = 200 * 1024 * 1024  # as a submission: far above a region's offer
 KINDS_SAID = "un fichier LHEO 2.3 (.xml), une soumission JSON (.json) ou un classeur (.xlsx)"
+# the check's refusal of a modification of a session ended on its date: a reprise for the same
+# campaign leaves those sessions aside rather than write rows SOFI would refuse
+ENDED = "modification-session-terminee"
+ENDED_SHOWN = 10  # « Réf. session » named in the report; the count says the rest
+
+
+@dataclass
+class Ended:
+    """The sessions a reprise for the same campaign left aside: the check refused them as
+    modifications of a session ended on its date (``ENDED``), and their child rows."""
+
+    day: dt.date  # the check's date
+    refs: list[str]  # their « Réf. session » (or FAS code), in the source's order
+    infos: int = 0
+    periodes: int = 0
 
 
 def source_kind(raw: bytes) -> str | None:
@@ -78,6 +94,7 @@ class Reprise:
     lots: list[Lot]
     replaced: list[Replaced] = field(default_factory=list)
     moved: Moved | None = None
+    ended: Ended | None = None
     taken_at: dt.datetime = field(default_factory=dt.datetime.now)
     _builder: Any = None
 
@@ -128,6 +145,29 @@ class Reprise:
             text += f" ; {plural(self.inactive, 'session inactive', 'sessions inactives')}"
         return text + "."
 
+    def left_aside(self) -> str | None:
+        """The ended sessions a same-campaign reprise did not write, named (the first ones)."""
+        ended = self.ended
+        if ended is None:
+            return None
+        n = len(ended.refs)
+        shown = ", ".join(ended.refs[:ENDED_SHOWN]) + (", …" if n > ENDED_SHOWN else "")
+        text = (
+            f"{plural(n, 'session terminée', 'sessions terminées')} au {fr_date(ended.day)} "
+            f"{'laissée' if n == 1 else 'laissées'} de côté ({'elle' if n == 1 else 'elles'} "
+            f"ne se {'modifie' if n == 1 else 'modifient'} plus dans SOFI) : {shown}"
+        )
+        children = []
+        if ended.infos:
+            children.append(
+                plural(ended.infos, "information collective", "informations collectives")
+            )
+        if ended.periodes:
+            children.append(f"{plural(ended.periodes, 'période')} d'inscription")
+        if children:
+            text += f" ; avec {'elle' if n == 1 else 'elles'}, {' et '.join(children)}"
+        return text + "."
+
     def campaign(self) -> str | None:
         moved = self.moved
         if moved is None:
@@ -162,9 +202,9 @@ class Reprise:
     def sections(self) -> list[Section]:
         """The report in sections (the « Reprise » sheet; the terminal says the same)."""
         notes = [self.taken()]
-        campaign = self.campaign()
-        if campaign:
-            notes.append(campaign)
+        for note in (self.left_aside(), self.campaign()):
+            if note:
+                notes.append(note)
         sections = [Section("Repris", notes)]
         result = self.result
         checked = Section(
@@ -231,7 +271,6 @@ def take_back(
     if not offer.sessions:
         said = " (toutes inactives)" if moved and moved.dropped_inactive else ""
         raise UserError(f"{name} : aucune session à reprendre{said}.")
-    sheets, replaced = offer_sheets(offer, profile, ref)
     meta = {
         "programme": profile.id,
         "lots": ";".join(lot.numero for lot in selected),
@@ -240,11 +279,72 @@ def take_back(
     }
     if service:
         meta[SERVICE] = service_address(service)  # as a template writes it
-    book = WorkbookInput(Path(name).stem + ".xlsx", sheets, meta)
     from sofi_bulk.core.validate import validate_book
 
-    result = validate_book(book, profile, ref, today=today)
-    return Reprise(offer, result, profile, selected, replaced, moved)
+    def check() -> tuple[ValidationResult, list[Replaced]]:
+        sheets, replaced = offer_sheets(offer, profile, ref)
+        book = WorkbookInput(Path(name).stem + ".xlsx", sheets, dict(meta))
+        return validate_book(book, profile, ref, today=today), replaced
+
+    result, replaced = check()
+    ended = None
+    if campaign is None and any(issue.code == ENDED for issue in result.issues):
+        ended = leave_ended(offer, result)
+        if not offer.sessions:
+            n = len(ended.refs)
+            which = (
+                "la session de l'offre est terminée"
+                if n == 1
+                else f"les {n} sessions de l'offre sont terminées"
+            )
+            raise UserError(
+                f"{name} : aucune session à reprendre : {which} au {fr_date(today)} et ne se "
+                f"{'modifie' if n == 1 else 'modifient'} plus dans SOFI. Pour préparer la "
+                "campagne suivante, reprenez-la avec --campagne AAAA (sur le service web : "
+                "« Préparer la campagne suivante »)."
+            )
+        result, replaced = check()  # the rows left, checked afresh
+    return Reprise(offer, result, profile, selected, replaced, moved, ended)
+
+
+def leave_ended(offer: TakenOffer, result: ValidationResult) -> Ended:
+    """Take out of ``offer`` the sessions ``result`` refused as modifications of a session
+    ended on its date (the rule's own verdict, never a date test of ours), and the
+    informations collectives and périodes d'inscription the check linked to them."""
+    rows = {issue.row for issue in result.issues if issue.code == ENDED}
+    ended = [rec for rec in result.sessions if rec.row in rows]
+    gone = {id(rec) for rec in ended}
+    by_ref: dict[str, Record] = {}  # as the check links a child row: the reference's first row
+    for rec in result.sessions:
+        ref = rec.get("session_ref")
+        if ref is not None:
+            by_ref.setdefault(fold(str(ref)), rec)
+
+    def place(sheet: str, rec: Record) -> int:
+        """The index in the offer of the row ``rec`` was read from (one row each, in order)."""
+        return rec.row - result.maps[sheet].header_row - 1
+
+    out = Ended(
+        result.today,
+        [str(rec.get("session_ref") or rec.get("fas_code") or rec.row) for rec in ended],
+    )
+    drop = {place(SESSIONS_SHEET, rec) for rec in ended}
+    offer.sessions = [values for i, values in enumerate(offer.sessions) if i not in drop]
+    counts = {}
+    for sheet, records, taken in (
+        (INFOS_SHEET, result.infos, offer.infos),
+        (PERIODES_SHEET, result.periodes, offer.periodes),
+    ):
+        key = SESSION_OF[sheet]
+        drop = {
+            place(sheet, rec)
+            for rec in records
+            if (ref := rec.get(key)) is not None and id(by_ref.get(fold(str(ref)))) in gone
+        }
+        taken[:] = [values for i, values in enumerate(taken) if i not in drop]
+        counts[sheet] = len(drop)
+    out.infos, out.periodes = counts[INFOS_SHEET], counts[PERIODES_SHEET]
+    return out
 
 
 def _lots(

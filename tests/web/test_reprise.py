@@ -15,6 +15,7 @@ from sofi_bulk.core.layout import SERVICE
 from sofi_bulk.web.models import Deposit
 from tests.conftest import ROOT
 from tests.test_addin_help import aide_text, meta_of
+from tests.test_reprise import ENDED, modifications_only
 from tests.web.test_check import text
 from tests.web.test_deposits import deposit, logged_in
 
@@ -80,6 +81,36 @@ def test_a_file_is_taken_back(client, org_a):
     assert response["Content-Disposition"].endswith('reprise-offre-2025.xlsx"')
     result = api.check(response.content, name="reprise.xlsx")
     assert len(result.sessions) == 5
+
+
+def test_ended_sessions_are_left_aside_and_said(client, org_a, monkeypatch):
+    """Taken back in May for the same campaign: the sessions ended by then are not in the
+    workbook, its « Reprise » sheet names them; an offer all ended is refused in French."""
+    monkeypatch.setenv(api.TODAY_VARIABLE, "2025-05-01")
+    logged_in(client, org_a)
+    source = (GOLDEN / "fas-offre.xml").read_bytes()
+    response = client.post("/depots/reprendre", {"offre": SimpleUploadedFile("offre.xml", source)})
+    book = _workbook(response)
+    sheet = [c.value for row in book["Reprise"].iter_rows() for c in row if c.value]
+    assert any(
+        str(v).startswith("2 sessions terminées au 01/05/2025 laissées de côté")
+        and "S001, S003" in v
+        for v in sheet
+    )
+    result = api.check(response.content, name="reprise.xlsx")
+    assert [rec.get("session_ref") for rec in result.sessions] == ["S002", "S004", "S005"]
+    assert ENDED not in {i.code for i in result.issues}, [i.code for i in result.errors]
+    ended = SimpleUploadedFile("modifs.json", modifications_only())
+    response = client.post("/depots/reprendre", {"offre": ended})
+    assert response.status_code == 400
+    shown = text(response)
+    assert "aucune session à reprendre" in shown and "Préparer la campagne suivante" in shown
+    ended = SimpleUploadedFile("modifs.json", modifications_only())
+    response = client.post(
+        "/depots/reprendre", {"offre": ended, "suivante": "1", "campagne": "2026"}
+    )
+    _workbook(response)  # the next campaign renews them
+    assert len(api.check(response.content, name="reprise.xlsx").sessions) == 2
 
 
 def test_refusals_are_french_and_keep_the_page(client, org_a):
