@@ -421,8 +421,9 @@ def lheo_cmd(
         with steps.step(f"Écriture de {out.name}"):
             xml = api.to_lheo(data, profile=profile)
         n = data["header"]["session_count"]
+        book, result = None, None
     else:
-        _, result = _validate_for_export(source, referentiel, programme, steps, quiet)
+        book, result = _validate_for_export(source, referentiel, programme, steps, quiet)
         with steps.step(f"Écriture de {out.name}"):
             xml = api.to_lheo(result)
         n = len(result.sessions)  # the submission's session_count
@@ -432,6 +433,15 @@ def lheo_cmd(
         f"[bold]{escape(str(out))}[/] "
         f"({plural(n, 'session')})."
     )
+    if quiet or book is None or result is None:
+        return
+    if api.made_with_example(book):  # fictitious data in a file meant for the network
+        _example_warning()
+    if result.warnings:
+        console.print(
+            f"[yellow]⚠ {plural(len(result.warnings), 'avertissement')}[/] : voir "
+            f"{escape(correction_command(source))}"
+        )
 
 
 # --- referentiel ----------------------------------------------------------------------------
