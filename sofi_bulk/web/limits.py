@@ -170,7 +170,8 @@ class AbuseLimitMiddleware:
                     # the next query
                     from sofi_bulk.web.workers import release_memory
 
-                    connection.close()
+                    if not connection.in_atomic_block:  # never under an open transaction
+                        connection.close()
                     release_memory()
         finally:
             with _lock:
