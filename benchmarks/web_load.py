@@ -61,7 +61,7 @@ PASSWORD = "Charge-Bouclee-2026!"
 ORGS = {"ilf": ("44198765800016", "Institut Ligérien"), "atl": ("49281345600018", "Atlantique")}
 SOFI = str(Path(sys.executable).with_name("sofi-bulk"))
 TIMEOUT = 600
-POLLS = (0.25, 0.5, 1.0)  # as the page's script: soon at first, then every second
+POLLS = (0.25, 0.5, 1.0)  # as the page's script: soon at first, then as the service says
 SCENARIOS = ("controles", "petit", "debit", "memoire", "depots")
 
 
@@ -122,14 +122,15 @@ class Browser:
         """Poll a check until its report is there; the report page."""
         token = re.search(r"/verification/([\w-]+)/", url)
         assert token, url
-        polls = 0
+        polls, asked = 0, 0.0
         while "Contrôle en cours" in body:
-            time.sleep(POLLS[min(polls, len(POLLS) - 1)])
+            time.sleep(max(POLLS[min(polls, len(POLLS) - 1)], asked))
             polls += 1
             with self.opener.open(
                 f"{self.base}/verification/{token.group(1)}/etat", timeout=TIMEOUT
             ) as response:
                 state = json.loads(response.read())
+            asked = state.get("relance", 0) / 1000  # as the page: when the service says
             if state["termine"]:
                 url, body = self.get(f"/verification/{token.group(1)}/")
         return body

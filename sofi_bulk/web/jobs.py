@@ -60,6 +60,7 @@ NO_WORKER = (
     "En attente : le service de contrôle est momentanément arrêté ; votre classeur est gardé "
     "et sera contrôlé dès sa reprise"
 )
+POLL_MS, POLL_MAX_MS = 1000, 5000  # the progress page's rhythm (see next_poll_ms)
 TAKEN_OVER = "Le processus qui contrôlait votre classeur s'est arrêté : un autre le reprend"
 
 
@@ -166,16 +167,30 @@ def waiting_before(job: Job) -> int:
     )
 
 
+def next_poll_ms(ahead: int, alive: int) -> int:
+    """When the progress page asks again: every second near the front of the queue or while
+    running, less often far behind it (a quarter of a second per check ahead of it per worker,
+    at most 5 s): two hundred browsers waiting at a deadline would otherwise ask the service
+    two hundred times a second what it already told them."""
+    per_worker = ahead / max(1, alive)
+    return int(min(POLL_MAX_MS, max(POLL_MS, 250 * per_worker)))
+
+
 def status(job: Job) -> dict[str, Any]:
-    """What the progress page shows (and polls, as JSON)."""
+    """What the progress page shows (and polls, as JSON); ``relance``: in how many
+    milliseconds the page should ask again."""
     steps = STEPS[job.purpose]
+    poll = POLL_MS
     if job.state == Job.WAITING:
-        if not workers.alive_workers():
+        alive = len(workers.alive_workers())
+        if not alive:
             label = NO_WORKER
         elif job.restarted:
             label = TAKEN_OVER
         else:
-            label = f"En attente : {plural(waiting_before(job), 'contrôle')} avant le vôtre"
+            ahead = waiting_before(job)
+            label = f"En attente : {plural(ahead, 'contrôle')} avant le vôtre"
+            poll = next_poll_ms(ahead, alive)
     elif job.state == Job.RUNNING:
         label = steps[min(job.step, len(steps) - 1)]
     else:
@@ -188,6 +203,7 @@ def status(job: Job) -> dict[str, Any]:
         "libelle": label,
         "secondes": round((end - job.created_at).total_seconds()),
         "termine": job.over,
+        "relance": poll,
     }
 
 

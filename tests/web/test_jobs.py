@@ -48,6 +48,25 @@ def test_small_workbooks_go_first_and_have_their_own_queue():
     assert jobs.waiting_before(big) == 1 and jobs.waiting_before(small) == 0
 
 
+def test_the_progress_page_asks_less_often_far_back_in_the_queue():
+    """Near the front, or running: every second; far behind: a quarter of a second per check
+    ahead per worker, at most 5 s (what the page's script and the benchmark follow)."""
+    alive("un")
+    sent = [jobs.submit("moi", Job.CHECK, f"c{i}.xlsx", b"x" * 100_000) for i in range(13)]
+    assert [jobs.status(job)["relance"] for job in (sent[0], sent[4], sent[8], sent[12])] == [
+        1000,
+        1000,
+        2000,
+        3000,
+    ]
+    alive("deux")  # twice the workers: half the wait
+    assert jobs.status(sent[12])["relance"] == 1500
+    assert jobs.next_poll_ms(1000, 2) == 5000 and jobs.next_poll_ms(0, 0) == 1000
+    Job.objects.filter(pk=sent[12].pk).update(state=Job.RUNNING)
+    sent[12].refresh_from_db()
+    assert jobs.status(sent[12])["relance"] == 1000
+
+
 def test_a_dead_workers_task_is_taken_over_once_then_failed_with_a_true_message(client, workbook_a):
     token = token_of(upload(client, workbook_a))
     job = Job.objects.get(token=token)

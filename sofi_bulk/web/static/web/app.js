@@ -46,12 +46,14 @@
           if (bar) { bar.max = state.etapes; bar.value = state.etape; }
           if (label) { label.textContent = "Étape " + state.etape + " sur " + state.etapes + " : " + state.libelle; }
           if (seconds) { seconds.textContent = state.secondes; }
-          delay = Math.min(1000, delay * 2);
+          // soon at first, then as the service says (every second, less often far back in
+          // the queue)
+          delay = Math.max(Math.min(1000, delay * 2), state.relance || 0);
           window.setTimeout(poll, delay);
         })
         .catch(function () { window.setTimeout(poll, 3000); });
     };
-    // soon at first (a small workbook is checked in a fraction of a second), then every second
+    // soon at first (a small workbook is checked in a fraction of a second)
     var delay = 250;
     window.setTimeout(poll, delay);
   }
