@@ -141,14 +141,19 @@ def run_validation(book: WorkbookInput) -> ValidationResult:
     return check(book)
 
 
-def run_process(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m sofi_bulk`` in a child process, as a user would; its output as text."""
+def run_process(
+    *args: str | Path, cwd: Path | None = None, today: str | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``python -m sofi_bulk`` in a child process, as a user would; its output as text.
+    ``today``: the day it checks as (``SOFI_BULK_TODAY``), else the suite's."""
+    env = {**os.environ, "SOFI_BULK_TODAY": today} if today else None
     return subprocess.run(
         [sys.executable, "-m", "sofi_bulk", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=cwd,
+        env=env,
     )
 
 

@@ -6,10 +6,7 @@ worded otherwise included, and whatever its file is named."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -17,24 +14,12 @@ import pytest
 
 from sofi_bulk import api
 from sofi_bulk.excel.sample import make_sample
-from tests.conftest import ROOT, region_extraction, write_region_extraction
+from tests.conftest import ROOT, region_extraction, run_process, write_region_extraction
 
 EXAMPLE = ROOT / "examples" / "saisie-exemple.xlsx"
 GOLDEN = ROOT / "tests" / "golden" / "expected"
 DAYS = ["2026-12-07", "2031-06-01"]  # the day the issue was seen, and years later
 LATER = dt.date(2026, 12, 7)
-
-
-def sofi(*args: str | Path, today: str, cwd: Path) -> subprocess.CompletedProcess:
-    """``sofi-bulk`` in a child process, as a user runs it on ``today``."""
-    return subprocess.run(
-        [sys.executable, "-m", "sofi_bulk", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        env={**os.environ, "SOFI_BULK_TODAY": today},
-    )
 
 
 @pytest.fixture(scope="module")
@@ -46,24 +31,24 @@ def region_file(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("today", DAYS)
 def test_the_first_commands_on_the_example_say_nothing_of_its_campaign(tmp_path, today):
-    made = sofi("template", "-o", "saisie.xlsx", today=today, cwd=tmp_path)
+    made = run_process("template", "-o", "saisie.xlsx", today=today, cwd=tmp_path)
     said = made.stdout + made.stderr
     assert made.returncode == 0 and "Modèle écrit" in made.stdout, said
     assert "Référentiel d'exemple" in said and "Campagne" not in said
 
-    checked = sofi("validate", EXAMPLE, today=today, cwd=tmp_path)
+    checked = run_process("validate", EXAMPLE, today=today, cwd=tmp_path)
     said = checked.stdout + checked.stderr
     assert checked.returncode == 0, said
     assert "Aucune erreur, aucun avertissement" in checked.stdout
     assert "campagne" not in said.lower()
 
     for command, out in (("export", "offre.json"), ("lheo", "offre.xml")):
-        done = sofi(command, EXAMPLE, "-o", out, today=today, cwd=tmp_path)
+        done = run_process(command, EXAMPLE, "-o", out, today=today, cwd=tmp_path)
         said = done.stdout + done.stderr
         assert done.returncode == 0 and (tmp_path / out).exists(), said
         assert "avertissement" not in said and "campagne" not in said.lower()
 
-    taken = sofi(
+    taken = run_process(
         "template", "--reprendre", "offre.xml", "-o", "reprise.xlsx", today=today, cwd=tmp_path
     )
     said = taken.stdout + taken.stderr
@@ -74,7 +59,7 @@ def test_the_first_commands_on_the_example_say_nothing_of_its_campaign(tmp_path,
 def test_a_region_referentiel_of_a_past_campaign_is_still_warned(tmp_path, region_file):
     """The same lots, each title worded otherwise, in a file named as the example: the
     template and the check both say the campaign is over."""
-    made = sofi(
+    made = run_process(
         "template", "--referentiel", region_file, "-o", "s.xlsx", today=DAYS[0], cwd=tmp_path
     )
     assert made.returncode == 0, made.stderr
@@ -85,11 +70,11 @@ def test_a_region_referentiel_of_a_past_campaign_is_still_warned(tmp_path, regio
 
     filled = tmp_path / "saisie-remplie.xlsx"
     make_sample(6, referentiel=api.load_referentiel(region_file)).save(filled)
-    checked = sofi("validate", filled, today=DAYS[0], cwd=tmp_path)
+    checked = run_process("validate", filled, today=DAYS[0], cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr  # warnings only
     assert "0 erreur, 5 avertissements" in checked.stdout
     assert "campagne-a-verifier" in checked.stdout
-    current = sofi("validate", filled, today="2025-06-01", cwd=tmp_path)
+    current = run_process("validate", filled, today="2025-06-01", cwd=tmp_path)
     assert "Aucune erreur, aucun avertissement" in current.stdout  # in its own campaign
 
 

@@ -108,19 +108,10 @@ def test_the_example_referentiel_is_never_used_silently(tmp_path):
     )
     assert done.returncode == 0 and "Référentiel d'exemple" in done.stderr
     for command, name in (("export", "offre.json"), ("lheo", "offre.xml")):
-        done = subprocess.run(
-            [sys.executable, "-m", "sofi_bulk", command, str(example), "-o", name],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-        )
+        done = run_process(command, example, "-o", name, cwd=tmp_path)
         assert done.returncode == 0 and "Référentiel d'exemple" in done.stderr, command
-    done = subprocess.run(  # from the JSON: no workbook, nothing to say of its référentiel
-        [sys.executable, "-m", "sofi_bulk", "lheo", "offre.json", "-o", "depuis-json.xml"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    # from the JSON: no workbook, nothing to say of its référentiel
+    done = run_process("lheo", "offre.json", "-o", "depuis-json.xml", cwd=tmp_path)
     assert done.returncode == 0 and "exemple" not in done.stderr
 
 
