@@ -74,19 +74,20 @@ PROXIES = [p.strip() for p in os.environ.get("SOFI_WEB_PROXIES", "").split(",") 
 REFERENTIEL = os.environ.get("SOFI_WEB_REFERENTIEL") or None
 MAX_UPLOAD_BYTES = int(float(os.environ.get("SOFI_WEB_MAX_UPLOAD_MB", "20")) * 1024 * 1024)
 
-# Persistent connections are checked before each request reuses them: after a database
-# outage the first request reconnects instead of failing on a dead connection.
+# Persistent connections (each server thread keeps its own, on either database) are checked
+# before each request reuses them: after a database outage the first request reconnects
+# instead of failing on a dead connection.
+CONN_AGE = 60  # seconds
 _url = os.environ.get("SOFI_WEB_DATABASE_URL")
 DATABASES = {
-    "default": dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)
+    "default": dj_database_url.parse(_url, conn_max_age=CONN_AGE, conn_health_checks=True)
     if _url
     else {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(DATA_DIR / "sofi-bulk.sqlite3"),
-        # kept by each server thread, as PostgreSQL's: opening one (and its PRAGMAs) for
-        # every request, each poll of a progress page included, cost the web process more
-        # than the polls themselves
-        "CONN_MAX_AGE": 60,
+        # not opened again (with its PRAGMAs) for every request, each poll of a progress
+        # page included
+        "CONN_MAX_AGE": CONN_AGE,
         "CONN_HEALTH_CHECKS": True,
         # WAL: the web processes read while a worker writes
         "OPTIONS": {
