@@ -118,6 +118,8 @@ if os.environ.get("SOFI_WEB_ROLE") == "travailleur":  # a worker process serves 
         for a in INSTALLED_APPS
         if a.startswith(("django.contrib.auth", "django.contrib.c")) or a == "axes"
     ] + ["django_tasks", "django_tasks_db", "sofi_bulk.web.apps.WebConfig"]
+    # LOGGING alone, applied by the worker (sofi_bulk.service.worker.lighten says why)
+    LOGGING_CONFIG = None
 # Background work: Django's tasks API (the django-tasks backport) on the database backend,
 # in the service's own database. Small workbooks have their own queue, which every worker
 # also serves in a lane of its own (see sofi_bulk.web.jobs).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -286,10 +287,44 @@ def test_a_worker_alone_stops_with_its_parent(tmp_path):
         worker.stdin.close()
         assert worker.wait(30) == 0
         assert not registered()
+        log = worker.stdout.read().decode()  # its own logging, with the time of each line
+        assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO .*prêt$", log, re.M), log
     finally:
         if worker.poll() is None:
             worker.kill()
             worker.wait()
+
+
+LIGHT_WORKER = """
+import sys
+from sofi_bulk.service.worker import lighten
+lighten()
+import django
+django.setup()
+from django.utils.connection import BaseConnectionHandler
+from django_tasks_db.models import DBTaskResult
+assert BaseConnectionHandler[int] is BaseConnectionHandler
+DBTaskResult.objects.ready().count()  # the engine's own queries, subscripted classes
+loaded = {name for name, module in sys.modules.items() if module is not None}
+print(sorted(loaded & {"ssl", "django.contrib.admin", "django.contrib.sessions",
+                       "django.contrib.syndication", "django.views.debug"}))
+"""
+
+
+def test_a_worker_leaves_out_what_it_never_uses(tmp_path):
+    """The admin, feeds, TLS and error pages, loaded in case by its libraries (4 Mio of 69)."""
+    sofi("serveur", "--donnees", str(tmp_path), "migrer")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOFI_WEB_")}
+    env.update(
+        SOFI_WEB_DATA_DIR=str(tmp_path),
+        SOFI_WEB_ROLE="travailleur",
+        DJANGO_SETTINGS_MODULE="sofi_bulk.service.settings",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", LIGHT_WORKER], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def memory_kib(pid: int, field: str = "VmRSS") -> int:
