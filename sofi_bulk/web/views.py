@@ -475,24 +475,38 @@ def take_back(request: HttpRequest) -> HttpResponseBase:
                 request, organisation, f"Année de campagne « {year} » : donnez quatre chiffres."
             )
         campaign = int(year) if year else True
-    options: dict[str, Any] = {
-        "name": name,
-        "service": service_address(request),  # its Aide names this service's add-in page
-        "referentiel": template_referentiel(),
-        "campaign": campaign,
-        "dates": not (campaign is not None and request.POST.get("sans_dates")),
-    }
+    referentiel = template_referentiel()
     try:
-        try:
-            reprise = api.take_back(raw, siret=organisation.siret, **options)
-        except UserError:  # no lot of this organisation in the référentiel: every lot
-            reprise = api.take_back(raw, **options)
+        reprise = api.take_back(
+            raw,
+            name=name,
+            service=service_address(request),  # its Aide names this service's add-in page
+            referentiel=referentiel,
+            siret=_with_lots(organisation.siret, referentiel),
+            campaign=campaign,
+            dates=not (campaign is not None and request.POST.get("sans_dates")),
+        )
         data = io.BytesIO()
         reprise.save(data)
     except UserError as exc:
         return _take_back_refused(request, organisation, str(exc))
     stem = PurePath(name).stem or "offre"
     return attachment(data.getvalue(), f"reprise-{stem}.xlsx", XLSX)
+
+
+def _with_lots(siret: str, referentiel: Any) -> str | None:
+    """The organisation's SIRET when the référentiel gives it lots of the programme; else
+    None, and its offer is taken back on every lot (an organisation new to the référentiel).
+    Asked before reading the file: a refused file is read once, and refused for its own
+    reason."""
+    from sofi_bulk import api
+    from sofi_bulk.core.errors import UserError
+
+    try:
+        api.select_lots(referentiel, siret=siret)
+    except UserError:
+        return None
+    return siret
 
 
 def _take_back_refused(

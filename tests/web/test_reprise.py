@@ -16,6 +16,7 @@ from sofi_bulk.web.models import Deposit
 from tests.conftest import ROOT
 from tests.test_addin_help import aide_text, meta_of
 from tests.test_reprise import ENDED, modifications_only
+from tests.web.conftest import SIRET_A, make_org_user
 from tests.web.test_check import text
 from tests.web.test_deposits import deposit, logged_in
 
@@ -113,11 +114,15 @@ def test_ended_sessions_are_left_aside_and_said(client, org_a, monkeypatch):
     assert len(api.check(response.content, name="reprise.xlsx").sessions) == 2
 
 
-def test_refusals_are_french_and_keep_the_page(client, org_a):
+def test_refusals_are_french_and_keep_the_page(client, org_a, monkeypatch):
     logged_in(client, org_a)
     hostile = b'<!DOCTYPE lheo [<!ENTITY x "y">]><lheo>&x;</lheo>'
+    calls = []
+    take_back = api.take_back
+    monkeypatch.setattr(api, "take_back", lambda *a, **k: calls.append(k) or take_back(*a, **k))
     response = client.post("/depots/reprendre", {"offre": SimpleUploadedFile("x.xml", hostile)})
     assert response.status_code == 400
+    assert [k["siret"] for k in calls] == [SIRET_A]  # read once, refused for its own reason
     shown = text(response)
     assert "type de document" in shown and "Reprendre un fichier" in shown
     response = client.post("/depots/reprendre", {"source": "dernier"})
@@ -128,6 +133,21 @@ def test_refusals_are_french_and_keep_the_page(client, org_a):
         "/depots/reprendre", {"source": "dernier", "suivante": "1", "campagne": "l'an 2026"}
     )
     assert response.status_code == 400
+
+
+def test_an_organisation_without_lots_takes_back_on_every_lot(client, region_referentiel):
+    """Not (yet) in the référentiel: its offer comes back all the same, on every lot."""
+    from sofi_bulk.web.referentiels import template_referentiel
+    from sofi_bulk.web.views import _with_lots
+
+    newcomer = "55210055400013"
+    assert _with_lots(SIRET_A, template_referentiel()) == SIRET_A
+    assert _with_lots(newcomer, template_referentiel()) is None
+    logged_in(client, make_org_user("nouveau", newcomer, "Nouvel Organisme"))
+    source = (GOLDEN / "fas-offre.xml").read_bytes()
+    response = client.post("/depots/reprendre", {"offre": SimpleUploadedFile("o.xml", source)})
+    _workbook(response)
+    assert len(api.check(response.content, name="reprise.xlsx").sessions) == 5
 
 
 def test_no_organisation_takes_back_another_ones_deposit(client, org_a, org_b, workbook_a):
