@@ -166,6 +166,17 @@ def _example_lots(lots: Iterable[Lot]) -> bool:
     return bool(given) and all(example.get(lot.numero) == lot for lot in given)
 
 
+def _submission_lots(data: Mapping[str, Any]) -> list[Lot]:
+    """The lots a submission's header describes; none when one cannot be read as a lot."""
+    try:
+        return [
+            Lot(**{**lot, "siret_formateurs": tuple(lot.get("siret_formateurs") or ())})
+            for lot in data["header"]["lots"]
+        ]
+    except (KeyError, TypeError, AttributeError):
+        return []
+
+
 @functools.cache
 def _bundled_lots() -> dict[str, Lot]:
     """The bundled example référentiel's lots, read once per process; none where it cannot
@@ -250,11 +261,14 @@ def check(
     return validate_book(book, ctx.profile, checked, ctx.notices, today=date)
 
 
-def made_with_example(book: WorkbookInput | ValidationResult) -> bool:
-    """True for a workbook generated from the bundled example référentiel: its lots,
-    organisations, sites and contacts are fictitious, which a face should say."""
+def made_with_example(book: WorkbookInput | ValidationResult | Mapping[str, Any]) -> bool:
+    """True for a workbook generated from the bundled example référentiel, or a submission
+    (``read_submission``) of the example's lots: its lots, organisations, sites and contacts
+    are fictitious, which a face should say."""
     from sofi_bulk.core.resources import example_referentiel
 
+    if isinstance(book, Mapping):
+        return _example_lots(_submission_lots(book))
     if isinstance(book, ValidationResult):
         meta = book.book.meta if book.book is not None else {}
     else:

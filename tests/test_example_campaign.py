@@ -128,3 +128,20 @@ def test_an_example_that_cannot_be_read_exempts_nothing(monkeypatch):
         assert [lot.numero for lot, _ in stale] == [lot.numero for lot in lots]
     finally:
         api._bundled_lots.cache_clear()
+
+
+def test_lheo_from_a_submission_says_when_its_lots_are_the_examples(tmp_path, region_file):
+    """The LHEO file made from a submission JSON names the example as the one made from its
+    workbook does; a Région's lots, even under the example's file name, are not it."""
+    filled = tmp_path / "region.xlsx"
+    make_sample(3, referentiel=api.load_referentiel(region_file)).save(filled)
+    for workbook, example in ((EXAMPLE, True), (filled, False)):
+        json_path = tmp_path / f"{Path(workbook).stem}.json"
+        done = run_process("export", workbook, "-o", json_path, today=DAYS[0], cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        done = run_process("lheo", json_path, "-o", json_path.with_suffix(".xml"), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert ("Référentiel d'exemple" in done.stderr) is example, done.stderr
+        assert api.made_with_example(api.read_submission(json_path)) is example
+    assert not api.made_with_example({"header": {"lots": [{"numero": "PAS2025_1"}]}})
+    assert not api.made_with_example({"header": {}})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -421,23 +422,25 @@ def lheo_cmd(
         with steps.step(f"Écriture de {out.name}"):
             xml = api.to_lheo(data, profile=profile)
         n = data["header"]["session_count"]
-        book, result = None, None
+        made: Any = data  # what says whether it was made with the example
+        result = None
     else:
         book, result = _validate_for_export(source, referentiel, programme, steps, quiet)
         with steps.step(f"Écriture de {out.name}"):
             xml = api.to_lheo(result)
         n = len(result.sessions)  # the submission's session_count
+        made = book
     api.write_bytes(xml, out)
     console.print(
         "[green]✔[/] Fichier LHEO 2.3 écrit et validé par le XSD officiel : "
         f"[bold]{escape(str(out))}[/] "
         f"({plural(n, 'session')})."
     )
-    if quiet or book is None or result is None:
+    if quiet:
         return
-    if api.made_with_example(book):  # fictitious data in a file meant for the network
+    if api.made_with_example(made):  # fictitious data in a file meant for the network
         _example_warning()
-    if result.warnings:
+    if result is not None and result.warnings:
         console.print(
             f"[yellow]⚠ {plural(len(result.warnings), 'avertissement')}[/] : voir "
             f"{escape(correction_command(source))}"
