@@ -131,7 +131,9 @@ def lighten() -> None:
       imports the admin, sessions, messages, sitemaps and feeds to patch their classes too.
       A worker gets the same patch for the classes it loads anyway.
     - Python's ``ssl`` and OpenSSL's TLS library, loaded by asyncio in case: a worker opens
-      no TLS connection of its own (PostgreSQL's goes through libpq, which brings its own).
+      no TLS connection of its own (PostgreSQL's goes through libpq, which brings its own),
+      unless psycopg runs its pure-Python binding to libpq, which imports ``ssl`` (see
+      ``tls_unused``).
     - Django's default logging (``LOGGING_CONFIG = None`` in the worker's settings), whose
       e-mail handler loads the error pages' code: ``main`` applies ``LOGGING`` alone.
     """
@@ -140,7 +142,23 @@ def lighten() -> None:
     stubs = types.ModuleType("django_stubs_ext")
     stubs.monkeypatch = lambda *args, **kwargs: _subscriptable()  # type: ignore[attr-defined]
     sys.modules.setdefault("django_stubs_ext", stubs)
-    sys.modules.setdefault("ssl", None)  # type: ignore[arg-type]  # import ssl: ImportError
+    if tls_unused():
+        sys.modules.setdefault("ssl", None)  # type: ignore[arg-type]  # import ssl: ImportError
+
+
+def tls_unused() -> bool:
+    """Whether nothing a worker runs imports ``ssl``: true but where psycopg would bind to
+    libpq in pure Python (``PSYCOPG_IMPL=python``, or no compiled binding installed), whose
+    module imports ``ssl`` to set OpenSSL up."""
+    import importlib.util
+    import os
+
+    chosen = os.environ.get("PSYCOPG_IMPL", "").strip().lower()
+    if chosen:
+        return chosen != "python"
+    if importlib.util.find_spec("psycopg") is None:
+        return True
+    return any(importlib.util.find_spec(m) is not None for m in ("psycopg_binary", "psycopg_c"))
 
 
 def main() -> None:

@@ -327,6 +327,26 @@ def test_a_worker_leaves_out_what_it_never_uses(tmp_path):
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize(
+    ("impl", "compiled", "unused"),
+    [("", True, True), ("python", True, False), ("binary", True, True), ("", False, False)],
+)
+def test_tls_stays_where_psycopg_binds_libpq_in_python(monkeypatch, impl, compiled, unused):
+    """psycopg's pure-Python binding imports ssl: a worker using it keeps ssl importable."""
+    import importlib.util
+
+    from sofi_bulk.service import worker
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setenv("PSYCOPG_IMPL", impl)
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name.startswith("psycopg_") and not compiled else find_spec(name),
+    )
+    assert worker.tls_unused() is unused
+
+
 def memory_kib(pid: int, field: str = "VmRSS") -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
