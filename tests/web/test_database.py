@@ -51,3 +51,23 @@ def test_a_job_s_files_are_stored_as_they_come():
     )
     JobFile.objects.create(job=job, kind=JobFile.UPLOAD, data=data)
     assert bytes(JobFile.objects.get(job=job).data) == data
+
+
+def test_postgresql_receives_parameters_apart_from_the_query():
+    """Server-side binding: an upload goes to PostgreSQL as bytes, not written out in
+    hexadecimal in the query's text (700 Kio: 11 → 6 ms of the web process, 17 → 11 ms of the
+    server, insert and read back)."""
+    if connection.vendor != "postgresql":
+        assert "server_side_binding" not in connection.settings_dict.get("OPTIONS", {})
+        return
+    import psycopg
+
+    from sofi_bulk.web.models import Job, JobFile
+
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
+    connection.ensure_connection()
+    with connection.connection.cursor() as raw:
+        assert not isinstance(raw, psycopg.ClientCursor)
+    job = Job.objects.create(token="b", owner="o", purpose=Job.CHECK, file_name="x", size=3)
+    JobFile.objects.create(job=job, kind=JobFile.UPLOAD, data=b"\x00'\\")
+    assert bytes(JobFile.objects.get(job=job).data) == b"\x00'\\"
