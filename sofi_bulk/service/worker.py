@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+import types
 from typing import Any
 
 log = logging.getLogger("sofi_bulk.travailleur")
@@ -73,13 +74,15 @@ def _warm_up() -> None:
 
 
 # Classes django-stubs-ext makes subscriptable, among those a worker loads anyway (the others:
-# the admin's, the sessions', the messages', sitemaps' and feeds' classes).
+# the admin's, the sessions', the messages', sitemaps' and feeds' classes, ``LEFT_OUT``); those
+# of a Django version that lacks them are passed over. tests/web/test_processes.py checks the
+# list against django-stubs-ext's own.
 SUBSCRIPTABLE = {
     "django.utils.connection": ("BaseConnectionHandler", "ConnectionProxy"),
     "django.utils.functional": ("LazyObject", "classproperty"),
-    "django.utils.datastructures": ("OrderedSet",),
+    "django.utils.datastructures": ("OrderedSet", "DeferredSubDict"),
     "django.core.files.utils": ("FileProxyMixin",),
-    "django.core.paginator": ("Paginator",),
+    "django.core.paginator": ("Paginator", "BasePaginator", "AsyncPaginator", "AsyncPage"),
     "django.db.models.fields": ("Field",),
     "django.db.models.lookups": ("Lookup",),
     "django.db.models.expressions": ("ExpressionWrapper", "Func", "Subquery"),
@@ -103,22 +106,69 @@ SUBSCRIPTABLE = {
     "django.views.generic.detail": ("SingleObjectMixin",),
     "django.views.generic.edit": ("DeletionMixin", "FormMixin"),
     "django.views.generic.list": ("MultipleObjectMixin",),
+    "django.tasks": ("Task", "TaskContext", "TaskResult"),  # Django 6: django-tasks uses them
 }
+LEFT_OUT = {
+    "ModelAdmin",
+    "BaseModelAdmin",
+    "Feed",
+    "Sitemap",
+    "SuccessMessageMixin",
+    "SessionStore",
+}
+NATIVE = {"QuerySet", "BaseManager", "ForeignKey"}  # subscriptable by Django itself
 
 
 def _subscriptable() -> None:
-    """``Class[…]`` answers the class itself, as django-stubs-ext's patch does."""
+    """``Class[…]`` answers the class itself, as django-stubs-ext's patch does (which passes
+    the subscript on to a base class that takes it, if any)."""
     import importlib
 
-    def same(cls: type, item: Any) -> type:
-        return cls
+    def patched(cls: type) -> Any:
+        def getitem(klass: type, item: Any) -> Any:
+            mro = klass.__mro__
+            for base in mro[mro.index(cls) + 1 : -1]:
+                found = base.__dict__.get("__class_getitem__")
+                if found is not None:
+                    return found.__get__(None, klass)(item)
+            return klass
+
+        return classmethod(getitem)
 
     for module, names in SUBSCRIPTABLE.items():
-        loaded = importlib.import_module(module)
+        try:
+            loaded = importlib.import_module(module)
+        except ImportError:  # django.tasks before Django 6
+            continue
         for name in names:
-            cls = getattr(loaded, name)
-            if "__class_getitem__" not in vars(cls):
-                cls.__class_getitem__ = classmethod(same)
+            cls = getattr(loaded, name, None)
+            if isinstance(cls, type):
+                cls.__class_getitem__ = patched(cls)  # type: ignore[attr-defined]
+
+
+def _light_stubs_ext() -> types.ModuleType:
+    """django-stubs-ext as it is, but for ``monkeypatch()``: its submodules and names load
+    as usual on demand, only its ``patch`` module (which imports the admin) is not loaded."""
+    import importlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("django_stubs_ext")
+    light = types.ModuleType("django_stubs_ext")
+    light.__path__ = list(spec.submodule_search_locations or []) if spec else []
+
+    def monkeypatch(*args: Any, **kwargs: Any) -> None:
+        _subscriptable()
+
+    def __getattr__(name: str) -> Any:  # noqa: N807  (a module's own __getattr__)
+        for part in ("aliases", "annotations", "types"):
+            module = importlib.import_module(f"django_stubs_ext.{part}")
+            if hasattr(module, name):
+                return getattr(module, name)
+        raise AttributeError(f"module 'django_stubs_ext' has no attribute {name!r}")
+
+    light.monkeypatch = monkeypatch  # type: ignore[attr-defined]
+    light.__getattr__ = __getattr__  # type: ignore[method-assign]
+    return light
 
 
 def lighten() -> None:
@@ -131,46 +181,47 @@ def lighten() -> None:
       imports the admin, sessions, messages, sitemaps and feeds to patch their classes too.
       A worker gets the same patch for the classes it loads anyway.
     - Python's ``ssl`` and OpenSSL's TLS library, loaded by asyncio in case: a worker opens
-      no TLS connection of its own (PostgreSQL's goes through libpq, which brings its own),
-      unless psycopg runs its pure-Python binding to libpq, which imports ``ssl`` (see
-      ``tls_unused``).
+      no TLS connection of its own (PostgreSQL's goes through libpq, which brings its own);
+      but psycopg's pure-Python binding to libpq (used when no compiled one loads) imports
+      ``ssl``: the driver is loaded here, and loaded again with ``ssl`` if it needs it.
     - Django's default logging (``LOGGING_CONFIG = None`` in the worker's settings), whose
       e-mail handler loads the error pages' code: ``main`` applies ``LOGGING`` alone.
     """
-    import types
-
-    stubs = types.ModuleType("django_stubs_ext")
-    stubs.monkeypatch = lambda *args, **kwargs: _subscriptable()  # type: ignore[attr-defined]
-    sys.modules.setdefault("django_stubs_ext", stubs)
-    if tls_unused():
-        sys.modules.setdefault("ssl", None)  # type: ignore[arg-type]  # import ssl: ImportError
-
-
-def tls_unused() -> bool:
-    """Whether nothing a worker runs imports ``ssl``: true but where psycopg would bind to
-    libpq in pure Python (``PSYCOPG_IMPL=python``, or no compiled binding installed), whose
-    module imports ``ssl`` to set OpenSSL up."""
-    import importlib.util
     import os
 
-    chosen = os.environ.get("PSYCOPG_IMPL", "").strip().lower()
-    if chosen:
-        return chosen != "python"
-    if importlib.util.find_spec("psycopg") is None:
-        return True
-    return any(importlib.util.find_spec(m) is not None for m in ("psycopg_binary", "psycopg_c"))
+    sys.modules.setdefault("django_stubs_ext", _light_stubs_ext())
+    sys.modules.setdefault("ssl", None)  # type: ignore[arg-type]  # import ssl: ImportError
+    if not os.environ.get("SOFI_WEB_DATABASE_URL", "").startswith(("postgres://", "postgresql")):
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:  # its pure-Python binding: loaded again, with ssl
+        if "ssl" in sys.modules and sys.modules["ssl"] is None:
+            del sys.modules["ssl"]
+        for name in [n for n in sys.modules if n == "psycopg" or n.startswith("psycopg.")]:
+            del sys.modules[name]
+        import psycopg  # noqa: F401
+
+
+def _logging() -> None:
+    """The worker's logging, before Django loads anything that logs: ``LOGGING`` (every line
+    timed) and Python's warnings through it, as Django's own set-up does."""
+    import logging
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    logging.captureWarnings(True)
 
 
 def main() -> None:
     lighten()
-    import logging.config
-
+    _logging()
     import django
 
     django.setup()
     from django.conf import settings
-
-    logging.config.dictConfig(settings.LOGGING)
     from django.db import DatabaseError
 
     from sofi_bulk.web import jobs, workers

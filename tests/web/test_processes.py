@@ -296,23 +296,28 @@ def test_a_worker_alone_stops_with_its_parent(tmp_path):
 
 
 LIGHT_WORKER = """
-import sys
-from sofi_bulk.service.worker import lighten
-lighten()
+import sys, warnings
+from sofi_bulk.service import worker
+worker.lighten()
+worker._logging()
 import django
 django.setup()
 from django.utils.connection import BaseConnectionHandler
+from django_stubs_ext import StrOrPromise  # the package's other names are all there
 from django_tasks_db.models import DBTaskResult
 assert BaseConnectionHandler[int] is BaseConnectionHandler
 DBTaskResult.objects.ready().count()  # the engine's own queries, subscripted classes
+warnings.warn("avertissement d'essai")
 loaded = {name for name, module in sys.modules.items() if module is not None}
 print(sorted(loaded & {"ssl", "django.contrib.admin", "django.contrib.sessions",
-                       "django.contrib.syndication", "django.views.debug"}))
+                       "django.contrib.syndication", "django.views.debug",
+                       "django_stubs_ext.patch"}))
 """
 
 
 def test_a_worker_leaves_out_what_it_never_uses(tmp_path):
-    """The admin, feeds, TLS and error pages, loaded in case by its libraries (4 Mio of 69)."""
+    """The admin, feeds, TLS and error pages, loaded in case by its libraries (4 Mio of 69);
+    its logging still times every line, Python's warnings included."""
     sofi("serveur", "--donnees", str(tmp_path), "migrer")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOFI_WEB_")}
     env.update(
@@ -325,26 +330,46 @@ def test_a_worker_leaves_out_what_it_never_uses(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+    assert re.search(
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ WARNING .*avertissement d'essai", done.stderr, re.M
+    ), done.stderr
 
 
-@pytest.mark.parametrize(
-    ("impl", "compiled", "unused"),
-    [("", True, True), ("python", True, False), ("binary", True, True), ("", False, False)],
-)
-def test_tls_stays_where_psycopg_binds_libpq_in_python(monkeypatch, impl, compiled, unused):
-    """psycopg's pure-Python binding imports ssl: a worker using it keeps ssl importable."""
-    import importlib.util
+def test_the_light_patch_covers_what_django_stubs_ext_patches():
+    """Each class django-stubs-ext makes subscriptable on this Django is patched in a worker
+    too, or deliberately left out (a module a worker never loads), or Django's own."""
+    from django_stubs_ext.patch import _need_generic
 
     from sofi_bulk.service import worker
 
-    find_spec = importlib.util.find_spec
-    monkeypatch.setenv("PSYCOPG_IMPL", impl)
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name.startswith("psycopg_") and not compiled else find_spec(name),
+    ours = {name for names in worker.SUBSCRIPTABLE.values() for name in names}
+    for spec in _need_generic:
+        name = spec.cls.__name__
+        assert name in ours | worker.LEFT_OUT | worker.NATIVE, name
+        if name in ours:
+            module = next(m for m, names in worker.SUBSCRIPTABLE.items() if name in names)
+            assert spec.cls.__module__.startswith(module), (name, spec.cls.__module__)
+
+
+LIGHT_DRIVER = """
+import sys
+from sofi_bulk.service import worker
+worker.lighten()
+import psycopg
+print(psycopg.pq.__impl__, sys.modules["ssl"] is not None)
+"""
+
+
+@pytest.mark.parametrize(("impl", "tls"), [("binary", "False"), ("python", "True")])
+def test_tls_stays_where_psycopg_binds_libpq_in_python(impl, tls):
+    """psycopg's pure-Python binding to libpq imports ssl: a worker using it keeps ssl."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOFI_WEB_")}
+    env.update(SOFI_WEB_DATABASE_URL="postgresql://sofi@127.0.0.1:1/sofi", PSYCOPG_IMPL=impl)
+    done = subprocess.run(
+        [sys.executable, "-c", LIGHT_DRIVER], env=env, capture_output=True, text=True, timeout=60
     )
-    assert worker.tls_unused() is unused
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [impl, tls]
 
 
 def memory_kib(pid: int, field: str = "VmRSS") -> int:
