@@ -100,10 +100,11 @@ DATABASES = {
 if "postgresql" in DATABASES["default"].get("ENGINE", ""):
     # parameters sent apart from the query, a workbook's bytes as they are: bound in the
     # query's text, each upload was written out in hexadecimal by the web process and read
-    # back by PostgreSQL (1.4 Mo of text for a 700 Kio workbook)
+    # back by PostgreSQL (1.4 Mo of text for a 700 Kio workbook). The URL may say otherwise
+    # (?server_side_binding=false).
     DATABASES["default"]["OPTIONS"] = {
-        **DATABASES["default"].get("OPTIONS", {}),
         "server_side_binding": True,
+        **DATABASES["default"].get("OPTIONS", {}),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -71,3 +71,17 @@ def test_postgresql_receives_parameters_apart_from_the_query():
     job = Job.objects.create(token="b", owner="o", purpose=Job.CHECK, file_name="x", size=3)
     JobFile.objects.create(job=job, kind=JobFile.UPLOAD, data=b"\x00'\\")
     assert bytes(JobFile.objects.get(job=job).data) == b"\x00'\\"
+
+
+def test_the_database_url_may_turn_server_side_binding_off():
+    """An operator's way out, should a query ever not bear it: ?server_side_binding=false."""
+    import subprocess
+    import sys
+
+    show = "from sofi_bulk.service import settings as s; print(s.DATABASES['default']['OPTIONS'])"
+    for query, expected in (("", "True"), ("?server_side_binding=false", "False")):
+        env = {**os.environ, "SOFI_WEB_DATABASE_URL": "postgresql://s@127.0.0.1:1/s" + query}
+        done = subprocess.run(
+            [sys.executable, "-c", show], env=env, capture_output=True, text=True, check=True
+        )
+        assert f"'server_side_binding': {expected}" in done.stdout, done.stdout
