@@ -158,7 +158,9 @@ def test_the_next_campaign_makes_new_sessions_of_the_same_actions(big_offer):
     assert all(rec.get("ic_date").year in (2025, 2026) for rec in result.infos)
     # the example référentiel's lots are of 2025: every moved date is marked, as validate does
     assert {i.code for i in result.errors} == {"date-hors-campagne"}
-    assert "Campagne 2026" in (reprise.campaign() or "")
+    said = reprise.campaign() or ""
+    assert "Campagne 2026" in said
+    assert f"dates de {len(result.sessions)} sessions décalées d'un an" in said, said
 
 
 def test_without_dates_they_are_left_empty_and_marked(tmp_path):

@@ -182,11 +182,9 @@ class Reprise:
         if not moved.dates:
             text += " ; dates laissées vides (à saisir)"
         elif moved.shifts:
-            shifts = ", ".join(
-                f"{plural(n, 'session')} de {plural(d, 'an')}" if d >= 0 else f"{n} de {d} an(s)"
-                for d, n in sorted(moved.shifts.items())
+            text += " ; dates " + ", ".join(
+                _shift(n, d) for d, n in sorted(moved.shifts.items(), key=lambda s: abs(s[0]))
             )
-            text += f" ; dates décalées d'années entières ({shifts})"
         if moved.unmoved:
             text += (
                 f" ; {plural(moved.unmoved, 'session')} sans date de début lisible : dates "
@@ -365,3 +363,11 @@ def _lots(
         except UserError:
             pass
     return select_lots(profile, ref, lots, None), None
+
+
+def _shift(sessions: int, years: int) -> str:
+    """« de 3 sessions décalées d'un an » (« dates … décalées »), as a reprise's summary says."""
+    if years == 0:
+        return f"de {plural(sessions, 'session')} inchangées"
+    by = "d'un an" if abs(years) == 1 else f"de {abs(years)} ans"
+    return f"de {plural(sessions, 'session')} décalées {by}" + (" en arrière" if years < 0 else "")
