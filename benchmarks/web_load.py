@@ -186,7 +186,11 @@ def saved_by_libreoffice(content: bytes, folder: Path) -> bytes | None:
 
     path = folder / "libreoffice-source.xlsx"
     path.write_bytes(content)
-    saved = libreoffice_resave(path, folder)
+    try:
+        saved = libreoffice_resave(path, folder)
+    except (OSError, subprocess.SubprocessError) as exc:  # a LibreOffice that fails: not
+        print(f"LibreOffice failed ({exc}): its saved copy is not measured", flush=True)
+        return None  # measured, the rest is
     return None if saved is None else saved.read_bytes()
 
 
