@@ -386,7 +386,7 @@ def main() -> None:
             # its texts shared, not repeated in each cell (the sheet's XML 3 times smaller)
             resaved = None if args.sans_libreoffice else saved_by_libreoffice(small, Path(tmp))
             if resaved is None and not args.sans_libreoffice:
-                print("LibreOffice not found: its saved copy is not measured", flush=True)
+                print("no LibreOffice copy: its row is not measured", flush=True)
 
             def concurrent(server: Server) -> None:
                 saved = " (classeur enregistré par LibreOffice)"
