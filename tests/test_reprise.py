@@ -571,3 +571,20 @@ def test_a_hostile_workbook_is_refused_or_taken_back_never_a_crash(case, corpus_
             assert all(c.data_type != "f" for row in book[name].iter_rows() for c in row), name
     if before is not None:
         assert source.read_bytes() == before
+
+
+def test_an_lheo_file_of_one_organisation_comes_back_on_its_lots():
+    """As from its submission JSON: the lots of the organisation whose offer it is (the one
+    organisme responsable of every formation), when the référentiel knows it; a feed of
+    several organisations comes back on every lot."""
+    from sofi_bulk.excel.sample import make_sample
+
+    ref = api.load_referentiel()
+    own = ref.subset(ref.lots_for(api.load_profile().label, "44198765800016"))
+    buffer = io.BytesIO()
+    make_sample(3, referentiel=own).save(buffer)
+    xml = api.to_lheo(api.check(buffer.getvalue(), name="ilf.xlsx"))
+    reprise = api.take_back(xml, name="offre-ilf.xml")
+    assert sorted(lot.numero for lot in reprise.lots) == ["PAS2025_1", "PAS2025_2"]
+    several = api.take_back(GOLDEN / "fas-offre.xml")  # two organisations
+    assert len(several.lots) == 5

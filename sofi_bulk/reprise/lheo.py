@@ -27,6 +27,7 @@ from sofi_bulk.core.errors import UserError
 from sofi_bulk.core.fields import BY_KEY, Field, Kind
 from sofi_bulk.core.profile import Profile
 from sofi_bulk.core.text import fold
+from sofi_bulk.core.values import digits_code
 from sofi_bulk.lheo.mapping import EXTRAS, INFO_COLLECTIVE, LEAVES, REFERENT_ROLES, Extra, Leaf
 from sofi_bulk.reprise.offer import TakenOffer, unique_reference
 
@@ -136,6 +137,7 @@ class LheoReader:
         self.offer = TakenOffer(name, "fichier LHEO 2.3")
         self.used: set[etree._Element] = set()  # elements taken (or derived by the export)
         self.refs: set[str] = set()
+        self.responsible: set[str] = set()  # the organismes responsables' SIRETs
         self._values: dict[tuple[str, str, str], Any] = {}
         # a référent's field by its SOFI role, or by its LHEO contact type when one says it
         self.by_role = {role: field_key for field_key, (role, _) in REFERENT_ROLES.items()}
@@ -232,6 +234,8 @@ class LheoReader:
         for container in offres:
             for formation in self.children(container, "formation"):
                 self.formation(formation)
+        if len(self.responsible) == 1:  # one organisation's offer: its lots, as from a JSON
+            self.offer.establishment = self.responsible.pop()
         self.report_left()
 
     def formation(self, node: etree._Element) -> None:
@@ -251,6 +255,7 @@ class LheoReader:
             siret = self.text(org, "SIRET-organisme-formation/SIRET")
             if siret:
                 values["responsible_org"] = siret
+                self.responsible.add(digits_code(siret, 14) or siret)
                 nom = org.findtext(_q("nom-organisme"))
                 if nom:
                     self.offer.names[(Kind.ORGANISME, siret)] = nom.strip()
