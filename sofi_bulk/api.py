@@ -262,18 +262,22 @@ def check(
 
 
 def made_with_example(book: WorkbookInput | ValidationResult | Mapping[str, Any]) -> bool:
-    """True for a workbook generated from the bundled example référentiel, or a submission
-    (``read_submission``) of the example's lots: its lots, organisations, sites and contacts
-    are fictitious, which a face should say."""
-    from sofi_bulk.core.resources import example_referentiel
-
+    """True when the lots are all the bundled example référentiel's, field for field: those
+    of the référentiel a check used, of the copy a workbook carries, or of a submission's
+    header (``read_submission``). Their organisations, sites and contacts are fictitious,
+    which a face should say. The same test as the example's exemption from the campaign
+    rule: a Région's référentiel that merely bears the example's file name is not it."""
     if isinstance(book, Mapping):
         return _example_lots(_submission_lots(book))
     if isinstance(book, ValidationResult):
-        meta = book.book.meta if book.book is not None else {}
-    else:
-        meta = book.meta
-    return meta.get("referentiel_source") == example_referentiel().name
+        return _example_lots(book.referentiel.lots.values())
+    if not book.referentiel_json:
+        return False
+    try:
+        copy = Referentiel.from_json(book.referentiel_json, source=book.name)
+    except Exception:  # a damaged copy: the check says so; here, not the example
+        return False
+    return _example_lots(copy.lots.values())
 
 
 def plan(result: ValidationResult, *, checked_at: dt.datetime | None = None) -> AnnotationPlan:

@@ -129,8 +129,18 @@ def test_from_rows_refuses_a_far_cell_as_the_file_reader_does():
 
 
 def test_made_with_example(tmp_path, result):
+    """The example's lots, whatever file they come from (its CSV form too); a Région's
+    référentiel is not the example, even under the example's file name."""
+    from sofi_bulk.excel.sample import make_sample
+    from tests.conftest import write_region_extraction
+
     assert api.made_with_example(result) and api.made_with_example(api.read(EXAMPLE))
-    other = tmp_path / "autre.xlsx"
-    api.write_template(other, referentiel=ROOT / "examples" / "referentiel-csv")
-    assert not api.made_with_example(api.read(other))
+    csv = tmp_path / "csv.xlsx"
+    api.write_template(csv, referentiel=ROOT / "examples" / "referentiel-csv")
+    assert api.made_with_example(api.read(csv))
+    region = write_region_extraction(tmp_path / api.example_referentiel().name)
+    made = tmp_path / "region.xlsx"
+    make_sample(2, referentiel=api.load_referentiel(region)).save(made)
+    assert not api.made_with_example(api.read(made))
+    assert not api.made_with_example(api.check(made))
     assert not api.made_with_example(api.from_rows({"Sessions": [["Réf. session"]]}))
