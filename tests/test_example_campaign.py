@@ -143,5 +143,9 @@ def test_lheo_from_a_submission_says_when_its_lots_are_the_examples(tmp_path, re
         assert done.returncode == 0, done.stderr
         assert ("Référentiel d'exemple" in done.stderr) is example, done.stderr
         assert api.made_with_example(api.read_submission(json_path)) is example
+    done = run_process(  # a référentiel given for a JSON: said to be without effect
+        "lheo", json_path, "-o", "r.xml", "--referentiel", region_file, cwd=tmp_path
+    )
+    assert done.returncode == 0 and "--referentiel est sans effet" in done.stderr, done.stderr
     assert not api.made_with_example({"header": {"lots": [{"numero": "PAS2025_1"}]}})
     assert not api.made_with_example({"header": {}})

@@ -417,6 +417,13 @@ def lheo_cmd(
     check_output_path(out, _inputs(source, referentiel), force)
     steps = Steps(err_console, not quiet)
     if source.suffix.lower() == ".json":
+        if referentiel is not None:  # said, not ignored in silence
+            err_console.print(
+                "[yellow]⚠ --referentiel est sans effet sur une soumission JSON[/] : elle porte "
+                "déjà les lots de son classeur. Pour d'autres lots, exportez à nouveau le "
+                "classeur fait avec ce référentiel.",
+                soft_wrap=True,
+            )
         data = api.read_submission(source)
         profile = api.load_profile(programme or data["header"]["programme"])
         with steps.step(f"Écriture de {out.name}"):
