@@ -266,16 +266,22 @@ def made_with_example(book: WorkbookInput | ValidationResult | Mapping[str, Any]
     of the référentiel a check used, of the copy a workbook carries, or of a submission's
     header (``read_submission``). Their organisations, sites and contacts are fictitious,
     which a face should say. The same test as the example's exemption from the campaign
-    rule: a Région's référentiel that merely bears the example's file name is not it."""
+    rule; a workbook is compared only when its template says it was made from the example's
+    file (a Région's workbook costs no reading of the example): a Région's référentiel that
+    merely bears that name is not the example."""
+    from sofi_bulk.core.resources import example_referentiel
+
     if isinstance(book, Mapping):
         return _example_lots(_submission_lots(book))
+    workbook = book.book if isinstance(book, ValidationResult) else book
+    meta = workbook.meta if workbook is not None else {}
+    if meta.get("referentiel_source") != example_referentiel().name:
+        return False
     if isinstance(book, ValidationResult):
         return _example_lots(book.referentiel.lots.values())
-    if not book.referentiel_json:
-        return False
     try:
-        copy = Referentiel.from_json(book.referentiel_json, source=book.name)
-    except Exception:  # a damaged copy: the check says so; here, not the example
+        copy = Referentiel.from_json(book.referentiel_json or "", source=book.name)
+    except Exception:  # no copy, or a damaged one: the check says so; here, not the example
         return False
     return _example_lots(copy.lots.values())
 

@@ -129,7 +129,7 @@ def test_from_rows_refuses_a_far_cell_as_the_file_reader_does():
 
 
 def test_made_with_example(tmp_path, result):
-    """The example's lots, whatever file they come from (its CSV form too); a Région's
+    """A workbook made from the example's file, whose lots are the example's; a Région's
     référentiel is not the example, even under the example's file name."""
     from sofi_bulk.excel.sample import make_sample
     from tests.conftest import write_region_extraction
@@ -137,7 +137,7 @@ def test_made_with_example(tmp_path, result):
     assert api.made_with_example(result) and api.made_with_example(api.read(EXAMPLE))
     csv = tmp_path / "csv.xlsx"
     api.write_template(csv, referentiel=ROOT / "examples" / "referentiel-csv")
-    assert api.made_with_example(api.read(csv))
+    assert not api.made_with_example(api.read(csv))  # its CSV form: not its file
     region = write_region_extraction(tmp_path / api.example_referentiel().name)
     made = tmp_path / "region.xlsx"
     make_sample(2, referentiel=api.load_referentiel(region)).save(made)
