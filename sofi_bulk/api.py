@@ -682,7 +682,9 @@ def referentiel_report(ref: Referentiel, profile: Profile | None = None) -> list
     report before a référentiel they load takes effect."""
     from sofi_bulk.core.referentiel_report import understanding
 
-    return understanding(ref, profile or load_profile(), check_date())
+    profile = profile or load_profile()
+    today = check_date()
+    return understanding(_marked(ref, profile, today), profile, today)
 
 
 def read_csv(path: str | Path) -> list[list[str]]:

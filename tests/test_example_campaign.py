@@ -149,3 +149,12 @@ def test_lheo_from_a_submission_says_when_its_lots_are_the_examples(tmp_path, re
     assert done.returncode == 0 and "--referentiel est sans effet" in done.stderr, done.stderr
     assert not api.made_with_example({"header": {"lots": [{"numero": "PAS2025_1"}]}})
     assert not api.made_with_example({"header": {}})
+
+
+def test_referentiel_verifier_says_nothing_of_the_examples_campaign(tmp_path, region_file):
+    example = ROOT / "examples" / "referentiel-exemple.xlsx"
+    done = run_process("referentiel", "verifier", example, today=DAYS[0], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "campagne en cours" not in " ".join(done.stdout.split())
+    done = run_process("referentiel", "verifier", region_file, today=DAYS[0], cwd=tmp_path)
+    assert "la campagne en cours est 2026 ou 2027" in " ".join(done.stdout.split())

@@ -52,8 +52,12 @@ def summary(ref: Referentiel) -> str:
 
 def understanding(ref: Referentiel, profile: Profile, today: dt.date) -> list[Line]:
     """The report's lines, in the order the command prints them; a lot whose campaign is
-    over on ``today`` is said so."""
-    stale = {lot.numero for lot, _ in stale_lots(profile, list(ref.lots.values()), today)}
+    over on ``today`` is said so (not the bundled example's, ``ref.example``)."""
+    stale = (
+        set()  # the bundled example's lots: fictitious, of the campaign the procedure names
+        if ref.example
+        else {lot.numero for lot, _ in stale_lots(profile, list(ref.lots.values()), today)}
+    )
     lines = [_line((summary(ref), BOLD)), _line(("Tables lues", BOLD))]
     for name, reading in ref.readings.items():
         columns = ", ".join(
