@@ -147,8 +147,11 @@ def _workers_option(f: Any) -> Any:
     metavar="FICHIER",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Fichier de la clé de signature des sessions, le même sur chaque machine (ou variable "
-    "SOFI_WEB_SECRET_KEY). Par défaut : cle-secrete.txt, créée dans le dossier de données.",
+    envvar="SOFI_BULK_CLE",
+    help="Fichier de la clé de signature des sessions et des liens d'invitation, le même sur "
+    "chaque machine et pour les commandes de comptes (ou variable SOFI_BULK_CLE ; la clé "
+    "elle-même : SOFI_WEB_SECRET_KEY). Par défaut : cle-secrete.txt, créée dans le dossier de "
+    "données.",
 )
 @click.option(
     "--https/--http",
@@ -201,8 +204,8 @@ def serveur(
     depot.exemple.fr --base postgresql://sofi:motdepasse@localhost:5432/sofi --cle
     /etc/sofi-bulk/cle-secrete.txt
     """
-    if ctx.invoked_subcommand is not None:
-        ctx.obj = {"data_dir": data_dir, "database_url": database_url}
+    if ctx.invoked_subcommand is not None:  # the invitations' links signed with its key
+        ctx.obj = {"data_dir": data_dir, "database_url": database_url, "key_file": key_file}
         return
     server = _web()
     local = server.is_loopback(hote)
@@ -315,6 +318,7 @@ def _configured(ctx: click.Context) -> Any:
     server.configure(
         Path(options.get("data_dir") or DEFAULT_DATA),
         database_url=options.get("database_url"),
+        key_file=options.get("key_file"),
     )
     server.migrate()
     return server

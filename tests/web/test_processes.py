@@ -27,11 +27,13 @@ import pytest
 
 from tests.web.conftest import SIRET_A, sample_for
 from tests.web.services import (
+    SOFI,
     Client,
     Process,
     children,
     free_port,
     health,
+    service_env,
     sofi,
     start_web,
     token_in,
@@ -165,6 +167,36 @@ def test_web_alone_then_workers_from_their_own_command(tmp_path):
         for process in (web, workers):
             if process is not None and process.alive():
                 process.stop(signal.SIGKILL)
+
+
+def test_an_invitation_from_the_command_line_opens_on_the_web_process(tmp_path):
+    """The account commands sign their invitations' links with the service's key (--cle, or
+    SOFI_BULK_CLE as deploy/sofi-bulk.env gives it), not a key of their own."""
+    data, mails, port = tmp_path / "donnees", tmp_path / "courriels", free_port()
+    key = tmp_path / "cle-secrete.txt"
+    key.write_text("k" * 60)
+    web = start_web("web", tmp_path, port, "--donnees", str(data), "--cle", str(key),
+                    "--travailleurs", "0")  # fmt: skip
+    try:
+        site = f"http://127.0.0.1:{port}"
+        for n, how in enumerate((["--cle", str(key)], [])):
+            env = service_env(SOFI_WEB_EMAIL_DIR=str(mails), SOFI_WEB_SITE=site)
+            if not how:
+                env["SOFI_BULK_CLE"] = str(key)
+            done = subprocess.run(
+                [SOFI, "serveur", "--donnees", str(data), *how, "compte", "personnel",
+                 f"agent{n}", "--courriel", f"agent{n}@carif-oref.fr", "--inviter"],
+                capture_output=True, text=True, env=env, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            (mail,) = [m for m in mails.iterdir() if f"agent{n}@" in m.read_text("utf-8")]
+            link = re.search(r"http://127\.0\.0\.1:\d+(/invitation/\S+/)", mail.read_text("utf-8"))
+            assert link, mail.read_text("utf-8")
+            status, _, page = Client(site).get(link.group(1))
+            assert status == 200 and "expiré" not in page, page[:1500]
+            assert "mot de passe" in page.lower()
+    finally:
+        web.stop()
 
 
 def test_a_port_in_use_is_one_french_line(tmp_path):
