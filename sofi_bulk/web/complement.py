@@ -38,13 +38,14 @@ def wheel() -> tuple[bytes, str]:
 
 # --- addresses ----------------------------------------------------------------------------------
 def public_origin(request: HttpRequest) -> str:
-    """``https://name`` as the service's users reach it: the request's own scheme and host
-    (a trusted proxy's forwarded ones, sofi_bulk.service.http), unless a public name is set
-    (``--nom-public``) and the request came by another (a visit on the machine itself)."""
+    """``https://name`` as the service's users reach it. With public names (``--nom-public``):
+    the one the request came by, else the first, never a host or port a client wrote (links
+    sent by e-mail are built from it). Without: the request's own scheme and host (a trusted
+    proxy's forwarded ones, sofi_bulk.service.http), as on the machine itself."""
     host = request.get_host()
     names = settings.PUBLIC_NAMES
-    if names and host not in names and host.rsplit(":", 1)[0] not in names:
-        return f"{'https' if settings.HTTPS else 'http'}://{names[0]}"
+    if names:
+        return f"{'https' if settings.HTTPS else 'http'}://{host if host in names else names[0]}"
     return f"{request.scheme}://{host}"
 
 

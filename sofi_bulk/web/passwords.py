@@ -129,6 +129,15 @@ class ForgottenView(auth_views.PasswordResetView):
 
         email = form.cleaned_data["email"]
         if may_send_reset(self.request, email, form.accounts(email)):
+            # the link's address: the service's public one, not the Host a client sent
+            from sofi_bulk.web.complement import public_origin
+
+            scheme, _, host = public_origin(self.request).partition("://")
+            self.extra_email_context = {
+                **(self.extra_email_context or {}),
+                "protocol": scheme,
+                "domain": host,
+            }
             return super().form_valid(form)  # sends, then goes to the « envoyé » page
         return HttpResponseRedirect(self.get_success_url())
 

@@ -184,3 +184,17 @@ def test_a_real_login_is_journaled_then_forgotten(org_a, settings):
     with time_machine.travel(later):
         workers.purge()
     assert not AccessLog.objects.exists()
+
+
+def test_the_link_is_the_public_address_whatever_host_the_client_sent(account, limits, settings):
+    """A client that sends another port, or another of the names the service answers to,
+    cannot have the account's holder receive a link to it."""
+    settings.PUBLIC_NAMES = ["depot.exemple.fr"]
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "depot.exemple.fr", "autre.exemple.fr"]
+    settings.HTTPS = True
+    for host in ("depot.exemple.fr:4444", "autre.exemple.fr", "depot.exemple.fr"):
+        mail.outbox.clear()
+        Client(REMOTE_ADDR="198.51.100.9", HTTP_HOST=host).post(FORM, {"email": ADDRESS})
+        (sent,) = mail.outbox
+        assert "https://depot.exemple.fr/mot-de-passe/" in sent.body, (host, sent.body)
+        assert ":4444" not in sent.body and "autre.exemple.fr" not in sent.body
