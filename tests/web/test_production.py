@@ -30,6 +30,7 @@ import sofi_bulk.api
 from tests.conftest import ROOT
 from tests.web.conftest import SIRET_A, sample_for
 from tests.web.services import (
+    DEPLOY,
     Client,
     Nginx,
     Postgres,
@@ -44,7 +45,13 @@ from tests.web.services import (
     workers_alive,
 )
 
-FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "http"}
+FORGED = {
+    "X-Forwarded-For": "203.0.113.9",
+    "X-Forwarded-Proto": "http",
+    # a host the service does not answer to: believed, Django would refuse it (400)
+    "X-Forwarded-Host": "ailleurs.exemple.org",
+    "X-Forwarded-Port": "4444",
+}
 SLOW = 240  # seconds a big workbook may take on a loaded two-core machine
 
 
@@ -88,7 +95,14 @@ class Region:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"SOFI_BULK_BASE": self.url}  # as sofi-bulk.env gives it
+        """deploy/sofi-bulk.env's settings, its paths the test's, the test's database."""
+        env = {}
+        for line in (DEPLOY / "sofi-bulk.env").read_text(encoding="utf-8").splitlines():
+            name, equal, value = line.partition("=")
+            if equal and not line.startswith("#"):
+                env[name.strip()] = self.paths.get(value.strip(), value.strip())
+        assert "SOFI_BULK_BASE" in env and "SOFI_BULK_CLE" in env, env
+        return {**env, "SOFI_BULK_BASE": self.url}
 
     def start_web(self) -> None:
         """Both web processes at once: on a new database, they race to migrate."""
