@@ -133,11 +133,8 @@ class ForgottenView(auth_views.PasswordResetView):
             from sofi_bulk.web.complement import public_origin
 
             scheme, _, host = public_origin(self.request).partition("://")
-            self.extra_email_context = {
-                **(self.extra_email_context or {}),
-                "protocol": scheme,
-                "domain": host,
-            }
+            given: dict[str, Any] = getattr(self, "extra_email_context", None) or {}
+            self.extra_email_context = {**given, "protocol": scheme, "domain": host}
             return super().form_valid(form)  # sends, then goes to the « envoyé » page
         return HttpResponseRedirect(self.get_success_url())
 
