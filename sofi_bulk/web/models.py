@@ -21,7 +21,7 @@ from django.utils import timezone
 def validate_siret(value: str) -> None:
     from sofi_bulk import api
 
-    if not (len(value) == 14 and value.isdigit() and api.siret_is_valid(value)):
+    if not (len(value) == 14 and value.isascii() and value.isdigit() and api.siret_is_valid(value)):
         raise ValidationError(f"SIRET « {value} » invalide (14 chiffres, clé de contrôle).")
 
 

@@ -42,6 +42,11 @@ OWNER = "proprietaire"  # the session's key to its checks
 
 
 # --- helpers ----------------------------------------------------------------------------------
+def _is_number(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also takes « ² », which ``int`` refuses)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def organisation_of(user: Any) -> Organisation | None:
     if not user.is_authenticated:
         return None
@@ -120,7 +125,7 @@ def deposit_upload(request: HttpRequest) -> HttpResponseBase:
     if request.user.is_staff:
         chosen = request.POST.get("organisme", "")
         organisation = (
-            Organisation.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+            Organisation.objects.filter(pk=int(chosen)).first() if _is_number(chosen) else None
         )
 
         def form(message: str, status: int) -> HttpResponse:
@@ -346,7 +351,7 @@ def _staff_deposits(request: HttpRequest, form_error: str = "", status: int = 20
     chosen_org = request.GET.get("organisme", "")
     chosen_lot = request.GET.get("lot", "")
     selected = Deposit.objects.select_related("organisation", "user").order_by("-created_at", "-id")
-    if chosen_org.isdigit():
+    if _is_number(chosen_org):
         selected = selected.filter(organisation_id=int(chosen_org))
     if chosen_lot:
         selected = selected.filter(lot_rows__lot=chosen_lot)
@@ -470,7 +475,7 @@ def take_back(request: HttpRequest) -> HttpResponseBase:
     campaign: int | bool | None = None
     year = request.POST.get("campagne", "").strip()
     if request.POST.get("suivante"):
-        if year and not (year.isdigit() and len(year) == 4):
+        if year and not (_is_number(year) and len(year) == 4):
             return _take_back_refused(
                 request, organisation, f"Année de campagne « {year} » : donnez quatre chiffres."
             )
@@ -605,11 +610,17 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def server_error(request: HttpRequest) -> HttpResponse:
     """Rendered without the request's context: whatever failed (the database?) is not touched
     again. The database away: 503 and a page that says so (the next request reconnects)."""
+    from django.db import DataError
     from django.db import Error as DatabaseError
     from django.template.loader import render_to_string
 
     footer = {"accessibility_status": settings.ACCESSIBILITY_STATUS}
-    if isinstance(sys.exc_info()[1], DatabaseError):
+    failed = sys.exc_info()[1]
+    if isinstance(failed, DataError):  # a value the database refuses (a NUL byte): not an
+        return HttpResponse(  # outage, which monitoring would be told of
+            render_to_string("web/erreur.html", {"code": 400, **footer}), status=400
+        )
+    if isinstance(failed, DatabaseError):
         return HttpResponse(render_to_string("web/indisponible.html", footer), status=503)
     return HttpResponse(render_to_string("web/erreur.html", {"code": 500, **footer}), status=500)
 

@@ -367,3 +367,17 @@ def test_a_check_made_before_logging_in_is_kept_and_can_be_deposited(org_a, work
     other = Client()
     other.force_login(org_a)
     assert other.post(f"/verification/{page.token}/deposer-ce-classeur").status_code == 410
+
+
+def test_odd_filters_on_the_staff_page_are_answered_not_crashed(staff):
+    """« ² » passes str.isdigit but not int(); a NUL byte is refused by PostgreSQL: neither
+    is a server error, nor a database outage told to the monitoring."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)  # as served: the error pages answer
+    logged_in(client, staff)
+    assert client.get("/depots/", {"organisme": "²"}).status_code == 200
+    assert client.post("/depots/nouveau", {"organisme": "²"}).status_code in (200, 400)
+    nul = client.get("/depots/", {"lot": "a\x00b"})
+    assert nul.status_code == (400 if connection.vendor == "postgresql" else 200)
