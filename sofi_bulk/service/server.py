@@ -80,6 +80,23 @@ def key_from(path: Path) -> str:
     return key
 
 
+def _check_database_url(url: str) -> None:
+    """A PostgreSQL address the settings can read, or one French line (a password holding
+    « # » or « / » breaks the address: it is written encoded)."""
+    import dj_database_url
+
+    hint = (
+        "attendu : postgresql://utilisateur:motdepasse@machine:5432/base, les caractères @ : / "
+        "# % ? d'un mot de passe encodés (%40 %3A %2F %23 %25 %3F)."
+    )
+    try:
+        config = dj_database_url.parse(url)
+    except Exception:
+        raise UserError(f"--base : adresse de base de données illisible ; {hint}") from None
+    if "postgresql" not in config.get("ENGINE", "") or not config.get("NAME"):
+        raise UserError(f"--base : pas une adresse de base PostgreSQL ; {hint}")
+
+
 def configure(
     data_dir: Path,
     *,
@@ -131,6 +148,7 @@ def configure(
     elif web:
         os.environ.setdefault("SOFI_WEB_SECRET_KEY", secret_key(data_dir))
     if database_url:
+        _check_database_url(database_url)
         os.environ["SOFI_WEB_DATABASE_URL"] = database_url
     os.environ["SOFI_WEB_HTTPS"] = "1" if https else "0"
     if hosts:

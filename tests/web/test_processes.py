@@ -219,6 +219,8 @@ def test_a_port_in_use_is_one_french_line(tmp_path):
         (["--cle", "absente.txt"], "absente.txt : clé de signature illisible"),
         (["--proxy", "proxy.exemple.fr"], "--proxy proxy.exemple.fr : ni une adresse IP"),
         (["--travailleurs", "-1"], "--travailleurs -1 : un nombre de processus, 0 ou plus."),
+        (["--base", "postgresql://sofi:a#b@localhost/sofi"], "--base : adresse de base de"),
+        (["--base", "mysql://sofi@localhost/sofi"], "--base : pas une adresse de base"),
     ],
 )
 def test_bad_key_or_proxy_is_one_french_line(tmp_path, args, message):
