@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,6 +21,8 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 FORWARDED = {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port"}
 
 access = logging.getLogger("sofi_bulk.acces")
+# the links of invitations and « Mot de passe oublié ? » open an account: not written out
+SECRET_PATH = re.compile(r"^/(invitation|mot-de-passe)/([^/]+)/(?!set-password/)[^/]+/")
 
 
 def proxy_networks(proxies: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -72,7 +75,7 @@ def access_log(app: WSGIApp) -> WSGIApp:
                 '%s "%s %s%s %s" %s %s %.3fs',
                 environ.get("REMOTE_ADDR", "-"),
                 environ.get("REQUEST_METHOD", "-"),
-                environ.get("PATH_INFO", ""),
+                SECRET_PATH.sub(r"/\1/\2/…/", environ.get("PATH_INFO", "")),
                 f"?{query}" if query else "",
                 environ.get("SERVER_PROTOCOL", "-"),
                 seen.get("status", "500"),

@@ -238,3 +238,30 @@ def test_forwarded_headers_are_believed_from_the_named_proxies_only(caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "sofi_bulk.acces"]
     assert lines[0].startswith('198.51.100.4 "GET /sante HTTP/1.1" 200 2 ')
     assert lines[-1].startswith('192.0.2.50 "GET /sante HTTP/1.1" 200 2 ')
+
+
+def test_the_access_log_leaves_out_the_tokens_that_open_an_account(caplog):
+    """An invitation or reset link, opened and not yet used, stays valid for days: whoever
+    reads the logs would otherwise hold it."""
+    from sofi_bulk.service.http import access_log
+
+    caplog.set_level(logging.INFO, logger="sofi_bulk.acces")
+
+    def inner(env, start_response):
+        start_response("200 OK", [])
+        return [b""]
+
+    paths = {
+        "/invitation/Mg/dj8pst-0a1b2c3d4e5f/": "/invitation/Mg/…/",
+        "/mot-de-passe/Mg/dj8pst-0a1b2c3d4e5f/": "/mot-de-passe/Mg/…/",
+        "/mot-de-passe/Mg/set-password/": "/mot-de-passe/Mg/set-password/",
+        "/mot-de-passe/oublie/": "/mot-de-passe/oublie/",
+        "/verification/abc/": "/verification/abc/",
+    }
+    for path in paths:
+        environ = {"REMOTE_ADDR": "192.0.2.1", "REQUEST_METHOD": "GET", "PATH_INFO": path}
+        list(access_log(inner)(environ, lambda *a: None))
+    lines = [r.getMessage() for r in caplog.records if r.name == "sofi_bulk.acces"]
+    for line, shown in zip(lines, paths.values(), strict=True):
+        assert f'"GET {shown} ' in line, line
+    assert "dj8pst" not in " ".join(lines)
