@@ -283,6 +283,9 @@ CONTENT_SECURITY_POLICY = {
 CHECKS_PER_ADDRESS = int(os.environ.get("SOFI_WEB_CONTROLES_PAR_ADRESSE", "3"))
 CHECKS_PER_ACCOUNT = int(os.environ.get("SOFI_WEB_CONTROLES_PAR_COMPTE", "6"))
 QUEUE_MAX = int(os.environ.get("SOFI_WEB_FILE_MAX", "200"))
+# Mio of workbooks one client's checks keep in the database (a check's file stays until it is
+# forgotten, 30 minutes after it ended)
+CLIENT_MAX_BYTES = int(float(os.environ.get("SOFI_WEB_VOLUME_PAR_CLIENT_MO", "200")) * 1024 * 1024)
 QUEUE_MAX_BYTES = int(float(os.environ.get("SOFI_WEB_FILE_MAX_MO", "2048")) * 1024 * 1024)
 UPLOADS_AT_ONCE = int(os.environ.get("SOFI_WEB_ENVOIS_SIMULTANES", "2"))  # per web process
 # a worker process's resident memory: the check that takes it beyond is refused (web.workers)

@@ -2,8 +2,9 @@
 
 - **Per client**, a client being an account when logged in, its address otherwise (the real
   one behind the trusted proxy, as for the logins): at most ``CHECKS_PER_ADDRESS`` (anonymous)
-  or ``CHECKS_PER_ACCOUNT`` checks waiting or running at once, and one upload being received
-  at a time by a web process.
+  or ``CHECKS_PER_ACCOUNT`` checks waiting or running at once, ``CLIENT_MAX_BYTES`` of
+  workbooks its checks keep (until they are forgotten: a quick client could otherwise fill
+  the database with ended checks), and one upload being received at a time by a web process.
 - **For everyone**: at most ``QUEUE_MAX`` checks waiting, ``QUEUE_MAX_BYTES`` of workbooks
   waiting.
 - **In the web process**: at most ``UPLOADS_AT_ONCE`` upload bodies being read and stored at
@@ -116,6 +117,16 @@ def refusal(request: HttpRequest, key: str) -> HttpResponse | None:
             "votre classeur n'a pas été envoyé.",
             minutes_to_wait(queued),
         )
+    kept = Job.objects.filter(client=key).exclude(state=Job.REFUSED)
+    volume = kept.aggregate(size=Sum("size"))["size"] or 0
+    if volume + incoming > settings.CLIENT_MAX_BYTES:
+        return too_busy(
+            request,
+            f"Vous avez envoyé {volume / 2**20:.0f} Mio de classeurs dans la dernière demi-heure "
+            f"({settings.CLIENT_MAX_BYTES // 2**20} Mio au plus) : votre classeur n'a pas été "
+            "envoyé.",
+            _minutes_until_forgotten(kept),
+        )
     mine = Job.objects.filter(client=key).exclude(state__in=Job.ENDED).count()
     allowed = (
         settings.CHECKS_PER_ACCOUNT if key.startswith("compte:") else settings.CHECKS_PER_ADDRESS
@@ -128,6 +139,17 @@ def refusal(request: HttpRequest, key: str) -> HttpResponse | None:
             minutes_to_wait(queued),
         )
     return None
+
+
+def _minutes_until_forgotten(jobs: Any) -> int:
+    """When the oldest of ``jobs`` is forgotten (30 minutes after it ended), freeing room."""
+    from sofi_bulk.web.workers import TTL
+
+    oldest = jobs.filter(finished_at__isnull=False).order_by("finished_at").first()
+    if oldest is None:  # still running: when it ends, and its time after
+        return max(1, math.ceil(TTL / 60))
+    left = (oldest.finished_at - timezone.now()).total_seconds() + TTL
+    return max(1, math.ceil(left / 60))
 
 
 class AbuseLimitMiddleware:

@@ -90,3 +90,28 @@ def test_the_bytes_waiting_are_capped_too(workbook_a, settings):
     settings.QUEUE_MAX_BYTES = 2 * len(workbook_a)
     assert sent(Client(REMOTE_ADDR="198.51.100.7"), workbook_a) == 302
     assert sent(Client(REMOTE_ADDR="198.51.100.8"), workbook_a) == 429
+
+
+def test_one_client_cannot_fill_the_database_with_ended_checks(workbook_a, settings):
+    """Checks end quickly, their files stay until forgotten (30 minutes): the bytes one client
+    keeps are bounded, whatever the number of checks at once."""
+    settings.CHECKS_PER_ADDRESS = 100
+    settings.CLIENT_MAX_BYTES = 3 * len(workbook_a) + 4096  # the form around the file
+    quick = Client(REMOTE_ADDR="203.0.113.77")
+    for _ in range(3):
+        assert sent(quick, workbook_a) == 302
+        run_jobs()  # ended at once: no longer waiting nor running
+    refused = upload(quick, workbook_a)
+    assert refused.status_code == 429, text(refused)[:500]
+    shown = text(refused)
+    assert "dans la dernière demi-heure" in shown and "Réessayez dans 30 minutes" in shown
+    assert Job.objects.count() == 3  # never stored
+    assert sent(Client(REMOTE_ADDR="198.51.100.8"), workbook_a) == 302  # others are served
+    # once the oldest is forgotten, there is room again
+    Job.objects.filter(client__contains="203.0.113.77").update(
+        finished_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    from sofi_bulk.web import workers
+
+    workers.purge()
+    assert sent(quick, workbook_a) == 302
