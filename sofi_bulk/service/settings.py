@@ -288,6 +288,7 @@ QUEUE_MAX = int(os.environ.get("SOFI_WEB_FILE_MAX", "200"))
 CLIENT_MAX_BYTES = int(float(os.environ.get("SOFI_WEB_VOLUME_PAR_CLIENT_MO", "200")) * 1024 * 1024)
 QUEUE_MAX_BYTES = int(float(os.environ.get("SOFI_WEB_FILE_MAX_MO", "2048")) * 1024 * 1024)
 UPLOADS_AT_ONCE = int(os.environ.get("SOFI_WEB_ENVOIS_SIMULTANES", "2"))  # per web process
+REPRISES_AT_ONCE = int(os.environ.get("SOFI_WEB_REPRISES_SIMULTANEES", "1"))  # per web process
 # a worker process's resident memory: the check that takes it beyond is refused (web.workers)
 WORKER_MEMORY_MB = int(os.environ.get("SOFI_WEB_MEMOIRE_TRAVAILLEUR_MO", "1024"))
 

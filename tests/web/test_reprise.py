@@ -162,3 +162,24 @@ def test_no_organisation_takes_back_another_ones_deposit(client, org_a, org_b, w
 def test_anonymous_users_cannot_take_back(client):
     response = client.post("/depots/reprendre", {"source": "dernier"})
     assert response.status_code == 302 and "/connexion/" in response["Location"]
+
+
+def test_reprises_at_once_are_bounded_in_a_web_process(client, org_a, settings):
+    """Made during the request: beyond the bound, the others are told to come back (429),
+    the file not read."""
+    from sofi_bulk.web import views
+
+    logged_in(client, org_a)
+    slots = views._reprise_slots()
+    taken = [slots.acquire(blocking=False) for _ in range(settings.REPRISES_AT_ONCE)]
+    assert all(taken)
+    try:
+        source = SimpleUploadedFile("offre.xml", (GOLDEN / "fas-offre.xml").read_bytes())
+        response = client.post("/depots/reprendre", {"offre": source})
+        assert response.status_code == 429 and response["Retry-After"] == "60"
+        assert "d'autres reprises" in text(response)
+    finally:
+        for _ in taken:
+            slots.release()
+    source = SimpleUploadedFile("offre.xml", (GOLDEN / "fas-offre.xml").read_bytes())
+    _workbook(client.post("/depots/reprendre", {"offre": source}))
