@@ -315,7 +315,9 @@ class Nginx:
         self.folder = folder
         self.https_port, self.http_port = free_port(), free_port()
         site = NGINX_SITE.read_text(encoding="utf-8")
-        servers = "".join(f"    server 127.0.0.1:{port};\n" for port in upstreams)
+        options = re.search(r"server 127\.0\.0\.1:\d+([^;]*);", site)
+        assert options is not None, "no upstream server in the site"
+        servers = "".join(f"    server 127.0.0.1:{port}{options[1]};\n" for port in upstreams)
         site = re.sub(r"(upstream sofi_bulk \{\n)(    server [^\n]+\n)+", rf"\g<1>{servers}", site)
         site = (
             site.replace("listen 443 ssl;", f"listen 127.0.0.1:{self.https_port} ssl;")

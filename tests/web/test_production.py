@@ -272,6 +272,28 @@ def test_log_in_check_and_deposit_through_the_proxy(region):
     assert "203.0.113.9" not in logs
 
 
+def test_an_upload_too_big_for_nginx_is_told_in_french(region):
+    """Refused by nginx on its announced size, before it is sent: nginx's own page, in
+    French, as the service's are."""
+    import http.client
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(region.cert[0]))
+    connection = http.client.HTTPSConnection(
+        "localhost", region.nginx.https_port, context=context, timeout=30
+    )
+    try:
+        connection.putrequest("POST", "/verifier")
+        connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+        connection.putheader("Content-Length", str(27 * 1024 * 1024))
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read().decode("utf-8")
+    finally:
+        connection.close()
+    assert response.status == 413 and "Fichier trop volumineux" in body, body[:500]
+
+
 def test_the_add_in_page_and_wheel_name_the_public_https_address(region):
     """« Contrôler dans Excel » behind nginx: what users paste names the public HTTPS address
     (``--nom-public``), even on a visit straight to a web process; both processes serve the
@@ -384,6 +406,9 @@ def test_a_restart_of_every_process_loses_no_accepted_job(region, big_check):
     assert status == 503 and body["travailleurs"] == 0
     for process in region.web:
         assert process.stop() == 0
+    status, _, headers, body = client.request("/")  # nginx alone: its page, in French
+    assert status == 502 and headers.get("Retry-After") == "60"
+    assert "Service momentanément indisponible" in body.decode("utf-8")
     region.start_web()
     region.start_workers()
     for token in (waiting_token, running_token):
