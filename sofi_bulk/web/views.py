@@ -572,9 +572,16 @@ def template_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+_templates: dict[tuple[str, str | None, str, str], bytes] = {}  # the last ones made, by what
+_templates_lock = threading.Lock()  # makes them: a blank template costs 0.8 s of processor
+TEMPLATES_KEPT = 16
+
+
 @require_GET
 def template_download(request: HttpRequest) -> HttpResponse:
-    """A blank entry workbook; an organisation's account gets its own lots only."""
+    """A blank entry workbook; an organisation's account gets its own lots only. Made once
+    per référentiel, organisation, service address and day in a web process, then served as
+    made: anyone may ask for it, as often as they like."""
     from sofi_bulk import api
     from sofi_bulk.core.errors import UserError
     from sofi_bulk.web.complement import service_address
@@ -583,11 +590,19 @@ def template_download(request: HttpRequest) -> HttpResponse:
     organisation = organisation_of(request.user)
     siret = organisation.siret if organisation is not None else None
     service = service_address(request)  # its Aide names this service's « Contrôler dans Excel »
-    try:
-        data = api.write_template(referentiel=ref, siret=siret, service=service)
-    except UserError:  # no lot for this organisation in the référentiel: every lot
-        data = api.write_template(referentiel=ref, service=service)
-    assert data is not None
+    key = (ref.fingerprint(), siret, service, api.check_date().isoformat())
+    with _templates_lock:
+        data = _templates.get(key)
+    if data is None:
+        try:
+            data = api.write_template(referentiel=ref, siret=siret, service=service)
+        except UserError:  # no lot for this organisation in the référentiel: every lot
+            data = api.write_template(referentiel=ref, service=service)
+        assert data is not None
+        with _templates_lock:
+            while len(_templates) >= TEMPLATES_KEPT:
+                del _templates[next(iter(_templates))]  # the oldest made
+            _templates[key] = data
     return attachment(data, f"saisie-{api.DEFAULT_PROGRAMME}.xlsx", XLSX)
 
 

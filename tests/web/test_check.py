@@ -324,3 +324,24 @@ def test_a_report_kept_as_json_is_the_report(faulty_workbook):
     kept = json.loads(json.dumps(report.to_json()))
     assert kept == json.loads(json.dumps(dataclasses.asdict(report)))
     assert Report.from_json(kept) == report
+
+
+def test_a_blank_template_is_made_once_then_served_as_made(client, monkeypatch, org_a):
+    """Anyone may ask for it as often as they like: made once per référentiel, organisation,
+    service address and day, not 0.8 s of processor per request."""
+    from sofi_bulk import api
+    from sofi_bulk.web import views
+
+    views._templates.clear()
+    made = []
+    write = api.write_template
+    monkeypatch.setattr(api, "write_template", lambda **k: made.append(k) or write(**k))
+    first, second = (client.get("/modele/saisie.xlsx") for _ in range(2))
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and len(made) == 1
+    client.force_login(org_a)  # an organisation's own lots: another workbook
+    own = client.get("/modele/saisie.xlsx")
+    assert own.status_code == 200 and own.content != first.content and len(made) == 2
+    monkeypatch.setenv(api.TODAY_VARIABLE, "2025-03-04")  # another day: made again
+    client.get("/modele/saisie.xlsx")
+    assert len(made) == 3
