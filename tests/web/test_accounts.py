@@ -7,6 +7,7 @@ backend of a real server."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import time
 
@@ -69,6 +70,7 @@ def choose_password(client: Client, link: str, password: str = PASSWORD):
     assert opened.status_code == 302, opened.content[:300]
     form = client.get(opened["Location"])
     assert form.status_code == 200 and 'name="new_password1"' in form.content.decode()
+    client.form_page = form.content.decode()  # type: ignore[attr-defined]  # for the callers
     done = client.post(opened["Location"], {"new_password1": password, "new_password2": password})
     assert done.status_code == 302 and done["Location"] == "/mot-de-passe/enregistre/"
     return client.get(done["Location"])
@@ -223,6 +225,7 @@ def test_invitation_round_trip_and_one_use_only(tmp_path):
     client = Client()
     link = link_in(message)
     page = choose_password(client, link)
+    assert "Compte « ilf » de l'Institut Ligérien (SIRET" in html.unescape(client.form_page)
     assert "Mot de passe enregistré" in page.content.decode()
     assert logs_in("ilf", PASSWORD)
 
