@@ -194,7 +194,7 @@ def status(job: Job) -> dict[str, Any]:
     elif job.state == Job.RUNNING:
         label = steps[min(job.step, len(steps) - 1)]
     else:
-        label = "Terminé"
+        label = {Job.FAILED: "Échec", Job.REFUSED: "Fichier refusé"}.get(job.state, "Terminé")
     end = job.finished_at or timezone.now()
     return {
         "etat": job.state,

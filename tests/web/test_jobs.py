@@ -265,3 +265,14 @@ def test_the_access_log_leaves_out_the_tokens_that_open_an_account(caplog):
     for line, shown in zip(lines, paths.values(), strict=True):
         assert f'"GET {shown} ' in line, line
     assert "dj8pst" not in " ".join(lines)
+
+
+@pytest.mark.django_db
+def test_an_ended_job_s_state_says_how_it_ended():
+    """/etat of a job that ended: done, refused or failed, never « Terminé » for a failure."""
+    job = Job.objects.create(token="t", owner="o", purpose=Job.CHECK, file_name="x", size=1)
+    said = {}
+    for state in (Job.DONE, Job.REFUSED, Job.FAILED):
+        job.state, job.finished_at = state, timezone.now()
+        said[state] = jobs.status(job)["libelle"]
+    assert said == {Job.DONE: "Terminé", Job.REFUSED: "Fichier refusé", Job.FAILED: "Échec"}
