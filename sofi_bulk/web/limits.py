@@ -55,7 +55,7 @@ WAIT_FOR_A_SLOT = 20.0  # seconds an upload waits for one of the process's slots
 BIG_BODY = 1024 * 1024  # after a body this big, freed memory goes back to the system
 DEFAULT_SECONDS = 10.0  # a check's duration when none ended lately
 
-_slots: threading.BoundedSemaphore | None = None
+_slots: dict[str, threading.BoundedSemaphore] = {}  # by what they bound, in this process
 _receiving: set[str] = set()  # clients with an upload being received by this process
 _lock = threading.Lock()
 
@@ -67,12 +67,17 @@ def client_key(request: HttpRequest) -> str:
     return f"adresse:{client_address(request) or '?'}"
 
 
-def _gate() -> threading.BoundedSemaphore:
-    global _slots
+def slots(name: str, size: int) -> threading.BoundedSemaphore:
+    """The web process's ``size`` places for ``name`` (uploads being received, reprises being
+    made), made at the first call: what one process does at once."""
     with _lock:
-        if _slots is None:
-            _slots = threading.BoundedSemaphore(settings.UPLOADS_AT_ONCE)
-        return _slots
+        if name not in _slots:
+            _slots[name] = threading.BoundedSemaphore(size)
+        return _slots[name]
+
+
+def _gate() -> threading.BoundedSemaphore:
+    return slots("envois", settings.UPLOADS_AT_ONCE)
 
 
 def minutes_to_wait(ahead: int) -> int:

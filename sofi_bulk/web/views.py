@@ -432,18 +432,6 @@ def merged_lheo(request: HttpRequest) -> HttpResponse:
 SOURCES = ".xml, .json ou .xlsx"
 
 
-_reprises_lock = threading.Lock()
-_reprises: threading.BoundedSemaphore | None = None
-
-
-def _reprise_slots() -> threading.BoundedSemaphore:
-    global _reprises
-    with _reprises_lock:
-        if _reprises is None:
-            _reprises = threading.BoundedSemaphore(settings.REPRISES_AT_ONCE)
-        return _reprises
-
-
 @login_required
 @require_POST
 def take_back(request: HttpRequest) -> HttpResponseBase:
@@ -452,9 +440,10 @@ def take_back(request: HttpRequest) -> HttpResponseBase:
     campaign when asked (a year, dates moved or left empty). Made during the request, so at
     most ``REPRISES_AT_ONCE`` at a time in a web process (an offer of 15,000 sessions takes
     20 s and 350 Mio): the others are told to come back."""
+    from sofi_bulk.web.limits import slots as places
     from sofi_bulk.web.limits import too_busy
 
-    slots = _reprise_slots()
+    slots = places("reprises", settings.REPRISES_AT_ONCE)
     if not slots.acquire(timeout=2):
         return too_busy(
             request,

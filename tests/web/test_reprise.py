@@ -167,10 +167,10 @@ def test_anonymous_users_cannot_take_back(client):
 def test_reprises_at_once_are_bounded_in_a_web_process(client, org_a, settings):
     """Made during the request: beyond the bound, the others are told to come back (429),
     the file not read."""
-    from sofi_bulk.web import views
+    from sofi_bulk.web.limits import slots as places
 
     logged_in(client, org_a)
-    slots = views._reprise_slots()
+    slots = places("reprises", settings.REPRISES_AT_ONCE)
     taken = [slots.acquire(blocking=False) for _ in range(settings.REPRISES_AT_ONCE)]
     assert all(taken)
     try:
