@@ -6,17 +6,16 @@ openpyxl spends about ten microseconds on each cell it writes; an offer taken ba
 some 150 000 of them (``reprise``). Here openpyxl saves the workbook without the plain data
 cells, then each data sheet's ``sheetData`` is written again with them merged in, row by row
 and column by column, each cell with its column's style, exactly as openpyxl writes a cell
-(an inline string, a number, a date as its serial number). Values are written as data,
-escaped as ``put`` escapes them: no formula can come out of here.
+(an inline string, a number, a date as its serial number), before ``package`` shares the
+texts. Values are written as data, escaped as ``put`` escapes them: no formula can come out
+of here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
@@ -26,6 +25,7 @@ from sofi_bulk.core.layout import DATA_SHEETS
 from sofi_bulk.core.plan import AnnotationPlan
 from sofi_bulk.core.workbook import content_fingerprint
 from sofi_bulk.excel.copy import AnnotatedCopy
+from sofi_bulk.excel.package import workbook_bytes
 from sofi_bulk.excel.template import TemplateBuilder, _values
 from sofi_bulk.excel.values import cell_value, excel_text, put, seal
 from sofi_bulk.files import write_bytes_atomic
@@ -111,11 +111,13 @@ def save_bulk(copy: BulkCopy, target: str | Path | BinaryIO) -> None:
     builder._fingerprint_cell.value = content_fingerprint(sheets)
     builder._inherit_column_styles()
     seal(book)
-    buffer = io.BytesIO()
-    book.save(buffer)
     order = [ws.title for ws in book.worksheets]
-    parts = {f"xl/worksheets/sheet{order.index(s) + 1}.xml": copy.aside[s] for s in DATA_SHEETS}
-    data = _merged(buffer.getvalue(), parts)
+    edits = {
+        f"xl/worksheets/sheet{order.index(s) + 1}.xml": _merger(copy.aside[s])
+        for s in DATA_SHEETS
+        if copy.aside[s]
+    }
+    data = workbook_bytes(book, edits)
     if isinstance(target, str | Path):
         write_bytes_atomic(Path(target), data)
     else:
@@ -128,18 +130,9 @@ def _stored(value: Any) -> Any:
     return excel_text(value) if isinstance(value, str) else value
 
 
-def _merged(xlsx: bytes, parts: Mapping[str, Aside]) -> bytes:
-    """The workbook with each of ``parts``' sheets merged with its cells aside."""
-    source = zipfile.ZipFile(io.BytesIO(xlsx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            aside = parts.get(info.filename)
-            if aside:
-                data = _merge_sheet(data.decode("utf-8"), aside).encode("utf-8")
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+def _merger(aside: Aside) -> Callable[[bytes], bytes]:
+    """The edit that merges a sheet's XML, as openpyxl wrote it, with its cells aside."""
+    return lambda xml: _merge_sheet(xml.decode("utf-8"), aside).encode("utf-8")
 
 
 def _merge_sheet(xml: str, aside: Aside) -> str:

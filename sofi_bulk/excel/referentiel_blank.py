@@ -8,7 +8,6 @@ reader skips the example row when it is left untouched (with a warning).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,7 +19,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES, Column
 from sofi_bulk.core.workbook import content_fingerprint
-from sofi_bulk.files import write_atomic
+from sofi_bulk.excel.package import workbook_bytes
+from sofi_bulk.files import write_bytes_atomic
 
 HELP_SHEET = "Aide"
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -127,17 +127,16 @@ def _write_help(ws: Worksheet) -> None:
 
 def write_blank_referentiel(target: Path | BinaryIO) -> None:
     """Write the blank référentiel to a path (atomically) or a binary file object."""
-    book = build_blank_referentiel()
+    data = workbook_bytes(build_blank_referentiel())
     if isinstance(target, Path):
-        write_atomic(target, lambda tmp: book.save(tmp))
+        write_bytes_atomic(target, data)
     else:
-        book.save(target)
+        target.write(data)
 
 
 def blank_fingerprint() -> str:
     """The values of the blank référentiel, hashed: an untouched one may be replaced."""
     from sofi_bulk.excel.reader import read_workbook
 
-    buffer = io.BytesIO()
-    build_blank_referentiel().save(buffer)
-    return content_fingerprint(read_workbook(buffer.getvalue(), "vierge.xlsx").sheets)
+    data = workbook_bytes(build_blank_referentiel())
+    return content_fingerprint(read_workbook(data, "vierge.xlsx").sheets)

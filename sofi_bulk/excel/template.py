@@ -74,9 +74,10 @@ from sofi_bulk.core.version import __version__
 from sofi_bulk.core.workbook import content_fingerprint
 from sofi_bulk.distribution import ADDIN_BUTTONS, service_address
 from sofi_bulk.excel.help_sheet import write_help_sheet
+from sofi_bulk.excel.package import workbook_bytes
 from sofi_bulk.excel.styles import font
 from sofi_bulk.excel.values import put, seal
-from sofi_bulk.files import write_atomic
+from sofi_bulk.files import write_bytes_atomic
 
 MAX_INLINE_LIST = 255
 # what a dependent list offers before its row can say which lot's list it is: one readable
@@ -166,10 +167,11 @@ class TemplateBuilder:
         self._fingerprint_cell.value = content_fingerprint(sheets)
         self._inherit_column_styles()
         seal(self.book)
+        data = workbook_bytes(self.book)
         if isinstance(target, Path):
-            write_atomic(target, lambda tmp: self.book.save(tmp))
+            write_bytes_atomic(target, data)
         else:
-            self.book.save(target)
+            target.write(data)
 
     # building --------------------------------------------------------------------------
     def _build(self) -> None:
