@@ -37,6 +37,7 @@ BY_PLACE: dict[str, tuple[str, ...]] = {
     "tests/test_newcomer.py": ("lent",),
     "tests/test_release.py": ("lent",),  # python -m build, twine check
     "tests/test_reprise.py": ("lent",),  # each test writes and reads back whole workbooks
+    "tests/test_ooxml.py": ("lent",),  # each test writes whole workbooks and checks every part
     "tests/test_addin_help.py": ("lent",),
     "tests/web/test_reprise.py": ("lent",),
     "tests/web/test_accounts.py": ("lent",),
