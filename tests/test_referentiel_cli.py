@@ -48,7 +48,7 @@ def test_the_blank_referentiel_filled_with_the_example_gives_the_example(tmp_pat
 
 
 def test_verifier_says_what_it_understood(tmp_path, capsys):
-    folder = tmp_path / "ref"
+    folder = tmp_path / ("extraction-de-la-region-" * 3)  # a long path: its line stays whole
     shutil.copytree(EXAMPLE_CSV, folder)
     lots = folder / "lots.csv"
     lots.write_text(
@@ -57,7 +57,7 @@ def test_verifier_says_what_it_understood(tmp_path, capsys):
     )
     assert run_cli("referentiel", "verifier", str(folder)) == 0
     out = capsys.readouterr().out
-    assert "6 lots, 3 organismes, 8 sites, 6 contacts ; 1 avertissement" in out
+    assert f"{folder} : 6 lots, 3 organismes, 8 sites, 6 contacts ; 1 avertissement" in out
     assert "G « places_commandees » → places_commandees" in out  # the column each header became
     block = out.split("PAS2025_2 :")[1].split("PAS2025_3 :")[0]
     assert "mandataire : 44198765800016 - Institut Ligérien de Formation" in block

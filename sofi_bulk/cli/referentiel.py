@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from sofi_bulk.api import Profile, Referentiel, referentiel_report
+from sofi_bulk.cli.term import wrap_width
 
 
 def summary(ref: Referentiel, profile: Profile) -> str:
@@ -23,4 +24,5 @@ def print_understanding(ref: Referentiel, profile: Profile, console: Console) ->
             f"[{style}]{escape(part)}[/]" if style else escape(part)
             for part, style in line.segments
         )
-        console.print("  " * line.level + text, soft_wrap=line.long)
+        # a pipe or a file: every line whole, as the other commands print them
+        console.print("  " * line.level + text, soft_wrap=line.long or wrap_width(console) is None)
