@@ -2,7 +2,7 @@
 program it needs (LibreOffice, Chromium, Node for Pyodide, nginx), or « postgresql », or
 « lent », from the folder or file it lives in, the fixtures it uses, or its name in the tables
 below, so that a new test put in the usual place or using the usual fixtures is marked without
-a word. A program's marker implies « lent »: ``pytest -m "not lent"`` is the quick loop.
+a word. A program's marker implies « lent »: ``pytest -n 2 -m "not lent"`` is the quick loop.
 
 The tables are kept true by the tests themselves: a test that launches one of the programs of
 ``PROGRAMS`` without carrying its marker fails, with the line to add. Markers are declared,

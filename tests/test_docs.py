@@ -29,7 +29,7 @@ def test_every_check_code_is_documented():
 
 
 TEST_COMMAND = "tools/run-tests"
-QUICK_LOOP = '.venv/bin/python -m pytest -m "not lent"'
+QUICK_LOOP = '.venv/bin/python -m pytest -n 2 -m "not lent"'
 
 
 def section_blocks(title: str) -> list[str]:

@@ -166,7 +166,7 @@ def test_the_script_is_executable_and_runs_every_check_ci_needs():
         ".venv/bin/python -m tests.pyodide.env",
         ".venv/bin/ruff check sofi_bulk tests benchmarks examples tools",
         ".venv/bin/mypy sofi_bulk",
-        "\n.venv/bin/python -m pytest\n",
-        ".venv/bin/python -m pytest -q -m postgresql",
+        "\n.venv/bin/python -m pytest -n 2 --dist loadfile\n",
+        ".venv/bin/python -m pytest -q -n 2 --dist loadfile -m postgresql",
     ):
         assert step in text, step
