@@ -8,7 +8,8 @@ is the moment the worker recorded the report (the job's ``finished_at`` in the d
 counted from the moment the browser started sending the file, so that the browsers' polling
 neither delays nor blurs it:
 
-- ``controles``: 20 checks of a 40-session workbook at once, 2 workers: upload → report ready;
+- ``controles``: 20 checks of a 40-session workbook at once, 2 workers: upload → report ready
+  (the workbook as sofi-bulk writes it, as LibreOffice saves it, as openpyxl alone saves it);
 - ``petit``: one 40-session check sent while six 2,000-session checks run, 2 workers;
 - ``debit``: 12 checks of 2,000 sessions at once, with 1 worker then 2, three times
   alternated: checks per minute, and the median of the three ratios;
@@ -192,6 +193,15 @@ def saved_by_libreoffice(content: bytes, folder: Path) -> bytes | None:
         print(f"LibreOffice failed ({exc}): its saved copy is not measured", flush=True)
         return None  # measured, the rest is
     return None if saved is None else saved.read_bytes()
+
+
+def saved_by_openpyxl(content: bytes) -> bytes:
+    """The workbook loaded and saved by openpyxl alone: every text inline in its cell."""
+    from openpyxl import load_workbook
+
+    out = io.BytesIO()
+    load_workbook(io.BytesIO(content)).save(out)
+    return out.getvalue()
 
 
 class Server:
@@ -382,15 +392,21 @@ def main() -> None:
         if "controles" in chosen:
             print(f"{args.concurrent} concurrent checks of {args.small} sessions…", flush=True)
 
-            # the same workbook as a spreadsheet program saves it, as organisations send it:
-            # its texts shared, not repeated in each cell (the sheet's XML 3 times smaller)
+            # the same workbook as a spreadsheet program saves it, as organisations send it,
+            # and as openpyxl alone saves it (a script that filled the template: every text
+            # inline in its cell, the sheet's XML 3 times bigger, the slowest to read)
             resaved = None if args.sans_libreoffice else saved_by_libreoffice(small, Path(tmp))
             if resaved is None and not args.sans_libreoffice:
                 print("no LibreOffice copy: its row is not measured", flush=True)
+            inline = saved_by_openpyxl(small)
 
             def concurrent(server: Server) -> None:
-                saved = " (classeur enregistré par LibreOffice)"
-                for content, origin in ((small, ""), (resaved, saved)):
+                copies = (
+                    (small, ""),
+                    (resaved, " (classeur enregistré par LibreOffice)"),
+                    (inline, " (classeur réenregistré par openpyxl seul, textes non partagés)"),
+                )
+                for content, origin in copies:
                     if content is None:
                         continue
 
