@@ -131,7 +131,7 @@ def test_an_organisation_deposits_only_its_own_lots(client, org_b, workbook_a):
     logged_in(client, org_b)
     page = check(client, workbook_a, url="/depots/nouveau")
     shown = text(page)
-    assert "Dépôt impossible : 2 lots de ce classeur ne sont pas à l'organisme" in shown
+    assert "Dépôt impossible. 2 lots de ce classeur ne sont pas à l'organisme" in shown
     # each refused lot named with the reason: whose it is, in the référentiel in service
     assert (
         "PAS2025_1 (mandataire : Institut Ligérien de Formation, SIRET 44198765800016 ; "
@@ -221,7 +221,7 @@ def test_a_workbook_with_formulas_is_not_kept_but_its_annotated_copy_is(client, 
     logged_in(client, org_a)
     page = check(client, buffer.getvalue(), url="/depots/nouveau")
     shown = text(page)
-    assert "Dépôt impossible" in shown and "formules (Sessions!BZ3)" in shown
+    assert "Dépôt impossible. Le classeur contient des formules (Sessions!BZ3)" in shown
     assert client.post(f"/verification/{page.token}/deposer").status_code == 403
     assert Deposit.objects.count() == 0
     copy = annotated(client, page.token)
