@@ -39,6 +39,7 @@ from sofi_bulk.core.referentiel import Lot, Referentiel, ReferentielError, geogr
 from sofi_bulk.core.values import FormulaError
 from sofi_bulk.core.workbook import Rows, WorkbookInput, far_cell_message, first_far_cell
 from sofi_bulk.distribution import ADDIN_BUTTONS
+from sofi_bulk.files import BACKUP_SUFFIX, annotated_name, base_stem, is_annotated
 
 if TYPE_CHECKING:  # loaded by the functions that need them: a template needs neither
     from sofi_bulk.core.plan import AnnotationPlan, ErrorLine
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # loaded by the functions that need them: a template needs ne
 
 __all__ = [  # the types a caller meets, then the functions
     "ADDIN_BUTTONS",
+    "BACKUP_SUFFIX",
     "DEFAULT_PROGRAMME",
     "FormulaError",
     "Issue",
@@ -61,12 +63,15 @@ __all__ = [  # the types a caller meets, then the functions
     "ValidationResult",
     "WorkbookError",
     "WorkbookInput",
+    "annotated_name",
+    "base_stem",
     "build_template",
     "check",
     "check_date",
     "error_lines",
     "from_rows",
     "geography_gaps",
+    "is_annotated",
     "load_profile",
     "load_referentiel",
     "made_with_example",

@@ -1,13 +1,15 @@
 """Atomic writes: every output goes to a temporary file in the same folder, then is
 renamed over the target, so a reader never sees half a file and a failure leaves the
-old one in place."""
+old one in place. And the names the tool suggests for what it writes beside a workbook,
+the same in every face: never a pile of suffixes."""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from sofi_bulk.core.errors import UserError
 
@@ -58,3 +60,27 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         target.write_bytes(data)
 
     write_atomic(path, write)
+
+
+ANNOTATED_SUFFIX = "-annotee"
+BACKUP_SUFFIX = ".sauvegarde"
+_ANNOTATED = re.compile(rf"{ANNOTATED_SUFFIX}(?:-\d+)?$", re.IGNORECASE)
+
+
+def base_stem(name: str | PurePath) -> str:
+    """The name of the user's workbook without the suffixes the tool adds: « saisie » for
+    saisie.xlsx, saisie-annotee.xlsx, saisie-annotee-2.xlsx or saisie-annotee.sauvegarde.xlsx."""
+    stem = PurePath(name).stem
+    if stem.lower().endswith(BACKUP_SUFFIX):
+        stem = stem[: -len(BACKUP_SUFFIX)]
+    return _ANNOTATED.sub("", stem) or stem
+
+
+def is_annotated(name: str | PurePath) -> bool:
+    """A name of an annotated copy (saisie-annotee.xlsx, saisie-annotee-2.xlsx)."""
+    return bool(_ANNOTATED.search(PurePath(name).stem))
+
+
+def annotated_name(name: str | PurePath) -> str:
+    """The annotated copy's name: saisie.xlsx -> saisie-annotee.xlsx, never -annotee-annotee."""
+    return f"{base_stem(name)}{ANNOTATED_SUFFIX}.xlsx"

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sofi_bulk.cli.outputs import annotated_name, backup_path, base_stem, correction_command
+from sofi_bulk.api import annotated_name, base_stem
+from sofi_bulk.cli.outputs import backup_path, correction_command
 from sofi_bulk.cli.report import pick_detail
 from sofi_bulk.cli.term import plain
 from sofi_bulk.core.issues import Issue, Severity

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from sofi_bulk import api
+from sofi_bulk.api import BACKUP_SUFFIX, annotated_name, is_annotated
 from sofi_bulk.cli.inputs import kind_of
 from sofi_bulk.core.errors import UserError
 
@@ -177,29 +177,7 @@ def check_overwrite(path: Path, force: bool) -> None:
     )
 
 
-# --- names the tool suggests: never a pile of suffixes --------------------------------------
-ANNOTATED_SUFFIX = "-annotee"
-BACKUP_SUFFIX = ".sauvegarde"
-_ANNOTATED = re.compile(rf"{ANNOTATED_SUFFIX}(?:-\d+)?$", re.IGNORECASE)
-
-
-def base_stem(path: Path) -> str:
-    """The name of the user's workbook without the suffixes the tool adds: « saisie » for
-    saisie.xlsx, saisie-annotee.xlsx, saisie-annotee-2.xlsx or saisie-annotee.sauvegarde.xlsx."""
-    stem = path.stem
-    if stem.lower().endswith(BACKUP_SUFFIX):
-        stem = stem[: -len(BACKUP_SUFFIX)]
-    return _ANNOTATED.sub("", stem) or stem
-
-
-def is_annotated(path: Path) -> bool:
-    """A name of an annotated copy (saisie-annotee.xlsx, saisie-annotee-2.xlsx)."""
-    return bool(_ANNOTATED.search(path.stem))
-
-
-def annotated_name(path: Path) -> str:
-    """The annotated copy's name: saisie.xlsx -> saisie-annotee.xlsx, never -annotee-annotee."""
-    return f"{base_stem(path)}{ANNOTATED_SUFFIX}.xlsx"
+# --- names the tool suggests: never a pile of suffixes (sofi_bulk.files, through the api) ---
 
 
 def correction_command(path: Path) -> str:

@@ -258,8 +258,9 @@ def annotated_copy(request: HttpRequest, token: str) -> HttpResponseBase:
     data = jobs.file_of(job, JobFile.COPY) if job.copy_state == Job.DONE else None
     if data is None:
         return redirect("copie", token=token)
-    stem = PurePath(job.file_name).stem or "classeur"
-    return attachment(data, f"{stem}-annotee.xlsx", XLSX)
+    from sofi_bulk import api
+
+    return attachment(data, api.annotated_name(job.file_name or "classeur.xlsx"), XLSX)
 
 
 @require_http_methods(["GET", "POST"])

@@ -93,6 +93,15 @@ def test_the_report_is_the_clis_report(client, faulty_workbook, tmp_path, capsys
     assert codes == [i["code"] for i in cli["issues"]]
 
 
+def test_an_annotated_copy_sent_again_keeps_its_name(client, faulty_workbook):
+    """The copy of a copy is named as the command line names it: saisie-annotee.xlsx, never
+    saisie-annotee-annotee.xlsx."""
+    first = annotated(client, check(client, faulty_workbook).token)
+    again = check(client, first.content, name="saisie-annotee.xlsx")
+    named = annotated(client, again.token)["Content-Disposition"]
+    assert named == 'attachment; filename="saisie-annotee.xlsx"'
+
+
 def test_nothing_a_user_typed_is_rendered_unescaped(client, faulty_workbook):
     page = check(client, faulty_workbook, name="<img src=x onerror=alert(1)>.xlsx")
     body = page.content.decode()
