@@ -166,3 +166,13 @@ def test_the_schemas_are_the_published_ones():
     for name, digest in table:
         assert hashlib.sha256((folder / "xsd" / name).read_bytes()).hexdigest()[:16] == digest
     assert {name for name, _ in table} == {p.name for p in (folder / "xsd").glob("*.xsd")}
+
+
+def test_a_path_given_as_text_is_written(tmp_path):
+    """``save`` takes a path as text too, as openpyxl's own ``save`` did."""
+    from sofi_bulk.excel.referentiel_blank import write_blank_referentiel
+
+    api.build_template().save(str(tmp_path / "modele.xlsx"))
+    write_blank_referentiel(str(tmp_path / "vierge.xlsx"))
+    for name in ("modele.xlsx", "vierge.xlsx"):
+        assert xlsx_errors((tmp_path / name).read_bytes()) == []

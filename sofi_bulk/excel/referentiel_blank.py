@@ -125,11 +125,11 @@ def _write_help(ws: Worksheet) -> None:
     ws.sheet_view.showGridLines = False
 
 
-def write_blank_referentiel(target: Path | BinaryIO) -> None:
+def write_blank_referentiel(target: str | Path | BinaryIO) -> None:
     """Write the blank référentiel to a path (atomically) or a binary file object."""
     data = workbook_bytes(build_blank_referentiel())
-    if isinstance(target, Path):
-        write_bytes_atomic(target, data)
+    if isinstance(target, str | Path):
+        write_bytes_atomic(Path(target), data)
     else:
         target.write(data)
 

@@ -160,7 +160,7 @@ class TemplateBuilder:
     def last_row(self, sheet: str) -> int:
         return FIRST_DATA_ROW + self.rows[sheet] - 1
 
-    def save(self, target: Path | BinaryIO) -> None:
+    def save(self, target: str | Path | BinaryIO) -> None:
         """Write to a path (atomically) or a binary file object, stamping the values'
         fingerprint so that an untouched output can later be told from the user's work."""
         sheets = {ws.title: _values(ws) for ws in self.book.worksheets}
@@ -168,8 +168,8 @@ class TemplateBuilder:
         self._inherit_column_styles()
         seal(self.book)
         data = workbook_bytes(self.book)
-        if isinstance(target, Path):
-            write_bytes_atomic(target, data)
+        if isinstance(target, str | Path):
+            write_bytes_atomic(Path(target), data)
         else:
             target.write(data)
 
