@@ -45,12 +45,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "__version__",
+    "annotated_name",
+    "base_stem",
     "build_template",
     "check",
     "check_date",
     "error_lines",
     "from_rows",
     "geography_gaps",
+    "is_annotated",
     "load_profile",
     "load_referentiel",
     "made_with_example",
