@@ -506,12 +506,9 @@ def write_annotated(
 def write_bytes(data: bytes, target: str | Path | BinaryIO) -> None:
     """Write bytes the way every function here writes: to a path atomically (a reader
     never sees half a file, a failure leaves the old one), or to a binary file object."""
-    from sofi_bulk.files import write_bytes_atomic
+    from sofi_bulk.files import write_out
 
-    if isinstance(target, str | Path):
-        write_bytes_atomic(Path(target), data)
-    else:
-        target.write(data)
+    write_out(data, target)
 
 
 class Origin(StrEnum):

@@ -10,6 +10,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePath
+from typing import BinaryIO
 
 from sofi_bulk.core.errors import UserError
 
@@ -53,6 +54,14 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def write_out(data: bytes, target: str | Path | BinaryIO) -> None:
+    """Bytes to a path, atomically (``write_bytes_atomic``), or to a binary file object."""
+    if isinstance(target, str | Path):
+        write_bytes_atomic(Path(target), data)
+    else:
+        target.write(data)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

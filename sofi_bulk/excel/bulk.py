@@ -28,7 +28,7 @@ from sofi_bulk.excel.copy import AnnotatedCopy
 from sofi_bulk.excel.package import workbook_bytes
 from sofi_bulk.excel.template import TemplateBuilder, _values
 from sofi_bulk.excel.values import cell_value, excel_text, put, seal
-from sofi_bulk.files import write_bytes_atomic
+from sofi_bulk.files import write_out
 
 # a sheet's data cells kept aside: row -> column (1-based) -> value
 Aside = dict[int, dict[int, Any]]
@@ -118,10 +118,7 @@ def save_bulk(copy: BulkCopy, target: str | Path | BinaryIO) -> None:
         if copy.aside[s]
     }
     data = workbook_bytes(book, edits)
-    if isinstance(target, str | Path):
-        write_bytes_atomic(Path(target), data)
-    else:
-        target.write(data)
+    write_out(data, target)
 
 
 def _stored(value: Any) -> Any:

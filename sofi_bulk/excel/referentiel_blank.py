@@ -20,7 +20,7 @@ from sofi_bulk.core.cells import column_letter
 from sofi_bulk.core.referentiel_columns import REFERENTIEL_TABLES, Column
 from sofi_bulk.core.workbook import content_fingerprint
 from sofi_bulk.excel.package import workbook_bytes
-from sofi_bulk.files import write_bytes_atomic
+from sofi_bulk.files import write_out
 
 HELP_SHEET = "Aide"
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -128,10 +128,7 @@ def _write_help(ws: Worksheet) -> None:
 def write_blank_referentiel(target: str | Path | BinaryIO) -> None:
     """Write the blank référentiel to a path (atomically) or a binary file object."""
     data = workbook_bytes(build_blank_referentiel())
-    if isinstance(target, str | Path):
-        write_bytes_atomic(Path(target), data)
-    else:
-        target.write(data)
+    write_out(data, target)
 
 
 def blank_fingerprint() -> str:

@@ -77,7 +77,7 @@ from sofi_bulk.excel.help_sheet import write_help_sheet
 from sofi_bulk.excel.package import workbook_bytes
 from sofi_bulk.excel.styles import font
 from sofi_bulk.excel.values import put, seal
-from sofi_bulk.files import write_bytes_atomic
+from sofi_bulk.files import write_out
 
 MAX_INLINE_LIST = 255
 # what a dependent list offers before its row can say which lot's list it is: one readable
@@ -168,10 +168,7 @@ class TemplateBuilder:
         self._inherit_column_styles()
         seal(self.book)
         data = workbook_bytes(self.book)
-        if isinstance(target, str | Path):
-            write_bytes_atomic(Path(target), data)
-        else:
-            target.write(data)
+        write_out(data, target)
 
     # building --------------------------------------------------------------------------
     def _build(self) -> None:
