@@ -26,7 +26,7 @@ GOLDEN = ROOT / "tests" / "golden" / "expected"
 # texts a user types or an offer carries, each a trap for a writer that moved them carelessly
 TRICKY = {
     "programme_complement": "a & b < c > \"d\" 'e' ]]> &amp;",
-    "objectives": "  des espaces autour, une tabulation\tet\nune deuxième ligne  ",
+    "objectives": "  des espaces autour, une tabulation\tet\nune deuxième ligne\r\net Windows  ",
     "expected_results": '=HYPERLINK("http://exemple.invalid";"x")',
     "highlight": "Émoji 😀, ligature œ, guillemets « », espace insécable\u00a0!",
     "prerequisites_comment": "_x0041_ reste _x0041_, pas A",

@@ -40,6 +40,9 @@ _ATTR = re.compile(r'(\w+)="([^"]*)"')
 _SHEET_DATA = re.compile(r"<sheetData>(.*)</sheetData>|<sheetData/>", re.DOTALL)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 _EPOCH = dt.datetime(1899, 12, 30)
+# a carriage return written as such is read back as a line feed (XML's line-end rule): as a
+# reference it stays one, as openpyxl writes it
+_CR = {"\r": "&#13;"}
 
 
 class BulkCopy(AnnotatedCopy):
@@ -198,7 +201,7 @@ def _tail(value: Any, style: str | None) -> str:
     s = f' s="{style}"' if style is not None else ""
     value = cell_value(value)
     if isinstance(value, str):
-        text = escape(excel_text(value))
+        text = escape(excel_text(value), _CR)
         return f'{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     if isinstance(value, bool):
         return f'{s} t="b"><v>{int(value)}</v></c>'
@@ -212,5 +215,5 @@ def _tail(value: Any, style: str | None) -> str:
     if isinstance(value, dt.time):
         seconds = value.hour * 3600 + value.minute * 60 + value.second
         return f"{s}><v>{seconds / 86400!r}</v></c>"
-    text = escape(excel_text(str(value)))
+    text = escape(excel_text(str(value)), _CR)
     return f'{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
